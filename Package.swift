@@ -1,0 +1,76 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+import class Foundation.ProcessInfo
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "rolesync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "rolesync", targets: ["RoleSyncCLI"]),
+        .library(name: "RoleSyncMapping", targets: ["RoleSyncMapping"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // The mapping language: parse, validate, evaluate. Pure: Foundation and Yams only, no I/O.
+        .target(
+            name: "RoleSyncMapping",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // The `rolesync` command: reads files and stdin, prints, sets exit codes.
+        .executableTarget(
+            name: "RoleSyncCLI",
+            dependencies: [
+                "RoleSyncMapping",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Generated fixtures shared by tests and benchmarks.
+        .target(
+            name: "RoleSyncTestSupport",
+            dependencies: ["RoleSyncMapping"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncMappingTests",
+            dependencies: ["RoleSyncMapping", "RoleSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncCLITests",
+            dependencies: ["RoleSyncCLI", "RoleSyncMapping"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
+
+// Benchmarks pull in ordo-one/benchmark and its plugin; only when asked for, so the
+// everyday build and CI stay small. Run: `ROLESYNC_BENCHMARKS=1 swift package benchmark`.
+if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "MappingBenchmarks",
+            dependencies: [
+                "RoleSyncMapping",
+                "RoleSyncTestSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/MappingBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}

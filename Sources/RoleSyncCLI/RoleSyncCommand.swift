@@ -1,0 +1,26 @@
+import ArgumentParser
+
+struct RoleSyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rolesync",
+        abstract: "SSO identity sync and role mapping: decide who may sign in, and with which role.",
+        discussion: """
+            Exit codes: 0 done (whatever the decision), 1 invalid mapping or input, 2 usage error.
+            """,
+        subcommands: [MappingCommand.self]
+    )
+}
+
+struct MappingCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mapping",
+        abstract: "Validate, test and try out role mappings.",
+        subcommands: [MappingCheckCommand.self, MappingTestCommand.self, MappingDryRunCommand.self]
+    )
+}
+
+/// How results are printed.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case human
+    case json
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+
+/// Entry point: runs the command and turns errors into the documented exit codes
+/// (0 done, 1 invalid mapping or input or a refusal, 2 usage error).
+@main
+enum RoleSyncMain {
+    static func main() async {
+        let code = await run(Array(CommandLine.arguments.dropFirst()))
+        exit(code)
+    }
+
+    static func run(_ arguments: [String]) async -> Int32 {
+        do {
+            var command = try RoleSyncCommand.parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch let error as CLIError {
+            Output.error("rolesync: error: \(error)")
+            return 1
+        } catch let code as ExitCode {
+            return code.rawValue
+        } catch {
+            let code = RoleSyncCommand.exitCode(for: error)
+            let message = RoleSyncCommand.fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { Output.line(message) }
+                return 0
+            }
+            if !message.isEmpty { Output.error(message) }
+            // argument-parser's usage errors (64) are this tool's exit code 2.
+            return code == .validationFailure ? 2 : code.rawValue
+        }
+    }
+}
+
+/// A failure the user can fix: a one-line message naming the file and what is wrong. Exit code 1.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// Writing to standard output and standard error.
+enum Output {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}

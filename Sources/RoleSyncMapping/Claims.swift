@@ -1,0 +1,78 @@
+public import Foundation
+
+/// The claims an IdP sent for one user: an ID token's payload, userinfo, or a directory record.
+///
+/// Claims named in `_claim_names` are *distributed* (Microsoft Entra ID's group overage):
+/// their value lives elsewhere, so they are **unknown**, not absent and not empty.
+public struct Claims: Sendable, Hashable {
+    /// The claims by top-level name.
+    public var values: [String: ClaimValue]
+    /// The claims the token marks as distributed (`_claim_names`) and that carry no value here.
+    public var unknownNames: Set<String>
+
+    /// Creates claims from a top-level object.
+    /// - Parameter values: the claims by name; `_claim_names` is read for unknown claims.
+    public init(_ values: [String: ClaimValue]) {
+        self.values = values
+        var unknown = Set<String>()
+        if case .object(let names)? = values["_claim_names"] {
+            for name in names.keys where values[name] == nil {
+                unknown.insert(name)
+            }
+        }
+        self.unknownNames = unknown
+    }
+
+    /// Decodes claims from a JSON object.
+    /// - Parameter json: UTF-8 JSON whose top level is an object.
+    /// - Throws: ``ClaimsError`` when the data is not JSON or not an object.
+    public init(json: Data) throws(ClaimsError) {
+        let value: ClaimValue
+        do {
+            value = try JSONDecoder().decode(ClaimValue.self, from: json)
+        } catch {
+            throw ClaimsError.notJSON(Self.describe(json))
+        }
+        guard case .object(let object) = value else {
+            throw ClaimsError.notAnObject(found: value.typeName)
+        }
+        self.init(object)
+    }
+
+    /// The object these claims came from, as JSON text (keys sorted).
+    public var jsonText: String { ClaimValue.object(values).jsonText }
+
+    /// JSONDecoder says only that data is not JSON; JSONSerialization names the character, which
+    /// becomes a line and column.
+    private static func describe(_ json: Data) -> String {
+        do {
+            _ = try JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed])
+        } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? ""
+            if let range = detail.range(of: #"character (\d+)"#, options: .regularExpression),
+                let offset = Int(detail[range].dropFirst("character ".count))
+            {
+                let prefix = json.prefix(offset)
+                let line = prefix.filter { $0 == UInt8(ascii: "\n") }.count + 1
+                let column = offset - (prefix.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+                let what = detail.replacingOccurrences(of: #" around character \d+\.?"#, with: "", options: .regularExpression)
+                return "\(what.lowercased()) at line \(line), column \(column)"
+            }
+            if !detail.isEmpty { return detail }
+        }
+        return json.isEmpty ? "the input is empty" : "the data is not JSON"
+    }
+}
+
+/// Why a claims set could not be read.
+public enum ClaimsError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notJSON(String)
+    case notAnObject(found: String)
+
+    public var description: String {
+        switch self {
+        case .notJSON(let reason): "not valid JSON: \(reason)"
+        case .notAnObject(let found): "claims must be a JSON object, found a \(found)"
+        }
+    }
+}

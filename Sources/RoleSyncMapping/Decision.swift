@@ -1,0 +1,60 @@
+/// What a mapping decides for one claims set.
+public struct Decision: Sendable, Hashable {
+    /// Why sign-in is refused.
+    public enum Refusal: Sendable, Hashable, CustomStringConvertible {
+        /// `deactivate` condition number `index` (0-based) holds.
+        case deactivated(index: Int)
+        /// `require` condition number `index` (0-based) does not hold.
+        case requirementFailed(index: Int)
+        /// No role rule matched and the mapping says `unmatched: deny`.
+        case unmatchedDenied
+        /// A `require` or `deactivate` condition (or, with `unmatched: deny`, the role rules)
+        /// depends on claims whose value the token does not carry.
+        case undetermined(claims: [String])
+
+        /// A stable code for logs, audit events and JSON.
+        public var code: String {
+            switch self {
+            case .deactivated: "deactivated"
+            case .requirementFailed: "requirement_failed"
+            case .unmatchedDenied: "unmatched_denied"
+            case .undetermined: "undetermined"
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .deactivated(let i): "deactivate condition \(i + 1) holds"
+            case .requirementFailed(let i): "require condition \(i + 1) does not hold"
+            case .unmatchedDenied: "no role rule matched and the mapping says unmatched: deny"
+            case .undetermined(let claims):
+                "the decision depends on unknown (distributed) claims: " + claims.joined(separator: ", ")
+            }
+        }
+    }
+
+    /// The mapping's issuer and file.
+    public var issuer: String
+    public var mappingFile: String
+    /// `nil` when sign-in is allowed.
+    public var refusal: Refusal?
+    /// The role of the matching rule; `nil` when no rule matched.
+    public var role: Role?
+    /// The id of the matching rule; `nil` when no rule matched.
+    public var ruleID: String?
+    /// A `deactivate` condition holds: the user must become inactive (reason `idp`).
+    public var shouldDeactivate: Bool
+    public var profile: Profile
+    /// The unknown claims the decision depends on, sorted. Non-empty: the decision must not change
+    /// the user's role or status.
+    public var unknownClaims: [String]
+    /// Whether the role part (rule, role, coverage) is settled: no earlier rule was undecidable.
+    public var isRoleDetermined: Bool
+    /// Every condition tried and why it held or not; `nil` when evaluated without tracing.
+    public var trace: [TraceEntry]?
+
+    /// Sign-in may go ahead.
+    public var isAllowed: Bool { refusal == nil }
+    /// A role rule matched: the role belongs to the IdP, and manual edits are refused.
+    public var isCovered: Bool { ruleID != nil }
+}

@@ -1,0 +1,144 @@
+/// A shell-style glob matched against a whole value: `*` any run, `?` one character,
+/// `[abc]`, `[a-z]` and `[!x]` classes, `\` escapes the next character.
+public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
+    enum Token: Sendable, Hashable {
+        case literal(Unicode.Scalar)
+        case one
+        case star
+        case set(ranges: [ClosedRange<Unicode.Scalar>], negated: Bool)
+    }
+
+    /// The pattern as written.
+    public let source: String
+    let ignoresCase: Bool
+    private let tokens: [Token]
+
+    /// Why a glob does not compile; `offset` counts characters from 0.
+    public struct SyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+        public var offset: Int
+        public var reason: String
+        public var description: String { "\(reason) at character \(offset + 1)" }
+    }
+
+    /// Compiles a glob.
+    /// - Parameters:
+    ///   - source: the pattern.
+    ///   - ignoringCase: match without regard to case.
+    /// - Throws: ``SyntaxError`` for an unclosed or empty class, a reversed range or a trailing `\`.
+    public init(_ source: String, ignoringCase: Bool = false) throws(SyntaxError) {
+        self.source = source
+        self.ignoresCase = ignoringCase
+        let scalars = Array((ignoringCase ? source.lowercased() : source).unicodeScalars)
+        var tokens: [Token] = []
+        var i = 0
+        while i < scalars.count {
+            let c = scalars[i]
+            switch c {
+            case "*":
+                if tokens.last != .star { tokens.append(.star) }
+                i += 1
+            case "?":
+                tokens.append(.one)
+                i += 1
+            case "\\":
+                guard i + 1 < scalars.count else {
+                    throw SyntaxError(offset: i, reason: "a lone '\\' ends the pattern (escape it as '\\\\')")
+                }
+                tokens.append(.literal(scalars[i + 1]))
+                i += 2
+            case "[":
+                let open = i
+                i += 1
+                var negated = false
+                if i < scalars.count, scalars[i] == "!" || scalars[i] == "^" {
+                    negated = true
+                    i += 1
+                }
+                var ranges: [ClosedRange<Unicode.Scalar>] = []
+                var first = true
+                while i < scalars.count, scalars[i] != "]" || first {
+                    var low = scalars[i]
+                    if low == "]" && first {
+                        // `[]` is an empty class, not a literal bracket.
+                        throw SyntaxError(offset: open, reason: "empty character class '[]'")
+                    }
+                    first = false
+                    if low == "\\", i + 1 < scalars.count {
+                        i += 1
+                        low = scalars[i]
+                    }
+                    if i + 2 < scalars.count, scalars[i + 1] == "-", scalars[i + 2] != "]" {
+                        let high = scalars[i + 2]
+                        guard low <= high else {
+                            throw SyntaxError(offset: i, reason: "reversed range '\(low)-\(high)' in character class")
+                        }
+                        ranges.append(low...high)
+                        i += 3
+                    } else {
+                        ranges.append(low...low)
+                        i += 1
+                    }
+                }
+                guard i < scalars.count else {
+                    throw SyntaxError(offset: open, reason: "unclosed '[' (a character class needs a closing ']')")
+                }
+                i += 1
+                tokens.append(.set(ranges: ranges, negated: negated))
+            default:
+                tokens.append(.literal(c))
+                i += 1
+            }
+        }
+        self.tokens = tokens
+    }
+
+    public var description: String { source }
+
+    /// Matches a whole value.
+    /// - Parameter value: the value; folded to lower case first when the glob ignores case.
+    /// - Returns: whether the glob matches all of it.
+    public func matches(_ value: String) -> Bool {
+        if ignoresCase {
+            return match(value.lowercased().unicodeScalars)
+        }
+        return match(value.unicodeScalars)
+    }
+
+    private func match(_ view: String.UnicodeScalarView) -> Bool {
+        var s = view.startIndex
+        var p = 0
+        var starToken = -1
+        var starResume = view.startIndex
+        while s != view.endIndex {
+            if p < tokens.count {
+                switch tokens[p] {
+                case .star:
+                    starToken = p
+                    starResume = s
+                    p += 1
+                    continue
+                case .one:
+                    s = view.index(after: s)
+                    p += 1
+                    continue
+                case .literal(let c) where c == view[s]:
+                    s = view.index(after: s)
+                    p += 1
+                    continue
+                case .set(let ranges, let negated) where ranges.contains { $0.contains(view[s]) } != negated:
+                    s = view.index(after: s)
+                    p += 1
+                    continue
+                default:
+                    break
+                }
+            }
+            guard starToken >= 0 else { return false }
+            p = starToken + 1
+            starResume = view.index(after: starResume)
+            s = starResume
+        }
+        while p < tokens.count, tokens[p] == .star { p += 1 }
+        return p == tokens.count
+    }
+}

@@ -1,0 +1,34 @@
+/// The mappings of every configured IdP: one per issuer.
+public struct MappingSet: Sendable {
+    /// The mappings, in the order given.
+    public private(set) var mappings: [Mapping]
+    private var byIssuer: [String: Int]
+
+    /// Builds a set, refusing a second mapping for an issuer.
+    /// - Parameter mappings: validated mappings.
+    /// - Returns: the set and an error for each duplicate issuer, placed at the later file's `issuer`
+    ///   (that file's mapping is left out).
+    public static func build(_ mappings: [Mapping]) -> (set: MappingSet, diagnostics: [Diagnostic]) {
+        var set = MappingSet(mappings: [], byIssuer: [:])
+        var diagnostics: [Diagnostic] = []
+        for mapping in mappings {
+            if let first = set.byIssuer[mapping.issuer] {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, at: mapping.issuerLocation,
+                        "duplicate issuer '\(mapping.issuer)': \(set.mappings[first].file) already maps it; each IdP has exactly one mapping"
+                    )
+                )
+                continue
+            }
+            set.byIssuer[mapping.issuer] = set.mappings.count
+            set.mappings.append(mapping)
+        }
+        return (set, diagnostics)
+    }
+
+    /// The mapping that governs an issuer (compared exactly).
+    public func mapping(forIssuer issuer: String) -> Mapping? {
+        byIssuer[issuer].map { mappings[$0] }
+    }
+}

@@ -1,0 +1,52 @@
+/// The result of one condition: three-valued, since a claim can be unknown.
+public enum Outcome: String, Sendable, Hashable, Codable {
+    case held
+    case notHeld = "not_held"
+    /// Depends on an unknown (distributed) claim.
+    case unknown
+    /// Not evaluated: an earlier role rule matched.
+    case notTried = "not_tried"
+}
+
+/// One line of a decision's trace: a `require` or `deactivate` condition, or a role rule.
+public struct TraceEntry: Sendable, Hashable, Codable {
+    public enum Section: String, Sendable, Hashable, Codable {
+        case require
+        case deactivate
+        case roles
+    }
+
+    public var section: Section
+    /// 1-based position in its section.
+    public var index: Int
+    /// The rule id (roles only).
+    public var rule: String?
+    /// The rule's role (roles only).
+    public var role: Role?
+    public var outcome: Outcome
+    /// Line of the condition or rule in the mapping file.
+    public var line: Int
+    /// Why, in a sentence, when there is no condition to show (catch-all, not tried).
+    public var reason: String?
+    public var condition: ConditionTrace?
+}
+
+/// How one condition came out, with its sub-conditions.
+public struct ConditionTrace: Sendable, Hashable, Codable {
+    /// The condition in one line (`groups contains "admins"`, `any`, `all`, `not`).
+    public var check: String
+    public var outcome: Outcome
+    /// What the claim held and why that did or did not satisfy the check.
+    public var detail: String
+    /// A value that would have matched but for case, surrounding whitespace or JSON type.
+    public var nearMiss: String?
+    public var children: [ConditionTrace]
+
+    enum CodingKeys: String, CodingKey {
+        case check
+        case outcome
+        case detail
+        case nearMiss = "near_miss"
+        case children
+    }
+}
