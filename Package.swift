@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(
             name: "RoleSyncCLITests",
             dependencies: ["RoleSyncCLI", "RoleSyncMapping"],
+            exclude: ["Golden", "Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

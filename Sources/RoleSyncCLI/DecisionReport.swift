@@ -71,7 +71,16 @@ enum DecisionReport {
             field("Warning", "the claims' iss '\(iss)' is not this mapping's issuer; at sign-in this mapping would not apply")
         }
         if let refusal = d.refusal {
-            field("Decision", "REFUSED (\(refusal.code)): \(refusal)")
+            var because = ""
+            switch refusal {
+            case .deactivated(let i):
+                because = d.trace?.first { $0.section == .deactivate && $0.index == i + 1 }?.condition.map { ": \($0.check)" } ?? ""
+            case .requirementFailed(let i):
+                because = d.trace?.first { $0.section == .require && $0.index == i + 1 }?.condition.map { ": \($0.check)" } ?? ""
+            default:
+                break
+            }
+            field("Decision", "REFUSED (\(refusal.code)): \(refusal)\(because)")
         } else {
             field("Decision", "allowed")
         }

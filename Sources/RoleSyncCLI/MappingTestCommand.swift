@@ -40,6 +40,10 @@ struct MappingTestCommand: ParsableCommand {
                 }
             }
         }
+        let invalid = loaded.files.count - loaded.set.mappings.count
+        if invalid > 0 {
+            Output.line("\(plural(invalid, "file")) did not validate (errors above); their tests were not run")
+        }
         Output.line("\(passed) passed, \(failed) failed")
         if failed > 0 || loaded.errorCount > 0 { throw ExitCode(1) }
     }

@@ -70,14 +70,14 @@ extension EvaluationContext {
             let shown = value.abbreviated()
             if case .exists = p.op {
                 detail = value.isEmpty ? "claim present but empty: \(shown)" : "claim present: \(shown)"
-            } else if value.isEmpty {
-                detail = "claim present but empty: \(shown)"
             } else if let hit = firstMatch(p, in: value) {
                 if case .array = value {
                     detail = "element \(hit.abbreviated()) of \(shown) matches"
                 } else {
                     detail = "value \(shown) matches"
                 }
+            } else if value.isEmpty {
+                detail = "claim present but empty: \(shown)"
             } else {
                 if case .array = value {
                     detail = "no element of \(shown) matches"

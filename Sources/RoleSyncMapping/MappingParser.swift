@@ -219,7 +219,7 @@ struct MappingBuilder {
         if let combinator = MappingParser.combinatorNames.first(where: keys.contains) {
             let allowed = [combinator]
             let pairs = reader.pairs(node, of: "a '\(combinator)' condition (it takes no other key)", allowed: allowed)
-            guard let value = pairs.first?.value else { return nil }
+            guard pairs.count == mapping.count, let value = pairs.first?.value else { return nil }
             let at = reader.location(node)
             switch combinator {
             case "not":
@@ -263,7 +263,7 @@ struct MappingBuilder {
             failed = true
         }
         guard let op = operators.first else {
-            if sawClaim {
+            if sawClaim, !failed {
                 reader.error(
                     node,
                     "the condition on '\(path?.raw ?? "?")' has no operator; use one of "
@@ -420,7 +420,7 @@ struct MappingBuilder {
         if claims == nil, node.mapping?["claims"] == nil { reader.error(node, "test case '\(name ?? "?")' needs 'claims'") }
         if !hasExpect {
             reader.warning(node, "test case '\(name ?? "?")' has no 'expect', so it checks nothing")
-        } else if let expect, expect.isEmpty {
+        } else if node.mapping?["expect"]?.mapping?.isEmpty == true {
             reader.warning(node, "test case '\(name ?? "?")' has an empty 'expect', so it checks nothing")
         }
         guard let name, let claims else { return nil }

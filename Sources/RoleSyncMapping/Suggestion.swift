@@ -10,7 +10,7 @@ enum Suggestion {
             best = (candidate, d)
         }
         guard let best else { return nil }
-        let limit = word.count >= 5 ? 2 : 1
+        let limit = word.count >= 5 ? 2 : word.count >= 3 ? 1 : 0
         return best.distance <= limit ? best.candidate : nil
     }
 

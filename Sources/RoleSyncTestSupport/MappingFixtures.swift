@@ -1,1 +1,70 @@
-import RoleSyncMapping
+public import RoleSyncMapping
+
+/// Generated mappings and claims for tests and benchmarks: large, realistic, reproducible.
+public enum MappingFixtures {
+    public static let issuer = "https://generated.example.com"
+
+    /// A mapping with `ruleCount` role rules in the mix a large IdP mapping has: mostly group
+    /// membership (`contains`), some `in` lists, group-prefix globs every 20th rule, and a group-or-
+    /// department `any` every 10th. Rule `i` is satisfied only by group `team-i`.
+    /// - Parameter ruleCount: the number of role rules.
+    /// - Returns: the YAML text.
+    public static func largeMappingYAML(ruleCount: Int) -> String {
+        let roles = Role.allCases.filter { $0 != .superAdmin }
+        var yaml = """
+            version: 1
+            issuer: \(issuer)
+            profile:
+              email: email
+              name: [name, preferred_username]
+              organization_unit: department
+            require:
+              - { claim: email_verified, equals: true }
+              - { claim: email, glob: "*@example.com", ignore_case: true }
+            deactivate:
+              - { claim: groups, contains: offboarded }
+            roles:
+
+            """
+        for i in 0..<ruleCount {
+            let role = roles[i % roles.count].rawValue
+            let condition: String
+            switch i % 20 {
+            case 0:
+                condition = "{ claim: groups, glob: \"team-\(i)/*\" }"
+            case 5, 15:
+                condition = "{ any: [ { claim: groups, contains: team-\(i) }, { claim: department, equals: \"Department \(i)\" } ] }"
+            case 7:
+                condition = "{ claim: groups, in: [team-\(i), team-\(i)-leads, team-\(i)-admins] }"
+            default:
+                condition = "{ claim: groups, contains: team-\(i) }"
+            }
+            yaml += """
+                  - id: rule-\(i)
+                    role: \(role)
+                    when: \(condition)
+
+                """
+        }
+        yaml += "unmatched: manual\n"
+        return yaml
+    }
+
+    /// A user in `groupCount` groups, none of which matches a rule of ``largeMappingYAML(ruleCount:)``
+    /// unless `matching` names a rule index (then the user is also in that rule's group).
+    public static func largeClaims(groupCount: Int, matching rule: Int? = nil) -> Claims {
+        var groups = (0..<groupCount).map { ClaimValue.string("grp-\($0)") }
+        if let rule {
+            groups.append(.string(rule % 20 == 0 ? "team-\(rule)/members" : "team-\(rule)"))
+        }
+        return Claims([
+            "iss": .string(issuer),
+            "sub": .string("00u1generated"),
+            "email": .string("someone@example.com"),
+            "email_verified": .bool(true),
+            "name": .string("Some One"),
+            "department": .string("Research"),
+            "groups": .array(groups),
+        ])
+    }
+}

@@ -1,1 +1,198 @@
+import Foundation
 import Testing
+
+/// End-to-end tests of the built `rolesync` binary: exact stdout, stderr and exit code, compared
+/// with golden files. Set ROLESYNC_UPDATE_GOLDEN=1 to rewrite them after a deliberate change,
+/// then review the diff.
+@Suite("rolesync CLI (golden)")
+struct CLITests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var golden: String
+        var arguments: [String]
+        var stdin: String? = nil
+        var testDescription: String { "rolesync " + arguments.joined(separator: " ") }
+    }
+
+    static let cases: [Case] = [
+        Case(golden: "check-examples", arguments: ["mapping", "check", "mappings/"]),
+        Case(golden: "check-invalid", arguments: ["mapping", "check", "Tests/RoleSyncCLITests/Fixtures/invalid.yaml"]),
+        Case(
+            golden: "check-duplicate-issuer",
+            arguments: ["mapping", "check", "mappings/okta.yaml", "Tests/RoleSyncCLITests/Fixtures/duplicate-issuer.yaml"]
+        ),
+        Case(golden: "check-missing-path", arguments: ["mapping", "check", "no/such/folder"]),
+        Case(golden: "test-examples", arguments: ["mapping", "test", "mappings"]),
+        Case(golden: "test-failing", arguments: ["mapping", "test", "Tests/RoleSyncCLITests/Fixtures/failing-tests.yaml"]),
+        Case(golden: "test-invalid", arguments: ["mapping", "test", "Tests/RoleSyncCLITests/Fixtures/invalid.yaml"]),
+        Case(
+            golden: "dry-run-okta-admin",
+            arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "examples/claims/okta-admin.json"]
+        ),
+        Case(
+            golden: "dry-run-okta-admin-json",
+            arguments: [
+                "mapping", "dry-run", "mappings/okta.yaml", "--claims", "examples/claims/okta-admin.json", "--format", "json",
+            ]
+        ),
+        Case(
+            golden: "dry-run-okta-leaver",
+            arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "examples/claims/okta-leaver.json"]
+        ),
+        Case(
+            golden: "dry-run-folder-entra-overage",
+            arguments: ["mapping", "dry-run", "mappings", "--claims", "examples/claims/entra-overage.json"]
+        ),
+        Case(
+            golden: "dry-run-folder-entra-overage-json",
+            arguments: ["mapping", "dry-run", "mappings", "--claims", "examples/claims/entra-overage.json", "--format", "json"]
+        ),
+        Case(
+            golden: "dry-run-keycloak-json",
+            arguments: [
+                "mapping", "dry-run", "mappings/keycloak.yaml", "--claims", "examples/claims/keycloak-billing.json", "--format",
+                "json",
+            ]
+        ),
+        Case(
+            golden: "dry-run-google",
+            arguments: ["mapping", "dry-run", "mappings/google.yaml", "--claims", "examples/claims/google-user.json"]
+        ),
+        Case(
+            golden: "dry-run-stdin-near-miss",
+            arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "-"],
+            stdin: #"{"iss":"https://example.okta.com/oauth2/default","email":"a@example.com","email_verified":"true","groups":["Platform-Admins"," eng-web"]}"#
+        ),
+        Case(
+            golden: "dry-run-id-token",
+            arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--id-token", "Tests/RoleSyncCLITests/Fixtures/okta-engineer.jwt"]
+        ),
+        Case(
+            golden: "dry-run-id-token-json",
+            arguments: [
+                "mapping", "dry-run", "mappings/okta.yaml", "--id-token", "Tests/RoleSyncCLITests/Fixtures/okta-engineer.jwt",
+                "--format", "json",
+            ]
+        ),
+        Case(
+            golden: "dry-run-bad-jwt",
+            arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--id-token", "Tests/RoleSyncCLITests/Fixtures/not-a-jwt.txt"]
+        ),
+        Case(
+            golden: "dry-run-not-an-object",
+            arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "Tests/RoleSyncCLITests/Fixtures/list.json"]
+        ),
+        Case(golden: "dry-run-bad-json-stdin", arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "-"], stdin: "{\"a\": 1,\n \"b\": tru }"),
+        Case(
+            golden: "dry-run-unreadable",
+            arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "examples/claims/missing.json"]
+        ),
+        Case(
+            golden: "dry-run-invalid-mapping",
+            arguments: ["mapping", "dry-run", "Tests/RoleSyncCLITests/Fixtures/invalid.yaml", "--claims", "examples/claims/okta-admin.json"]
+        ),
+        Case(golden: "dry-run-no-claims", arguments: ["mapping", "dry-run", "mappings/okta.yaml"]),
+        Case(
+            golden: "dry-run-both-inputs",
+            arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "a.json", "--id-token", "b.jwt"]
+        ),
+        Case(golden: "dry-run-bad-format", arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "a.json", "--format", "xml"]),
+        Case(golden: "unknown-subcommand", arguments: ["mapping", "lint", "mappings"]),
+        Case(golden: "help", arguments: ["--help"]),
+        Case(golden: "mapping-help", arguments: ["mapping", "--help"]),
+    ]
+
+    @Test(arguments: cases)
+    func golden(_ c: Case) throws {
+        let run = try Rolesync.run(c.arguments, stdin: c.stdin)
+        let transcript = """
+            $ rolesync \(c.arguments.joined(separator: " "))
+            exit: \(run.status)
+            --- stdout
+            \(run.stdout)--- stderr
+            \(run.stderr)
+            """
+        let url = Rolesync.packageRoot.appendingPathComponent("Tests/RoleSyncCLITests/Golden/\(c.golden).txt")
+        if ProcessInfo.processInfo.environment["ROLESYNC_UPDATE_GOLDEN"] != nil {
+            try transcript.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        #expect(transcript == expected)
+    }
+
+    @Test("dry-run --format json keeps the keys scripts depend on")
+    func jsonKeys() throws {
+        let run = try Rolesync.run(
+            ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "examples/claims/okta-engineer.json", "--format", "json"]
+        )
+        #expect(run.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        for key in ["allowed", "role", "covered", "rule", "deactivate", "profile", "trace"] {
+            #expect(object[key] != nil, "missing key \(key)")
+        }
+        #expect(object["role"] as? String == "user")
+        #expect(object["rule"] as? String == "engineers")
+        #expect(object["allowed"] as? Bool == true)
+    }
+
+    @Test("An uncovered user's role and rule are JSON null, not missing")
+    func nullRoleIsExplicit() throws {
+        let run = try Rolesync.run(
+            ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "-", "--format", "json"],
+            stdin: #"{"email":"x@example.com","email_verified":true,"groups":["sales"]}"#
+        )
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["role"] is NSNull)
+        #expect(object["rule"] is NSNull)
+        #expect(object["covered"] as? Bool == false)
+    }
+}
+
+/// Runs the `rolesync` binary built next to the test bundle, from the package root.
+enum Rolesync {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func executable() throws -> URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+        ]
+        for directory in candidates {
+            let url = directory.appendingPathComponent("rolesync")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "rolesync next to \(candidates)"])
+    }
+
+    static func run(_ arguments: [String], stdin: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes before waiting, so a large output cannot fill a pipe and block the child.
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self)
+        )
+    }
+}

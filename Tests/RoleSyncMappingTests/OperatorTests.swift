@@ -1,0 +1,97 @@
+import RoleSyncMapping
+import Testing
+
+@Suite("Operators")
+struct OperatorTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var when: String
+        var claims: String
+        var expected: Bool
+        var testDescription: String { "\(when) on \(claims) → \(expected)" }
+    }
+
+    @Test(arguments: [
+        // equals: whole value, JSON types respected.
+        Case(when: "{ claim: dept, equals: Finance }", claims: #"{"dept":"Finance"}"#, expected: true),
+        Case(when: "{ claim: dept, equals: Finance }", claims: #"{"dept":"Finance Ops"}"#, expected: false),
+        Case(when: "{ claim: dept, equals: Finance }", claims: #"{"dept":"finance"}"#, expected: false),
+        Case(when: "{ claim: dept, equals: Finance, ignore_case: true }", claims: #"{"dept":"FINANCE"}"#, expected: true),
+        Case(when: "{ claim: ok, equals: true }", claims: #"{"ok":true}"#, expected: true),
+        Case(when: "{ claim: ok, equals: true }", claims: #"{"ok":"true"}"#, expected: false),
+        Case(when: "{ claim: ok, equals: \"true\" }", claims: #"{"ok":true}"#, expected: false),
+        Case(when: "{ claim: ok, equals: \"true\" }", claims: #"{"ok":"true"}"#, expected: true),
+        Case(when: "{ claim: level, equals: 3 }", claims: #"{"level":3}"#, expected: true),
+        Case(when: "{ claim: level, equals: 3 }", claims: #"{"level":3.0}"#, expected: true),
+        Case(when: "{ claim: level, equals: 3 }", claims: #"{"level":"3"}"#, expected: false),
+        Case(when: "{ claim: ok, equals: yes }", claims: #"{"ok":"yes"}"#, expected: true),
+        Case(when: "{ claim: ok, equals: yes }", claims: #"{"ok":true}"#, expected: false),
+        // equals on a list: any element.
+        Case(when: "{ claim: groups, equals: b }", claims: #"{"groups":["a","b"]}"#, expected: true),
+        Case(when: "{ claim: groups, equals: c }", claims: #"{"groups":["a","b"]}"#, expected: false),
+        Case(when: "{ claim: groups, equals: b }", claims: #"{"groups":{"b":true}}"#, expected: false),
+        // in
+        Case(when: "{ claim: dept, in: [Finance, Legal] }", claims: #"{"dept":"Legal"}"#, expected: true),
+        Case(when: "{ claim: dept, in: [Finance, Legal] }", claims: #"{"dept":"HR"}"#, expected: false),
+        Case(when: "{ claim: groups, in: [x, b] }", claims: #"{"groups":["a","b"]}"#, expected: true),
+        Case(when: "{ claim: dept, in: [finance], ignore_case: true }", claims: #"{"dept":"Finance"}"#, expected: true),
+        Case(when: "{ claim: level, in: [1, 2] }", claims: #"{"level":2}"#, expected: true),
+        // contains: list membership; a string claim is a one-element list.
+        Case(when: "{ claim: groups, contains: admins }", claims: #"{"groups":["users","admins"]}"#, expected: true),
+        Case(when: "{ claim: groups, contains: admins }", claims: #"{"groups":["users","admins-2"]}"#, expected: false),
+        Case(when: "{ claim: groups, contains: admins }", claims: #"{"groups":"admins"}"#, expected: true),
+        Case(when: "{ claim: groups, contains: admin }", claims: #"{"groups":"admins"}"#, expected: false),
+        Case(when: "{ claim: groups, contains: Admins, ignore_case: true }", claims: #"{"groups":["ADMINS"]}"#, expected: true),
+        Case(when: "{ claim: groups, contains: admins }", claims: #"{"groups":["Admins"]}"#, expected: false),
+        Case(when: "{ claim: groups, contains: admins }", claims: #"{"groups":[]}"#, expected: false),
+        // glob: whole value.
+        Case(when: "{ claim: email, glob: \"*@example.com\" }", claims: #"{"email":"a@example.com"}"#, expected: true),
+        Case(when: "{ claim: email, glob: \"*@example.com\" }", claims: #"{"email":"a@example.com.evil"}"#, expected: false),
+        Case(when: "{ claim: email, glob: \"*@example.com\" }", claims: #"{"email":"a@EXAMPLE.com"}"#, expected: false),
+        Case(when: "{ claim: email, glob: \"*@example.com\", ignore_case: true }", claims: #"{"email":"a@EXAMPLE.com"}"#, expected: true),
+        Case(when: "{ claim: groups, glob: \"eng-*\" }", claims: #"{"groups":["ops","eng-web"]}"#, expected: true),
+        Case(when: "{ claim: groups, glob: \"eng-?\" }", claims: #"{"groups":["eng-ab"]}"#, expected: false),
+        Case(when: "{ claim: groups, glob: \"eng-?\" }", claims: #"{"groups":["eng-a"]}"#, expected: true),
+        Case(when: "{ claim: groups, glob: \"team-[0-9]\" }", claims: #"{"groups":["team-7"]}"#, expected: true),
+        Case(when: "{ claim: groups, glob: \"team-[!0-9]\" }", claims: #"{"groups":["team-7"]}"#, expected: false),
+        Case(when: "{ claim: groups, glob: \"/platform/*\" }", claims: #"{"groups":["/platform/ml/gpu"]}"#, expected: true),
+        Case(when: "{ claim: groups, glob: \"a\\\\*\" }", claims: #"{"groups":["a*"]}"#, expected: true),
+        Case(when: "{ claim: groups, glob: \"a\\\\*\" }", claims: #"{"groups":["ab"]}"#, expected: false),
+        Case(when: "{ claim: level, glob: \"3*\" }", claims: #"{"level":3}"#, expected: false),
+        // regex: whole value, anchored.
+        Case(when: "{ claim: groups, regex: \"mcp-(admins|operators)\" }", claims: #"{"groups":["mcp-operators"]}"#, expected: true),
+        Case(when: "{ claim: groups, regex: \"mcp-(admins|operators)\" }", claims: #"{"groups":["x-mcp-operators"]}"#, expected: false),
+        Case(when: "{ claim: groups, regex: \"mcp\" }", claims: #"{"groups":["mcp-admins"]}"#, expected: false),
+        Case(when: "{ claim: groups, regex: \"a|ab\" }", claims: #"{"groups":["ab"]}"#, expected: true),
+        Case(when: "{ claim: groups, regex: \"MCP-.*\", ignore_case: true }", claims: #"{"groups":["mcp-x"]}"#, expected: true),
+        Case(when: "{ claim: upn, regex: \"[a-z]+\" }", claims: #"{"upn":"abc\n"}"#, expected: false),
+        // exists
+        Case(when: "{ claim: groups, exists: true }", claims: #"{"groups":[]}"#, expected: true),
+        Case(when: "{ claim: groups, exists: true }", claims: #"{}"#, expected: false),
+        Case(when: "{ claim: groups, exists: false }", claims: #"{}"#, expected: true),
+        Case(when: "{ claim: groups, exists: false }", claims: #"{"groups":null}"#, expected: true),
+        Case(when: "{ claim: groups, exists: true }", claims: #"{"groups":null}"#, expected: false),
+        // Absent and empty never match a value operator.
+        Case(when: "{ claim: dept, equals: \"\" }", claims: #"{}"#, expected: false),
+        Case(when: "{ claim: dept, glob: \"*\" }", claims: #"{}"#, expected: false),
+        // An empty string is a value: it equals "" and matches "*"; an empty list has no element.
+        Case(when: "{ claim: dept, glob: \"*\" }", claims: #"{"dept":""}"#, expected: true),
+        Case(when: "{ claim: dept, equals: \"\" }", claims: #"{"dept":""}"#, expected: true),
+        Case(when: "{ claim: groups, glob: \"*\" }", claims: #"{"groups":[]}"#, expected: false),
+    ])
+    func operatorSemantics(_ c: Case) throws {
+        #expect(try matches(c.when, c.claims) == c.expected)
+    }
+
+    @Test("Long list claims take the set path and agree with the scan path", arguments: [false, true])
+    func setPathAgreesWithScan(ignoreCase: Bool) throws {
+        let groups = (0..<40).map { "\"G-\($0)\"" }.joined(separator: ",")
+        let suffix = ignoreCase ? ", ignore_case: true" : ""
+        let json = #"{"groups":["#+groups+#"]}"#
+        #expect(try matches("{ claim: groups, contains: G-39\(suffix) }", json))
+        #expect(try matches("{ claim: groups, contains: g-39\(suffix) }", json) == ignoreCase)
+        #expect(try matches("{ claim: groups, in: [nope, G-3]\(suffix.isEmpty ? "" : suffix) }", json))
+        #expect(try !matches("{ claim: groups, equals: G-40\(suffix) }", json))
+        // Non-string operands in a long list are compared by scanning.
+        #expect(try matches("{ claim: groups, contains: 7 }", #"{"groups":["#+groups+#",7]}"#))
+    }
+}
