@@ -21,11 +21,11 @@ enum DecisionReport {
         var roleDetermined: Bool
         var issuer: String
         var mapping: String
-        var verified: Bool
+        var input: String
         var trace: [TraceEntry]
 
         enum CodingKeys: String, CodingKey {
-            case allowed, role, covered, rule, deactivate, profile, refusal, issuer, mapping, verified, trace
+            case allowed, role, covered, rule, deactivate, profile, refusal, issuer, mapping, input, trace
             case unknownClaims = "unknown_claims"
             case roleDetermined = "role_determined"
         }
@@ -43,18 +43,20 @@ enum DecisionReport {
             try c.encode(roleDetermined, forKey: .roleDetermined)
             try c.encode(issuer, forKey: .issuer)
             try c.encode(mapping, forKey: .mapping)
-            try c.encode(verified, forKey: .verified)
+            try c.encode(input, forKey: .input)
             try c.encode(trace, forKey: .trace)
         }
     }
 
-    static func json(_ d: Decision, verified: Bool) throws -> String {
+    /// - Parameter input: `claims`, or `unverified_id_token` when the claims came from a JWT whose
+    ///   signature was not checked.
+    static func json(_ d: Decision, input: String) throws -> String {
         let document = Document(
             allowed: d.isAllowed, role: d.role?.rawValue, covered: d.isCovered, rule: d.ruleID,
             deactivate: d.shouldDeactivate, profile: d.profile,
             refusal: d.refusal.map { .init(code: $0.code, message: $0.description) },
             unknownClaims: d.unknownClaims, roleDetermined: d.isRoleDetermined, issuer: d.issuer,
-            mapping: d.mappingFile, verified: verified, trace: d.trace ?? []
+            mapping: d.mappingFile, input: input, trace: d.trace ?? []
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -84,10 +86,19 @@ enum DecisionReport {
         } else {
             field("Decision", "allowed")
         }
-        if let role = d.role, let rule = d.ruleID {
+        switch (d.role, d.ruleID, d.isRoleDetermined) {
+        case (let role?, let rule?, true):
             field("Role", "\(role) (rule '\(rule)'): covered, the IdP owns this role; manual edits are refused")
-        } else {
+        case (let role?, let rule?, false):
+            field(
+                "Role",
+                "\(role) (rule '\(rule)') if the unknown claims match no earlier rule: covered either way, "
+                    + "but the role is not settled, so it stays as it is"
+            )
+        case (_, _, true):
             field("Role", "none: no role rule matched; not covered, the role is managed by hand (new users start as user)")
+        default:
+            field("Role", "none on the known claims, but rules depend on unknown claims: coverage is not settled; the role stays as it is")
         }
         field("Deactivate", d.shouldDeactivate ? "yes: the user becomes inactive (reason idp) and their sessions end" : "no")
         let profile = ["email": d.profile.email, "name": d.profile.name, "organization_unit": d.profile.organizationUnit]

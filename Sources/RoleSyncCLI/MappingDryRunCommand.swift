@@ -9,7 +9,7 @@ struct MappingDryRunCommand: ParsableCommand {
         discussion: """
             MAPPING is a mapping file, or a folder: then the mapping whose issuer equals the claims' `iss` is used.
             Nothing is written. `--format json` prints one object with the keys allowed, role, covered, rule,
-            deactivate, profile, refusal, unknown_claims, issuer, mapping, verified and trace.
+            deactivate, profile, refusal, unknown_claims, role_determined, issuer, mapping, input and trace.
             """
     )
 
@@ -58,7 +58,7 @@ struct MappingDryRunCommand: ParsableCommand {
         let decision = chosen.evaluate(input, tracing: true)
         switch format {
         case .json:
-            Output.line(try DecisionReport.json(decision, verified: !isFromToken))
+            Output.line(try DecisionReport.json(decision, input: isFromToken ? "unverified_id_token" : "claims"))
         case .human:
             if isFromToken {
                 Output.line("NOTE: the ID token's signature was NOT verified; its payload was decoded for this dry run only.")

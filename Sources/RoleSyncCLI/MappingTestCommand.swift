@@ -23,7 +23,7 @@ struct MappingTestCommand: ParsableCommand {
         loaded.printDiagnostics()
         var passed = 0
         var failed = 0
-        for mapping in loaded.mappings {
+        for mapping in loaded.set.mappings {
             let results = MappingTestRunner.run(mapping)
             Output.line("\(mapping.file) (\(plural(results.count, "case")))")
             if results.isEmpty { Output.line("  no tests: add cases under 'tests:'") }
@@ -42,7 +42,7 @@ struct MappingTestCommand: ParsableCommand {
         }
         let invalid = loaded.files.count - loaded.set.mappings.count
         if invalid > 0 {
-            Output.line("\(plural(invalid, "file")) did not validate (errors above); their tests were not run")
+            Output.line("\(plural(invalid, "file")) had errors (above); \(invalid == 1 ? "its" : "their") tests were not run")
         }
         Output.line("\(passed) passed, \(failed) failed")
         if failed > 0 || loaded.errorCount > 0 { throw ExitCode(1) }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// Entry point: runs the command and turns errors into the documented exit codes
-/// (0 done, 1 invalid mapping or input or a refusal, 2 usage error).
+/// (0 done, 1 invalid mapping or input, 2 usage error).
 @main
 enum RoleSyncMain {
     static func main() async {

@@ -16,7 +16,7 @@ public struct Claims: Sendable, Hashable {
         self.values = values
         var unknown = Set<String>()
         if case .object(let names)? = values["_claim_names"] {
-            for name in names.keys where values[name] == nil {
+            for name in names.keys where values[name] == nil || values[name] == .null {
                 unknown.insert(name)
             }
         }

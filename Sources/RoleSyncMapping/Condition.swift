@@ -25,7 +25,9 @@ public indirect enum Condition: Sendable, Hashable {
 }
 
 /// A test on one claim: `{ claim: groups, contains: admins, ignore_case: true }`.
-public struct Predicate: Sendable, Hashable {
+///
+/// A class so that walking a condition tree retains one reference instead of copying every field.
+public final class Predicate: Sendable, Hashable {
     /// The operator and its operand.
     public enum Operator: Sendable, Hashable {
         case equals(ClaimValue)
@@ -58,12 +60,12 @@ public struct Predicate: Sendable, Hashable {
         }
     }
 
-    public var path: ClaimPath
-    public var op: Operator
-    public var ignoresCase: Bool
-    public var location: SourceLocation
+    public let path: ClaimPath
+    public let op: Operator
+    public let ignoresCase: Bool
+    public let location: SourceLocation
     /// Index of this predicate's path in the mapping's per-evaluation cache.
-    var slot: Int
+    let slot: Int
     /// The string operands folded to lower case, computed once (empty strings for other operands).
     let foldedOperands: [String]
 
@@ -85,7 +87,7 @@ public struct Predicate: Sendable, Hashable {
         "\(path.raw) \(op.name) \(op.operandText)" + (ignoresCase ? " (ignore_case)" : "")
     }
 
-    public static func == (lhs: Self, rhs: Self) -> Bool {
+    public static func == (lhs: Predicate, rhs: Predicate) -> Bool {
         lhs.path == rhs.path && lhs.op == rhs.op && lhs.ignoresCase == rhs.ignoresCase
     }
 

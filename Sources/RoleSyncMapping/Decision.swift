@@ -45,10 +45,14 @@ public struct Decision: Sendable, Hashable {
     /// A `deactivate` condition holds: the user must become inactive (reason `idp`).
     public var shouldDeactivate: Bool
     public var profile: Profile
-    /// The unknown claims the decision depends on, sorted. Non-empty: the decision must not change
-    /// the user's role or status.
+    /// The unknown (distributed) claims some part of the decision depends on, sorted. Which part:
+    /// ``isRoleDetermined`` is false when the role does (then the role must not change), and the
+    /// refusal is ``Refusal/undetermined(claims:)`` when sign-in and status do. A `deactivate`
+    /// condition that holds on known claims still deactivates.
     public var unknownClaims: [String]
-    /// Whether the role part (rule, role, coverage) is settled: no earlier rule was undecidable.
+    /// Whether the role is settled: no rule before the matching one (or, with no match, no rule at
+    /// all) depends on an unknown claim. When a rule matched, the user is covered either way; only
+    /// which rule decides may be open.
     public var isRoleDetermined: Bool
     /// Every condition tried and why it held or not; `nil` when evaluated without tracing.
     public var trace: [TraceEntry]?

@@ -40,6 +40,17 @@ struct EvaluationContext {
         return slots[slot].exact?.contains(string) ?? false
     }
 
+    /// Evaluates a top-level condition (a `require` or `deactivate` entry, a rule's `when`),
+    /// collecting in ``touchedUnknown`` the unknown claims it ran into.
+    mutating func top(_ condition: Condition, tracing: Bool) -> (Truth, ConditionTrace?) {
+        touchedUnknown.removeAll(keepingCapacity: true)
+        if tracing {
+            let traced = trace(condition)
+            return (traced.truth, traced.trace)
+        }
+        return (truth(condition), nil)
+    }
+
     // MARK: Fast evaluation
 
     mutating func truth(_ condition: Condition) -> Truth {

@@ -12,6 +12,9 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     public let source: String
     let ignoresCase: Bool
     private let tokens: [Token]
+    /// UTF-8 of the literal characters the pattern starts with (lower-cased, and ASCII only, when it
+    /// ignores case): a value that does not start with them is rejected without running the matcher.
+    private let literalPrefix: [UInt8]
 
     /// Why a glob does not compile; `offset` counts characters from 0.
     public struct SyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -90,21 +93,45 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
             }
         }
         self.tokens = tokens
+        var prefix: [UInt8] = []
+        for token in tokens {
+            guard case .literal(let c) = token, !ignoringCase || c.isASCII else { break }
+            prefix += Array(String(c).utf8)
+        }
+        self.literalPrefix = prefix
     }
 
     public var description: String { source }
 
     /// Matches a whole value.
-    /// - Parameter value: the value; folded to lower case first when the glob ignores case.
+    /// - Parameter value: the value; compared without regard to case when the glob ignores case.
     /// - Returns: whether the glob matches all of it.
     public func matches(_ value: String) -> Bool {
-        if ignoresCase {
-            return match(value.lowercased().unicodeScalars)
+        if !literalPrefix.isEmpty {
+            var bytes = value.utf8.makeIterator()
+            for expected in literalPrefix {
+                guard var byte = bytes.next() else { return false }
+                if ignoresCase {
+                    // A non-ASCII character may fold to ASCII (the Kelvin sign): let the matcher decide.
+                    if byte >= 0x80 { break }
+                    if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+                }
+                if byte != expected { return false }
+            }
         }
-        return match(value.unicodeScalars)
+        guard ignoresCase else { return match(value.unicodeScalars, foldingASCII: false) }
+        if value.utf8.allSatisfy({ $0 < 0x80 }) {
+            return match(value.unicodeScalars, foldingASCII: true)
+        }
+        return match(value.lowercased().unicodeScalars, foldingASCII: false)
     }
 
-    private func match(_ view: String.UnicodeScalarView) -> Bool {
+    private func match(_ view: String.UnicodeScalarView, foldingASCII: Bool) -> Bool {
+        @inline(__always) func at(_ i: String.UnicodeScalarView.Index) -> Unicode.Scalar {
+            let c = view[i]
+            guard foldingASCII, c.value >= 0x41, c.value <= 0x5A, let lower = Unicode.Scalar(c.value + 0x20) else { return c }
+            return lower
+        }
         var s = view.startIndex
         var p = 0
         var starToken = -1
@@ -121,11 +148,11 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
                     s = view.index(after: s)
                     p += 1
                     continue
-                case .literal(let c) where c == view[s]:
+                case .literal(let c) where c == at(s):
                     s = view.index(after: s)
                     p += 1
                     continue
-                case .set(let ranges, let negated) where ranges.contains { $0.contains(view[s]) } != negated:
+                case .set(let ranges, let negated) where ranges.contains { $0.contains(at(s)) } != negated:
                     s = view.index(after: s)
                     p += 1
                     continue

@@ -52,21 +52,13 @@ extension Mapping {
         var entries: [TraceEntry] = []
         if tracing { entries.reserveCapacity(require.count + deactivate.count + roles.count) }
 
-        func run(_ condition: Condition) -> (Truth, ConditionTrace?) {
-            context.touchedUnknown.removeAll(keepingCapacity: true)
-            if tracing {
-                let trace = context.trace(condition)
-                return (trace.truth, trace.trace)
-            }
-            return (context.truth(condition), nil)
-        }
 
         // require: all must hold.
         var failedRequirement: Int?
         var requireUnknown: [String] = []
         for (i, condition) in require.enumerated() {
             if failedRequirement != nil, !tracing { break }
-            let (truth, trace) = run(condition)
+            let (truth, trace) = context.top(condition, tracing: tracing)
             if truth == .no, failedRequirement == nil { failedRequirement = i }
             if truth == .unknown { requireUnknown += context.touchedUnknown }
             if tracing {
@@ -84,7 +76,7 @@ extension Mapping {
         var deactivateUnknown: [String] = []
         for (i, condition) in deactivate.enumerated() {
             if deactivatedBy != nil, !tracing { break }
-            let (truth, trace) = run(condition)
+            let (truth, trace) = context.top(condition, tracing: tracing)
             if truth == .yes, deactivatedBy == nil { deactivatedBy = i }
             if truth == .unknown { deactivateUnknown += context.touchedUnknown }
             if tracing {
@@ -123,7 +115,7 @@ extension Mapping {
                 }
                 continue
             }
-            let (truth, trace) = run(when)
+            let (truth, trace) = context.top(when, tracing: tracing)
             if truth == .yes { matched = rule }
             if truth == .unknown { rolesUnknown += context.touchedUnknown }
             if tracing {

@@ -29,7 +29,9 @@ public enum MappingParser {
         var reader = YAMLNodes(file: file)
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: yaml) else {
+            // The basic resolver tags nothing: plain scalars are typed by YAML 1.2's core schema in
+            // `YAMLNodes.value`, and Yams' YAML 1.1 resolver runs seven regexes per scalar.
+            guard let node = try Yams.compose(yaml: yaml, Resolver.basic) else {
                 reader.report(
                     Diagnostic(
                         .error, at: SourceLocation(file: file, line: 1, column: 1),
@@ -74,7 +76,8 @@ public enum MappingParser {
         case .duplicatedKeysInMapping(let duplicates, let context):
             return Diagnostic(
                 .error, at: at(context.mark),
-                "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in one mapping"
+                "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in the mapping that starts here; "
+                    + "each key may appear once (a second one would silently win)"
             )
         default:
             return Diagnostic(.error, at: start, "YAML could not be read: \(yamlError)")
@@ -126,7 +129,7 @@ struct MappingBuilder {
                         issuer = s
                         issuerLocation = reader.location(value)
                     } else {
-                        reader.error(value, "issuer must be the IdP's absolute https URL as its ID tokens' 'iss' carries it, found \"\(s)\"")
+                        reader.error(value, "issuer must be the IdP's absolute http(s) URL, exactly as its ID tokens' 'iss' carries it; found \"\(s)\"")
                     }
                 }
             case "profile":

@@ -48,25 +48,7 @@ struct YAMLNodes {
         switch node {
         case .scalar(let scalar):
             guard scalar.style == .plain || scalar.style == .any else { return .string(scalar.string) }
-            let tag = node.tag.description
-            switch tag {
-            case Tag.Name.bool.rawValue:
-                switch scalar.string {
-                case "true", "True", "TRUE": return .bool(true)
-                case "false", "False", "FALSE": return .bool(false)
-                default: return .string(scalar.string)
-                }
-            case Tag.Name.int.rawValue:
-                if let i = node.int { return .number(Double(i)) }
-                return .string(scalar.string)
-            case Tag.Name.float.rawValue:
-                if let d = node.float { return .number(d) }
-                return .string(scalar.string)
-            case Tag.Name.null.rawValue:
-                return .null
-            default:
-                return .string(scalar.string)
-            }
+            return coreSchemaValue(scalar.string)
         case .sequence(let sequence):
             return .array(sequence.map(value))
         case .mapping(let mapping):
@@ -78,6 +60,47 @@ struct YAMLNodes {
         case .alias:
             return .null
         }
+    }
+
+    /// A plain scalar under YAML 1.2's core schema. Yams resolves YAML 1.1 forms (`yes`, `017` as
+    /// octal, `12:30` as sexagesimal, `1_000`), which would turn group names into numbers.
+    static func coreSchemaValue(_ text: String) -> ClaimValue {
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .number(.infinity)
+        case "-.inf", "-.Inf", "-.INF": return .number(-.infinity)
+        default: break
+        }
+        let utf8 = Array(text.utf8)
+        func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        var i = 0
+        if utf8.first == UInt8(ascii: "-") || utf8.first == UInt8(ascii: "+") { i = 1 }
+        // Decimal integer: [-+]?[0-9]+
+        if i < utf8.count, utf8[i...].allSatisfy(isDigit), let n = Double(text) {
+            return .number(n)
+        }
+        // 0o17 and 0x1F.
+        if text.hasPrefix("0o"), text.count > 2, let n = Int(text.dropFirst(2), radix: 8) { return .number(Double(n)) }
+        if text.hasPrefix("0x"), text.count > 2, let n = Int(text.dropFirst(2), radix: 16) { return .number(Double(n)) }
+        // Float: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+        var j = i
+        var mantissaDigits = 0
+        while j < utf8.count, isDigit(utf8[j]) { j += 1; mantissaDigits += 1 }
+        if j < utf8.count, utf8[j] == UInt8(ascii: ".") {
+            j += 1
+            while j < utf8.count, isDigit(utf8[j]) { j += 1; mantissaDigits += 1 }
+        }
+        if mantissaDigits > 0, j < utf8.count, utf8[j] == UInt8(ascii: "e") || utf8[j] == UInt8(ascii: "E") {
+            j += 1
+            if j < utf8.count, utf8[j] == UInt8(ascii: "-") || utf8[j] == UInt8(ascii: "+") { j += 1 }
+            let start = j
+            while j < utf8.count, isDigit(utf8[j]) { j += 1 }
+            if j == start { return .string(text) }
+        }
+        if mantissaDigits > 0, j == utf8.count, let n = Double(text) { return .number(n) }
+        return .string(text)
     }
 
     /// The pairs of a mapping node with string keys; reports non-string keys and unknown keys.

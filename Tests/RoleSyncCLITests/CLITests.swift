@@ -21,6 +21,10 @@ struct CLITests {
             arguments: ["mapping", "check", "mappings/okta.yaml", "Tests/RoleSyncCLITests/Fixtures/duplicate-issuer.yaml"]
         ),
         Case(golden: "check-missing-path", arguments: ["mapping", "check", "no/such/folder"]),
+        Case(
+            golden: "test-duplicate-issuer",
+            arguments: ["mapping", "test", "mappings/okta.yaml", "Tests/RoleSyncCLITests/Fixtures/duplicate-issuer.yaml"]
+        ),
         Case(golden: "test-examples", arguments: ["mapping", "test", "mappings"]),
         Case(golden: "test-failing", arguments: ["mapping", "test", "Tests/RoleSyncCLITests/Fixtures/failing-tests.yaml"]),
         Case(golden: "test-invalid", arguments: ["mapping", "test", "Tests/RoleSyncCLITests/Fixtures/invalid.yaml"]),

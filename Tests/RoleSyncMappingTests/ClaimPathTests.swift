@@ -47,3 +47,13 @@ struct ClaimPathTests {
         #expect(ClaimPath(raw) == nil)
     }
 }
+
+@Suite("Distributed claims sent as null")
+struct DistributedNullTests {
+    @Test("A claim in _claim_names sent as null is unknown, not absent")
+    func nullMarkedClaimIsUnknown() throws {
+        let c = try claims(#"{"groups":null,"_claim_names":{"groups":"src1"}}"#)
+        #expect(c.unknownNames == ["groups"])
+        #expect(try #require(ClaimPath("groups")).resolve(in: c) == .unknown("groups"))
+    }
+}

@@ -95,3 +95,35 @@ struct OperatorTests {
         #expect(try matches("{ claim: groups, contains: 7 }", #"{"groups":["#+groups+#",7]}"#))
     }
 }
+
+@Suite("YAML scalars follow the 1.2 core schema")
+struct YAMLScalarTests {
+    @Test(arguments: [
+        ("017", #"{"v":17}"#, true), ("1_000", #"{"v":"1_000"}"#, true), ("12:30", #"{"v":"12:30"}"#, true),
+        ("0b11", #"{"v":"0b11"}"#, true), ("0x1F", #"{"v":31}"#, true), ("0o17", #"{"v":15}"#, true),
+        ("1e3", #"{"v":1000}"#, true), ("-2.5", #"{"v":-2.5}"#, true), (".5", #"{"v":0.5}"#, true),
+        ("yes", #"{"v":"yes"}"#, true), ("on", #"{"v":true}"#, false), ("2024-01-02", #"{"v":"2024-01-02"}"#, true),
+        ("True", #"{"v":true}"#, true), ("\"42\"", #"{"v":42}"#, false), ("'true'", #"{"v":"true"}"#, true),
+    ])
+    func operandTyping(_ written: String, _ json: String, _ expected: Bool) throws {
+        #expect(try matches("{ claim: v, equals: \(written) }", json) == expected)
+    }
+}
+
+@Suite("Glob case folding")
+struct GlobCaseFoldingTests {
+    @Test(arguments: [
+        ("ADMIN-*", "admin-x", true), ("admin-*", "ADMIN-X", true), ("é*", "É-team", true), ("*-ÉQUIPE", "x-équipe", true),
+        ("k*", "\u{212A}elvin", true), ("[A-C]x", "bX", true), ("team-?", "TEAM-Z", true), ("a*", "b", false),
+    ])
+    func ignoringCase(_ pattern: String, _ value: String, _ expected: Bool) throws {
+        #expect(try GlobPattern(pattern, ignoringCase: true).matches(value) == expected)
+    }
+
+    @Test func literalPrefixStillNeedsTheRest() throws {
+        #expect(try !GlobPattern("team-1/*").matches("team-1"))
+        #expect(try GlobPattern("team-1/*").matches("team-1/"))
+        #expect(try !GlobPattern("team").matches("team-2"))
+        #expect(try !GlobPattern("team").matches("tea"))
+    }
+}

@@ -198,7 +198,7 @@ struct ValidationTests {
 
     @Test func issuerMustBeAURL() {
         #expect(diagnostics("version: 1\nissuer: example\nroles: [{ id: a, role: user }]\n") == [
-            "2:9: error: issuer must be the IdP's absolute https URL as its ID tokens' 'iss' carries it, found \"example\""
+            "2:9: error: issuer must be the IdP's absolute http(s) URL, exactly as its ID tokens' 'iss' carries it; found \"example\""
         ])
     }
 
