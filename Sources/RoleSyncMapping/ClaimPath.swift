@@ -1,5 +1,3 @@
-import Foundation
-
 /// A dotted path to a claim: `email`, `realm_access.roles`, `resource_access.rolesync.roles`.
 ///
 /// At each level the whole remaining name is tried first, so a claim whose own name has dots or
@@ -15,7 +13,7 @@ public struct ClaimPath: Sendable, Hashable, CustomStringConvertible {
     /// - Parameter raw: the path as written; must be non-empty and have no empty segment.
     /// - Returns: `nil` when the path is empty or has an empty segment (`a..b`, `.a`, `a.`).
     public init?(_ raw: String) {
-        guard !raw.isEmpty, raw.trimmingCharacters(in: .whitespaces) == raw else { return nil }
+        guard let first = raw.first, let last = raw.last, !first.isWhitespace, !last.isWhitespace else { return nil }
         let segments = raw.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         // A dot inside a URL-style name (`https://example.com/groups`) is not a path separator,
         // so empty segments are only refused when the name is not URL-like.

@@ -66,15 +66,25 @@ public final class Predicate: Sendable, Hashable {
     public let location: SourceLocation
     /// Index of this predicate's path in the mapping's per-evaluation cache.
     let slot: Int
+    /// This predicate's number in its mapping, for the membership index's bit set.
+    let id: Int
+    /// Whether the membership index answers it: `equals`, `contains` or `in` with string operands.
+    let isIndexed: Bool
     /// The string operands folded to lower case, computed once (empty strings for other operands).
     let foldedOperands: [String]
 
-    public init(path: ClaimPath, op: Operator, ignoresCase: Bool, location: SourceLocation, slot: Int = 0) {
+    public init(path: ClaimPath, op: Operator, ignoresCase: Bool, location: SourceLocation, slot: Int = 0, id: Int = 0) {
         self.path = path
         self.op = op
         self.ignoresCase = ignoresCase
         self.location = location
         self.slot = slot
+        self.id = id
+        switch op {
+        case .equals(let v), .contains(let v): isIndexed = v.stringValue != nil
+        case .isIn(let vs): isIndexed = !vs.isEmpty && vs.allSatisfy { $0.stringValue != nil }
+        case .glob, .regex, .exists: isIndexed = false
+        }
         switch op {
         case .equals(let v), .contains(let v): foldedOperands = [v.stringValue?.lowercased() ?? ""]
         case .isIn(let vs): foldedOperands = vs.map { $0.stringValue?.lowercased() ?? "" }

@@ -1,43 +1,57 @@
 /// Per-evaluation state: claim paths resolved once, and string sets of long list claims built
 /// once, so that 200 rules over 150 groups cost 200 hash look-ups, not 30,000 comparisons.
 struct EvaluationContext {
+    /// What a long list claim on one path was turned into, built on first need.
     private struct Slot {
-        var resolution: ClaimPath.Resolution?
         var exact: Set<String>?
         var folded: Set<String>?
+        /// The list's strings by their first byte (ASCII-lower-cased), for globs with a literal start.
+        var byFirstByte: [UInt8: [String]]?
+        /// Which indexed predicates on this path a long list satisfies (see ``MembershipIndex``).
+        var held: [UInt64]?
     }
 
     /// Lists at least this long are searched through a set.
     static let setThreshold = 12
 
     let claims: Claims
-    private var slots: [Slot]
+    private let index: MembershipIndex
+    /// Each path's resolution, once looked up.
+    private var resolutions: [ClaimPath.Resolution?]
+    /// Allocated only when a long list claim is met (most sign-ins never need it).
+    private var slotStorage: [Slot] = []
     /// Unknown claims the current top-level condition touched.
     var touchedUnknown: [String] = []
 
-    init(claims: Claims, pathCount: Int) {
+    init(claims: Claims, index: MembershipIndex) {
         self.claims = claims
-        self.slots = Array(repeating: Slot(), count: pathCount)
+        self.index = index
+        self.resolutions = Array(repeating: nil, count: index.pathCount)
+    }
+
+    private mutating func ensureSlots() {
+        if slotStorage.isEmpty { slotStorage = Array(repeating: Slot(), count: index.pathCount) }
     }
 
     mutating func resolve(_ p: Predicate) -> ClaimPath.Resolution {
-        if let r = slots[p.slot].resolution { return r }
+        if let r = resolutions[p.slot] { return r }
         let r = p.path.resolve(in: claims)
-        slots[p.slot].resolution = r
+        resolutions[p.slot] = r
         return r
     }
 
     private mutating func contains(_ elements: [ClaimValue], string: String, folded: Bool, slot: Int) -> Bool {
+        ensureSlots()
         if folded {
-            if slots[slot].folded == nil {
-                slots[slot].folded = Set(elements.compactMap { $0.stringValue?.lowercased() })
+            if slotStorage[slot].folded == nil {
+                slotStorage[slot].folded = Set(elements.compactMap { $0.stringValue?.lowercased() })
             }
-            return slots[slot].folded?.contains(string) ?? false
+            return slotStorage[slot].folded?.contains(string) ?? false
         }
-        if slots[slot].exact == nil {
-            slots[slot].exact = Set(elements.compactMap(\.stringValue))
+        if slotStorage[slot].exact == nil {
+            slotStorage[slot].exact = Set(elements.compactMap(\.stringValue))
         }
-        return slots[slot].exact?.contains(string) ?? false
+        return slotStorage[slot].exact?.contains(string) ?? false
     }
 
     /// Evaluates a top-level condition (a `require` or `deactivate` entry, a rule's `when`),
@@ -49,6 +63,30 @@ struct EvaluationContext {
             return (traced.truth, traced.trace)
         }
         return (truth(condition), nil)
+    }
+
+    /// The first string of a long list claim that a glob with a literal start matches, looking only
+    /// at strings that start with that byte in either ASCII case. The buckets are built once per
+    /// evaluation. When the glob ignores case, strings that start with a non-ASCII character are
+    /// checked too, since one of them may fold to ASCII (the Kelvin sign folds to "k").
+    private mutating func firstGlobMatch(_ glob: GlobPattern, firstByte: UInt8, in elements: [ClaimValue], slot: Int) -> String? {
+        @inline(__always) func key(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte }
+        ensureSlots()
+        if slotStorage[slot].byFirstByte == nil {
+            var buckets: [UInt8: [String]] = [:]
+            for case .string(let s) in elements {
+                guard let byte = s.utf8.first else { continue }
+                buckets[key(byte), default: []].append(s)
+            }
+            slotStorage[slot].byFirstByte = buckets
+        }
+        guard let buckets = slotStorage[slot].byFirstByte else { return nil }
+        if let hit = buckets[key(firstByte)]?.first(where: glob.matches) { return hit }
+        guard glob.ignoresCase else { return nil }
+        for (byte, strings) in buckets where byte >= 0x80 {
+            if let hit = strings.first(where: glob.matches) { return hit }
+        }
+        return nil
     }
 
     // MARK: Fast evaluation
@@ -83,6 +121,9 @@ struct EvaluationContext {
     }
 
     mutating func truth(_ p: Predicate) -> Truth {
+        if p.isIndexed, !slotStorage.isEmpty, let held = slotStorage[p.slot].held {
+            return held[p.id >> 6] & (1 << UInt64(p.id & 63)) != 0 ? .yes : .no
+        }
         switch resolve(p) {
         case .unknown(let name):
             if case .exists(let wanted) = p.op { return wanted ? .yes : .no }
@@ -92,6 +133,12 @@ struct EvaluationContext {
             if case .exists(let wanted) = p.op { return wanted ? .no : .yes }
             return .no
         case .value(let value):
+            if p.isIndexed, case .array(let elements) = value, elements.count >= Self.setThreshold {
+                let held = index.held(slot: p.slot, elements: elements)
+                ensureSlots()
+                slotStorage[p.slot].held = held
+                return held[p.id >> 6] & (1 << UInt64(p.id & 63)) != 0 ? .yes : .no
+            }
             return firstMatch(p, in: value) != nil ? .yes : .no
         }
     }
@@ -106,6 +153,9 @@ struct EvaluationContext {
         case .isIn(let operands):
             return firstEqual(p, value, operands: operands, folded: p.foldedOperands)
         case .glob(let glob):
+            if case .array(let elements) = value, elements.count >= Self.setThreshold, let first = glob.firstByte {
+                return firstGlobMatch(glob, firstByte: first, in: elements, slot: p.slot).map(ClaimValue.string)
+            }
             return firstElement(of: value) { $0.stringValue.map(glob.matches) ?? false }
         case .regex(let regex):
             return firstElement(of: value) { $0.stringValue.map(regex.matches) ?? false }

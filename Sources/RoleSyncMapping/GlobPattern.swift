@@ -16,6 +16,23 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     /// ignores case): a value that does not start with them is rejected without running the matcher.
     private let literalPrefix: [UInt8]
 
+    /// Common pattern shapes answered by a byte comparison, without the general matcher.
+    private enum Shape: Sendable, Hashable {
+        case general
+        /// `abc`: the whole value.
+        case exact([UInt8])
+        /// `abc*`
+        case prefix([UInt8])
+        /// `*abc`
+        case suffix([UInt8])
+    }
+
+    private let shape: Shape
+
+    /// The first byte every matching value starts with (ASCII-lower-cased when ignoring case), if
+    /// the pattern starts with a literal: lets a long list claim be searched by bucket.
+    var firstByte: UInt8? { literalPrefix.first }
+
     /// Why a glob does not compile; `offset` counts characters from 0.
     public struct SyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
         public var offset: Int
@@ -99,6 +116,45 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
             prefix += Array(String(c).utf8)
         }
         self.literalPrefix = prefix
+        self.shape = Self.shape(of: tokens, ignoringCase: ignoringCase)
+    }
+
+    private static func shape(of tokens: [Token], ignoringCase: Bool) -> Shape {
+        func literalBytes(_ slice: ArraySlice<Token>) -> [UInt8]? {
+            var bytes: [UInt8] = []
+            for token in slice {
+                // Folding is byte-wise, so only ASCII literals take a fast path when ignoring case.
+                guard case .literal(let c) = token, !ignoringCase || c.isASCII else { return nil }
+                bytes += Array(String(c).utf8)
+            }
+            return bytes
+        }
+        let stars = tokens.indices.filter { tokens[$0] == .star }
+        switch stars {
+        case []:
+            return literalBytes(tokens[...]).map(Shape.exact) ?? .general
+        case [tokens.count - 1]:
+            return literalBytes(tokens.dropLast()).map(Shape.prefix) ?? .general
+        case [0]:
+            return literalBytes(tokens.dropFirst()).map(Shape.suffix) ?? .general
+        default:
+            return .general
+        }
+    }
+
+    /// Compares bytes, folding ASCII upper case in the value when the glob ignores case; `nil` when a
+    /// non-ASCII byte would need real case folding.
+    private func bytesEqual(_ value: some Collection<UInt8>, _ literal: [UInt8]) -> Bool? {
+        guard value.count == literal.count else { return false }
+        for (byte, expected) in zip(value, literal) {
+            var b = byte
+            if ignoresCase {
+                if b >= 0x80 { return nil }
+                if b >= 0x41 && b <= 0x5A { b += 0x20 }
+            }
+            if b != expected { return false }
+        }
+        return true
     }
 
     public var description: String { source }
@@ -107,6 +163,23 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     /// - Parameter value: the value; compared without regard to case when the glob ignores case.
     /// - Returns: whether the glob matches all of it.
     public func matches(_ value: String) -> Bool {
+        let utf8 = value.utf8
+        switch shape {
+        case .general:
+            break
+        case .exact(let literal):
+            if let equal = bytesEqual(utf8, literal) { return equal }
+        case .prefix(let literal):
+            guard utf8.count >= literal.count else { return false }
+            if let equal = bytesEqual(utf8.prefix(literal.count), literal) { return equal }
+        case .suffix(let literal):
+            guard utf8.count >= literal.count else { return false }
+            // A suffix must start on a character boundary: it does when the literal is ASCII-led or
+            // the byte before it is ASCII; otherwise let the matcher decide.
+            if literal.first.map({ $0 < 0x80 }) ?? true, let equal = bytesEqual(utf8.suffix(literal.count), literal) {
+                return equal
+            }
+        }
         if !literalPrefix.isEmpty {
             var bytes = value.utf8.makeIterator()
             for expected in literalPrefix {

@@ -48,7 +48,7 @@ extension Mapping {
     ///     need the decision pass `false`.
     /// - Returns: the ``Decision``; it never throws: absent and unknown claims are outcomes, not errors.
     public func evaluate(_ claims: Claims, tracing: Bool = true) -> Decision {
-        var context = EvaluationContext(claims: claims, pathCount: pathCount)
+        var context = EvaluationContext(claims: claims, index: index)
         var entries: [TraceEntry] = []
         if tracing { entries.reserveCapacity(require.count + deactivate.count + roles.count) }
 

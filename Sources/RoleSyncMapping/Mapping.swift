@@ -17,26 +17,38 @@ public struct Mapping: Sendable {
     public var roles: [RoleRule]
     public var unmatched: UnmatchedPolicy
     public var tests: [MappingTestCase]
-    /// Number of distinct claim paths in conditions (size of the per-evaluation cache).
-    var pathCount: Int
+    /// The claim paths of the conditions and which predicates each list element satisfies.
+    var index: MembershipIndex
 
     /// The rule with this id.
     public func rule(id: String) -> RoleRule? { roles.first { $0.id == id } }
 }
 
 /// A role rule: when its condition holds (and no earlier rule's did), the user is covered and gets `role`.
-public struct RoleRule: Sendable, Hashable {
-    public var id: String
-    public var role: Role
+///
+/// Immutable and a class, so walking 200 rules retains 200 references instead of copying their fields.
+public final class RoleRule: Sendable, Hashable {
+    public let id: String
+    public let role: Role
     /// `nil`: the rule always matches (a catch-all).
-    public var when: Condition?
-    public var location: SourceLocation
+    public let when: Condition?
+    public let location: SourceLocation
 
     public init(id: String, role: Role, when: Condition?, location: SourceLocation) {
         self.id = id
         self.role = role
         self.when = when
         self.location = location
+    }
+
+    public static func == (lhs: RoleRule, rhs: RoleRule) -> Bool {
+        lhs.id == rhs.id && lhs.role == rhs.role && lhs.when == rhs.when && lhs.location == rhs.location
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(role)
+        hasher.combine(when)
     }
 }
 

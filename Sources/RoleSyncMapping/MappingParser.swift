@@ -89,6 +89,7 @@ public enum MappingParser {
 struct MappingBuilder {
     var reader: YAMLNodes
     private var pathSlots: [String: Int] = [:]
+    private var index = MembershipIndex.Builder()
 
     init(reader: YAMLNodes) {
         self.reader = reader
@@ -172,7 +173,7 @@ struct MappingBuilder {
         guard version != nil, let issuer else { return nil }
         return Mapping(
             file: reader.file, issuer: issuer, issuerLocation: issuerLocation, profile: profile, require: require, deactivate: deactivate,
-            roles: roles, unmatched: unmatched, tests: tests, pathCount: pathSlots.count
+            roles: roles, unmatched: unmatched, tests: tests, index: index.build()
         )
     }
 
@@ -288,9 +289,10 @@ struct MappingBuilder {
             reader.warning(node, "ignore_case has no effect with exists")
         }
         guard !failed, let path else { return nil }
-        let slot = pathSlots[path.raw] ?? pathSlots.count
+        let slot = pathSlots[path.raw] ?? index.addPath()
         pathSlots[path.raw] = slot
-        return .predicate(Predicate(path: path, op: compiled, ignoresCase: ignoreCase, location: location, slot: slot))
+        let id = index.register(op: compiled, ignoresCase: ignoreCase, slot: slot)
+        return .predicate(Predicate(path: path, op: compiled, ignoresCase: ignoreCase, location: location, slot: slot, id: id))
     }
 
     private mutating func compileOperator(_ name: String, _ node: Node, ignoreCase: Bool) -> Predicate.Operator? {

@@ -127,3 +127,49 @@ struct GlobCaseFoldingTests {
         #expect(try !GlobPattern("team").matches("tea"))
     }
 }
+
+@Suite("Long list claims (membership index and glob buckets)")
+struct LongListTests {
+    static let groups = (0..<60).map { "grp-\($0)" } + ["Team-Red", "eng-web", "/platform/ml", "\u{212A}elvin-lab", "émigrés"]
+
+    func decide(_ when: String, extra: [String] = []) throws -> Bool {
+        let list = (Self.groups + extra).map { "\"\($0)\"" }.joined(separator: ",")
+        let traced = try ruleMapping(when).evaluate(try claims(#"{"groups":["# + list + "]}"), tracing: true)
+        let fast = try ruleMapping(when).evaluate(try claims(#"{"groups":["# + list + "]}"), tracing: false)
+        #expect(traced.isCovered == fast.isCovered, "traced and fast evaluation disagree")
+        return fast.isCovered
+    }
+
+    @Test(arguments: [
+        ("{ claim: groups, contains: eng-web }", true), ("{ claim: groups, contains: Eng-Web }", false),
+        ("{ claim: groups, contains: Eng-Web, ignore_case: true }", true), ("{ claim: groups, equals: grp-59 }", true),
+        ("{ claim: groups, in: [nope, grp-7] }", true), ("{ claim: groups, in: [nope, GRP-7] }", false),
+        ("{ claim: groups, in: [nope, GRP-7], ignore_case: true }", true),
+        ("{ claim: groups, glob: \"eng-*\" }", true), ("{ claim: groups, glob: \"Eng-*\" }", false),
+        ("{ claim: groups, glob: \"Eng-*\", ignore_case: true }", true), ("{ claim: groups, glob: \"team-*\" }", false),
+        ("{ claim: groups, glob: \"team-*\", ignore_case: true }", true), ("{ claim: groups, glob: \"/platform/*\" }", true),
+        ("{ claim: groups, glob: \"k*-lab\", ignore_case: true }", true), ("{ claim: groups, glob: \"*-lab\" }", true),
+        ("{ claim: groups, glob: \"émi*\" }", true), ("{ claim: groups, glob: \"ÉMI*\", ignore_case: true }", true),
+        ("{ any: [ { claim: groups, contains: x }, { claim: groups, contains: grp-3 } ] }", true),
+        ("{ not: { claim: groups, contains: grp-3 } }", false),
+    ])
+    func longLists(_ when: String, _ expected: Bool) throws {
+        #expect(try decide(when) == expected)
+    }
+
+    @Test("Several predicates on one path share one index pass")
+    func sharedPass() throws {
+        let m = try validMapping(
+            """
+            version: 1
+            issuer: https://idp.example.com
+            roles:
+              - { id: a, role: super_admin, when: { claim: groups, contains: nope } }
+              - { id: b, role: user_admin, when: { claim: groups, in: [x, y, grp-42] } }
+              - { id: c, role: user, when: { claim: groups, contains: grp-1 } }
+            """
+        )
+        let list = Self.groups.map { "\"\($0)\"" }.joined(separator: ",")
+        #expect(m.evaluate(try claims(#"{"groups":["# + list + "]}"), tracing: false).ruleID == "b")
+    }
+}
