@@ -18,6 +18,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // The mapping language: parse, validate, evaluate. Pure: Foundation and Yams only, no I/O.
@@ -26,12 +29,31 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        // Users, sessions, audit and the sync rules over a `LedgerStore`. No SQL, no HTTP.
+        .target(
+            name: "RoleSyncLedger",
+            dependencies: [
+                "RoleSyncMapping",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The SQLite `LedgerStore` (GRDB, system libsqlite3).
+        .target(
+            name: "RoleSyncSQLite",
+            dependencies: ["RoleSyncLedger", "RoleSyncMapping", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         // The `rolesync` command: reads files and stdin, prints, sets exit codes.
         .executableTarget(
             name: "RoleSyncCLI",
             dependencies: [
                 "RoleSyncMapping",
+                "RoleSyncLedger",
+                "RoleSyncSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -44,6 +66,14 @@ let package = Package(
         .testTarget(
             name: "RoleSyncMappingTests",
             dependencies: ["RoleSyncMapping", "RoleSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncLedgerTests",
+            dependencies: [
+                "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,13 +2,15 @@ import ArgumentParser
 import Foundation
 import RoleSyncMapping
 
-struct MappingDryRunCommand: ParsableCommand {
+struct MappingDryRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dry-run",
         abstract: "Evaluate a mapping on one claims set and show the decision and why.",
         discussion: """
-            MAPPING is a mapping file, or a folder: then the mapping whose issuer equals the claims' `iss` is used.
-            Nothing is written. `--format json` prints one object with the keys allowed, role, covered, rule,
+            With --claims or --id-token: MAPPING is a mapping file, or a folder: then the mapping whose issuer equals
+            the claims' `iss` is used. With --database: MAPPING (a file or folder) replaces the mappings in force
+            (--mappings) for its issuers, and every stored user's last claims are evaluated under both; every user
+            whose role, coverage or status would change is listed, with a summary. Nothing is written. `--format json` prints one object with the keys allowed, role, covered, rule,
             deactivate, profile, refusal, unknown_claims, role_determined, issuer, mapping, input and trace.
             """
     )
@@ -25,18 +27,36 @@ struct MappingDryRunCommand: ParsableCommand {
     )
     var idToken: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Plan the mapping against every user in this SQLite ledger instead (env ROLESYNC_DATABASE is not used here).",
+            valueName: "file"
+        )
+    )
+    var database: String?
+
+    @Option(
+        help: ArgumentHelp("With --database: the mappings in force (env ROLESYNC_MAPPINGS; default mappings/).", valueName: "path")
+    )
+    var mappings: String?
+
     @Option(help: "Output format: human or json.")
     var format: OutputFormat = .human
 
     func validate() throws {
-        switch (claims, idToken) {
-        case (nil, nil): throw ValidationError("give the claims with --claims FILE or --id-token FILE")
-        case (.some, .some): throw ValidationError("give either --claims or --id-token, not both")
-        default: break
+        switch [claims != nil, idToken != nil, database != nil].filter({ $0 }).count {
+        case 0: throw ValidationError("give the claims with --claims FILE or --id-token FILE, or a ledger with --database FILE")
+        case 1: break
+        default: throw ValidationError("give one of --claims, --id-token or --database")
         }
+        if mappings != nil, database == nil { throw ValidationError("--mappings goes with --database") }
     }
 
-    func run() throws {
+    func run() async throws {
+        if let database {
+            try await LedgerDryRun(mapping: mapping, database: database, mappings: mappings, format: format).run()
+            return
+        }
         let (input, isFromToken) = try readClaims()
         let loaded = try MappingFiles.load([mapping])
         if loaded.errorCount > 0 {

@@ -5,9 +5,10 @@ struct RoleSyncCommand: AsyncParsableCommand {
         commandName: "rolesync",
         abstract: "SSO identity sync and role mapping: decide who may sign in, and with which role.",
         discussion: """
-            Exit codes: 0 done (whatever the decision), 1 invalid mapping or input, 2 usage error.
+            Exit codes: 0 done (whatever the decision), 1 invalid mapping or input or a refused sign-in or edit, \
+            2 usage error.
             """,
-        subcommands: [MappingCommand.self]
+        subcommands: [MappingCommand.self, UsersCommand.self, AuditCommand.self, DemoCommand.self]
     )
 }
 

@@ -1,11 +1,19 @@
 import ArgumentParser
 import Foundation
+import Logging
 
 /// Entry point: runs the command and turns errors into the documented exit codes
-/// (0 done, 1 invalid mapping or input, 2 usage error).
+/// (0 done, 1 invalid mapping or input or a refusal, 2 usage error).
 @main
 enum RoleSyncMain {
     static func main() async {
+        // Logs go to stderr, quiet by default so command output stays clean; ROLESYNC_LOG_LEVEL=info shows decisions.
+        let level = ProcessInfo.processInfo.environment["ROLESYNC_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
         let code = await run(Array(CommandLine.arguments.dropFirst()))
         exit(code)
     }

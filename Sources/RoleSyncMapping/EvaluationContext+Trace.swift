@@ -116,9 +116,8 @@ extension EvaluationContext {
                 fold ? (folded?.matches(s) ?? false) : g.matches(s)
             }
         case .regex(let r):
-            let folded = try? RegexPattern(r.source, ignoringCase: true)
             return patternNearMiss(elements, ignoresCase: p.ignoresCase, kind: "regex") { s, fold in
-                fold ? (folded?.matches(s) ?? false) : r.matches(s)
+                fold ? r.matchesIgnoringCase(s) : r.matches(s)
             }
         case .exists:
             return nil

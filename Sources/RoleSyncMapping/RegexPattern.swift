@@ -8,6 +8,11 @@ public final class RegexPattern: @unchecked Sendable, Hashable, CustomStringConv
     public let source: String
     let ignoresCase: Bool
     private let regex: NSRegularExpression
+    /// The same pattern ignoring case, for traces' near misses (compiled once, not per trace).
+    private let foldedRegex: NSRegularExpression?
+    /// UTF-8 of literal characters every match starts with (ASCII-lower-cased when ignoring case):
+    /// a value without them is rejected before ICU runs, which costs about a microsecond.
+    private let literalPrefix: [UInt8]
 
     /// Compiles a pattern, anchored at both ends.
     /// - Parameters:
@@ -27,6 +32,44 @@ public final class RegexPattern: @unchecked Sendable, Hashable, CustomStringConv
         } catch {
             throw SyntaxError(reason: Self.reason(source))
         }
+        foldedRegex = ignoringCase ? nil : try? NSRegularExpression(pattern: "\\A(?:" + source + ")\\z", options: [.caseInsensitive])
+        literalPrefix = Self.literalPrefix(of: source, ignoringCase: ignoringCase)
+    }
+
+    /// The literal start of a pattern: characters up to the first metacharacter, minus a last
+    /// character that a quantifier follows. None when the pattern has an alternation outside
+    /// brackets (`a|b`), since then no prefix is mandatory.
+    static func literalPrefix(of source: String, ignoringCase: Bool) -> [UInt8] {
+        var depth = 0
+        var inClass = false
+        var escaped = false
+        for c in source.unicodeScalars {
+            if escaped { escaped = false; continue }
+            switch c {
+            case "\\": escaped = true
+            case "[": inClass = true
+            case "]": inClass = false
+            case "(" where !inClass: depth += 1
+            case ")" where !inClass: depth -= 1
+            case "|" where !inClass && depth == 0: return []
+            default: break
+            }
+        }
+        let meta: Set<Unicode.Scalar> = ["\\", "^", "$", ".", "|", "?", "*", "+", "(", ")", "[", "]", "{", "}"]
+        var prefix: [Unicode.Scalar] = []
+        var rest = source.unicodeScalars[...]
+        while let c = rest.first, !meta.contains(c) {
+            prefix.append(c)
+            rest = rest.dropFirst()
+        }
+        if let next = rest.first, ["?", "*", "{"].contains(next), !prefix.isEmpty { prefix.removeLast() }
+        if ignoringCase {
+            if let firstNonASCII = prefix.firstIndex(where: { !$0.isASCII }) { prefix = Array(prefix[..<firstNonASCII]) }
+            prefix = prefix.map { $0.value >= 0x41 && $0.value <= 0x5A ? Unicode.Scalar($0.value + 0x20) ?? $0 : $0 }
+        }
+        var bytes: [UInt8] = []
+        for c in prefix { bytes += Array(String(c).utf8) }
+        return bytes
     }
 
     /// Why a pattern does not compile.
@@ -37,8 +80,25 @@ public final class RegexPattern: @unchecked Sendable, Hashable, CustomStringConv
 
     /// Matches a whole value.
     public func matches(_ value: String) -> Bool {
+        if !literalPrefix.isEmpty {
+            var bytes = value.utf8.makeIterator()
+            for expected in literalPrefix {
+                guard var byte = bytes.next() else { return false }
+                if ignoresCase {
+                    if byte >= 0x80 { break }
+                    if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+                }
+                if byte != expected { return false }
+            }
+        }
         let range = NSRange(location: 0, length: value.utf16.count)
         return regex.firstMatch(in: value, options: [], range: range) != nil
+    }
+
+    /// Whether the pattern matches the value ignoring case (for near misses; no prefix check).
+    func matchesIgnoringCase(_ value: String) -> Bool {
+        let range = NSRange(location: 0, length: value.utf16.count)
+        return (foldedRegex ?? regex).firstMatch(in: value, options: [], range: range) != nil
     }
 
     public var description: String { source }

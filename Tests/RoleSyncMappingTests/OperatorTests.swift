@@ -1,4 +1,4 @@
-import RoleSyncMapping
+@testable import RoleSyncMapping
 import Testing
 
 @Suite("Operators")
@@ -171,5 +171,29 @@ struct LongListTests {
         )
         let list = Self.groups.map { "\"\($0)\"" }.joined(separator: ",")
         #expect(m.evaluate(try claims(#"{"groups":["# + list + "]}"), tracing: false).ruleID == "b")
+    }
+}
+
+@Suite("Regex literal prefix")
+struct RegexPrefixTests {
+    @Test(arguments: [
+        ("rolesync-mcp-(admins|operators)", "rolesync-mcp-"), ("abc+", "ab"), ("abc?d", "ab"), ("ab{2}", "a"), ("a|b", ""),
+        ("(a|b)c", ""), ("[ab]c", ""), ("x[a|b]y", "x"), ("\\d+", ""), ("team-\\d+", "team-"), ("^abc", ""),
+    ])
+    func prefixes(_ pattern: String, _ expected: String) {
+        #expect(RegexPattern.literalPrefix(of: pattern, ignoringCase: false) == Array(expected.utf8))
+    }
+
+    @Test func prefixNeverChangesTheAnswer() throws {
+        let cases: [(String, String, Bool)] = [
+            ("rolesync-mcp-(admins|operators)", "rolesync-mcp-admins", true), ("rolesync-mcp-(admins|operators)", "eng", false),
+            ("abc+", "abccc", true), ("abc?d", "abd", true), ("ab{2}", "abb", true), ("x[a|b]y", "x|y", true),
+            ("team-\\d+", "team-12", true), ("team-\\d+", "team-x", false),
+        ]
+        for (pattern, value, expected) in cases {
+            #expect(try RegexPattern(pattern).matches(value) == expected, "\(pattern) on \(value)")
+        }
+        #expect(try RegexPattern("ADMIN-.*", ignoringCase: true).matches("admin-x"))
+        #expect(try RegexPattern("admin-.*", ignoringCase: true).matches("ADMIN-X"))
     }
 }

@@ -1,0 +1,84 @@
+public import ArgumentParser
+import Foundation
+import Logging
+public import RoleSyncLedger
+public import RoleSyncMapping
+import RoleSyncSQLite
+
+/// `--database` and `--mappings`, shared by every command that touches the ledger.
+struct StoreOptions: ParsableArguments {
+    @Option(
+        name: .customLong("database"),
+        help: ArgumentHelp("The SQLite ledger file (env ROLESYNC_DATABASE; default rolesync.sqlite).", valueName: "file")
+    )
+    var database: String?
+
+    @Option(
+        name: .customLong("mappings"),
+        help: ArgumentHelp("A mapping file or folder (env ROLESYNC_MAPPINGS; default mappings/).", valueName: "path")
+    )
+    var mappings: String?
+
+    init() {}
+
+    /// Options given in code (the dry run's own `--database` and `--mappings`).
+    init(database: String?, mappings: String?) {
+        self.database = database
+        self.mappings = mappings
+    }
+
+    var databasePath: String { database ?? ProcessInfo.processInfo.environment["ROLESYNC_DATABASE"] ?? "rolesync.sqlite" }
+    var mappingsPath: String { mappings ?? ProcessInfo.processInfo.environment["ROLESYNC_MAPPINGS"] ?? "mappings" }
+
+    /// Loads the mappings (printing every diagnostic; any error exits 1) and opens the ledger.
+    func open() throws -> Ledger {
+        let loaded = try MappingFiles.load([mappingsPath])
+        if loaded.errorCount > 0 {
+            loaded.printDiagnostics()
+            throw CLIError("\(mappingsPath): the mappings have errors (above); fix them first")
+        }
+        let store: SQLiteLedgerStore
+        do {
+            store = try SQLiteLedgerStore(path: databasePath)
+        } catch {
+            throw CLIError("\(databasePath): \(error)")
+        }
+        let service = SyncService(store: store, mappings: MappingRegistry(loaded.set), logger: Logger(label: "rolesync.ledger"))
+        return Ledger(store: store, service: service)
+    }
+}
+
+/// An open ledger: the store and the rules over it.
+struct Ledger {
+    var store: SQLiteLedgerStore
+    var service: SyncService
+}
+
+extension Role: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+extension UserStatus: ExpressibleByArgument {}
+extension UsersQuery.Sort: ExpressibleByArgument {}
+extension UsersQuery.Order: ExpressibleByArgument {}
+extension AuditAction: ExpressibleByArgument {}
+
+/// ISO 8601 in UTC, seconds precision: how the CLI prints times.
+func iso(_ date: Date?) -> String? {
+    date.map { $0.formatted(.iso8601) }
+}
+
+/// A date or date-time argument: `2026-11-27` or `2026-11-27T08:00:00Z`.
+func parseDate(_ text: String, option: String) throws -> Date {
+    if let date = try? Date(text, strategy: .iso8601) { return date }
+    if let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return date }
+    throw ValidationError("\(option): '\(text)' is not a date (use 2026-11-27 or 2026-11-27T08:00:00Z)")
+}
+
+/// Pretty, sorted, slash-preserving JSON: every `--format json` output.
+func jsonText<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}

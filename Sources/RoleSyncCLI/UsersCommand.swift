@@ -1,0 +1,322 @@
+import ArgumentParser
+import Foundation
+import RoleSyncLedger
+import RoleSyncMapping
+
+struct UsersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "users",
+        abstract: "The user ledger: sign users in from claims, list, show and edit them.",
+        discussion: """
+            The command line acts as the machine's operator (actor `cli`, with super_admin's permissions), still bound
+            by IdP ownership of roles and the last-super_admin guard. A refusal prints the reason on stderr and exits 1.
+            """,
+        subcommands: [
+            UsersSignInCommand.self, UsersListCommand.self, UsersShowCommand.self, UsersSetRoleCommand.self,
+            UsersDeactivateCommand.self, UsersReactivateCommand.self,
+        ]
+    )
+}
+
+struct UsersSignInCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign-in",
+        abstract: "Sign a user in from a claims file, through the same path as the login callback.",
+        discussion: "Creates the user on first sign-in; later sign-ins refresh them and apply the IdP's role. Exits 1 when refused."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: ArgumentHelp("The issuer (selects the mapping).", valueName: "iss"))
+    var issuer: String
+
+    @Option(help: ArgumentHelp("A JSON object of verified claims; '-' reads standard input.", valueName: "file"))
+    var claims: String
+
+    @Option(help: "Output format: human or json.")
+    var format: OutputFormat = .human
+
+    func run() async throws {
+        let input = try readClaimsFile(claims)
+        let ledger = try store.open()
+        let result = try await ledger.service.signIn(issuer: issuer, claims: input)
+        let user = result.user
+        let eligibility = user.map { ledger.service.eligibility(of: $0) }
+        switch format {
+        case .json:
+            struct Outcome: Encodable {
+                var allowed: Bool
+                var created: Bool
+                var refusal: [String: String]?
+                var user: UserReport?
+                var events: [AuditReport]
+            }
+            Output.line(
+                try jsonText(
+                    Outcome(
+                        allowed: result.isAllowed, created: result.isCreated,
+                        refusal: result.refusal.map { ["code": $0.code, "message": $0.description] },
+                        user: user.flatMap { u in eligibility.map { UserReport(u, eligibility: $0) } }, events: result.events.map(AuditReport.init)
+                    )
+                )
+            )
+        case .human:
+            if let user, let eligibility, result.isAllowed {
+                Output.line("\(result.isCreated ? "created and signed in" : "signed in"): user \(user.id) \(user.displayName)")
+                Output.line("  role: \(UserReport.roleLine(user, eligibility))")
+            }
+            for event in result.events {
+                Output.line("  audit: \(event.action.rawValue) \(event.detailsJSON)")
+            }
+        }
+        if let refusal = result.refusal {
+            Output.error("rolesync: sign-in refused (\(refusal.code)): \(refusal)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct UsersListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List users, with their role and eligibility.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Case-insensitive part of a name or email.")
+    var search: String?
+
+    @Option(help: ArgumentHelp("Only this role.", valueName: "role"))
+    var role: Role?
+
+    @Option(help: ArgumentHelp("Only active or inactive users.", valueName: "status"))
+    var status: UserStatus?
+
+    @Option(help: "Sort by name, email, role, last_sign_in or registered.")
+    var sort: UsersQuery.Sort = .name
+
+    @Option(help: "asc or desc.")
+    var order: UsersQuery.Order = .ascending
+
+    @Option(help: "Users per page (1–500).")
+    var limit: Int = 50
+
+    @Option(help: "The next_cursor of the previous page.")
+    var cursor: String?
+
+    @Option(help: "Output format: human or json.")
+    var format: OutputFormat = .human
+
+    func validate() throws {
+        guard (1...500).contains(limit) else { throw ValidationError("--limit must be between 1 and 500") }
+    }
+
+    func run() async throws {
+        let ledger = try store.open()
+        let page: UsersPage
+        do {
+            page = try await ledger.store.users(
+                matching: UsersQuery(search: search, role: role, status: status, sort: sort, order: order, limit: limit, cursor: cursor)
+            )
+        } catch LedgerStoreError.invalidCursor {
+            throw CLIError("--cursor: \(LedgerStoreError.invalidCursor)")
+        }
+        let rows = page.users.map { ($0, ledger.service.eligibility(of: $0)) }
+        switch format {
+        case .json:
+            struct Page: Encodable {
+                var users: [UserReport]
+                var nextCursor: String?
+                enum CodingKeys: String, CodingKey {
+                    case users
+                    case nextCursor = "next_cursor"
+                }
+                func encode(to encoder: any Encoder) throws {
+                    var c = encoder.container(keyedBy: CodingKeys.self)
+                    try c.encode(users, forKey: .users)
+                    try c.encode(nextCursor, forKey: .nextCursor)
+                }
+            }
+            Output.line(try jsonText(Page(users: rows.map(UserReport.init), nextCursor: page.nextCursor)))
+        case .human:
+            var table = [["ID", "EMAIL", "NAME", "ROLE", "SOURCE", "EDITABLE", "GOVERNED BY", "STATUS", "LAST SIGN-IN"]]
+            for (user, eligibility) in rows {
+                table.append([
+                    user.id.description, user.email ?? "-", user.name ?? "-", user.role.rawValue, user.roleSource.rawValue,
+                    eligibility.isManualRoleEditable ? "yes" : "no",
+                    eligibility.isCovered ? "\(eligibility.mappingFile ?? "?")#\(eligibility.ruleID ?? "?")" : "-",
+                    user.status == .active ? "active" : "inactive (\(user.deactivationReason?.rawValue ?? "?"))",
+                    iso(user.lastSignInAt) ?? "-",
+                ])
+            }
+            for line in formatTable(table) { Output.line(line) }
+            Output.line("\(plural(page.users.count, "user"))" + (page.nextCursor.map { "; next page: --cursor \($0)" } ?? ""))
+        }
+    }
+}
+
+struct UsersShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one user, with eligibility and recent activity.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The user's id or email.")
+    var user: String
+
+    @Option(help: "Output format: human or json.")
+    var format: OutputFormat = .human
+
+    func run() async throws {
+        let ledger = try store.open()
+        let found = try await ledger.service.user(reference: user)
+        let eligibility = ledger.service.eligibility(of: found)
+        let counts = try await ledger.store.auditCounts(userID: found.id)
+        let recent = try await ledger.store.auditEvents(matching: AuditQuery(userID: found.id, limit: 20)).events
+        let sessions = try await ledger.store.sessionCount(userID: found.id)
+        switch format {
+        case .json:
+            struct Detail: Encodable {
+                var user: UserReport
+                var activity: [String: Int]
+                var sessions: Int
+                var recentActivity: [AuditReport]
+                func encode(to encoder: any Encoder) throws {
+                    try user.encode(to: encoder)
+                    var c = encoder.container(keyedBy: Keys.self)
+                    try c.encode(activity, forKey: .activity)
+                    try c.encode(sessions, forKey: .sessions)
+                    try c.encode(recentActivity, forKey: .recentActivity)
+                }
+                enum Keys: String, CodingKey {
+                    case activity, sessions
+                    case recentActivity = "recent_activity"
+                }
+            }
+            Output.line(
+                try jsonText(
+                    Detail(
+                        user: UserReport(found, eligibility: eligibility),
+                        activity: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }), sessions: sessions,
+                        recentActivity: recent.map(AuditReport.init)
+                    )
+                )
+            )
+        case .human:
+            let fields: [(String, String)] = [
+                ("id", found.id.description), ("email", found.email ?? "-"), ("name", found.name ?? "-"),
+                ("organisation unit", found.organizationUnit ?? "-"), ("identity", "\(found.issuer) sub \(found.subject)"),
+                ("role", UserReport.roleLine(found, eligibility)),
+                ("status", found.status == .active ? "active" : "inactive (reason \(found.deactivationReason?.rawValue ?? "?"))"),
+                ("registered", iso(found.registeredAt) ?? "-"), ("last sign-in", iso(found.lastSignInAt) ?? "-"),
+                ("sign-ins", found.signInCount.description), ("sessions", sessions.description),
+            ]
+            for (name, value) in fields { Output.line(name.padding(toLength: 19, withPad: " ", startingAt: 0) + value) }
+            Output.line("recent activity:")
+            for event in recent { Output.line("  " + AuditReport.line(event)) }
+        }
+    }
+}
+
+struct UsersSetRoleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-role",
+        abstract: "Set a user's role by hand (only users the mapping does not cover)."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The user's id or email.")
+    var user: String
+
+    @Argument(help: "One of super_admin, model_admin, provider_admin, mcp_admin, user_admin, billing_admin, user.")
+    var role: Role
+
+    func run() async throws {
+        let ledger = try store.open()
+        let found = try await ledger.service.user(reference: user)
+        let updated = try await refusalsExit { try await ledger.service.setRole(role, of: found.id, by: .cli) }
+        Output.line(
+            updated.role == found.role && found.roleSource == updated.roleSource
+                ? "user \(updated.id) \(updated.displayName) already has role \(role)"
+                : "user \(updated.id) \(updated.displayName): role \(found.role) → \(updated.role) (manual)"
+        )
+    }
+}
+
+struct UsersDeactivateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deactivate",
+        abstract: "Deactivate a user by hand: sessions end, and it holds until reactivated."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The user's id or email.")
+    var user: String
+
+    func run() async throws {
+        let ledger = try store.open()
+        let found = try await ledger.service.user(reference: user)
+        let updated = try await refusalsExit { try await ledger.service.setStatus(.inactive, of: found.id, by: .cli) }
+        Output.line("user \(updated.id) \(updated.displayName): inactive (manual)")
+    }
+}
+
+struct UsersReactivateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reactivate",
+        abstract: "Reactivate a user an admin deactivated (an IdP deactivation lifts only through the IdP)."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The user's id or email.")
+    var user: String
+
+    func run() async throws {
+        let ledger = try store.open()
+        let found = try await ledger.service.user(reference: user)
+        let updated = try await refusalsExit { try await ledger.service.setStatus(.active, of: found.id, by: .cli) }
+        Output.line("user \(updated.id) \(updated.displayName): active")
+    }
+}
+
+/// Runs an edit; a ledger refusal becomes a one-line error and exit code 1.
+func refusalsExit<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as LedgerError {
+        throw CLIError("refused (\(error.code)): \(error)")
+    }
+}
+
+/// Reads a claims JSON object from a file or standard input (`-`).
+func readClaimsFile(_ path: String) throws -> Claims {
+    let name = path == "-" ? "<stdin>" : path
+    let data: Data
+    if path == "-" {
+        data = FileHandle.standardInput.readDataToEndOfFile()
+    } else {
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw CLIError("\(path): cannot read the file (\(describe(error)))")
+        }
+    }
+    do {
+        return try Claims(json: data)
+    } catch {
+        throw CLIError("\(name): \(error)")
+    }
+}
+
+/// Columns padded to their widest cell, two spaces apart, trailing spaces trimmed.
+func formatTable(_ rows: [[String]]) -> [String] {
+    guard let columns = rows.first?.count else { return [] }
+    let widths = (0..<columns).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    return rows.map { row in
+        var line = ""
+        for (column, cell) in row.enumerated() {
+            line += column == columns - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0) + "  "
+        }
+        return line
+    }
+}

@@ -1,0 +1,45 @@
+public import RoleSyncMapping
+
+/// Whether a user's role may be edited by hand: only when no role rule of the current mapping
+/// covers their last-known claims (SPEC §3).
+public struct Eligibility: Sendable, Hashable {
+    /// A role rule matches the user's last claims: the IdP owns the role.
+    public var isCovered: Bool
+    /// The governing rule and its file, for covered users.
+    public var ruleID: String?
+    public var mappingFile: String?
+    /// The role the mapping gives (covered users).
+    public var mappedRole: Role?
+    /// `false` when the role depends on unknown claims (then the role is left as it is).
+    public var isDetermined: Bool
+    /// Set when no mapping governs the user's issuer.
+    public var hasNoMapping: Bool
+
+    /// Manual role edits are allowed for users the mapping does not cover.
+    public var isManualRoleEditable: Bool { !isCovered }
+
+    /// Coverage of `user` under `mappings`, evaluated on their last claims.
+    public init(of user: User, under mappings: MappingSet) {
+        guard let mapping = mappings.mapping(forIssuer: user.issuer) else {
+            self.init(isCovered: false, ruleID: nil, mappingFile: nil, mappedRole: nil, isDetermined: true, hasNoMapping: true)
+            return
+        }
+        self.init(decision: mapping.evaluate(user.lastClaims, tracing: false))
+    }
+
+    init(decision: Decision) {
+        self.init(
+            isCovered: decision.isCovered, ruleID: decision.ruleID, mappingFile: decision.mappingFile, mappedRole: decision.role,
+            isDetermined: decision.isRoleDetermined, hasNoMapping: false
+        )
+    }
+
+    init(isCovered: Bool, ruleID: String?, mappingFile: String?, mappedRole: Role?, isDetermined: Bool, hasNoMapping: Bool) {
+        self.isCovered = isCovered
+        self.ruleID = ruleID
+        self.mappingFile = mappingFile
+        self.mappedRole = mappedRole
+        self.isDetermined = isDetermined
+        self.hasNoMapping = hasNoMapping
+    }
+}

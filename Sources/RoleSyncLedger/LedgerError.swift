@@ -1,0 +1,51 @@
+public import RoleSyncMapping
+
+/// Why the ledger refused an operation. Every refusal of an edit is also in the audit log.
+public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
+    case userNotFound(String)
+    /// The role belongs to the IdP: a role rule covers the user.
+    case roleManagedByIdP(user: String, rule: String, mappingFile: String)
+    /// Only a `super_admin` grants or revokes `super_admin`, or deactivates one.
+    case escalation(user: String)
+    /// The change would leave no active `super_admin`.
+    case lastSuperAdmin(user: String)
+    /// The principal's role may not manage users.
+    case notPermitted(role: Role)
+    /// Reactivating a user the IdP deactivated: the IdP lifts it.
+    case deactivatedByIdP(user: String)
+    /// Too many concurrent writers kept invalidating this operation.
+    case contention
+
+    /// A stable code for JSON errors and logs.
+    public var code: String {
+        switch self {
+        case .userNotFound: "user_not_found"
+        case .roleManagedByIdP: "role_managed_by_idp"
+        case .escalation: "escalation"
+        case .lastSuperAdmin: "last_super_admin"
+        case .notPermitted: "not_permitted"
+        case .deactivatedByIdP: "deactivated_by_idp"
+        case .contention: "contention"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .userNotFound(let who):
+            "no user \(who)"
+        case .roleManagedByIdP(let user, let rule, let file):
+            "the role of \(user) is managed by the IdP: rule '\(rule)' in \(file) covers them; "
+                + "change the user's groups (or claims) in the IdP instead"
+        case .escalation(let user):
+            "only a super_admin may grant or revoke super_admin or deactivate a super_admin (\(user))"
+        case .lastSuperAdmin(let user):
+            "\(user) is the last active super_admin; make another user super_admin first"
+        case .notPermitted(let role):
+            "the \(role) role may not manage users (user_admin or super_admin is needed)"
+        case .deactivatedByIdP(let user):
+            "\(user) was deactivated by the IdP; that lifts when the IdP shows them active again (their next sign-in or reconciliation)"
+        case .contention:
+            "the user kept changing concurrently; try again"
+        }
+    }
+}

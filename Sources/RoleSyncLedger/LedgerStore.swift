@@ -1,0 +1,195 @@
+public import Foundation
+public import RoleSyncMapping
+
+/// Persistence for users, sessions and the audit log. The sync rules live in ``SyncService``; a
+/// store only reads, and applies a ``LedgerChanges`` atomically: all of it or none of it.
+///
+/// The SQLite store implements it; a PostgreSQL store will too. Implementations must enforce:
+/// `(issuer, subject)` unique; an update applies only at its expected version; the audit log is
+/// append-only.
+public protocol LedgerStore: Sendable {
+    func user(id: UserID) async throws -> User?
+    func user(issuer: String, subject: String) async throws -> User?
+    /// Users whose email equals `email`, ignoring case (emails are not unique).
+    func users(email: String) async throws -> [User]
+    func activeSuperAdminCount() async throws -> Int
+
+    /// Applies every write in one transaction.
+    /// - Returns: the id of each user change, in order (new ids for inserts).
+    /// - Throws: ``LedgerStoreError/conflict(_:)`` when a precondition fails (nothing is written),
+    ///   or the underlying error.
+    @discardableResult
+    func apply(_ changes: LedgerChanges) async throws -> [UserID]
+
+    /// A page of users for listings.
+    func users(matching query: UsersQuery) async throws -> UsersPage
+    /// Calls `body` with every user, in id order, a batch at a time (for re-evaluation).
+    func forEachUserBatch(size: Int, _ body: @Sendable ([User]) throws -> Void) async throws
+    func userCount() async throws -> Int
+
+    /// Audit events, newest first.
+    func auditEvents(matching query: AuditQuery) async throws -> AuditPage
+    /// Counts of a user's audit events by action.
+    func auditCounts(userID: UserID) async throws -> [AuditAction: Int]
+
+    func insertSession(_ session: Session) async throws
+    /// The session with this token hash, if it exists (expired or not).
+    func session(tokenHash: String) async throws -> Session?
+    func touchSession(tokenHash: String, at time: Date) async throws
+    /// Deletes one session; returns whether it existed.
+    @discardableResult
+    func deleteSession(tokenHash: String) async throws -> Bool
+    func sessionCount(userID: UserID) async throws -> Int
+}
+
+/// Why a store refused to apply changes.
+public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Conflict: Sendable, Hashable {
+        /// An insert met an existing `(issuer, subject)`.
+        case identityExists(issuer: String, subject: String)
+        /// An update's expected version is not the stored one.
+        case staleUser(UserID)
+        /// The changes would leave no active `super_admin`.
+        case noActiveSuperAdmin
+    }
+
+    case conflict(Conflict)
+    /// A pagination cursor that this store did not issue (or for another sort).
+    case invalidCursor
+
+    public var description: String {
+        switch self {
+        case .conflict(.identityExists(let issuer, let subject)):
+            "a user with issuer \(issuer) and subject \(subject) already exists"
+        case .conflict(.staleUser(let id)): "user \(id) changed concurrently"
+        case .conflict(.noActiveSuperAdmin): "the change would leave no active super_admin"
+        case .invalidCursor: "the cursor is not valid for this listing; start again without it"
+        }
+    }
+}
+
+/// Writes to apply together.
+public struct LedgerChanges: Sendable {
+    public struct UserChange: Sendable {
+        public enum Write: Sendable {
+            /// A new user; its `id` and `version` are ignored (the store assigns them).
+            case insert(User)
+            /// A changed user, written only if the stored version is `expectedVersion`; the stored
+            /// version becomes `expectedVersion + 1`.
+            case update(User, expectedVersion: Int)
+            /// No change to the row (events or session ends only).
+            case none(UserID)
+        }
+
+        public var write: Write
+        /// Delete the user's sessions, before the row is written.
+        public var endSessions: Bool
+        /// Events about this user, written in order; an insert's events get the new id.
+        public var audit: [AuditEvent]
+
+        public init(write: Write, endSessions: Bool = false, audit: [AuditEvent] = []) {
+            self.write = write
+            self.endSessions = endSessions
+            self.audit = audit
+        }
+    }
+
+    public var users: [UserChange]
+    /// Events about no written user (a refused sign-in of someone unknown), written last.
+    public var audit: [AuditEvent]
+    /// Check, after the writes, that an active `super_admin` remains: set when the changes demote
+    /// or deactivate one.
+    public var requiresActiveSuperAdmin: Bool
+
+    public init(users: [UserChange] = [], audit: [AuditEvent] = [], requiresActiveSuperAdmin: Bool = false) {
+        self.users = users
+        self.audit = audit
+        self.requiresActiveSuperAdmin = requiresActiveSuperAdmin
+    }
+
+    public var isEmpty: Bool { users.isEmpty && audit.isEmpty }
+}
+
+/// How to list users.
+public struct UsersQuery: Sendable, Hashable {
+    public enum Sort: String, Sendable, Hashable, CaseIterable, Codable {
+        case name
+        case email
+        case role
+        case lastSignIn = "last_sign_in"
+        case registered
+    }
+
+    public enum Order: String, Sendable, Hashable, CaseIterable, Codable {
+        case ascending = "asc"
+        case descending = "desc"
+    }
+
+    /// Case-insensitive substring of the name or the email.
+    public var search: String?
+    public var role: Role?
+    public var status: UserStatus?
+    public var sort: Sort
+    public var order: Order
+    public var limit: Int
+    /// From ``UsersPage/nextCursor``.
+    public var cursor: String?
+
+    public init(
+        search: String? = nil, role: Role? = nil, status: UserStatus? = nil, sort: Sort = .name, order: Order = .ascending,
+        limit: Int = 50, cursor: String? = nil
+    ) {
+        self.search = search
+        self.role = role
+        self.status = status
+        self.sort = sort
+        self.order = order
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+public struct UsersPage: Sendable, Hashable {
+    public var users: [User]
+    /// Pass back as ``UsersQuery/cursor`` for the next page; `nil` on the last page.
+    public var nextCursor: String?
+
+    public init(users: [User], nextCursor: String?) {
+        self.users = users
+        self.nextCursor = nextCursor
+    }
+}
+
+public struct AuditQuery: Sendable, Hashable {
+    public var userID: UserID?
+    public var action: AuditAction?
+    public var actor: Actor?
+    public var since: Date?
+    public var until: Date?
+    public var limit: Int
+    /// From ``AuditPage/nextCursor``.
+    public var cursor: String?
+
+    public init(
+        userID: UserID? = nil, action: AuditAction? = nil, actor: Actor? = nil, since: Date? = nil, until: Date? = nil,
+        limit: Int = 100, cursor: String? = nil
+    ) {
+        self.userID = userID
+        self.action = action
+        self.actor = actor
+        self.since = since
+        self.until = until
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+public struct AuditPage: Sendable, Hashable {
+    public var events: [AuditEvent]
+    public var nextCursor: String?
+
+    public init(events: [AuditEvent], nextCursor: String?) {
+        self.events = events
+        self.nextCursor = nextCursor
+    }
+}

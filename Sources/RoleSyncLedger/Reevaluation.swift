@@ -1,0 +1,216 @@
+import Foundation
+public import RoleSyncMapping
+
+/// What a new mapping would change, user by user: the dry run before a mapping change, and the
+/// plan reconciliation applies.
+public struct ReevaluationPlan: Sendable {
+    /// One kind of change to one user.
+    public enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
+        case roleChange = "role_change"
+        case coverageGained = "coverage_gained"
+        case coverageLost = "coverage_lost"
+        case deactivation
+        case reactivation
+    }
+
+    /// Everything that would change for one user.
+    public struct Change: Sendable, Hashable {
+        public var userID: UserID
+        public var user: String
+        public var issuer: String
+        public var kinds: [Kind]
+        public var fromRole: Role
+        public var toRole: Role
+        public var wasCovered: Bool
+        public var isCovered: Bool
+        public var fromStatus: UserStatus
+        public var toStatus: UserStatus
+        /// The rule that decides under the new mapping, and its file.
+        public var rule: String?
+        public var mappingFile: String?
+        /// Held back: it would leave no active `super_admin`. Reported, not applied.
+        public var isHeld: Bool
+        /// The user's version the plan was made from: applying fails if it moved.
+        var version: Int
+        /// The user as the plan saw them.
+        var before: User
+    }
+
+    public var changes: [Change]
+    public var usersEvaluated: Int
+    /// Users whose role or status could not be decided (unknown claims): left as they are.
+    public var undetermined: Int
+
+    /// How many changes of each kind (held ones included).
+    public var counts: [Kind: Int] {
+        var counts: [Kind: Int] = [:]
+        for change in changes { for kind in change.kinds { counts[kind, default: 0] += 1 } }
+        return counts
+    }
+
+    public var heldCount: Int { changes.filter(\.isHeld).count }
+}
+
+extension SyncService {
+    /// Plans what `candidate` would change for every stored user, evaluated on their last claims.
+    /// Nothing is written.
+    ///
+    /// Coverage is compared with the mappings in force; a role changes where the candidate covers the
+    /// user with another role; a `deactivate` rule that now holds deactivates; a deactivation that a
+    /// mapping rule caused is lifted where no rule holds any more. Decisions that depend on unknown
+    /// claims change nothing. A demotion or deactivation that would leave no active `super_admin` is
+    /// marked held.
+    /// - Parameter candidate: the mappings to try; issuers it lacks keep no mapping.
+    public func reevaluateAll(under candidate: MappingSet) async throws -> ReevaluationPlan {
+        let current = mappings.current
+        let collector = ChangeCollector()
+        try await store.forEachUserBatch(size: 2_000) { users in
+            for user in users {
+                collector.add(Self.change(for: user, current: current, candidate: candidate))
+            }
+        }
+        var (changes, evaluated, undetermined) = collector.result
+        // Hold demotions and deactivations of active super_admins that would leave none.
+        var activeSuperAdmins = try await store.activeSuperAdminCount()
+        for change in changes where change.toRole == .superAdmin && change.toStatus == .active && !change.before.isActiveSuperAdmin {
+            activeSuperAdmins += 1
+        }
+        for i in changes.indices where changes[i].before.isActiveSuperAdmin && (changes[i].toRole != .superAdmin || changes[i].toStatus != .active) {
+            if activeSuperAdmins <= 1 {
+                changes[i].isHeld = true
+            } else {
+                activeSuperAdmins -= 1
+            }
+        }
+        return ReevaluationPlan(changes: changes, usersEvaluated: evaluated, undetermined: undetermined)
+    }
+
+    enum Outcome {
+        case unchanged
+        /// The new mapping's decision depends on unknown claims: left as it is.
+        case undetermined
+        case change(ReevaluationPlan.Change)
+    }
+
+    static func change(for user: User, current: MappingSet, candidate: MappingSet) -> Outcome {
+        let old = current.mapping(forIssuer: user.issuer)?.evaluate(user.lastClaims, tracing: false)
+        let new = candidate.mapping(forIssuer: user.issuer)?.evaluate(user.lastClaims, tracing: false)
+        if let new, !new.isRoleDetermined || new.refusal.map({ if case .undetermined = $0 { true } else { false } }) == true {
+            return .undetermined
+        }
+        let wasCovered = old?.isCovered ?? false
+        let isCovered = new?.isCovered ?? false
+        var kinds: [ReevaluationPlan.Kind] = []
+        var toRole = user.role
+        var toStatus = user.status
+        if wasCovered != isCovered { kinds.append(isCovered ? .coverageGained : .coverageLost) }
+        if isCovered, let role = new?.role, role != user.role {
+            kinds.append(.roleChange)
+            toRole = role
+        }
+        if new?.shouldDeactivate == true, user.status == .active {
+            kinds.append(.deactivation)
+            toStatus = .inactive
+        } else if new?.shouldDeactivate != true, user.status == .inactive, user.deactivationReason == .idp,
+            user.deactivationSource == "mapping"
+        {
+            kinds.append(.reactivation)
+            toStatus = .active
+        }
+        guard !kinds.isEmpty else { return .unchanged }
+        return .change(ReevaluationPlan.Change(
+            userID: user.id, user: user.displayName, issuer: user.issuer, kinds: kinds, fromRole: user.role, toRole: toRole,
+            wasCovered: wasCovered, isCovered: isCovered, fromStatus: user.status, toStatus: toStatus, rule: new?.ruleID,
+            mappingFile: new?.mappingFile, isHeld: false, version: user.version, before: user
+        ))
+    }
+
+    /// Applies a plan in one transaction: role changes (source `idp`), deactivations (sessions
+    /// first) and reactivations, each audited with `actor`; held changes are audited as held.
+    /// - Throws: ``LedgerStoreError/conflict(_:)`` when a planned user changed since the plan; plan again.
+    public func apply(_ plan: ReevaluationPlan, as actor: Actor) async throws {
+        let time = now()
+        var userChanges: [LedgerChanges.UserChange] = []
+        var removesSuperAdmin = false
+        for change in plan.changes {
+            let base: [String: ClaimValue] = [
+                "rule": change.rule.map(ClaimValue.string) ?? .null,
+                "mapping": change.mappingFile.map(ClaimValue.string) ?? .null, "via": "reevaluation",
+            ]
+            func event(_ action: AuditAction, _ details: [String: ClaimValue]) -> AuditEvent {
+                AuditEvent(time: time, actor: actor, action: action, userID: change.userID, details: base.merging(details) { $1 })
+            }
+            let roleDetails: [String: ClaimValue] = ["from": .string(change.fromRole.rawValue), "to": .string(change.toRole.rawValue)]
+            if change.isHeld {
+                var events: [AuditEvent] = []
+                if change.kinds.contains(.roleChange) {
+                    events.append(event(.roleChangeHeld, roleDetails.merging(["held_because": "last_active_super_admin"]) { $1 }))
+                }
+                if change.kinds.contains(.deactivation) {
+                    events.append(event(.statusChangeHeld, ["from": "active", "to": "inactive", "held_because": "last_active_super_admin"]))
+                }
+                userChanges.append(.init(write: .none(change.userID), audit: events))
+                continue
+            }
+            var updated = change.before
+            var events: [AuditEvent] = []
+            if change.kinds.contains(.roleChange) {
+                updated.role = change.toRole
+                updated.roleSource = .idp
+                events.append(event(.roleChanged, roleDetails.merging(["source": "idp", "previous_source": .string(change.before.roleSource.rawValue)]) { $1 }))
+            }
+            if change.kinds.contains(.deactivation) {
+                updated.status = .inactive
+                updated.deactivationReason = .idp
+                updated.deactivationSource = "mapping"
+                events.append(event(.sessionsEnded, ["reason": "deactivated_by_idp"]))
+                events.append(event(.statusChanged, ["from": "active", "to": "inactive", "reason": "idp"]))
+            }
+            if change.kinds.contains(.reactivation) {
+                updated.status = .active
+                updated.deactivationReason = nil
+                updated.deactivationSource = nil
+                events.append(event(.statusChanged, ["from": "inactive", "to": "active", "reason": "idp_rule_no_longer_holds"]))
+            }
+            if change.before.isActiveSuperAdmin, !updated.isActiveSuperAdmin { removesSuperAdmin = true }
+            let writesRow = change.kinds.contains(.roleChange) || change.kinds.contains(.deactivation) || change.kinds.contains(.reactivation)
+            if writesRow {
+                updated.version = change.version + 1
+                userChanges.append(
+                    .init(write: .update(updated, expectedVersion: change.version), endSessions: change.kinds.contains(.deactivation), audit: events)
+                )
+            }
+        }
+        guard !userChanges.isEmpty else { return }
+        try await store.apply(LedgerChanges(users: userChanges, requiresActiveSuperAdmin: removesSuperAdmin))
+        logger.notice(
+            "re-evaluation applied",
+            metadata: ["changes": "\(plan.changes.count)", "held": "\(plan.heldCount)", "actor": "\(actor)"]
+        )
+    }
+}
+
+/// Gathers changes from the store's batches (the batch callback is `@Sendable`).
+private final class ChangeCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var changes: [ReevaluationPlan.Change] = []
+    private var evaluated = 0
+    private var undetermined = 0
+
+    func add(_ outcome: SyncService.Outcome) {
+        lock.lock()
+        defer { lock.unlock() }
+        evaluated += 1
+        switch outcome {
+        case .change(let c): changes.append(c)
+        case .undetermined: undetermined += 1
+        case .unchanged: break
+        }
+    }
+
+    var result: ([ReevaluationPlan.Change], Int, Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (changes, evaluated, undetermined)
+    }
+}

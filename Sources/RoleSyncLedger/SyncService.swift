@@ -1,0 +1,138 @@
+public import Foundation
+public import Logging
+public import RoleSyncMapping
+
+/// The ledger's rules (SPEC §2–§5), independent of HTTP and of the database: sign-in, manual role
+/// and status edits, eligibility, and re-evaluation of every user under a new mapping.
+///
+/// Every operation reads what it needs, decides, and applies its writes in one transaction with
+/// preconditions (the user's version, an active `super_admin` remaining); when a concurrent writer
+/// invalidated the read, it reads again and decides again.
+public struct SyncService: Sendable {
+    public let store: any LedgerStore
+    public let mappings: MappingRegistry
+    let logger: Logger
+    let now: @Sendable () -> Date
+    /// How often an operation is retried after a concurrent write.
+    static let attempts = 16
+
+    /// - Parameters:
+    ///   - store: the ledger's storage.
+    ///   - mappings: the mappings in force (reloadable).
+    ///   - logger: where decisions are logged (never tokens or claims values).
+    ///   - now: the clock; tests pass their own.
+    public init(
+        store: any LedgerStore, mappings: MappingRegistry, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.store = store
+        self.mappings = mappings
+        self.logger = logger
+        self.now = now
+    }
+
+    // MARK: Sign-in
+
+    /// Signs a user in from their ID-token claims: the path the login callback and
+    /// `rolesync users sign-in` share.
+    ///
+    /// Creates the user on first sign-in; afterwards refreshes profile, last claims and last sign-in,
+    /// and sets a covered user's role to the mapped one. Refusals change nothing except what a
+    /// `deactivate` rule demands, and are audited.
+    /// - Parameters:
+    ///   - issuer: the token's issuer, which selects the mapping.
+    ///   - claims: the verified claims.
+    /// - Returns: what happened; a refusal is a result, not an error.
+    /// - Throws: store errors, or ``LedgerError/contention``.
+    public func signIn(issuer: String, claims: Claims) async throws -> SignInResult {
+        let subject: String? = {
+            if case .string(let s)? = claims.values["sub"], !s.isEmpty { return s }
+            return nil
+        }()
+        guard let mapping = mappings.current.mapping(forIssuer: issuer) else {
+            return try await refuseEarly(.noMapping(issuer: issuer), issuer: issuer, subject: subject)
+        }
+        guard let subject else {
+            return try await refuseEarly(.missingSubject, issuer: issuer, subject: nil)
+        }
+        let decision = mapping.evaluate(claims, tracing: false)
+        for _ in 0..<Self.attempts {
+            let existing = try await store.user(issuer: issuer, subject: subject)
+            let superAdmins = existing?.isActiveSuperAdmin == true ? try await store.activeSuperAdminCount() : 0
+            let plan = SignInRules.plan(
+                .init(
+                    issuer: issuer, subject: subject, claims: claims, mapping: mapping, decision: decision, existing: existing,
+                    activeSuperAdmins: superAdmins, time: now()
+                )
+            )
+            do {
+                let ids = try await store.apply(plan.changes)
+                var result = plan.result
+                if result.isCreated, let id = ids.first {
+                    result.user?.id = id
+                    result.events = result.events.map { var e = $0; e.userID = id; return e }
+                }
+                log(result, issuer: issuer)
+                return result
+            } catch LedgerStoreError.conflict {
+                continue
+            }
+        }
+        throw LedgerError.contention
+    }
+
+    private func refuseEarly(_ refusal: SignInRefusal, issuer: String, subject: String?) async throws -> SignInResult {
+        let existing = try await subject.asyncMap { try await store.user(issuer: issuer, subject: $0) } ?? nil
+        let event = AuditEvent(
+            time: now(), actor: .idp, action: .signInRefused, userID: existing?.id, issuer: issuer, subject: subject,
+            details: ["reason": .string(refusal.code), "detail": .string(refusal.description)]
+        )
+        try await store.apply(LedgerChanges(audit: [event]))
+        let result = SignInResult(user: existing, refusal: refusal, isCreated: false, events: [event], decision: nil)
+        log(result, issuer: issuer)
+        return result
+    }
+
+    private func log(_ result: SignInResult, issuer: String) {
+        var metadata: Logger.Metadata = ["issuer": "\(issuer)"]
+        if let id = result.user?.id { metadata["user_id"] = "\(id)" }
+        if let refusal = result.refusal {
+            metadata["reason"] = "\(refusal.code)"
+            logger.notice("sign-in refused", metadata: metadata)
+        } else {
+            metadata["created"] = "\(result.isCreated)"
+            metadata["role"] = "\(result.user?.role.rawValue ?? "-")"
+            logger.info("signed in", metadata: metadata)
+        }
+    }
+
+    // MARK: Eligibility and look-up
+
+    /// Whether the user's role may be edited by hand, under the mappings in force.
+    public func eligibility(of user: User) -> Eligibility {
+        Eligibility(of: user, under: mappings.current)
+    }
+
+    /// A user by id (digits) or email (unique, case-insensitive).
+    /// - Throws: ``LedgerError/userNotFound(_:)``, also when several users share the email.
+    public func user(reference: String) async throws -> User {
+        if let id = Int64(reference), let user = try await store.user(id: UserID(id)) {
+            return user
+        }
+        let matches = try await store.users(email: reference)
+        switch matches.count {
+        case 1: return matches[0]
+        case 0: throw LedgerError.userNotFound("with id or email '\(reference)'")
+        default:
+            throw LedgerError.userNotFound(
+                "unique for '\(reference)': \(matches.count) users share that email (ids \(matches.map(\.id.description).joined(separator: ", "))); use the id"
+            )
+        }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

@@ -1,0 +1,89 @@
+public import Foundation
+public import RoleSyncMapping
+
+/// A ledger user's id: assigned by the store at first sign-in.
+public struct UserID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    public var rawValue: Int64
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+    public var description: String { String(rawValue) }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+public enum UserStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    case active
+    case inactive
+}
+
+/// Why a user is inactive.
+public enum DeactivationReason: String, Sendable, Hashable, Codable {
+    /// The IdP said so (a `deactivate` rule, the directory, a SCIM push); lifted when it says otherwise.
+    case idp
+    /// An admin did; holds until an admin reactivates.
+    case manual
+}
+
+/// Who set the user's current role.
+public enum RoleSource: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A role rule of the mapping: the IdP owns it.
+    case idp
+    /// An admin edited it.
+    case manual
+    /// The starting role of a user no rule covered at first sign-in.
+    case `default`
+}
+
+/// One person known to the platform, identified by `(issuer, subject)`, never by email.
+public struct User: Sendable, Hashable, Identifiable {
+    public var id: UserID
+    public var issuer: String
+    public var subject: String
+    public var email: String?
+    public var name: String?
+    public var organizationUnit: String?
+    public var role: Role
+    public var roleSource: RoleSource
+    public var status: UserStatus
+    public var deactivationReason: DeactivationReason?
+    /// What deactivated the user when the reason is `idp`: `mapping` (a deactivate rule),
+    /// `directory` (reconciliation) or `scim` (a push). Only a mapping deactivation can be lifted by
+    /// re-evaluating stored claims.
+    public var deactivationSource: String?
+    public var registeredAt: Date
+    public var lastSignInAt: Date?
+    public var signInCount: Int
+    /// The claims of the last sign-in, for re-evaluation and dry runs.
+    public var lastClaims: Claims
+    /// Bumped by every write; a write naming an older version is a conflict.
+    public var version: Int
+
+    public init(
+        id: UserID, issuer: String, subject: String, email: String?, name: String?, organizationUnit: String?,
+        role: Role, roleSource: RoleSource, status: UserStatus, deactivationReason: DeactivationReason?,
+        deactivationSource: String? = nil, registeredAt: Date, lastSignInAt: Date?, signInCount: Int, lastClaims: Claims,
+        version: Int
+    ) {
+        self.id = id
+        self.issuer = issuer
+        self.subject = subject
+        self.email = email
+        self.name = name
+        self.organizationUnit = organizationUnit
+        self.role = role
+        self.roleSource = roleSource
+        self.status = status
+        self.deactivationReason = deactivationReason
+        self.deactivationSource = deactivationSource
+        self.registeredAt = registeredAt
+        self.lastSignInAt = lastSignInAt
+        self.signInCount = signInCount
+        self.lastClaims = lastClaims
+        self.version = version
+    }
+
+    /// Whether the user is an active `super_admin` (the guard counts these).
+    public var isActiveSuperAdmin: Bool { role == .superAdmin && status == .active }
+
+    /// `email`, else `name`, else `issuer#subject`: how messages name the user.
+    public var displayName: String { email ?? name ?? "\(issuer)#\(subject)" }
+}

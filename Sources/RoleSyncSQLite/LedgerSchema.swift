@@ -1,0 +1,69 @@
+import GRDB
+
+/// The ledger's schema. Migrations are never edited once shipped: add a new one.
+enum LedgerSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: users, sessions, audit log") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        issuer TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        email TEXT,
+                        name TEXT,
+                        organization_unit TEXT,
+                        role TEXT NOT NULL CHECK (role IN ('super_admin', 'model_admin', 'provider_admin', 'mcp_admin',
+                                                           'user_admin', 'billing_admin', 'user')),
+                        role_source TEXT NOT NULL CHECK (role_source IN ('idp', 'manual', 'default')),
+                        status TEXT NOT NULL CHECK (status IN ('active', 'inactive')),
+                        deactivation_reason TEXT CHECK (deactivation_reason IN ('idp', 'manual')),
+                        deactivation_source TEXT,
+                        registered_at REAL NOT NULL,
+                        last_sign_in_at REAL,
+                        sign_in_count INTEGER NOT NULL DEFAULT 0,
+                        last_claims TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        UNIQUE (issuer, subject),
+                        CHECK ((status = 'active') = (deactivation_reason IS NULL))
+                    );
+                    CREATE INDEX users_email ON users (email COLLATE NOCASE);
+                    CREATE INDEX users_by_name ON users (coalesce(name, '') COLLATE NOCASE, id);
+                    CREATE INDEX users_by_email ON users (coalesce(email, '') COLLATE NOCASE, id);
+                    CREATE INDEX users_by_last_sign_in ON users (coalesce(last_sign_in_at, 0), id);
+                    CREATE INDEX users_by_registration ON users (registered_at, id);
+                    CREATE INDEX users_by_role_status ON users (role, status);
+
+                    CREATE TABLE sessions (
+                        token_hash TEXT PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                        created_at REAL NOT NULL,
+                        expires_at REAL NOT NULL,
+                        last_seen_at REAL NOT NULL
+                    );
+                    CREATE INDEX sessions_by_user ON sessions (user_id);
+
+                    CREATE TABLE audit_events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        time REAL NOT NULL,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        user_id INTEGER REFERENCES users (id),
+                        issuer TEXT,
+                        subject TEXT,
+                        details TEXT NOT NULL
+                    );
+                    CREATE INDEX audit_by_user ON audit_events (user_id, id);
+                    CREATE INDEX audit_by_action ON audit_events (action, id);
+                    CREATE INDEX audit_by_time ON audit_events (time);
+                    CREATE TRIGGER audit_events_are_never_updated BEFORE UPDATE ON audit_events
+                        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    CREATE TRIGGER audit_events_are_never_deleted BEFORE DELETE ON audit_events
+                        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    """
+            )
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import GRDB
+public import RoleSyncLedger
+import RoleSyncMapping
+
+/// Listings: users with search, filters, sorting and keyset pagination; the audit log.
+extension SQLiteLedgerStore {
+    /// The SQL expression each sort orders by (fixed strings: no user input reaches SQL text).
+    static func sortKey(_ sort: UsersQuery.Sort) -> String {
+        switch sort {
+        case .name: "coalesce(name, '') COLLATE NOCASE"
+        case .email: "coalesce(email, '') COLLATE NOCASE"
+        case .role:
+            "CASE role " + Role.allCases.enumerated().map { "WHEN '\($0.element.rawValue)' THEN \($0.offset)" }.joined(separator: " ")
+                + " END"
+        case .lastSignIn: "coalesce(last_sign_in_at, 0)"
+        case .registered: "registered_at"
+        }
+    }
+
+    /// A cursor: the last row's sort value and id, for the sort it was made for.
+    struct Cursor: Codable {
+        var sort: String
+        var text: String?
+        var number: Double?
+        var id: Int64
+
+        func encoded() -> String {
+            let data = (try? JSONEncoder().encode(self)) ?? Data()
+            return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+        }
+
+        static func decode(_ text: String) -> Cursor? {
+            var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while base64.count % 4 != 0 { base64 += "=" }
+            guard text.count <= 1_024, let data = Data(base64Encoded: base64) else { return nil }
+            return try? JSONDecoder().decode(Cursor.self, from: data)
+        }
+    }
+
+    static func sortValue(_ user: User, _ sort: UsersQuery.Sort) -> (String?, Double?) {
+        switch sort {
+        case .name: (user.name ?? "", nil)
+        case .email: (user.email ?? "", nil)
+        case .role: (nil, Double(Role.allCases.firstIndex(of: user.role) ?? 0))
+        case .lastSignIn: (nil, user.lastSignInAt?.timeIntervalSince1970 ?? 0)
+        case .registered: (nil, user.registeredAt.timeIntervalSince1970)
+        }
+    }
+
+    public func users(matching query: UsersQuery) async throws -> UsersPage {
+        let limit = max(1, min(query.limit, 500))
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let search = query.search?.trimmingCharacters(in: .whitespacesAndNewlines), !search.isEmpty {
+            let escaped = search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            conditions.append("(name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')")
+            arguments += ["%\(escaped)%", "%\(escaped)%"]
+        }
+        if let role = query.role {
+            conditions.append("role = ?")
+            arguments.append(role.rawValue)
+        }
+        if let status = query.status {
+            conditions.append("status = ?")
+            arguments.append(status.rawValue)
+        }
+        let key = Self.sortKey(query.sort)
+        let ascending = query.order == .ascending
+        if let text = query.cursor {
+            guard let cursor = Cursor.decode(text), cursor.sort == query.sort.rawValue + ":" + query.order.rawValue else {
+                throw LedgerStoreError.invalidCursor
+            }
+            let value: any DatabaseValueConvertible
+            switch (cursor.text, cursor.number) {
+            case (let text?, nil): value = text
+            case (nil, let number?): value = number
+            default: throw LedgerStoreError.invalidCursor
+            }
+            let op = ascending ? ">" : "<"
+            conditions.append("(\(key) \(op) ? OR (\(key) = ? AND id \(op) ?))")
+            arguments += [value, value, cursor.id]
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let direction = ascending ? "ASC" : "DESC"
+        let sql = """
+            SELECT \(Self.userColumns) FROM users \(whereClause)
+            ORDER BY \(key) \(direction), id \(direction) LIMIT ?
+            """
+        arguments.append(limit + 1)
+        let statementArguments = StatementArguments(arguments)
+        let rows = try await writer.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(Self.user)
+        }
+        let users = Array(rows.prefix(limit))
+        var next: String?
+        if rows.count > limit, let last = users.last {
+            let (text, number) = Self.sortValue(last, query.sort)
+            next = Cursor(sort: query.sort.rawValue + ":" + query.order.rawValue, text: text, number: number, id: last.id.rawValue)
+                .encoded()
+        }
+        return UsersPage(users: users, nextCursor: next)
+    }
+
+    public func auditEvents(matching query: AuditQuery) async throws -> AuditPage {
+        let limit = max(1, min(query.limit, 1_000))
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let user = query.userID {
+            conditions.append("user_id = ?")
+            arguments.append(user.rawValue)
+        }
+        if let action = query.action {
+            conditions.append("action = ?")
+            arguments.append(action.rawValue)
+        }
+        if let actor = query.actor {
+            conditions.append("actor = ?")
+            arguments.append(actor.description)
+        }
+        if let since = query.since {
+            conditions.append("time >= ?")
+            arguments.append(since.timeIntervalSince1970)
+        }
+        if let until = query.until {
+            conditions.append("time < ?")
+            arguments.append(until.timeIntervalSince1970)
+        }
+        if let cursor = query.cursor {
+            guard let id = Int64(cursor), id > 0 else { throw LedgerStoreError.invalidCursor }
+            conditions.append("id < ?")
+            arguments.append(id)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT id, time, actor, action, user_id, issuer, subject, details FROM audit_events \(whereClause) ORDER BY id DESC LIMIT ?"
+        arguments.append(limit + 1)
+        let statementArguments = StatementArguments(arguments)
+        let rows = try await writer.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(Self.event)
+        }
+        let events = Array(rows.prefix(limit))
+        return AuditPage(events: events, nextCursor: rows.count > limit ? events.last?.id.map(String.init) : nil)
+    }
+
+    static func event(_ row: Row) throws -> AuditEvent {
+        guard let actor = Actor(row[2] as String), let action = AuditAction(rawValue: row[3]) else {
+            throw SQLiteStoreError.corrupt("audit event \(row[0] as Int64): unknown actor or action")
+        }
+        let detailsText: String = row[7]
+        var details: [String: ClaimValue] = [:]
+        if case .object(let object)? = try? JSONDecoder().decode(ClaimValue.self, from: Data(detailsText.utf8)) {
+            details = object
+        }
+        let userID: Int64? = row[4]
+        return AuditEvent(
+            id: row[0], time: Date(timeIntervalSince1970: row[1]), actor: actor, action: action, userID: userID.map { UserID($0) },
+            issuer: row[5], subject: row[6], details: details
+        )
+    }
+
+    public func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {
+        try await writer.read { db in
+            var counts: [AuditAction: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT action, count(*) FROM audit_events WHERE user_id = ? GROUP BY action", arguments: [userID.rawValue]
+            ) {
+                if let action = AuditAction(rawValue: row[0]) { counts[action] = row[1] }
+            }
+            return counts
+        }
+    }
+}

@@ -1,0 +1,288 @@
+public import Foundation
+public import GRDB
+public import RoleSyncLedger
+import RoleSyncMapping
+
+/// The ledger in SQLite (GRDB 7, the system's libsqlite3): WAL, foreign keys on, one writer and
+/// parallel readers on disk; a serial queue in memory for tests.
+public final class SQLiteLedgerStore: LedgerStore {
+    /// Points inside ``apply(_:)`` where tests inject a failure, to prove nothing is half-written.
+    public enum FaultPoint: Sendable, Hashable {
+        case afterUserWrite
+        case afterAuditEvents
+    }
+
+    let writer: any DatabaseWriter
+    private let fault: (@Sendable (FaultPoint) throws -> Void)?
+
+    /// Opens (creating if needed) a database file and migrates it.
+    /// - Parameters:
+    ///   - path: the SQLite file.
+    ///   - fault: tests only: called at each ``FaultPoint`` inside the write transaction.
+    /// - Throws: ``SQLiteStoreError`` when the file cannot be opened or migrated.
+    public convenience init(path: String, fault: (@Sendable (FaultPoint) throws -> Void)? = nil) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL (DatabasePool's default) with NORMAL sync: durable across crashes of the process;
+            // the last transactions may be lost on power loss, never corrupted.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw SQLiteStoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+        try self.init(writer: pool, fault: fault)
+    }
+
+    /// A private in-memory database (tests, demos).
+    public static func inMemory(fault: (@Sendable (FaultPoint) throws -> Void)? = nil) throws -> SQLiteLedgerStore {
+        try SQLiteLedgerStore(writer: try DatabaseQueue(), fault: fault)
+    }
+
+    /// Uses an open database and migrates it.
+    public init(writer: any DatabaseWriter, fault: (@Sendable (FaultPoint) throws -> Void)? = nil) throws {
+        self.writer = writer
+        self.fault = fault
+        do {
+            try LedgerSchema.migrator.migrate(writer)
+        } catch {
+            throw SQLiteStoreError.cannotMigrate(reason: "\(error)")
+        }
+    }
+
+    // MARK: Users
+
+    static let userColumns = """
+        id, issuer, subject, email, name, organization_unit, role, role_source, status, deactivation_reason,
+        deactivation_source, registered_at, last_sign_in_at, sign_in_count, last_claims, version
+        """
+
+    static func user(_ row: Row) throws -> User {
+        let claimsText: String = row[14]
+        let claims: Claims
+        do {
+            claims = try Claims(json: Data(claimsText.utf8))
+        } catch {
+            throw SQLiteStoreError.corrupt("user \(row[0] as Int64): last_claims: \(error)")
+        }
+        guard let role = Role(rawValue: row[6]), let source = RoleSource(rawValue: row[7]),
+            let status = UserStatus(rawValue: row[8])
+        else {
+            throw SQLiteStoreError.corrupt("user \(row[0] as Int64): unknown role, role source or status")
+        }
+        let reason: String? = row[9]
+        let lastSignIn: Double? = row[12]
+        return User(
+            id: UserID(row[0]), issuer: row[1], subject: row[2], email: row[3], name: row[4], organizationUnit: row[5],
+            role: role, roleSource: source, status: status, deactivationReason: reason.flatMap(DeactivationReason.init(rawValue:)),
+            deactivationSource: row[10], registeredAt: Date(timeIntervalSince1970: row[11]),
+            lastSignInAt: lastSignIn.map(Date.init(timeIntervalSince1970:)), signInCount: row[13], lastClaims: claims,
+            version: row[15]
+        )
+    }
+
+    public func user(id: UserID) async throws -> User? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?", arguments: [id.rawValue]).map(Self.user)
+        }
+    }
+
+    public func user(issuer: String, subject: String) async throws -> User? {
+        try await writer.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT \(Self.userColumns) FROM users WHERE issuer = ? AND subject = ?", arguments: [issuer, subject]
+            ).map(Self.user)
+        }
+    }
+
+    public func users(email: String) async throws -> [User] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.userColumns) FROM users WHERE email = ? COLLATE NOCASE ORDER BY id", arguments: [email]
+            ).map(Self.user)
+        }
+    }
+
+    public func activeSuperAdminCount() async throws -> Int {
+        try await writer.read { db in try Self.activeSuperAdmins(db) }
+    }
+
+    static func activeSuperAdmins(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM users WHERE role = 'super_admin' AND status = 'active'") ?? 0
+    }
+
+    public func userCount() async throws -> Int {
+        try await writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM users") ?? 0 }
+    }
+
+    public func forEachUserBatch(size: Int, _ body: @Sendable ([User]) throws -> Void) async throws {
+        var after: Int64 = 0
+        while true {
+            let start = after
+            let batch = try await writer.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT \(Self.userColumns) FROM users WHERE id > ? ORDER BY id LIMIT ?", arguments: [start, size]
+                ).map(Self.user)
+            }
+            guard let last = batch.last else { return }
+            try body(batch)
+            after = last.id.rawValue
+        }
+    }
+
+    // MARK: Writes
+
+    public func apply(_ changes: LedgerChanges) async throws -> [UserID] {
+        guard !changes.isEmpty else { return [] }
+        let fault = self.fault
+        return try await writer.write { db in
+            var ids: [UserID] = []
+            for change in changes.users {
+                let id: UserID
+                switch change.write {
+                case .insert(let user):
+                    id = try Self.insert(user, db)
+                case .update(let user, let expected):
+                    if change.endSessions { try Self.deleteSessions(of: user.id, db) }
+                    try Self.update(user, expectedVersion: expected, db)
+                    id = user.id
+                case .none(let existing):
+                    if change.endSessions { try Self.deleteSessions(of: existing, db) }
+                    id = existing
+                }
+                try fault?(.afterUserWrite)
+                for var event in change.audit {
+                    event.userID = id
+                    try Self.insert(event, db)
+                }
+                ids.append(id)
+            }
+            for event in changes.audit { try Self.insert(event, db) }
+            try fault?(.afterAuditEvents)
+            if changes.requiresActiveSuperAdmin, try Self.activeSuperAdmins(db) == 0 {
+                throw LedgerStoreError.conflict(.noActiveSuperAdmin)
+            }
+            return ids
+        }
+    }
+
+    static func insert(_ user: User, _ db: Database) throws -> UserID {
+        do {
+            try db.execute(
+                sql: """
+                    INSERT INTO users (issuer, subject, email, name, organization_unit, role, role_source, status,
+                        deactivation_reason, deactivation_source, registered_at, last_sign_in_at, sign_in_count, last_claims, version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                    """,
+                arguments: [
+                    user.issuer, user.subject, user.email, user.name, user.organizationUnit, user.role.rawValue,
+                    user.roleSource.rawValue, user.status.rawValue, user.deactivationReason?.rawValue, user.deactivationSource,
+                    user.registeredAt.timeIntervalSince1970, user.lastSignInAt?.timeIntervalSince1970, user.signInCount,
+                    user.lastClaims.jsonText,
+                ]
+            )
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw LedgerStoreError.conflict(.identityExists(issuer: user.issuer, subject: user.subject))
+        }
+        return UserID(db.lastInsertedRowID)
+    }
+
+    static func update(_ user: User, expectedVersion: Int, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE users SET email = ?, name = ?, organization_unit = ?, role = ?, role_source = ?, status = ?,
+                    deactivation_reason = ?, deactivation_source = ?, last_sign_in_at = ?, sign_in_count = ?, last_claims = ?,
+                    version = ?
+                WHERE id = ? AND version = ?
+                """,
+            arguments: [
+                user.email, user.name, user.organizationUnit, user.role.rawValue, user.roleSource.rawValue, user.status.rawValue,
+                user.deactivationReason?.rawValue, user.deactivationSource, user.lastSignInAt?.timeIntervalSince1970,
+                user.signInCount, user.lastClaims.jsonText, expectedVersion + 1, user.id.rawValue, expectedVersion,
+            ]
+        )
+        if db.changesCount == 0 { throw LedgerStoreError.conflict(.staleUser(user.id)) }
+    }
+
+    static func deleteSessions(of id: UserID, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [id.rawValue])
+    }
+
+    static func insert(_ event: AuditEvent, _ db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO audit_events (time, actor, action, user_id, issuer, subject, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                event.time.timeIntervalSince1970, event.actor.description, event.action.rawValue, event.userID?.rawValue,
+                event.issuer, event.subject, event.detailsJSON,
+            ]
+        )
+    }
+
+    // MARK: Sessions
+
+    public func insertSession(_ session: Session) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    session.tokenHash, session.userID.rawValue, session.createdAt.timeIntervalSince1970,
+                    session.expiresAt.timeIntervalSince1970, session.lastSeenAt.timeIntervalSince1970,
+                ]
+            )
+        }
+    }
+
+    public func session(tokenHash: String) async throws -> Session? {
+        try await writer.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT token_hash, user_id, created_at, expires_at, last_seen_at FROM sessions WHERE token_hash = ?",
+                arguments: [tokenHash]
+            ).map { row in
+                Session(
+                    tokenHash: row[0], userID: UserID(row[1]), createdAt: Date(timeIntervalSince1970: row[2]),
+                    expiresAt: Date(timeIntervalSince1970: row[3]), lastSeenAt: Date(timeIntervalSince1970: row[4])
+                )
+            }
+        }
+    }
+
+    public func touchSession(tokenHash: String, at time: Date) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", arguments: [time.timeIntervalSince1970, tokenHash]
+            )
+        }
+    }
+
+    public func deleteSession(tokenHash: String) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
+            return db.changesCount > 0
+        }
+    }
+
+    public func sessionCount(userID: UserID) async throws -> Int {
+        try await writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM sessions WHERE user_id = ?", arguments: [userID.rawValue]) ?? 0
+        }
+    }
+}
+
+/// Why the SQLite store could not do its job.
+public enum SQLiteStoreError: Error, Sendable, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case cannotMigrate(reason: String)
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): "cannot open the database \(path): \(reason)"
+        case .cannotMigrate(let reason): "cannot migrate the database: \(reason)"
+        case .corrupt(let what): "the database holds an invalid value: \(what)"
+        }
+    }
+}
