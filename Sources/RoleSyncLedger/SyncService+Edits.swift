@@ -16,7 +16,8 @@ extension SyncService {
     ///   last active `super_admin`, or the principal may not manage users.
     @discardableResult
     public func setRole(_ role: Role, of userID: UserID, by principal: Principal) async throws -> User {
-        for _ in 0..<Self.attempts {
+        for attempt in 0..<Self.attempts {
+            if attempt > 0 { await Self.backOff(attempt) }
             guard let user = try await store.user(id: userID) else { throw LedgerError.userNotFound("\(userID)") }
             let time = now()
             let attempt: [String: ClaimValue] = ["from": .string(user.role.rawValue), "to": .string(role.rawValue)]
@@ -73,7 +74,8 @@ extension SyncService {
     ///   without being one, reactivating a user the IdP deactivated, or missing permission.
     @discardableResult
     public func setStatus(_ status: UserStatus, of userID: UserID, by principal: Principal) async throws -> User {
-        for _ in 0..<Self.attempts {
+        for attempt in 0..<Self.attempts {
+            if attempt > 0 { await Self.backOff(attempt) }
             guard let user = try await store.user(id: userID) else { throw LedgerError.userNotFound("\(userID)") }
             let time = now()
             let attempt: [String: ClaimValue] = [

@@ -13,8 +13,15 @@ public struct SyncService: Sendable {
     public let mappings: MappingRegistry
     let logger: Logger
     let now: @Sendable () -> Date
-    /// How often an operation is retried after a concurrent write.
-    static let attempts = 16
+    /// How often an operation is tried when concurrent writes keep invalidating what it read.
+    static let attempts = 64
+
+    /// Waits a random, growing while before trying again, so that writers racing for one user
+    /// spread out instead of invalidating each other in lockstep.
+    static func backOff(_ attempt: Int) async {
+        let ceiling = 100 << min(attempt, 7)
+        try? await Task.sleep(for: .microseconds(Int.random(in: 0...ceiling)))
+    }
 
     /// - Parameters:
     ///   - store: the ledger's storage.
@@ -55,7 +62,8 @@ public struct SyncService: Sendable {
             return try await refuseEarly(.missingSubject, issuer: issuer, subject: nil)
         }
         let decision = mapping.evaluate(claims, tracing: false)
-        for _ in 0..<Self.attempts {
+        for attempt in 0..<Self.attempts {
+            if attempt > 0 { await Self.backOff(attempt) }
             let existing = try await store.user(issuer: issuer, subject: subject)
             let superAdmins = existing?.isActiveSuperAdmin == true ? try await store.activeSuperAdminCount() : 0
             let plan = SignInRules.plan(

@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+import RoleSyncLedger
+import RoleSyncMapping
+import RoleSyncSQLite
+import Synchronization
+import Testing
+
+/// Where a test's ledger lives: the same tests run against both.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case memory
+    case disk
+    var testDescription: String { rawValue }
+}
+
+/// A clock tests move by hand.
+final class TestClock: Sendable {
+    private let time = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    var now: Date { time.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { time.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+/// A ledger over a fresh store, with the test mapping and a controllable clock.
+struct Harness {
+    static let issuer = "https://idp.example.com"
+    static let mappingYAML = """
+        version: 1
+        issuer: https://idp.example.com
+        profile:
+          email: email
+          name: name
+          organization_unit: department
+        require:
+          - { claim: email_verified, equals: true }
+        deactivate:
+          - { claim: groups, contains: offboarded }
+        roles:
+          - id: admins
+            role: super_admin
+            when: { claim: groups, contains: platform-admins }
+          - id: finance
+            role: billing_admin
+            when: { claim: groups, contains: finance }
+          - id: engineers
+            role: user
+            when: { claim: groups, glob: "eng-*" }
+        unmatched: manual
+        """
+
+    let store: SQLiteLedgerStore
+    let service: SyncService
+    let sessions: SessionService
+    let clock: TestClock
+    let path: String?
+
+    init(_ kind: StoreKind, mapping: String = Harness.mappingYAML, fault: (@Sendable (SQLiteLedgerStore.FaultPoint) throws -> Void)? = nil) throws {
+        switch kind {
+        case .memory:
+            store = try SQLiteLedgerStore.inMemory(fault: fault)
+            path = nil
+        case .disk:
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-test-\(UUID().uuidString).sqlite").path
+            store = try SQLiteLedgerStore(path: file, fault: fault)
+            path = file
+        }
+        let clock = TestClock()
+        self.clock = clock
+        let parsed = try #require(MappingParser.parse(yaml: mapping, file: "test.yaml").mapping)
+        service = SyncService(
+            store: store, mappings: MappingRegistry(MappingSet.build([parsed]).set), logger: Logger(label: "test"),
+            now: { clock.now }
+        )
+        sessions = SessionService(store: store, idleTimeout: 3_600, absoluteLifetime: 86_400, now: { clock.now })
+    }
+
+    /// Claims for a test user.
+    static func claims(_ sub: String, groups: [String] = [], email: String? = nil, extra: [String: ClaimValue] = [:]) -> Claims {
+        var values: [String: ClaimValue] = [
+            "iss": .string(issuer), "sub": .string(sub), "email": .string(email ?? "\(sub)@example.com"),
+            "email_verified": .bool(true), "name": .string("User \(sub)"), "groups": .array(groups.map(ClaimValue.string)),
+        ]
+        values.merge(extra) { $1 }
+        return Claims(values)
+    }
+
+    @discardableResult
+    func signIn(_ sub: String, groups: [String] = [], extra: [String: ClaimValue] = [:]) async throws -> SignInResult {
+        try await service.signIn(issuer: Self.issuer, claims: Self.claims(sub, groups: groups, extra: extra))
+    }
+
+    func user(_ sub: String) async throws -> User {
+        try #require(try await store.user(issuer: Self.issuer, subject: sub))
+    }
+
+    func events(_ sub: String? = nil, action: AuditAction? = nil) async throws -> [AuditEvent] {
+        let userID = try await sub.asyncMap { try await user($0).id }
+        return try await store.auditEvents(matching: AuditQuery(userID: userID, action: action, limit: 1_000)).events
+    }
+
+    func allEvents() async throws -> [AuditEvent] {
+        try await store.auditEvents(matching: AuditQuery(limit: 1_000)).events
+    }
+
+    /// The ledger's super_admin: signs in `root` through the admins rule.
+    @discardableResult
+    func makeSuperAdmin(_ sub: String = "root") async throws -> User {
+        try #require(try await signIn(sub, groups: ["platform-admins"]).user)
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
+
+let userAdmin = Principal(actor: .user(UserID(999)), role: .userAdmin)
