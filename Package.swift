@@ -14,6 +14,8 @@ let package = Package(
     products: [
         .executable(name: "rolesync", targets: ["RoleSyncCLI"]),
         .library(name: "RoleSyncMapping", targets: ["RoleSyncMapping"]),
+        .library(name: "RoleSyncLedger", targets: ["RoleSyncLedger"]),
+        .library(name: "RoleSyncSQLite", targets: ["RoleSyncSQLite"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -100,6 +102,22 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/MappingBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "LedgerBenchmarks",
+            dependencies: [
+                "RoleSyncLedger",
+                "RoleSyncSQLite",
+                "RoleSyncMapping",
+                "RoleSyncTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/LedgerBenchmarks",
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )

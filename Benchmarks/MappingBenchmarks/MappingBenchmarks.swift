@@ -28,7 +28,10 @@ private func p50(_ nanoseconds: Int) -> [BenchmarkMetric: BenchmarkThresholds] {
 /// Only time is measured here: counting allocations hooks malloc, which would be timed too.
 private func micro(_ nanoseconds: Int) -> Benchmark.Configuration {
     .init(
-        metrics: [.wallClock, .throughput], scalingFactor: .kilo, maxDuration: .seconds(3), maxIterations: .count(5_000),
+        metrics: [.wallClock, .throughput],
+        scalingFactor: .kilo,
+        maxDuration: .seconds(3),
+        maxIterations: .count(5_000),
         thresholds: p50(nanoseconds)
     )
 }
@@ -60,7 +63,8 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
     // Allocations of the sign-in path, counted separately (counting slows the timed loop).
-    Benchmark("okta example: allocations per evaluation", configuration: .init(metrics: [.mallocCountTotal], maxIterations: .count(1_000))) { benchmark in
+    Benchmark("okta example: allocations per evaluation", configuration: .init(metrics: [.mallocCountTotal], maxIterations: .count(1_000))) {
+        benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(okta.evaluate(engineer, tracing: false))
         }

@@ -40,7 +40,10 @@ struct AuditCommand: AsyncParsableCommand {
         do {
             page = try await ledger.store.auditEvents(
                 matching: AuditQuery(
-                    userID: userID, action: action, since: try since.map { try parseDate($0, option: "--since") }, limit: limit,
+                    userID: userID,
+                    action: action,
+                    since: try since.map { try parseDate($0, option: "--since") },
+                    limit: limit,
                     cursor: cursor
                 )
             )

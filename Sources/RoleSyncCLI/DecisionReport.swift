@@ -52,11 +52,19 @@ enum DecisionReport {
     ///   signature was not checked.
     static func json(_ d: Decision, input: String) throws -> String {
         let document = Document(
-            allowed: d.isAllowed, role: d.role?.rawValue, covered: d.isCovered, rule: d.ruleID,
-            deactivate: d.shouldDeactivate, profile: d.profile,
+            allowed: d.isAllowed,
+            role: d.role?.rawValue,
+            covered: d.isCovered,
+            rule: d.ruleID,
+            deactivate: d.shouldDeactivate,
+            profile: d.profile,
             refusal: d.refusal.map { .init(code: $0.code, message: $0.description) },
-            unknownClaims: d.unknownClaims, roleDetermined: d.isRoleDetermined, issuer: d.issuer,
-            mapping: d.mappingFile, input: input, trace: d.trace ?? []
+            unknownClaims: d.unknownClaims,
+            roleDetermined: d.isRoleDetermined,
+            issuer: d.issuer,
+            mapping: d.mappingFile,
+            input: input,
+            trace: d.trace ?? []
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

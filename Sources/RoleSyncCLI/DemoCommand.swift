@@ -42,7 +42,9 @@ struct DemoCommand: AsyncParsableCommand {
             } else if let user = result.user {
                 signedIn.append((file, input, user))
                 let verb = result.isCreated ? "created" : "signed in"
-                Output.line("  \(file): \(verb) user \(user.id) \(user.displayName) as \(UserReport.roleLine(user, ledger.service.eligibility(of: user)))")
+                Output.line(
+                    "  \(file): \(verb) user \(user.id) \(user.displayName) as \(UserReport.roleLine(user, ledger.service.eligibility(of: user)))"
+                )
             }
         }
 

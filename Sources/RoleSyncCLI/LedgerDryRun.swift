@@ -103,9 +103,16 @@ struct PlanReport: Encodable {
         summary = Dictionary(uniqueKeysWithValues: ReevaluationPlan.Kind.allCases.map { ($0.rawValue, counts[$0] ?? 0) })
         changes = plan.changes.map { c in
             Change(
-                userID: c.userID.rawValue, user: c.user, issuer: c.issuer, changes: c.kinds.map(\.rawValue),
-                role: ["from": c.fromRole.rawValue, "to": c.toRole.rawValue], covered: ["from": c.wasCovered, "to": c.isCovered],
-                status: ["from": c.fromStatus.rawValue, "to": c.toStatus.rawValue], rule: c.rule, mapping: c.mappingFile, held: c.isHeld
+                userID: c.userID.rawValue,
+                user: c.user,
+                issuer: c.issuer,
+                changes: c.kinds.map(\.rawValue),
+                role: ["from": c.fromRole.rawValue, "to": c.toRole.rawValue],
+                covered: ["from": c.wasCovered, "to": c.isCovered],
+                status: ["from": c.fromStatus.rawValue, "to": c.toStatus.rawValue],
+                rule: c.rule,
+                mapping: c.mappingFile,
+                held: c.isHeld
             )
         }
     }

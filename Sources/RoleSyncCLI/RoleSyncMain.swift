@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RoleSyncLedger
+import RoleSyncSQLite
 
 /// Entry point: runs the command and turns errors into the documented exit codes
 /// (0 done, 1 invalid mapping or input or a refusal, 2 usage error).
@@ -28,6 +30,15 @@ enum RoleSyncMain {
             }
             return 0
         } catch let error as CLIError {
+            Output.error("rolesync: error: \(error)")
+            return 1
+        } catch let error as LedgerError {
+            Output.error("rolesync: error: \(error)")
+            return 1
+        } catch let error as LedgerStoreError {
+            Output.error("rolesync: error: \(error)")
+            return 1
+        } catch let error as SQLiteStoreError {
             Output.error("rolesync: error: \(error)")
             return 1
         } catch let code as ExitCode {

@@ -54,9 +54,11 @@ struct UsersSignInCommand: AsyncParsableCommand {
             Output.line(
                 try jsonText(
                     Outcome(
-                        allowed: result.isAllowed, created: result.isCreated,
+                        allowed: result.isAllowed,
+                        created: result.isCreated,
                         refusal: result.refusal.map { ["code": $0.code, "message": $0.description] },
-                        user: user.flatMap { u in eligibility.map { UserReport(u, eligibility: $0) } }, events: result.events.map(AuditReport.init)
+                        user: user.flatMap { u in eligibility.map { UserReport(u, eligibility: $0) } },
+                        events: result.events.map(AuditReport.init)
                     )
                 )
             )
@@ -194,7 +196,8 @@ struct UsersShowCommand: AsyncParsableCommand {
                 try jsonText(
                     Detail(
                         user: UserReport(found, eligibility: eligibility),
-                        activity: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }), sessions: sessions,
+                        activity: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
+                        sessions: sessions,
                         recentActivity: recent.map(AuditReport.init)
                     )
                 )

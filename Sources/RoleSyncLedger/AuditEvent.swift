@@ -41,8 +41,14 @@ public struct AuditEvent: Sendable, Hashable {
     public var details: [String: ClaimValue]
 
     public init(
-        id: Int64? = nil, time: Date, actor: Actor, action: AuditAction, userID: UserID? = nil, issuer: String? = nil,
-        subject: String? = nil, details: [String: ClaimValue] = [:]
+        id: Int64? = nil,
+        time: Date,
+        actor: Actor,
+        action: AuditAction,
+        userID: UserID? = nil,
+        issuer: String? = nil,
+        subject: String? = nil,
+        details: [String: ClaimValue] = [:]
     ) {
         self.id = id
         self.time = time

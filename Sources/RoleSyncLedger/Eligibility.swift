@@ -29,8 +29,12 @@ public struct Eligibility: Sendable, Hashable {
 
     init(decision: Decision) {
         self.init(
-            isCovered: decision.isCovered, ruleID: decision.ruleID, mappingFile: decision.mappingFile, mappedRole: decision.role,
-            isDetermined: decision.isRoleDetermined, hasNoMapping: false
+            isCovered: decision.isCovered,
+            ruleID: decision.ruleID,
+            mappingFile: decision.mappingFile,
+            mappedRole: decision.role,
+            isDetermined: decision.isRoleDetermined,
+            hasNoMapping: false
         )
     }
 

@@ -21,6 +21,18 @@ public protocol LedgerStore: Sendable {
     @discardableResult
     func apply(_ changes: LedgerChanges) async throws -> [UserID]
 
+    /// Reads the user with this identity and the number of active `super_admin`s inside one write
+    /// transaction, asks `decide` what to write, and applies that in the same transaction: nothing
+    /// can come between the read and the write. `decide` must be pure (it may run again).
+    /// - Returns: what `decide` returned, and the ids of its user changes (new ids for inserts).
+    /// - Throws: what `decide` throws, a ``LedgerStoreError/conflict(_:)`` from applying, or the
+    ///   underlying error; nothing is written then.
+    func decide<T: Sendable>(
+        issuer: String,
+        subject: String,
+        _ decide: @Sendable (_ user: User?, _ activeSuperAdmins: Int) throws -> (LedgerChanges, T)
+    ) async throws -> (T, [UserID])
+
     /// A page of users for listings.
     func users(matching query: UsersQuery) async throws -> UsersPage
     /// Calls `body` with every user, in id order, a batch at a time (for re-evaluation).
@@ -136,8 +148,13 @@ public struct UsersQuery: Sendable, Hashable {
     public var cursor: String?
 
     public init(
-        search: String? = nil, role: Role? = nil, status: UserStatus? = nil, sort: Sort = .name, order: Order = .ascending,
-        limit: Int = 50, cursor: String? = nil
+        search: String? = nil,
+        role: Role? = nil,
+        status: UserStatus? = nil,
+        sort: Sort = .name,
+        order: Order = .ascending,
+        limit: Int = 50,
+        cursor: String? = nil
     ) {
         self.search = search
         self.role = role
@@ -171,8 +188,13 @@ public struct AuditQuery: Sendable, Hashable {
     public var cursor: String?
 
     public init(
-        userID: UserID? = nil, action: AuditAction? = nil, actor: Actor? = nil, since: Date? = nil, until: Date? = nil,
-        limit: Int = 100, cursor: String? = nil
+        userID: UserID? = nil,
+        action: AuditAction? = nil,
+        actor: Actor? = nil,
+        since: Date? = nil,
+        until: Date? = nil,
+        limit: Int = 100,
+        cursor: String? = nil
     ) {
         self.userID = userID
         self.action = action

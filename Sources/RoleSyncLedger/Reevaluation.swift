@@ -118,11 +118,25 @@ extension SyncService {
             toStatus = .active
         }
         guard !kinds.isEmpty else { return .unchanged }
-        return .change(ReevaluationPlan.Change(
-            userID: user.id, user: user.displayName, issuer: user.issuer, kinds: kinds, fromRole: user.role, toRole: toRole,
-            wasCovered: wasCovered, isCovered: isCovered, fromStatus: user.status, toStatus: toStatus, rule: new?.ruleID,
-            mappingFile: new?.mappingFile, isHeld: false, version: user.version, before: user
-        ))
+        return .change(
+            ReevaluationPlan.Change(
+                userID: user.id,
+                user: user.displayName,
+                issuer: user.issuer,
+                kinds: kinds,
+                fromRole: user.role,
+                toRole: toRole,
+                wasCovered: wasCovered,
+                isCovered: isCovered,
+                fromStatus: user.status,
+                toStatus: toStatus,
+                rule: new?.ruleID,
+                mappingFile: new?.mappingFile,
+                isHeld: false,
+                version: user.version,
+                before: user
+            )
+        )
     }
 
     /// Applies a plan in one transaction: role changes (source `idp`), deactivations (sessions
@@ -157,7 +171,9 @@ extension SyncService {
             if change.kinds.contains(.roleChange) {
                 updated.role = change.toRole
                 updated.roleSource = .idp
-                events.append(event(.roleChanged, roleDetails.merging(["source": "idp", "previous_source": .string(change.before.roleSource.rawValue)]) { $1 }))
+                events.append(
+                    event(.roleChanged, roleDetails.merging(["source": "idp", "previous_source": .string(change.before.roleSource.rawValue)]) { $1 })
+                )
             }
             if change.kinds.contains(.deactivation) {
                 updated.status = .inactive

@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 
 /// Creates, resolves and ends sessions. A session carries a user id, never a role: the role is
 /// read fresh on every request, so a role change takes effect on the user's next request.
@@ -17,7 +17,9 @@ public struct SessionService: Sendable {
     ///   - absoluteLifetime: seconds after which a session ends regardless (default 7 days).
     ///   - now: the clock; tests pass their own.
     public init(
-        store: any LedgerStore, idleTimeout: TimeInterval = 8 * 3600, absoluteLifetime: TimeInterval = 7 * 24 * 3600,
+        store: any LedgerStore,
+        idleTimeout: TimeInterval = 8 * 3600,
+        absoluteLifetime: TimeInterval = 7 * 24 * 3600,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
@@ -37,8 +39,11 @@ public struct SessionService: Sendable {
         let time = now()
         try await store.insertSession(
             Session(
-                tokenHash: Self.hash(token), userID: userID, createdAt: time,
-                expiresAt: time.addingTimeInterval(absoluteLifetime), lastSeenAt: time
+                tokenHash: Self.hash(token),
+                userID: userID,
+                createdAt: time,
+                expiresAt: time.addingTimeInterval(absoluteLifetime),
+                lastSeenAt: time
             )
         )
         return token

@@ -88,8 +88,13 @@ enum SignInRules {
         func event(_ action: AuditAction, _ details: [String: ClaimValue]) {
             events.append(
                 AuditEvent(
-                    time: input.time, actor: .idp, action: action, userID: input.existing?.id, issuer: input.issuer,
-                    subject: input.subject, details: details
+                    time: input.time,
+                    actor: .idp,
+                    action: action,
+                    userID: input.existing?.id,
+                    issuer: input.issuer,
+                    subject: input.subject,
+                    details: details
                 )
             )
         }
@@ -183,10 +188,21 @@ enum SignInRules {
             let role = covered ? (d.role ?? .user) : .user
             let source: RoleSource = covered ? .idp : .default
             let created = User(
-                id: UserID(0), issuer: input.issuer, subject: input.subject, email: profile.email, name: profile.name,
-                organizationUnit: profile.organizationUnit, role: role, roleSource: source, status: .active,
-                deactivationReason: nil, registeredAt: input.time, lastSignInAt: input.time, signInCount: 1,
-                lastClaims: input.claims, version: 1
+                id: UserID(0),
+                issuer: input.issuer,
+                subject: input.subject,
+                email: profile.email,
+                name: profile.name,
+                organizationUnit: profile.organizationUnit,
+                role: role,
+                roleSource: source,
+                status: .active,
+                deactivationReason: nil,
+                registeredAt: input.time,
+                lastSignInAt: input.time,
+                signInCount: 1,
+                lastClaims: input.claims,
+                version: 1
             )
             event(
                 .userCreated,

@@ -31,7 +31,10 @@ extension SyncService {
             updated.roleSource = .manual
             updated.version = user.version + 1
             let event = AuditEvent(
-                time: time, actor: principal.actor, action: .roleChanged, userID: user.id,
+                time: time,
+                actor: principal.actor,
+                action: .roleChanged,
+                userID: user.id,
                 details: attempt.merging(["source": "manual", "previous_source": .string(user.roleSource.rawValue)]) { $1 }
             )
             do {
@@ -96,11 +99,20 @@ extension SyncService {
                 updated.deactivationReason = .manual
                 updated.deactivationSource = nil
                 events.append(
-                    AuditEvent(time: time, actor: principal.actor, action: .sessionsEnded, userID: user.id, details: ["reason": "deactivated_by_admin"])
+                    AuditEvent(
+                        time: time,
+                        actor: principal.actor,
+                        action: .sessionsEnded,
+                        userID: user.id,
+                        details: ["reason": "deactivated_by_admin"]
+                    )
                 )
                 events.append(
                     AuditEvent(
-                        time: time, actor: principal.actor, action: .statusChanged, userID: user.id,
+                        time: time,
+                        actor: principal.actor,
+                        action: .statusChanged,
+                        userID: user.id,
                         details: [
                             "from": .string(user.status.rawValue), "to": "inactive", "reason": "manual",
                             "previous_reason": user.deactivationReason.map { .string($0.rawValue) } ?? .null,
@@ -113,7 +125,10 @@ extension SyncService {
                 updated.deactivationReason = nil
                 events.append(
                     AuditEvent(
-                        time: time, actor: principal.actor, action: .statusChanged, userID: user.id,
+                        time: time,
+                        actor: principal.actor,
+                        action: .statusChanged,
+                        userID: user.id,
                         details: ["from": "inactive", "to": "active", "reason": "manual"]
                     )
                 )

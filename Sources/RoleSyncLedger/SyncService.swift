@@ -29,7 +29,10 @@ public struct SyncService: Sendable {
     ///   - logger: where decisions are logged (never tokens or claims values).
     ///   - now: the clock; tests pass their own.
     public init(
-        store: any LedgerStore, mappings: MappingRegistry, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        store: any LedgerStore,
+        mappings: MappingRegistry,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.mappings = mappings
@@ -62,36 +65,45 @@ public struct SyncService: Sendable {
             return try await refuseEarly(.missingSubject, issuer: issuer, subject: nil)
         }
         let decision = mapping.evaluate(claims, tracing: false)
-        for attempt in 0..<Self.attempts {
-            if attempt > 0 { await Self.backOff(attempt) }
-            let existing = try await store.user(issuer: issuer, subject: subject)
-            let superAdmins = existing?.isActiveSuperAdmin == true ? try await store.activeSuperAdminCount() : 0
+        let time = now()
+        // One write transaction reads the user and applies the decision, so concurrent sign-ins of
+        // one identity are serialised instead of racing.
+        var (result, ids) = try await store.decide(issuer: issuer, subject: subject) { existing, superAdmins in
             let plan = SignInRules.plan(
                 .init(
-                    issuer: issuer, subject: subject, claims: claims, mapping: mapping, decision: decision, existing: existing,
-                    activeSuperAdmins: superAdmins, time: now()
+                    issuer: issuer,
+                    subject: subject,
+                    claims: claims,
+                    mapping: mapping,
+                    decision: decision,
+                    existing: existing,
+                    activeSuperAdmins: superAdmins,
+                    time: time
                 )
             )
-            do {
-                let ids = try await store.apply(plan.changes)
-                var result = plan.result
-                if result.isCreated, let id = ids.first {
-                    result.user?.id = id
-                    result.events = result.events.map { var e = $0; e.userID = id; return e }
-                }
-                log(result, issuer: issuer)
-                return result
-            } catch LedgerStoreError.conflict {
-                continue
+            return (plan.changes, plan.result)
+        }
+        if result.isCreated, let id = ids.first {
+            result.user?.id = id
+            result.events = result.events.map {
+                var e = $0
+                e.userID = id
+                return e
             }
         }
-        throw LedgerError.contention
+        log(result, issuer: issuer)
+        return result
     }
 
     private func refuseEarly(_ refusal: SignInRefusal, issuer: String, subject: String?) async throws -> SignInResult {
         let existing = try await subject.asyncMap { try await store.user(issuer: issuer, subject: $0) } ?? nil
         let event = AuditEvent(
-            time: now(), actor: .idp, action: .signInRefused, userID: existing?.id, issuer: issuer, subject: subject,
+            time: now(),
+            actor: .idp,
+            action: .signInRefused,
+            userID: existing?.id,
+            issuer: issuer,
+            subject: subject,
             details: ["reason": .string(refusal.code), "detail": .string(refusal.description)]
         )
         try await store.apply(LedgerChanges(audit: [event]))

@@ -58,9 +58,21 @@ public struct User: Sendable, Hashable, Identifiable {
     public var version: Int
 
     public init(
-        id: UserID, issuer: String, subject: String, email: String?, name: String?, organizationUnit: String?,
-        role: Role, roleSource: RoleSource, status: UserStatus, deactivationReason: DeactivationReason?,
-        deactivationSource: String? = nil, registeredAt: Date, lastSignInAt: Date?, signInCount: Int, lastClaims: Claims,
+        id: UserID,
+        issuer: String,
+        subject: String,
+        email: String?,
+        name: String?,
+        organizationUnit: String?,
+        role: Role,
+        roleSource: RoleSource,
+        status: UserStatus,
+        deactivationReason: DeactivationReason?,
+        deactivationSource: String? = nil,
+        registeredAt: Date,
+        lastSignInAt: Date?,
+        signInCount: Int,
+        lastClaims: Claims,
         version: Int
     ) {
         self.id = id

@@ -8,6 +8,8 @@ public struct ClaimPath: Sendable, Hashable, CustomStringConvertible {
     public let raw: String
     /// `keys[i][j]` is segments `i...i+j` joined with dots: precomputed so resolving allocates nothing.
     private let keys: [[String]]
+    /// Set for a path without dots (most paths): one dictionary look-up resolves it.
+    private let singleKey: String?
 
     /// Creates a path.
     /// - Parameter raw: the path as written; must be non-empty and have no empty segment.
@@ -30,6 +32,7 @@ public struct ClaimPath: Sendable, Hashable, CustomStringConvertible {
             keys.append(row)
         }
         self.keys = keys
+        self.singleKey = segments.count == 1 ? raw : nil
     }
 
     public var description: String { raw }
@@ -47,6 +50,10 @@ public struct ClaimPath: Sendable, Hashable, CustomStringConvertible {
     /// - Parameter claims: the claims to search.
     /// - Returns: the value, or why there is none.
     public func resolve(in claims: Claims) -> Resolution {
+        if let singleKey {
+            if let value = claims.values[singleKey], value != .null { return .value(value) }
+            return claims.unknownNames.contains(singleKey) ? .unknown(singleKey) : .absent
+        }
         if let value = resolve(in: claims.values, from: 0) { return .value(value) }
         if !claims.unknownNames.isEmpty {
             for key in keys[0] where claims.unknownNames.contains(key) {

@@ -29,9 +29,9 @@ public struct Claims: Sendable, Hashable {
     public init(json: Data) throws(ClaimsError) {
         let value: ClaimValue
         do {
-            value = try JSONDecoder().decode(ClaimValue.self, from: json)
+            value = try JSONReader.value(from: Array(json))
         } catch {
-            throw ClaimsError.notJSON(Self.describe(json))
+            throw ClaimsError.notJSON(error.description)
         }
         guard case .object(let object) = value else {
             throw ClaimsError.notAnObject(found: value.typeName)
@@ -41,27 +41,6 @@ public struct Claims: Sendable, Hashable {
 
     /// The object these claims came from, as JSON text (keys sorted).
     public var jsonText: String { ClaimValue.object(values).jsonText }
-
-    /// JSONDecoder says only that data is not JSON; JSONSerialization names the character, which
-    /// becomes a line and column.
-    private static func describe(_ json: Data) -> String {
-        do {
-            _ = try JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed])
-        } catch {
-            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? ""
-            if let range = detail.range(of: #"character (\d+)"#, options: .regularExpression),
-                let offset = Int(detail[range].dropFirst("character ".count))
-            {
-                let prefix = json.prefix(offset)
-                let line = prefix.filter { $0 == UInt8(ascii: "\n") }.count + 1
-                let column = offset - (prefix.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
-                let what = detail.replacingOccurrences(of: #" around character \d+\.?"#, with: "", options: .regularExpression)
-                return "\(what.lowercased()) at line \(line), column \(column)"
-            }
-            if !detail.isEmpty { return detail }
-        }
-        return json.isEmpty ? "the input is empty" : "the data is not JSON"
-    }
 }
 
 /// Why a claims set could not be read.

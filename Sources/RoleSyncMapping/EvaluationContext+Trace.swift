@@ -19,9 +19,11 @@ extension EvaluationContext {
             return Traced(
                 truth: truth,
                 trace: ConditionTrace(
-                    check: "any", outcome: truth.outcome,
+                    check: "any",
+                    outcome: truth.outcome,
                     detail: cs.isEmpty ? "an empty 'any' never holds" : "\(held) of \(cs.count) held; any one is enough",
-                    nearMiss: nil, children: children.map(\.trace)
+                    nearMiss: nil,
+                    children: children.map(\.trace)
                 )
             )
         case .all(let cs, _):
@@ -31,9 +33,11 @@ extension EvaluationContext {
             return Traced(
                 truth: truth,
                 trace: ConditionTrace(
-                    check: "all", outcome: truth.outcome,
+                    check: "all",
+                    outcome: truth.outcome,
                     detail: cs.isEmpty ? "an empty 'all' always holds" : "\(held) of \(cs.count) held; all are needed",
-                    nearMiss: nil, children: children.map(\.trace)
+                    nearMiss: nil,
+                    children: children.map(\.trace)
                 )
             )
         case .not(let c, _):
@@ -48,7 +52,11 @@ extension EvaluationContext {
             return Traced(
                 truth: truth,
                 trace: ConditionTrace(
-                    check: "not", outcome: truth.outcome, detail: detail, nearMiss: nil, children: [child.trace]
+                    check: "not",
+                    outcome: truth.outcome,
+                    detail: detail,
+                    nearMiss: nil,
+                    children: [child.trace]
                 )
             )
         }
@@ -90,7 +98,11 @@ extension EvaluationContext {
         return Traced(
             truth: truth,
             trace: ConditionTrace(
-                check: p.summary, outcome: truth.outcome, detail: detail, nearMiss: nearMiss, children: []
+                check: p.summary,
+                outcome: truth.outcome,
+                detail: detail,
+                nearMiss: nearMiss,
+                children: []
             )
         )
     }

@@ -139,8 +139,46 @@ struct EvaluationContext {
                 slotStorage[p.slot].held = held
                 return held[p.id >> 6] & (1 << UInt64(p.id & 63)) != 0 ? .yes : .no
             }
-            return firstMatch(p, in: value) != nil ? .yes : .no
+            return holds(p, value) ? .yes : .no
         }
+    }
+
+    /// Whether the predicate holds on a present value: ``firstMatch(_:in:)`` without building the
+    /// matching element, and with direct loops for the common exact-case string operators.
+    private mutating func holds(_ p: Predicate, _ value: ClaimValue) -> Bool {
+        if !p.ignoresCase {
+            switch p.op {
+            case .equals(.string(let operand)), .contains(.string(let operand)):
+                switch value {
+                case .string(let s): return s == operand
+                case .array(let elements) where elements.count < Self.setThreshold:
+                    for case .string(let s) in elements where s == operand { return true }
+                    return false
+                default: break
+                }
+            case .equals(.bool(let operand)):
+                if case .bool(let b) = value { return b == operand }
+            case .glob(let glob):
+                switch value {
+                case .string(let s): return glob.matches(s)
+                case .array(let elements) where elements.count < Self.setThreshold:
+                    for case .string(let s) in elements where glob.matches(s) { return true }
+                    return false
+                default: break
+                }
+            case .regex(let regex):
+                switch value {
+                case .string(let s): return regex.matches(s)
+                case .array(let elements) where elements.count < Self.setThreshold:
+                    for case .string(let s) in elements where regex.matches(s) { return true }
+                    return false
+                default: break
+                }
+            default:
+                break
+            }
+        }
+        return firstMatch(p, in: value) != nil
     }
 
     /// The element of `value` (or `value` itself) that satisfies the predicate, if any.

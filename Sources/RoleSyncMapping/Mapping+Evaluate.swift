@@ -52,7 +52,6 @@ extension Mapping {
         var entries: [TraceEntry] = []
         if tracing { entries.reserveCapacity(require.count + deactivate.count + roles.count) }
 
-
         // require: all must hold.
         var failedRequirement: Int?
         var requireUnknown: [String] = []
@@ -64,7 +63,10 @@ extension Mapping {
             if tracing {
                 entries.append(
                     TraceEntry(
-                        section: .require, index: i + 1, outcome: truth.outcome, line: condition.location.line,
+                        section: .require,
+                        index: i + 1,
+                        outcome: truth.outcome,
+                        line: condition.location.line,
                         condition: trace
                     )
                 )
@@ -82,7 +84,10 @@ extension Mapping {
             if tracing {
                 entries.append(
                     TraceEntry(
-                        section: .deactivate, index: i + 1, outcome: truth.outcome, line: condition.location.line,
+                        section: .deactivate,
+                        index: i + 1,
+                        outcome: truth.outcome,
+                        line: condition.location.line,
                         condition: trace
                     )
                 )
@@ -97,8 +102,13 @@ extension Mapping {
                 guard tracing else { break }
                 entries.append(
                     TraceEntry(
-                        section: .roles, index: i + 1, rule: rule.id, role: rule.role, outcome: .notTried,
-                        line: rule.location.line, reason: "rule '\(matched.id)' matched first"
+                        section: .roles,
+                        index: i + 1,
+                        rule: rule.id,
+                        role: rule.role,
+                        outcome: .notTried,
+                        line: rule.location.line,
+                        reason: "rule '\(matched.id)' matched first"
                     )
                 )
                 continue
@@ -108,8 +118,13 @@ extension Mapping {
                 if tracing {
                     entries.append(
                         TraceEntry(
-                            section: .roles, index: i + 1, rule: rule.id, role: rule.role, outcome: .held,
-                            line: rule.location.line, reason: "no 'when': the rule always matches"
+                            section: .roles,
+                            index: i + 1,
+                            rule: rule.id,
+                            role: rule.role,
+                            outcome: .held,
+                            line: rule.location.line,
+                            reason: "no 'when': the rule always matches"
                         )
                     )
                 }
@@ -121,8 +136,13 @@ extension Mapping {
             if tracing {
                 entries.append(
                     TraceEntry(
-                        section: .roles, index: i + 1, rule: rule.id, role: rule.role, outcome: truth.outcome,
-                        line: rule.location.line, condition: trace
+                        section: .roles,
+                        index: i + 1,
+                        rule: rule.id,
+                        role: rule.role,
+                        outcome: truth.outcome,
+                        line: rule.location.line,
+                        condition: trace
                     )
                 )
             }

@@ -34,7 +34,8 @@ public enum MappingParser {
             guard let node = try Yams.compose(yaml: yaml, Resolver.basic) else {
                 reader.report(
                     Diagnostic(
-                        .error, at: SourceLocation(file: file, line: 1, column: 1),
+                        .error,
+                        at: SourceLocation(file: file, line: 1, column: 1),
                         "the file is empty; a mapping needs at least version, issuer and roles"
                     )
                 )
@@ -75,7 +76,8 @@ public enum MappingParser {
             return Diagnostic(.error, at: location, "YAML could not be read: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             return Diagnostic(
-                .error, at: at(context.mark),
+                .error,
+                at: at(context.mark),
                 "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in the mapping that starts here; "
                     + "each key may appear once (a second one would silently win)"
             )
@@ -130,7 +132,10 @@ struct MappingBuilder {
                         issuer = s
                         issuerLocation = reader.location(value)
                     } else {
-                        reader.error(value, "issuer must be the IdP's absolute http(s) URL, exactly as its ID tokens' 'iss' carries it; found \"\(s)\"")
+                        reader.error(
+                            value,
+                            "issuer must be the IdP's absolute http(s) URL, exactly as its ID tokens' 'iss' carries it; found \"\(s)\""
+                        )
                     }
                 }
             case "profile":
@@ -172,8 +177,16 @@ struct MappingBuilder {
 
         guard version != nil, let issuer else { return nil }
         return Mapping(
-            file: reader.file, issuer: issuer, issuerLocation: issuerLocation, profile: profile, require: require, deactivate: deactivate,
-            roles: roles, unmatched: unmatched, tests: tests, index: index.build()
+            file: reader.file,
+            issuer: issuer,
+            issuerLocation: issuerLocation,
+            profile: profile,
+            require: require,
+            deactivate: deactivate,
+            roles: roles,
+            unmatched: unmatched,
+            tests: tests,
+            index: index.build()
         )
     }
 
@@ -243,7 +256,9 @@ struct MappingBuilder {
 
     private mutating func predicate(_ node: Node, _ what: String) -> Condition? {
         let pairs = reader.pairs(
-            node, of: "a condition", allowed: MappingParser.predicateKeys + MappingParser.combinatorNames
+            node,
+            of: "a condition",
+            allowed: MappingParser.predicateKeys + MappingParser.combinatorNames
         )
         var path: ClaimPath?
         var ignoreCase = false

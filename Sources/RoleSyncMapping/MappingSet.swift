@@ -15,7 +15,8 @@ public struct MappingSet: Sendable {
             if let first = set.byIssuer[mapping.issuer] {
                 diagnostics.append(
                     Diagnostic(
-                        .error, at: mapping.issuerLocation,
+                        .error,
+                        at: mapping.issuerLocation,
                         "duplicate issuer '\(mapping.issuer)': \(set.mappings[first].file) already maps it; each IdP has exactly one mapping"
                     )
                 )

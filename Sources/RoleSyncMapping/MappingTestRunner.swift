@@ -16,7 +16,9 @@ public enum MappingTestRunner {
         mapping.tests.map { test in
             let decision = mapping.evaluate(test.claims, tracing: false)
             return CaseResult(
-                name: test.name, location: test.location, failures: test.expect.map { check($0, decision) } ?? []
+                name: test.name,
+                location: test.location,
+                failures: test.expect.map { check($0, decision) } ?? []
             )
         }
     }

@@ -44,7 +44,10 @@ public final class RegexPattern: @unchecked Sendable, Hashable, CustomStringConv
         var inClass = false
         var escaped = false
         for c in source.unicodeScalars {
-            if escaped { escaped = false; continue }
+            if escaped {
+                escaped = false
+                continue
+            }
             switch c {
             case "\\": escaped = true
             case "[": inClass = true

@@ -87,10 +87,16 @@ struct YAMLNodes {
         // Float: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
         var j = i
         var mantissaDigits = 0
-        while j < utf8.count, isDigit(utf8[j]) { j += 1; mantissaDigits += 1 }
+        while j < utf8.count, isDigit(utf8[j]) {
+            j += 1
+            mantissaDigits += 1
+        }
         if j < utf8.count, utf8[j] == UInt8(ascii: ".") {
             j += 1
-            while j < utf8.count, isDigit(utf8[j]) { j += 1; mantissaDigits += 1 }
+            while j < utf8.count, isDigit(utf8[j]) {
+                j += 1
+                mantissaDigits += 1
+            }
         }
         if mantissaDigits > 0, j < utf8.count, utf8[j] == UInt8(ascii: "e") || utf8[j] == UInt8(ascii: "E") {
             j += 1

@@ -91,8 +91,8 @@ extension SQLiteLedgerStore {
             """
         arguments.append(limit + 1)
         let statementArguments = StatementArguments(arguments)
-        let rows = try await writer.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(Self.user)
+        let rows = try reading { db in
+            try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: statementArguments).map(Self.user)
         }
         let users = Array(rows.prefix(limit))
         var next: String?
@@ -137,8 +137,8 @@ extension SQLiteLedgerStore {
         let sql = "SELECT id, time, actor, action, user_id, issuer, subject, details FROM audit_events \(whereClause) ORDER BY id DESC LIMIT ?"
         arguments.append(limit + 1)
         let statementArguments = StatementArguments(arguments)
-        let rows = try await writer.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(Self.event)
+        let rows = try reading { db in
+            try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: statementArguments).map(Self.event)
         }
         let events = Array(rows.prefix(limit))
         return AuditPage(events: events, nextCursor: rows.count > limit ? events.last?.id.map(String.init) : nil)
@@ -155,16 +155,23 @@ extension SQLiteLedgerStore {
         }
         let userID: Int64? = row[4]
         return AuditEvent(
-            id: row[0], time: Date(timeIntervalSince1970: row[1]), actor: actor, action: action, userID: userID.map { UserID($0) },
-            issuer: row[5], subject: row[6], details: details
+            id: row[0],
+            time: Date(timeIntervalSince1970: row[1]),
+            actor: actor,
+            action: action,
+            userID: userID.map { UserID($0) },
+            issuer: row[5],
+            subject: row[6],
+            details: details
         )
     }
 
     public func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {
-        try await writer.read { db in
+        try reading { db in
             var counts: [AuditAction: Int] = [:]
             for row in try Row.fetchAll(
-                db, sql: "SELECT action, count(*) FROM audit_events WHERE user_id = ? GROUP BY action", arguments: [userID.rawValue]
+                try db.cachedStatement(sql: "SELECT action, count(*) FROM audit_events WHERE user_id = ? GROUP BY action"),
+                arguments: [userID.rawValue]
             ) {
                 if let action = AuditAction(rawValue: row[0]) { counts[action] = row[1] }
             }

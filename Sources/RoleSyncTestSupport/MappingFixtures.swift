@@ -68,3 +68,47 @@ public enum MappingFixtures {
         ])
     }
 }
+
+/// A populated ledger for benchmarks and load tests.
+public enum LedgerFixtures {
+    public static let issuer = "https://bench.example.com"
+
+    /// A mapping for ``issuer`` with a few group rules, like a real IdP's.
+    public static let mappingYAML = """
+        version: 1
+        issuer: https://bench.example.com
+        profile: { email: email, name: name, organization_unit: department }
+        require:
+          - { claim: email_verified, equals: true }
+        deactivate:
+          - { claim: groups, contains: offboarded }
+        roles:
+          - { id: admins, role: super_admin, when: { claim: groups, contains: platform-admins } }
+          - { id: models, role: model_admin, when: { claim: groups, contains: ml-platform } }
+          - { id: finance, role: billing_admin, when: { claim: groups, contains: finance } }
+          - { id: helpdesk, role: user_admin, when: { claim: groups, contains: helpdesk } }
+          - { id: engineers, role: user, when: { claim: groups, glob: "eng-*" } }
+        unmatched: manual
+        """
+
+    /// The same mapping with `finance` moved to `user_admin` and `helpdesk` dropped: about 1 user
+    /// in 10 changes role or coverage.
+    public static let changedMappingYAML =
+        mappingYAML
+        .replacingOccurrences(of: "role: billing_admin", with: "role: user_admin")
+        .replacingOccurrences(of: "  - { id: helpdesk, role: user_admin, when: { claim: groups, contains: helpdesk } }\n", with: "")
+
+    /// Claims of user number `i`: every 20th in finance, every 25th in helpdesk, most engineers.
+    public static func claims(_ i: Int) -> Claims {
+        var groups: [ClaimValue] = ["Everyone", .string("team-\(i % 300)")]
+        if i % 20 == 0 { groups.append("finance") }
+        if i % 25 == 0 { groups.append("helpdesk") }
+        if i % 3 != 0 { groups.append(.string("eng-\(i % 7)")) }
+        if i == 0 { groups.append("platform-admins") }
+        return Claims([
+            "iss": .string(issuer), "sub": .string("sub-\(i)"), "email": .string("person\(i)@example.com"),
+            "email_verified": true, "name": .string("Person \(i) \(["Smith", "Jones", "Garcia", "Chen", "Okafor"][i % 5])"),
+            "department": .string(["Research", "Finance", "Sales", "Support"][i % 4]), "groups": .array(groups),
+        ])
+    }
+}

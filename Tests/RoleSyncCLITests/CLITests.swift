@@ -64,7 +64,8 @@ struct CLITests {
         Case(
             golden: "dry-run-stdin-near-miss",
             arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "-"],
-            stdin: #"{"iss":"https://example.okta.com/oauth2/default","email":"a@example.com","email_verified":"true","groups":["Platform-Admins"," eng-web"]}"#
+            stdin:
+                #"{"iss":"https://example.okta.com/oauth2/default","email":"a@example.com","email_verified":"true","groups":["Platform-Admins"," eng-web"]}"#
         ),
         Case(
             golden: "dry-run-id-token",
@@ -85,7 +86,11 @@ struct CLITests {
             golden: "dry-run-not-an-object",
             arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "Tests/RoleSyncCLITests/Fixtures/list.json"]
         ),
-        Case(golden: "dry-run-bad-json-stdin", arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "-"], stdin: "{\"a\": 1,\n \"b\": tru }"),
+        Case(
+            golden: "dry-run-bad-json-stdin",
+            arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "-"],
+            stdin: "{\"a\": 1,\n \"b\": tru }"
+        ),
         Case(
             golden: "dry-run-unreadable",
             arguments: ["mapping", "dry-run", "mappings/okta.yaml", "--claims", "examples/claims/missing.json"]
@@ -153,7 +158,7 @@ struct CLITests {
 
 /// Runs the `rolesync` binary built next to the test bundle, from the package root.
 enum Rolesync {
-    struct Run {
+    struct Run: Sendable {
         var status: Int32
         var stdout: String
         var stderr: String

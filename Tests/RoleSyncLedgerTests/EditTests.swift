@@ -62,7 +62,8 @@ struct EditTests {
         let bob = try #require(try await h.signIn("bob", groups: ["sales"]).user)
         #expect(h.service.eligibility(of: bob).isManualRoleEditable)
         let withSales = Harness.mappingYAML.replacingOccurrences(
-            of: "  - id: engineers", with: "  - id: sales\n    role: user\n    when: { claim: groups, contains: sales }\n  - id: engineers"
+            of: "  - id: engineers",
+            with: "  - id: sales\n    role: user\n    when: { claim: groups, contains: sales }\n  - id: engineers"
         )
         h.service.mappings.replace(with: MappingSet.build([try #require(MappingParser.parse(yaml: withSales, file: "new.yaml").mapping)]).set)
         let eligibility = h.service.eligibility(of: bob)

@@ -67,7 +67,9 @@ struct Harness {
         self.clock = clock
         let parsed = try #require(MappingParser.parse(yaml: mapping, file: "test.yaml").mapping)
         service = SyncService(
-            store: store, mappings: MappingRegistry(MappingSet.build([parsed]).set), logger: Logger(label: "test"),
+            store: store,
+            mappings: MappingRegistry(MappingSet.build([parsed]).set),
+            logger: Logger(label: "test"),
             now: { clock.now }
         )
         sessions = SessionService(store: store, idleTimeout: 3_600, absoluteLifetime: 86_400, now: { clock.now })

@@ -20,7 +20,10 @@ struct ReevaluationTests {
         let yaml = Harness.mappingYAML
             .replacingOccurrences(of: "role: billing_admin", with: "role: user_admin")
             .replacingOccurrences(of: "contains: offboarded }", with: "contains: offboarded }\n  - { claim: groups, contains: contractors }")
-            .replacingOccurrences(of: "  - id: engineers", with: "  - id: sales\n    role: user\n    when: { claim: groups, contains: sales }\n  - id: engineers")
+            .replacingOccurrences(
+                of: "  - id: engineers",
+                with: "  - id: sales\n    role: user\n    when: { claim: groups, contains: sales }\n  - id: engineers"
+            )
         let plan = try await h.service.reevaluateAll(under: try candidate(yaml))
         #expect(plan.usersEvaluated == 4)
         let byUser = Dictionary(uniqueKeysWithValues: plan.changes.map { ($0.user, $0) })

@@ -38,7 +38,8 @@ struct SignInTests {
     func refusedFirstSignIn(_ kind: StoreKind) async throws {
         let h = try Harness(kind)
         let unverified = try await h.service.signIn(
-            issuer: Harness.issuer, claims: Harness.claims("eve", extra: ["email_verified": .bool(false)])
+            issuer: Harness.issuer,
+            claims: Harness.claims("eve", extra: ["email_verified": .bool(false)])
         )
         #expect(unverified.refusal == .requirementFailed(check: "email_verified equals true"))
         let leaver = try await h.signIn("leo", groups: ["offboarded"])

@@ -2,8 +2,10 @@ import Foundation
 import GRDB
 import RoleSyncLedger
 import RoleSyncMapping
-@testable import RoleSyncSQLite
+import Synchronization
 import Testing
+
+@testable import RoleSyncSQLite
 
 @Suite("SQLite store")
 struct StoreTests {
@@ -117,5 +119,3 @@ final class TestFlag: Sendable {
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }
 }
-
-import Synchronization

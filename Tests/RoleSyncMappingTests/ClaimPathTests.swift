@@ -19,7 +19,9 @@ struct ClaimPathTests {
     func urlStyleClaims() throws {
         let json = #"{"https://example.com/claims/groups":["x"],"https://example":{"com/claims/groups":["y"]}}"#
         #expect(try resolve("https://example.com/claims/groups", json) == .value(.array([.string("x")])))
-        #expect(try resolve("https://example.com/claims/groups", #"{"https://example":{"com/claims/groups":["y"]}}"#) == .value(.array([.string("y")])))
+        #expect(
+            try resolve("https://example.com/claims/groups", #"{"https://example":{"com/claims/groups":["y"]}}"#) == .value(.array([.string("y")]))
+        )
     }
 
     @Test("Keys that span segments are found below the top level too (a client id with dots)")

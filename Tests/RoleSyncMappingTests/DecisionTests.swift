@@ -33,7 +33,8 @@ struct DecisionTests {
                 role: user
                 when: { all: [ { claim: groups, glob: "eng-*" }, { not: { claim: groups, contains: contractors } } ] }
             unmatched: manual
-            """, file: "okta.yaml"
+            """,
+            file: "okta.yaml"
         )
     }
 
@@ -123,7 +124,8 @@ struct DecisionTests {
 
 @Suite("Unknown (distributed) claims")
 struct UnknownClaimTests {
-    let overage = #"{"email":"a@example.com","roles":["App.Admin"],"_claim_names":{"groups":"src1"},"_claim_sources":{"src1":{"endpoint":"https://graph.example/x"}}}"#
+    let overage =
+        #"{"email":"a@example.com","roles":["App.Admin"],"_claim_names":{"groups":"src1"},"_claim_sources":{"src1":{"endpoint":"https://graph.example/x"}}}"#
 
     func mapping(deactivate: String = "", unmatched: String = "manual", rules: String) throws -> Mapping {
         try validMapping(

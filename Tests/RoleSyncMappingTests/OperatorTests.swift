@@ -1,5 +1,6 @@
-@testable import RoleSyncMapping
 import Testing
+
+@testable import RoleSyncMapping
 
 @Suite("Operators")
 struct OperatorTests {
@@ -86,13 +87,13 @@ struct OperatorTests {
     func setPathAgreesWithScan(ignoreCase: Bool) throws {
         let groups = (0..<40).map { "\"G-\($0)\"" }.joined(separator: ",")
         let suffix = ignoreCase ? ", ignore_case: true" : ""
-        let json = #"{"groups":["#+groups+#"]}"#
+        let json = #"{"groups":["# + groups + #"]}"#
         #expect(try matches("{ claim: groups, contains: G-39\(suffix) }", json))
         #expect(try matches("{ claim: groups, contains: g-39\(suffix) }", json) == ignoreCase)
         #expect(try matches("{ claim: groups, in: [nope, G-3]\(suffix.isEmpty ? "" : suffix) }", json))
         #expect(try !matches("{ claim: groups, equals: G-40\(suffix) }", json))
         // Non-string operands in a long list are compared by scanning.
-        #expect(try matches("{ claim: groups, contains: 7 }", #"{"groups":["#+groups+#",7]}"#))
+        #expect(try matches("{ claim: groups, contains: 7 }", #"{"groups":["# + groups + #",7]}"#))
     }
 }
 

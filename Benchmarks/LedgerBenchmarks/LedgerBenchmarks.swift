@@ -1,0 +1,127 @@
+import Benchmark
+import Foundation
+import Logging
+import RoleSyncLedger
+import RoleSyncMapping
+import RoleSyncSQLite
+import RoleSyncTestSupport
+
+/// Issue #3's targets. Run: `ROLESYNC_BENCHMARKS=1 swift package --disable-sandbox benchmark --target LedgerBenchmarks`.
+/// Each benchmark works on a SQLite file in WAL mode in the temporary folder, sequentially: one core's worth of work.
+
+private func mapping(_ yaml: String) -> MappingSet {
+    guard let m = MappingParser.parse(yaml: yaml, file: "bench.yaml").mapping else { fatalError("bench mapping invalid") }
+    return MappingSet.build([m]).set
+}
+
+/// Decisions are logged at info; the benchmarks measure the ledger, not the terminal.
+private let quietLogger: Logger = {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .warning
+    return logger
+}()
+
+private func freshLedger(users: Int) async throws -> (SQLiteLedgerStore, SyncService) {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-bench-\(UUID().uuidString).sqlite").path
+    let store = try SQLiteLedgerStore(path: path)
+    let service = SyncService(
+        store: store,
+        mappings: MappingRegistry(mapping(LedgerFixtures.mappingYAML)),
+        logger: quietLogger
+    )
+    // Populate through the store in batches of 1,000 (the sign-in path would take minutes for 100k).
+    var i = 0
+    while i < users {
+        var changes = LedgerChanges()
+        let now = Date()
+        for j in i..<min(i + 1_000, users) {
+            let claims = LedgerFixtures.claims(j)
+            let decision = service.mappings.current.mapping(forIssuer: LedgerFixtures.issuer)?.evaluate(claims, tracing: false)
+            let covered = decision?.isCovered == true
+            changes.users.append(
+                .init(
+                    write: .insert(
+                        User(
+                            id: UserID(0),
+                            issuer: LedgerFixtures.issuer,
+                            subject: "sub-\(j)",
+                            email: decision?.profile.email,
+                            name: decision?.profile.name,
+                            organizationUnit: decision?.profile.organizationUnit,
+                            role: covered ? (decision?.role ?? .user) : .user,
+                            roleSource: covered ? .idp : .default,
+                            status: .active,
+                            deactivationReason: nil,
+                            registeredAt: now,
+                            lastSignInAt: now,
+                            signInCount: 1,
+                            lastClaims: claims,
+                            version: 1
+                        )
+                    )
+                )
+            )
+        }
+        try await store.apply(changes)
+        i += 1_000
+    }
+    return (store, service)
+}
+
+/// One 100,000-user ledger, populated once (about ten seconds) and shared by the benchmarks that read it.
+private let hundredThousand = Task { try await freshLedger(users: 100_000) }
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .peakMemoryResident],
+        timeUnits: .microseconds,
+        maxDuration: .seconds(5)
+    )
+
+    Benchmark(
+        "sign-in: existing user, no change",
+        configuration: .init(scalingFactor: .kilo, maxIterations: .count(20), thresholds: [.throughput: .init(absolute: [.p50: 10])])
+    ) { benchmark in
+        let (_, service) = try await freshLedger(users: 1_000)
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            blackHole(try await service.signIn(issuer: LedgerFixtures.issuer, claims: LedgerFixtures.claims(i % 1_000)))
+        }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark("sign-in: first sign-in", configuration: .init(scalingFactor: .kilo, maxIterations: .count(20))) { benchmark in
+        let (_, service) = try await freshLedger(users: 0)
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            blackHole(try await service.signIn(issuer: LedgerFixtures.issuer, claims: LedgerFixtures.claims(i + 1)))
+        }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark(
+        "100,000 users: dry run of a changed mapping",
+        configuration: .init(timeUnits: .milliseconds, maxDuration: .seconds(60), maxIterations: .count(3))
+    ) { benchmark in
+        let (_, service) = try await hundredThousand.value
+        let candidate = mapping(LedgerFixtures.changedMappingYAML)
+        benchmark.startMeasurement()
+        let plan = try await service.reevaluateAll(under: candidate)
+        benchmark.stopMeasurement()
+        precondition(plan.usersEvaluated == 100_000 && !plan.changes.isEmpty)
+        blackHole(plan)
+    }
+
+    Benchmark(
+        "100,000 users: search a page of 50",
+        configuration: .init(timeUnits: .milliseconds, maxDuration: .seconds(30), maxIterations: .count(300))
+    ) { benchmark in
+        let (store, _) = try await hundredThousand.value
+        let queries = ["smith", "person4", "GARCIA", "99", "chen", "nobody-matches"]
+        benchmark.startMeasurement()
+        for (n, _) in benchmark.scaledIterations.enumerated() {
+            blackHole(try await store.users(matching: UsersQuery(search: queries[n % queries.count], limit: 50)))
+        }
+        benchmark.stopMeasurement()
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+/// End-to-end tests of the ledger commands on a fresh SQLite file per test.
+@Suite("rolesync users, audit, demo, dry-run over a ledger")
+struct LedgerCLITests {
+    let database = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-cli-\(UUID().uuidString).sqlite").path
+
+    func run(_ arguments: [String], stdin: String? = nil) throws -> Rolesync.Run {
+        try Rolesync.run(arguments + ["--database", database], stdin: stdin)
+    }
+
+    func json(_ run: Rolesync.Run) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+    }
+
+    func signIn(_ claims: String) throws -> Rolesync.Run {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(claims.utf8)) as? [String: Any])
+        return try run(["users", "sign-in", "--issuer", object["iss"] as? String ?? "", "--claims", "-", "--format", "json"], stdin: claims)
+    }
+
+    static let okta = "https://example.okta.com/oauth2/default"
+
+    func oktaClaims(_ sub: String, groups: [String]) -> String {
+        let list = groups.map { "\"\($0)\"" }.joined(separator: ",")
+        return #"{"iss":"\#(Self.okta)","sub":"\#(sub)","email":"\#(sub)@example.com","email_verified":true,"name":"\#(sub)","groups":[\#(list)]}"#
+    }
+
+    @Test func signInShowAndEdit() throws {
+        let created = try signIn(oktaClaims("ann", groups: ["finance-ops"]))
+        #expect(created.status == 0, "\(created.stderr)")
+        let outcome = try json(created)
+        #expect(outcome["created"] as? Bool == true)
+        #expect(outcome["allowed"] as? Bool == true)
+        let user = try #require(outcome["user"] as? [String: Any])
+        #expect(user["role"] as? String == "billing_admin")
+        #expect(user["role_source"] as? String == "idp")
+        #expect(user["manual_role_editable"] as? Bool == false)
+
+        let show = try json(try run(["users", "show", "ann@example.com", "--format", "json"]))
+        for key in [
+            "id", "email", "name", "role", "role_source", "manual_role_editable", "status", "deactivation_reason", "registered_at", "last_sign_in_at",
+        ] {
+            #expect(show.keys.contains(key), "users show lacks \(key)")
+        }
+        #expect(show["status"] as? String == "active")
+        #expect(show["deactivation_reason"] is NSNull)
+
+        let refused = try run(["users", "set-role", "ann@example.com", "user"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("refused (role_managed_by_idp)"))
+        #expect(refused.stderr.contains("rule 'finance'"))
+
+        _ = try signIn(oktaClaims("bob", groups: ["marketing"]))
+        let edited = try run(["users", "set-role", "bob@example.com", "mcp_admin"])
+        #expect(edited.status == 0, "\(edited.stderr)")
+        #expect(edited.stdout.contains("role user → mcp_admin (manual)"))
+        _ = try signIn(oktaClaims("bob", groups: ["marketing"]))
+        #expect(try json(try run(["users", "show", "bob@example.com", "--format", "json"]))["role"] as? String == "mcp_admin")
+
+        let list = try json(try run(["users", "list", "--role", "mcp_admin", "--format", "json"]))
+        let users = try #require(list["users"] as? [[String: Any]])
+        #expect(users.map { $0["email"] as? String } == ["bob@example.com"])
+        #expect(list["next_cursor"] is NSNull)
+    }
+
+    @Test func refusalsExitOne() throws {
+        let leaver = try signIn(oktaClaims("leo", groups: ["offboarded"]))
+        #expect(leaver.status == 1)
+        #expect(leaver.stderr.contains("rolesync: sign-in refused (deactivated)"))
+        let unknownIssuer = try run(["users", "sign-in", "--issuer", "https://nope.example.com", "--claims", "-"], stdin: #"{"sub":"x"}"#)
+        #expect(unknownIssuer.status == 1)
+        #expect(unknownIssuer.stderr.contains("no_mapping"))
+        let missing = try run(["users", "show", "nobody@example.com"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "rolesync: error: no user with id or email 'nobody@example.com'\n")
+        let badRole = try run(["users", "set-role", "1", "admin"])
+        #expect(badRole.status == 2)
+        let audit = try json(try run(["audit", "--action", "signin.refused", "--format", "json"]))
+        #expect((audit["events"] as? [Any])?.count == 2)
+    }
+
+    @Test func deactivateReactivateAndAudit() throws {
+        _ = try signIn(oktaClaims("root", groups: ["platform-admins"]))
+        _ = try signIn(oktaClaims("bob", groups: ["marketing"]))
+        #expect(try run(["users", "deactivate", "bob@example.com"]).status == 0)
+        let again = try signIn(oktaClaims("bob", groups: ["marketing"]))
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("manually_deactivated"))
+        #expect(try run(["users", "reactivate", "bob@example.com"]).status == 0)
+        #expect(try signIn(oktaClaims("bob", groups: ["marketing"])).status == 0)
+        let lastAdmin = try run(["users", "deactivate", "root@example.com"])
+        #expect(lastAdmin.status == 1)
+        #expect(lastAdmin.stderr.contains("last active super_admin"))
+        let events = try #require(try json(try run(["audit", "--user", "bob@example.com", "--format", "json"]))["events"] as? [[String: Any]])
+        #expect(events.compactMap { $0["action"] as? String }.contains("user.sessions_ended"))
+        #expect(events.allSatisfy { $0["user_id"] as? Int != nil })
+    }
+
+    @Test func dryRunOverTheLedger() throws {
+        _ = try signIn(oktaClaims("root", groups: ["platform-admins"]))
+        _ = try signIn(oktaClaims("ann", groups: ["finance-ops"]))
+        _ = try signIn(oktaClaims("eng", groups: ["eng-web"]))
+        let changed = FileManager.default.temporaryDirectory.appendingPathComponent("okta-\(UUID().uuidString).yaml").path
+        let okta = try String(contentsOf: Rolesync.packageRoot.appendingPathComponent("mappings/okta.yaml"), encoding: .utf8)
+        try okta.replacingOccurrences(of: "role: billing_admin", with: "role: user_admin").write(toFile: changed, atomically: true, encoding: .utf8)
+        let plan = try Rolesync.run(["mapping", "dry-run", changed, "--database", database, "--format", "json"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let report = try json(plan)
+        #expect(report["users_evaluated"] as? Int == 3)
+        let changes = try #require(report["changes"] as? [[String: Any]])
+        #expect(changes.count == 1)
+        #expect(changes.first?["user"] as? String == "ann@example.com")
+        #expect((changes.first?["role"] as? [String: String]) == ["from": "billing_admin", "to": "user_admin"])
+        #expect((report["summary"] as? [String: Int])?["role_change"] == 1)
+        // Nothing was written.
+        #expect(try json(try run(["users", "show", "ann@example.com", "--format", "json"]))["role"] as? String == "billing_admin")
+        let human = try Rolesync.run(["mapping", "dry-run", changed, "--database", database])
+        #expect(human.stdout.contains("Summary: 1 role_change, 0 coverage_gained, 0 coverage_lost, 0 deactivation, 0 reactivation"))
+    }
+
+    @Test func demoRunsTwice() throws {
+        let first = try run(["demo"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("refused (role_managed_by_idp)"))
+        #expect(first.stdout.contains("still billing_admin (manual)"))
+        let second = try run(["demo"])
+        #expect(second.status == 0)
+        let list = try json(try run(["users", "list", "--format", "json"]))
+        #expect((list["users"] as? [Any])?.count == 4)
+    }
+}
