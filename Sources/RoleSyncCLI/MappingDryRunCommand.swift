@@ -89,28 +89,12 @@ struct MappingDryRunCommand: AsyncParsableCommand {
     }
 
     private func readClaims() throws -> (Claims, Bool) {
-        let (path, isToken) = idToken.map { ($0, true) } ?? (claims ?? "-", false)
-        let data: Data
-        let name = path == "-" ? "<stdin>" : path
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            do {
-                data = try Data(contentsOf: URL(fileURLWithPath: path))
-            } catch {
-                throw CLIError("\(path): cannot read the file (\(describe(error)))")
-            }
+        guard let idToken else { return (try readClaimsFile(claims ?? "-"), false) }
+        let name = idToken == "-" ? "<stdin>" : idToken
+        let data = try readInput(idToken)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CLIError("\(name): not a compact JWT: the file is not text")
         }
-        if isToken {
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw CLIError("\(name): not a compact JWT: the file is not text")
-            }
-            return (try UnverifiedIDToken.claims(from: text, file: name), true)
-        }
-        do {
-            return (try Claims(json: data), false)
-        } catch {
-            throw CLIError("\(name): \(error)")
-        }
+        return (try UnverifiedIDToken.claims(from: text, file: name), true)
     }
 }

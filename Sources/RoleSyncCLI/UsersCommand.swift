@@ -291,19 +291,20 @@ func refusalsExit<T>(_ body: () async throws -> T) async throws -> T {
     }
 }
 
+/// The bytes of a file, or of standard input for `-`.
+func readInput(_ path: String) throws -> Data {
+    if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+    do {
+        return try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+        throw CLIError("\(path): cannot read the file (\(describe(error)))")
+    }
+}
+
 /// Reads a claims JSON object from a file or standard input (`-`).
 func readClaimsFile(_ path: String) throws -> Claims {
     let name = path == "-" ? "<stdin>" : path
-    let data: Data
-    if path == "-" {
-        data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw CLIError("\(path): cannot read the file (\(describe(error)))")
-        }
-    }
+    let data = try readInput(path)
     do {
         return try Claims(json: data)
     } catch {

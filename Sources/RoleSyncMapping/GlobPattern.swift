@@ -180,18 +180,7 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
                 return equal
             }
         }
-        if !literalPrefix.isEmpty {
-            var bytes = value.utf8.makeIterator()
-            for expected in literalPrefix {
-                guard var byte = bytes.next() else { return false }
-                if ignoresCase {
-                    // A non-ASCII character may fold to ASCII (the Kelvin sign): let the matcher decide.
-                    if byte >= 0x80 { break }
-                    if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
-                }
-                if byte != expected { return false }
-            }
-        }
+        if !literalPrefix.isEmpty, !value.mayStart(with: literalPrefix, foldingASCII: ignoresCase) { return false }
         guard ignoresCase else { return match(value.unicodeScalars, foldingASCII: false) }
         if value.utf8.allSatisfy({ $0 < 0x80 }) {
             return match(value.unicodeScalars, foldingASCII: true)
@@ -240,5 +229,23 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
         }
         while p < tokens.count, tokens[p] == .star { p += 1 }
         return p == tokens.count
+    }
+}
+
+extension String {
+    /// Whether the value may start with `prefix` (UTF-8, ASCII-lower-cased when folding): `false`
+    /// only when it certainly does not. Folding stops at the first non-ASCII byte, whose case
+    /// folding only the full matcher knows (the Kelvin sign folds to "k").
+    func mayStart(with prefix: [UInt8], foldingASCII: Bool) -> Bool {
+        var bytes = utf8.makeIterator()
+        for expected in prefix {
+            guard var byte = bytes.next() else { return false }
+            if foldingASCII {
+                if byte >= 0x80 { return true }
+                if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+            }
+            if byte != expected { return false }
+        }
+        return true
     }
 }

@@ -52,47 +52,24 @@ extension Mapping {
         var entries: [TraceEntry] = []
         if tracing { entries.reserveCapacity(require.count + deactivate.count + roles.count) }
 
-        // require: all must hold.
-        var failedRequirement: Int?
-        var requireUnknown: [String] = []
-        for (i, condition) in require.enumerated() {
-            if failedRequirement != nil, !tracing { break }
-            let (truth, trace) = context.top(condition, tracing: tracing)
-            if truth == .no, failedRequirement == nil { failedRequirement = i }
-            if truth == .unknown { requireUnknown += context.touchedUnknown }
-            if tracing {
-                entries.append(
-                    TraceEntry(
-                        section: .require,
-                        index: i + 1,
-                        outcome: truth.outcome,
-                        line: condition.location.line,
-                        condition: trace
-                    )
-                )
-            }
-        }
-
-        // deactivate: any holds.
-        var deactivatedBy: Int?
-        var deactivateUnknown: [String] = []
-        for (i, condition) in deactivate.enumerated() {
-            if deactivatedBy != nil, !tracing { break }
-            let (truth, trace) = context.top(condition, tracing: tracing)
-            if truth == .yes, deactivatedBy == nil { deactivatedBy = i }
-            if truth == .unknown { deactivateUnknown += context.touchedUnknown }
-            if tracing {
-                entries.append(
-                    TraceEntry(
-                        section: .deactivate,
-                        index: i + 1,
-                        outcome: truth.outcome,
-                        line: condition.location.line,
-                        condition: trace
-                    )
-                )
-            }
-        }
+        // require: all must hold; deactivate: any holds. Both stop at the deciding condition unless
+        // tracing, which explains every condition.
+        let (failedRequirement, requireUnknown) = scan(
+            require,
+            section: .require,
+            stopAt: .no,
+            context: &context,
+            entries: &entries,
+            tracing: tracing
+        )
+        let (deactivatedBy, deactivateUnknown) = scan(
+            deactivate,
+            section: .deactivate,
+            stopAt: .yes,
+            context: &context,
+            entries: &entries,
+            tracing: tracing
+        )
 
         // roles: first match wins.
         var matched: RoleRule?
@@ -176,6 +153,33 @@ extension Mapping {
             isRoleDetermined: rolesUnknown.isEmpty,
             trace: tracing ? entries : nil
         )
+    }
+
+    /// Evaluates a list of top-level conditions in order.
+    /// - Returns: the index of the first condition whose truth is `stopAt`, and the unknown claims
+    ///   that conditions with an unknown truth ran into.
+    private func scan(
+        _ conditions: [Condition],
+        section: TraceEntry.Section,
+        stopAt decisive: Truth,
+        context: inout EvaluationContext,
+        entries: inout [TraceEntry],
+        tracing: Bool
+    ) -> (Int?, [String]) {
+        var decidedBy: Int?
+        var unknown: [String] = []
+        for (i, condition) in conditions.enumerated() {
+            if decidedBy != nil, !tracing { break }
+            let (truth, trace) = context.top(condition, tracing: tracing)
+            if truth == decisive, decidedBy == nil { decidedBy = i }
+            if truth == .unknown { unknown += context.touchedUnknown }
+            if tracing {
+                entries.append(
+                    TraceEntry(section: section, index: i + 1, outcome: truth.outcome, line: condition.location.line, condition: trace)
+                )
+            }
+        }
+        return (decidedBy, unknown)
     }
 
     /// The profile attributes the mapping's `profile:` finds in the claims.

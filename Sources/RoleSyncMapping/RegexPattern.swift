@@ -83,17 +83,7 @@ public final class RegexPattern: @unchecked Sendable, Hashable, CustomStringConv
 
     /// Matches a whole value.
     public func matches(_ value: String) -> Bool {
-        if !literalPrefix.isEmpty {
-            var bytes = value.utf8.makeIterator()
-            for expected in literalPrefix {
-                guard var byte = bytes.next() else { return false }
-                if ignoresCase {
-                    if byte >= 0x80 { break }
-                    if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
-                }
-                if byte != expected { return false }
-            }
-        }
+        if !literalPrefix.isEmpty, !value.mayStart(with: literalPrefix, foldingASCII: ignoresCase) { return false }
         let range = NSRange(location: 0, length: value.utf16.count)
         return regex.firstMatch(in: value, options: [], range: range) != nil
     }

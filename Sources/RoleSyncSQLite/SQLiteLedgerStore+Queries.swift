@@ -54,10 +54,19 @@ extension SQLiteLedgerStore {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         if let search = query.search?.trimmingCharacters(in: .whitespacesAndNewlines), !search.isEmpty {
-            let escaped = search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_")
-            conditions.append("(name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')")
-            arguments += ["%\(escaped)%", "%\(escaped)%"]
+            let phrase = "\"" + search.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            // The trigram index finds substrings of three characters or more, ignoring case. When it
+            // finds few users it is the fastest way; when a term is common (thousands match) walking
+            // the sort order with LIKE finds a page sooner than sorting every match.
+            if search.count >= 3, try Self.isSelective(phrase, in: self) {
+                conditions.append("id IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)")
+                arguments.append(phrase)
+            } else {
+                let escaped = search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_")
+                conditions.append("(name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')")
+                arguments += ["%\(escaped)%", "%\(escaped)%"]
+            }
         }
         if let role = query.role {
             conditions.append("role = ?")
@@ -102,6 +111,17 @@ extension SQLiteLedgerStore {
                 .encoded()
         }
         return UsersPage(users: users, nextCursor: next)
+    }
+
+    /// Whether at most 2,000 users match a trigram phrase.
+    static func isSelective(_ phrase: String, in store: SQLiteLedgerStore) throws -> Bool {
+        try store.reading { db in
+            let matches = try Int.fetchOne(
+                try db.cachedStatement(sql: "SELECT count(*) FROM (SELECT rowid FROM users_search WHERE users_search MATCH ? LIMIT 2001)"),
+                arguments: [phrase]
+            )
+            return (matches ?? 0) <= 2_000
+        }
     }
 
     public func auditEvents(matching query: AuditQuery) async throws -> AuditPage {

@@ -92,9 +92,19 @@ struct StoreTests {
         #expect(adam.users.map(\.name) == ["adam Brown", "Erin Adamson", "Zoë Adams"])
         #expect(try await h.store.users(matching: UsersQuery(search: "p3@corp")).users.map(\.name) == ["Dan Evans"])
         #expect(try await h.store.users(matching: UsersQuery(search: "100%")).users.isEmpty)
+        // Two characters go through LIKE, three or more through the trigram index: same answers.
+        #expect(try await h.store.users(matching: UsersQuery(search: "aR")).users.compactMap(\.name) == ["Carla Diaz"])
+        #expect(try await h.store.users(matching: UsersQuery(search: "arl")).users.compactMap(\.name) == ["Carla Diaz"])
+        // A renamed user is found by the new name only.
+        _ = try await h.service.signIn(
+            issuer: Harness.issuer,
+            claims: Harness.claims("s3", email: "p3@corp.example", extra: ["name": "Daniel Evans-Smythe"])
+        )
+        #expect(try await h.store.users(matching: UsersQuery(search: "smythe")).users.compactMap(\.name) == ["Daniel Evans-Smythe"])
+        #expect(try await h.store.users(matching: UsersQuery(search: "Dan Evans")).users.isEmpty)
         #expect(try await h.store.users(matching: UsersQuery(role: .billingAdmin)).users.map(\.name) == ["Carla Diaz"])
         let newest = try await h.store.users(matching: UsersQuery(sort: .registered, order: .descending, limit: 2))
-        #expect(newest.users.map(\.name) == ["Erin Adamson", "Dan Evans"])
+        #expect(newest.users.map(\.name) == ["Erin Adamson", "Daniel Evans-Smythe"])
         var seen: [String] = []
         var cursor: String?
         repeat {
@@ -102,7 +112,7 @@ struct StoreTests {
             seen += page.users.compactMap(\.name)
             cursor = page.nextCursor
         } while cursor != nil
-        #expect(seen == ["adam Brown", "Carla Diaz", "Dan Evans", "Erin Adamson", "Zoë Adams"])
+        #expect(seen == ["adam Brown", "Carla Diaz", "Daniel Evans-Smythe", "Erin Adamson", "Zoë Adams"])
         await #expect(throws: LedgerStoreError.invalidCursor) {
             try await h.store.users(matching: UsersQuery(sort: .email, cursor: "bm9wZQ"))
         }
