@@ -76,7 +76,8 @@ enum LedgerSchema {
                     CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN
                         INSERT INTO users_search (rowid, name, email) VALUES (new.id, coalesce(new.name, ''), coalesce(new.email, ''));
                     END;
-                    CREATE TRIGGER users_search_update AFTER UPDATE OF name, email ON users BEGIN
+                    CREATE TRIGGER users_search_update AFTER UPDATE OF name, email ON users
+                        WHEN old.name IS NOT new.name OR old.email IS NOT new.email BEGIN
                         INSERT INTO users_search (users_search, rowid, name, email)
                             VALUES ('delete', old.id, coalesce(old.name, ''), coalesce(old.email, ''));
                         INSERT INTO users_search (rowid, name, email) VALUES (new.id, coalesce(new.name, ''), coalesce(new.email, ''));
