@@ -256,10 +256,7 @@ struct UsersDeactivateCommand: AsyncParsableCommand {
     var user: String
 
     func run() async throws {
-        let ledger = try store.open()
-        let found = try await ledger.service.user(reference: user)
-        let updated = try await refusalsExit { try await ledger.service.setStatus(.inactive, of: found.id, by: .cli) }
-        Output.line("user \(updated.id) \(updated.displayName): inactive (manual)")
+        try await setStatus(.inactive, of: user, store: store)
     }
 }
 
@@ -275,11 +272,17 @@ struct UsersReactivateCommand: AsyncParsableCommand {
     var user: String
 
     func run() async throws {
-        let ledger = try store.open()
-        let found = try await ledger.service.user(reference: user)
-        let updated = try await refusalsExit { try await ledger.service.setStatus(.active, of: found.id, by: .cli) }
-        Output.line("user \(updated.id) \(updated.displayName): active")
+        try await setStatus(.active, of: user, store: store)
     }
+}
+
+/// `users deactivate` and `users reactivate`: one status edit as the command line's operator.
+private func setStatus(_ status: UserStatus, of reference: String, store: StoreOptions) async throws {
+    let ledger = try store.open()
+    let found = try await ledger.service.user(reference: reference)
+    let updated = try await refusalsExit { try await ledger.service.setStatus(status, of: found.id, by: .cli) }
+    let reason = updated.deactivationReason.map { " (\($0.rawValue))" } ?? ""
+    Output.line("user \(updated.id) \(updated.displayName): \(updated.status.rawValue)\(reason)")
 }
 
 /// Runs an edit; a ledger refusal becomes a one-line error and exit code 1.

@@ -16,41 +16,24 @@ extension SyncService {
     ///   last active `super_admin`, or the principal may not manage users.
     @discardableResult
     public func setRole(_ role: Role, of userID: UserID, by principal: Principal) async throws -> User {
-        for attempt in 0..<Self.attempts {
-            if attempt > 0 { await Self.backOff(attempt) }
-            guard let user = try await store.user(id: userID) else { throw LedgerError.userNotFound("\(userID)") }
-            let time = now()
-            let attempt: [String: ClaimValue] = ["from": .string(user.role.rawValue), "to": .string(role.rawValue)]
-            if let refusal = try await roleRefusal(role, for: user, by: principal) {
-                try await refuse(refusal, user: user, principal: principal, time: time, details: attempt.merging(["field": "role"]) { $1 })
-                throw refusal
-            }
-            if user.role == role { return user }
+        try await edit(userID, by: principal, field: "role", to: role.rawValue, from: \.role.rawValue) { user, time in
+            if let refusal = try await roleRefusal(role, for: user, by: principal) { return .refused(refusal) }
+            if user.role == role { return .unchanged }
             var updated = user
             updated.role = role
             updated.roleSource = .manual
-            updated.version = user.version + 1
             let event = AuditEvent(
                 time: time,
                 actor: principal.actor,
                 action: .roleChanged,
                 userID: user.id,
-                details: attempt.merging(["source": "manual", "previous_source": .string(user.roleSource.rawValue)]) { $1 }
+                details: [
+                    "from": .string(user.role.rawValue), "to": .string(role.rawValue), "source": "manual",
+                    "previous_source": .string(user.roleSource.rawValue),
+                ]
             )
-            do {
-                try await store.apply(
-                    LedgerChanges(
-                        users: [.init(write: .update(updated, expectedVersion: user.version), audit: [event])],
-                        requiresActiveSuperAdmin: user.isActiveSuperAdmin
-                    )
-                )
-                logger.info("role set by hand", metadata: ["user_id": "\(user.id)", "role": "\(role.rawValue)", "actor": "\(principal.actor)"])
-                return updated
-            } catch LedgerStoreError.conflict {
-                continue
-            }
+            return .change(updated, events: [event], endsSessions: false)
         }
-        throw LedgerError.contention
     }
 
     private func roleRefusal(_ role: Role, for user: User, by principal: Principal) async throws -> LedgerError? {
@@ -77,37 +60,25 @@ extension SyncService {
     ///   without being one, reactivating a user the IdP deactivated, or missing permission.
     @discardableResult
     public func setStatus(_ status: UserStatus, of userID: UserID, by principal: Principal) async throws -> User {
-        for attempt in 0..<Self.attempts {
-            if attempt > 0 { await Self.backOff(attempt) }
-            guard let user = try await store.user(id: userID) else { throw LedgerError.userNotFound("\(userID)") }
-            let time = now()
-            let attempt: [String: ClaimValue] = [
-                "field": "status", "from": .string(user.status.rawValue), "to": .string(status.rawValue),
-            ]
-            if let refusal = try await statusRefusal(status, for: user, by: principal) {
-                try await refuse(refusal, user: user, principal: principal, time: time, details: attempt)
-                throw refusal
-            }
+        try await edit(userID, by: principal, field: "status", to: status.rawValue, from: \.status.rawValue) { user, time in
+            if let refusal = try await statusRefusal(status, for: user, by: principal) { return .refused(refusal) }
             var updated = user
-            var events: [AuditEvent] = []
             switch status {
             case .inactive:
                 // Already manually inactive: nothing to do. Inactive by the IdP: make it manual, so it
                 // holds even when the IdP lifts its own.
-                if user.status == .inactive, user.deactivationReason == .manual { return user }
+                if user.status == .inactive, user.deactivationReason == .manual { return .unchanged }
                 updated.status = .inactive
                 updated.deactivationReason = .manual
                 updated.deactivationSource = nil
-                events.append(
+                let events = [
                     AuditEvent(
                         time: time,
                         actor: principal.actor,
                         action: .sessionsEnded,
                         userID: user.id,
                         details: ["reason": "deactivated_by_admin"]
-                    )
-                )
-                events.append(
+                    ),
                     AuditEvent(
                         time: time,
                         actor: principal.actor,
@@ -117,39 +88,23 @@ extension SyncService {
                             "from": .string(user.status.rawValue), "to": "inactive", "reason": "manual",
                             "previous_reason": user.deactivationReason.map { .string($0.rawValue) } ?? .null,
                         ]
-                    )
-                )
+                    ),
+                ]
+                return .change(updated, events: events, endsSessions: true)
             case .active:
-                if user.status == .active { return user }
+                if user.status == .active { return .unchanged }
                 updated.status = .active
                 updated.deactivationReason = nil
-                events.append(
-                    AuditEvent(
-                        time: time,
-                        actor: principal.actor,
-                        action: .statusChanged,
-                        userID: user.id,
-                        details: ["from": "inactive", "to": "active", "reason": "manual"]
-                    )
+                let event = AuditEvent(
+                    time: time,
+                    actor: principal.actor,
+                    action: .statusChanged,
+                    userID: user.id,
+                    details: ["from": "inactive", "to": "active", "reason": "manual"]
                 )
-            }
-            updated.version = user.version + 1
-            do {
-                try await store.apply(
-                    LedgerChanges(
-                        users: [
-                            .init(write: .update(updated, expectedVersion: user.version), endSessions: status == .inactive, audit: events)
-                        ],
-                        requiresActiveSuperAdmin: user.isActiveSuperAdmin && status == .inactive
-                    )
-                )
-                logger.info("status set by hand", metadata: ["user_id": "\(user.id)", "status": "\(status.rawValue)", "actor": "\(principal.actor)"])
-                return updated
-            } catch LedgerStoreError.conflict {
-                continue
+                return .change(updated, events: [event], endsSessions: false)
             }
         }
-        throw LedgerError.contention
     }
 
     private func statusRefusal(_ status: UserStatus, for user: User, by principal: Principal) async throws -> LedgerError? {
@@ -163,6 +118,64 @@ extension SyncService {
             if user.status == .inactive, user.deactivationReason == .idp { return .deactivatedByIdP(user: user.displayName) }
         }
         return nil
+    }
+
+    /// What a manual edit decided for the user as it read them.
+    enum EditPlan {
+        case refused(LedgerError)
+        case unchanged
+        case change(User, events: [AuditEvent], endsSessions: Bool)
+    }
+
+    /// Reads the user, asks `plan` what to do, and writes it at the version read (sessions first when
+    /// the plan ends them); a concurrent write makes it read and decide again. A refusal is audited
+    /// and thrown.
+    private func edit(
+        _ userID: UserID,
+        by principal: Principal,
+        field: String,
+        to newValue: String,
+        from oldValue: KeyPath<User, String>,
+        _ plan: (User, Date) async throws -> EditPlan
+    ) async throws -> User {
+        for attempt in 0..<Self.attempts {
+            if attempt > 0 { await Self.backOff(attempt) }
+            guard let user = try await store.user(id: userID) else { throw LedgerError.userNotFound("\(userID)") }
+            let time = now()
+            switch try await plan(user, time) {
+            case .refused(let refusal):
+                try await refuse(
+                    refusal,
+                    user: user,
+                    principal: principal,
+                    time: time,
+                    details: ["field": .string(field), "from": .string(user[keyPath: oldValue]), "to": .string(newValue)]
+                )
+                throw refusal
+            case .unchanged:
+                return user
+            case .change(var updated, let events, let endsSessions):
+                updated.version = user.version + 1
+                do {
+                    try await store.apply(
+                        LedgerChanges(
+                            users: [
+                                .init(write: .update(updated, expectedVersion: user.version), endSessions: endsSessions, audit: events)
+                            ],
+                            requiresActiveSuperAdmin: user.isActiveSuperAdmin && !updated.isActiveSuperAdmin
+                        )
+                    )
+                    logger.info(
+                        "\(field) set by hand",
+                        metadata: ["user_id": "\(user.id)", "to": "\(newValue)", "actor": "\(principal.actor)"]
+                    )
+                    return updated
+                } catch LedgerStoreError.conflict {
+                    continue
+                }
+            }
+        }
+        throw LedgerError.contention
     }
 
     private func refuse(_ refusal: LedgerError, user: User, principal: Principal, time: Date, details: [String: ClaimValue]) async throws {
