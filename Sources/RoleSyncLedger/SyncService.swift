@@ -113,6 +113,8 @@ public struct SyncService: Sendable {
     }
 
     private func log(_ result: SignInResult, issuer: String) {
+        // Building metadata costs more than the check: skip it when nothing would be logged.
+        guard logger.logLevel <= (result.refusal == nil ? .info : .notice) else { return }
         var metadata: Logger.Metadata = ["issuer": "\(issuer)"]
         if let id = result.user?.id { metadata["user_id"] = "\(id)" }
         if let refusal = result.refusal {
