@@ -65,6 +65,12 @@ struct EvaluationContext {
         return (truth(condition), nil)
     }
 
+    /// ``top(_:tracing:)`` without a trace: the sign-in path.
+    mutating func top(_ condition: Condition) -> Truth {
+        if !touchedUnknown.isEmpty { touchedUnknown.removeAll(keepingCapacity: true) }
+        return truth(condition)
+    }
+
     /// The first string of a long list claim that a glob with a literal start matches, looking only
     /// at strings that start with that byte in either ASCII case. The buckets are built once per
     /// evaluation. When the glob ignores case, strings that start with a non-ASCII character are
@@ -146,37 +152,36 @@ struct EvaluationContext {
     /// Whether the predicate holds on a present value: ``firstMatch(_:in:)`` without building the
     /// matching element, and with direct loops for the common exact-case string operators.
     private mutating func holds(_ p: Predicate, _ value: ClaimValue) -> Bool {
-        if !p.ignoresCase {
-            switch p.op {
-            case .equals(.string(let operand)), .contains(.string(let operand)):
-                switch value {
-                case .string(let s): return s == operand
-                case .array(let elements) where elements.count < Self.setThreshold:
-                    for case .string(let s) in elements where s == operand { return true }
-                    return false
-                default: break
-                }
-            case .equals(.bool(let operand)):
-                if case .bool(let b) = value { return b == operand }
-            case .glob(let glob):
-                switch value {
-                case .string(let s): return glob.matches(s)
-                case .array(let elements) where elements.count < Self.setThreshold:
-                    for case .string(let s) in elements where glob.matches(s) { return true }
-                    return false
-                default: break
-                }
-            case .regex(let regex):
-                switch value {
-                case .string(let s): return regex.matches(s)
-                case .array(let elements) where elements.count < Self.setThreshold:
-                    for case .string(let s) in elements where regex.matches(s) { return true }
-                    return false
-                default: break
-                }
-            default:
-                break
+        switch p.op {
+        case .equals(.string(let operand)) where !p.ignoresCase, .contains(.string(let operand)) where !p.ignoresCase:
+            switch value {
+            case .string(let s): return s == operand
+            case .array(let elements) where elements.count < Self.setThreshold:
+                for case .string(let s) in elements where s == operand { return true }
+                return false
+            default: break
             }
+        case .equals(.bool(let operand)):
+            if case .bool(let b) = value { return b == operand }
+        // Globs and regexes fold case themselves.
+        case .glob(let glob):
+            switch value {
+            case .string(let s): return glob.matches(s)
+            case .array(let elements) where elements.count < Self.setThreshold:
+                for case .string(let s) in elements where glob.matches(s) { return true }
+                return false
+            default: break
+            }
+        case .regex(let regex):
+            switch value {
+            case .string(let s): return regex.matches(s)
+            case .array(let elements) where elements.count < Self.setThreshold:
+                for case .string(let s) in elements where regex.matches(s) { return true }
+                return false
+            default: break
+            }
+        default:
+            break
         }
         return firstMatch(p, in: value) != nil
     }

@@ -107,7 +107,7 @@ extension Mapping {
                 }
                 continue
             }
-            let (truth, trace) = context.top(when, tracing: tracing)
+            let (truth, trace) = tracing ? context.top(when, tracing: true) : (context.top(when), nil)
             if truth == .yes { matched = rule }
             if truth == .unknown { rolesUnknown += context.touchedUnknown }
             if tracing {
@@ -169,11 +169,19 @@ extension Mapping {
         var decidedBy: Int?
         var unknown: [String] = []
         for (i, condition) in conditions.enumerated() {
-            if decidedBy != nil, !tracing { break }
-            let (truth, trace) = context.top(condition, tracing: tracing)
+            guard tracing else {
+                let truth = context.top(condition)
+                if truth == .unknown { unknown += context.touchedUnknown }
+                if truth == decisive {
+                    decidedBy = i
+                    break
+                }
+                continue
+            }
+            let (truth, trace) = context.top(condition, tracing: true)
             if truth == decisive, decidedBy == nil { decidedBy = i }
             if truth == .unknown { unknown += context.touchedUnknown }
-            if tracing {
+            do {
                 entries.append(
                     TraceEntry(section: section, index: i + 1, outcome: truth.outcome, line: condition.location.line, condition: trace)
                 )
