@@ -35,7 +35,8 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ledger = try store.open()
-        let userID = try await user.asyncMap { try await ledger.service.user(reference: $0).id }
+        var userID: UserID?
+        if let user { userID = try await ledger.service.user(reference: user).id }
         let page: AuditPage
         do {
             page = try await ledger.store.auditEvents(
@@ -70,12 +71,5 @@ struct AuditCommand: AsyncParsableCommand {
             for event in page.events { Output.line(AuditReport.line(event)) }
             Output.line("\(plural(page.events.count, "event"))" + (page.nextCursor.map { "; next page: --cursor \($0)" } ?? ""))
         }
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

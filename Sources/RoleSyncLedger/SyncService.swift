@@ -96,7 +96,8 @@ public struct SyncService: Sendable {
     }
 
     private func refuseEarly(_ refusal: SignInRefusal, issuer: String, subject: String?) async throws -> SignInResult {
-        let existing = try await subject.asyncMap { try await store.user(issuer: issuer, subject: $0) } ?? nil
+        var existing: User?
+        if let subject { existing = try await store.user(issuer: issuer, subject: subject) }
         let event = AuditEvent(
             time: now(),
             actor: .idp,
@@ -149,12 +150,5 @@ public struct SyncService: Sendable {
                 "unique for '\(reference)': \(matches.count) users share that email (ids \(matches.map(\.id.description).joined(separator: ", "))); use the id"
             )
         }
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

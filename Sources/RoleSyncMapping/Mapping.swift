@@ -134,11 +134,5 @@ public struct MappingTestCase: Sendable {
         public var unknownClaims: [String]?
 
         public init() {}
-
-        /// Whether this checks nothing at all (`expect: {}`).
-        public var isEmpty: Bool {
-            allowed == nil && role == nil && rule == nil && covered == nil && deactivate == nil && profile == nil
-                && unknownClaims == nil
-        }
     }
 }

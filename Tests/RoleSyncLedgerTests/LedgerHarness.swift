@@ -95,7 +95,8 @@ struct Harness {
     }
 
     func events(_ sub: String? = nil, action: AuditAction? = nil) async throws -> [AuditEvent] {
-        let userID = try await sub.asyncMap { try await user($0).id }
+        var userID: UserID?
+        if let sub { userID = try await user(sub).id }
         return try await store.auditEvents(matching: AuditQuery(userID: userID, action: action, limit: 1_000)).events
     }
 
@@ -107,13 +108,6 @@ struct Harness {
     @discardableResult
     func makeSuperAdmin(_ sub: String = "root") async throws -> User {
         try #require(try await signIn(sub, groups: ["platform-admins"]).user)
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }
 
