@@ -53,20 +53,7 @@ struct AuditCommand: AsyncParsableCommand {
         }
         switch format {
         case .json:
-            struct Page: Encodable {
-                var events: [AuditReport]
-                var nextCursor: String?
-                enum CodingKeys: String, CodingKey {
-                    case events
-                    case nextCursor = "next_cursor"
-                }
-                func encode(to encoder: any Encoder) throws {
-                    var c = encoder.container(keyedBy: CodingKeys.self)
-                    try c.encode(events, forKey: .events)
-                    try c.encode(nextCursor, forKey: .nextCursor)
-                }
-            }
-            Output.line(try jsonText(Page(events: page.events.map(AuditReport.init), nextCursor: page.nextCursor)))
+            Output.line(try jsonText(PageReport(key: "events", items: page.events.map(AuditReport.init), nextCursor: page.nextCursor)))
         case .human:
             for event in page.events { Output.line(AuditReport.line(event)) }
             Output.line("\(plural(page.events.count, "event"))" + (page.nextCursor.map { "; next page: --cursor \($0)" } ?? ""))

@@ -129,3 +129,23 @@ struct AuditReport: Encodable {
             .joined(separator: "  ")
     }
 }
+
+/// A page of a listing in JSON: `{"<key>": [...], "next_cursor": "..." | null}`.
+struct PageReport<Item: Encodable>: Encodable {
+    var key: String
+    var items: [Item]
+    var nextCursor: String?
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(items, forKey: Key(stringValue: key))
+        try c.encode(nextCursor, forKey: Key(stringValue: "next_cursor"))
+    }
+}

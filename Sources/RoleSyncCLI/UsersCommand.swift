@@ -124,20 +124,7 @@ struct UsersListCommand: AsyncParsableCommand {
         let rows = page.users.map { ($0, ledger.service.eligibility(of: $0)) }
         switch format {
         case .json:
-            struct Page: Encodable {
-                var users: [UserReport]
-                var nextCursor: String?
-                enum CodingKeys: String, CodingKey {
-                    case users
-                    case nextCursor = "next_cursor"
-                }
-                func encode(to encoder: any Encoder) throws {
-                    var c = encoder.container(keyedBy: CodingKeys.self)
-                    try c.encode(users, forKey: .users)
-                    try c.encode(nextCursor, forKey: .nextCursor)
-                }
-            }
-            Output.line(try jsonText(Page(users: rows.map(UserReport.init), nextCursor: page.nextCursor)))
+            Output.line(try jsonText(PageReport(key: "users", items: rows.map(UserReport.init), nextCursor: page.nextCursor)))
         case .human:
             var table = [["ID", "EMAIL", "NAME", "ROLE", "SOURCE", "EDITABLE", "GOVERNED BY", "STATUS", "LAST SIGN-IN"]]
             for (user, eligibility) in rows {
