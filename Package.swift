@@ -16,13 +16,23 @@ let package = Package(
         .library(name: "RoleSyncMapping", targets: ["RoleSyncMapping"]),
         .library(name: "RoleSyncLedger", targets: ["RoleSyncLedger"]),
         .library(name: "RoleSyncSQLite", targets: ["RoleSyncSQLite"]),
+        .library(name: "RoleSyncOIDC", targets: ["RoleSyncOIDC"]),
+        .library(name: "RoleSyncServer", targets: ["RoleSyncServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // The mapping language: parse, validate, evaluate. Pure: Foundation and Yams only, no I/O.
@@ -47,6 +57,50 @@ let package = Package(
             dependencies: ["RoleSyncLedger", "RoleSyncMapping", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // The `serve` configuration file: parse and validate, errors naming the key. No I/O beyond
+        // reading the file and the environment.
+        .target(
+            name: "RoleSyncConfig",
+            dependencies: ["RoleSyncMapping", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // The OpenID Connect relying party: discovery, JWKS, authorization requests with PKCE,
+        // code exchange and every ID-token check. An HTTP client, but no HTTP server types.
+        .target(
+            name: "RoleSyncOIDC",
+            dependencies: [
+                "RoleSyncMapping",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `rolesync serve`: the Hummingbird application, sign-in routes, sessions, metrics.
+        .target(
+            name: "RoleSyncServer",
+            dependencies: [
+                "RoleSyncConfig",
+                "RoleSyncOIDC",
+                "RoleSyncLedger",
+                "RoleSyncSQLite",
+                "RoleSyncMapping",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `rolesync` command: reads files and stdin, prints, sets exit codes.
         .executableTarget(
             name: "RoleSyncCLI",
@@ -54,15 +108,24 @@ let package = Package(
                 "RoleSyncMapping",
                 "RoleSyncLedger",
                 "RoleSyncSQLite",
+                "RoleSyncConfig",
+                "RoleSyncServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
         // Generated fixtures shared by tests and benchmarks.
         .target(
             name: "RoleSyncTestSupport",
-            dependencies: ["RoleSyncMapping"],
+            dependencies: [
+                "RoleSyncMapping",
+                "RoleSyncOIDC",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -74,6 +137,36 @@ let package = Package(
             name: "RoleSyncLedgerTests",
             dependencies: [
                 "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncConfigTests",
+            dependencies: ["RoleSyncConfig", "RoleSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncOIDCTests",
+            dependencies: [
+                "RoleSyncOIDC", "RoleSyncMapping", "RoleSyncTestSupport",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncServerTests",
+            dependencies: [
+                "RoleSyncServer", "RoleSyncOIDC", "RoleSyncConfig", "RoleSyncLedger", "RoleSyncSQLite",
+                "RoleSyncMapping", "RoleSyncTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RoleSyncConfig
 import RoleSyncLedger
 import RoleSyncMapping
 
@@ -27,7 +28,7 @@ struct DemoCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(claims): cannot list the folder (\(describe(error)))")
         }
-        Output.line("== Signing in \(plural(files.count, "example user")) from \(claims)/ into \(store.databasePath)")
+        Output.line("== Signing in \(plural(files.count, "example user")) from \(claims)/ into \(try store.databasePath)")
         var signedIn: [(file: String, claims: Claims, user: User)] = []
         for file in files {
             let path = claims + "/" + file
@@ -79,6 +80,6 @@ struct DemoCommand: AsyncParsableCommand {
         }
         for line in formatTable(table) { Output.line("  " + line) }
         Output.line("")
-        Output.line("Next: rolesync users show <id>, rolesync audit, rolesync mapping dry-run mappings/ --database \(store.databasePath)")
+        Output.line("Next: rolesync users show <id>, rolesync audit, rolesync mapping dry-run mappings/ --database \(try store.databasePath)")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RoleSyncConfig
 import RoleSyncMapping
 
 struct MappingCheckCommand: ParsableCommand {
@@ -27,5 +28,14 @@ struct MappingCheckCommand: ParsableCommand {
                 + "\(plural(loaded.errorCount, "error")), \(plural(loaded.warningCount, "warning"))"
         )
         if loaded.errorCount > 0 { throw ExitCode(1) }
+    }
+}
+
+extension MappingFiles {
+    /// Prints diagnostics to standard error in `file:line:col: severity: message` form.
+    func printDiagnostics() {
+        for diagnostic in diagnostics {
+            Output.error(diagnostic.description)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RoleSyncConfig
 import RoleSyncMapping
 
 struct MappingDryRunCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RoleSyncConfig
 import RoleSyncMapping
 
 struct MappingTestCommand: ParsableCommand {

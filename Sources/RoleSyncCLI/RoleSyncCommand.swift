@@ -8,7 +8,9 @@ struct RoleSyncCommand: AsyncParsableCommand {
             Exit codes: 0 done (whatever the decision), 1 invalid mapping or input or a refused sign-in or edit, \
             2 usage error.
             """,
-        subcommands: [MappingCommand.self, UsersCommand.self, AuditCommand.self, DemoCommand.self]
+        subcommands: [
+            ServeCommand.self, MappingCommand.self, UsersCommand.self, AuditCommand.self, DemoCommand.self,
+        ]
     )
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RoleSyncConfig
 import RoleSyncLedger
 import RoleSyncSQLite
 
@@ -10,7 +11,9 @@ import RoleSyncSQLite
 enum RoleSyncMain {
     static func main() async {
         // Logs go to stderr, quiet by default so command output stays clean; ROLESYNC_LOG_LEVEL=info shows decisions.
-        let level = ProcessInfo.processInfo.environment["ROLESYNC_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        // `serve` logs at info by default; every other command is quiet.
+        let fallback: Logger.Level = CommandLine.arguments.dropFirst().first == "serve" ? .info : .warning
+        let level = ProcessInfo.processInfo.environment["ROLESYNC_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? fallback
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -31,6 +34,9 @@ enum RoleSyncMain {
             return 0
         } catch let error as CLIError {
             Output.error("rolesync: error: \(error)")
+            return 1
+        } catch let error as ConfigError {
+            for line in error.lines { Output.error(line) }
             return 1
         } catch let error as LedgerError {
             Output.error("rolesync: error: \(error)")

@@ -1,12 +1,22 @@
 public import ArgumentParser
 import Foundation
 import Logging
+import RoleSyncConfig
 public import RoleSyncLedger
 public import RoleSyncMapping
 import RoleSyncSQLite
 
-/// `--database` and `--mappings`, shared by every command that touches the ledger.
+/// `--config`, `--database` and `--mappings`, shared by every command that touches the ledger.
 struct StoreOptions: ParsableArguments {
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "A serve configuration whose database and mappings to use (env ROLESYNC_CONFIG); --database and --mappings override it.",
+            valueName: "file"
+        )
+    )
+    var config: String?
+
     @Option(
         name: .customLong("database"),
         help: ArgumentHelp("The SQLite ledger file (env ROLESYNC_DATABASE; default rolesync.sqlite).", valueName: "file")
@@ -23,15 +33,39 @@ struct StoreOptions: ParsableArguments {
 
     /// Options given in code (the dry run's own `--database` and `--mappings`).
     init(database: String?, mappings: String?) {
+        self.config = nil
         self.database = database
         self.mappings = mappings
     }
 
-    var databasePath: String { database ?? ProcessInfo.processInfo.environment["ROLESYNC_DATABASE"] ?? "rolesync.sqlite" }
-    var mappingsPath: String { mappings ?? ProcessInfo.processInfo.environment["ROLESYNC_MAPPINGS"] ?? "mappings" }
+    /// The configuration file, read once; secrets are not needed outside `serve`.
+    private var configuration: ServeConfiguration? {
+        get throws {
+            guard let path = config ?? ProcessInfo.processInfo.environment["ROLESYNC_CONFIG"] else { return nil }
+            return try ServeConfiguration.load(path: path, requiringSecrets: false)
+        }
+    }
+
+    var databasePath: String {
+        get throws {
+            if let database { return database }
+            if let configuration = try configuration { return configuration.database }
+            return ProcessInfo.processInfo.environment["ROLESYNC_DATABASE"] ?? "rolesync.sqlite"
+        }
+    }
+
+    var mappingsPath: String {
+        get throws {
+            if let mappings { return mappings }
+            if let configuration = try configuration { return configuration.mappings }
+            return ProcessInfo.processInfo.environment["ROLESYNC_MAPPINGS"] ?? "mappings"
+        }
+    }
 
     /// Loads the mappings (printing every diagnostic; any error exits 1) and opens the ledger.
     func open() throws -> Ledger {
+        let mappingsPath = try self.mappingsPath
+        let databasePath = try self.databasePath
         let loaded = try MappingFiles.load([mappingsPath])
         if loaded.errorCount > 0 {
             loaded.printDiagnostics()

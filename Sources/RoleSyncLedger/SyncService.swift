@@ -95,9 +95,35 @@ public struct SyncService: Sendable {
         return result
     }
 
-    private func refuseEarly(_ refusal: SignInRefusal, issuer: String, subject: String?) async throws -> SignInResult {
+    /// Audits a sign-in refused before the ledger's rules were reached: a bad or replayed
+    /// callback, an ID token that failed a check, a provider error. Nothing else is written.
+    /// - Parameters:
+    ///   - issuer: the provider the sign-in went to.
+    ///   - subject: the verified subject, when the refusal came after the ID token was verified.
+    ///   - code: a stable reason code.
+    ///   - detail: the operator-facing explanation (never a token, code or secret).
+    public func recordRefusal(issuer: String?, subject: String?, code: String, detail: String) async throws {
+        let (existing, _) = try await auditRefusal(
+            issuer: issuer,
+            subject: subject,
+            details: ["reason": .string(code), "detail": .string(detail), "stage": .string("oidc")]
+        )
+        if logger.logLevel <= .notice {
+            logger.notice(
+                "sign-in refused",
+                metadata: ["issuer": "\(issuer ?? "-")", "reason": "\(code)", "user_id": "\(existing?.id.description ?? "-")"]
+            )
+        }
+    }
+
+    /// Writes one `signin.refused` event, naming the user when the identity is known.
+    private func auditRefusal(
+        issuer: String?,
+        subject: String?,
+        details: [String: ClaimValue]
+    ) async throws -> (User?, AuditEvent) {
         var existing: User?
-        if let subject { existing = try await store.user(issuer: issuer, subject: subject) }
+        if let issuer, let subject { existing = try await store.user(issuer: issuer, subject: subject) }
         let event = AuditEvent(
             time: now(),
             actor: .idp,
@@ -105,9 +131,18 @@ public struct SyncService: Sendable {
             userID: existing?.id,
             issuer: issuer,
             subject: subject,
-            details: ["reason": .string(refusal.code), "detail": .string(refusal.description)]
+            details: details
         )
         try await store.apply(LedgerChanges(audit: [event]))
+        return (existing, event)
+    }
+
+    private func refuseEarly(_ refusal: SignInRefusal, issuer: String, subject: String?) async throws -> SignInResult {
+        let (existing, event) = try await auditRefusal(
+            issuer: issuer,
+            subject: subject,
+            details: ["reason": .string(refusal.code), "detail": .string(refusal.description)]
+        )
         let result = SignInResult(user: existing, refusal: refusal, isCreated: false, events: [event], decision: nil)
         log(result, issuer: issuer)
         return result

@@ -55,3 +55,16 @@ public enum ClaimsError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension ClaimValue {
+    /// Reads a JSON text strictly (RFC 8259). A duplicate member keeps its lexically last value,
+    /// as RFC 7515 §4 allows for JOSE headers.
+    /// - Throws: ``ClaimsError/notJSON(_:)`` with the line and column of the first error.
+    public init(json: Data) throws(ClaimsError) {
+        do {
+            self = try JSONReader.value(from: Array(json))
+        } catch {
+            throw ClaimsError.notJSON(error.description)
+        }
+    }
+}

@@ -53,7 +53,7 @@ public enum MappingParser {
     }
 
     /// A YAML syntax error with the position Yams (libyaml) gives it.
-    static func syntaxDiagnostic(_ error: any Error, file: String) -> Diagnostic {
+    public static func syntaxDiagnostic(_ error: any Error, file: String) -> Diagnostic {
         func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
         let start = SourceLocation(file: file, line: 1, column: 1)
         guard let yamlError = error as? YamlError else {

@@ -1,32 +1,32 @@
-import Yams
+public import Yams
 
 /// Reading Yams nodes with positions, collecting diagnostics instead of stopping at the first.
-struct YAMLNodes {
-    let file: String
-    private(set) var diagnostics: [Diagnostic] = []
+public struct YAMLNodes {
+    public let file: String
+    public private(set) var diagnostics: [Diagnostic] = []
 
-    init(file: String) {
+    public init(file: String) {
         self.file = file
     }
 
-    func location(_ node: Node) -> SourceLocation {
+    public func location(_ node: Node) -> SourceLocation {
         SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
     }
 
-    mutating func error(_ node: Node, _ message: String) {
+    public mutating func error(_ node: Node, _ message: String) {
         diagnostics.append(Diagnostic(.error, at: location(node), message))
     }
 
-    mutating func warning(_ node: Node, _ message: String) {
+    public mutating func warning(_ node: Node, _ message: String) {
         diagnostics.append(Diagnostic(.warning, at: location(node), message))
     }
 
-    mutating func report(_ diagnostic: Diagnostic) {
+    public mutating func report(_ diagnostic: Diagnostic) {
         diagnostics.append(diagnostic)
     }
 
     /// What a node is, for "found a …" in type errors.
-    static func kind(_ node: Node) -> String {
+    public static func kind(_ node: Node) -> String {
         switch node {
         case .mapping: return "mapping"
         case .sequence: return "list"
@@ -44,7 +44,7 @@ struct YAMLNodes {
 
     /// The node as a claim value. Plain scalars follow YAML 1.2's core schema: `true`/`false` are
     /// booleans, numbers are numbers, `null`/`~`/empty is null; quoted scalars are always strings.
-    static func value(_ node: Node) -> ClaimValue {
+    public static func value(_ node: Node) -> ClaimValue {
         switch node {
         case .scalar(let scalar):
             guard scalar.style == .plain || scalar.style == .any else { return .string(scalar.string) }
@@ -110,7 +110,7 @@ struct YAMLNodes {
     }
 
     /// The pairs of a mapping node with string keys; reports non-string keys and unknown keys.
-    mutating func pairs(
+    public mutating func pairs(
         _ node: Node,
         of what: String,
         allowed: [String]
@@ -136,25 +136,25 @@ struct YAMLNodes {
         return out
     }
 
-    mutating func string(_ node: Node, _ what: String) -> String? {
+    public mutating func string(_ node: Node, _ what: String) -> String? {
         if case .string(let s) = Self.value(node) { return s }
         error(node, "\(what) must be a string, found a \(Self.kind(node))")
         return nil
     }
 
-    mutating func bool(_ node: Node, _ what: String) -> Bool? {
+    public mutating func bool(_ node: Node, _ what: String) -> Bool? {
         if case .bool(let b) = Self.value(node) { return b }
         error(node, "\(what) must be true or false, found a \(Self.kind(node))")
         return nil
     }
 
-    mutating func sequence(_ node: Node, _ what: String) -> [Node]? {
+    public mutating func sequence(_ node: Node, _ what: String) -> [Node]? {
         if case .sequence(let s) = node { return Array(s) }
         error(node, "\(what) must be a list, found a \(Self.kind(node))")
         return nil
     }
 
-    mutating func isMapping(_ node: Node, _ what: String) -> Bool {
+    public mutating func isMapping(_ node: Node, _ what: String) -> Bool {
         if case .mapping = node { return true }
         error(node, "\(what) must be a mapping, found a \(Self.kind(node))")
         return false

@@ -1,19 +1,19 @@
-import Foundation
-import RoleSyncMapping
+public import Foundation
+public import RoleSyncMapping
 
 /// Reads mapping files and folders from disk for the mapping module (which opens no files).
-struct MappingFiles {
+public struct MappingFiles: Sendable {
     /// Every mapping that validated, every diagnostic (per file, then cross-file), and the files read.
-    var mappings: [Mapping] = []
-    var diagnostics: [Diagnostic] = []
-    var files: [String] = []
+    public var mappings: [Mapping] = []
+    public var diagnostics: [Diagnostic] = []
+    public var files: [String] = []
 
     /// The valid mappings, one per issuer (a second mapping for an issuer is left out).
-    var set = MappingSet.build([]).set
+    public var set = MappingSet.build([]).set
 
     /// Loads files, or every `*.yaml`/`*.yml` in folders (sorted by name), and checks across files.
-    /// - Throws: ``CLIError`` when a path does not exist or a folder holds no mapping.
-    static func load(_ paths: [String]) throws -> MappingFiles {
+    /// - Throws: ``ConfigError/file(_:_:)`` when a path does not exist or a folder holds no mapping.
+    public static func load(_ paths: [String]) throws(ConfigError) -> MappingFiles {
         var result = MappingFiles()
         for path in paths {
             result.files += try expand(path)
@@ -23,7 +23,7 @@ struct MappingFiles {
             do {
                 text = try String(contentsOfFile: file, encoding: .utf8)
             } catch {
-                throw CLIError("\(file): cannot read the file (\(describe(error)))")
+                throw ConfigError.file(file, "cannot read the file (\(describe(error)))")
             }
             let parsed = MappingParser.parse(yaml: text, file: file)
             result.diagnostics += parsed.diagnostics
@@ -35,37 +35,30 @@ struct MappingFiles {
         return result
     }
 
-    private static func expand(_ path: String) throws -> [String] {
+    private static func expand(_ path: String) throws(ConfigError) -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw CLIError("\(path): no such file or folder")
+            throw ConfigError.file(path, "no such file or folder")
         }
         guard isDirectory.boolValue else { return [path] }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: path)
         } catch {
-            throw CLIError("\(path): cannot list the folder (\(describe(error)))")
+            throw ConfigError.file(path, "cannot list the folder (\(describe(error)))")
         }
         let files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
             .map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
-        if files.isEmpty { throw CLIError("\(path): the folder holds no mapping (*.yaml or *.yml)") }
+        if files.isEmpty { throw ConfigError.file(path, "the folder holds no mapping (*.yaml or *.yml)") }
         return files
     }
 
-    /// Prints diagnostics to standard error in `file:line:col: severity: message` form.
-    func printDiagnostics() {
-        for diagnostic in diagnostics {
-            Output.error(diagnostic.description)
-        }
-    }
-
-    var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
-    var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
+    public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
+    public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
 }
 
 /// A system error's reason without Foundation's framing.
-func describe(_ error: any Error) -> String {
+public func describe(_ error: any Error) -> String {
     let nsError = error as NSError
     if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError {
         return String(cString: strerror(Int32(underlying.code)))
@@ -77,6 +70,6 @@ func describe(_ error: any Error) -> String {
 }
 
 /// `1 error`, `2 warnings`.
-func plural(_ count: Int, _ noun: String) -> String {
+public func plural(_ count: Int, _ noun: String) -> String {
     "\(count) \(noun)\(count == 1 ? "" : "s")"
 }

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import RoleSyncConfig
+import RoleSyncServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the sign-in server: OpenID Connect login, sessions, /api/me, /healthz, /metrics.",
+        discussion: """
+            Reads a YAML configuration (listen, public_url, database, mappings, session, idps); every error names \
+            its file, line, column and key. Mappings reload on SIGHUP (a reload with errors keeps the running ones); \
+            SIGTERM or SIGINT shut down gracefully. Logs go to stderr at ROLESYNC_LOG_LEVEL (default info).
+            """
+    )
+
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp("The configuration file (env ROLESYNC_CONFIG; default rolesync.yaml).", valueName: "file")
+    )
+    var config: String?
+
+    @Flag(name: .customLong("check"), help: "Validate the configuration and its mappings, then exit.")
+    var check = false
+
+    func run() async throws {
+        let path = config ?? ProcessInfo.processInfo.environment["ROLESYNC_CONFIG"] ?? "rolesync.yaml"
+        let configuration = try ServeConfiguration.load(path: path)
+        let registry = PrometheusCollectorRegistry()
+        if !check {
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        }
+        let server = try RoleSyncServer(
+            configuration: configuration,
+            metricsExposition: {
+                var buffer: [UInt8] = []
+                registry.emit(into: &buffer)
+                return String(decoding: buffer, as: UTF8.self)
+            },
+            logger: Logger(label: "rolesync.server")
+        )
+        if check {
+            Output.line("\(path): valid (\(plural(configuration.idps.count, "identity provider")), mappings in \(configuration.mappings))")
+            return
+        }
+        try await server.run()
+    }
+}

@@ -1,0 +1,371 @@
+public import Foundation
+public import RoleSyncMapping
+import Yams
+
+extension ServeConfiguration {
+    /// The keys a configuration may have.
+    static let topLevelKeys = ["listen", "public_url", "database", "mappings", "session", "idps"]
+    static let sessionKeys = ["idle_timeout", "absolute_lifetime"]
+    static let idpKeys = [
+        "name", "issuer", "client_id", "client_secret", "client_secret_env", "scopes", "token_endpoint_auth",
+        "userinfo", "ca_file", "allow_hmac_id_tokens", "trusted_audiences", "clock_skew",
+    ]
+    static let tokenEndpointAuthMethods = ["client_secret_basic", "client_secret_post", "none"]
+
+    /// Reads and validates a configuration file.
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - environment: where `client_secret_env` names are looked up.
+    ///   - requiringSecrets: whether a client secret must be at hand (`serve`); other commands
+    ///     only need the database and mappings.
+    /// - Throws: ``ConfigError/file(_:_:)`` when it cannot be read, ``ConfigError/invalid(_:)``
+    ///   with every error found.
+    public static func load(
+        path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        requiringSecrets: Bool = true
+    ) throws(ConfigError) -> ServeConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .file(path, "cannot read the configuration (\(describe(error)))")
+        }
+        return try parse(yaml: text, file: path, environment: environment, requiringSecrets: requiringSecrets)
+    }
+
+    /// Parses and validates configuration text.
+    /// - Parameters:
+    ///   - yaml: the text.
+    ///   - file: its path, for messages and to resolve relative paths.
+    ///   - environment: where `client_secret_env` names are looked up.
+    ///   - requiringSecrets: whether a missing client secret is an error.
+    /// - Throws: ``ConfigError/invalid(_:)`` with every error found.
+    public static func parse(
+        yaml: String,
+        file: String,
+        environment: [String: String],
+        requiringSecrets: Bool = true
+    ) throws(ConfigError) -> ServeConfiguration {
+        var reader = YAMLNodes(file: file)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml, Resolver.basic) else {
+                throw ConfigError.invalid([
+                    Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), "the configuration is empty")
+                ])
+            }
+            root = node
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw .invalid([MappingParser.syntaxDiagnostic(error, file: file)])
+        }
+        var parser = Parser(reader: reader, file: file, environment: environment, requiringSecrets: requiringSecrets)
+        let configuration = parser.configuration(root)
+        reader = parser.reader
+        let diagnostics = reader.diagnostics.sorted { $0.location < $1.location }
+        guard let configuration, !diagnostics.containsErrors else { throw .invalid(diagnostics) }
+        return configuration
+    }
+
+    /// Errors for providers that no mapping governs: RoleSync refuses to start with one, since
+    /// every sign-in through it would be refused.
+    public func providersWithoutMapping(in mappings: MappingSet) -> [Diagnostic] {
+        idps.filter { mappings.mapping(forIssuer: $0.issuer) == nil }.map {
+            Diagnostic(
+                .error,
+                at: $0.location,
+                "idps: no mapping in \(self.mappings) has issuer '\($0.issuer)'; add one (see docs/mapping.md)"
+            )
+        }
+    }
+
+    /// The folder relative paths in a configuration file are resolved against.
+    static func folder(of file: String) -> URL {
+        URL(fileURLWithPath: file).deletingLastPathComponent()
+    }
+}
+
+/// Walks the YAML tree, reporting as it goes.
+private struct Parser {
+    var reader: YAMLNodes
+    let file: String
+    let environment: [String: String]
+    let requiringSecrets: Bool
+
+    init(reader: YAMLNodes, file: String, environment: [String: String], requiringSecrets: Bool) {
+        self.reader = reader
+        self.file = file
+        self.environment = environment
+        self.requiringSecrets = requiringSecrets
+    }
+
+    mutating func configuration(_ root: Node) -> ServeConfiguration? {
+        guard reader.isMapping(root, "the configuration") else { return nil }
+        var listen: ListenAddress?
+        var publicURL: URL?
+        var database = "rolesync.sqlite"
+        var mappings = "mappings"
+        var session = SessionSettings()
+        var idps: [IdentityProviderSettings] = []
+        var seen = Set<String>()
+        for (key, keyNode, value) in reader.pairs(root, of: "the configuration", allowed: ServeConfiguration.topLevelKeys) {
+            seen.insert(key)
+            switch key {
+            case "listen": listen = address(value)
+            case "public_url": publicURL = self.publicURL(value)
+            case "database": database = path(value, "database") ?? database
+            case "mappings": mappings = path(value, "mappings") ?? mappings
+            case "session": session = self.session(value)
+            case "idps": idps = providers(value, keyNode: keyNode)
+            default: break
+            }
+        }
+        for required in ["listen", "public_url", "idps"] where !seen.contains(required) {
+            reader.error(root, "the configuration lacks '\(required)'")
+        }
+        guard let listen, let publicURL else { return nil }
+        return ServeConfiguration(
+            file: file,
+            listen: listen,
+            publicURL: publicURL,
+            database: database,
+            mappings: mappings,
+            session: session,
+            idps: idps
+        )
+    }
+
+    mutating func address(_ node: Node) -> ListenAddress? {
+        guard let text = reader.string(node, "listen") else { return nil }
+        var host: Substring
+        let portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(after: close)...].drop { $0 == ":" }
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        } else {
+            reader.error(node, "listen: '\(text)' is not HOST:PORT (for example 127.0.0.1:8080)")
+            return nil
+        }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            reader.error(node, "listen: '\(portText)' is not a port number (0–65535)")
+            return nil
+        }
+        if host.isEmpty { host = "0.0.0.0" }
+        return ListenAddress(host: String(host), port: port)
+    }
+
+    mutating func publicURL(_ node: Node) -> URL? {
+        guard let text = reader.string(node, "public_url") else { return nil }
+        let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            url.host?.isEmpty == false, url.query == nil, url.fragment == nil
+        else {
+            reader.error(node, "public_url: '\(text)' is not an http or https URL without query (for example https://rolesync.example.com)")
+            return nil
+        }
+        return url
+    }
+
+    mutating func path(_ node: Node, _ key: String) -> String? {
+        guard let text = reader.string(node, key) else { return nil }
+        guard !text.isEmpty else {
+            reader.error(node, "\(key) must not be empty")
+            return nil
+        }
+        if text.hasPrefix("/") { return text }
+        let resolved = ServeConfiguration.folder(of: file).appendingPathComponent(text).path
+        return text.hasSuffix("/") && !resolved.hasSuffix("/") ? resolved + "/" : resolved
+    }
+
+    mutating func session(_ node: Node) -> SessionSettings {
+        var settings = SessionSettings()
+        guard reader.isMapping(node, "session") else { return settings }
+        for (key, _, value) in reader.pairs(node, of: "session", allowed: ServeConfiguration.sessionKeys) {
+            guard let seconds = duration(value, "session.\(key)") else { continue }
+            if key == "idle_timeout" { settings.idleTimeout = seconds } else { settings.absoluteLifetime = seconds }
+        }
+        if settings.idleTimeout > settings.absoluteLifetime {
+            reader.error(node, "session: idle_timeout is longer than absolute_lifetime")
+        }
+        return settings
+    }
+
+    /// Seconds, or a number with a unit: `90s`, `15m`, `8h`, `7d`.
+    mutating func duration(_ node: Node, _ key: String) -> TimeInterval? {
+        let value = YAMLNodes.value(node)
+        if case .number(let seconds) = value, seconds >= 0, seconds.isFinite { return seconds }
+        if case .string(let text) = value, let unit = text.last, let number = Double(text.dropLast()), number >= 0 {
+            let factor: Double? =
+                switch unit {
+                case "s": 1
+                case "m": 60
+                case "h": 3600
+                case "d": 86400
+                default: nil
+                }
+            if let factor { return number * factor }
+        }
+        reader.error(node, "\(key): '\(value.scalarText ?? YAMLNodes.kind(node))' is not a duration (seconds, or 90s, 15m, 8h, 7d)")
+        return nil
+    }
+
+    mutating func providers(_ node: Node, keyNode: Node) -> [IdentityProviderSettings] {
+        guard let entries = reader.sequence(node, "idps") else { return [] }
+        if entries.isEmpty { reader.error(node, "idps: the list is empty; configure at least one provider") }
+        var result: [IdentityProviderSettings] = []
+        var names: [String: Int] = [:]
+        var issuers: [String: Int] = [:]
+        for (index, entry) in entries.enumerated() {
+            guard let idp = provider(entry, index: index) else { continue }
+            if let first = issuers[idp.issuer] {
+                reader.error(entry, "idps[\(index)].issuer: '\(idp.issuer)' is already configured by idps[\(first)]")
+                continue
+            }
+            if let first = names[idp.name] {
+                reader.error(entry, "idps[\(index)].name: '\(idp.name)' is already used by idps[\(first)]")
+                continue
+            }
+            issuers[idp.issuer] = index
+            names[idp.name] = index
+            result.append(idp)
+        }
+        return result
+    }
+
+    mutating func provider(_ node: Node, index: Int) -> IdentityProviderSettings? {
+        let at = "idps[\(index)]"
+        guard reader.isMapping(node, at) else { return nil }
+        var values: [String: (keyNode: Node, value: Node)] = [:]
+        for (key, keyNode, value) in reader.pairs(node, of: at, allowed: ServeConfiguration.idpKeys) {
+            values[key] = (keyNode, value)
+        }
+        func string(_ key: String) -> String? {
+            guard let entry = values[key] else { return nil }
+            return reader.string(entry.value, "\(at).\(key)")
+        }
+        func strings(_ key: String) -> [String]? {
+            guard let entry = values[key] else { return nil }
+            guard let items = reader.sequence(entry.value, "\(at).\(key)") else { return nil }
+            return items.compactMap { reader.string($0, "\(at).\(key) items") }
+        }
+
+        var valid = true
+        guard let issuerNode = values["issuer"]?.value, let issuer = string("issuer") else {
+            reader.error(node, "\(at) lacks 'issuer'")
+            return nil
+        }
+        if let url = URL(string: issuer), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty,
+            url.query == nil, url.fragment == nil
+        {
+            if scheme == "http" {
+                if !Self.isLoopback(host) {
+                    reader.error(
+                        issuerNode,
+                        "\(at).issuer: '\(issuer)' is plain http; only https issuers are allowed (http only on a loopback address, for tests)"
+                    )
+                    valid = false
+                }
+            } else if scheme != "https" {
+                reader.error(issuerNode, "\(at).issuer: '\(issuer)' is not an https URL")
+                valid = false
+            }
+        } else {
+            reader.error(issuerNode, "\(at).issuer: '\(issuer)' is not an https URL")
+            valid = false
+        }
+        let clientID = string("client_id")
+        if clientID == nil, values["client_id"] == nil { reader.error(node, "\(at) lacks 'client_id'") }
+        if clientID?.isEmpty == true, let entry = values["client_id"] {
+            reader.error(entry.value, "\(at).client_id must not be empty")
+        }
+
+        let auth = string("token_endpoint_auth") ?? "client_secret_basic"
+        if let entry = values["token_endpoint_auth"], !ServeConfiguration.tokenEndpointAuthMethods.contains(auth) {
+            reader.error(
+                entry.value,
+                "\(at).token_endpoint_auth: '\(auth)' is not supported"
+                    + Suggestion.hint(for: auth, among: ServeConfiguration.tokenEndpointAuthMethods)
+                    + " (supported: \(ServeConfiguration.tokenEndpointAuthMethods.joined(separator: ", ")))"
+            )
+            valid = false
+        }
+        var secret = string("client_secret")
+        if let entry = values["client_secret_env"], let name = reader.string(entry.value, "\(at).client_secret_env") {
+            if let fromEnvironment = environment[name], !fromEnvironment.isEmpty {
+                secret = fromEnvironment
+            } else if secret == nil, requiringSecrets {
+                reader.error(entry.value, "\(at).client_secret_env: the environment variable \(name) is not set")
+                valid = false
+            }
+        }
+        if auth != "none", secret?.isEmpty ?? true, values["client_secret_env"] == nil {
+            reader.error(node, "\(at) needs 'client_secret' or 'client_secret_env' for \(auth) (or token_endpoint_auth: none)")
+            valid = false
+        }
+
+        let scopes = strings("scopes") ?? ["openid", "email", "profile"]
+        if let entry = values["scopes"], !scopes.contains("openid") {
+            reader.error(entry.value, "\(at).scopes must include 'openid'")
+            valid = false
+        }
+        var userinfo = false
+        if let entry = values["userinfo"] { userinfo = reader.bool(entry.value, "\(at).userinfo") ?? false }
+        var allowHMAC = false
+        if let entry = values["allow_hmac_id_tokens"] {
+            allowHMAC = reader.bool(entry.value, "\(at).allow_hmac_id_tokens") ?? false
+            if allowHMAC, auth == "none" {
+                reader.error(entry.value, "\(at).allow_hmac_id_tokens needs a client secret (HMAC is keyed with it)")
+                valid = false
+            }
+        }
+        var caFile: String?
+        if let entry = values["ca_file"], let path = path(entry.value, "\(at).ca_file") {
+            if FileManager.default.isReadableFile(atPath: path) {
+                caFile = path
+            } else {
+                reader.error(entry.value, "\(at).ca_file: '\(path)' cannot be read")
+                valid = false
+            }
+        }
+        var skew: TimeInterval = 60
+        if let entry = values["clock_skew"] { skew = duration(entry.value, "\(at).clock_skew") ?? skew }
+        let name = string("name") ?? Self.defaultName(issuer)
+        if name.isEmpty, let entry = values["name"] { reader.error(entry.value, "\(at).name must not be empty") }
+
+        guard valid, let clientID, !clientID.isEmpty else { return nil }
+        return IdentityProviderSettings(
+            name: name,
+            issuer: issuer,
+            clientID: clientID,
+            clientSecret: auth == "none" ? nil : secret,
+            scopes: scopes,
+            tokenEndpointAuth: auth,
+            userinfo: userinfo,
+            caFile: caFile,
+            allowHMACIDTokens: allowHMAC,
+            trustedAudiences: strings("trusted_audiences") ?? [],
+            clockSkew: skew,
+            location: reader.location(issuerNode)
+        )
+    }
+
+    /// `example.okta.com`, or host and path for issuers that differ by path (Keycloak realms).
+    static func defaultName(_ issuer: String) -> String {
+        guard let url = URL(string: issuer), let host = url.host else { return issuer }
+        let port = url.port.map { ":\($0)" } ?? ""
+        let path = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
+        return host + port + path
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}

@@ -1,0 +1,55 @@
+public import AsyncHTTPClient
+public import Foundation
+public import NIOCore
+import NIOFoundationCompat
+public import NIOSSL
+
+/// ``HTTPTransport`` over AsyncHTTPClient: no redirects, a response size limit, a timeout per
+/// request, and optionally a private CA to trust for one provider.
+public struct AsyncHTTPClientTransport: HTTPTransport {
+    public let client: HTTPClient
+    public var timeout: TimeAmount
+    public var maximumResponseSize: Int
+
+    /// - Parameters:
+    ///   - client: the client to send with; its owner shuts it down.
+    ///   - timeout: per request, connection included.
+    ///   - maximumResponseSize: larger bodies fail the request.
+    public init(client: HTTPClient, timeout: TimeAmount = .seconds(10), maximumResponseSize: Int = 1 << 20) {
+        self.client = client
+        self.timeout = timeout
+        self.maximumResponseSize = maximumResponseSize
+    }
+
+    /// A client that follows no redirects and trusts the system's roots, plus the PEM
+    /// certificates in `caFile` when given.
+    /// - Throws: when `caFile` cannot be read as PEM certificates.
+    public static func makeClient(caFile: String? = nil) throws -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile {
+            let certificates = try NIOSSLCertificate.fromPEMFile(caFile)
+            tls.additionalTrustRoots = [.certificates(certificates)]
+        }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5), read: .seconds(10))
+        )
+        configuration.httpVersion = .http1Only
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    public func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
+        var outgoing = HTTPClientRequest(url: request.url.absoluteString)
+        outgoing.method = request.method == .get ? .GET : .POST
+        for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }
+        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await client.execute(outgoing, timeout: timeout)
+        let body = try await response.body.collect(upTo: maximumResponseSize)
+        var headers: [String: String] = [:]
+        for header in response.headers where headers[header.name.lowercased()] == nil {
+            headers[header.name.lowercased()] = header.value
+        }
+        return HTTPTransportResponse(status: Int(response.status.code), headers: headers, body: Data(buffer: body))
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+public import Hummingbird
+
+/// An error as RFC 9457 problem details: `type`, `title`, `status`, `detail`, plus RoleSync's
+/// stable `code`, the offending `field` for validation errors, and the `request_id`.
+public struct ProblemDetails: Sendable, Encodable {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+    public var code: String
+    public var field: String?
+    public var requestID: String?
+
+    public init(
+        status: HTTPResponse.Status,
+        title: String,
+        code: String,
+        detail: String,
+        field: String? = nil,
+        requestID: String? = nil
+    ) {
+        self.type = "https://rolesync.dev/problems/\(code)"
+        self.title = title
+        self.status = status.code
+        self.detail = detail
+        self.code = code
+        self.field = field
+        self.requestID = requestID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, title, status, detail, code, field
+        case requestID = "request_id"
+    }
+
+    /// The response carrying it, `application/problem+json`.
+    public func response() -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(self)) ?? Data("{}".utf8)
+        return Response(
+            status: .init(code: status),
+            headers: [.contentType: "application/problem+json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: body))
+        )
+    }
+}

@@ -1,0 +1,133 @@
+public import AsyncHTTPClient
+import Foundation
+public import Hummingbird
+public import Logging
+public import RoleSyncConfig
+import RoleSyncLedger
+import RoleSyncMapping
+import RoleSyncOIDC
+import RoleSyncSQLite
+import ServiceLifecycle
+
+/// `rolesync serve`: the ledger, the providers and the HTTP server, assembled from a
+/// ``ServeConfiguration`` and run until SIGTERM or SIGINT, then shut down gracefully.
+public struct RoleSyncServer {
+    public let configuration: ServeConfiguration
+    public let context: ServerContext
+    let registry: MappingRegistry
+    let clients: [HTTPClient]
+    let logger: Logger
+
+    /// Opens the ledger, loads and checks the mappings, and prepares one relying party per provider.
+    /// - Parameters:
+    ///   - configuration: the validated configuration.
+    ///   - metricsExposition: renders `/metrics`; the command line bootstraps swift-metrics.
+    ///   - logger: the server's logger.
+    /// - Throws: ``ConfigError`` when mappings are invalid or a provider has none, or the ledger
+    ///   cannot be opened.
+    public init(
+        configuration: ServeConfiguration,
+        metricsExposition: (@Sendable () -> String)?,
+        logger: Logger
+    ) throws {
+        let loaded = try MappingFiles.load([configuration.mappings])
+        let errors =
+            loaded.diagnostics.filter { $0.severity == .error }
+            + configuration.providersWithoutMapping(in: loaded.set)
+        guard errors.isEmpty else { throw ConfigError.invalid(errors) }
+        let store = try SQLiteLedgerStore(path: configuration.database)
+        let registry = MappingRegistry(loaded.set)
+        var clients: [HTTPClient] = []
+        var providers: [OpenIDProvider] = []
+        for idp in configuration.idps {
+            let client: HTTPClient
+            do {
+                client = try AsyncHTTPClientTransport.makeClient(caFile: idp.caFile)
+            } catch {
+                throw ConfigError.file(idp.caFile ?? "ca_file", "not a PEM certificate file (\(error))")
+            }
+            clients.append(client)
+            providers.append(
+                OpenIDProvider(
+                    configuration: ProviderConfiguration(
+                        name: idp.name,
+                        issuer: idp.issuer,
+                        clientID: idp.clientID,
+                        clientSecret: idp.clientSecret,
+                        scopes: idp.scopes,
+                        clientAuthentication: .init(rawValue: idp.tokenEndpointAuth) ?? .clientSecretBasic,
+                        fetchUserinfo: idp.userinfo,
+                        allowsHMAC: idp.allowHMACIDTokens,
+                        trustedAudiences: Set(idp.trustedAudiences),
+                        clockSkew: idp.clockSkew,
+                        redirectURI: configuration.redirectURI
+                    ),
+                    transport: AsyncHTTPClientTransport(client: client),
+                    logger: Logger(label: "rolesync.oidc")
+                )
+            )
+        }
+        self.configuration = configuration
+        self.registry = registry
+        self.clients = clients
+        self.logger = logger
+        self.context = ServerContext(
+            sync: SyncService(store: store, mappings: registry, logger: Logger(label: "rolesync.ledger")),
+            sessions: SessionService(
+                store: store,
+                idleTimeout: configuration.session.idleTimeout,
+                absoluteLifetime: configuration.session.absoluteLifetime
+            ),
+            providers: ProviderDirectory(providers),
+            publicURL: configuration.publicURL,
+            metricsExposition: metricsExposition
+        )
+    }
+
+    /// The Hummingbird application, listening where the configuration says.
+    public func makeApplication() -> some ApplicationProtocol {
+        Application(
+            router: context.makeRouter(),
+            configuration: .init(
+                address: .hostname(configuration.listen.host, port: configuration.listen.port),
+                serverName: "RoleSync"
+            ),
+            logger: logger
+        )
+    }
+
+    /// Serves until SIGTERM or SIGINT; mappings reload on SIGHUP.
+    public func run() async throws {
+        let reloader = MappingReloader(
+            path: configuration.mappings,
+            issuers: configuration.idps.map(\.issuer),
+            registry: registry,
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: makeApplication()), .init(service: reloader)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        logger.notice(
+            "RoleSync serving",
+            metadata: [
+                "listen": "\(configuration.listen)", "public_url": "\(configuration.publicURL.absoluteString)",
+                "idps": "\(configuration.idps.map(\.name).joined(separator: ","))",
+            ]
+        )
+        do {
+            try await group.run()
+        } catch {
+            await shutdownClients()
+            throw error
+        }
+        await shutdownClients()
+    }
+
+    private func shutdownClients() async {
+        for client in clients { try? await client.shutdown() }
+    }
+}

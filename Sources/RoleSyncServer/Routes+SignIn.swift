@@ -1,0 +1,280 @@
+import Foundation
+public import Hummingbird
+import Logging
+import Metrics
+import RoleSyncLedger
+import RoleSyncMapping
+import RoleSyncOIDC
+
+extension ServerContext {
+    /// `GET /auth/login`, `GET /auth/callback`, `POST /auth/logout`.
+    func addSignInRoutes(to router: Router<RoleSyncRequestContext>) {
+        router.get("/auth/login") { request, context in
+            try await self.login(request, context)
+        }
+        router.get("/auth/callback") { request, context in
+            try await self.callback(request, context)
+        }
+        router.post("/auth/logout") { request, context in
+            try await self.logout(request, context)
+        }
+    }
+
+    // MARK: Login
+
+    func login(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let reference = query.get("idp")
+        guard let provider = providers.provider(reference) else {
+            if reference == nil || reference?.isEmpty == true {
+                return chooser(request, context)
+            }
+            return problem(
+                request,
+                context,
+                status: .badRequest,
+                title: "Unknown identity provider",
+                code: "unknown_idp",
+                message: "No configured identity provider is called '\(reference ?? "")'. "
+                    + "Known: \(providers.providers.map(\.configuration.name).joined(separator: ", "))."
+            )
+        }
+        var returnTo: String?
+        if let requested = query.get("return_to") {
+            guard let path = Self.validatedReturnPath(requested) else {
+                return problem(
+                    request,
+                    context,
+                    status: .badRequest,
+                    title: "Invalid return address",
+                    code: "invalid_return_to",
+                    message: "return_to must be a path on this site, starting with a single '/'."
+                )
+            }
+            returnTo = path
+        }
+        let (login, browserToken) = logins.begin(
+            issuer: provider.configuration.issuer,
+            returnTo: returnTo,
+            browserToken: request.cookies[cookies.login]?.value,
+            now: now()
+        )
+        let url: URL
+        do {
+            url = try await provider.authorizationURL(for: login)
+        } catch {
+            context.logger.error("sign-in cannot start", metadata: ["issuer": "\(provider.configuration.issuer)", "error": "\(error)"])
+            return problem(
+                request,
+                context,
+                status: .badGateway,
+                title: "Identity provider unavailable",
+                code: error.code,
+                message: "RoleSync cannot reach \(provider.configuration.name) right now. Try again shortly."
+            )
+        }
+        var response = Response(status: .found, headers: [.location: url.absoluteString, .cacheControl: "no-store"])
+        response.setCookie(cookies.make(name: cookies.login, value: browserToken, maxAge: Int(logins.lifetime)))
+        return response
+    }
+
+    /// With several providers and none chosen: a page of links, one per provider.
+    func chooser(_ request: Request, _ context: RoleSyncRequestContext) -> Response {
+        html(.ok, HTMLPage.page(title: "Sign in", body: "<p>Choose your identity provider:</p>" + loginLinks()))
+    }
+
+    /// One "Sign in with …" button per provider.
+    func loginLinks() -> String {
+        providers.providers.map { provider in
+            let name = provider.configuration.name
+            let href = "/auth/login?idp=" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            return "<p><a class=\"button\" href=\"\(HTMLPage.escape(href))\">Sign in with \(HTMLPage.escape(name))</a></p>"
+        }.joined()
+    }
+
+    // MARK: Callback
+
+    func callback(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        defer {
+            Timer(label: "rolesync_callback_duration_seconds", preferredDisplayUnit: .seconds)
+                .record(duration: ContinuousClock.now - started)
+        }
+        let query = request.uri.queryParameters
+        let login: PendingLogin
+        do {
+            login = try logins.finish(
+                state: query.get("state"),
+                browserToken: request.cookies[cookies.login]?.value,
+                now: now()
+            )
+        } catch {
+            return try await refuse(request, context, error, issuer: nil)
+        }
+        guard let provider = providers.provider(issuer: login.issuer) else {
+            return try await refuse(request, context, .unknownState, issuer: login.issuer)
+        }
+        do {
+            // RFC 9207 first: an error response from a mix-up attacker must not be believed either.
+            try await provider.checkIssuerParameter(query.get("iss"))
+            if let error = query.get("error") {
+                throw OIDCError.providerError(
+                    code: Self.printable(error),
+                    description: query.get("error_description").map(Self.printable)
+                )
+            }
+            guard let code = query.get("code"), !code.isEmpty else { throw OIDCError.missingCode }
+            let identity = try await provider.redeem(code: code, login: login)
+            return try await signIn(request, context, identity: identity, login: login)
+        } catch let error as OIDCError {
+            return try await refuse(request, context, error, issuer: login.issuer)
+        }
+    }
+
+    private func signIn(
+        _ request: Request,
+        _ context: RoleSyncRequestContext,
+        identity: VerifiedIdentity,
+        login: PendingLogin
+    ) async throws -> Response {
+        let result = try await sync.signIn(issuer: identity.issuer, claims: identity.claims)
+        if let refusal = result.refusal {
+            Counter(label: "rolesync_sign_in_refusals_total", dimensions: [("reason", refusal.code)]).increment()
+            var response = problem(
+                request,
+                context,
+                status: .forbidden,
+                title: "Sign-in refused",
+                code: refusal.code,
+                message: Self.explanation(refusal)
+            )
+            response.setCookie(cookies.expired(cookies.login))
+            return response
+        }
+        guard let user = result.user else {
+            throw HTTPError(.internalServerError)
+        }
+        Counter(
+            label: "rolesync_sign_ins_total",
+            dimensions: [("idp", providers.provider(issuer: identity.issuer)?.configuration.name ?? "-"), ("first", "\(result.isCreated)")]
+        ).increment()
+        let token = try await sessions.create(for: user.id)
+        var response = Response(
+            status: .found,
+            headers: [.location: login.returnTo ?? "/", .cacheControl: "no-store"]
+        )
+        response.setCookie(cookies.make(name: cookies.session, value: token, maxAge: Int(sessions.absoluteLifetime)))
+        response.setCookie(cookies.expired(cookies.login))
+        return response
+    }
+
+    /// Audits a refusal before the ledger's rules, and answers with a page or JSON.
+    private func refuse(
+        _ request: Request,
+        _ context: RoleSyncRequestContext,
+        _ error: OIDCError,
+        issuer: String?
+    ) async throws -> Response {
+        Counter(label: "rolesync_sign_in_refusals_total", dimensions: [("reason", error.code)]).increment()
+        context.logger.notice("sign-in refused", metadata: ["reason": "\(error.code)", "issuer": "\(issuer ?? "-")"])
+        try await sync.recordRefusal(issuer: issuer, subject: nil, code: error.code, detail: error.description)
+        let status: HTTPResponse.Status =
+            switch error {
+            case .discoveryFailed, .keySetFailed: .badGateway
+            case .unknownKey, .badSignature, .algorithmNotAllowed, .algorithmKeyMismatch, .headerKeyRefused,
+                .unsupportedCriticalHeader, .unexpectedTokenType, .ambiguousKey, .issuerMismatch, .audienceMismatch,
+                .authorizedPartyMismatch, .expired, .missingIssuedAt, .issuedInFuture, .notYetValid, .nonceMismatch,
+                .missingSubject, .malformedToken, .userinfoSubjectMismatch:
+                .unauthorized
+            default: .badRequest
+            }
+        var response = problem(
+            request,
+            context,
+            status: status,
+            title: "Sign-in failed",
+            code: error.code,
+            message: error.description
+        )
+        if error != .unknownState {
+            response.setCookie(cookies.expired(cookies.login))
+        }
+        return response
+    }
+
+    static func explanation(_ refusal: SignInRefusal) -> String {
+        switch refusal {
+        case .manuallyDeactivated: "Your RoleSync account has been deactivated by an administrator."
+        case .deactivated: "Your identity provider marks your account as deactivated."
+        case .requirementFailed, .unmatchedDenied: "Your account is not allowed to sign in to this platform (\(refusal))."
+        case .undetermined: "Your identity provider did not send enough information to decide your access (\(refusal))."
+        case .noMapping: "This identity provider is not mapped to any role."
+        case .missingSubject: "The identity provider did not identify you (no subject)."
+        }
+    }
+
+    // MARK: Logout
+
+    func logout(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        if let origin = request.headers[.origin], origin != publicOrigin {
+            return problem(
+                request,
+                context,
+                status: .forbidden,
+                title: "Cross-site request refused",
+                code: "cross_site_request",
+                message: "Signing out must come from this site."
+            )
+        }
+        if let token = request.cookies[cookies.session]?.value {
+            try await sessions.end(token: token)
+        }
+        var response: Response
+        if Self.wantsJSON(request) {
+            response = Response(status: .noContent)
+        } else {
+            response = Response(status: .seeOther, headers: [.location: "/"])
+        }
+        response.setCookie(cookies.expired(cookies.session))
+        return response
+    }
+
+    // MARK: Answers
+
+    static func wantsJSON(_ request: Request) -> Bool {
+        (request.headers[.accept] ?? "").contains("application/json")
+    }
+
+    /// An error as RFC 9457 problem details (JSON clients) or a plain page (browsers).
+    func problem(
+        _ request: Request,
+        _ context: RoleSyncRequestContext,
+        status: HTTPResponse.Status,
+        title: String,
+        code: String,
+        message: String
+    ) -> Response {
+        if Self.wantsJSON(request) || request.uri.path.hasPrefix("/api/") {
+            return ProblemDetails(status: status, title: title, code: code, detail: message, requestID: context.id)
+                .response()
+        }
+        return html(status, HTMLPage.problem(title: title, code: code, message: message, requestID: context.id))
+    }
+
+    func html(_ status: HTTPResponse.Status, _ page: String) -> Response {
+        Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+                .init("X-Content-Type-Options")!: "nosniff", .init("Referrer-Policy")!: "no-referrer",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: page))
+        )
+    }
+
+    /// A provider-sent word, cut to printable ASCII and 128 characters.
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7F }.prefix(128)))
+    }
+}

@@ -1,0 +1,55 @@
+public import Foundation
+public import RoleSyncLedger
+public import RoleSyncOIDC
+
+/// Everything the routes need, built once by ``RoleSyncServer`` (or by a test).
+public struct ServerContext: Sendable {
+    public var sync: SyncService
+    public var sessions: SessionService
+    public var providers: ProviderDirectory
+    public var logins: LoginStateStore
+    public var cookies: ServerCookies
+    /// The origin browsers use; the callback's redirects and the `Origin` check compare with it.
+    public var publicURL: URL
+    /// Renders the Prometheus exposition for `/metrics`; `nil` serves 404.
+    public var metricsExposition: (@Sendable () -> String)?
+    public var now: @Sendable () -> Date
+
+    public init(
+        sync: SyncService,
+        sessions: SessionService,
+        providers: ProviderDirectory,
+        logins: LoginStateStore = LoginStateStore(),
+        publicURL: URL,
+        metricsExposition: (@Sendable () -> String)? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.sync = sync
+        self.sessions = sessions
+        self.providers = providers
+        self.logins = logins
+        self.cookies = ServerCookies(isSecure: publicURL.scheme?.lowercased() == "https")
+        self.publicURL = publicURL
+        self.metricsExposition = metricsExposition
+        self.now = now
+    }
+
+    /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
+    var publicOrigin: String {
+        var origin = "\(publicURL.scheme?.lowercased() ?? "http")://\(publicURL.host?.lowercased() ?? "")"
+        if let port = publicURL.port { origin += ":\(port)" }
+        return origin
+    }
+
+    /// A same-origin path to return to after sign-in, or `nil` when `text` is anything else:
+    /// absolute URLs, scheme-relative `//host`, backslashes and control characters are refused,
+    /// so the callback can never become an open redirect.
+    static func validatedReturnPath(_ text: String) -> String? {
+        guard text.hasPrefix("/"), !text.hasPrefix("//"), text.utf8.count <= 2048,
+            !text.contains("\\"),
+            text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }),
+            let components = URLComponents(string: text), components.scheme == nil, components.host == nil
+        else { return nil }
+        return text
+    }
+}
