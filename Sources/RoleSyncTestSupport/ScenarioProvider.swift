@@ -26,22 +26,34 @@ public final class ScenarioProvider: HTTPTransport, Sendable {
 
     /// - Parameter issuer: the issuer; endpoints live under it.
     public init(issuer: String, keys: [String] = [], algorithms: [String] = ["RS256", "ES256", "EdDSA", "PS256"]) {
-        let algs = algorithms.map { "\"\($0)\"" }.joined(separator: ",")
         state = Mutex(
             State(
                 issuer: issuer,
-                discovery: [
-                    "issuer": "\"\(issuer)\"",
-                    "authorization_endpoint": "\"\(issuer)/authorize\"",
-                    "token_endpoint": "\"\(issuer)/token\"",
-                    "jwks_uri": "\"\(issuer)/jwks\"",
-                    "userinfo_endpoint": "\"\(issuer)/userinfo\"",
-                    "id_token_signing_alg_values_supported": "[\(algs)]",
-                    "code_challenge_methods_supported": "[\"S256\"]",
-                ],
+                discovery: Self.discovery(issuer: issuer, algorithms: algorithms),
                 keys: keys
             )
         )
+    }
+
+    /// Moves the provider to another issuer (a loopback provider learns its port only once running).
+    public func move(to issuer: String, algorithms: [String] = ["RS256", "ES256", "EdDSA", "PS256"]) {
+        with {
+            $0.issuer = issuer
+            $0.discovery = Self.discovery(issuer: issuer, algorithms: algorithms)
+        }
+    }
+
+    static func discovery(issuer: String, algorithms: [String]) -> [String: String] {
+        let algs = algorithms.map { "\"\($0)\"" }.joined(separator: ",")
+        return [
+            "issuer": "\"\(issuer)\"",
+            "authorization_endpoint": "\"\(issuer)/authorize\"",
+            "token_endpoint": "\"\(issuer)/token\"",
+            "jwks_uri": "\"\(issuer)/jwks\"",
+            "userinfo_endpoint": "\"\(issuer)/userinfo\"",
+            "id_token_signing_alg_values_supported": "[\(algs)]",
+            "code_challenge_methods_supported": "[\"S256\"]",
+        ]
     }
 
     /// Reads or changes the scenario.

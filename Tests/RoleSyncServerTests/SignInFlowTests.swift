@@ -1,0 +1,163 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import RoleSyncLedger
+import RoleSyncMapping
+import RoleSyncOIDC
+import RoleSyncTestSupport
+import Testing
+
+/// The whole browser flow through a loopback scenario provider: `/auth/login` → provider →
+/// `/auth/callback` → `/api/me`, and every refusal on the way.
+@Suite("Sign-in flow")
+struct SignInFlowTests {
+    @Test("A sign-in creates the user with the mapped role and a hardened session cookie")
+    func signIn() async throws {
+        let harness = try await SignInHarness()
+        try await harness.test { client in
+            let login = try await harness.startLogin(client)
+            #expect(login.location.hasPrefix(harness.issuer + "/authorize?"))
+            #expect(login.parameters["response_type"] == "code")
+            #expect(login.parameters["code_challenge_method"] == "S256")
+            #expect(login.parameters["redirect_uri"] == "https://rolesync.example.com/auth/callback")
+            #expect(login.cookie.hasPrefix("__Host-rolesync_login="))
+
+            let token = TokenMinter.idToken(key: .rsa, alg: "RS256", claims: harness.claims(nonce: login.nonce))
+            let response = try await harness.callback(client, login: login, idToken: token)
+            #expect(response.status == .found)
+            #expect(response.headers[.location] == "/")
+            let cookies = response.headers[values: .setCookie]
+            let session = try #require(cookies.first { $0.hasPrefix("__Host-rolesync_session=") })
+            for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=86400"] {
+                #expect(session.contains(attribute), "\(session)")
+            }
+            #expect(!session.contains("Domain"))
+            #expect(cookies.contains { $0.hasPrefix("__Host-rolesync_login=;") && $0.contains("Max-Age=0") })
+
+            let me = try await client.execute(
+                uri: "/api/me",
+                method: .get,
+                headers: [.cookie: String(session.split(separator: ";")[0])]
+            )
+            #expect(me.status == .ok)
+            let body = SignInHarness.json(me)
+            #expect(body["role"] == .string("model_admin"))
+            #expect(body["role_source"] == .string("idp"))
+            #expect(body["email"] == .string("ada@example.com"))
+            #expect(body["status"] == .string("active"))
+            guard case .object(let eligibility)? = body["eligibility"] else {
+                Issue.record("no eligibility")
+                return
+            }
+            #expect(eligibility["covered"] == .bool(true))
+            #expect(eligibility["rule"] == .string("engineers"))
+            #expect(eligibility["manual_role_editable"] == .bool(false))
+        }
+        #expect(try await harness.userCount() == 1)
+    }
+
+    @Test("With an http public URL the cookies carry no Secure flag and no __Host- prefix")
+    func plainHTTP() async throws {
+        let harness = try await SignInHarness(publicURL: "http://127.0.0.1:8080")
+        try await harness.test { client in
+            let cookie = try await harness.signIn(client)
+            #expect(cookie.hasPrefix("rolesync_session="))
+        }
+    }
+
+    @Test("return_to sends the browser back to a path on this site, and only there")
+    func returnTo() async throws {
+        let harness = try await SignInHarness()
+        try await harness.test { client in
+            let login = try await harness.startLogin(client, query: "?return_to=%2Fdashboard%3Ftab%3D2")
+            let token = TokenMinter.idToken(key: .rsa, alg: "RS256", claims: harness.claims(nonce: login.nonce))
+            let response = try await harness.callback(client, login: login, idToken: token)
+            #expect(response.headers[.location] == "/dashboard?tab=2")
+            for hostile in ["https%3A%2F%2Fevil.example.com", "%2F%2Fevil.example.com", "%2F%5Cevil.example.com", "javascript%3Aalert(1)"] {
+                let refused = try await client.execute(
+                    uri: "/auth/login?return_to=\(hostile)",
+                    method: .get,
+                    headers: [.accept: "application/json"]
+                )
+                #expect(refused.status == .badRequest)
+                #expect(SignInHarness.json(refused)["code"] == .string("invalid_return_to"))
+            }
+        }
+    }
+
+    @Test("/api/me is 401 without a session; sign-out ends the session server-side")
+    func meAndLogout() async throws {
+        let harness = try await SignInHarness()
+        try await harness.test { client in
+            let anonymous = try await client.execute(uri: "/api/me", method: .get)
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.headers[.contentType] == "application/problem+json")
+            let problem = SignInHarness.json(anonymous)
+            #expect(problem["status"] == .number(401))
+            #expect(problem["code"] == .string("not_signed_in"))
+
+            let cookie = try await harness.signIn(client)
+            let crossSite = try await client.execute(
+                uri: "/auth/logout",
+                method: .post,
+                headers: [.cookie: cookie, .origin: "https://evil.example.com"]
+            )
+            #expect(crossSite.status == .forbidden)
+            #expect(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: cookie]).status == .ok)
+
+            let logout = try await client.execute(
+                uri: "/auth/logout",
+                method: .post,
+                headers: [.cookie: cookie, .origin: "https://rolesync.example.com", .accept: "application/json"]
+            )
+            #expect(logout.status == .noContent)
+            #expect(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: cookie]).status == .unauthorized)
+        }
+    }
+
+    @Test("A role edited by an admin shows on the user's very next request")
+    func roleReadFresh() async throws {
+        let harness = try await SignInHarness()
+        try await harness.test { client in
+            let cookie = try await harness.signIn(client, overrides: ["groups": "[\"visitors\"]"])
+            let before = SignInHarness.json(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: cookie]))
+            #expect(before["role"] == .string("user"))
+            let user = try #require(try await harness.store.user(issuer: harness.issuer, subject: "00u-ada"))
+            _ = try await harness.context.sync.setRole(.billingAdmin, of: user.id, by: .cli)
+            let after = SignInHarness.json(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: cookie]))
+            #expect(after["role"] == .string("billing_admin"))
+            #expect(after["role_source"] == .string("manual"))
+        }
+    }
+
+    @Test("A key rotated at the provider is picked up without a restart")
+    func rotation() async throws {
+        let harness = try await SignInHarness()
+        try await harness.test { client in
+            _ = try await harness.signIn(client)
+            harness.scenario.with { $0.keys = [TestSigningKey.p256.with(kid: "2026-12").publicJWK()] }
+            let login = try await harness.startLogin(client)
+            let token = TokenMinter.idToken(
+                key: TestSigningKey.p256.with(kid: "2026-12"),
+                alg: "ES256",
+                claims: harness.claims(nonce: login.nonce)
+            )
+            let response = try await harness.callback(client, login: login, idToken: token)
+            #expect(response.status == .found, "\(String(buffer: response.body))")
+        }
+    }
+
+    @Test("/healthz and /metrics answer")
+    func operations() async throws {
+        let harness = try await SignInHarness()
+        try await harness.test { client in
+            let health = try await client.execute(uri: "/healthz", method: .get)
+            #expect(health.status == .ok)
+            #expect(SignInHarness.json(health)["status"] == .string("ok"))
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.status == .ok)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+            #expect(health.headers[.init("X-Request-ID")!] != nil)
+        }
+    }
+}
