@@ -168,12 +168,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RoleSyncCLITests",
-            dependencies: ["RoleSyncCLI", "RoleSyncMapping"],
+            dependencies: [
+                "RoleSyncCLI", "RoleSyncMapping", "RoleSyncOIDC",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
             exclude: ["Golden", "Fixtures"],
             swiftSettings: swiftSettings
         ),

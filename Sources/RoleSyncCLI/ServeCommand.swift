@@ -43,6 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger: Logger(label: "rolesync.server")
         )
         if check {
+            await server.shutdown()
             Output.line("\(path): valid (\(plural(configuration.idps.count, "identity provider")), mappings in \(configuration.mappings))")
             return
         }

@@ -35,3 +35,36 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 }
+
+/// Logs each request's method, path and status, never its query string: the callback's query
+/// carries the authorization code and state (Hummingbird's own request logger prints it whole).
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        let started = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            log(request, context, status: response.status.code, started: started)
+            return response
+        } catch let error as HTTPResponseError {
+            log(request, context, status: error.status.code, started: started)
+            throw error
+        }
+    }
+
+    private func log(_ request: Request, _ context: Context, status: Int, started: ContinuousClock.Instant) {
+        guard context.logger.logLevel <= .debug else { return }
+        context.logger.debug(
+            "request",
+            metadata: [
+                "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)",
+                "duration_ms": "\((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)",
+            ]
+        )
+    }
+}

@@ -44,6 +44,7 @@ public struct RoleSyncServer {
             do {
                 client = try AsyncHTTPClientTransport.makeClient(caFile: idp.caFile)
             } catch {
+                for created in clients { try? created.syncShutdown() }
                 throw ConfigError.file(idp.caFile ?? "ca_file", "not a PEM certificate file (\(error))")
             }
             clients.append(client)
@@ -121,13 +122,15 @@ public struct RoleSyncServer {
         do {
             try await group.run()
         } catch {
-            await shutdownClients()
+            await shutdown()
             throw error
         }
-        await shutdownClients()
+        await shutdown()
     }
 
-    private func shutdownClients() async {
+    /// Releases the HTTP clients; ``run()`` does it on its way out, anyone else who made a server
+    /// without running it must.
+    public func shutdown() async {
         for client in clients { try? await client.shutdown() }
     }
 }

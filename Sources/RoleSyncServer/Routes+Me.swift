@@ -103,7 +103,7 @@ extension ServerContext {
 
     func home(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
         guard let user = try await signedInUser(request) else {
-            return html(.ok, HTMLPage.page(title: "RoleSync", body: "<p>You are not signed in.</p>" + loginLinks()))
+            return html(.ok, HTMLPage.page(title: "Sign in", body: "<p>You are not signed in.</p>" + loginLinks()))
         }
         let eligibility = sync.eligibility(of: user)
         let managed =

@@ -27,7 +27,7 @@ extension ServerContext {
     public func makeRouter() -> Router<RoleSyncRequestContext> {
         let router = Router(context: RoleSyncRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: LogRequestsMiddleware(.debug))
+        router.add(middleware: RequestLogMiddleware())
         router.add(middleware: MetricsMiddleware())
         addOperationsRoutes(to: router)
         addSignInRoutes(to: router)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import InMemoryLogging
 import Logging
 import RoleSyncConfig
 import RoleSyncLedger
@@ -22,6 +23,9 @@ final class SignInHarness: Sendable {
     let httpClient: HTTPClient
     let clock = ManualClock()
     let folder: URL
+    /// Every log line of the server, the relying party and the ledger, at trace level.
+    let logs: InMemoryLogHandler
+    let logger: Logger
 
     var scenario: ScenarioProvider { provider.scenario }
     var issuer: String { provider.issuer }
@@ -51,6 +55,10 @@ final class SignInHarness: Sendable {
         """
 
     init(userinfo: Bool = false, keys: [String] = [TestSigningKey.rsa.publicJWK()], publicURL: String = "https://rolesync.example.com") async throws {
+        var handler = InMemoryLogHandler()
+        handler.logLevel = .trace
+        logs = handler
+        logger = Logger(label: "test", factory: { _ in handler })
         provider = try await LoopbackProvider.start(keys: keys)
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -72,11 +80,11 @@ final class SignInHarness: Sendable {
                 redirectURI: URL(string: publicURL + "/auth/callback")!
             ),
             transport: AsyncHTTPClientTransport(client: httpClient),
-            logger: Logger(label: "test.oidc"),
+            logger: logger,
             now: now
         )
         context = ServerContext(
-            sync: SyncService(store: store, mappings: registry, logger: Logger(label: "test.ledger"), now: now),
+            sync: SyncService(store: store, mappings: registry, logger: logger, now: now),
             sessions: SessionService(store: store, idleTimeout: 3600, absoluteLifetime: 86400, now: now),
             providers: ProviderDirectory([relyingParty]),
             publicURL: URL(string: publicURL)!,
@@ -93,7 +101,7 @@ final class SignInHarness: Sendable {
 
     /// Runs the test against the server's router.
     func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = Application(router: context.makeRouter())
+        let app = Application(router: context.makeRouter(), logger: logger)
         try await app.test(.router, body)
     }
 
@@ -170,6 +178,11 @@ final class SignInHarness: Sendable {
     static func json(_ response: TestResponse) -> [String: ClaimValue] {
         guard case .object(let members)? = try? ClaimValue(json: Data(buffer: response.body)) else { return [:] }
         return members
+    }
+
+    /// Every logged message and metadata value, as text.
+    var logText: String {
+        logs.entries.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
     }
 
     func userCount() async throws -> Int { try await store.userCount() }

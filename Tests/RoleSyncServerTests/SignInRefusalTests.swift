@@ -141,11 +141,14 @@ struct SignInRefusalTests {
             #expect(response.status == spoiled.status)
             let body = SignInHarness.json(response)
             #expect(body["code"] == .string(spoiled.code), "\(body)")
-            let text = String(buffer: response.body)
-            #expect(!text.contains(login.nonce))
-            #expect(!text.contains(login.state))
-            if let token { #expect(!text.contains(token.prefix(40))) }
-            #expect(!text.contains("code-"))
+            for text in [String(buffer: response.body), harness.logText] {
+                #expect(!text.contains(login.nonce))
+                #expect(!text.contains(login.state))
+                if let token { #expect(!text.contains(token.prefix(40))) }
+                #expect(!text.contains("code-"))
+                #expect(!text.contains("rolesync-secret"))
+            }
+            #expect(harness.logText.contains("sign-in refused"))
         }
         #expect(try await harness.userCount() == 0)
         let refusals = try await harness.refusals()
