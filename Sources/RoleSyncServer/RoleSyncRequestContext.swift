@@ -1,5 +1,5 @@
 public import Hummingbird
-public import Logging
+import Logging
 
 /// The request context of every RoleSync route: Hummingbird's core context (its logger carries
 /// the request id as `hb.request.id`).
@@ -28,7 +28,7 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
             var response = try await next(request, context)
             response.headers[.init("X-Request-ID")!] = context.id
             return response
-        } catch let error as HTTPResponseError {
+        } catch let error as any HTTPResponseError {
             var response = try error.response(from: request, context: context)
             response.headers[.init("X-Request-ID")!] = context.id
             return response
@@ -51,7 +51,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             let response = try await next(request, context)
             log(request, context, status: response.status.code, started: started)
             return response
-        } catch let error as HTTPResponseError {
+        } catch let error as any HTTPResponseError {
             log(request, context, status: error.status.code, started: started)
             throw error
         }
