@@ -222,4 +222,21 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
     )
+    package.targets.append(
+        .executableTarget(
+            name: "OIDCBenchmarks",
+            dependencies: [
+                "RoleSyncOIDC",
+                "RoleSyncLedger",
+                "RoleSyncSQLite",
+                "RoleSyncMapping",
+                "RoleSyncTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/OIDCBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
 }

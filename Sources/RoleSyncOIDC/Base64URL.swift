@@ -12,25 +12,41 @@ public enum Base64URL {
 
     /// Decodes text; `nil` when it holds anything but the base64url alphabet, or padding.
     public static func decode(_ text: some StringProtocol) -> Data? {
-        var base64 = ""
-        base64.reserveCapacity(text.utf8.count + 3)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"):
-                base64.unicodeScalars.append(Unicode.Scalar(byte))
-            case UInt8(ascii: "-"): base64.append("+")
-            case UInt8(ascii: "_"): base64.append("/")
-            default: return nil
+        var text = String(text)
+        return text.withUTF8 { decode(bytes: $0) }.map { Data($0) }
+    }
+
+    /// The value of each base64url character, 0xFF for anything else.
+    private static let values: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (index, character) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8.enumerated() {
+            table[Int(character)] = UInt8(index)
+        }
+        return table
+    }()
+
+    /// Decodes base64url bytes without padding; `nil` on any other byte or an impossible length.
+    static func decode(bytes: some Collection<UInt8>) -> [UInt8]? {
+        let remainder = bytes.count % 4
+        guard remainder != 1 else { return nil }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        let table = values
+        for byte in bytes {
+            let value = table[Int(byte)]
+            guard value != 0xFF else { return nil }
+            accumulator = (accumulator << 6) | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
             }
         }
-        switch base64.utf8.count % 4 {
-        case 0: break
-        case 2: base64 += "=="
-        case 3: base64 += "="
-        default: return nil
-        }
-        return Data(base64Encoded: base64)
+        // Leftover bits must be zero (a canonical encoding).
+        guard accumulator & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
+        return output
     }
 
     /// Fresh random bytes from the system's secure generator, base64url-encoded.

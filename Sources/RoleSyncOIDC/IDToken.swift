@@ -12,28 +12,36 @@ struct CompactJWS {
     static let maximumLength = 64 * 1024
 
     init(_ token: String) throws(OIDCError) {
-        guard token.utf8.count <= Self.maximumLength else { throw .malformedToken("longer than 64 KiB") }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3 else {
-            throw .malformedToken(parts.count == 5 ? "an encrypted token (JWE) is not supported" : "not three parts")
+        let bytes = Array(token.utf8)
+        guard bytes.count <= Self.maximumLength else { throw .malformedToken("longer than 64 KiB") }
+        let dots = bytes.indices.filter { bytes[$0] == UInt8(ascii: ".") }
+        guard dots.count == 2 else {
+            throw .malformedToken(dots.count == 4 ? "an encrypted token (JWE) is not supported" : "not three parts")
         }
-        guard let headerData = Base64URL.decode(parts[0]) else { throw .malformedToken("the header is not base64url") }
-        guard let payload = Base64URL.decode(parts[1]) else { throw .malformedToken("the payload is not base64url") }
-        guard !parts[2].isEmpty else { throw .algorithmNotAllowed("none") }
-        guard let signature = Base64URL.decode(parts[2]) else {
+        let headerPart = bytes[..<dots[0]]
+        let payloadPart = bytes[(dots[0] + 1)..<dots[1]]
+        let signaturePart = bytes[(dots[1] + 1)...]
+        guard let headerBytes = Base64URL.decode(bytes: headerPart) else {
+            throw .malformedToken("the header is not base64url")
+        }
+        guard let payload = Base64URL.decode(bytes: payloadPart) else {
+            throw .malformedToken("the payload is not base64url")
+        }
+        guard !signaturePart.isEmpty else { throw .algorithmNotAllowed("none") }
+        guard let signature = Base64URL.decode(bytes: signaturePart) else {
             throw .malformedToken("the signature is not base64url")
         }
         let header: ClaimValue
         do {
-            header = try ClaimValue(json: headerData)
+            header = try ClaimValue(json: Data(headerBytes))
         } catch {
             throw .malformedToken("the header is not JSON")
         }
         guard case .object(let members) = header else { throw .malformedToken("the header is not an object") }
         self.header = members
-        self.payload = payload
-        self.signingInput = Data(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
-        self.signature = signature
+        self.payload = Data(payload)
+        self.signingInput = Data(bytes[..<dots[1]])
+        self.signature = Data(signature)
     }
 }
 

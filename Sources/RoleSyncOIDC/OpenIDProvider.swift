@@ -132,7 +132,7 @@ public actor OpenIDProvider {
         let counter = { (result: String) in
             Counter(
                 label: "rolesync_jwks_refreshes_total",
-                dimensions: [("issuer", self.configuration.name), ("reason", reason), ("result", result)]
+                dimensions: [("idp", self.configuration.name), ("reason", reason), ("result", result)]
             ).increment()
         }
         do {

@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import RoleSyncLedger
 import RoleSyncMapping
 

@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import Logging
 import Metrics
 import RoleSyncLedger

@@ -19,6 +19,8 @@ struct SignInRefusalTests {
         /// Builds the ID token (or nil: the provider issues none) for a login.
         var token: @Sendable (SignInHarness, SignInHarness.LoginStart) -> String?
         var query: String = ""
+        /// Whether the ID token is good, so userinfo is (rightly) called before the refusal.
+        var reachesUserinfo = false
     }
 
     static func token(
@@ -127,13 +129,15 @@ struct SignInRefusalTests {
             description: "a failing require rule",
             status: .forbidden,
             code: "requirement_failed",
-            token: { h, l in token(h, l, ["email_verified": "false"]) }
+            token: { h, l in token(h, l, ["email_verified": "false"]) },
+            reachesUserinfo: true
         ),
     ]
 
-    @Test("Each spoiled callback is refused, audited, and creates nothing", arguments: cases)
+    @Test("Each spoiled callback is refused, audited, creates nothing, and calls no userinfo", arguments: cases)
     func refused(_ spoiled: Case) async throws {
-        let harness = try await SignInHarness()
+        let harness = try await SignInHarness(userinfo: true)
+        harness.scenario.with { $0.userinfo = (200, "{\"sub\":\"00u-ada\",\"groups\":[\"engineers\"]}") }
         try await harness.test { client in
             let login = try await harness.startLogin(client)
             let token = spoiled.token(harness, login)
@@ -154,7 +158,7 @@ struct SignInRefusalTests {
         let refusals = try await harness.refusals()
         #expect(refusals.count == 1)
         #expect(refusals.first?.details["reason"] == .string(spoiled.code))
-        #expect(harness.scenario.requests(to: "/userinfo").isEmpty)
+        #expect(harness.scenario.requests(to: "/userinfo").count == (spoiled.reachesUserinfo ? 1 : 0))
     }
 
     @Test("An unknown state, a replay, an expired login and another browser's callback are refused")
