@@ -90,8 +90,8 @@ let benchmarks: @Sendable () -> Void = {
     // SQLite ledger in WAL mode, and start a session. The ledger and caches are shared by all
     // samples, as in a running server.
     let callback = CallbackBench()
-    Benchmark("callback, stubbed token endpoint (RS256, existing user)", configuration: .init(scalingFactor: .kilo, maxIterations: .count(10)))
-    { benchmark in
+    Benchmark("callback, stubbed token endpoint (RS256, existing user)", configuration: .init(scalingFactor: .kilo, maxIterations: .count(10))) {
+        benchmark in
         try await callback.warmUp()
         let prepared = callback.prepare(count: benchmark.scaledIterations.count)
         benchmark.startMeasurement()
@@ -122,7 +122,10 @@ final class CallbackBench: @unchecked Sendable {
         sessions = SessionService(store: store, now: { now })
         provider = OpenIDProvider(
             configuration: ProviderConfiguration(
-                name: "bench", issuer: issuer, clientID: "rolesync", clientSecret: "secret",
+                name: "bench",
+                issuer: issuer,
+                clientID: "rolesync",
+                clientSecret: "secret",
                 redirectURI: URL(string: "https://rolesync.example.com/auth/callback")!
             ),
             transport: scenario,

@@ -9,7 +9,8 @@ struct RoleSyncCommand: AsyncParsableCommand {
             2 usage error.
             """,
         subcommands: [
-            ServeCommand.self, MappingCommand.self, UsersCommand.self, AuditCommand.self, DemoCommand.self,
+            ServeCommand.self, MappingCommand.self, UsersCommand.self, TokensCommand.self, AuditCommand.self,
+            DemoCommand.self,
         ]
     )
 }

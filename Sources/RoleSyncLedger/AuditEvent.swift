@@ -23,6 +23,8 @@ public enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable {
     case decisionUndetermined = "user.decision_undetermined"
     /// A sign-in was refused.
     case signInRefused = "signin.refused"
+    case tokenCreated = "token.created"
+    case tokenRevoked = "token.revoked"
 }
 
 /// One append-only entry of the audit log.

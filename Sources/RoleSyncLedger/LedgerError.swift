@@ -15,6 +15,8 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case deactivatedByIdP(user: String)
     /// Too many concurrent writers kept invalidating this operation.
     case contention
+    /// An API token cannot be issued or revoked as asked.
+    case invalidToken(String)
 
     /// A stable code for JSON errors and logs.
     public var code: String {
@@ -26,6 +28,7 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notPermitted: "not_permitted"
         case .deactivatedByIdP: "deactivated_by_idp"
         case .contention: "contention"
+        case .invalidToken: "invalid_token"
         }
     }
 
@@ -46,6 +49,8 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(user) was deactivated by the IdP; that lifts when the IdP shows them active again (their next sign-in or reconciliation)"
         case .contention:
             "the user kept changing concurrently; try again"
+        case .invalidToken(let reason):
+            reason
         }
     }
 }

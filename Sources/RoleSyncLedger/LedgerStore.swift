@@ -52,6 +52,18 @@ public protocol LedgerStore: Sendable {
     @discardableResult
     func deleteSession(tokenHash: String) async throws -> Bool
     func sessionCount(userID: UserID) async throws -> Int
+
+    /// Stores a new API token and its audit event in one transaction.
+    /// - Returns: the token's id.
+    func insertToken(_ token: APIToken, audit: AuditEvent) async throws -> Int64
+    /// The token with this hash, if it exists (expired or not).
+    func token(hash: String) async throws -> APIToken?
+    func touchToken(id: Int64, at time: Date) async throws
+    /// Tokens, newest first; of one user, or of everyone.
+    func tokens(userID: UserID?) async throws -> [APIToken]
+    /// Deletes a token and records its audit event in one transaction; returns whether it existed.
+    @discardableResult
+    func deleteToken(id: Int64, audit: AuditEvent) async throws -> Bool
 }
 
 /// Why a store refused to apply changes.

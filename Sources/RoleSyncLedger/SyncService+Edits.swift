@@ -16,24 +16,77 @@ extension SyncService {
     ///   last active `super_admin`, or the principal may not manage users.
     @discardableResult
     public func setRole(_ role: Role, of userID: UserID, by principal: Principal) async throws -> User {
-        try await edit(userID, by: principal, field: "role", to: role.rawValue, from: \.role.rawValue) { user, time in
-            if let refusal = try await roleRefusal(role, for: user, by: principal) { return .refused(refusal) }
-            if user.role == role { return .unchanged }
-            var updated = user
-            updated.role = role
-            updated.roleSource = .manual
-            let event = AuditEvent(
-                time: time,
-                actor: principal.actor,
-                action: .roleChanged,
-                userID: user.id,
-                details: [
-                    "from": .string(user.role.rawValue), "to": .string(role.rawValue), "source": "manual",
-                    "previous_source": .string(user.roleSource.rawValue),
-                ]
-            )
-            return .change(updated, events: [event], endsSessions: false)
+        try await update(userID, role: role, status: nil, by: principal)
+    }
+
+    /// Sets a user's role, status or both in one transaction: either every requested change is made
+    /// or none is (the first refusal is audited and thrown).
+    /// - Parameters:
+    ///   - userID: whose role and status.
+    ///   - role: the new role, or `nil` to leave it.
+    ///   - status: the new status, or `nil` to leave it.
+    ///   - principal: who asks.
+    /// - Returns: the user after the edit.
+    /// - Throws: ``LedgerError``, as ``setRole(_:of:by:)`` and ``setStatus(_:of:by:)``.
+    @discardableResult
+    public func update(_ userID: UserID, role: Role?, status: UserStatus?, by principal: Principal) async throws -> User {
+        let field = [role.map { _ in "role" }, status.map { _ in "status" }].compactMap { $0 }.joined(separator: "+")
+        let target = [role?.rawValue, status?.rawValue].compactMap { $0 }.joined(separator: "+")
+        return try await edit(
+            userID,
+            by: principal,
+            field: field,
+            to: target,
+            from: { user in
+                [role.map { _ in user.role.rawValue }, status.map { _ in user.status.rawValue }].compactMap { $0 }
+                    .joined(separator: "+")
+            }
+        ) { user, time in
+            var current = user
+            var events: [AuditEvent] = []
+            var endsSessions = false
+            if let role {
+                switch try await rolePlan(role, for: current, by: principal, time: time) {
+                case .refused(let refusal): return .refused(refusal)
+                case .unchanged: break
+                case .change(let updated, let more, let ends):
+                    current = updated
+                    events += more
+                    endsSessions = endsSessions || ends
+                }
+            }
+            if let status {
+                switch try await statusPlan(status, for: current, by: principal, time: time) {
+                case .refused(let refusal): return .refused(refusal)
+                case .unchanged: break
+                case .change(let updated, let more, let ends):
+                    current = updated
+                    // Sessions end before anything else is recorded.
+                    events = ends ? more + events : events + more
+                    endsSessions = endsSessions || ends
+                }
+            }
+            return events.isEmpty ? .unchanged : .change(current, events: events, endsSessions: endsSessions)
         }
+    }
+
+    private func rolePlan(_ role: Role, for user: User, by principal: Principal, time: Date) async throws -> EditPlan {
+        if let refusal = try await roleRefusal(role, for: user, by: principal) { return .refused(refusal) }
+        if user.role == role { return .unchanged }
+        var updated = user
+        updated.role = role
+        updated.roleSource = .manual
+        let event = AuditEvent(
+            time: time,
+            actor: principal.actor,
+            action: .roleChanged,
+            userID: user.id,
+            details: [
+                "from": .string(user.role.rawValue), "to": .string(role.rawValue), "source": "manual",
+                "previous_source": .string(user.roleSource.rawValue),
+            ]
+        )
+        return .change(updated, events: [event], endsSessions: false)
     }
 
     private func roleRefusal(_ role: Role, for user: User, by principal: Principal) async throws -> LedgerError? {
@@ -60,50 +113,59 @@ extension SyncService {
     ///   without being one, reactivating a user the IdP deactivated, or missing permission.
     @discardableResult
     public func setStatus(_ status: UserStatus, of userID: UserID, by principal: Principal) async throws -> User {
-        try await edit(userID, by: principal, field: "status", to: status.rawValue, from: \.status.rawValue) { user, time in
-            if let refusal = try await statusRefusal(status, for: user, by: principal) { return .refused(refusal) }
-            var updated = user
-            switch status {
-            case .inactive:
-                // Already manually inactive: nothing to do. Inactive by the IdP: make it manual, so it
-                // holds even when the IdP lifts its own.
-                if user.status == .inactive, user.deactivationReason == .manual { return .unchanged }
-                updated.status = .inactive
-                updated.deactivationReason = .manual
-                updated.deactivationSource = nil
-                let events = [
-                    AuditEvent(
-                        time: time,
-                        actor: principal.actor,
-                        action: .sessionsEnded,
-                        userID: user.id,
-                        details: ["reason": "deactivated_by_admin"]
-                    ),
-                    AuditEvent(
-                        time: time,
-                        actor: principal.actor,
-                        action: .statusChanged,
-                        userID: user.id,
-                        details: [
-                            "from": .string(user.status.rawValue), "to": "inactive", "reason": "manual",
-                            "previous_reason": user.deactivationReason.map { .string($0.rawValue) } ?? .null,
-                        ]
-                    ),
-                ]
-                return .change(updated, events: events, endsSessions: true)
-            case .active:
-                if user.status == .active { return .unchanged }
-                updated.status = .active
-                updated.deactivationReason = nil
-                let event = AuditEvent(
+        try await update(userID, role: nil, status: status, by: principal)
+    }
+
+    private func statusPlan(
+        _ status: UserStatus,
+        for user: User,
+        by principal: Principal,
+        time: Date
+    ) async throws
+        -> EditPlan
+    {
+        if let refusal = try await statusRefusal(status, for: user, by: principal) { return .refused(refusal) }
+        var updated = user
+        switch status {
+        case .inactive:
+            // Already manually inactive: nothing to do. Inactive by the IdP: make it manual, so it
+            // holds even when the IdP lifts its own.
+            if user.status == .inactive, user.deactivationReason == .manual { return .unchanged }
+            updated.status = .inactive
+            updated.deactivationReason = .manual
+            updated.deactivationSource = nil
+            let events = [
+                AuditEvent(
+                    time: time,
+                    actor: principal.actor,
+                    action: .sessionsEnded,
+                    userID: user.id,
+                    details: ["reason": "deactivated_by_admin"]
+                ),
+                AuditEvent(
                     time: time,
                     actor: principal.actor,
                     action: .statusChanged,
                     userID: user.id,
-                    details: ["from": "inactive", "to": "active", "reason": "manual"]
-                )
-                return .change(updated, events: [event], endsSessions: false)
-            }
+                    details: [
+                        "from": .string(user.status.rawValue), "to": "inactive", "reason": "manual",
+                        "previous_reason": user.deactivationReason.map { .string($0.rawValue) } ?? .null,
+                    ]
+                ),
+            ]
+            return .change(updated, events: events, endsSessions: true)
+        case .active:
+            if user.status == .active { return .unchanged }
+            updated.status = .active
+            updated.deactivationReason = nil
+            let event = AuditEvent(
+                time: time,
+                actor: principal.actor,
+                action: .statusChanged,
+                userID: user.id,
+                details: ["from": "inactive", "to": "active", "reason": "manual"]
+            )
+            return .change(updated, events: [event], endsSessions: false)
         }
     }
 
@@ -135,7 +197,7 @@ extension SyncService {
         by principal: Principal,
         field: String,
         to newValue: String,
-        from oldValue: KeyPath<User, String>,
+        from oldValue: (User) -> String,
         _ plan: (User, Date) async throws -> EditPlan
     ) async throws -> User {
         for attempt in 0..<Self.attempts {
@@ -149,7 +211,7 @@ extension SyncService {
                     user: user,
                     principal: principal,
                     time: time,
-                    details: ["field": .string(field), "from": .string(user[keyPath: oldValue]), "to": .string(newValue)]
+                    details: ["field": .string(field), "from": .string(oldValue(user)), "to": .string(newValue)]
                 )
                 throw refusal
             case .unchanged:

@@ -32,4 +32,11 @@ public struct MappingSet: Sendable {
     public func mapping(forIssuer issuer: String) -> Mapping? {
         byIssuer[issuer].map { mappings[$0] }
     }
+
+    /// These mappings with `other`'s laid over them: a mapping of `other` replaces the one for the
+    /// same issuer, the rest stay (what a dry run of a changed file compares against).
+    public func replacing(with other: MappingSet) -> MappingSet {
+        let replaced = Set(other.mappings.map(\.issuer))
+        return MappingSet.build(mappings.filter { !replaced.contains($0.issuer) } + other.mappings).set
+    }
 }

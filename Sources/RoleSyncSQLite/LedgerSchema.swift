@@ -85,6 +85,23 @@ enum LedgerSchema {
                     """
             )
         }
+        migrator.registerMigration("v3: admin API tokens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE api_tokens (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        prefix TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at REAL NOT NULL,
+                        expires_at REAL,
+                        last_used_at REAL
+                    );
+                    CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -282,8 +282,10 @@ public final class SQLiteLedgerStore: LedgerStore {
         if db.changesCount == 0 { throw LedgerStoreError.conflict(.staleUser(user.id)) }
     }
 
+    /// Ends a user's sessions and revokes their API tokens: every credential they hold.
     static func deleteSessions(of id: UserID, _ db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM sessions WHERE user_id = ?").execute(arguments: [id.rawValue])
+        try db.cachedStatement(sql: "DELETE FROM api_tokens WHERE user_id = ?").execute(arguments: [id.rawValue])
     }
 
     static func insert(_ event: AuditEvent, _ db: Database) throws {

@@ -11,6 +11,9 @@ public struct ProblemDetails: Sendable, Encodable {
     public var code: String
     public var field: String?
     public var requestID: String?
+    /// For a role the IdP manages: the governing rule and mapping file.
+    public var rule: String?
+    public var mappingFile: String?
 
     public init(
         status: HTTPResponse.Status,
@@ -30,8 +33,9 @@ public struct ProblemDetails: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, title, status, detail, code, field
+        case type, title, status, detail, code, field, rule
         case requestID = "request_id"
+        case mappingFile = "mapping_file"
     }
 
     /// The response carrying it, `application/problem+json`.

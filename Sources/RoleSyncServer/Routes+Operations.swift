@@ -32,6 +32,14 @@ extension ServerContext {
         addOperationsRoutes(to: router)
         addSignInRoutes(to: router)
         addAccountRoutes(to: router)
+        addAdminRoutes(to: router)
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json))
+            )
+        }
         return router
     }
 }

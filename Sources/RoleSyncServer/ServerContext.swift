@@ -6,6 +6,7 @@ public import RoleSyncOIDC
 public struct ServerContext: Sendable {
     public var sync: SyncService
     public var sessions: SessionService
+    public var tokens: TokenService
     public var providers: ProviderDirectory
     public var logins: LoginStateStore
     public var cookies: ServerCookies
@@ -26,6 +27,7 @@ public struct ServerContext: Sendable {
     ) {
         self.sync = sync
         self.sessions = sessions
+        self.tokens = TokenService(store: sync.store, now: now)
         self.providers = providers
         self.logins = logins
         self.cookies = ServerCookies(isSecure: publicURL.scheme?.lowercased() == "https")

@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import RoleSyncMapping
+import Testing
+
+@testable import RoleSyncServer
+
+/// The OpenAPI document matches the routes: the admin route table, and docs/openapi.json.
+@Suite("OpenAPI document")
+struct OpenAPIDocumentTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    var document: [String: ClaimValue] {
+        get throws {
+            guard case .object(let members) = try ClaimValue(json: Data(OpenAPIDocument.json.utf8)) else { return [:] }
+            return members
+        }
+    }
+
+    @Test("docs/openapi.json is the served document")
+    func sameAsDocs() throws {
+        let file = Self.packageRoot.appendingPathComponent("docs/openapi.json")
+        #expect(try String(contentsOf: file, encoding: .utf8) == OpenAPIDocument.json, "run scripts/embed-openapi")
+    }
+
+    @Test("Every admin route is documented with its method, parameters and security, and nothing else under /api/admin")
+    func adminRoutes() throws {
+        guard case .object(let paths)? = try document["paths"] else {
+            Issue.record("no paths")
+            return
+        }
+        var documented = Set<String>()
+        for (path, item) in paths where path.hasPrefix("/api/admin") {
+            guard case .object(let operations) = item else { continue }
+            for method in operations.keys where method != "parameters" { documented.insert("\(method.uppercased()) \(path)") }
+        }
+        #expect(documented == Set(AdminRoute.all.map { "\($0.method.rawValue) \($0.path)" }))
+        for route in AdminRoute.all {
+            guard case .object(let item)? = paths[route.path],
+                case .object(let operation)? = item[route.method.rawValue.lowercased()]
+            else {
+                Issue.record("\(route.path) undocumented")
+                continue
+            }
+            var names: [String] = []
+            if case .array(let parameters)? = operation["parameters"] {
+                for case .object(let p) in parameters where p["in"] == .string("query") { names.append(p["name"]?.stringValue ?? "") }
+            }
+            #expect(names.sorted() == route.queryParameters.sorted(), "\(route.path)")
+            #expect(operation["security"] != nil, "\(route.path) has no security")
+            guard case .object(let responses)? = operation["responses"] else { continue }
+            for status in ["200", "400", "401", "403"] { #expect(responses[status] != nil, "\(route.path) lacks \(status)") }
+        }
+    }
+
+    @Test("Every documented path answers something other than 404 (and /openapi.json serves the document)")
+    func documentedPathsExist() async throws {
+        let harness = try await AdminHarness()
+        guard case .object(let paths)? = try document["paths"] else { return }
+        try await harness.test { client in
+            for (path, item) in paths {
+                guard case .object(let operations) = item else { continue }
+                for method in operations.keys where method != "parameters" {
+                    let response = try await client.execute(
+                        uri: path.replacingOccurrences(of: "{id}", with: "1"),
+                        method: HTTPRequest.Method(rawValue: method.uppercased())!,
+                        headers: harness.auth(.superAdmin)
+                    )
+                    #expect(response.status != .notFound || path == "/metrics", "\(method) \(path)")
+                }
+            }
+            let served = try await client.execute(uri: "/openapi.json", method: .get)
+            #expect(String(buffer: served.body) == OpenAPIDocument.json)
+        }
+    }
+}
