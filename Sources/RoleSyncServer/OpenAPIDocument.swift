@@ -664,7 +664,8 @@ enum OpenAPIDocument {
                       }
                     }
                   }
-                }
+                },
+                "security": []
               }
             },
             "/metrics": {
@@ -685,7 +686,8 @@ enum OpenAPIDocument {
                   "404": {
                     "description": "Metrics are not enabled."
                   }
-                }
+                },
+                "security": []
               }
             },
             "/openapi.json": {
@@ -703,7 +705,8 @@ enum OpenAPIDocument {
                       }
                     }
                   }
-                }
+                },
+                "security": []
               }
             },
             "/": {
@@ -721,7 +724,8 @@ enum OpenAPIDocument {
                       }
                     }
                   }
-                }
+                },
+                "security": []
               }
             },
             "/auth/login": {
@@ -776,6 +780,12 @@ enum OpenAPIDocument {
                         "schema": {
                           "$ref": "#/components/schemas/Problem"
                         }
+                      },
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        },
+                        "description": "For browsers (no Accept: application/json)."
                       }
                     }
                   },
@@ -786,10 +796,17 @@ enum OpenAPIDocument {
                         "schema": {
                           "$ref": "#/components/schemas/Problem"
                         }
+                      },
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        },
+                        "description": "For browsers (no Accept: application/json)."
                       }
                     }
                   }
-                }
+                },
+                "security": []
               }
             },
             "/auth/callback": {
@@ -861,6 +878,12 @@ enum OpenAPIDocument {
                         "schema": {
                           "$ref": "#/components/schemas/Problem"
                         }
+                      },
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        },
+                        "description": "For browsers (no Accept: application/json)."
                       }
                     }
                   },
@@ -871,6 +894,12 @@ enum OpenAPIDocument {
                         "schema": {
                           "$ref": "#/components/schemas/Problem"
                         }
+                      },
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        },
+                        "description": "For browsers (no Accept: application/json)."
                       }
                     }
                   },
@@ -881,6 +910,12 @@ enum OpenAPIDocument {
                         "schema": {
                           "$ref": "#/components/schemas/Problem"
                         }
+                      },
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        },
+                        "description": "For browsers (no Accept: application/json)."
                       }
                     }
                   },
@@ -891,10 +926,17 @@ enum OpenAPIDocument {
                         "schema": {
                           "$ref": "#/components/schemas/Problem"
                         }
+                      },
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        },
+                        "description": "For browsers (no Accept: application/json)."
                       }
                     }
                   }
-                }
+                },
+                "security": []
               }
             },
             "/auth/logout": {
@@ -922,17 +964,27 @@ enum OpenAPIDocument {
                         "schema": {
                           "$ref": "#/components/schemas/Problem"
                         }
+                      },
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        },
+                        "description": "For browsers (no Accept: application/json)."
                       }
                     }
                   }
-                }
+                },
+                "security": []
               }
             },
             "/api/me": {
               "get": {
                 "operationId": "me",
-                "summary": "The signed-in user, with the role as of this request.",
+                "summary": "The caller (session cookie or API token), with the role as of this request.",
                 "security": [
+                  {
+                    "bearerAuth": []
+                  },
                   {
                     "cookieAuth": []
                   }
@@ -1513,7 +1565,8 @@ enum OpenAPIDocument {
                     "application/yaml": {
                       "schema": {
                         "type": "string"
-                      }
+                      },
+                      "example": "version: 1\nissuer: https://idp.example.com\nroles:\n  - id: admins\n    role: super_admin\n    when: { claim: groups, contains: admins }\nunmatched: manual\n"
                     }
                   }
                 },

@@ -39,13 +39,15 @@ public struct ProblemDetails: Sendable, Encodable {
     }
 
     /// The response carrying it, `application/problem+json`.
-    public func response() -> Response {
+    public func response(headers extra: HTTPFields = [:]) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = (try? encoder.encode(self)) ?? Data("{}".utf8)
+        var headers: HTTPFields = [.contentType: "application/problem+json", .cacheControl: "no-store"]
+        headers.append(contentsOf: extra)
         return Response(
             status: .init(code: status),
-            headers: [.contentType: "application/problem+json", .cacheControl: "no-store"],
+            headers: headers,
             body: .init(byteBuffer: ByteBuffer(bytes: body))
         )
     }

@@ -152,7 +152,7 @@ extension ServerContext {
         let query = request.uri.queryParameters
         var users = UsersQuery()
         if let q = query.get("q") {
-            guard q.count <= 200 else { throw AdminInputError.badRequest("q", "the search text is at most 200 characters") }
+            guard q.unicodeScalars.count <= 200 else { throw AdminInputError.badRequest("q", "the search text is at most 200 characters") }
             users.search = q.isEmpty ? nil : q
         }
         users.role = try Self.enumParameter(query.get("role"), "role", Role.self)
@@ -320,7 +320,7 @@ extension ServerContext {
 
     static func time(_ text: String?, _ name: String) throws -> Date? {
         guard let text else { return nil }
-        guard let date = try? Date(text, strategy: .iso8601) else {
+        guard let date = RFC3339.parse(text) else {
             throw AdminInputError.badRequest(name, "'\(name)' is an ISO 8601 time such as 2026-11-27T10:00:00Z")
         }
         return date

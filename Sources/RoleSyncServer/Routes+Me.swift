@@ -79,7 +79,7 @@ struct MeResponse: Encodable {
 extension ServerContext {
     func addAccountRoutes(to router: Router<RoleSyncRequestContext>) {
         router.get("/api/me") { request, context in
-            guard let user = try await self.signedInUser(request) else {
+            guard let user = try await self.authenticate(request)?.user else {
                 return ProblemDetails(
                     status: .unauthorized,
                     title: "Not signed in",

@@ -29,6 +29,7 @@ extension ServerContext {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware(openAPI: OpenAPIDocument.json))
         addOperationsRoutes(to: router)
         addSignInRoutes(to: router)
         addAccountRoutes(to: router)

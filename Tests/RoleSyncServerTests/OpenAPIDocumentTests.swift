@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import RoleSyncLedger
 import RoleSyncMapping
 import Testing
 
@@ -73,6 +74,44 @@ struct OpenAPIDocumentTests {
             }
             let served = try await client.execute(uri: "/openapi.json", method: .get)
             #expect(String(buffer: served.body) == OpenAPIDocument.json)
+        }
+    }
+}
+
+extension OpenAPIDocumentTests {
+    @Test("The document's roles and audit actions are the ledger's")
+    func enumerations() throws {
+        guard case .object(let components)? = try document["components"], case .object(let schemas)? = components["schemas"],
+            case .object(let role)? = schemas["Role"], case .array(let roles)? = role["enum"]
+        else {
+            Issue.record("no Role schema")
+            return
+        }
+        #expect(roles.compactMap(\.stringValue) == Role.allCases.map(\.rawValue))
+        guard case .object(let paths)? = try document["paths"], case .object(let audit)? = paths["/api/admin/audit"],
+            case .object(let get)? = audit["get"], case .array(let parameters)? = get["parameters"]
+        else { return }
+        for case .object(let parameter) in parameters where parameter["name"] == .string("action") {
+            guard case .object(let schema)? = parameter["schema"], case .array(let actions)? = schema["enum"] else { continue }
+            #expect(Set(actions.compactMap(\.stringValue)) == Set(AuditAction.allCases.map(\.rawValue)))
+        }
+    }
+
+    @Test("An undeclared method on a documented path is 405 with Allow")
+    func methodNotAllowed() async throws {
+        let harness = try await AdminHarness()
+        try await harness.test { client in
+            for (method, path) in [("DELETE", "/api/admin/users/1"), ("PUT", "/api/admin/users"), ("POST", "/healthz")] {
+                let response = try await client.execute(
+                    uri: path,
+                    method: HTTPRequest.Method(rawValue: method)!,
+                    headers: harness.auth(.superAdmin)
+                )
+                #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                #expect(response.headers[.allow] != nil)
+            }
+            #expect(try await client.execute(uri: "/api/admin/users/1", method: .options).headers[.allow] == "GET, PATCH, HEAD")
+            #expect(try await client.execute(uri: "/nowhere", method: .get).status == .notFound)
         }
     }
 }
