@@ -123,6 +123,7 @@ let package = Package(
             dependencies: [
                 "RoleSyncMapping",
                 "RoleSyncOIDC",
+                "RoleSyncLedger",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -235,6 +236,25 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/OIDCBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "AdminAPIBenchmarks",
+            dependencies: [
+                "RoleSyncServer",
+                "RoleSyncLedger",
+                "RoleSyncSQLite",
+                "RoleSyncMapping",
+                "RoleSyncTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/AdminAPIBenchmarks",
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )

@@ -29,42 +29,7 @@ private func freshLedger(users: Int) async throws -> (SQLiteLedgerStore, SyncSer
         mappings: MappingRegistry(mapping(LedgerFixtures.mappingYAML)),
         logger: quietLogger
     )
-    // Populate through the store in batches of 1,000 (the sign-in path would take minutes for 100k).
-    var i = 0
-    while i < users {
-        var changes = LedgerChanges()
-        let now = Date()
-        for j in i..<min(i + 1_000, users) {
-            let claims = LedgerFixtures.claims(j)
-            let decision = service.mappings.current.mapping(forIssuer: LedgerFixtures.issuer)?.evaluate(claims, tracing: false)
-            let covered = decision?.isCovered == true
-            changes.users.append(
-                .init(
-                    write: .insert(
-                        User(
-                            id: UserID(0),
-                            issuer: LedgerFixtures.issuer,
-                            subject: "sub-\(j)",
-                            email: decision?.profile.email,
-                            name: decision?.profile.name,
-                            organizationUnit: decision?.profile.organizationUnit,
-                            role: covered ? (decision?.role ?? .user) : .user,
-                            roleSource: covered ? .idp : .default,
-                            status: .active,
-                            deactivationReason: nil,
-                            registeredAt: now,
-                            lastSignInAt: now,
-                            signInCount: 1,
-                            lastClaims: claims,
-                            version: 1
-                        )
-                    )
-                )
-            )
-        }
-        try await store.apply(changes)
-        i += 1_000
-    }
+    try await LedgerFixtures.populate(store, users: users, under: service.mappings.current)
     return (store, service)
 }
 

@@ -69,7 +69,10 @@ extension SQLiteLedgerStore {
             }
         }
         if let role = query.role {
-            conditions.append("role = ?")
+            // A common role (thousands of users) is found sooner by walking the sort order's index and
+            // filtering than by sorting all its users; `+role` keeps SQLite off the role index then.
+            let common = try query.sort != .role && Self.isCommon(role: role, status: query.status, in: self)
+            conditions.append(common ? "+role = ?" : "role = ?")
             arguments.append(role.rawValue)
         }
         if let status = query.status {
@@ -111,6 +114,18 @@ extension SQLiteLedgerStore {
                 .encoded()
         }
         return UsersPage(users: users, nextCursor: next)
+    }
+
+    /// Whether more than 2,000 users have the role (and status).
+    static func isCommon(role: Role, status: UserStatus?, in store: SQLiteLedgerStore) throws -> Bool {
+        try store.reading { db in
+            let sql =
+                status == nil
+                ? "SELECT count(*) FROM (SELECT 1 FROM users WHERE role = ? LIMIT 2001)"
+                : "SELECT count(*) FROM (SELECT 1 FROM users WHERE role = ? AND status = ? LIMIT 2001)"
+            let arguments: StatementArguments = status.map { [role.rawValue, $0.rawValue] } ?? [role.rawValue]
+            return (try Int.fetchOne(try db.cachedStatement(sql: sql), arguments: arguments) ?? 0) > 2000
+        }
     }
 
     /// Whether at most 2,000 users match a trigram phrase.
