@@ -44,6 +44,13 @@ public protocol LedgerStore: Sendable {
     /// Counts of a user's audit events by action.
     func auditCounts(userID: UserID) async throws -> [AuditAction: Int]
 
+    /// Records a sign-in that changed nothing but the last sign-in time and the sign-in count. A
+    /// store may defer and batch these writes (see ``flushSignIns()``); they never conflict with a
+    /// user's version.
+    func recordSignIn(of userID: UserID, at time: Date) async throws
+    /// Writes the sign-ins ``recordSignIn(of:at:)`` deferred.
+    func flushSignIns() async throws
+
     func insertSession(_ session: Session) async throws
     /// The session with this token hash, if it exists (expired or not).
     func session(tokenHash: String) async throws -> Session?

@@ -66,6 +66,27 @@ public struct SyncService: Sendable {
         }
         let decision = mapping.evaluate(claims, tracing: false)
         let time = now()
+        // Most sign-ins change nothing but the last sign-in: decide on a plain read and record the
+        // sign-in without a transaction of its own. Anything else (a role, profile, status or claims
+        // change, a refusal) goes through the write transaction below, which reads again.
+        if let existing = try await store.user(issuer: issuer, subject: subject),
+            let touched = SignInRules.touchOnly(
+                .init(
+                    issuer: issuer,
+                    subject: subject,
+                    claims: claims,
+                    mapping: mapping,
+                    decision: decision,
+                    existing: existing,
+                    activeSuperAdmins: 2,
+                    time: time
+                )
+            )
+        {
+            try await store.recordSignIn(of: existing.id, at: time)
+            log(touched, issuer: issuer)
+            return touched
+        }
         // One write transaction reads the user and applies the decision, so concurrent sign-ins of
         // one identity are serialised instead of racing.
         var (result, ids) = try await store.decide(issuer: issuer, subject: subject) { existing, superAdmins in

@@ -58,6 +58,7 @@ extension SQLiteLedgerStore {
             // The trigram index finds substrings of three characters or more, ignoring case. When it
             // finds few users it is the fastest way; when a term is common (thousands match) walking
             // the sort order with LIKE finds a page sooner than sorting every match.
+            if search.count >= 3 { try indexNewUsers() }
             if search.count >= 3, try Self.isSelective(phrase, in: self) {
                 conditions.append("id IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)")
                 arguments.append(phrase)
@@ -125,6 +126,28 @@ extension SQLiteLedgerStore {
                 : "SELECT count(*) FROM (SELECT 1 FROM users WHERE role = ? AND status = ? LIMIT 2001)"
             let arguments: StatementArguments = status.map { [role.rawValue, $0.rawValue] } ?? [role.rawValue]
             return (try Int.fetchOne(try db.cachedStatement(sql: sql), arguments: arguments) ?? 0) > 2000
+        }
+    }
+
+    /// Adds the users created since the last search to the trigram index, in one write transaction;
+    /// a read first, so a search after no new sign-in writes nothing.
+    func indexNewUsers() throws {
+        let behind = try reading { db in
+            try Bool.fetchOne(
+                try db.cachedStatement(sql: "SELECT coalesce((SELECT max(id) FROM users), 0) > (SELECT id FROM search_index_position)")
+            ) ?? false
+        }
+        guard behind else { return }
+        try writing { db in
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO users_search (rowid, name, email)
+                    SELECT id, coalesce(name, ''), coalesce(email, '') FROM users
+                    WHERE id > (SELECT id FROM search_index_position) ORDER BY id
+                    """
+            ).execute()
+            try db.cachedStatement(sql: "UPDATE search_index_position SET id = (SELECT coalesce(max(id), 0) FROM users)")
+                .execute()
         }
     }
 

@@ -2,6 +2,7 @@ public import Foundation
 public import GRDB
 public import RoleSyncLedger
 import RoleSyncMapping
+import Synchronization
 
 /// The ledger in SQLite (GRDB 7, the system's libsqlite3): WAL, foreign keys on, one writer and
 /// parallel readers on disk; a serial queue in memory for tests.
@@ -14,13 +15,26 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     let writer: any DatabaseWriter
     private let fault: (@Sendable (FaultPoint) throws -> Void)?
+    /// Whether sign-ins that change nothing but the last sign-in are batched (`rolesync serve`) or
+    /// written at once (the command line, tests).
+    public let defersSignIns: Bool
+    /// Deferred sign-ins: per user, the latest time and how many.
+    let pendingSignIns = Mutex<[UserID: (time: Date, count: Int)]>([:])
+    /// A batch is written once this many users wait, or when ``flushSignIns()`` is called.
+    static let signInBatchSize = 512
 
     /// Opens (creating if needed) a database file and migrates it.
     /// - Parameters:
     ///   - path: the SQLite file.
     ///   - fault: tests only: called at each ``FaultPoint`` inside the write transaction.
     /// - Throws: ``SQLiteStoreError`` when the file cannot be opened or migrated.
-    public convenience init(path: String, fault: (@Sendable (FaultPoint) throws -> Void)? = nil) throws {
+    ///   - defersSignIns: batch the writes of sign-ins that change nothing but the last sign-in; the
+    ///     owner then calls ``flushSignIns()`` at least every second and before it exits.
+    public convenience init(
+        path: String,
+        defersSignIns: Bool = false,
+        fault: (@Sendable (FaultPoint) throws -> Void)? = nil
+    ) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -38,7 +52,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         } catch {
             throw SQLiteStoreError.cannotOpen(path: path, reason: "\(error)")
         }
-        try self.init(writer: pool, fault: fault)
+        try self.init(writer: pool, defersSignIns: defersSignIns, fault: fault)
     }
 
     /// A private in-memory database (tests, demos).
@@ -47,8 +61,13 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     /// Uses an open database and migrates it.
-    public init(writer: any DatabaseWriter, fault: (@Sendable (FaultPoint) throws -> Void)? = nil) throws {
+    public init(
+        writer: any DatabaseWriter,
+        defersSignIns: Bool = false,
+        fault: (@Sendable (FaultPoint) throws -> Void)? = nil
+    ) throws {
         self.writer = writer
+        self.defersSignIns = defersSignIns
         self.fault = fault
         do {
             try LedgerSchema.migrator.migrate(writer)

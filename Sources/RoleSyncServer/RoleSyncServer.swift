@@ -35,7 +35,7 @@ public struct RoleSyncServer {
             loaded.diagnostics.filter { $0.severity == .error }
             + configuration.providersWithoutMapping(in: loaded.set)
         guard errors.isEmpty else { throw ConfigError.invalid(errors) }
-        let store = try SQLiteLedgerStore(path: configuration.database)
+        let store = try SQLiteLedgerStore(path: configuration.database, defersSignIns: true)
         let registry = MappingRegistry(loaded.set)
         var clients: [HTTPClient] = []
         var providers: [OpenIDProvider] = []
@@ -107,7 +107,11 @@ public struct RoleSyncServer {
         )
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: makeApplication()), .init(service: reloader)],
+                // Shut down in reverse: the reloader, then the server, then the last flush of sign-ins.
+                services: [
+                    .init(service: SignInFlusher(store: context.sync.store, logger: logger)),
+                    .init(service: makeApplication()), .init(service: reloader),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

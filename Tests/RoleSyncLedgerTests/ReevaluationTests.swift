@@ -64,7 +64,9 @@ struct ReevaluationTests {
         try await h.signIn("ann", groups: ["finance"])
         let yaml = Harness.mappingYAML.replacingOccurrences(of: "role: billing_admin", with: "role: user_admin")
         let plan = try await h.service.reevaluateAll(under: try candidate(yaml))
-        try await h.signIn("ann", groups: ["finance"])
+        // New claims: the plan was made on the old ones. (A sign-in that changes nothing but the last
+        // sign-in does not change the user's version, and would not invalidate the plan.)
+        try await h.signIn("ann", groups: ["finance", "eng-web"])
         await #expect(throws: LedgerStoreError.self) { try await h.service.apply(plan, as: .cli) }
         #expect(try await h.user("ann").role == .billingAdmin)
     }

@@ -1,0 +1,53 @@
+public import Foundation
+import GRDB
+public import RoleSyncLedger
+
+extension SQLiteLedgerStore {
+    public func recordSignIn(of userID: UserID, at time: Date) async throws {
+        guard defersSignIns else {
+            try writing { db in try Self.writeSignIns([userID: (time, 1)], db) }
+            return
+        }
+        let waiting = pendingSignIns.withLock { pending in
+            let previous = pending[userID]
+            pending[userID] = (max(previous?.time ?? time, time), (previous?.count ?? 0) + 1)
+            return pending.count
+        }
+        if waiting >= Self.signInBatchSize { try await flushSignIns() }
+    }
+
+    public func flushSignIns() async throws {
+        let batch = pendingSignIns.withLock { pending in
+            let batch = pending
+            pending.removeAll(keepingCapacity: true)
+            return batch
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            try writing { db in try Self.writeSignIns(batch, db) }
+        } catch {
+            // Put them back so the next flush tries again; newer sign-ins merge with them.
+            pendingSignIns.withLock { pending in
+                for (id, entry) in batch {
+                    let newer = pending[id]
+                    pending[id] = (max(newer?.time ?? entry.time, entry.time), (newer?.count ?? 0) + entry.count)
+                }
+            }
+            throw error
+        }
+    }
+
+    /// The last sign-in only moves forward, the count only grows: deferred writes never undo a later
+    /// one, and they leave the user's version alone (a sign-in's touch is not an edit).
+    static func writeSignIns(_ batch: [UserID: (time: Date, count: Int)], _ db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                UPDATE users SET last_sign_in_at = max(coalesce(last_sign_in_at, 0), ?), sign_in_count = sign_in_count + ?
+                WHERE id = ?
+                """
+        )
+        for (id, entry) in batch {
+            try statement.execute(arguments: [entry.time.timeIntervalSince1970, entry.count, id.rawValue])
+        }
+    }
+}
