@@ -30,7 +30,7 @@ public protocol LedgerStore: Sendable {
     func decide<T: Sendable>(
         issuer: String,
         subject: String,
-        _ decide: @Sendable (_ user: User?, _ activeSuperAdmins: Int) throws -> (LedgerChanges, T)
+        _ decide: @Sendable (_ user: User?, _ activeSuperAdmins: () throws -> Int) throws -> (LedgerChanges, T)
     ) async throws -> (T, [UserID])
 
     /// A page of users for listings.

@@ -84,10 +84,8 @@ enum SignInRules {
 
     /// The result of a sign-in that changes nothing but the last sign-in time and count (same
     /// claims, profile, role, status; no event), or `nil` when it changes more.
-    static func touchOnly(_ input: Input) -> SignInResult? {
-        guard let existing = input.existing, existing.status == .active else { return nil }
-        let plan = plan(input)
-        guard plan.result.refusal == nil, plan.result.events.isEmpty, plan.changes.audit.isEmpty,
+    static func touchOnly(_ plan: Plan, existing: User) -> SignInResult? {
+        guard existing.status == .active, plan.result.refusal == nil, plan.result.events.isEmpty, plan.changes.audit.isEmpty,
             !plan.changes.requiresActiveSuperAdmin, plan.changes.users.count == 1,
             case .update(let updated, _) = plan.changes.users[0].write, plan.changes.users[0].audit.isEmpty,
             !plan.changes.users[0].endSessions

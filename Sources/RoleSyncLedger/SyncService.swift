@@ -66,30 +66,10 @@ public struct SyncService: Sendable {
         }
         let decision = mapping.evaluate(claims, tracing: false)
         let time = now()
-        // Most sign-ins change nothing but the last sign-in: decide on a plain read and record the
-        // sign-in without a transaction of its own. Anything else (a role, profile, status or claims
-        // change, a refusal) goes through the write transaction below, which reads again.
-        if let existing = try await store.user(issuer: issuer, subject: subject),
-            let touched = SignInRules.touchOnly(
-                .init(
-                    issuer: issuer,
-                    subject: subject,
-                    claims: claims,
-                    mapping: mapping,
-                    decision: decision,
-                    existing: existing,
-                    activeSuperAdmins: 2,
-                    time: time
-                )
-            )
-        {
-            try await store.recordSignIn(of: existing.id, at: time)
-            log(touched, issuer: issuer)
-            return touched
-        }
         // One write transaction reads the user and applies the decision, so concurrent sign-ins of
-        // one identity are serialised instead of racing.
-        var (result, ids) = try await store.decide(issuer: issuer, subject: subject) { existing, superAdmins in
+        // one identity are serialised instead of racing. Most sign-ins change nothing but the last sign-in: the transaction then writes nothing, and
+        // the sign-in is recorded after it (batched by a server's store).
+        var ((result, touched), ids) = try await store.decide(issuer: issuer, subject: subject) { existing, superAdmins in
             let plan = SignInRules.plan(
                 .init(
                     issuer: issuer,
@@ -98,11 +78,19 @@ public struct SyncService: Sendable {
                     mapping: mapping,
                     decision: decision,
                     existing: existing,
-                    activeSuperAdmins: superAdmins,
+                    activeSuperAdmins: existing?.isActiveSuperAdmin == true ? try superAdmins() : 0,
                     time: time
                 )
             )
-            return (plan.changes, plan.result)
+            if let existing, let result = SignInRules.touchOnly(plan, existing: existing) {
+                return (LedgerChanges(), (result, existing.id as UserID?))
+            }
+            return (plan.changes, (plan.result, nil))
+        }
+        if let touched {
+            try await store.recordSignIn(of: touched, at: time)
+            log(result, issuer: issuer)
+            return result
         }
         if result.isCreated, let id = ids.first {
             result.user?.id = id

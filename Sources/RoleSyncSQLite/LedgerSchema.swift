@@ -122,6 +122,11 @@ enum LedgerSchema {
                     """
             )
         }
+        migrator.registerMigration("v5: one email index") { db in
+            // users_by_email (coalesce(email, '') COLLATE NOCASE, id) serves look-ups by email too;
+            // a second index cost every first sign-in an extra B-tree insert.
+            try db.execute(sql: "DROP INDEX users_email")
+        }
         return migrator
     }
 }

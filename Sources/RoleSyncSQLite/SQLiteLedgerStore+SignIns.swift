@@ -16,7 +16,10 @@ extension SQLiteLedgerStore {
         if waiting >= Self.signInBatchSize { try await flushSignIns() }
     }
 
+    /// Writes the deferred sign-ins; a deferring store (the server's) also adds the users signed in
+    /// since to the search index here, so searches seldom wait for it.
     public func flushSignIns() async throws {
+        if defersSignIns { try indexNewUsers() }
         let batch = pendingSignIns.withLock { pending in
             let batch = pending
             pending.removeAll(keepingCapacity: true)
