@@ -64,21 +64,40 @@ let package = Package(
             dependencies: ["RoleSyncMapping", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        // How RoleSync calls other services (IdPs, SCIM directories): a small transport protocol and
+        // its AsyncHTTPClient implementation (no redirects, size and time limits, private CAs).
+        .target(
+            name: "RoleSyncHTTPClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The OpenID Connect relying party: discovery, JWKS, authorization requests with PKCE,
         // code exchange and every ID-token check. An HTTP client, but no HTTP server types.
         .target(
             name: "RoleSyncOIDC",
             dependencies: [
                 "RoleSyncMapping",
+                "RoleSyncHTTPClient",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // SCIM 2.0 (RFC 7643/7644): reading an IdP's directory for reconciliation.
+        .target(
+            name: "RoleSyncSCIM",
+            dependencies: [
+                "RoleSyncMapping",
+                "RoleSyncHTTPClient",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -88,6 +107,7 @@ let package = Package(
             dependencies: [
                 "RoleSyncConfig",
                 "RoleSyncOIDC",
+                "RoleSyncHTTPClient",
                 "RoleSyncLedger",
                 "RoleSyncSQLite",
                 "RoleSyncMapping",
@@ -123,6 +143,7 @@ let package = Package(
             dependencies: [
                 "RoleSyncMapping",
                 "RoleSyncOIDC",
+                "RoleSyncHTTPClient",
                 "RoleSyncLedger",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -150,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "RoleSyncOIDCTests",
             dependencies: [
-                "RoleSyncOIDC", "RoleSyncMapping", "RoleSyncTestSupport",
+                "RoleSyncOIDC", "RoleSyncHTTPClient", "RoleSyncMapping", "RoleSyncTestSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -158,9 +179,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "RoleSyncSCIMTests",
+            dependencies: ["RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncMapping"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "RoleSyncServerTests",
             dependencies: [
-                "RoleSyncServer", "RoleSyncOIDC", "RoleSyncConfig", "RoleSyncLedger", "RoleSyncSQLite",
+                "RoleSyncServer", "RoleSyncOIDC", "RoleSyncHTTPClient", "RoleSyncConfig", "RoleSyncLedger", "RoleSyncSQLite",
                 "RoleSyncMapping", "RoleSyncTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -176,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "RoleSyncCLITests",
             dependencies: [
-                "RoleSyncCLI", "RoleSyncMapping", "RoleSyncOIDC",
+                "RoleSyncCLI", "RoleSyncMapping", "RoleSyncHTTPClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

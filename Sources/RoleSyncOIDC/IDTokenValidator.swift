@@ -1,6 +1,6 @@
 import Crypto
 public import Foundation
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// Every ID-token check of OpenID Connect Core §3.1.3.7, in an order where nothing from the token
 /// is trusted before the signature is verified with a key and algorithm RoleSync chose itself.

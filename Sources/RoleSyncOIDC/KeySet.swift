@@ -1,5 +1,5 @@
 public import Foundation
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// A provider's keys as of one fetch of its JWKS: immutable, rebuilt whole on every fetch, so a
 /// key removed at the provider is gone from RoleSync with the next fetch.

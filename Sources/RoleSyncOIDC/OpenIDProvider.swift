@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 import Metrics
+public import RoleSyncHTTPClient
 public import RoleSyncMapping
 
 /// The relying party's view of one OpenID provider: its discovery document and keys (cached and

@@ -1,5 +1,5 @@
 public import Foundation
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// The parts of a provider's discovery document (OpenID Connect Discovery 1.0 §3) RoleSync uses.
 public struct ProviderMetadata: Sendable, Equatable {

@@ -1,7 +1,7 @@
 import Crypto
 public import Foundation
-public import JWTKit
-public import RoleSyncMapping
+import JWTKit
+import RoleSyncMapping
 import _CryptoExtras
 
 /// One verification key from a provider's JWKS, parsed by RoleSync itself (RFC 7517, RFC 7518 §6,

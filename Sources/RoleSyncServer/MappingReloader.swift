@@ -1,5 +1,5 @@
 public import Logging
-public import RoleSyncConfig
+import RoleSyncConfig
 public import RoleSyncLedger
 public import ServiceLifecycle
 import UnixSignals

@@ -3,6 +3,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 public import RoleSyncConfig
+import RoleSyncHTTPClient
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncOIDC

@@ -1,5 +1,6 @@
 public import Foundation
-public import RoleSyncOIDC
+public import RoleSyncHTTPClient
+import RoleSyncOIDC
 import Synchronization
 
 /// A scripted OpenID provider for tests: discovery, JWKS, token and userinfo endpoints whose

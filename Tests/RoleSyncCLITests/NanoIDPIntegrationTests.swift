@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import RoleSyncOIDC
+import RoleSyncHTTPClient
 import Testing
 
 /// `rolesync serve` (the built binary) against nanoidp 3.4.0, a real OpenID provider over HTTPS

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RoleSyncHTTPClient
 import RoleSyncMapping
 import RoleSyncOIDC
 import RoleSyncTestSupport

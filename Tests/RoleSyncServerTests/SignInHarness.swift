@@ -5,6 +5,7 @@ import HummingbirdTesting
 import InMemoryLogging
 import Logging
 import RoleSyncConfig
+import RoleSyncHTTPClient
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncOIDC
