@@ -310,7 +310,8 @@ struct AdminAPITests {
                 body: ByteBuffer(string: "version: 1\nissuer: x\nroles:\n  - id: a\n    role: overlord\n")
             )
             #expect(invalid.status == .unprocessableContent)
-            #expect((AdminHarness.json(invalid)["detail"]?.stringValue ?? "").contains("5:"))
+            let detail = AdminHarness.json(invalid)["detail"]?.stringValue ?? ""
+            #expect(detail.contains("5:"), "\(detail)")
             let mappings = AdminHarness.json(try await client.execute(uri: "/api/admin/mapping", method: .get, headers: headers))
             guard case .array(let list)? = mappings["mappings"] else { return }
             #expect(list.count == 1)
