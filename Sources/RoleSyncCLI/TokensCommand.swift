@@ -42,16 +42,9 @@ struct TokensCreateCommand: AsyncParsableCommand {
         }
     }
 
+    /// A positive lifetime, written as in the configuration (`90d`, `12h`, or seconds).
     static func seconds(_ text: String) -> TimeInterval? {
-        if let seconds = Double(text), seconds > 0 { return seconds }
-        guard let unit = text.last, let number = Double(text.dropLast()), number > 0 else { return nil }
-        switch unit {
-        case "s": return number
-        case "m": return number * 60
-        case "h": return number * 3600
-        case "d": return number * 86400
-        default: return nil
-        }
+        ServeConfiguration.seconds(text).flatMap { $0 > 0 ? $0 : nil }
     }
 
     func run() async throws {

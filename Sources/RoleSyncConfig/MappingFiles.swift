@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import RoleSyncMapping
 
 /// Reads mapping files and folders from disk for the mapping module (which opens no files).

@@ -69,6 +69,20 @@ extension ServeConfiguration {
         return configuration
     }
 
+    /// A duration as configurations and options write it: seconds (`90`), or a number with `s`, `m`,
+    /// `h` or `d` (`90s`, `15m`, `8h`, `7d`); `nil` for anything else or a negative number.
+    public static func seconds(_ text: String) -> TimeInterval? {
+        if let seconds = Double(text), seconds >= 0, seconds.isFinite { return seconds }
+        guard let unit = text.last, let number = Double(text.dropLast()), number >= 0, number.isFinite else { return nil }
+        switch unit {
+        case "s": return number
+        case "m": return number * 60
+        case "h": return number * 3600
+        case "d": return number * 86400
+        default: return nil
+        }
+    }
+
     /// Errors for providers that no mapping governs: RoleSync refuses to start with one, since
     /// every sign-in through it would be refused.
     public func providersWithoutMapping(in mappings: MappingSet) -> [Diagnostic] {
@@ -199,17 +213,7 @@ private struct Parser {
     mutating func duration(_ node: Node, _ key: String) -> TimeInterval? {
         let value = YAMLNodes.value(node)
         if case .number(let seconds) = value, seconds >= 0, seconds.isFinite { return seconds }
-        if case .string(let text) = value, let unit = text.last, let number = Double(text.dropLast()), number >= 0 {
-            let factor: Double? =
-                switch unit {
-                case "s": 1
-                case "m": 60
-                case "h": 3600
-                case "d": 86400
-                default: nil
-                }
-            if let factor { return number * factor }
-        }
+        if case .string(let text) = value, let seconds = ServeConfiguration.seconds(text) { return seconds }
         reader.error(node, "\(key): '\(value.scalarText ?? YAMLNodes.kind(node))' is not a duration (seconds, or 90s, 15m, 8h, 7d)")
         return nil
     }

@@ -2,7 +2,7 @@ public import AsyncHTTPClient
 import Foundation
 public import NIOCore
 import NIOFoundationCompat
-public import NIOSSL
+import NIOSSL
 
 /// ``HTTPTransport`` over AsyncHTTPClient: no redirects, a response size limit, a timeout per
 /// request, and optionally a private CA to trust for one provider.

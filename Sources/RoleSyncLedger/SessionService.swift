@@ -31,11 +31,7 @@ public struct SessionService: Sendable {
     /// Starts a session for a user.
     /// - Returns: the token to hand to the browser (256 random bits, base64url); only its hash is kept.
     public func create(for userID: UserID) async throws -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let token = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let token = Self.randomToken()
         let time = now()
         try await store.insertSession(
             Session(
@@ -72,6 +68,16 @@ public struct SessionService: Sendable {
     @discardableResult
     public func end(token: String) async throws -> Bool {
         try await store.deleteSession(tokenHash: Self.hash(token))
+    }
+
+    /// 256 random bits from the system's secure generator, base64url without padding: session ids
+    /// and API token secrets.
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
     }
 
     /// Hex SHA-256 of a token: what the store keeps.

@@ -39,12 +39,7 @@ public struct TokenService: Sendable {
         guard user.status == .active else {
             throw LedgerError.invalidToken("\(user.displayName) is inactive; an inactive user's tokens cannot act")
         }
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let secret = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        let token = Self.scheme + secret
+        let token = Self.scheme + SessionService.randomToken()
         let time = now()
         var record = APIToken(
             id: 0,

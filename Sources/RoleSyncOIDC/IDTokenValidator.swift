@@ -157,20 +157,10 @@ public struct IDTokenValidator: Sendable {
             }
         }
 
-        guard case .string(let sent)? = claims["nonce"], Self.constantTimeEqual(sent, nonce) else {
+        guard case .string(let sent)? = claims["nonce"], ConstantTime.equal(sent.utf8, nonce.utf8) else {
             throw .nonceMismatch
         }
         guard case .string(let subject)? = claims["sub"], !subject.isEmpty else { throw .missingSubject }
         return (subject, Date(timeIntervalSince1970: exp))
-    }
-
-    /// Compares two secrets in time that depends on their lengths only.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for index in x.indices { difference |= x[index] ^ y[index] }
-        return difference == 0
     }
 }

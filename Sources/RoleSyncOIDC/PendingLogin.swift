@@ -99,7 +99,7 @@ public final class LoginStateStore: Sendable {
             let expiry = login.createdAt.addingTimeInterval(lifetime)
             state.used[key] = expiry
             guard now < expiry else { return .failure(.expiredState) }
-            guard let browserToken, Self.constantTimeEqual(Self.hash(browserToken), login.browserBindingHash) else {
+            guard let browserToken, ConstantTime.equal(Self.hash(browserToken), login.browserBindingHash) else {
                 return .failure(.browserMismatch)
             }
             return .success(login)
@@ -123,12 +123,5 @@ public final class LoginStateStore: Sendable {
     /// Base64url of 16 to 128 bytes: anything else was never issued here.
     static func isWellFormed(_ value: String) -> Bool {
         (22...172).contains(value.utf8.count) && Base64URL.decode(value) != nil
-    }
-
-    static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
     }
 }

@@ -78,20 +78,18 @@ struct UserView: Encodable {
     }
 }
 
-/// `GET /api/admin/users`.
-struct UsersPageView: Encodable {
-    var users: [UserView]
+/// A page of a listing: `{"users": [...], "next_cursor": …}` or `{"events": [...], …}`, the cursor
+/// always present (null on the last page).
+struct PageView<Item: Encodable>: Encodable {
+    /// The key the items go under.
+    var name: String
+    var items: [Item]
     var nextCursor: String?
 
-    enum CodingKeys: String, CodingKey {
-        case users
-        case nextCursor = "next_cursor"
-    }
-
     func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(users, forKey: .users)
-        try c.encode(nextCursor, forKey: .nextCursor)
+        var c = encoder.container(keyedBy: JSONValue.AnyKey.self)
+        try c.encode(items, forKey: JSONValue.AnyKey(name))
+        try c.encode(nextCursor, forKey: JSONValue.AnyKey("next_cursor"))
     }
 }
 
@@ -148,23 +146,6 @@ struct JSONValue: Encodable {
         init(_ string: String) { stringValue = string }
         init?(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
-    }
-}
-
-/// `GET /api/admin/audit`.
-struct AuditPageView: Encodable {
-    var events: [AuditEventView]
-    var nextCursor: String?
-
-    enum CodingKeys: String, CodingKey {
-        case events
-        case nextCursor = "next_cursor"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(events, forKey: .events)
-        try c.encode(nextCursor, forKey: .nextCursor)
     }
 }
 

@@ -164,8 +164,9 @@ extension ServerContext {
         let page = try await sync.store.users(matching: users)
         let mappings = sync.mappings.current
         return try Self.json(
-            UsersPageView(
-                users: page.users.map { UserView(user: $0, eligibility: Eligibility(of: $0, under: mappings), detailed: false) },
+            PageView(
+                name: "users",
+                items: page.users.map { UserView(user: $0, eligibility: Eligibility(of: $0, under: mappings), detailed: false) },
                 nextCursor: page.nextCursor
             )
         )
@@ -261,7 +262,7 @@ extension ServerContext {
         audit.limit = try Self.limit(query.get("limit"))
         audit.cursor = try Self.cursor(query.get("cursor"))
         let page = try await sync.store.auditEvents(matching: audit)
-        return try Self.json(AuditPageView(events: page.events.map(AuditEventView.init), nextCursor: page.nextCursor))
+        return try Self.json(PageView(name: "events", items: page.events.map(AuditEventView.init), nextCursor: page.nextCursor))
     }
 
     // MARK: Mapping

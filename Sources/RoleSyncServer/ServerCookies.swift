@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 
 /// The cookies RoleSync sets. With an https public URL they are `Secure` and use the `__Host-`
 /// prefix (host-only, path `/`, so no sibling domain can set or read them); always `HttpOnly` and

@@ -1,5 +1,6 @@
 public import Crypto
 public import Foundation
+import RoleSyncOIDC
 public import _CryptoExtras
 
 /// A private key the tests sign ID tokens with, and its public half as a JWK.
@@ -47,23 +48,23 @@ public struct TestSigningKey: Sendable {
         case .rsa(let key):
             let primitives = try? key.publicKey.getKeyPrimitives()
             members += [
-                ("kty", "RSA"), ("n", TestBase64URL.encode(primitives?.modulus ?? Data())),
-                ("e", TestBase64URL.encode(primitives?.publicExponent ?? Data())),
+                ("kty", "RSA"), ("n", Base64URL.encode(primitives?.modulus ?? Data())),
+                ("e", Base64URL.encode(primitives?.publicExponent ?? Data())),
             ]
         case .p256(let key):
             let raw = key.publicKey.rawRepresentation
             members += [
-                ("kty", "EC"), ("crv", "P-256"), ("x", TestBase64URL.encode(raw.prefix(32))),
-                ("y", TestBase64URL.encode(raw.suffix(32))),
+                ("kty", "EC"), ("crv", "P-256"), ("x", Base64URL.encode(raw.prefix(32))),
+                ("y", Base64URL.encode(raw.suffix(32))),
             ]
         case .p384(let key):
             let raw = key.publicKey.rawRepresentation
             members += [
-                ("kty", "EC"), ("crv", "P-384"), ("x", TestBase64URL.encode(raw.prefix(48))),
-                ("y", TestBase64URL.encode(raw.suffix(48))),
+                ("kty", "EC"), ("crv", "P-384"), ("x", Base64URL.encode(raw.prefix(48))),
+                ("y", Base64URL.encode(raw.suffix(48))),
             ]
         case .ed25519(let key):
-            members += [("kty", "OKP"), ("crv", "Ed25519"), ("x", TestBase64URL.encode(key.publicKey.rawRepresentation))]
+            members += [("kty", "OKP"), ("crv", "Ed25519"), ("x", Base64URL.encode(key.publicKey.rawRepresentation))]
         }
         if includeKid, let kid { members.append(("kid", kid)) }
         if let alg { members.append(("alg", alg)) }
@@ -78,7 +79,7 @@ public struct TestSigningKey: Sendable {
         case .rsa(let key): key.publicKey.pemRepresentation
         case .p256(let key): key.publicKey.pemRepresentation
         case .p384(let key): key.publicKey.pemRepresentation
-        case .ed25519(let key): TestBase64URL.encode(key.publicKey.rawRepresentation)
+        case .ed25519(let key): Base64URL.encode(key.publicKey.rawRepresentation)
         }
     }
 
@@ -104,16 +105,6 @@ public struct TestSigningKey: Sendable {
     }
 }
 
-/// Base64url for the tests' own token building.
-public enum TestBase64URL {
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-}
-
 /// Builds compact JWS tokens with full control of header and payload, including hostile ones.
 public enum TokenMinter {
     /// A token over `headerJSON` and `payloadJSON` (JSON texts, used verbatim), signed by `key`
@@ -125,7 +116,7 @@ public enum TokenMinter {
         alg: String,
         hmacSecret: Data? = nil
     ) -> String {
-        let input = TestBase64URL.encode(Data(headerJSON.utf8)) + "." + TestBase64URL.encode(Data(payloadJSON.utf8))
+        let input = Base64URL.encode(Data(headerJSON.utf8)) + "." + Base64URL.encode(Data(payloadJSON.utf8))
         let data = Data(input.utf8)
         let signature: Data
         if let hmacSecret {
@@ -140,7 +131,7 @@ public enum TokenMinter {
         } else {
             signature = Data()
         }
-        return input + "." + TestBase64URL.encode(signature)
+        return input + "." + Base64URL.encode(signature)
     }
 
     /// A standard ID token: `alg`, `kid` of the key (unless `kid` overrides), and `typ: JWT`.

@@ -175,7 +175,7 @@ final class ServeProcess: @unchecked Sendable {
         let log = try FileHandle(
             forWritingTo: {
                 let url = folder.appendingPathComponent("serve.log")
-                FileManager.default.createFile(atPath: url.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: url.path, contents: nil)
                 return url
             }()
         )

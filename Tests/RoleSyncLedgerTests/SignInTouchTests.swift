@@ -41,7 +41,7 @@ struct SignInTouchTests {
         var tampered = ann
         tampered.role = .mcpAdmin
         tampered.version += 1
-        try await h.store.apply(LedgerChanges(users: [.init(write: .update(tampered, expectedVersion: ann.version))]))
+        _ = try await h.store.apply(LedgerChanges(users: [.init(write: .update(tampered, expectedVersion: ann.version))]))
         try await h.signIn("ann", groups: ["finance"])
         #expect(try await h.user("ann").role == .billingAdmin)
         #expect(try await h.events("ann", action: .roleChanged).count == 1)
@@ -63,13 +63,13 @@ struct SignInTouchTests {
         let first = try #require(try await service.signIn(issuer: Harness.issuer, claims: claims).user)
         for _ in 0..<3 {
             clock.advance(10)
-            try await service.signIn(issuer: Harness.issuer, claims: claims)
+            _ = try await service.signIn(issuer: Harness.issuer, claims: claims)
         }
         // Not written yet: the store still shows the first sign-in.
         #expect(try await store.user(id: first.id)?.signInCount == 1)
         // A sign-in with new claims writes its row at once (count from what it read, plus one).
         clock.advance(10)
-        try await service.signIn(issuer: Harness.issuer, claims: Harness.claims("bo", groups: ["finance", "eng-x"]))
+        _ = try await service.signIn(issuer: Harness.issuer, claims: Harness.claims("bo", groups: ["finance", "eng-x"]))
         #expect(try await store.user(id: first.id)?.signInCount == 2)
         try await store.flushSignIns()
         let user = try #require(try await store.user(id: first.id))

@@ -208,7 +208,7 @@ struct IDTokenValidatorTests {
             alg: "RS256"
         )
         let parts = rsaSigned.split(separator: ".")
-        let header = TestBase64URL.encode(Data("{\"alg\":\"ES256\",\"kid\":\"rsa-1\"}".utf8))
+        let header = Base64URL.encode(Data("{\"alg\":\"ES256\",\"kid\":\"rsa-1\"}".utf8))
         let confused = "\(header).\(parts[1]).\(parts[2])"
         #expect(throws: OIDCError.algorithmKeyMismatch(algorithm: "ES256", keyID: "rsa-1")) {
             try validate(confused, keys: keys)
@@ -296,7 +296,7 @@ struct IDTokenValidatorTests {
         let genuine = TokenMinter.idToken(key: .rsa, alg: "RS256", claims: claims())
         let parts = genuine.split(separator: ".")
         let tampered = TokenMinter.jsonObject(claims(["sub": "\"admin\""]))
-        let forged = "\(parts[0]).\(TestBase64URL.encode(Data(tampered.utf8))).\(parts[2])"
+        let forged = "\(parts[0]).\(Base64URL.encode(Data(tampered.utf8))).\(parts[2])"
         #expect(throws: OIDCError.badSignature) { try validate(forged, keys: keys) }
         let otherKey = TokenMinter.idToken(key: .rsa2, alg: "RS256", kid: "rsa-1", claims: claims())
         #expect(throws: OIDCError.badSignature) { try validate(otherKey, keys: keys) }
