@@ -17,6 +17,8 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case contention
     /// An API token cannot be issued or revoked as asked.
     case invalidToken(String)
+    /// A reconciliation tripped its safety valve and applied nothing.
+    case safetyValve(String)
 
     /// A stable code for JSON errors and logs.
     public var code: String {
@@ -29,6 +31,7 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .deactivatedByIdP: "deactivated_by_idp"
         case .contention: "contention"
         case .invalidToken: "invalid_token"
+        case .safetyValve: "safety_valve"
         }
     }
 
@@ -49,7 +52,7 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(user) was deactivated by the IdP; that lifts when the IdP shows them active again (their next sign-in or reconciliation)"
         case .contention:
             "the user kept changing concurrently; try again"
-        case .invalidToken(let reason):
+        case .invalidToken(let reason), .safetyValve(let reason):
             reason
         }
     }

@@ -38,6 +38,9 @@ public protocol LedgerStore: Sendable {
     /// Calls `body` with every user, in id order, a batch at a time (for re-evaluation).
     func forEachUserBatch(size: Int, _ body: @Sendable ([User]) throws -> Void) async throws
     func userCount() async throws -> Int
+    /// Users of `issuer` whose last sign-in claim `claim` equals `value` (ignoring case when asked):
+    /// how a push finds the user a directory entry matches when the match claim is not `sub`.
+    func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User]
 
     /// Audit events, newest first.
     func auditEvents(matching query: AuditQuery) async throws -> AuditPage

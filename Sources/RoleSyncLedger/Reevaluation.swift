@@ -30,13 +30,26 @@ public struct ReevaluationPlan: Sendable {
         public var mappingFile: String?
         /// Held back: it would leave no active `super_admin`. Reported, not applied.
         public var isHeld: Bool
+        /// What deactivates the user (`mapping`, `directory` or `scim`), when `kinds` has it.
+        public var deactivationSource = "mapping"
+        /// Why the directory deactivates the user: `absent_from_directory` or `inactive_in_directory`.
+        public var deactivationCause: String?
+        /// The names of the claims the directory changed (reconciliation only).
+        public var changedClaims: [String] = []
         /// The user's version the plan was made from: applying fails if it moved.
         var version: Int
         /// The user as the plan saw them.
         var before: User
+        /// The claims to store, when the directory changed them.
+        var claims: Claims?
     }
 
     public var changes: [Change]
+    /// Users whose only change is the claims the directory supplies (reconciliation only): stored
+    /// so that later dry runs see what reconciliation saw.
+    public var claimUpdates: [Change] = []
+    /// What the audit events name as the path: `reevaluation`, `directory` or `scim`.
+    public var via = "reevaluation"
     public var usersEvaluated: Int
     /// Users whose role or status could not be decided (unknown claims): left as they are.
     public var undetermined: Int
@@ -70,8 +83,13 @@ extension SyncService {
             }
         }
         var (changes, evaluated, undetermined) = collector.result
-        // Hold demotions and deactivations of active super_admins that would leave none.
-        var activeSuperAdmins = try await store.activeSuperAdminCount()
+        Self.holdLastSuperAdmin(&changes, activeSuperAdmins: try await store.activeSuperAdminCount())
+        return ReevaluationPlan(changes: changes, usersEvaluated: evaluated, undetermined: undetermined)
+    }
+
+    /// Marks held the demotions and deactivations of active super_admins that would leave none.
+    static func holdLastSuperAdmin(_ changes: inout [ReevaluationPlan.Change], activeSuperAdmins: Int) {
+        var activeSuperAdmins = activeSuperAdmins
         for change in changes where change.toRole == .superAdmin && change.toStatus == .active && !change.before.isActiveSuperAdmin {
             activeSuperAdmins += 1
         }
@@ -82,7 +100,6 @@ extension SyncService {
                 activeSuperAdmins -= 1
             }
         }
-        return ReevaluationPlan(changes: changes, usersEvaluated: evaluated, undetermined: undetermined)
     }
 
     enum Outcome {
@@ -92,9 +109,19 @@ extension SyncService {
         case change(ReevaluationPlan.Change)
     }
 
-    static func change(for user: User, current: MappingSet, candidate: MappingSet) -> Outcome {
+    /// - Parameters:
+    ///   - claims: the claims to decide on under `candidate` (the user's last claims unless the
+    ///     directory supplied newer ones).
+    ///   - liftable: the deactivation sources that a decision without a `deactivate` rule lifts.
+    static func change(
+        for user: User,
+        claims: Claims? = nil,
+        current: MappingSet,
+        candidate: MappingSet,
+        liftable: Set<String> = ["mapping"]
+    ) -> Outcome {
         let old = current.mapping(forIssuer: user.issuer)?.evaluate(user.lastClaims, tracing: false)
-        let new = candidate.mapping(forIssuer: user.issuer)?.evaluate(user.lastClaims, tracing: false)
+        let new = candidate.mapping(forIssuer: user.issuer)?.evaluate(claims ?? user.lastClaims, tracing: false)
         if let new, !new.isRoleDetermined || new.refusal.map({ if case .undetermined = $0 { true } else { false } }) == true {
             return .undetermined
         }
@@ -112,7 +139,7 @@ extension SyncService {
             kinds.append(.deactivation)
             toStatus = .inactive
         } else if new?.shouldDeactivate != true, user.status == .inactive, user.deactivationReason == .idp,
-            user.deactivationSource == "mapping"
+            liftable.contains(user.deactivationSource ?? "mapping")
         {
             kinds.append(.reactivation)
             toStatus = .active
@@ -143,13 +170,42 @@ extension SyncService {
     /// first) and reactivations, each audited with `actor`; held changes are audited as held.
     /// - Throws: ``LedgerStoreError/conflict(_:)`` when a planned user changed since the plan; plan again.
     public func apply(_ plan: ReevaluationPlan, as actor: Actor) async throws {
+        let changes = ledgerChanges(for: plan, as: actor)
+        guard !changes.isEmpty else { return }
+        try await store.apply(changes)
+        logger.notice(
+            "re-evaluation applied",
+            metadata: [
+                "changes": "\(plan.changes.count)", "claim_updates": "\(plan.claimUpdates.count)", "held": "\(plan.heldCount)",
+                "actor": "\(actor)", "via": "\(plan.via)",
+            ]
+        )
+    }
+
+    /// The writes and audit events that apply a plan, for a store call that writes more with them
+    /// (a SCIM push's directory entries).
+    public func ledgerChanges(for plan: ReevaluationPlan, as actor: Actor) -> LedgerChanges {
         let time = now()
         var userChanges: [LedgerChanges.UserChange] = []
         var removesSuperAdmin = false
+        for update in plan.claimUpdates {
+            guard let claims = update.claims else { continue }
+            var updated = update.before
+            updated.lastClaims = claims
+            updated.version = update.version + 1
+            let event = AuditEvent(
+                time: time,
+                actor: actor,
+                action: .profileUpdated,
+                userID: update.userID,
+                details: ["claims": .array(update.changedClaims.map(ClaimValue.string)), "via": .string(plan.via)]
+            )
+            userChanges.append(.init(write: .update(updated, expectedVersion: update.version), audit: [event]))
+        }
         for change in plan.changes {
             let base: [String: ClaimValue] = [
                 "rule": change.rule.map(ClaimValue.string) ?? .null,
-                "mapping": change.mappingFile.map(ClaimValue.string) ?? .null, "via": "reevaluation",
+                "mapping": change.mappingFile.map(ClaimValue.string) ?? .null, "via": .string(plan.via),
             ]
             func event(_ action: AuditAction, _ details: [String: ClaimValue]) -> AuditEvent {
                 AuditEvent(time: time, actor: actor, action: action, userID: change.userID, details: base.merging(details) { $1 })
@@ -168,6 +224,10 @@ extension SyncService {
             }
             var updated = change.before
             var events: [AuditEvent] = []
+            if let claims = change.claims {
+                updated.lastClaims = claims
+                events.append(event(.profileUpdated, ["claims": .array(change.changedClaims.map(ClaimValue.string))]))
+            }
             if change.kinds.contains(.roleChange) {
                 updated.role = change.toRole
                 updated.roleSource = .idp
@@ -178,18 +238,37 @@ extension SyncService {
             if change.kinds.contains(.deactivation) {
                 updated.status = .inactive
                 updated.deactivationReason = .idp
-                updated.deactivationSource = "mapping"
+                updated.deactivationSource = change.deactivationSource
                 events.append(event(.sessionsEnded, ["reason": "deactivated_by_idp"]))
-                events.append(event(.statusChanged, ["from": "active", "to": "inactive", "reason": "idp"]))
+                events.append(
+                    event(
+                        .statusChanged,
+                        [
+                            "from": "active", "to": "inactive", "reason": "idp", "source": .string(change.deactivationSource),
+                            "because": change.deactivationCause.map(ClaimValue.string) ?? .null,
+                        ]
+                    )
+                )
             }
             if change.kinds.contains(.reactivation) {
                 updated.status = .active
                 updated.deactivationReason = nil
                 updated.deactivationSource = nil
-                events.append(event(.statusChanged, ["from": "inactive", "to": "active", "reason": "idp_rule_no_longer_holds"]))
+                events.append(
+                    event(
+                        .statusChanged,
+                        [
+                            "from": "inactive", "to": "active",
+                            "reason": plan.via == "reevaluation" ? "idp_rule_no_longer_holds" : "idp_shows_active",
+                            "previous_source": change.before.deactivationSource.map(ClaimValue.string) ?? .null,
+                        ]
+                    )
+                )
             }
             if change.before.isActiveSuperAdmin, !updated.isActiveSuperAdmin { removesSuperAdmin = true }
-            let writesRow = change.kinds.contains(.roleChange) || change.kinds.contains(.deactivation) || change.kinds.contains(.reactivation)
+            let writesRow =
+                change.claims != nil || change.kinds.contains(.roleChange) || change.kinds.contains(.deactivation)
+                || change.kinds.contains(.reactivation)
             if writesRow {
                 updated.version = change.version + 1
                 userChanges.append(
@@ -197,12 +276,7 @@ extension SyncService {
                 )
             }
         }
-        guard !userChanges.isEmpty else { return }
-        try await store.apply(LedgerChanges(users: userChanges, requiresActiveSuperAdmin: removesSuperAdmin))
-        logger.notice(
-            "re-evaluation applied",
-            metadata: ["changes": "\(plan.changes.count)", "held": "\(plan.heldCount)", "actor": "\(actor)"]
-        )
+        return LedgerChanges(users: userChanges, requiresActiveSuperAdmin: removesSuperAdmin)
     }
 }
 

@@ -127,6 +127,37 @@ enum LedgerSchema {
             // a second index cost every first sign-in an extra B-tree insert.
             try db.execute(sql: "DROP INDEX users_email")
         }
+        migrator.registerMigration("v6: directory entries pushed over SCIM") { db in
+            // People and groups an IdP pushed, per IdP; a person becomes a ledger user only by
+            // signing in. Group memberships are kept apart so a person's groups are one index look-up.
+            try db.execute(
+                sql: """
+                    CREATE TABLE directory_resources (
+                        issuer TEXT NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('User', 'Group')),
+                        id TEXT NOT NULL,
+                        external_id TEXT,
+                        name TEXT NOT NULL,
+                        attributes TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        created REAL NOT NULL,
+                        modified REAL NOT NULL,
+                        PRIMARY KEY (issuer, kind, id)
+                    );
+                    CREATE UNIQUE INDEX directory_user_names ON directory_resources (issuer, name COLLATE NOCASE)
+                        WHERE kind = 'User';
+                    CREATE INDEX directory_by_name ON directory_resources (issuer, kind, name COLLATE NOCASE);
+                    CREATE INDEX directory_by_external_id ON directory_resources (issuer, kind, external_id);
+                    CREATE TABLE directory_members (
+                        issuer TEXT NOT NULL,
+                        group_id TEXT NOT NULL,
+                        member_id TEXT NOT NULL,
+                        PRIMARY KEY (issuer, group_id, member_id)
+                    );
+                    CREATE INDEX directory_members_by_member ON directory_members (issuer, member_id);
+                    """
+            )
+        }
         return migrator
     }
 }

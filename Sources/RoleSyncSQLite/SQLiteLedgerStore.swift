@@ -212,24 +212,30 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     /// Applies changes inside an open write transaction.
-    private func apply(_ changes: LedgerChanges, _ db: Database) throws -> [UserID] {
+    func apply(_ changes: LedgerChanges, _ db: Database) throws -> [UserID] {
         let fault = self.fault
         var ids: [UserID] = []
         for change in changes.users {
             let id: UserID
+            // Credentials go before the row changes; the counts join the sessions-ended event.
+            var ended: (sessions: Int, tokens: Int)?
             switch change.write {
             case .insert(let user):
                 id = try Self.insert(user, db)
             case .update(let user, let expected):
-                if change.endSessions { try Self.deleteSessions(of: user.id, db) }
+                if change.endSessions { ended = try Self.deleteSessions(of: user.id, db) }
                 try Self.update(user, expectedVersion: expected, db)
                 id = user.id
             case .none(let existing):
-                if change.endSessions { try Self.deleteSessions(of: existing, db) }
+                if change.endSessions { ended = try Self.deleteSessions(of: existing, db) }
                 id = existing
             }
             try fault?(.afterUserWrite)
             for var event in change.audit {
+                if let ended, event.action == .sessionsEnded {
+                    event.details["sessions"] = .number(Double(ended.sessions))
+                    event.details["api_tokens_revoked"] = .number(Double(ended.tokens))
+                }
                 event.userID = id
                 try Self.insert(event, db)
             }
@@ -305,9 +311,14 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     /// Ends a user's sessions and revokes their API tokens: every credential they hold.
-    static func deleteSessions(of id: UserID, _ db: Database) throws {
+    /// Ends a user's sessions and deletes their API tokens.
+    /// - Returns: how many of each there were.
+    @discardableResult
+    static func deleteSessions(of id: UserID, _ db: Database) throws -> (sessions: Int, tokens: Int) {
         try db.cachedStatement(sql: "DELETE FROM sessions WHERE user_id = ?").execute(arguments: [id.rawValue])
+        let sessions = db.changesCount
         try db.cachedStatement(sql: "DELETE FROM api_tokens WHERE user_id = ?").execute(arguments: [id.rawValue])
+        return (sessions, db.changesCount)
     }
 
     static func insert(_ event: AuditEvent, _ db: Database) throws {

@@ -1,0 +1,378 @@
+import Foundation
+public import RoleSyncMapping
+
+/// What an IdP's directory says about one person (SPEC §4: reconciliation).
+public struct DirectoryEntry: Sendable, Hashable {
+    /// The value that identifies the ledger user: the directory's `externalId` or `userName`,
+    /// compared with the ledger user's match claim.
+    public var key: String
+    /// `false` when the directory marks the person inactive, or deleted them.
+    public var isActive: Bool
+    /// The directory deleted the person (a SCIM push's DELETE).
+    public var isDeleted = false
+    /// The claims the directory supplies (`groups`, `email`, …), laid over the user's last sign-in
+    /// claims before the mapping is evaluated.
+    public var claims: [String: ClaimValue]
+
+    public init(key: String, isActive: Bool, isDeleted: Bool = false, claims: [String: ClaimValue]) {
+        self.key = key
+        self.isActive = isActive
+        self.isDeleted = isDeleted
+        self.claims = claims
+    }
+}
+
+/// Entries read from one IdP's directory.
+public struct DirectoryListing: Sendable {
+    public var entries: [DirectoryEntry]
+    /// Whether keys compare ignoring case (`userName`) or exactly (`externalId`).
+    public var ignoresKeyCase: Bool
+    /// Whether this is the whole directory, so that a user missing from it is gone (a pull), or
+    /// only the entries a push touched (users not listed are left alone).
+    public var isComplete: Bool
+
+    public init(entries: [DirectoryEntry], ignoresKeyCase: Bool, isComplete: Bool) {
+        self.entries = entries
+        self.ignoresKeyCase = ignoresKeyCase
+        self.isComplete = isComplete
+    }
+}
+
+/// How a reconciliation matches users and when it refuses to deactivate.
+public struct ReconciliationPolicy: Sendable, Hashable {
+    /// The last-sign-in claim a directory key must equal; `sub` is the user's subject.
+    public var matchClaim: String
+    /// A run deactivating more than this share of the IdP's active users applies nothing.
+    public var maxDeactivationShare: Double
+    /// A run deactivating more than this many users applies nothing.
+    public var maxDeactivations: Int?
+    /// Apply even when the share or count is exceeded (never when the directory is empty).
+    public var force: Bool
+    /// What deactivates and what the audit events say: `directory` (a pull) or `scim` (a push).
+    public var source: String
+
+    public init(
+        matchClaim: String = "sub",
+        maxDeactivationShare: Double = 0.10,
+        maxDeactivations: Int? = nil,
+        force: Bool = false,
+        source: String = "directory"
+    ) {
+        self.matchClaim = matchClaim
+        self.maxDeactivationShare = maxDeactivationShare
+        self.maxDeactivations = maxDeactivations
+        self.force = force
+        self.source = source
+    }
+}
+
+/// Why a reconciliation applies nothing.
+public enum SafetyValve: Sendable, Hashable, CustomStringConvertible {
+    /// The directory listed nobody while the ledger has users of this IdP: surely a fault.
+    case emptyDirectory(ledgerUsers: Int)
+    /// More deactivations than the configured share of active users allows.
+    case share(deactivations: Int, activeUsers: Int, allowed: Int, maxShare: Double)
+    /// More deactivations than the configured count allows.
+    case count(deactivations: Int, allowed: Int)
+
+    /// A stable code for logs, metrics and JSON.
+    public var code: String {
+        switch self {
+        case .emptyDirectory: "empty_directory"
+        case .share: "max_share"
+        case .count: "max_count"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .emptyDirectory(let users):
+            "the directory listed no users while \(users) of this IdP are known; nobody is deactivated on an empty listing"
+        case .share(let deactivations, let active, let allowed, let share):
+            "the run would deactivate \(deactivations) of \(active) active users, more than \(Self.percent(share)) "
+                + "(at most \(allowed)); nothing was applied; check the directory, then run with --force to apply"
+        case .count(let deactivations, let allowed):
+            "the run would deactivate \(deactivations) users, more than the configured maximum of \(allowed); "
+                + "nothing was applied; check the directory, then run with --force to apply"
+        }
+    }
+
+    static func percent(_ share: Double) -> String {
+        let value = share * 100
+        return value == value.rounded() ? "\(Int(value))%" : String(format: "%.1f%%", value)
+    }
+}
+
+/// What reconciling one IdP's directory would change.
+public struct ReconciliationPlan: Sendable {
+    public var issuer: String
+    /// The changes, in the same shape as a mapping dry run's.
+    public var plan: ReevaluationPlan
+    /// Entries the directory listed.
+    public var directoryUsers: Int
+    /// Ledger users of this IdP, and how many of them are active.
+    public var ledgerUsers: Int
+    public var activeUsers: Int
+    /// Ledger users found in the directory.
+    public var matched: Int
+    /// Ledger users not in the directory (deactivated when active).
+    public var missing: Int
+    /// Ledger users without a value for the match claim: left alone.
+    public var unmatchable: Int
+    /// Directory entries matching no ledger user (they have not signed in yet; never created).
+    public var notSignedIn: Int
+    /// Set when the run must apply nothing.
+    public var safetyValve: SafetyValve?
+
+    /// Deactivations that would be applied (held ones aside).
+    public var deactivations: Int { plan.changes.filter { $0.kinds.contains(.deactivation) && !$0.isHeld }.count }
+}
+
+extension SyncService {
+    /// Plans a reconciliation of one IdP's users against its directory. Nothing is written.
+    ///
+    /// For each ledger user of `issuer`: a user missing from a complete listing, or listed
+    /// inactive, is deactivated (reason `idp`, source `policy.source`); a listed active user's
+    /// claims are the directory's laid over their last sign-in claims, and the mapping decides
+    /// role, coverage and `deactivate` rules as at sign-in. A failing `require` never deactivates
+    /// here. An IdP deactivation is lifted when the directory shows the user active and no
+    /// `deactivate` rule holds. Directory entries without a ledger user are counted, never created.
+    public func planReconciliation(
+        issuer: String,
+        listing: DirectoryListing,
+        policy: ReconciliationPolicy
+    ) async throws -> ReconciliationPlan {
+        let index = Self.index(listing)
+        let current = mappings.current
+        let collector = ReconciliationCollector()
+        try await store.forEachUserBatch(size: 2_000) { users in
+            for user in users where user.issuer == issuer {
+                collector.add(Self.reconcile(user, index: index, listing: listing, policy: policy, mappings: current))
+            }
+        }
+        var plan = try await makePlan(issuer: issuer, collector.result, listing: listing, indexed: index.count, policy: policy)
+        plan.safetyValve = Self.safetyValve(for: plan, listing: listing, policy: policy)
+        return plan
+    }
+
+    /// The plan from the outcomes gathered, with holds for the last active super_admin.
+    private func makePlan(
+        issuer: String,
+        _ result: ReconciliationCollector.Result,
+        listing: DirectoryListing,
+        indexed: Int,
+        policy: ReconciliationPolicy
+    ) async throws -> ReconciliationPlan {
+        var result = result
+        Self.holdLastSuperAdmin(&result.changes, activeSuperAdmins: try await store.activeSuperAdminCount())
+        var plan = ReconciliationPlan(
+            issuer: issuer,
+            plan: ReevaluationPlan(changes: result.changes, usersEvaluated: result.evaluated, undetermined: result.undetermined),
+            directoryUsers: listing.entries.count,
+            ledgerUsers: result.evaluated,
+            activeUsers: result.active,
+            matched: result.matchedKeys.count,
+            missing: result.missing,
+            unmatchable: result.unmatchable,
+            notSignedIn: indexed - result.matchedKeys.count,
+            safetyValve: nil
+        )
+        plan.plan.claimUpdates = result.claimUpdates
+        plan.plan.via = policy.source
+        return plan
+    }
+
+    /// Plans what a push changes for the ledger users its entries match, looked up directly (a
+    /// listing from a push is partial: nobody else is touched). Never trips the safety valve.
+    public func planPush(issuer: String, listing: DirectoryListing, policy: ReconciliationPolicy) async throws -> ReconciliationPlan {
+        precondition(!listing.isComplete, "a push lists only the entries it touched")
+        var users: [UserID: User] = [:]
+        for entry in listing.entries {
+            let found: [User]
+            if policy.matchClaim == "sub", !listing.ignoresKeyCase {
+                found = try await store.user(issuer: issuer, subject: entry.key).map { [$0] } ?? []
+            } else {
+                found = try await store.users(issuer: issuer, claim: policy.matchClaim, equals: entry.key, ignoringCase: listing.ignoresKeyCase)
+            }
+            for user in found { users[user.id] = user }
+        }
+        let index = Self.index(listing)
+        let current = mappings.current
+        let collector = ReconciliationCollector()
+        for user in users.values.sorted(by: { $0.id < $1.id }) {
+            collector.add(Self.reconcile(user, index: index, listing: listing, policy: policy, mappings: current))
+        }
+        return try await makePlan(issuer: issuer, collector.result, listing: listing, indexed: index.count, policy: policy)
+    }
+
+    /// Applies a plan in one transaction, every change audited with `actor`.
+    /// - Throws: ``LedgerError/safetyValve(_:)`` when the plan tripped the safety valve (nothing
+    ///   is written); ``LedgerStoreError/conflict(_:)`` when a planned user changed since: plan again.
+    public func applyReconciliation(_ plan: ReconciliationPlan, as actor: Actor) async throws {
+        if let valve = plan.safetyValve { throw LedgerError.safetyValve(valve.description) }
+        try await apply(plan.plan, as: actor)
+    }
+
+    static func index(_ listing: DirectoryListing) -> [String: DirectoryEntry] {
+        var index: [String: DirectoryEntry] = [:]
+        index.reserveCapacity(listing.entries.count)
+        for entry in listing.entries {
+            index[listing.ignoresKeyCase ? entry.key.lowercased() : entry.key] = entry
+        }
+        return index
+    }
+
+    static func safetyValve(for plan: ReconciliationPlan, listing: DirectoryListing, policy: ReconciliationPolicy) -> SafetyValve? {
+        if listing.isComplete, listing.entries.isEmpty, plan.ledgerUsers > 0 {
+            return .emptyDirectory(ledgerUsers: plan.ledgerUsers)
+        }
+        let deactivations = plan.deactivations
+        guard deactivations > 0, !policy.force else { return nil }
+        if let maximum = policy.maxDeactivations, deactivations > maximum {
+            return .count(deactivations: deactivations, allowed: maximum)
+        }
+        // One leaver at a time is always allowed: with few users any share would forbid it.
+        let allowed = max(1, Int((policy.maxDeactivationShare * Double(plan.activeUsers)).rounded(.down)))
+        if deactivations > allowed {
+            return .share(deactivations: deactivations, activeUsers: plan.activeUsers, allowed: allowed, maxShare: policy.maxDeactivationShare)
+        }
+        return nil
+    }
+
+    enum ReconcileOutcome {
+        /// The user has no value for the match claim.
+        case unmatchable(isActive: Bool)
+        /// Not in a partial listing: not this run's business.
+        case notListed
+        case evaluated(key: String?, isActive: Bool, outcome: Outcome, claimUpdate: ReevaluationPlan.Change?)
+    }
+
+    static func reconcile(
+        _ user: User,
+        index: [String: DirectoryEntry],
+        listing: DirectoryListing,
+        policy: ReconciliationPolicy,
+        mappings: MappingSet
+    ) -> ReconcileOutcome {
+        let key: String? =
+            policy.matchClaim == "sub" ? user.subject : user.lastClaims.values[policy.matchClaim]?.scalarText
+        guard let key, !key.isEmpty else { return .unmatchable(isActive: user.status == .active) }
+        let lookup = listing.ignoresKeyCase ? key.lowercased() : key
+        let entry = index[lookup]
+        if entry == nil, !listing.isComplete { return .notListed }
+        let matchedKey = entry == nil ? nil : lookup
+        guard let entry, entry.isActive else {
+            // Gone from the directory, or inactive there: deactivate, whatever the mapping says.
+            guard user.status == .active else {
+                return .evaluated(key: matchedKey, isActive: user.status == .active, outcome: .unchanged, claimUpdate: nil)
+            }
+            let covered = mappings.mapping(forIssuer: user.issuer)?.evaluate(user.lastClaims, tracing: false).isCovered ?? false
+            var change = ReevaluationPlan.Change(
+                userID: user.id,
+                user: user.displayName,
+                issuer: user.issuer,
+                kinds: [.deactivation],
+                fromRole: user.role,
+                toRole: user.role,
+                wasCovered: covered,
+                isCovered: covered,
+                fromStatus: .active,
+                toStatus: .inactive,
+                rule: nil,
+                mappingFile: nil,
+                isHeld: false,
+                version: user.version,
+                before: user
+            )
+            change.deactivationSource = policy.source
+            change.deactivationCause =
+                entry == nil ? "absent_from_directory" : entry?.isDeleted == true ? "deleted_in_directory" : "inactive_in_directory"
+            return .evaluated(key: matchedKey, isActive: true, outcome: .change(change), claimUpdate: nil)
+        }
+        var values = user.lastClaims.values
+        for (name, value) in entry.claims { values[name] = value }
+        let claims = Claims(values)
+        let changedClaims = entry.claims.keys.filter { user.lastClaims.values[$0] != entry.claims[$0] }.sorted()
+        let newClaims = changedClaims.isEmpty ? nil : claims
+        let liftable: Set<String> = ["mapping", "directory", "scim"]
+        var outcome = change(for: user, claims: claims, current: mappings, candidate: mappings, liftable: liftable)
+        var claimUpdate: ReevaluationPlan.Change?
+        switch outcome {
+        case .change(var change):
+            change.claims = newClaims
+            change.changedClaims = changedClaims
+            outcome = .change(change)
+        case .unchanged where newClaims != nil:
+            let d = mappings.mapping(forIssuer: user.issuer)?.evaluate(claims, tracing: false)
+            claimUpdate = ReevaluationPlan.Change(
+                userID: user.id,
+                user: user.displayName,
+                issuer: user.issuer,
+                kinds: [],
+                fromRole: user.role,
+                toRole: user.role,
+                wasCovered: d?.isCovered ?? false,
+                isCovered: d?.isCovered ?? false,
+                fromStatus: user.status,
+                toStatus: user.status,
+                rule: d?.ruleID,
+                mappingFile: d?.mappingFile,
+                isHeld: false,
+                deactivationSource: policy.source,
+                changedClaims: changedClaims,
+                version: user.version,
+                before: user,
+                claims: newClaims
+            )
+        case .unchanged, .undetermined:
+            break
+        }
+        return .evaluated(key: lookup, isActive: user.status == .active, outcome: outcome, claimUpdate: claimUpdate)
+    }
+}
+
+/// Gathers a reconciliation's outcomes from the store's batches (the callback is `@Sendable`).
+final class ReconciliationCollector: @unchecked Sendable {
+    struct Result {
+        var changes: [ReevaluationPlan.Change] = []
+        var claimUpdates: [ReevaluationPlan.Change] = []
+        var evaluated = 0
+        var active = 0
+        var undetermined = 0
+        var missing = 0
+        var unmatchable = 0
+        var matchedKeys = Set<String>()
+    }
+
+    private let lock = NSLock()
+    private var state = Result()
+
+    func add(_ outcome: SyncService.ReconcileOutcome) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch outcome {
+        case .notListed:
+            return
+        case .unmatchable(let isActive):
+            state.evaluated += 1
+            state.unmatchable += 1
+            if isActive { state.active += 1 }
+        case .evaluated(let key, let isActive, let result, let claimUpdate):
+            state.evaluated += 1
+            if isActive { state.active += 1 }
+            if let key { state.matchedKeys.insert(key) } else { state.missing += 1 }
+            switch result {
+            case .change(let change): state.changes.append(change)
+            case .undetermined: state.undetermined += 1
+            case .unchanged: break
+            }
+            if let claimUpdate { state.claimUpdates.append(claimUpdate) }
+        }
+    }
+
+    var result: Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return state
+    }
+}

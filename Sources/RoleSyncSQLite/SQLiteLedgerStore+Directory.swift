@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+public import RoleSyncLedger
+import RoleSyncMapping
+
+/// Directory entries pushed over SCIM, in the ledger's database so that a push's entry writes and
+/// the ledger changes they cause commit together.
+extension SQLiteLedgerStore: DirectoryStore {
+    static let resourceColumns = "issuer, kind, id, external_id, name, attributes, version, created, modified"
+
+    static func resource(_ row: Row) throws -> DirectoryResource {
+        let text: String = row[5]
+        guard let kind = DirectoryResource.Kind(rawValue: row[1]), case .object(let attributes) = try? ClaimValue(json: Data(text.utf8)) else {
+            throw SQLiteStoreError.corrupt("directory resource \(row[2] as String): unreadable")
+        }
+        return DirectoryResource(
+            issuer: row[0],
+            kind: kind,
+            id: row[2],
+            externalId: row[3],
+            name: row[4],
+            attributes: attributes,
+            version: row[6],
+            created: Date(timeIntervalSince1970: row[7]),
+            modified: Date(timeIntervalSince1970: row[8])
+        )
+    }
+
+    public func directoryResource(issuer: String, kind: DirectoryResource.Kind, id: String) async throws -> DirectoryResource? {
+        try reading { db in
+            try Row.fetchOne(
+                try db.cachedStatement(sql: "SELECT \(Self.resourceColumns) FROM directory_resources WHERE issuer = ? AND kind = ? AND id = ?"),
+                arguments: [issuer, kind.rawValue, id]
+            ).map(Self.resource)
+        }
+    }
+
+    public func directoryResources(
+        issuer: String,
+        kind: DirectoryResource.Kind,
+        lookup: DirectoryLookup?,
+        offset: Int,
+        limit: Int
+    ) async throws -> (total: Int, resources: [DirectoryResource]) {
+        // Fixed SQL per look-up; the values are bound.
+        var condition = "issuer = ? AND kind = ?"
+        var arguments: StatementArguments = [issuer, kind.rawValue]
+        switch lookup {
+        case .name(let name)?:
+            condition += " AND name = ? COLLATE NOCASE"
+            arguments += [name]
+        case .externalId(let value)?:
+            condition += " AND external_id = ?"
+            arguments += [value]
+        case .id(let value)?:
+            condition += " AND id = ?"
+            arguments += [value]
+        case .member(let member)?:
+            condition += " AND id IN (SELECT group_id FROM directory_members WHERE issuer = ? AND member_id = ?)"
+            arguments += [issuer, member]
+        case nil:
+            break
+        }
+        return try reading { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM directory_resources WHERE \(condition)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.resourceColumns) FROM directory_resources WHERE \(condition) ORDER BY rowid LIMIT ? OFFSET ?",
+                arguments: arguments + [max(0, limit), max(0, offset)]
+            )
+            return (total, try rows.map(Self.resource))
+        }
+    }
+
+    public func apply(_ writes: [DirectoryWrite], _ changes: LedgerChanges) async throws {
+        try writing { db in
+            for write in writes {
+                switch write {
+                case .insert(let resource):
+                    if resource.kind == .user, try Self.nameTaken(resource, db) { throw DirectoryStoreError.nameTaken(resource.name) }
+                    try db.cachedStatement(
+                        sql: """
+                            INSERT INTO directory_resources (issuer, kind, id, external_id, name, attributes, version, created, modified)
+                            VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
+                            """
+                    ).execute(arguments: [
+                        resource.issuer, resource.kind.rawValue, resource.id, resource.externalId, resource.name,
+                        ClaimValue.object(resource.attributes).jsonText, resource.created.timeIntervalSince1970,
+                        resource.modified.timeIntervalSince1970,
+                    ])
+                    try Self.replaceMembers(of: resource, db)
+                case .update(let resource, let expected):
+                    if resource.kind == .user, try Self.nameTaken(resource, db) { throw DirectoryStoreError.nameTaken(resource.name) }
+                    try db.cachedStatement(
+                        sql: """
+                            UPDATE directory_resources SET external_id = ?, name = ?, attributes = ?, version = ?, modified = ?
+                            WHERE issuer = ? AND kind = ? AND id = ? AND version = ?
+                            """
+                    ).execute(arguments: [
+                        resource.externalId, resource.name, ClaimValue.object(resource.attributes).jsonText, expected + 1,
+                        resource.modified.timeIntervalSince1970, resource.issuer, resource.kind.rawValue, resource.id, expected,
+                    ])
+                    guard db.changesCount == 1 else { throw DirectoryStoreError.staleResource(id: resource.id) }
+                    try Self.replaceMembers(of: resource, db)
+                case .delete(let issuer, let kind, let id, let expected):
+                    try db.cachedStatement(sql: "DELETE FROM directory_resources WHERE issuer = ? AND kind = ? AND id = ? AND version = ?")
+                        .execute(arguments: [issuer, kind.rawValue, id, expected])
+                    guard db.changesCount == 1 else { throw DirectoryStoreError.staleResource(id: id) }
+                    if kind == .group {
+                        try db.cachedStatement(sql: "DELETE FROM directory_members WHERE issuer = ? AND group_id = ?").execute(arguments: [
+                            issuer, id,
+                        ])
+                    }
+                }
+            }
+            if !changes.isEmpty { _ = try self.apply(changes, db) }
+        }
+    }
+
+    static func nameTaken(_ resource: DirectoryResource, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            try db.cachedStatement(
+                sql: "SELECT EXISTS (SELECT 1 FROM directory_resources WHERE issuer = ? AND kind = 'User' AND name = ? COLLATE NOCASE AND id <> ?)"
+            ),
+            arguments: [resource.issuer, resource.name, resource.id]
+        ) ?? false
+    }
+
+    static func replaceMembers(of resource: DirectoryResource, _ db: Database) throws {
+        guard resource.kind == .group else { return }
+        try db.cachedStatement(sql: "DELETE FROM directory_members WHERE issuer = ? AND group_id = ?").execute(arguments: [
+            resource.issuer, resource.id,
+        ])
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO directory_members (issuer, group_id, member_id) VALUES (?, ?, ?)")
+        for member in resource.memberIDs { try insert.execute(arguments: [resource.issuer, resource.id, member]) }
+    }
+
+    public func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User] {
+        // The claim name goes in a bound JSON path, quoted: no text of it reaches the SQL.
+        let path = "$.\"" + claim.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        let comparison = ignoringCase ? "json_extract(last_claims, ?) = ? COLLATE NOCASE" : "json_extract(last_claims, ?) = ?"
+        return try reading { db in
+            try Row.fetchAll(
+                try db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM users WHERE issuer = ? AND \(comparison)"),
+                arguments: [issuer, path, value]
+            ).map(Self.user)
+        }
+    }
+}
