@@ -101,11 +101,29 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Reconciliation against IdP directories: read a SCIM directory, plan, apply; and the
+        // scheduler `serve` runs it with.
+        .target(
+            name: "RoleSyncReconciler",
+            dependencies: [
+                "RoleSyncConfig",
+                "RoleSyncLedger",
+                "RoleSyncSCIM",
+                "RoleSyncHTTPClient",
+                "RoleSyncMapping",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // `rolesync serve`: the Hummingbird application, sign-in routes, sessions, metrics.
         .target(
             name: "RoleSyncServer",
             dependencies: [
                 "RoleSyncConfig",
+                "RoleSyncReconciler",
+                "RoleSyncSCIM",
                 "RoleSyncOIDC",
                 "RoleSyncHTTPClient",
                 "RoleSyncLedger",
@@ -130,6 +148,8 @@ let package = Package(
                 "RoleSyncSQLite",
                 "RoleSyncConfig",
                 "RoleSyncServer",
+                "RoleSyncReconciler",
+                "RoleSyncHTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -181,6 +201,15 @@ let package = Package(
         .testTarget(
             name: "RoleSyncSCIMTests",
             dependencies: ["RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncMapping"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncReconcilerTests",
+            dependencies: [
+                "RoleSyncReconciler", "RoleSyncConfig", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncSCIM", "RoleSyncHTTPClient",
+                "RoleSyncMapping", "RoleSyncTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

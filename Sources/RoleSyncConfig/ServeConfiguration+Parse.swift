@@ -8,8 +8,13 @@ extension ServeConfiguration {
     static let sessionKeys = ["idle_timeout", "absolute_lifetime"]
     static let idpKeys = [
         "name", "issuer", "client_id", "client_secret", "client_secret_env", "scopes", "token_endpoint_auth",
-        "userinfo", "ca_file", "allow_hmac_id_tokens", "trusted_audiences", "clock_skew",
+        "userinfo", "ca_file", "allow_hmac_id_tokens", "trusted_audiences", "clock_skew", "directory", "scim_token",
+        "scim_token_env",
     ]
+    static let directoryKeys = [
+        "scim_url", "token_env", "interval", "match_by", "match_claim", "claims", "safety_valve", "ca_file", "page_size",
+    ]
+    static let safetyValveKeys = ["max_share", "max_count"]
     static let tokenEndpointAuthMethods = ["client_secret_basic", "client_secret_post", "none"]
 
     /// Reads and validates a configuration file.
@@ -298,15 +303,7 @@ private struct Parser {
             )
             valid = false
         }
-        var secret = string("client_secret")
-        if let entry = values["client_secret_env"], let name = reader.string(entry.value, "\(at).client_secret_env") {
-            if let fromEnvironment = environment[name], !fromEnvironment.isEmpty {
-                secret = fromEnvironment
-            } else if secret == nil, requiringSecrets {
-                reader.error(entry.value, "\(at).client_secret_env: the environment variable \(name) is not set")
-                valid = false
-            }
-        }
+        let secret = self.secret(string("client_secret"), environmentKey: values["client_secret_env"]?.value, "\(at).client_secret_env", &valid)
         if auth != "none", secret?.isEmpty ?? true, values["client_secret_env"] == nil {
             reader.error(node, "\(at) needs 'client_secret' or 'client_secret_env' for \(auth) (or token_endpoint_auth: none)")
             valid = false
@@ -341,6 +338,20 @@ private struct Parser {
         let name = string("name") ?? Self.defaultName(issuer)
         if name.isEmpty, let entry = values["name"] { reader.error(entry.value, "\(at).name must not be empty") }
 
+        var directory: DirectorySettings?
+        if let entry = values["directory"] {
+            directory = self.directory(entry.value, at: "\(at).directory")
+            if directory == nil { valid = false }
+        }
+        let scimToken = self.secret(string("scim_token"), environmentKey: values["scim_token_env"]?.value, "\(at).scim_token_env", &valid)
+        if let token = scimToken, token.utf8.count < 32 {
+            reader.error(
+                (values["scim_token_env"] ?? values["scim_token"])?.value ?? node,
+                "\(at): the SCIM push token is \(token.utf8.count) characters long; use at least 32 random characters"
+            )
+            valid = false
+        }
+
         guard valid, let clientID, !clientID.isEmpty else { return nil }
         return IdentityProviderSettings(
             name: name,
@@ -354,8 +365,159 @@ private struct Parser {
             allowHMACIDTokens: allowHMAC,
             trustedAudiences: strings("trusted_audiences") ?? [],
             clockSkew: skew,
-            location: reader.location(issuerNode)
+            location: reader.location(issuerNode),
+            directory: directory,
+            scimToken: scimToken
         )
+    }
+
+    mutating func directory(_ node: Node, at: String) -> DirectorySettings? {
+        guard reader.isMapping(node, at) else { return nil }
+        var values: [String: Node] = [:]
+        for (key, _, value) in reader.pairs(node, of: at, allowed: ServeConfiguration.directoryKeys) { values[key] = value }
+        var valid = true
+        var scimURL: URL?
+        if let entry = values["scim_url"], let text = reader.string(entry, "\(at).scim_url") {
+            let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+            if let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty,
+                url.query == nil, url.fragment == nil, scheme == "https" || (scheme == "http" && Self.isLoopback(host))
+            {
+                scimURL = url
+            } else {
+                reader.error(entry, "\(at).scim_url: '\(text)' is not an https URL (http only on a loopback address, for tests)")
+                valid = false
+            }
+        }
+        var tokenName: String?
+        var token: String?
+        if let entry = values["token_env"], let name = reader.string(entry, "\(at).token_env") {
+            tokenName = name
+            if let value = environment[name], !value.isEmpty {
+                token = value
+            } else if requiringSecrets {
+                reader.error(entry, "\(at).token_env: the environment variable \(name) is not set")
+                valid = false
+            }
+        }
+        if values["scim_url"] != nil, values["token_env"] == nil {
+            reader.error(node, "\(at) has 'scim_url' but lacks 'token_env' (the environment variable holding the directory's bearer token)")
+            valid = false
+        }
+        if values["scim_url"] == nil, let entry = values["token_env"] {
+            reader.error(entry, "\(at).token_env goes with 'scim_url' (the directory to read)")
+            valid = false
+        }
+        var interval: TimeInterval = 15 * 60
+        if let entry = values["interval"], let seconds = duration(entry, "\(at).interval") {
+            if seconds < 60 {
+                reader.error(entry, "\(at).interval: reconcile at most once a minute (got \(Int(seconds)) s)")
+                valid = false
+            }
+            interval = seconds
+        }
+        var matchBy = DirectoryMatchAttribute.externalId
+        if let entry = values["match_by"], let text = reader.string(entry, "\(at).match_by") {
+            if let attribute = DirectoryMatchAttribute(rawValue: text) {
+                matchBy = attribute
+            } else {
+                let names = DirectoryMatchAttribute.allCases.map(\.rawValue)
+                reader.error(
+                    entry,
+                    "\(at).match_by: '\(text)' is not externalId or userName" + Suggestion.hint(for: text, among: names)
+                )
+                valid = false
+            }
+        }
+        var matchClaim = "sub"
+        if let entry = values["match_claim"], let text = reader.string(entry, "\(at).match_claim") {
+            if text.isEmpty {
+                reader.error(entry, "\(at).match_claim must not be empty")
+                valid = false
+            }
+            matchClaim = text
+        }
+        var claims = DirectorySettings.defaultClaims
+        if let entry = values["claims"], reader.isMapping(entry, "\(at).claims") {
+            claims = [:]
+            for (claim, _, value) in reader.pairs(entry, of: "\(at).claims", allowed: nil) {
+                guard let source = reader.string(value, "\(at).claims.\(claim)") else { continue }
+                if source.isEmpty || claim.isEmpty || claim == "sub" || claim == "iss" {
+                    reader.error(value, "\(at).claims.\(claim): a claim needs a name other than sub or iss, and a source")
+                    valid = false
+                    continue
+                }
+                claims[claim] = DirectoryClaimSource(source)
+            }
+        }
+        var maxShare = 0.10
+        var maxCount: Int?
+        if let entry = values["safety_valve"], reader.isMapping(entry, "\(at).safety_valve") {
+            for (key, _, value) in reader.pairs(entry, of: "\(at).safety_valve", allowed: ServeConfiguration.safetyValveKeys) {
+                let scalar = YAMLNodes.value(value)
+                if key == "max_share" {
+                    var share: Double?
+                    if case .number(let n) = scalar { share = n }
+                    if case .string(let text) = scalar, text.hasSuffix("%"), let n = Double(text.dropLast()) { share = n / 100 }
+                    if let share, share >= 0, share <= 1 {
+                        maxShare = share
+                    } else {
+                        reader.error(value, "\(at).safety_valve.max_share: '\(scalar.scalarText ?? "")' is not a share (0.10 or 10%)")
+                        valid = false
+                    }
+                } else {
+                    if case .number(let n) = scalar, n >= 0, n == n.rounded(), n < 1e9 {
+                        maxCount = Int(n)
+                    } else {
+                        reader.error(value, "\(at).safety_valve.max_count: '\(scalar.scalarText ?? "")' is not a whole number")
+                        valid = false
+                    }
+                }
+            }
+        }
+        var caFile: String?
+        if let entry = values["ca_file"], let path = path(entry, "\(at).ca_file") {
+            if FileManager.default.isReadableFile(atPath: path) {
+                caFile = path
+            } else {
+                reader.error(entry, "\(at).ca_file: '\(path)' cannot be read")
+                valid = false
+            }
+        }
+        var pageSize = 100
+        if let entry = values["page_size"] {
+            if case .number(let n) = YAMLNodes.value(entry), n >= 1, n <= 1000, n == n.rounded() {
+                pageSize = Int(n)
+            } else {
+                reader.error(entry, "\(at).page_size: give a whole number from 1 to 1000")
+                valid = false
+            }
+        }
+        guard valid else { return nil }
+        return DirectorySettings(
+            scimURL: scimURL,
+            tokenEnvironmentVariable: tokenName,
+            token: token,
+            interval: interval,
+            matchBy: matchBy,
+            matchClaim: matchClaim,
+            claims: claims,
+            maxDeactivationShare: maxShare,
+            maxDeactivations: maxCount,
+            caFile: caFile,
+            pageSize: pageSize
+        )
+    }
+
+    /// A secret from the variable an `…_env` key names, else the inline `value`; a variable that
+    /// is not set is an error when secrets are required and there is no inline value.
+    mutating func secret(_ value: String?, environmentKey node: Node?, _ key: String, _ valid: inout Bool) -> String? {
+        guard let node, let name = reader.string(node, key) else { return value }
+        if let fromEnvironment = environment[name], !fromEnvironment.isEmpty { return fromEnvironment }
+        if value == nil, requiringSecrets {
+            reader.error(node, "\(key): the environment variable \(name) is not set")
+            valid = false
+        }
+        return value
     }
 
     /// `example.okta.com`, or host and path for issuers that differ by path (Keycloak realms).

@@ -83,4 +83,100 @@ public struct IdentityProviderSettings: Sendable {
     public var clockSkew: TimeInterval
     /// Where the entry's `issuer` key is, for errors found later (no mapping for it).
     public var location: SourceLocation
+    /// The directory reconciliation reads, if any.
+    public var directory: DirectorySettings?
+    /// The bearer token this provider pushes SCIM changes with (`scim_token_env`, else
+    /// `scim_token`); `nil` when it does not push. Never printed.
+    public var scimToken: String?
+}
+
+/// Which attribute of a directory user matches a ledger user.
+public enum DirectoryMatchAttribute: String, Sendable, Hashable, CaseIterable {
+    /// `externalId`, compared exactly (RFC 7643 makes it case-exact).
+    case externalId
+    /// `userName`, compared ignoring case (RFC 7643 makes it case-insensitive).
+    case userName
+}
+
+/// Where a directory claim's value comes from.
+public enum DirectoryClaimSource: Sendable, Hashable {
+    /// The `displayName` of every group listing the user as a member.
+    case groupNames
+    /// The `id` of every such group.
+    case groupIDs
+    /// The `externalId` of every such group (Entra ID pushes its object ids there).
+    case groupExternalIDs
+    /// The primary email, else the first.
+    case email
+    /// `displayName`, else `name.formatted`, else given and family name.
+    case name
+    /// `active` (absent means active).
+    case active
+    /// Any attribute of the user resource by path: `userName`, `title`, `name.givenName`,
+    /// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`.
+    case attribute(String)
+
+    /// Parses a configuration value: `groups`, `group_ids`, `group_external_ids`, `email`, `name`,
+    /// `active`, or an attribute path.
+    public init(_ text: String) {
+        switch text {
+        case "groups": self = .groupNames
+        case "group_ids": self = .groupIDs
+        case "group_external_ids": self = .groupExternalIDs
+        case "email": self = .email
+        case "name": self = .name
+        case "active": self = .active
+        default: self = .attribute(text)
+        }
+    }
+}
+
+/// An IdP's directory (`idps[].directory`): how its people match ledger users and which claims it
+/// supplies, for pushes to `/scim/v2` and, with `scim_url`, for pulls by reconciliation.
+public struct DirectorySettings: Sendable {
+    /// The SCIM base URL reconciliation reads, for example `https://example.okta.com/scim/v2`;
+    /// `nil` when the IdP only pushes.
+    public var scimURL: URL?
+    /// The name of the environment variable holding the bearer token (with `scimURL`).
+    public var tokenEnvironmentVariable: String?
+    /// The token, when that variable is set. Never printed.
+    public var token: String?
+    /// How often `serve` reconciles (default 15 minutes); each run starts up to 10% later at random.
+    public var interval: TimeInterval
+    /// Which directory attribute identifies a ledger user.
+    public var matchBy: DirectoryMatchAttribute
+    /// The sign-in claim that attribute must equal (default `sub`: the user's subject).
+    public var matchClaim: String
+    /// The claims the directory supplies, laid over each user's last sign-in claims.
+    public var claims: [String: DirectoryClaimSource]
+    /// A run that would deactivate more than this share of the provider's active users applies
+    /// nothing (default 0.10).
+    public var maxDeactivationShare: Double
+    /// A run that would deactivate more than this many users applies nothing (default: no limit).
+    public var maxDeactivations: Int?
+    /// A PEM file of CA certificates to trust for the directory.
+    public var caFile: String?
+    /// Resources per page (default 100, lowered to the directory's `filter.maxResults`).
+    public var pageSize: Int
+
+    /// What an IdP that pushes without a `directory:` gets: `externalId` matched to `sub`, the
+    /// default claims.
+    public static let pushDefaults = DirectorySettings(
+        scimURL: nil,
+        tokenEnvironmentVariable: nil,
+        token: nil,
+        interval: 15 * 60,
+        matchBy: .externalId,
+        matchClaim: "sub",
+        claims: defaultClaims,
+        maxDeactivationShare: 0.10,
+        maxDeactivations: nil,
+        caFile: nil,
+        pageSize: 100
+    )
+
+    /// The claims a directory supplies unless configured: group names, email, name and active.
+    public static let defaultClaims: [String: DirectoryClaimSource] = [
+        "groups": .groupNames, "email": .email, "name": .name, "active": .active,
+    ]
 }

@@ -109,11 +109,12 @@ public struct YAMLNodes {
         return .string(text)
     }
 
-    /// The pairs of a mapping node with string keys; reports non-string keys and unknown keys.
+    /// The pairs of a mapping node with string keys; reports non-string keys and keys not in
+    /// `allowed` (any name goes when it is `nil`).
     public mutating func pairs(
         _ node: Node,
         of what: String,
-        allowed: [String]
+        allowed: [String]?
     ) -> [(key: String, keyNode: Node, value: Node)] {
         guard case .mapping(let mapping) = node else { return [] }
         var out: [(String, Node, Node)] = []
@@ -123,7 +124,7 @@ public struct YAMLNodes {
                 continue
             }
             let key = scalar.string
-            if !allowed.contains(key) {
+            if let allowed, !allowed.contains(key) {
                 error(
                     keyNode,
                     "unknown key '\(key)' in \(what)" + Suggestion.hint(for: key, among: allowed)

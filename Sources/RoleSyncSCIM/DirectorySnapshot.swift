@@ -14,6 +14,12 @@ public struct DirectoryUser: Sendable, Hashable {
     public var name: String?
     /// Display names of the groups whose `members` list this user, sorted.
     public var groups: [String]
+    /// The `id`s of those groups, sorted.
+    public var groupIDs: [String] = []
+    /// The `externalId`s of those groups that have one, sorted.
+    public var groupExternalIDs: [String] = []
+    /// The values of the attribute paths the snapshot was asked to keep, by path.
+    public var attributes: [String: ClaimValue] = [:]
 }
 
 /// One consistent read of a directory: every user and the groups they belong to.
@@ -22,45 +28,103 @@ public struct DirectorySnapshot: Sendable {
     public var groupCount: Int
 
     /// Reads `/Users` and `/Groups` whole.
+    /// - Parameter attributes: attribute paths of the user resource to keep (see
+    ///   ``attribute(_:of:)``).
     /// - Throws: ``SCIMError`` when either listing fails or is inconsistent.
-    public static func read(from client: SCIMClient) async throws(SCIMError) -> DirectorySnapshot {
+    public static func read(from client: SCIMClient, keeping attributes: [String] = []) async throws(SCIMError) -> DirectorySnapshot {
         let users = try await client.list("Users")
         let groups = try await client.list("Groups")
-        return try build(users: users, groups: groups)
+        return try build(users: users, groups: groups, keeping: attributes)
     }
 
     /// Joins users with group memberships (SCIM users need not list their groups; groups list members).
     /// - Throws: ``SCIMError/malformed(_:)`` for a user without `id`.
     public static func build(
         users: [[String: ClaimValue]],
-        groups: [[String: ClaimValue]]
+        groups: [[String: ClaimValue]],
+        keeping attributes: [String] = []
     ) throws(SCIMError)
         -> DirectorySnapshot
     {
-        var memberships: [String: [String]] = [:]
+        struct Membership {
+            var names: [String] = []
+            var ids: [String] = []
+            var externalIDs: [String] = []
+        }
+        var memberships: [String: Membership] = [:]
         for group in groups {
-            guard let name = group["displayName"]?.stringValue, case .array(let members)? = group["members"] else { continue }
+            guard case .array(let members)? = group["members"] else { continue }
+            let name = group["displayName"]?.stringValue
+            let groupID = group["id"]?.stringValue
+            let externalID = group["externalId"]?.stringValue
             for case .object(let member) in members {
-                if let id = member["value"]?.stringValue { memberships[id, default: []].append(name) }
+                guard let id = member["value"]?.stringValue else { continue }
+                if let name { memberships[id, default: Membership()].names.append(name) }
+                if let groupID { memberships[id, default: Membership()].ids.append(groupID) }
+                if let externalID { memberships[id, default: Membership()].externalIDs.append(externalID) }
             }
         }
         var result: [DirectoryUser] = []
         result.reserveCapacity(users.count)
         for user in users {
             guard let id = user["id"]?.stringValue, !id.isEmpty else { throw .malformed("a user has no id") }
+            let membership = memberships[id] ?? Membership()
+            var kept: [String: ClaimValue] = [:]
+            for path in attributes { kept[path] = attribute(path, of: user) }
             result.append(
                 DirectoryUser(
                     id: id,
                     externalId: user["externalId"]?.stringValue,
                     userName: user["userName"]?.stringValue,
-                    isActive: user["active"] != .bool(false),
+                    isActive: isActive(user["active"]),
                     email: primaryEmail(user["emails"]),
                     name: displayName(user),
-                    groups: (memberships[id] ?? []).sorted()
+                    groups: membership.names.sorted(),
+                    groupIDs: membership.ids.sorted(),
+                    groupExternalIDs: membership.externalIDs.sorted(),
+                    attributes: kept
                 )
             )
         }
         return DirectorySnapshot(users: result, groupCount: groups.count)
+    }
+
+    /// `active` as directories send it: a boolean, or (Entra ID) the strings `"True"`/`"False"`;
+    /// absent means active.
+    static func isActive(_ value: ClaimValue?) -> Bool {
+        switch value {
+        case .bool(let active)?: active
+        case .string(let text)?: text.lowercased() != "false"
+        default: true
+        }
+    }
+
+    /// The value at an attribute path of a resource, attribute names compared ignoring case
+    /// (RFC 7643 §2.1): `title`, `name.givenName`, or a schema-qualified
+    /// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`.
+    public static func attribute(_ path: String, of resource: [String: ClaimValue]) -> ClaimValue? {
+        var object = resource
+        var parts: [Substring]
+        if path.lowercased().hasPrefix("urn:"), let colon = path.lastIndex(of: ":") {
+            guard case .object(let extensionObject)? = value(named: path[..<colon], in: resource) else { return nil }
+            object = extensionObject
+            parts = path[path.index(after: colon)...].split(separator: ".")
+        } else {
+            parts = path.split(separator: ".")
+        }
+        guard !parts.isEmpty else { return nil }
+        let last = parts.removeLast()
+        for part in parts {
+            guard case .object(let inner)? = value(named: part, in: object) else { return nil }
+            object = inner
+        }
+        return value(named: last, in: object)
+    }
+
+    private static func value(named name: Substring, in object: [String: ClaimValue]) -> ClaimValue? {
+        if let exact = object[String(name)] { return exact }
+        let lowered = name.lowercased()
+        return object.first { $0.key.lowercased() == lowered }?.value
     }
 
     static func primaryEmail(_ value: ClaimValue?) -> String? {

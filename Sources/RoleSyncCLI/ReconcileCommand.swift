@@ -1,0 +1,149 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import RoleSyncConfig
+import RoleSyncHTTPClient
+import RoleSyncLedger
+import RoleSyncReconciler
+import RoleSyncServer
+
+struct ReconcileCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Reconcile users with their IdP's SCIM directory: print the plan and apply it.",
+        discussion: """
+            Reads each IdP's directory (the `directory:` of its `idps` entry in the serve configuration) whole, over
+            SCIM 2.0, and plans: role and coverage changes from the directory's groups, deactivations of users gone
+            from the directory or inactive there, reactivations where the IdP lifted its deactivation. Users who have
+            not signed in are never created. The plan is applied in one transaction (actor `reconciler`) unless
+            --dry-run. A run that would deactivate more than the configured share or count of active users applies
+            nothing (the safety valve) unless --force; an empty directory never deactivates anyone.
+            Exit codes: 0 done, 1 an error (nothing changed), 3 the safety valve tripped (nothing changed).
+            `--format json` prints one object per IdP with the keys idp, issuer, dry_run, applied, directory_users,
+            ledger_users, active_users, matched, missing, unmatchable, not_signed_in, claim_updates, deactivations,
+            safety_valve and plan (the mapping dry run's keys).
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .customLong("idp"), help: ArgumentHelp("Only this IdP (its `name` in the configuration).", valueName: "name"))
+    var idp: String?
+
+    @Flag(name: .customLong("dry-run"), help: "Print the plan; write nothing.")
+    var dryRun = false
+
+    @Flag(help: "Apply even when the safety valve's share or count is exceeded (never on an empty directory).")
+    var force = false
+
+    @Option(help: "Output format: human or json.")
+    var format: OutputFormat = .human
+
+    func run() async throws {
+        guard let path = store.config ?? ProcessInfo.processInfo.environment["ROLESYNC_CONFIG"] else {
+            throw ValidationError("reconcile needs the serve configuration: --config FILE (or env ROLESYNC_CONFIG)")
+        }
+        let configuration = try ServeConfiguration.load(path: path, requiringSecrets: false)
+        var chosen = configuration.idps.filter { $0.directory?.scimURL != nil }
+        if let idp {
+            guard let one = configuration.idps.first(where: { $0.name == idp }) else {
+                let names = configuration.idps.map(\.name).joined(separator: ", ")
+                throw CLIError("\(path): no idp is named '\(idp)' (configured: \(names))")
+            }
+            chosen = [one]
+        }
+        guard !chosen.isEmpty else { throw CLIError("\(path): no idp has a 'directory: {scim_url: …}' to reconcile against") }
+        let ledger = try store.open()
+        let logger = Logger(label: "rolesync.reconcile")
+        var tripped = false
+        for provider in chosen {
+            let client: HTTPClient
+            do {
+                client = try AsyncHTTPClientTransport.makeClient(caFile: provider.directory?.caFile)
+            } catch {
+                throw CLIError("\(path): idp '\(provider.name)': the directory's CA file cannot be used (\(error))")
+            }
+            let result: Result<(ReconciliationPlan, ReconciliationReport), any Error>
+            do {
+                result = .success(try await reconcile(provider, client: client, ledger: ledger, logger: logger))
+            } catch {
+                result = .failure(error)
+            }
+            try? await client.shutdown()
+            let (plan, report) = try result.get()
+            if plan.safetyValve != nil { tripped = true }
+            switch format {
+            case .json: Output.line(try jsonText(report))
+            case .human: printHuman(plan, idp: provider.name, applied: report)
+            }
+        }
+        if tripped { throw ExitCode(3) }
+    }
+
+    private func reconcile(
+        _ provider: IdentityProviderSettings,
+        client: HTTPClient,
+        ledger: Ledger,
+        logger: Logger
+    ) async throws -> (ReconciliationPlan, ReconciliationReport) {
+        let reconciler = try Reconciler(
+            idp: provider,
+            sync: ledger.service,
+            transport: AsyncHTTPClientTransport(client: client, timeout: .seconds(30), maximumResponseSize: 32 << 20),
+            logger: logger
+        )
+        let report: ReconciliationReport
+        let plan: ReconciliationPlan
+        do {
+            let outcome = try await reconciler.run(dryRun: dryRun, force: force)
+            plan = outcome.plan
+            report = ReconciliationReport(idp: provider.name, plan: plan, dryRun: dryRun, applied: outcome.applied)
+        } catch LedgerError.safetyValve {
+            // Plan again to show what tripped it; nothing was written.
+            plan = try await reconciler.plan(force: force)
+            report = ReconciliationReport(idp: provider.name, plan: plan, dryRun: dryRun, applied: false)
+        } catch let error as ReconcileError {
+            throw CLIError("idp '\(provider.name)': \(error)")
+        }
+        return (plan, report)
+    }
+
+    private func printHuman(_ plan: ReconciliationPlan, idp: String, applied report: ReconciliationReport) {
+        Output.line(
+            "\(idp) (\(plan.issuer)): \(plural(plan.directoryUsers, "directory user")), "
+                + "\(plural(plan.ledgerUsers, "ledger user")) (\(plan.activeUsers) active); \(plan.matched) matched, "
+                + "\(plan.missing) missing from the directory, \(plan.unmatchable) without a match value, "
+                + "\(plan.notSignedIn) not signed in yet (never created)."
+        )
+        let changes = plan.plan.changes
+        if changes.isEmpty {
+            Output.line("No user's role, coverage or status changes.")
+        } else {
+            var table = [["ID", "USER", "CHANGES", "ROLE", "COVERED", "STATUS", "WHY"]]
+            func yesNo(_ b: Bool) -> String { b ? "yes" : "no" }
+            for c in changes {
+                let kinds = c.kinds.map(\.rawValue).joined(separator: ",") + (c.isHeld ? " (HELD)" : "")
+                let role = c.fromRole == c.toRole ? c.toRole.rawValue : "\(c.fromRole) → \(c.toRole)"
+                let covered = c.wasCovered == c.isCovered ? yesNo(c.isCovered) : "\(yesNo(c.wasCovered)) → \(yesNo(c.isCovered))"
+                let status = c.fromStatus == c.toStatus ? c.toStatus.rawValue : "\(c.fromStatus) → \(c.toStatus)"
+                let why = c.deactivationCause ?? c.rule.map { "\(c.mappingFile ?? "?")#\($0)" } ?? "-"
+                table.append([c.userID.description, c.user, kinds, role, covered, status, why])
+            }
+            for line in formatTable(table) { Output.line(line) }
+        }
+        let counts = plan.plan.counts
+        let summary = ReevaluationPlan.Kind.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+        Output.line(
+            "Summary: \(summary); \(plan.plan.claimUpdates.count) claims updated only; \(plan.plan.heldCount) held "
+                + "(would leave no active super_admin); \(plan.plan.undetermined) undetermined (unknown claims, left as they are)"
+        )
+        if let valve = plan.safetyValve {
+            Output.line("SAFETY VALVE: \(valve)")
+        } else if dryRun {
+            Output.line("Dry run: nothing was written.")
+        } else {
+            Output.line(report.isApplied ? "Applied in one transaction (actor reconciler)." : "Nothing to apply.")
+        }
+    }
+}

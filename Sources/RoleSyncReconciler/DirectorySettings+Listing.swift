@@ -1,0 +1,42 @@
+public import RoleSyncConfig
+public import RoleSyncLedger
+public import RoleSyncMapping
+public import RoleSyncSCIM
+
+extension DirectorySettings {
+    /// The attribute paths a snapshot must keep for the configured claims.
+    public var attributePaths: [String] {
+        claims.values.compactMap { if case .attribute(let path) = $0 { path } else { nil } }
+    }
+
+    /// The ledger's view of a directory snapshot: each user's match key, status and claims.
+    /// Users without the match attribute cannot be matched and are left out.
+    public func listing(from snapshot: DirectorySnapshot, isComplete: Bool = true) -> DirectoryListing {
+        var entries: [DirectoryEntry] = []
+        entries.reserveCapacity(snapshot.users.count)
+        for user in snapshot.users {
+            let key = matchBy == .externalId ? user.externalId : user.userName
+            guard let key, !key.isEmpty else { continue }
+            var values: [String: ClaimValue] = [:]
+            for (claim, source) in claims {
+                values[claim] = Self.value(source, of: user)
+            }
+            entries.append(DirectoryEntry(key: key, isActive: user.isActive, claims: values))
+        }
+        return DirectoryListing(entries: entries, ignoresKeyCase: matchBy == .userName, isComplete: isComplete)
+    }
+
+    /// A claim's value from a directory user; `null` when the directory has none, so a stale
+    /// sign-in value does not survive a directory that cleared it.
+    static func value(_ source: DirectoryClaimSource, of user: DirectoryUser) -> ClaimValue {
+        switch source {
+        case .groupNames: .array(user.groups.map(ClaimValue.string))
+        case .groupIDs: .array(user.groupIDs.map(ClaimValue.string))
+        case .groupExternalIDs: .array(user.groupExternalIDs.map(ClaimValue.string))
+        case .email: user.email.map(ClaimValue.string) ?? .null
+        case .name: user.name.map(ClaimValue.string) ?? .null
+        case .active: .bool(user.isActive)
+        case .attribute(let path): user.attributes[path] ?? .null
+        }
+    }
+}

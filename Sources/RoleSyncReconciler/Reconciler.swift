@@ -1,0 +1,184 @@
+public import Foundation
+public import Logging
+import Metrics
+public import RoleSyncConfig
+public import RoleSyncHTTPClient
+public import RoleSyncLedger
+public import RoleSyncSCIM
+
+/// Reconciles one IdP's users against its SCIM directory: reads the directory whole, plans, and
+/// applies the plan in one transaction with actor `reconciler` (SPEC §4).
+///
+/// A run that fails (directory unreachable or inconsistent, safety valve) changes nothing.
+public struct Reconciler: Sendable {
+    public let idp: IdentityProviderSettings
+    let settings: DirectorySettings
+    let url: URL
+    let sync: SyncService
+    let transport: any HTTPTransport
+    let logger: Logger
+    let sleep: @Sendable (Duration) async -> Void
+
+    /// What one run did.
+    public struct Outcome: Sendable {
+        public var plan: ReconciliationPlan
+        /// Whether the plan was written (not a dry run, no safety valve, something to write).
+        public var applied: Bool
+        public var duration: Duration
+    }
+
+    /// - Throws: ``ReconcileError/noDirectory(_:)`` when the IdP has no `directory:`, or
+    ///   ``ReconcileError/noToken(_:)`` when its token variable is not set.
+    public init(
+        idp: IdentityProviderSettings,
+        sync: SyncService,
+        transport: any HTTPTransport,
+        logger: Logger,
+        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
+    ) throws(ReconcileError) {
+        guard let settings = idp.directory, let url = settings.scimURL else { throw .noDirectory(idp.name) }
+        guard settings.token != nil else { throw .noToken(idp: idp.name, variable: settings.tokenEnvironmentVariable ?? "") }
+        self.idp = idp
+        self.settings = settings
+        self.url = url
+        self.sync = sync
+        self.transport = transport
+        var logger = logger
+        logger[metadataKey: "idp"] = "\(idp.name)"
+        self.logger = logger
+        self.sleep = sleep
+    }
+
+    /// Reads the directory and plans; writes nothing.
+    /// - Throws: ``ReconcileError/directory(_:)`` when the directory cannot be read whole.
+    public func plan(force: Bool = false) async throws -> ReconciliationPlan {
+        let client = SCIMClient(
+            baseURL: url,
+            token: settings.token ?? "",
+            transport: transport,
+            pageSize: settings.pageSize,
+            logger: logger,
+            sleep: sleep
+        )
+        let snapshot: DirectorySnapshot
+        do {
+            snapshot = try await DirectorySnapshot.read(from: client, keeping: settings.attributePaths)
+        } catch {
+            throw ReconcileError.directory(error)
+        }
+        return try await plan(snapshot: snapshot, force: force)
+    }
+
+    /// Plans from a snapshot already read.
+    public func plan(snapshot: DirectorySnapshot, force: Bool = false) async throws -> ReconciliationPlan {
+        try await sync.planReconciliation(
+            issuer: idp.issuer,
+            listing: settings.listing(from: snapshot),
+            policy: policy(force: force)
+        )
+    }
+
+    func policy(force: Bool) -> ReconciliationPolicy {
+        ReconciliationPolicy(
+            matchClaim: settings.matchClaim,
+            maxDeactivationShare: settings.maxDeactivationShare,
+            maxDeactivations: settings.maxDeactivations,
+            force: force,
+            source: "directory"
+        )
+    }
+
+    /// Reads, plans and (unless `dryRun`) applies. A plan whose users changed meanwhile is made
+    /// again, up to three times.
+    /// - Throws: ``ReconcileError``, or ``LedgerError/safetyValve(_:)`` when the valve tripped
+    ///   (after recording it), or store errors; nothing is written then.
+    public func run(dryRun: Bool, force: Bool = false) async throws -> Outcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let dimensions = [("idp", idp.name)]
+        do {
+            var attempt = 0
+            while true {
+                attempt += 1
+                let plan = try await self.plan(force: force)
+                if let valve = plan.safetyValve {
+                    Counter(label: "rolesync_reconcile_safety_valve_total", dimensions: dimensions + [("reason", valve.code)]).increment()
+                    logger.error(
+                        "reconciliation tripped its safety valve; nothing applied",
+                        metadata: ["reason": "\(valve.code)", "deactivations": "\(plan.deactivations)", "active_users": "\(plan.activeUsers)"]
+                    )
+                    if !dryRun { throw LedgerError.safetyValve(valve.description) }
+                }
+                guard !dryRun else { return finish(plan, applied: false, start: start, clock: clock) }
+                do {
+                    try await sync.applyReconciliation(plan, as: .reconciler)
+                } catch LedgerStoreError.conflict(.staleUser) where attempt < 3 {
+                    logger.info("a user changed while reconciling; planning again", metadata: ["attempt": "\(attempt)"])
+                    continue
+                }
+                let applied = !plan.plan.changes.isEmpty || !plan.plan.claimUpdates.isEmpty
+                return finish(plan, applied: applied, start: start, clock: clock)
+            }
+        } catch {
+            let code = (error as? ReconcileError)?.code ?? (error as? LedgerError)?.code ?? "store"
+            Counter(label: "rolesync_reconcile_runs_total", dimensions: dimensions + [("outcome", "failed")]).increment()
+            Counter(label: "rolesync_reconcile_failures_total", dimensions: dimensions + [("reason", code)]).increment()
+            logger.error("reconciliation failed; nothing changed", metadata: ["reason": "\(code)", "error": "\(error)"])
+            throw error
+        }
+    }
+
+    private func finish(_ plan: ReconciliationPlan, applied: Bool, start: ContinuousClock.Instant, clock: ContinuousClock) -> Outcome {
+        let duration = clock.now - start
+        let dimensions = [("idp", idp.name)]
+        Timer(label: "rolesync_reconcile_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+            .recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        Counter(label: "rolesync_reconcile_runs_total", dimensions: dimensions + [("outcome", applied ? "applied" : "unchanged")])
+            .increment()
+        if applied {
+            for (kind, count) in plan.plan.counts {
+                Counter(label: "rolesync_reconcile_changes_total", dimensions: dimensions + [("kind", kind.rawValue)]).increment(by: count)
+            }
+            Counter(label: "rolesync_reconcile_changes_total", dimensions: dimensions + [("kind", "claims_update")])
+                .increment(by: plan.plan.claimUpdates.count)
+            Gauge(label: "rolesync_reconcile_last_success_timestamp_seconds", dimensions: dimensions)
+                .record(Date().timeIntervalSince1970)
+        }
+        logger.notice(
+            "reconciliation finished",
+            metadata: [
+                "applied": "\(applied)", "directory_users": "\(plan.directoryUsers)", "matched": "\(plan.matched)",
+                "changes": "\(plan.plan.changes.count)", "claim_updates": "\(plan.plan.claimUpdates.count)",
+                "held": "\(plan.plan.heldCount)",
+                "duration_ms": "\(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)",
+            ]
+        )
+        return Outcome(plan: plan, applied: applied, duration: duration)
+    }
+}
+
+/// Why a reconciliation could not run.
+public enum ReconcileError: Error, Sendable, CustomStringConvertible {
+    /// The IdP has no `directory:` in the configuration.
+    case noDirectory(String)
+    /// The directory's token variable is not set.
+    case noToken(idp: String, variable: String)
+    /// The directory could not be read whole.
+    case directory(SCIMError)
+
+    public var code: String {
+        switch self {
+        case .noDirectory: "no_directory"
+        case .noToken: "no_token"
+        case .directory(let error): error.code
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .noDirectory(let idp): "idp '\(idp)' has no 'directory: {scim_url: …}' to reconcile against"
+        case .noToken(let idp, let variable): "idp '\(idp)': the directory token variable \(variable) is not set"
+        case .directory(let error): "\(error); nothing was changed"
+        }
+    }
+}
