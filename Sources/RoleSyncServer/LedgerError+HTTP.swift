@@ -6,7 +6,7 @@ extension LedgerError {
     var httpStatus: HTTPResponse.Status {
         switch self {
         case .userNotFound: .notFound
-        case .roleManagedByIdP, .lastSuperAdmin, .deactivatedByIdP: .conflict
+        case .roleManagedByIdP, .lastSuperAdmin, .deactivatedByIdP, .safetyValve: .conflict
         case .escalation, .notPermitted: .forbidden
         case .contention: .serviceUnavailable
         case .invalidToken: .badRequest
@@ -23,6 +23,7 @@ extension LedgerError {
         case .notPermitted: "Not permitted"
         case .contention: "Busy"
         case .invalidToken: "Invalid token request"
+        case .safetyValve: "Safety valve tripped"
         }
     }
 }

@@ -7,6 +7,7 @@ import RoleSyncHTTPClient
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncOIDC
+import RoleSyncReconciler
 import RoleSyncSQLite
 import ServiceLifecycle
 
@@ -17,6 +18,7 @@ public struct RoleSyncServer {
     public let context: ServerContext
     let registry: MappingRegistry
     let clients: [HTTPClient]
+    let reconcilers: [Reconciler]
     let logger: Logger
 
     /// Opens the ledger, loads and checks the mappings, and prepares one relying party per provider.
@@ -69,12 +71,39 @@ public struct RoleSyncServer {
                 )
             )
         }
+        let sync = SyncService(store: store, mappings: registry, logger: Logger(label: "rolesync.ledger"))
+        var reconcilers: [Reconciler] = []
+        for idp in configuration.idps where idp.directory?.scimURL != nil {
+            let client: HTTPClient
+            do {
+                client = try AsyncHTTPClientTransport.makeClient(caFile: idp.directory?.caFile)
+            } catch {
+                for created in clients { try? created.syncShutdown() }
+                throw ConfigError.file(idp.directory?.caFile ?? "ca_file", "not a PEM certificate file (\(error))")
+            }
+            clients.append(client)
+            do {
+                reconcilers.append(
+                    try Reconciler(
+                        idp: idp,
+                        sync: sync,
+                        transport: AsyncHTTPClientTransport(client: client, timeout: .seconds(30), maximumResponseSize: 32 << 20),
+                        logger: Logger(label: "rolesync.reconcile")
+                    )
+                )
+            } catch {
+                for created in clients { try? created.syncShutdown() }
+                throw ConfigError.invalid([Diagnostic(.error, at: idp.location, "\(error)")])
+            }
+        }
+        let pushers = SCIMService.pushers(of: configuration)
         self.configuration = configuration
         self.registry = registry
         self.clients = clients
+        self.reconcilers = reconcilers
         self.logger = logger
         self.context = ServerContext(
-            sync: SyncService(store: store, mappings: registry, logger: Logger(label: "rolesync.ledger")),
+            sync: sync,
             sessions: SessionService(
                 store: store,
                 idleTimeout: configuration.session.idleTimeout,
@@ -82,7 +111,9 @@ public struct RoleSyncServer {
             ),
             providers: ProviderDirectory(providers),
             publicURL: configuration.publicURL,
-            metricsExposition: metricsExposition
+            metricsExposition: metricsExposition,
+            scim: pushers.isEmpty
+                ? nil : SCIMService(pushers: pushers, directory: store, sync: sync, logger: Logger(label: "rolesync.scim"))
         )
     }
 
@@ -112,6 +143,7 @@ public struct RoleSyncServer {
                 services: [
                     .init(service: SignInFlusher(store: context.sync.store, logger: logger)),
                     .init(service: makeApplication()), .init(service: reloader),
+                    .init(service: ReconciliationService(reconcilers: reconcilers, logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
@@ -122,6 +154,8 @@ public struct RoleSyncServer {
             metadata: [
                 "listen": "\(configuration.listen)", "public_url": "\(configuration.publicURL.absoluteString)",
                 "idps": "\(configuration.idps.map(\.name).joined(separator: ","))",
+                "reconciling": "\(reconcilers.map(\.idp.name).joined(separator: ","))",
+                "scim_push": "\(configuration.idps.filter { $0.scimToken != nil }.map(\.name).joined(separator: ","))",
             ]
         )
         do {

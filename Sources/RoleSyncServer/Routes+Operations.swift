@@ -34,6 +34,7 @@ extension ServerContext {
         addSignInRoutes(to: router)
         addAccountRoutes(to: router)
         addAdminRoutes(to: router)
+        addSCIMRoutes(to: router)
         router.get("/openapi.json") { _, _ in
             Response(
                 status: .ok,

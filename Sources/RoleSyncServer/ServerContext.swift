@@ -15,6 +15,8 @@ public struct ServerContext: Sendable {
     /// Renders the Prometheus exposition for `/metrics`; `nil` serves 404.
     public var metricsExposition: (@Sendable () -> String)?
     public var now: @Sendable () -> Date
+    /// The SCIM service provider for IdPs that push; `nil` answers `/scim/v2` with 404.
+    public var scim: SCIMService?
 
     public init(
         sync: SyncService,
@@ -23,8 +25,10 @@ public struct ServerContext: Sendable {
         logins: LoginStateStore = LoginStateStore(),
         publicURL: URL,
         metricsExposition: (@Sendable () -> String)? = nil,
+        scim: SCIMService? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.scim = scim
         self.sync = sync
         self.sessions = sessions
         self.tokens = TokenService(store: sync.store, now: now)
