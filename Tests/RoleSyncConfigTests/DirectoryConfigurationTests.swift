@@ -1,0 +1,92 @@
+import Foundation
+import RoleSyncConfig
+import RoleSyncMapping
+import Testing
+
+/// `idps[].directory` and the SCIM push token.
+@Suite("serve configuration: directories")
+struct DirectoryConfigurationTests {
+    static func yaml(_ idp: String) -> String {
+        """
+        listen: 127.0.0.1:8080
+        public_url: https://rolesync.example.com
+        idps:
+          - issuer: https://example.okta.com
+            client_id: rolesync
+            client_secret: s
+        \(idp.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+        """
+    }
+
+    static let environment = ["OKTA_SCIM": "directory-token", "OKTA_PUSH": String(repeating: "p", count: 40)]
+
+    func parse(_ idp: String, environment: [String: String] = environment) throws(ConfigError) -> IdentityProviderSettings {
+        try ServeConfiguration.parse(yaml: Self.yaml(idp), file: "/etc/rolesync/rolesync.yaml", environment: environment).idps[0]
+    }
+
+    func errors(_ idp: String, environment: [String: String] = environment) -> [String] {
+        do {
+            _ = try parse(idp, environment: environment)
+            return []
+        } catch {
+            return error.lines
+        }
+    }
+
+    @Test("A full directory reads as written; defaults fill the rest")
+    func full() throws {
+        let idp = try parse(
+            """
+            scim_token_env: OKTA_PUSH
+            directory:
+              scim_url: https://example.okta.com/scim/v2/
+              token_env: OKTA_SCIM
+              interval: 5m
+              match_by: userName
+              match_claim: preferred_username
+              claims: { groups: group_external_ids, department: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department" }
+              safety_valve: { max_share: 5%, max_count: 50 }
+              page_size: 200
+            """
+        )
+        let directory = try #require(idp.directory)
+        #expect(directory.scimURL?.absoluteString == "https://example.okta.com/scim/v2")
+        #expect(directory.token == "directory-token")
+        #expect(directory.interval == 300)
+        #expect(directory.matchBy == .userName && directory.matchClaim == "preferred_username")
+        #expect(directory.claims["groups"] == .groupExternalIDs)
+        #expect(directory.claims["department"] == .attribute("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"))
+        #expect(directory.maxDeactivationShare == 0.05 && directory.maxDeactivations == 50 && directory.pageSize == 200)
+        #expect(idp.scimToken == Self.environment["OKTA_PUSH"])
+
+        let defaults = try #require(try parse("directory: { scim_url: https://example.okta.com/scim/v2, token_env: OKTA_SCIM }").directory)
+        #expect(defaults.interval == 900 && defaults.matchBy == .externalId && defaults.matchClaim == "sub")
+        #expect(defaults.claims == DirectorySettings.defaultClaims && defaults.maxDeactivationShare == 0.10 && defaults.maxDeactivations == nil)
+    }
+
+    @Test(
+        "Directory errors name the key, with file, line and column",
+        arguments: [
+            ("directory: { scim_url: http://scim.example.com, token_env: OKTA_SCIM }", "directory.scim_url: 'http://scim.example.com' is not an https URL"),
+            ("directory: { scim_url: https://x.example.com }", "has 'scim_url' but lacks 'token_env'"),
+            ("directory: { scim_url: https://x.example.com, token_env: NOPE }", "directory.token_env: the environment variable NOPE is not set"),
+            ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, match_by: username }", "'username' is not externalId or userName; did you mean 'userName'?"),
+            ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, interval: 10s }", "reconcile at most once a minute"),
+            ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, safety_valve: { max_share: 2 } }", "max_share: '2' is not a share"),
+            ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, sheduel: 1 }", "unknown key 'sheduel' in idps[0].directory"),
+            ("directory: { token_env: OKTA_SCIM }", "directory.token_env goes with 'scim_url'"),
+            ("scim_token: short", "the SCIM push token is 5 characters long; use at least 32"),
+            ("scim_token_env: NOPE", "scim_token_env: the environment variable NOPE is not set"),
+        ]
+    )
+    func invalid(idp: String, message: String) {
+        let lines = errors(idp)
+        #expect(lines.contains { $0.contains(message) && $0.hasPrefix("/etc/rolesync/rolesync.yaml:") }, "\(lines)")
+    }
+
+    @Test("A push-only IdP needs no scim_url")
+    func pushOnly() throws {
+        let idp = try parse("scim_token_env: OKTA_PUSH\ndirectory: { match_by: userName }")
+        #expect(idp.directory?.scimURL == nil && idp.directory?.matchBy == .userName)
+    }
+}

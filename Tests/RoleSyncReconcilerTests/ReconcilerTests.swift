@@ -1,0 +1,158 @@
+import Foundation
+import Logging
+import RoleSyncConfig
+import RoleSyncHTTPClient
+import RoleSyncLedger
+import RoleSyncMapping
+import RoleSyncReconciler
+import RoleSyncSQLite
+import Synchronization
+import Testing
+
+/// A SCIM directory in memory: pages `/Users` and `/Groups` by `startIndex`/`count`; can fail a page.
+final class MemoryDirectory: HTTPTransport, Sendable {
+    struct State {
+        var users: [[String: ClaimValue]] = []
+        var groups: [[String: ClaimValue]] = []
+        /// Answer this status for the page of `/Users` starting here.
+        var failUsersAt: (startIndex: Int, status: Int)?
+        var requests = 0
+    }
+
+    let state = Mutex(State())
+
+    func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
+        let items = URLComponents(url: request.url, resolvingAgainstBaseURL: false)?.queryItems ?? []
+        let start = items.first { $0.name == "startIndex" }?.value.flatMap(Int.init) ?? 1
+        let count = items.first { $0.name == "count" }?.value.flatMap(Int.init) ?? 100
+        return state.withLock { state in
+            state.requests += 1
+            guard request.header("Authorization") == "Bearer directory-token" else { return HTTPTransportResponse(status: 401, body: Data()) }
+            let all: [[String: ClaimValue]]
+            switch request.url.lastPathComponent {
+            case "Users":
+                if let fail = state.failUsersAt, fail.startIndex == start { return HTTPTransportResponse(status: fail.status, body: Data()) }
+                all = state.users
+            case "Groups": all = state.groups
+            default: return HTTPTransportResponse(status: 404, body: Data())
+            }
+            let page = Array(all.dropFirst(start - 1).prefix(count)).map(ClaimValue.object)
+            let body: ClaimValue = .object([
+                "schemas": .array(["urn:ietf:params:scim:api:messages:2.0:ListResponse"]), "totalResults": .number(Double(all.count)),
+                "startIndex": .number(Double(start)), "itemsPerPage": .number(Double(page.count)), "Resources": .array(page),
+            ])
+            return HTTPTransportResponse(status: 200, body: Data(body.jsonText.utf8))
+        }
+    }
+
+    func setUsers(_ ids: [String], active: Set<String>? = nil) {
+        state.withLock { state in
+            state.users = ids.map { id in
+                ["id": .string("u-\(id)"), "externalId": .string(id), "userName": .string("\(id)@example.com"), "active": .bool(active?.contains(id) ?? true)]
+            }
+        }
+    }
+
+    func setGroup(_ name: String, members: [String]) {
+        state.withLock { state in
+            state.groups.removeAll { $0["displayName"] == .string(name) }
+            state.groups.append([
+                "id": .string("g-\(name)"), "displayName": .string(name),
+                "members": .array(members.map { .object(["value": .string("u-\($0)")]) }),
+            ])
+        }
+    }
+}
+
+@Suite("Reconciler: directory to ledger")
+struct ReconcilerTests {
+    static let issuer = "https://idp.example.com"
+    static let mapping = """
+        version: 1
+        issuer: "\(issuer)"
+        profile: { email: email, name: name }
+        roles:
+          - { id: admins, role: super_admin, when: { claim: groups, contains: platform-admins } }
+          - { id: finance, role: billing_admin, when: { claim: groups, contains: finance } }
+        unmatched: manual
+        """
+
+    let store: SQLiteLedgerStore
+    let sync: SyncService
+    let directory = MemoryDirectory()
+
+    init() async throws {
+        store = try SQLiteLedgerStore.inMemory()
+        let mapping = try #require(MappingParser.parse(yaml: Self.mapping, file: "idp.yaml").mapping)
+        sync = SyncService(store: store, mappings: MappingRegistry(MappingSet.build([mapping]).set), logger: Logger(label: "test"))
+        let people = ["root": ["platform-admins"], "alice": ["finance"], "bob": [], "carol": [], "dave": [], "erin": []]
+        for (sub, groups) in people.sorted(by: { $0.key < $1.key }) {
+            let claims = Claims(["sub": .string(sub), "email": .string("\(sub)@example.com"), "groups": .array(groups.map(ClaimValue.string))])
+            _ = try await sync.signIn(issuer: Self.issuer, claims: claims)
+        }
+        directory.setUsers(people.keys.sorted())
+        directory.setGroup("platform-admins", members: ["root"])
+        directory.setGroup("finance", members: ["alice"])
+    }
+
+    func reconciler(pageSize: Int = 2) throws -> Reconciler {
+        let yaml = """
+            listen: 127.0.0.1:8080
+            public_url: https://rolesync.example.com
+            idps:
+              - issuer: \(Self.issuer)
+                client_id: rolesync
+                client_secret: s
+                directory: { scim_url: "https://idp.example.com/scim/v2", token_env: DIRECTORY_TOKEN, page_size: \(pageSize) }
+            """
+        let configuration = try ServeConfiguration.parse(yaml: yaml, file: "/tmp/r.yaml", environment: ["DIRECTORY_TOKEN": "directory-token"])
+        return try Reconciler(idp: configuration.idps[0], sync: sync, transport: directory, logger: Logger(label: "test"), sleep: { _ in })
+    }
+
+    func role(_ sub: String) async throws -> Role { try #require(try await store.user(issuer: Self.issuer, subject: sub)).role }
+    func status(_ sub: String) async throws -> UserStatus { try #require(try await store.user(issuer: Self.issuer, subject: sub)).status }
+
+    @Test("A run reads every page, demotes by the directory's groups and deactivates the one who left")
+    func run() async throws {
+        directory.setGroup("finance", members: [])
+        directory.setUsers(["root", "alice", "bob", "carol", "dave"])
+        let outcome = try await reconciler().run(dryRun: false)
+        #expect(outcome.applied && outcome.plan.directoryUsers == 5 && outcome.plan.missing == 1)
+        #expect(try await role("alice") == .billingAdmin)  // uncovered now: keeps the role
+        #expect(try await status("erin") == .inactive)
+        let dry = try await reconciler().run(dryRun: true)
+        #expect(dry.plan.plan.changes.isEmpty && !dry.applied)
+    }
+
+    @Test("A dry run writes nothing")
+    func dryRun() async throws {
+        directory.setUsers(["root", "alice", "bob", "carol", "dave"])
+        let outcome = try await reconciler().run(dryRun: true)
+        #expect(!outcome.applied && outcome.plan.deactivations == 1)
+        #expect(try await status("erin") == .active)
+    }
+
+    @Test("A server error in the middle of the listing changes nothing")
+    func failedPage() async throws {
+        directory.setUsers(["root", "alice", "bob", "carol", "dave", "erin"])
+        directory.state.withLock { $0.failUsersAt = (startIndex: 3, status: 500) }
+        await #expect(throws: ReconcileError.self) { try await reconciler().run(dryRun: false) }
+        #expect(try await store.auditEvents(matching: AuditQuery(actor: .reconciler)).events.isEmpty)
+    }
+
+    @Test("The safety valve stops a mass deactivation; --force applies it")
+    func safetyValve() async throws {
+        directory.setUsers(["root", "alice"])
+        await #expect(throws: LedgerError.self) { try await reconciler().run(dryRun: false) }
+        #expect(try await status("bob") == .active)
+        _ = try await reconciler().run(dryRun: false, force: true)
+        #expect(try await status("bob") == .inactive)
+    }
+
+    @Test("A directory that lists nobody deactivates nobody")
+    func emptyDirectory() async throws {
+        directory.setUsers([])
+        await #expect(throws: LedgerError.self) { try await reconciler().run(dryRun: false, force: true) }
+        #expect(try await status("bob") == .active)
+    }
+}
