@@ -19,6 +19,8 @@ public struct ReconciliationService: Service {
                 group.addTask { await Self.loop(reconciler, logger: logger) }
             }
         }
+        // A service group takes a service that returns early for a failure: stay until shutdown.
+        try? await gracefulShutdown()
     }
 
     static func loop(_ reconciler: Reconciler, logger: Logger) async {

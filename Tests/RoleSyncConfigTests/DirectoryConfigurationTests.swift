@@ -67,10 +67,16 @@ struct DirectoryConfigurationTests {
     @Test(
         "Directory errors name the key, with file, line and column",
         arguments: [
-            ("directory: { scim_url: http://scim.example.com, token_env: OKTA_SCIM }", "directory.scim_url: 'http://scim.example.com' is not an https URL"),
+            (
+                "directory: { scim_url: http://scim.example.com, token_env: OKTA_SCIM }",
+                "directory.scim_url: 'http://scim.example.com' is not an https URL"
+            ),
             ("directory: { scim_url: https://x.example.com }", "has 'scim_url' but lacks 'token_env'"),
             ("directory: { scim_url: https://x.example.com, token_env: NOPE }", "directory.token_env: the environment variable NOPE is not set"),
-            ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, match_by: username }", "'username' is not externalId or userName; did you mean 'userName'?"),
+            (
+                "directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, match_by: username }",
+                "'username' is not externalId or userName; did you mean 'userName'?"
+            ),
             ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, interval: 10s }", "reconcile at most once a minute"),
             ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, safety_valve: { max_share: 2 } }", "max_share: '2' is not a share"),
             ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, sheduel: 1 }", "unknown key 'sheduel' in idps[0].directory"),

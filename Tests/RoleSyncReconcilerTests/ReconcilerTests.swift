@@ -48,7 +48,10 @@ final class MemoryDirectory: HTTPTransport, Sendable {
     func setUsers(_ ids: [String], active: Set<String>? = nil) {
         state.withLock { state in
             state.users = ids.map { id in
-                ["id": .string("u-\(id)"), "externalId": .string(id), "userName": .string("\(id)@example.com"), "active": .bool(active?.contains(id) ?? true)]
+                [
+                    "id": .string("u-\(id)"), "externalId": .string(id), "userName": .string("\(id)@example.com"),
+                    "active": .bool(active?.contains(id) ?? true),
+                ]
             }
         }
     }
@@ -95,7 +98,7 @@ struct ReconcilerTests {
         directory.setGroup("finance", members: ["alice"])
     }
 
-    func reconciler(pageSize: Int = 2) throws -> Reconciler {
+    func reconciler(pageSize: Int = 2, interval: TimeInterval? = nil) throws -> Reconciler {
         let yaml = """
             listen: 127.0.0.1:8080
             public_url: https://rolesync.example.com
@@ -106,7 +109,9 @@ struct ReconcilerTests {
                 directory: { scim_url: "https://idp.example.com/scim/v2", token_env: DIRECTORY_TOKEN, page_size: \(pageSize) }
             """
         let configuration = try ServeConfiguration.parse(yaml: yaml, file: "/tmp/r.yaml", environment: ["DIRECTORY_TOKEN": "directory-token"])
-        return try Reconciler(idp: configuration.idps[0], sync: sync, transport: directory, logger: Logger(label: "test"), sleep: { _ in })
+        var idp = configuration.idps[0]
+        if let interval { idp.directory?.interval = interval }
+        return try Reconciler(idp: idp, sync: sync, transport: directory, logger: Logger(label: "test"), sleep: { _ in })
     }
 
     func role(_ sub: String) async throws -> Role { try #require(try await store.user(issuer: Self.issuer, subject: sub)).role }
@@ -154,5 +159,25 @@ struct ReconcilerTests {
         directory.setUsers([])
         await #expect(throws: LedgerError.self) { try await reconciler().run(dryRun: false, force: true) }
         #expect(try await status("bob") == .active)
+    }
+
+    @Test("serve's scheduler runs again each interval, and a failed run does not stop it")
+    func scheduled() async throws {
+        directory.state.withLock { $0.failUsersAt = (startIndex: 1, status: 503) }
+        let service = ReconciliationService(reconcilers: [try reconciler(interval: 0.05)], logger: Logger(label: "test"))
+        let task = Task { try await service.run() }
+        try await Task.sleep(for: .milliseconds(300))
+        // The directory recovers and loses erin: a later run deactivates her.
+        directory.setUsers(["root", "alice", "bob", "carol", "dave"])
+        directory.state.withLock { $0.failUsersAt = nil }
+        var deactivated = false
+        for _ in 0..<100 where !deactivated {
+            try await Task.sleep(for: .milliseconds(50))
+            deactivated = try await status("erin") == .inactive
+        }
+        task.cancel()
+        _ = await task.result
+        #expect(deactivated)
+        #expect(directory.state.withLock { $0.requests } > 10)
     }
 }

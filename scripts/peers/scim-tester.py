@@ -2,7 +2,7 @@
 """Run scim2-tester against a SCIM server URL, with tag/resource-type selection,
 an optional HTTP trace, a JSON report, and an exit code that fails only on ERROR/CRITICAL.
 
-usage: run_tester.py --url http://127.0.0.1:8080/scim/v2 [--token T] [--include TAG ...]
+usage: scripts/peers/scim-tester.py --url http://127.0.0.1:8080/scim/v2 [--token T] [--include TAG ...]
        [--exclude TAG ...] [--resource-type User ...] [--json out.json] [--trace trace.jsonl]
        [--strict]   # also fail on SKIPPED/DEVIATION (what `scim2 test` does)
 """
