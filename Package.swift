@@ -249,69 +249,38 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
     package.dependencies.append(
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"])
     )
-    package.targets.append(
+    /// One package-benchmark suite: `Benchmarks/NAME/`, with the Benchmark product added.
+    func benchmark(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
         .executableTarget(
-            name: "MappingBenchmarks",
-            dependencies: [
-                "RoleSyncMapping",
-                "RoleSyncTestSupport",
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/MappingBenchmarks",
+            name: name,
+            dependencies: dependencies + [.product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/\(name)",
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
-    )
-    package.targets.append(
-        .executableTarget(
-            name: "LedgerBenchmarks",
-            dependencies: [
-                "RoleSyncLedger",
-                "RoleSyncSQLite",
-                "RoleSyncMapping",
-                "RoleSyncTestSupport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/LedgerBenchmarks",
-            swiftSettings: swiftSettings,
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
-    )
-    package.targets.append(
-        .executableTarget(
-            name: "OIDCBenchmarks",
-            dependencies: [
-                "RoleSyncOIDC",
-                "RoleSyncLedger",
-                "RoleSyncSQLite",
-                "RoleSyncMapping",
-                "RoleSyncTestSupport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/OIDCBenchmarks",
-            swiftSettings: swiftSettings,
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
-    )
-    package.targets.append(
-        .executableTarget(
-            name: "AdminAPIBenchmarks",
-            dependencies: [
-                "RoleSyncServer",
-                "RoleSyncLedger",
-                "RoleSyncSQLite",
-                "RoleSyncMapping",
-                "RoleSyncTestSupport",
+    }
+    let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+    package.targets += [
+        benchmark("MappingBenchmarks", ["RoleSyncMapping", "RoleSyncTestSupport"]),
+        benchmark("LedgerBenchmarks", ["RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncTestSupport", logging]),
+        benchmark(
+            "OIDCBenchmarks",
+            ["RoleSyncOIDC", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncTestSupport", logging]
+        ),
+        benchmark(
+            "AdminAPIBenchmarks",
+            [
+                "RoleSyncServer", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncTestSupport", logging,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/AdminAPIBenchmarks",
-            swiftSettings: swiftSettings,
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
-    )
+            ]
+        ),
+        benchmark(
+            "ReconcileBenchmarks",
+            [
+                "RoleSyncReconciler", "RoleSyncConfig", "RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncLedger", "RoleSyncSQLite",
+                "RoleSyncMapping", "RoleSyncTestSupport", logging,
+            ]
+        ),
+    ]
 }

@@ -9,11 +9,13 @@ import RoleSyncServer
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the sign-in server: OpenID Connect login, sessions, /api/me, /healthz, /metrics.",
+        abstract: "Run the server: OpenID Connect login, sessions, the admin API, /scim/v2, scheduled reconciliation, /metrics.",
         discussion: """
             Reads a YAML configuration (listen, public_url, database, mappings, session, idps); every error names \
-            its file, line, column and key. Mappings reload on SIGHUP (a reload with errors keeps the running ones); \
-            SIGTERM or SIGINT shut down gracefully. Logs go to stderr at ROLESYNC_LOG_LEVEL (default info).
+            its file, line, column and key. An idp with `directory: {scim_url, token_env, interval}` is reconciled \
+            on that interval (docs/reconciliation.md); one with `scim_token_env` may push to /scim/v2. Mappings \
+            reload on SIGHUP (a reload with errors keeps the running ones); SIGTERM or SIGINT shut down \
+            gracefully. Logs go to stderr at ROLESYNC_LOG_LEVEL (default info).
             """
     )
 

@@ -213,6 +213,13 @@ extension SyncService {
         try await apply(plan.plan, as: actor)
     }
 
+    /// Whether a stored claim and the directory's say the same: lists compare as sets (a
+    /// directory's group order means nothing, and differs from a token's).
+    static func sameClaim(_ stored: ClaimValue?, _ directory: ClaimValue?) -> Bool {
+        guard case .array(let a)? = stored, case .array(let b)? = directory else { return stored == directory }
+        return a.count == b.count && (a == b || Set(a) == Set(b))
+    }
+
     static func index(_ listing: DirectoryListing) -> [String: DirectoryEntry] {
         var index: [String: DirectoryEntry] = [:]
         index.reserveCapacity(listing.entries.count)
@@ -292,7 +299,7 @@ extension SyncService {
         var values = user.lastClaims.values
         for (name, value) in entry.claims { values[name] = value }
         let claims = Claims(values)
-        let changedClaims = entry.claims.keys.filter { user.lastClaims.values[$0] != entry.claims[$0] }.sorted()
+        let changedClaims = entry.claims.keys.filter { !Self.sameClaim(user.lastClaims.values[$0], entry.claims[$0]) }.sorted()
         let newClaims = changedClaims.isEmpty ? nil : claims
         let liftable: Set<String> = ["mapping", "directory", "scim"]
         var outcome = change(for: user, claims: claims, current: mappings, candidate: mappings, liftable: liftable)

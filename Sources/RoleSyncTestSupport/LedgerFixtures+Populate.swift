@@ -6,14 +6,20 @@ extension LedgerFixtures {
     /// Fills a ledger with users `0..<users` whose last claims are ``claims(_:)``, each as their
     /// first sign-in under `mappings` would have left them, in batches of 1,000 through the store
     /// (the sign-in path would take minutes for 100,000).
-    public static func populate(_ store: any LedgerStore, users: Int, under mappings: MappingSet) async throws {
+    /// - Parameter claimsOf: user `i`'s last claims (default ``claims(_:)``).
+    public static func populate(
+        _ store: any LedgerStore,
+        users: Int,
+        under mappings: MappingSet,
+        claimsOf: (Int) -> Claims = claims
+    ) async throws {
         let mapping = mappings.mapping(forIssuer: issuer)
         var i = 0
         while i < users {
             var changes = LedgerChanges()
             let now = Date()
             for j in i..<min(i + 1_000, users) {
-                let claims = claims(j)
+                let claims = claimsOf(j)
                 let decision = mapping?.evaluate(claims, tracing: false)
                 let covered = decision?.isCovered == true
                 changes.users.append(

@@ -229,4 +229,15 @@ struct ReconciliationTests {
         await #expect(throws: LedgerStoreError.self) { try await h.service.applyReconciliation(plan, as: .reconciler) }
         #expect(try await h.user("bob").role == .user)
     }
+
+    @Test("The directory's group order is not a change", arguments: StoreKind.allCases)
+    func groupOrder(kind: StoreKind) async throws {
+        let h = try Harness(kind)
+        try await h.makeSuperAdmin()
+        try await h.signIn("alice", groups: ["finance", "eng-web"], extra: ["active": true])
+        let listing = Self.listing([Self.entry("root", groups: ["platform-admins"]), Self.entry("alice", groups: ["eng-web", "finance"])])
+        let plan = try await h.service.planReconciliation(issuer: Harness.issuer, listing: listing, policy: .init())
+        #expect(plan.plan.claimUpdates.map(\.user) == ["root@example.com"])
+        #expect(plan.plan.changes.isEmpty)
+    }
 }

@@ -178,6 +178,7 @@ struct ReconcilerTests {
         task.cancel()
         _ = await task.result
         #expect(deactivated)
-        #expect(directory.state.withLock { $0.requests } > 10)
+        // At least one run failed first: its five tries of the first page all got 503.
+        #expect(directory.state.withLock { $0.requests } >= 5)
     }
 }

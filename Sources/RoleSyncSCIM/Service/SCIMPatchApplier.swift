@@ -21,6 +21,10 @@ struct SCIMPatchApplier {
             try applyWithoutPath(operation.kind, value: operation.value)
             return
         }
+        // An attribute RoleSync does not publish (Entra ID's default mappings send `title`,
+        // `phoneNumbers[type eq "work"].value`, the enterprise extension…) is not stored, as in
+        // POST and PUT bodies: the operation is skipped rather than failing the whole request.
+        guard schema.attribute(SCIMAttributePath(path.attribute.attribute, schema: path.attribute.schema)) != nil else { return }
         let target = try resolve(path)
         guard target.attribute.mutability != .readOnly else { throw readOnly(target.attribute) }
         try apply(operation.kind, to: target, value: operation.value)
