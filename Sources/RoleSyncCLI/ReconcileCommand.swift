@@ -40,10 +40,16 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Option(help: "Output format: human or json.")
     var format: OutputFormat = .human
 
-    func run() async throws {
-        guard let path = store.config ?? ProcessInfo.processInfo.environment["ROLESYNC_CONFIG"] else {
+    func validate() throws {
+        if configPath == nil {
             throw ValidationError("reconcile needs the serve configuration: --config FILE (or env ROLESYNC_CONFIG)")
         }
+    }
+
+    private var configPath: String? { store.config ?? ProcessInfo.processInfo.environment["ROLESYNC_CONFIG"] }
+
+    func run() async throws {
+        guard let path = configPath else { throw ValidationError("--config FILE is required") }
         let configuration = try ServeConfiguration.load(path: path, requiringSecrets: false)
         var chosen = configuration.idps.filter { $0.directory?.scimURL != nil }
         if let idp {
@@ -54,6 +60,13 @@ struct ReconcileCommand: AsyncParsableCommand {
             chosen = [one]
         }
         guard !chosen.isEmpty else { throw CLIError("\(path): no idp has a 'directory: {scim_url: …}' to reconcile against") }
+        for provider in chosen where provider.directory?.scimURL == nil || provider.directory?.token == nil {
+            // Before the ledger is opened: nothing is created for a run that cannot start.
+            if provider.directory?.scimURL == nil {
+                throw CLIError("\(path): idp '\(provider.name)' has no 'directory: {scim_url: …}' to reconcile against")
+            }
+            throw CLIError("\(ReconcileError.noToken(idp: provider.name, variable: provider.directory?.tokenEnvironmentVariable ?? ""))")
+        }
         let ledger = try store.open()
         let logger = Logger(label: "rolesync.reconcile")
         var tripped = false
@@ -87,12 +100,17 @@ struct ReconcileCommand: AsyncParsableCommand {
         ledger: Ledger,
         logger: Logger
     ) async throws -> (ReconciliationPlan, ReconciliationReport) {
-        let reconciler = try Reconciler(
-            idp: provider,
-            sync: ledger.service,
-            transport: AsyncHTTPClientTransport(client: client, timeout: .seconds(30), maximumResponseSize: 32 << 20),
-            logger: logger
-        )
+        let reconciler: Reconciler
+        do {
+            reconciler = try Reconciler(
+                idp: provider,
+                sync: ledger.service,
+                transport: AsyncHTTPClientTransport(client: client, timeout: .seconds(30), maximumResponseSize: 32 << 20),
+                logger: logger
+            )
+        } catch {
+            throw CLIError("\(error)")  // names the idp
+        }
         let report: ReconciliationReport
         let plan: ReconciliationPlan
         do {
@@ -127,7 +145,9 @@ struct ReconcileCommand: AsyncParsableCommand {
                 let role = c.fromRole == c.toRole ? c.toRole.rawValue : "\(c.fromRole) → \(c.toRole)"
                 let covered = c.wasCovered == c.isCovered ? yesNo(c.isCovered) : "\(yesNo(c.wasCovered)) → \(yesNo(c.isCovered))"
                 let status = c.fromStatus == c.toStatus ? c.toStatus.rawValue : "\(c.fromStatus) → \(c.toStatus)"
-                let why = c.deactivationCause ?? c.rule.map { "\(c.mappingFile ?? "?")#\($0)" } ?? "-"
+                let why =
+                    c.deactivationCause ?? c.rule.map { "\(c.mappingFile ?? "?")#\($0)" }
+                    ?? (c.kinds.contains(.coverageLost) ? "no role rule holds" : "-")
                 table.append([c.userID.description, c.user, kinds, role, covered, status, why])
             }
             for line in formatTable(table) { Output.line(line) }

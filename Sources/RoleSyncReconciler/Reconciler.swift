@@ -177,7 +177,8 @@ public enum ReconcileError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noDirectory(let idp): "idp '\(idp)' has no 'directory: {scim_url: …}' to reconcile against"
-        case .noToken(let idp, let variable): "idp '\(idp)': the directory token variable \(variable) is not set"
+        case .noToken(let idp, let variable):
+            "idp '\(idp)': the environment variable \(variable) (directory.token_env: the directory's bearer token) is not set"
         case .directory(let error): "\(error); nothing was changed"
         }
     }

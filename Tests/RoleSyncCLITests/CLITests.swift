@@ -14,6 +14,12 @@ struct CLITests {
     }
 
     static let cases: [Case] = [
+        Case(golden: "reconcile-no-config", arguments: ["reconcile"]),
+        Case(golden: "reconcile-no-directory", arguments: ["reconcile", "--config", "Tests/RoleSyncCLITests/Fixtures/serve-no-directory.yaml"]),
+        Case(
+            golden: "reconcile-token-unset",
+            arguments: ["reconcile", "--config", "Tests/RoleSyncCLITests/Fixtures/serve-directory.yaml", "--dry-run"]
+        ),
         Case(golden: "check-examples", arguments: ["mapping", "check", "mappings/"]),
         Case(golden: "check-invalid", arguments: ["mapping", "check", "Tests/RoleSyncCLITests/Fixtures/invalid.yaml"]),
         Case(
