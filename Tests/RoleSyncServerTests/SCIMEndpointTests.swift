@@ -177,6 +177,29 @@ struct SCIMEndpointTests {
         }
     }
 
+    @Test("Deleting a group re-evaluates its members; PUT replaces a user's attributes")
+    func groupDeleted() async throws {
+        let h = try await SCIMHarness()
+        try await h.test { client in
+            let alice = try await Self.push(client, #"{"userName":"alice@example.com","externalId":"alice"}"#)
+            let group = try await Self.push(client, #"{"displayName":"eng-web","members":[{"value":"\#(alice)"}]}"#, to: "Groups")
+            _ = try await Self.push(client, #"{"displayName":"finance","members":[{"value":"\#(alice)"}]}"#, to: "Groups")
+            #expect(try await h.user("alice").role == .billingAdmin)
+            let deleted = try await client.execute(uri: "/scim/v2/Groups/\(group)", method: .delete, headers: SCIMHarness.headers())
+            #expect(deleted.status == .noContent)
+            #expect(try await h.user("alice").lastClaims.values["groups"] == .array(["finance"]))
+            let put = try await client.execute(
+                uri: "/scim/v2/Users/\(alice)",
+                method: .put,
+                headers: SCIMHarness.headers(),
+                body: SCIMHarness.body(#"{"userName":"alice@example.com","externalId":"alice","active":false}"#)
+            )
+            #expect(put.status == .ok)
+            #expect(SCIMHarness.json(put)["active"] == false)
+            #expect(try await h.user("alice").status == .inactive)
+        }
+    }
+
     @Test("active:false deactivates at once, cutting sessions and API tokens first; active:true lifts it")
     func deactivation() async throws {
         let h = try await SCIMHarness()
