@@ -229,6 +229,7 @@ private struct Parser {
         var result: [IdentityProviderSettings] = []
         var names: [String: Int] = [:]
         var issuers: [String: Int] = [:]
+        var scimTokens: [String: Int] = [:]
         for (index, entry) in entries.enumerated() {
             guard let idp = provider(entry, index: index) else { continue }
             if let first = issuers[idp.issuer] {
@@ -239,8 +240,14 @@ private struct Parser {
                 reader.error(entry, "idps[\(index)].name: '\(idp.name)' is already used by idps[\(first)]")
                 continue
             }
+            if let token = idp.scimToken, let first = scimTokens[token] {
+                // The token decides which IdP a push speaks for: it must name one.
+                reader.error(entry, "idps[\(index)]: its SCIM push token is the same as idps[\(first)]'s; give each IdP its own")
+                continue
+            }
             issuers[idp.issuer] = index
             names[idp.name] = index
+            if let token = idp.scimToken { scimTokens[token] = index }
             result.append(idp)
         }
         return result

@@ -66,7 +66,8 @@ public struct SCIMService: Sendable {
     }
 
     /// The pusher whose token the `Authorization` header carries. Every configured token is
-    /// compared, each in constant time, so the answer's timing tells nothing about any of them.
+    /// compared, each in time that depends only on the lengths, and none is skipped once one
+    /// matched. Configuration refuses two IdPs with one token.
     func authenticate(_ authorization: String?) -> Pusher? {
         guard let authorization, authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { return nil }
         let presented = Array(authorization.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8)

@@ -95,4 +95,21 @@ struct DirectoryConfigurationTests {
         let idp = try parse("scim_token_env: OKTA_PUSH\ndirectory: { match_by: userName }")
         #expect(idp.directory?.scimURL == nil && idp.directory?.matchBy == .userName)
     }
+
+    @Test("Two IdPs cannot push with one token")
+    func sharedPushToken() {
+        let yaml = """
+            listen: 127.0.0.1:8080
+            public_url: https://rolesync.example.com
+            idps:
+              - { issuer: https://a.example.com, client_id: a, client_secret: s, scim_token_env: OKTA_PUSH }
+              - { issuer: https://b.example.com, client_id: b, client_secret: s, scim_token_env: OKTA_PUSH }
+            """
+        do {
+            _ = try ServeConfiguration.parse(yaml: yaml, file: "/etc/rolesync/rolesync.yaml", environment: Self.environment)
+            Issue.record("a shared push token was accepted")
+        } catch {
+            #expect(error.lines.contains { $0.contains("idps[1]: its SCIM push token is the same as idps[0]'s") }, "\(error.lines)")
+        }
+    }
 }
