@@ -111,20 +111,13 @@ struct ReconcileCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(error)")  // names the idp
         }
-        let report: ReconciliationReport
-        let plan: ReconciliationPlan
         do {
+            // A tripped safety valve comes back as the unapplied plan that tripped it.
             let outcome = try await reconciler.run(dryRun: dryRun, force: force)
-            plan = outcome.plan
-            report = ReconciliationReport(idp: provider.name, plan: plan, dryRun: dryRun, applied: outcome.applied)
-        } catch LedgerError.safetyValve {
-            // Plan again to show what tripped it; nothing was written.
-            plan = try await reconciler.plan(force: force)
-            report = ReconciliationReport(idp: provider.name, plan: plan, dryRun: dryRun, applied: false)
+            return (outcome.plan, ReconciliationReport(idp: provider.name, plan: outcome.plan, dryRun: dryRun, applied: outcome.applied))
         } catch let error as ReconcileError {
             throw CLIError("idp '\(provider.name)': \(error)")
         }
-        return (plan, report)
     }
 
     private func printHuman(_ plan: ReconciliationPlan, idp: String, applied report: ReconciliationReport) {

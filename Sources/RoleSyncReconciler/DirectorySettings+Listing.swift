@@ -1,6 +1,6 @@
 public import RoleSyncConfig
 public import RoleSyncLedger
-public import RoleSyncMapping
+import RoleSyncMapping
 public import RoleSyncSCIM
 
 extension DirectorySettings {

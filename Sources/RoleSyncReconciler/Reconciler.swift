@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 import Metrics
 public import RoleSyncConfig
@@ -90,8 +90,9 @@ public struct Reconciler: Sendable {
 
     /// Reads, plans and (unless `dryRun`) applies. A plan whose users changed meanwhile is made
     /// again, up to three times.
-    /// - Throws: ``ReconcileError``, or ``LedgerError/safetyValve(_:)`` when the valve tripped
-    ///   (after recording it), or store errors; nothing is written then.
+    /// A plan that trips the safety valve is returned unapplied (its `safetyValve` says why), so the
+    /// caller reports the very plan that tripped it.
+    /// - Throws: ``ReconcileError``, or store errors; nothing is written then.
     public func run(dryRun: Bool, force: Bool = false) async throws -> Outcome {
         let clock = ContinuousClock()
         let start = clock.now
@@ -107,9 +108,9 @@ public struct Reconciler: Sendable {
                         "reconciliation tripped its safety valve; nothing applied",
                         metadata: ["reason": "\(valve.code)", "deactivations": "\(plan.deactivations)", "active_users": "\(plan.activeUsers)"]
                     )
-                    if !dryRun { throw LedgerError.safetyValve(valve.description) }
+                    return finish(plan, outcome: "safety_valve", start: start, clock: clock)
                 }
-                guard !dryRun else { return finish(plan, applied: false, start: start, clock: clock) }
+                guard !dryRun else { return finish(plan, outcome: "dry_run", start: start, clock: clock) }
                 do {
                     try await sync.applyReconciliation(plan, as: .reconciler)
                 } catch LedgerStoreError.conflict(.staleUser) where attempt < 3 {
@@ -117,7 +118,7 @@ public struct Reconciler: Sendable {
                     continue
                 }
                 let applied = !plan.plan.changes.isEmpty || !plan.plan.claimUpdates.isEmpty
-                return finish(plan, applied: applied, start: start, clock: clock)
+                return finish(plan, outcome: applied ? "applied" : "unchanged", start: start, clock: clock)
             }
         } catch {
             let code = (error as? ReconcileError)?.code ?? (error as? LedgerError)?.code ?? "store"
@@ -128,26 +129,29 @@ public struct Reconciler: Sendable {
         }
     }
 
-    private func finish(_ plan: ReconciliationPlan, applied: Bool, start: ContinuousClock.Instant, clock: ContinuousClock) -> Outcome {
+    /// Records a run that ended with a plan: `applied`, `unchanged`, `dry_run` or `safety_valve`.
+    private func finish(_ plan: ReconciliationPlan, outcome: String, start: ContinuousClock.Instant, clock: ContinuousClock) -> Outcome {
         let duration = clock.now - start
         let dimensions = [("idp", idp.name)]
+        let applied = outcome == "applied"
         Timer(label: "rolesync_reconcile_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
             .recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
-        Counter(label: "rolesync_reconcile_runs_total", dimensions: dimensions + [("outcome", applied ? "applied" : "unchanged")])
-            .increment()
+        Counter(label: "rolesync_reconcile_runs_total", dimensions: dimensions + [("outcome", outcome)]).increment()
         if applied {
             for (kind, count) in plan.plan.counts {
                 Counter(label: "rolesync_reconcile_changes_total", dimensions: dimensions + [("kind", kind.rawValue)]).increment(by: count)
             }
             Counter(label: "rolesync_reconcile_changes_total", dimensions: dimensions + [("kind", "claims_update")])
                 .increment(by: plan.plan.claimUpdates.count)
+        }
+        if applied || outcome == "unchanged" {
             Gauge(label: "rolesync_reconcile_last_success_timestamp_seconds", dimensions: dimensions)
                 .record(Date().timeIntervalSince1970)
         }
         logger.notice(
             "reconciliation finished",
             metadata: [
-                "applied": "\(applied)", "directory_users": "\(plan.directoryUsers)", "matched": "\(plan.matched)",
+                "outcome": "\(outcome)", "directory_users": "\(plan.directoryUsers)", "matched": "\(plan.matched)",
                 "changes": "\(plan.plan.changes.count)", "claim_updates": "\(plan.plan.claimUpdates.count)",
                 "held": "\(plan.plan.heldCount)",
                 "duration_ms": "\(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)",

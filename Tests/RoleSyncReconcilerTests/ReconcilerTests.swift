@@ -148,8 +148,10 @@ struct ReconcilerTests {
     @Test("The safety valve stops a mass deactivation; --force applies it")
     func safetyValve() async throws {
         directory.setUsers(["root", "alice"])
-        await #expect(throws: LedgerError.self) { try await reconciler().run(dryRun: false) }
+        let tripped = try await reconciler().run(dryRun: false)
+        #expect(!tripped.applied && tripped.plan.safetyValve?.code == "max_share" && tripped.plan.deactivations == 4)
         #expect(try await status("bob") == .active)
+        #expect(try await store.auditEvents(matching: AuditQuery(actor: .reconciler)).events.isEmpty)
         _ = try await reconciler().run(dryRun: false, force: true)
         #expect(try await status("bob") == .inactive)
     }
@@ -157,8 +159,10 @@ struct ReconcilerTests {
     @Test("A directory that lists nobody deactivates nobody")
     func emptyDirectory() async throws {
         directory.setUsers([])
-        await #expect(throws: LedgerError.self) { try await reconciler().run(dryRun: false, force: true) }
+        let outcome = try await reconciler().run(dryRun: false, force: true)
+        #expect(!outcome.applied && outcome.plan.safetyValve?.code == "empty_directory")
         #expect(try await status("bob") == .active)
+        #expect(try await store.auditEvents(matching: AuditQuery(actor: .reconciler)).events.isEmpty)
     }
 
     @Test("serve's scheduler runs again each interval, and a failed run does not stop it")
