@@ -197,7 +197,12 @@ public struct SCIMService: Sendable {
             var after: DirectoryResource?
             if case .delete = mutation { after = nil } else { after = resource }
             groupsWritten[resource.id] = after
-            affected = Array(Set(before?.memberIDs ?? []).union(after?.memberIDs ?? [])).sorted()
+            let old = Set(before?.memberIDs ?? [])
+            let new = Set(after?.memberIDs ?? [])
+            // A renamed group changes every member's claims; a membership change only those it
+            // added or removed (Entra ID adds members to large groups a few at a time).
+            let renamed = before?.name != after?.name || before?.externalId != after?.externalId
+            affected = (renamed ? old.union(new) : old.symmetricDifference(new)).sorted()
         }
         let listing = try await listing(for: affected, mutation: mutation, groupsWritten: groupsWritten, pusher: pusher)
         let plan = try await sync.planPush(

@@ -177,6 +177,43 @@ struct SCIMEndpointTests {
         }
     }
 
+    @Test("A membership change re-evaluates only the members it adds or removes; a rename, every member")
+    func membershipScope() async throws {
+        let h = try await SCIMHarness()
+        try await h.test { client in
+            let alice = try await Self.push(client, #"{"userName":"alice@example.com","externalId":"alice"}"#)
+            let root = try await Self.push(client, #"{"userName":"root@example.com","externalId":"root"}"#)
+            let group = try await Self.push(client, #"{"displayName":"finance","members":[{"value":"\#(alice)"}]}"#, to: "Groups")
+            let aliceID = try await h.user("alice").id
+            // Her next token says eng-web: the ledger now differs from the directory, so any
+            // re-evaluation of alice would show.
+            let claims = Claims(["sub": "alice", "email": "alice@example.com", "name": "alice", "groups": .array(["eng-web"])])
+            _ = try await h.sync.signIn(issuer: SCIMHarness.issuer, claims: claims)
+            #expect(try await h.user("alice").role == .user)
+            let before = try await h.store.auditEvents(matching: AuditQuery(userID: aliceID, actor: .scim)).events.count
+            func patch(_ operation: String) async throws {
+                let response = try await client.execute(
+                    uri: "/scim/v2/Groups/\(group)",
+                    method: .patch,
+                    headers: SCIMHarness.headers(),
+                    body: SCIMHarness.body(#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[\#(operation)]}"#)
+                )
+                #expect(response.status == .ok)
+            }
+            // root joins finance: root is re-evaluated (finance alone would demote the last
+            // super_admin, so that is held), alice is not touched.
+            try await patch(#"{"op":"add","path":"members","value":[{"value":"\#(root)"}]}"#)
+            #expect(try await h.store.auditEvents(matching: AuditQuery(userID: aliceID, actor: .scim)).events.count == before)
+            #expect(try await h.user("alice").role == .user)
+            let rootID = try await h.user("root").id
+            #expect(try await h.store.auditEvents(matching: AuditQuery(userID: rootID, action: .roleChangeHeld)).events.count == 1)
+            // The group is renamed: every member is re-evaluated; alice's groups are the directory's again.
+            try await patch(#"{"op":"replace","path":"displayName","value":"finance-emea"}"#)
+            #expect(try await h.user("alice").lastClaims.values["groups"] == .array(["finance-emea"]))
+            #expect(try await h.store.auditEvents(matching: AuditQuery(userID: aliceID, actor: .scim)).events.count > before)
+        }
+    }
+
     @Test("Deleting a group re-evaluates its members; PUT replaces a user's attributes")
     func groupDeleted() async throws {
         let h = try await SCIMHarness()
