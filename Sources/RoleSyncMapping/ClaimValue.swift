@@ -37,6 +37,18 @@ public enum ClaimValue: Sendable, Hashable {
         return nil
     }
 
+    /// The members, when this is an object.
+    public var objectValue: [String: ClaimValue]? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    /// The elements, when this is a list.
+    public var arrayValue: [ClaimValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
     /// A scalar's text as a profile attribute takes it: strings as they are, numbers and booleans spelled out.
     public var scalarText: String? {
         switch self {

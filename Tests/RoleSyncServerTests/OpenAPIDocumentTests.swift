@@ -15,10 +15,13 @@ struct OpenAPIDocumentTests {
 
     var document: [String: ClaimValue] {
         get throws {
-            guard case .object(let members) = try ClaimValue(json: Data(OpenAPIDocument.json.utf8)) else { return [:] }
+            let parsed = try ClaimValue(json: Data(OpenAPIDocument.json.utf8))
+            guard case .object(let members) = parsed else { throw DocumentError.notAnObject }
             return members
         }
     }
+
+    enum DocumentError: Error { case notAnObject }
 
     @Test("docs/openapi.json is the served document")
     func sameAsDocs() throws {
@@ -59,7 +62,7 @@ struct OpenAPIDocumentTests {
     @Test("Every documented path answers something other than 404 (and /openapi.json serves the document)")
     func documentedPathsExist() async throws {
         let harness = try await AdminHarness()
-        guard case .object(let paths)? = try document["paths"] else { return }
+        let paths = try #require(try document["paths"]?.objectValue)
         try await harness.test { client in
             for (path, item) in paths {
                 guard case .object(let operations) = item else { continue }
@@ -90,11 +93,40 @@ extension OpenAPIDocumentTests {
         #expect(roles.compactMap(\.stringValue) == Role.allCases.map(\.rawValue))
         guard case .object(let paths)? = try document["paths"], case .object(let audit)? = paths["/api/admin/audit"],
             case .object(let get)? = audit["get"], case .array(let parameters)? = get["parameters"]
-        else { return }
+        else {
+            Issue.record("no parameters for GET /api/admin/audit")
+            return
+        }
         for case .object(let parameter) in parameters where parameter["name"] == .string("action") {
             guard case .object(let schema)? = parameter["schema"], case .array(let actions)? = schema["enum"] else { continue }
             #expect(Set(actions.compactMap(\.stringValue)) == Set(AuditAction.allCases.map(\.rawValue)))
         }
+    }
+
+    /// OpenAPI 3.1 §4.8.14: a Media Type Object has `schema`, `example`, `examples` and `encoding`
+    /// (and `x-` extensions), nothing else. A `description` there made the document invalid.
+    @Test("Every Media Type object holds only the fields OpenAPI 3.1 allows there")
+    func mediaTypeFields() throws {
+        let allowed: Set<String> = ["schema", "example", "examples", "encoding"]
+        let paths = try #require(try document["paths"]?.objectValue)
+        var checked = 0
+        for (path, item) in paths {
+            for (method, operation) in item.objectValue ?? [:] {
+                var contents: [ClaimValue] = []
+                if let body = operation.objectValue?["requestBody"]?.objectValue?["content"] { contents.append(body) }
+                for (_, response) in operation.objectValue?["responses"]?.objectValue ?? [:] {
+                    if let content = response.objectValue?["content"] { contents.append(content) }
+                }
+                for content in contents {
+                    for (type, media) in content.objectValue ?? [:] {
+                        let fields = Set((media.objectValue ?? [:]).keys.filter { !$0.hasPrefix("x-") })
+                        #expect(fields.isSubset(of: allowed), "\(method) \(path) \(type): \(fields.subtracting(allowed).sorted())")
+                        checked += 1
+                    }
+                }
+            }
+        }
+        #expect(checked > 20)
     }
 
     @Test("An undeclared method on a documented path is 405 with Allow")
