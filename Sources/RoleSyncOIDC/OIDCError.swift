@@ -27,8 +27,12 @@ public enum OIDCError: Error, Sendable, Equatable, CustomStringConvertible {
     case missingCode
 
     // The token endpoint.
-    /// The code exchange failed: transport, a non-200 status, or an unreadable response.
+    /// The token endpoint refused the code (an OAuth `error` such as `invalid_grant`: replayed or
+    /// expired), or its answer cannot sign anyone in (no ID token, not a Bearer token).
     case tokenExchangeFailed(String)
+    /// The token endpoint cannot be reached, fails (5xx, or an error status without an OAuth
+    /// `error`), or answers with something that is not a JSON object.
+    case tokenEndpointUnavailable(String)
 
     // The ID token.
     /// The token is not a compact JWS with a JSON header and payload.
@@ -70,8 +74,12 @@ public enum OIDCError: Error, Sendable, Equatable, CustomStringConvertible {
     case missingSubject
 
     // Userinfo.
-    /// The userinfo request failed.
+    /// Userinfo cannot be asked: the provider has no userinfo endpoint, the token response has no
+    /// access token, or the answer is signed (not supported).
     case userinfoFailed(String)
+    /// The userinfo endpoint cannot be reached, does not answer 200, or answers with something that
+    /// is not a JSON object.
+    case userinfoUnavailable(String)
     /// The userinfo `sub` differs from the ID token's: the responses are about different people.
     case userinfoSubjectMismatch
 
@@ -88,6 +96,7 @@ public enum OIDCError: Error, Sendable, Equatable, CustomStringConvertible {
         case .issuerParameterMismatch: "iss_parameter_mismatch"
         case .missingCode: "missing_code"
         case .tokenExchangeFailed: "token_exchange_failed"
+        case .tokenEndpointUnavailable: "token_endpoint_unavailable"
         case .malformedToken: "id_token_malformed"
         case .algorithmNotAllowed: "id_token_algorithm_not_allowed"
         case .algorithmKeyMismatch: "id_token_algorithm_key_mismatch"
@@ -107,6 +116,7 @@ public enum OIDCError: Error, Sendable, Equatable, CustomStringConvertible {
         case .nonceMismatch: "id_token_nonce_mismatch"
         case .missingSubject: "id_token_missing_sub"
         case .userinfoFailed: "userinfo_failed"
+        case .userinfoUnavailable: "userinfo_unavailable"
         case .userinfoSubjectMismatch: "userinfo_sub_mismatch"
         }
     }
@@ -115,7 +125,7 @@ public enum OIDCError: Error, Sendable, Equatable, CustomStringConvertible {
     /// the server answers these with 502 instead of 4xx.
     public var isUpstreamFailure: Bool {
         switch self {
-        case .discoveryFailed, .keySetFailed, .tokenExchangeFailed, .userinfoFailed: true
+        case .discoveryFailed, .keySetFailed, .tokenEndpointUnavailable, .userinfoUnavailable: true
         default: false
         }
     }
@@ -133,6 +143,7 @@ public enum OIDCError: Error, Sendable, Equatable, CustomStringConvertible {
         case .issuerParameterMismatch: "the response names another issuer than the one the sign-in went to (RFC 9207)"
         case .missingCode: "the identity provider's response has neither a code nor an error"
         case .tokenExchangeFailed(let reason): "the code could not be exchanged for tokens: \(reason)"
+        case .tokenEndpointUnavailable(let reason): "the provider's token endpoint is unavailable: \(reason)"
         case .malformedToken(let reason): "the ID token is malformed: \(reason)"
         case .algorithmNotAllowed(let alg): "the ID token's algorithm '\(alg)' is not allowed"
         case .algorithmKeyMismatch(let alg, let kid): "the key '\(kid)' is not used with the algorithm '\(alg)'"
@@ -154,6 +165,7 @@ public enum OIDCError: Error, Sendable, Equatable, CustomStringConvertible {
         case .nonceMismatch: "the ID token's nonce does not match this sign-in"
         case .missingSubject: "the ID token has no subject (sub)"
         case .userinfoFailed(let reason): "the userinfo request failed: \(reason)"
+        case .userinfoUnavailable(let reason): "the provider's userinfo endpoint is unavailable: \(reason)"
         case .userinfoSubjectMismatch: "the userinfo response is about another subject than the ID token"
         }
     }

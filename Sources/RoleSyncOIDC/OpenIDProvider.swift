@@ -317,17 +317,20 @@ public actor OpenIDProvider {
                 HTTPTransportRequest(method: .post, url: endpoint, headers: headers, body: Data(body.utf8))
             )
         } catch {
-            throw .tokenExchangeFailed("the token endpoint could not be reached (\(type(of: error)))")
+            throw .tokenEndpointUnavailable("it could not be reached (\(type(of: error)))")
         }
         let json = try? ClaimValue(json: response.body)
         guard response.status == 200 else {
             // The provider's error code is safe to show; its description may echo the request.
-            if case .object(let members)? = json, case .string(let error)? = members["error"] {
+            // RFC 6749 §5.2: a refusal is a 4xx with an `error`; anything else is the provider failing.
+            if (400..<500).contains(response.status), case .object(let members)? = json,
+                case .string(let error)? = members["error"]
+            {
                 throw .tokenExchangeFailed("HTTP \(response.status), error '\(Self.printable(error))'")
             }
-            throw .tokenExchangeFailed("HTTP \(response.status)")
+            throw .tokenEndpointUnavailable("HTTP \(response.status)")
         }
-        guard case .object(let members)? = json else { throw .tokenExchangeFailed("the response is not a JSON object") }
+        guard case .object(let members)? = json else { throw .tokenEndpointUnavailable("the response is not a JSON object") }
         guard case .string(let idToken)? = members["id_token"], !idToken.isEmpty else {
             throw .tokenExchangeFailed("the response has no id_token (is 'openid' among the scopes?)")
         }
@@ -348,14 +351,14 @@ public actor OpenIDProvider {
                 )
             )
         } catch {
-            throw .userinfoFailed("the userinfo endpoint could not be reached (\(type(of: error)))")
+            throw .userinfoUnavailable("it could not be reached (\(type(of: error)))")
         }
-        guard response.status == 200 else { throw .userinfoFailed("HTTP \(response.status)") }
+        guard response.status == 200 else { throw .userinfoUnavailable("HTTP \(response.status)") }
         if let type = response.headers["content-type"], type.lowercased().hasPrefix("application/jwt") {
             throw .userinfoFailed("signed userinfo responses are not supported")
         }
         guard case .object(let members)? = try? ClaimValue(json: response.body) else {
-            throw .userinfoFailed("the response is not a JSON object")
+            throw .userinfoUnavailable("the response is not a JSON object")
         }
         return members
     }

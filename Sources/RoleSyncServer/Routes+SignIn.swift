@@ -180,7 +180,7 @@ extension ServerContext {
         try await sync.recordRefusal(issuer: issuer, subject: nil, code: error.code, detail: error.description)
         let status: HTTPResponse.Status =
             switch error {
-            case .discoveryFailed, .keySetFailed: .badGateway
+            case _ where error.isUpstreamFailure: .badGateway
             case .unknownKey, .badSignature, .algorithmNotAllowed, .algorithmKeyMismatch, .headerKeyRefused,
                 .unsupportedCriticalHeader, .unexpectedTokenType, .ambiguousKey, .issuerMismatch, .audienceMismatch,
                 .authorizedPartyMismatch, .expired, .missingIssuedAt, .issuedInFuture, .notYetValid, .nonceMismatch,

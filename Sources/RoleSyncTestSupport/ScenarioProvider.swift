@@ -15,6 +15,8 @@ public final class ScenarioProvider: HTTPTransport, Sendable {
         public var keys: [String]
         /// What the token endpoint answers, by code; an unknown code gets `invalid_grant`.
         public var tokenResponses: [String: (status: Int, body: String)] = [:]
+        /// When set, the token endpoint answers this to every code (a failing provider).
+        public var tokenFailure: (status: Int, body: String)?
         /// What the userinfo endpoint answers.
         public var userinfo: (status: Int, body: String) = (200, "{}")
         /// Every request, in order.
@@ -98,6 +100,7 @@ public final class ScenarioProvider: HTTPTransport, Sendable {
                 return (state.jwksStatus, "{\"keys\":[" + state.keys.joined(separator: ",") + "]}")
             }
             if path.hasSuffix("/token") {
+                if let failure = state.tokenFailure { return failure }
                 let form = Self.form(request.body ?? Data())
                 guard let code = form["code"], let answer = state.tokenResponses.removeValue(forKey: code) else {
                     return (400, "{\"error\":\"invalid_grant\"}")

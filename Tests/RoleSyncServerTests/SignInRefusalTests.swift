@@ -143,7 +143,7 @@ struct SignInRefusalTests {
             let token = spoiled.token(harness, login)
             let response = try await harness.callback(client, login: login, idToken: token, query: spoiled.query)
             #expect(response.status == spoiled.status)
-            let body = SignInHarness.json(response)
+            let body = try SignInHarness.json(response)
             #expect(body["code"] == .string(spoiled.code), "\(body)")
             for text in [String(buffer: response.body), harness.logText] {
                 #expect(!text.contains(login.nonce))
@@ -161,25 +161,59 @@ struct SignInRefusalTests {
         #expect(harness.scenario.requests(to: "/userinfo").count == (spoiled.reachesUserinfo ? 1 : 0))
     }
 
+    /// The README promises 502 when the provider fails; a refused code (an OAuth `error`) stays 400.
+    @Test(
+        "A failing token or userinfo endpoint is 502 with its own code",
+        arguments: [
+            ("token endpoint 503", (503, "{\"error\":\"temporarily_unavailable\"}"), nil, "token_endpoint_unavailable"),
+            ("token endpoint 404 without an OAuth error", (404, "<html>not here</html>"), nil, "token_endpoint_unavailable"),
+            ("token endpoint 200 with HTML", (200, "<html>maintenance</html>"), nil, "token_endpoint_unavailable"),
+            ("userinfo 500", nil, (500, "{}"), "userinfo_unavailable"),
+            ("userinfo 200 with HTML", nil, (200, "<html>maintenance</html>"), "userinfo_unavailable"),
+        ] as [(String, (Int, String)?, (Int, String)?, String)]
+    )
+    func upstreamFailure(_ name: String, token: (Int, String)?, userinfo: (Int, String)?, code: String) async throws {
+        let harness = try await SignInHarness(userinfo: true)
+        harness.scenario.with {
+            $0.tokenFailure = token.map { (status: $0.0, body: $0.1) }
+            $0.userinfo = userinfo.map { (status: $0.0, body: $0.1) } ?? (200, "{\"sub\":\"00u-ada\"}")
+        }
+        try await harness.test { client in
+            let login = try await harness.startLogin(client)
+            let idToken = TokenMinter.idToken(key: .rsa, alg: "RS256", claims: harness.claims(nonce: login.nonce))
+            let response = try await harness.callback(client, login: login, idToken: idToken)
+            #expect(response.status == .badGateway, "\(name)")
+            #expect(try SignInHarness.json(response)["code"] == .string(code), "\(name)")
+            let page = try await harness.callback(client, login: try await harness.startLogin(client), idToken: nil, json: false)
+            if token != nil {
+                #expect(page.status == .badGateway, "\(name): the browser's page")
+            }
+        }
+        #expect(try await harness.userCount() == 0)
+        // Newest first: the browser's attempt, then the JSON one.
+        let reasons = try await harness.refusals().compactMap { $0.details["reason"]?.stringValue }
+        #expect(reasons.last == code, "\(reasons)")
+    }
+
     @Test("An unknown state, a replay, an expired login and another browser's callback are refused")
     func states() async throws {
         let harness = try await SignInHarness()
         try await harness.test { client in
             var forged = try await harness.startLogin(client)
             forged.state = "bm90LWEtc3RhdGUtcm9sZXN5bmMtZXZlci1pc3N1ZWQ"
-            #expect(SignInHarness.json(try await harness.callback(client, login: forged, idToken: nil))["code"] == .string("unknown_state"))
+            #expect(try SignInHarness.json(try await harness.callback(client, login: forged, idToken: nil))["code"] == .string("unknown_state"))
 
             let login = try await harness.startLogin(client)
             let token = TokenMinter.idToken(key: .rsa, alg: "RS256", claims: harness.claims(nonce: login.nonce))
             #expect(try await harness.callback(client, login: login, idToken: token).status == .found)
             let replay = try await harness.callback(client, login: login, idToken: token)
             #expect(replay.status == .badRequest)
-            #expect(SignInHarness.json(replay)["code"] == .string("reused_state"))
+            #expect(try SignInHarness.json(replay)["code"] == .string("reused_state"))
 
             let slow = try await harness.startLogin(client)
             harness.advance(601)
             let late = try await harness.callback(client, login: slow, idToken: nil)
-            #expect(SignInHarness.json(late)["code"] == .string("expired_state"))
+            #expect(try SignInHarness.json(late)["code"] == .string("expired_state"))
 
             let started = try await harness.startLogin(client)
             let elsewhere = try await harness.callback(
@@ -188,7 +222,7 @@ struct SignInRefusalTests {
                 idToken: nil,
                 cookie: "__Host-rolesync_login=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
             )
-            #expect(SignInHarness.json(elsewhere)["code"] == .string("browser_mismatch"))
+            #expect(try SignInHarness.json(elsewhere)["code"] == .string("browser_mismatch"))
         }
         #expect(try await harness.userCount() == 1)
         let reasons = try await harness.refusals().compactMap { $0.details["reason"]?.stringValue }.sorted()
@@ -229,7 +263,7 @@ struct SignInRefusalTests {
             )
             let response = try await harness.callback(client, login: login, idToken: token)
             #expect(response.status == .forbidden)
-            #expect(SignInHarness.json(response)["code"] == .string("deactivated"))
+            #expect(try SignInHarness.json(response)["code"] == .string("deactivated"))
             #expect(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: cookie]).status == .unauthorized)
         }
         let user = try #require(try await harness.store.user(issuer: harness.issuer, subject: "00u-ada"))
@@ -246,7 +280,7 @@ struct SignInRefusalTests {
             let token = TokenMinter.idToken(key: .rsa, alg: "RS256", claims: harness.claims(nonce: login.nonce))
             let response = try await harness.callback(client, login: login, idToken: token)
             #expect(response.status == .unauthorized)
-            #expect(SignInHarness.json(response)["code"] == .string("userinfo_sub_mismatch"))
+            #expect(try SignInHarness.json(response)["code"] == .string("userinfo_sub_mismatch"))
         }
         #expect(try await harness.userCount() == 0)
     }
@@ -257,7 +291,7 @@ struct SignInRefusalTests {
         harness.scenario.with { $0.userinfo = (200, "{\"sub\":\"00u-ada\",\"groups\":[\"admins\"]}") }
         try await harness.test { client in
             let cookie = try await harness.signIn(client, overrides: ["groups": nil])
-            let me = SignInHarness.json(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: cookie]))
+            let me = try SignInHarness.json(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: cookie]))
             #expect(me["role"] == .string("super_admin"))
         }
     }
@@ -272,7 +306,7 @@ struct SignInRefusalTests {
                 headers: [.accept: "application/json"]
             )
             #expect(response.status == .badRequest)
-            #expect(SignInHarness.json(response)["detail"] == .string("No configured identity provider is called 'okta'. Known: loopback."))
+            #expect(try SignInHarness.json(response)["detail"] == .string("No configured identity provider is called 'okta'. Known: loopback."))
         }
     }
 }
