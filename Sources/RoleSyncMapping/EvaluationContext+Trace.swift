@@ -128,6 +128,10 @@ extension EvaluationContext {
                 fold ? (folded?.matches(s) ?? false) : g.matches(s)
             }
         case .regex(let r):
+            for case .string(let s) in elements where s.utf16.count > RegexPattern.maximumValueLength {
+                return "\(ClaimValue.string(s).abbreviated(maxLength: 20)) is longer than \(RegexPattern.maximumValueLength) "
+                    + "characters; a regex never matches so long a value"
+            }
             return patternNearMiss(elements, ignoresCase: p.ignoresCase, kind: "regex") { s, fold in
                 fold ? r.matchesIgnoringCase(s) : r.matches(s)
             }

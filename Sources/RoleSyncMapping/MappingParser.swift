@@ -330,12 +330,19 @@ struct MappingBuilder {
             }
         case "regex":
             guard let s = reader.string(node, "regex") else { return nil }
+            let pattern: RegexPattern
             do {
-                return .regex(try RegexPattern(s, ignoringCase: ignoreCase))
+                pattern = try RegexPattern(s, ignoringCase: ignoreCase)
             } catch {
                 reader.error(node, "bad regex \(ClaimValue.quoted(s)): \(error)")
                 return nil
             }
+            // Refused, not warned: one sign-in with a long enough value would stall a core.
+            if let hazard = RegexPattern.backtrackingHazard(in: s) {
+                reader.error(node, "unsafe regex \(ClaimValue.quoted(s)): \(hazard)")
+                return nil
+            }
+            return .regex(pattern)
         default:
             guard let b = reader.bool(node, "exists") else { return nil }
             return .exists(b)

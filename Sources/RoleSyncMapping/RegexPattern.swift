@@ -81,8 +81,9 @@ public final class RegexPattern: @unchecked Sendable, Hashable, CustomStringConv
         public var description: String { reason }
     }
 
-    /// Matches a whole value.
+    /// Matches a whole value. A value longer than ``maximumValueLength`` never matches.
     public func matches(_ value: String) -> Bool {
+        guard value.utf16.count <= Self.maximumValueLength else { return false }
         if !literalPrefix.isEmpty, !value.mayStart(with: literalPrefix, foldingASCII: ignoresCase) { return false }
         let range = NSRange(location: 0, length: value.utf16.count)
         return regex.firstMatch(in: value, options: [], range: range) != nil
@@ -90,6 +91,7 @@ public final class RegexPattern: @unchecked Sendable, Hashable, CustomStringConv
 
     /// Whether the pattern matches the value ignoring case (for near misses; no prefix check).
     func matchesIgnoringCase(_ value: String) -> Bool {
+        guard value.utf16.count <= Self.maximumValueLength else { return false }
         let range = NSRange(location: 0, length: value.utf16.count)
         return (foldedRegex ?? regex).firstMatch(in: value, options: [], range: range) != nil
     }
