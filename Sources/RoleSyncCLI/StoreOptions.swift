@@ -66,7 +66,7 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> Ledger {
         let mappingsPath = try self.mappingsPath
         let databasePath = try self.databasePath
-        let loaded = try MappingFiles.load([mappingsPath])
+        let loaded = try MappingFiles.load([mappingsPath], naming: .relativeToLocation)
         if loaded.errorCount > 0 {
             loaded.printDiagnostics()
             throw CLIError("\(mappingsPath): the mappings have errors (above); fix them first")

@@ -11,14 +11,37 @@ public struct MappingFiles: Sendable {
     /// The valid mappings, one per issuer (a second mapping for an issuer is left out).
     public var set = MappingSet.build([]).set
 
+    /// How a loaded mapping names its file (``Mapping/file``), which decisions, traces, the ledger's
+    /// audit events and every page show.
+    public enum Naming: Sendable {
+        /// As the path was given (the command line's `mapping check`, `test`, `dry-run`).
+        case asGiven
+        /// Relative to the configured location: a file in a mappings folder by its name in that
+        /// folder, a mappings file by its own name. No server path reaches users or the ledger, and
+        /// a deployment moved elsewhere names its mappings as before.
+        case relativeToLocation
+    }
+
     /// Loads files, or every `*.yaml`/`*.yml` in folders (sorted by name), and checks across files.
+    /// Diagnostics always give the path as it was given, so an editor can open it.
+    /// - Parameters:
+    ///   - paths: files or folders.
+    ///   - naming: how each ``Mapping/file`` is named.
     /// - Throws: ``ConfigError/file(_:_:)`` when a path does not exist or a folder holds no mapping.
-    public static func load(_ paths: [String]) throws(ConfigError) -> MappingFiles {
+    public static func load(_ paths: [String], naming: Naming = .asGiven) throws(ConfigError) -> MappingFiles {
         var result = MappingFiles()
+        var names: [String] = []
         for path in paths {
-            result.files += try expand(path)
+            let files = try expand(path)
+            result.files += files
+            names += files.map { file in
+                switch naming {
+                case .asGiven: file
+                case .relativeToLocation: Self.name(of: file, in: path)
+                }
+            }
         }
-        for file in result.files {
+        for (file, name) in zip(result.files, names) {
             let text: String
             do {
                 text = try String(contentsOfFile: file, encoding: .utf8)
@@ -27,12 +50,23 @@ public struct MappingFiles: Sendable {
             }
             let parsed = MappingParser.parse(yaml: text, file: file)
             result.diagnostics += parsed.diagnostics
-            if let mapping = parsed.mapping { result.mappings.append(mapping) }
+            if var mapping = parsed.mapping {
+                mapping.file = name
+                result.mappings.append(mapping)
+            }
         }
         let (set, crossFile) = MappingSet.build(result.mappings)
         result.set = set
         result.diagnostics += crossFile
         return result
+    }
+
+    /// `file`'s name relative to the location it was found through: its path inside the folder
+    /// `location`, or its last component when `location` is the file itself.
+    static func name(of file: String, in location: String) -> String {
+        let folder = location.hasSuffix("/") ? location : location + "/"
+        if file.hasPrefix(folder) { return String(file.dropFirst(folder.count)) }
+        return URL(fileURLWithPath: file).lastPathComponent
     }
 
     private static func expand(_ path: String) throws(ConfigError) -> [String] {

@@ -32,7 +32,7 @@ public struct MappingReloader: Service {
     public func reload() -> Bool {
         let loaded: MappingFiles
         do {
-            loaded = try MappingFiles.load([path])
+            loaded = try MappingFiles.load([path], naming: .relativeToLocation)
         } catch {
             logger.error("mapping reload failed; the running mappings stay", metadata: ["error": "\(error)"])
             return false

@@ -33,7 +33,7 @@ public struct RoleSyncServer {
         metricsExposition: (@Sendable () -> String)?,
         logger: Logger
     ) throws {
-        let loaded = try MappingFiles.load([configuration.mappings])
+        let loaded = try MappingFiles.load([configuration.mappings], naming: .relativeToLocation)
         let errors =
             loaded.diagnostics.filter { $0.severity == .error }
             + configuration.providersWithoutMapping(in: loaded.set)

@@ -1,14 +1,16 @@
 import Foundation
+import RoleSyncTestSupport
 import Testing
 
 /// `rolesync tokens` and `--config` end to end, on a fresh ledger per test.
 @Suite("rolesync tokens and --config")
 struct TokensCLITests {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-tokens-\(UUID().uuidString)")
-    var database: String { folder.appendingPathComponent("ledger.sqlite").path }
+    let scratch: ScratchFolder
+    var folder: URL { scratch.url }
+    var database: String { scratch.path("ledger.sqlite") }
 
     init() throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        scratch = try ScratchFolder("tokens")
     }
 
     func run(_ arguments: [String], stdin: String? = nil) throws -> Rolesync.Run {
@@ -80,6 +82,9 @@ struct TokensCLITests {
         let listed = try Rolesync.run(["users", "list", "--config", configuration.path, "--format", "json"])
         #expect(listed.status == 0, "\(listed.stderr)")
         #expect(listed.stdout.contains("ada@example.com"))
+        // The mapping is named as it is in the configured folder, never by the server's path.
+        #expect(listed.stdout.contains("\"okta.yaml\""), "\(listed.stdout)")
+        #expect(!listed.stdout.contains(Rolesync.packageRoot.path), "\(listed.stdout)")
         let check = try Rolesync.run(["serve", "--check", "--config", configuration.path])
         #expect(check.status == 1)
         #expect(
