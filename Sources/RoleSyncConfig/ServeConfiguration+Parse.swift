@@ -15,7 +15,6 @@ extension ServeConfiguration {
         "scim_url", "token_env", "interval", "match_by", "match_claim", "claims", "safety_valve", "ca_file", "page_size",
     ]
     static let safetyValveKeys = ["max_share", "max_count"]
-    static let tokenEndpointAuthMethods = ["client_secret_basic", "client_secret_post", "none"]
 
     /// Reads and validates a configuration file.
     /// - Parameters:
@@ -300,19 +299,21 @@ private struct Parser {
             reader.error(entry.value, "\(at).client_id must not be empty")
         }
 
-        let auth = string("token_endpoint_auth") ?? "client_secret_basic"
-        if let entry = values["token_endpoint_auth"], !ServeConfiguration.tokenEndpointAuthMethods.contains(auth) {
+        let authName = string("token_endpoint_auth") ?? IdentityProviderSettings.TokenEndpointAuth.clientSecretBasic.rawValue
+        let methods = IdentityProviderSettings.TokenEndpointAuth.allCases.map(\.rawValue)
+        let auth = IdentityProviderSettings.TokenEndpointAuth(rawValue: authName) ?? .clientSecretBasic
+        if let entry = values["token_endpoint_auth"], IdentityProviderSettings.TokenEndpointAuth(rawValue: authName) == nil {
             reader.error(
                 entry.value,
-                "\(at).token_endpoint_auth: '\(auth)' is not supported"
-                    + Suggestion.hint(for: auth, among: ServeConfiguration.tokenEndpointAuthMethods)
-                    + " (supported: \(ServeConfiguration.tokenEndpointAuthMethods.joined(separator: ", ")))"
+                "\(at).token_endpoint_auth: '\(authName)' is not supported"
+                    + Suggestion.hint(for: authName, among: methods)
+                    + " (supported: \(methods.joined(separator: ", ")))"
             )
             valid = false
         }
         let secret = self.secret(string("client_secret"), environmentKey: values["client_secret_env"]?.value, "\(at).client_secret_env", &valid)
-        if auth != "none", secret?.isEmpty ?? true, values["client_secret_env"] == nil {
-            reader.error(node, "\(at) needs 'client_secret' or 'client_secret_env' for \(auth) (or token_endpoint_auth: none)")
+        if auth != .none, secret?.isEmpty ?? true, values["client_secret_env"] == nil {
+            reader.error(node, "\(at) needs 'client_secret' or 'client_secret_env' for \(authName) (or token_endpoint_auth: none)")
             valid = false
         }
 
@@ -326,7 +327,7 @@ private struct Parser {
         var allowHMAC = false
         if let entry = values["allow_hmac_id_tokens"] {
             allowHMAC = reader.bool(entry.value, "\(at).allow_hmac_id_tokens") ?? false
-            if allowHMAC, auth == "none" {
+            if allowHMAC, auth == .none {
                 reader.error(entry.value, "\(at).allow_hmac_id_tokens needs a client secret (HMAC is keyed with it)")
                 valid = false
             }
@@ -364,7 +365,7 @@ private struct Parser {
             name: name,
             issuer: issuer,
             clientID: clientID,
-            clientSecret: auth == "none" ? nil : secret,
+            clientSecret: auth == .none ? nil : secret,
             scopes: scopes,
             tokenEndpointAuth: auth,
             userinfo: userinfo,

@@ -62,6 +62,15 @@ public struct SessionSettings: Sendable, Hashable {
 
 /// One OpenID provider in the configuration.
 public struct IdentityProviderSettings: Sendable {
+    /// `token_endpoint_auth`: how the client authenticates when it redeems a code (OpenID Connect
+    /// Core §9). A value outside these is a configuration error, never a fallback.
+    public enum TokenEndpointAuth: String, Sendable, Hashable, CaseIterable {
+        case clientSecretBasic = "client_secret_basic"
+        case clientSecretPost = "client_secret_post"
+        /// A public client: PKCE only, no secret.
+        case none
+    }
+
     /// A short name for `/auth/login?idp=NAME`; defaults to the issuer's host (and path).
     public var name: String
     public var issuer: String
@@ -69,8 +78,8 @@ public struct IdentityProviderSettings: Sendable {
     /// From `client_secret_env` when that variable is set, else `client_secret`. Never printed.
     public var clientSecret: String?
     public var scopes: [String]
-    /// `client_secret_basic` (default), `client_secret_post` or `none`.
-    public var tokenEndpointAuth: String
+    /// How RoleSync authenticates at the token endpoint.
+    public var tokenEndpointAuth: TokenEndpointAuth
     /// Whether to fetch userinfo and merge its claims.
     public var userinfo: Bool
     /// A PEM file of CA certificates to trust for this provider, resolved against the file's folder.

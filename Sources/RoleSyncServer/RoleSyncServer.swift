@@ -59,7 +59,7 @@ public struct RoleSyncServer {
                         clientID: idp.clientID,
                         clientSecret: idp.clientSecret,
                         scopes: idp.scopes,
-                        clientAuthentication: .init(rawValue: idp.tokenEndpointAuth) ?? .clientSecretBasic,
+                        clientAuthentication: Self.clientAuthentication(idp.tokenEndpointAuth),
                         fetchUserinfo: idp.userinfo,
                         allowsHMAC: idp.allowHMACIDTokens,
                         trustedAudiences: Set(idp.trustedAudiences),
@@ -115,6 +115,15 @@ public struct RoleSyncServer {
             scim: pushers.isEmpty
                 ? nil : SCIMService(pushers: pushers, directory: store, sync: sync, logger: Logger(label: "rolesync.scim"))
         )
+    }
+
+    /// The configuration's method, one for one: a method added to either side fails to compile here.
+    static func clientAuthentication(_ method: IdentityProviderSettings.TokenEndpointAuth) -> ProviderConfiguration.ClientAuthentication {
+        switch method {
+        case .clientSecretBasic: .clientSecretBasic
+        case .clientSecretPost: .clientSecretPost
+        case .none: .none
+        }
     }
 
     /// The Hummingbird application, listening where the configuration says.

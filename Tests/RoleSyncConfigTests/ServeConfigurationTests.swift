@@ -60,7 +60,7 @@ struct ServeConfigurationTests {
         let okta = configuration.idps[0]
         #expect(okta.name == "example.okta.com")
         #expect(okta.clientSecret == "from-env")
-        #expect(okta.tokenEndpointAuth == "client_secret_post")
+        #expect(okta.tokenEndpointAuth == .clientSecretPost)
         #expect(okta.userinfo)
         #expect(okta.location.line == 9)
         let local = configuration.idps[1]
