@@ -231,7 +231,7 @@ let package = Package(
         .testTarget(
             name: "RoleSyncCLITests",
             dependencies: [
-                "RoleSyncCLI", "RoleSyncMapping", "RoleSyncHTTPClient",
+                "RoleSyncCLI", "RoleSyncMapping", "RoleSyncHTTPClient", "RoleSyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,6 @@
 import Foundation
+import RoleSyncTestSupport
+import Synchronization
 import Testing
 
 /// End-to-end tests of the built `rolesync` binary: exact stdout, stderr and exit code, compared
@@ -162,6 +164,22 @@ struct CLITests {
     }
 }
 
+extension CLITests {
+    /// Over 64 KiB of diagnostics on stderr while stdout stays open: a runner that read stdout to
+    /// the end before stderr waited forever here.
+    @Test("A command that fills stderr before it ends stdout does not hang the runner", .timeLimit(.minutes(1)))
+    func largeStderr() throws {
+        let scratch = try ScratchFolder("big")
+        let file = scratch.url.appendingPathComponent("big.yaml")
+        let rules = (0..<1500).map { "  - { id: r\($0), role: superadmin }" }.joined(separator: "\n")
+        try "version: 1\nissuer: https://idp.example.com\nroles:\n\(rules)\n".write(to: file, atomically: true, encoding: .utf8)
+        let run = try Rolesync.run(["mapping", "check", file.path])
+        #expect(run.status == 1)
+        #expect(run.stderr.utf8.count > 65_536)
+        #expect(run.stderr.components(separatedBy: "unknown role 'superadmin'").count - 1 == 1500)
+    }
+}
+
 /// Runs the `rolesync` binary built next to the test bundle, from the package root.
 enum Rolesync {
     struct Run: Sendable {
@@ -201,16 +219,25 @@ enum Rolesync {
         process.standardError = err
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        // Read both pipes before waiting, so a large output cannot fill a pipe and block the child.
+        // Feed stdin and drain stderr on their own threads while this one drains stdout: a child
+        // that fills one pipe while the runner blocks on another would wait forever.
+        let group = DispatchGroup()
+        let stderrData = Mutex(Data())
+        DispatchQueue.global().async(group: group) {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            stderrData.withLock { $0 = data }
+        }
+        DispatchQueue.global().async(group: group) {
+            if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+            try? input.fileHandleForWriting.close()
+        }
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
         process.waitUntilExit()
         return Run(
             status: process.terminationStatus,
             stdout: String(decoding: stdoutData, as: UTF8.self),
-            stderr: String(decoding: stderrData, as: UTF8.self)
+            stderr: String(decoding: stderrData.withLock { $0 }, as: UTF8.self)
         )
     }
 }

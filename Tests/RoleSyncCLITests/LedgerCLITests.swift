@@ -1,10 +1,17 @@
 import Foundation
+import RoleSyncTestSupport
 import Testing
 
 /// End-to-end tests of the ledger commands on a fresh SQLite file per test.
 @Suite("rolesync users, audit, demo, dry-run over a ledger")
 struct LedgerCLITests {
-    let database = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-cli-\(UUID().uuidString).sqlite").path
+    let scratch: ScratchFolder
+    let database: String
+
+    init() throws {
+        scratch = try ScratchFolder("cli")
+        database = scratch.path("ledger.sqlite")
+    }
 
     func run(_ arguments: [String], stdin: String? = nil) throws -> Rolesync.Run {
         try Rolesync.run(arguments + ["--database", database], stdin: stdin)
@@ -101,7 +108,7 @@ struct LedgerCLITests {
         _ = try signIn(oktaClaims("root", groups: ["platform-admins"]))
         _ = try signIn(oktaClaims("ann", groups: ["finance-ops"]))
         _ = try signIn(oktaClaims("eng", groups: ["eng-web"]))
-        let changed = FileManager.default.temporaryDirectory.appendingPathComponent("okta-\(UUID().uuidString).yaml").path
+        let changed = scratch.path("okta.yaml")
         let okta = try String(contentsOf: Rolesync.packageRoot.appendingPathComponent("mappings/okta.yaml"), encoding: .utf8)
         try okta.replacingOccurrences(of: "role: billing_admin", with: "role: user_admin").write(toFile: changed, atomically: true, encoding: .utf8)
         let plan = try Rolesync.run(["mapping", "dry-run", changed, "--database", database, "--format", "json"])

@@ -4,6 +4,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import RoleSyncHTTPClient
+import RoleSyncTestSupport
 import Testing
 
 /// `rolesync serve` (the built binary) against nanoidp 3.4.0, a real OpenID provider over HTTPS
@@ -130,17 +131,21 @@ final class ServeProcess: @unchecked Sendable {
     let process: Process
     let base: String
     let folder: URL
+    /// Keeps the server's folder (ledger, configuration, log) until the process object goes.
+    let scratch: ScratchFolder
     let client: HTTPClient
 
-    private init(process: Process, base: String, folder: URL, client: HTTPClient) {
+    private init(process: Process, base: String, scratch: ScratchFolder, client: HTTPClient) {
         self.process = process
         self.base = base
-        self.folder = folder
+        self.folder = scratch.url
+        self.scratch = scratch
         self.client = client
     }
 
     static func start(issuer: String, caFile: String) async throws -> ServeProcess {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-serve-\(UUID().uuidString)")
+        let scratch = try ScratchFolder("serve")
+        let folder = scratch.url
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("mappings"), withIntermediateDirectories: true)
         let mapping = try String(
             contentsOf: Rolesync.packageRoot.appendingPathComponent("examples/local/mappings/nanoidp.yaml"),
@@ -185,7 +190,7 @@ final class ServeProcess: @unchecked Sendable {
         let server = ServeProcess(
             process: process,
             base: "http://127.0.0.1:\(port)",
-            folder: folder,
+            scratch: scratch,
             client: try AsyncHTTPClientTransport.makeClient(caFile: caFile)
         )
         for _ in 0..<100 {

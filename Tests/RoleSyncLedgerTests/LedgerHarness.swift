@@ -3,6 +3,7 @@ import Logging
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncSQLite
+import RoleSyncTestSupport
 import Synchronization
 import Testing
 
@@ -52,16 +53,21 @@ struct Harness {
     let sessions: SessionService
     let clock: TestClock
     let path: String?
+    /// Holds the on-disk store's folder until the harness goes.
+    let scratch: ScratchFolder?
 
     init(_ kind: StoreKind, mapping: String = Harness.mappingYAML, fault: (@Sendable (SQLiteLedgerStore.FaultPoint) throws -> Void)? = nil) throws {
         switch kind {
         case .memory:
             store = try SQLiteLedgerStore.inMemory(fault: fault)
             path = nil
+            scratch = nil
         case .disk:
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-test-\(UUID().uuidString).sqlite").path
+            let scratch = try ScratchFolder("ledger")
+            let file = scratch.path("ledger.sqlite")
             store = try SQLiteLedgerStore(path: file, fault: fault)
             path = file
+            self.scratch = scratch
         }
         let clock = TestClock()
         self.clock = clock

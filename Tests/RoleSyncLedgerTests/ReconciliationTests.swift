@@ -109,9 +109,21 @@ struct ReconciliationTests {
     func manualHolds(kind: StoreKind) async throws {
         let h = try await Self.populated(kind)
         let carol = try await h.user("carol")
+        #expect(carol.status == .active)
         try await h.service.update(carol.id, role: nil, status: .inactive, by: Principal(actor: .cli, role: .superAdmin))
+        // Given: carol is deactivated by hand, and the directory lists her as active.
+        let deactivated = try await h.user("carol")
+        try #require(deactivated.status == .inactive)
+        try #require(deactivated.deactivationReason == .manual)
+        #expect(Self.everyone.contains { $0.key == "carol" && $0.isActive })
+        // When: the directory is reconciled.
         let plan = try await h.service.planReconciliation(issuer: Harness.issuer, listing: Self.listing(Self.everyone), policy: .init())
+        #expect(plan.matched == 5)
         #expect(plan.plan.changes.isEmpty)
+        try await h.service.applyReconciliation(plan, as: .reconciler)
+        // Then: she stays deactivated.
+        #expect(try await h.user("carol").status == .inactive)
+        #expect(try await h.user("carol").deactivationReason == .manual)
     }
 
     @Test("A failing require never deactivates; a deactivate rule does", arguments: StoreKind.allCases)

@@ -3,6 +3,7 @@ import Logging
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncSQLite
+import RoleSyncTestSupport
 import Testing
 
 /// A sign-in that changes nothing but the last sign-in is recorded without its own transaction, and
@@ -49,7 +50,8 @@ struct SignInTouchTests {
 
     @Test("A deferring store batches sign-ins until flushed; full writes in between lose nothing")
     func deferred() async throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-defer-\(UUID().uuidString).sqlite").path
+        let scratch = try ScratchFolder("defer")
+        let file = scratch.path("ledger.sqlite")
         let store = try SQLiteLedgerStore(path: file, defersSignIns: true)
         let clock = TestClock()
         let mapping = try #require(MappingParser.parse(yaml: Harness.mappingYAML, file: "test.yaml").mapping)

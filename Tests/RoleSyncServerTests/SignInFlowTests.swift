@@ -40,7 +40,7 @@ struct SignInFlowTests {
                 headers: [.cookie: String(session.split(separator: ";")[0])]
             )
             #expect(me.status == .ok)
-            let body = SignInHarness.json(me)
+            let body = try SignInHarness.json(me)
             #expect(body["role"] == .string("model_admin"))
             #expect(body["role_source"] == .string("idp"))
             #expect(body["email"] == .string("ada@example.com"))
@@ -60,8 +60,20 @@ struct SignInFlowTests {
     func plainHTTP() async throws {
         let harness = try await SignInHarness(publicURL: "http://127.0.0.1:8080")
         try await harness.test { client in
-            let cookie = try await harness.signIn(client)
-            #expect(cookie.hasPrefix("rolesync_session="))
+            let login = try await harness.startLogin(client)
+            #expect(login.setCookie.hasPrefix("rolesync_login="))
+            let token = TokenMinter.idToken(key: .rsa, alg: "RS256", claims: harness.claims(nonce: login.nonce))
+            let response = try await harness.callback(client, login: login, idToken: token)
+            #expect(response.status == .found)
+            let cookies = response.headers[values: .setCookie]
+            let session = try #require(cookies.first { $0.hasPrefix("rolesync_session=") }, "\(cookies)")
+            // Whole headers, attributes included: the flag must be absent, not cut off.
+            for header in [login.setCookie, session] {
+                let attributes = header.split(separator: ";").dropFirst().map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                #expect(attributes.contains("httponly"), "\(header)")
+                #expect(!attributes.contains("secure"), "\(header)")
+                #expect(!header.contains("__Host-"), "\(header)")
+            }
         }
     }
 
@@ -80,7 +92,7 @@ struct SignInFlowTests {
                     headers: [.accept: "application/json"]
                 )
                 #expect(refused.status == .badRequest)
-                #expect(SignInHarness.json(refused)["code"] == .string("invalid_return_to"))
+                #expect(try SignInHarness.json(refused)["code"] == .string("invalid_return_to"))
             }
         }
     }
@@ -92,7 +104,7 @@ struct SignInFlowTests {
             let anonymous = try await client.execute(uri: "/api/me", method: .get)
             #expect(anonymous.status == .unauthorized)
             #expect(anonymous.headers[.contentType] == "application/problem+json")
-            let problem = SignInHarness.json(anonymous)
+            let problem = try SignInHarness.json(anonymous)
             #expect(problem["status"] == .number(401))
             #expect(problem["code"] == .string("not_signed_in"))
 
@@ -120,11 +132,11 @@ struct SignInFlowTests {
         let harness = try await SignInHarness()
         try await harness.test { client in
             let cookie = try await harness.signIn(client, overrides: ["groups": "[\"visitors\"]"])
-            let before = SignInHarness.json(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: cookie]))
+            let before = try SignInHarness.json(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: cookie]))
             #expect(before["role"] == .string("user"))
             let user = try #require(try await harness.store.user(issuer: harness.issuer, subject: "00u-ada"))
             _ = try await harness.context.sync.setRole(.billingAdmin, of: user.id, by: .cli)
-            let after = SignInHarness.json(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: cookie]))
+            let after = try SignInHarness.json(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: cookie]))
             #expect(after["role"] == .string("billing_admin"))
             #expect(after["role_source"] == .string("manual"))
         }
@@ -153,7 +165,7 @@ struct SignInFlowTests {
         try await harness.test { client in
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .ok)
-            #expect(SignInHarness.json(health)["status"] == .string("ok"))
+            #expect(try SignInHarness.json(health)["status"] == .string("ok"))
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.status == .ok)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)

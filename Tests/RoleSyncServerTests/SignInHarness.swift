@@ -123,7 +123,10 @@ final class SignInHarness: Sendable {
         var state: String
         var nonce: String
         var parameters: [String: String]
+        /// The cookie as the browser sends it back (`name=value`).
         var cookie: String
+        /// The whole `Set-Cookie` header, attributes included.
+        var setCookie: String
         var location: String
     }
 
@@ -133,13 +136,14 @@ final class SignInHarness: Sendable {
         let location = try #require(response.headers[.location])
         let items = URLComponents(string: location)?.queryItems ?? []
         let parameters = Dictionary(items.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { a, _ in a })
-        let setCookie = response.headers[values: .setCookie].first { $0.contains("rolesync_login=") } ?? ""
+        let setCookie = try #require(response.headers[values: .setCookie].first { $0.contains("rolesync_login=") })
         let cookie = String(setCookie.split(separator: ";")[0])
         return LoginStart(
-            state: parameters["state"] ?? "",
-            nonce: parameters["nonce"] ?? "",
+            state: try #require(parameters["state"]),
+            nonce: try #require(parameters["nonce"]),
             parameters: parameters,
             cookie: cookie,
+            setCookie: setCookie,
             location: location
         )
     }
@@ -171,15 +175,18 @@ final class SignInHarness: Sendable {
         let token = TokenMinter.idToken(key: .rsa, alg: "RS256", claims: claims(nonce: login.nonce, overrides))
         let response = try await callback(client, login: login, idToken: token)
         #expect(response.status == .found, "\(String(buffer: response.body))")
-        let setCookie = response.headers[values: .setCookie].first { $0.contains("rolesync_session=") } ?? ""
+        let setCookie = try #require(response.headers[values: .setCookie].first { $0.contains("rolesync_session=") })
         return String(setCookie.split(separator: ";")[0])
     }
 
-    /// The JSON body's members.
-    static func json(_ response: TestResponse) -> [String: ClaimValue] {
-        guard case .object(let members)? = try? ClaimValue(json: Data(buffer: response.body)) else { return [:] }
+    /// The JSON body's members; throws when the body is not a JSON object.
+    static func json(_ response: TestResponse) throws -> [String: ClaimValue] {
+        let body = try ClaimValue(json: Data(buffer: response.body))
+        guard case .object(let members) = body else { throw HarnessError.notAnObject(body.abbreviated()) }
         return members
     }
+
+    enum HarnessError: Error { case notAnObject(String) }
 
     /// Every logged message and metadata value, as text.
     var logText: String {
