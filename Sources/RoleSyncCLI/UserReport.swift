@@ -102,7 +102,7 @@ struct AuditReport: Encodable {
         userID = event.userID?.rawValue
         issuer = event.issuer
         subject = event.subject
-        details = event.details
+        details = event.detailsObject
     }
 
     enum CodingKeys: String, CodingKey {

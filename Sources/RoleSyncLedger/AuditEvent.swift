@@ -27,6 +27,71 @@ public enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable {
     case tokenRevoked = "token.revoked"
 }
 
+/// A key of an audit event's details. Events are written with these names only, so a typo is a
+/// compile error; an event read back keeps whatever keys it was written with.
+public struct AuditKey: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// A stable code for why (`deactivated_by_idp`, `manual`, a refusal code).
+    public static let reason = AuditKey("reason")
+    /// The reason spelled out for people.
+    public static let detail = AuditKey("detail")
+    /// Where a sign-in was refused before the ledger's rules (`oidc`).
+    public static let stage = AuditKey("stage")
+    /// The value before.
+    public static let from = AuditKey("from")
+    /// The value after.
+    public static let to = AuditKey("to")
+    /// Who set the new value (`idp`, `manual`) or what deactivated (`mapping`, `directory`, `scim`).
+    public static let source = AuditKey("source")
+    /// Who had set the value before.
+    public static let previousSource = AuditKey("previous_source")
+    /// Why the user was inactive before.
+    public static let previousReason = AuditKey("previous_reason")
+    /// The mapping file that decided, named relative to the mappings location.
+    public static let mapping = AuditKey("mapping")
+    /// The rule that decided.
+    public static let rule = AuditKey("rule")
+    /// The path a change came by: `reevaluation`, `directory` or `scim`.
+    public static let via = AuditKey("via")
+    /// The mapping check that failed (`require` or `deactivate`).
+    public static let check = AuditKey("check")
+    /// Why the directory deactivates: `absent_from_directory`, `inactive_in_directory`, `deleted_in_directory`.
+    public static let because = AuditKey("because")
+    /// Why a change was held back (`last_active_super_admin`).
+    public static let heldBecause = AuditKey("held_because")
+    /// The names of the claims that changed.
+    public static let claims = AuditKey("claims")
+    /// The claims the decision depends on that the IdP did not send.
+    public static let unknownClaims = AuditKey("unknown_claims")
+    /// The role a user keeps while the decision is undetermined.
+    public static let roleKept = AuditKey("role_kept")
+    /// The role a new user starts with.
+    public static let role = AuditKey("role")
+    /// Who set a new user's role.
+    public static let roleSource = AuditKey("role_source")
+    /// The email (a new user's, or its change).
+    public static let email = AuditKey("email")
+    /// The name (a token's, a new user's, or its change).
+    public static let name = AuditKey("name")
+    /// The organisation unit (a new user's, or its change).
+    public static let organizationUnit = AuditKey("organization_unit")
+    /// The field a refused edit tried to change.
+    public static let field = AuditKey("field")
+    /// A token's display prefix.
+    public static let prefix = AuditKey("prefix")
+    /// When a token expires.
+    public static let expiresAt = AuditKey("expires_at")
+    /// How many sessions a deactivation ended.
+    public static let sessions = AuditKey("sessions")
+    /// How many API tokens a deactivation revoked.
+    public static let apiTokensRevoked = AuditKey("api_tokens_revoked")
+}
+
 /// One append-only entry of the audit log.
 public struct AuditEvent: Sendable, Hashable {
     /// Assigned by the store; `nil` before it is written.
@@ -40,7 +105,7 @@ public struct AuditEvent: Sendable, Hashable {
     public var issuer: String?
     public var subject: String?
     /// What changed and why: old and new values, mapping file and rule, reason codes.
-    public var details: [String: ClaimValue]
+    public var details: [AuditKey: ClaimValue]
 
     public init(
         id: Int64? = nil,
@@ -50,7 +115,7 @@ public struct AuditEvent: Sendable, Hashable {
         userID: UserID? = nil,
         issuer: String? = nil,
         subject: String? = nil,
-        details: [String: ClaimValue] = [:]
+        details: [AuditKey: ClaimValue] = [:]
     ) {
         self.id = id
         self.time = time
@@ -62,6 +127,11 @@ public struct AuditEvent: Sendable, Hashable {
         self.details = details
     }
 
+    /// The details with their keys as text, as JSON shows them.
+    public var detailsObject: [String: ClaimValue] {
+        Dictionary(uniqueKeysWithValues: details.map { ($0.key.rawValue, $0.value) })
+    }
+
     /// The details as compact JSON, keys sorted.
-    public var detailsJSON: String { ClaimValue.object(details).jsonText }
+    public var detailsJSON: String { ClaimValue.object(detailsObject).jsonText }
 }

@@ -6,7 +6,12 @@ public import RoleSyncMapping
 ///
 /// The SQLite store implements it; a PostgreSQL store will too. Implementations must enforce:
 /// `(issuer, subject)` unique; an update applies only at its expected version; the audit log is
-/// append-only.
+/// append-only. A store holds no business rule: what a deactivation takes away, and what its audit
+/// events say, come from the ledger in ``LedgerChanges``. Every requirement is checked by the
+/// conformance suite (`LedgerStoreConformanceTests`), which each store must pass.
+///
+/// Database work must not hold a thread of Swift's cooperative pool while it waits for a lock or
+/// the disk: a store suspends the calling task instead.
 public protocol LedgerStore: Sendable {
     func user(id: UserID) async throws -> User?
     func user(issuer: String, subject: String) async throws -> User?
@@ -30,7 +35,7 @@ public protocol LedgerStore: Sendable {
     func decide<T: Sendable>(
         issuer: String,
         subject: String,
-        _ decide: @Sendable (_ user: User?, _ activeSuperAdmins: () throws -> Int) throws -> (LedgerChanges, T)
+        _ decide: @escaping @Sendable (_ user: User?, _ activeSuperAdmins: () throws -> Int) throws -> (LedgerChanges, T)
     ) async throws -> (T, [UserID])
 
     /// A page of users for listings.
@@ -76,6 +81,31 @@ public protocol LedgerStore: Sendable {
     func deleteToken(id: Int64, audit: AuditEvent) async throws -> Bool
 }
 
+/// A credential a deactivation takes away: each is its own store operation, run in the order the
+/// ledger lists them.
+public enum CredentialRevocation: Sendable, Hashable, CaseIterable {
+    /// Delete the user's browser sessions.
+    case endSessions
+    /// Revoke the user's API tokens.
+    case revokeAPITokens
+}
+
+extension [CredentialRevocation] {
+    /// Everything a leaver holds: sessions first (the browser is cut off at once), then API tokens.
+    public static let everything: [CredentialRevocation] = [.endSessions, .revokeAPITokens]
+}
+
+/// How many credentials the revocations of one change took away.
+public struct RevocationCounts: Sendable, Hashable {
+    public var sessions: Int
+    public var apiTokens: Int
+
+    public init(sessions: Int = 0, apiTokens: Int = 0) {
+        self.sessions = sessions
+        self.apiTokens = apiTokens
+    }
+}
+
 /// Why a store refused to apply changes.
 public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Conflict: Sendable, Hashable {
@@ -116,15 +146,28 @@ public struct LedgerChanges: Sendable {
         }
 
         public var write: Write
-        /// Delete the user's sessions, before the row is written.
-        public var endSessions: Bool
-        /// Events about this user, written in order; an insert's events get the new id.
+        /// The user's credentials to take away, in this order, before the row is written.
+        public var revoking: [CredentialRevocation]
+        /// Events about this user, written in order; an insert's events get the new id. Write them
+        /// with ``auditEvents(after:)``, which records what the revocations took away.
         public var audit: [AuditEvent]
 
-        public init(write: Write, endSessions: Bool = false, audit: [AuditEvent] = []) {
+        public init(write: Write, revoking: [CredentialRevocation] = [], audit: [AuditEvent] = []) {
             self.write = write
-            self.endSessions = endSessions
+            self.revoking = revoking
             self.audit = audit
+        }
+
+        /// The events to write once the revocations are done: a `user.sessions_ended` event says
+        /// how many sessions ended and how many API tokens were revoked.
+        public func auditEvents(after revoked: RevocationCounts) -> [AuditEvent] {
+            audit.map { event in
+                guard event.action == .sessionsEnded else { return event }
+                var event = event
+                if revoking.contains(.endSessions) { event.details[.sessions] = .number(Double(revoked.sessions)) }
+                if revoking.contains(.revokeAPITokens) { event.details[.apiTokensRevoked] = .number(Double(revoked.apiTokens)) }
+                return event
+            }
         }
     }
 

@@ -49,14 +49,14 @@ public struct ReconciliationPolicy: Sendable, Hashable {
     /// Apply even when the share or count is exceeded (never when the directory is empty).
     public var force: Bool
     /// What deactivates and what the audit events say: `directory` (a pull) or `scim` (a push).
-    public var source: String
+    public var source: DeactivationSource
 
     public init(
         matchClaim: String = "sub",
         maxDeactivationShare: Double = 0.10,
         maxDeactivations: Int? = nil,
         force: Bool = false,
-        source: String = "directory"
+        source: DeactivationSource = .directory
     ) {
         self.matchClaim = matchClaim
         self.maxDeactivationShare = maxDeactivationShare
@@ -178,7 +178,7 @@ extension SyncService {
             safetyValve: nil
         )
         plan.plan.claimUpdates = result.claimUpdates
-        plan.plan.via = policy.source
+        plan.plan.via = policy.source.rawValue
         return plan
     }
 
@@ -301,7 +301,7 @@ extension SyncService {
         let claims = Claims(values)
         let changedClaims = entry.claims.keys.filter { !Self.sameClaim(user.lastClaims.values[$0], entry.claims[$0]) }.sorted()
         let newClaims = changedClaims.isEmpty ? nil : claims
-        let liftable: Set<String> = ["mapping", "directory", "scim"]
+        let liftable = Set(DeactivationSource.allCases)
         var outcome = change(for: user, claims: claims, current: mappings, candidate: mappings, liftable: liftable)
         var claimUpdate: ReevaluationPlan.Change?
         switch outcome {

@@ -31,7 +31,7 @@ public struct ReevaluationPlan: Sendable {
         /// Held back: it would leave no active `super_admin`. Reported, not applied.
         public var isHeld: Bool
         /// What deactivates the user (`mapping`, `directory` or `scim`), when `kinds` has it.
-        public var deactivationSource = "mapping"
+        public var deactivationSource = DeactivationSource.mapping
         /// Why the directory deactivates the user: `absent_from_directory` or `inactive_in_directory`.
         public var deactivationCause: String?
         /// The names of the claims the directory changed (reconciliation only).
@@ -118,7 +118,7 @@ extension SyncService {
         claims: Claims? = nil,
         current: MappingSet,
         candidate: MappingSet,
-        liftable: Set<String> = ["mapping"]
+        liftable: Set<DeactivationSource> = [.mapping]
     ) -> Outcome {
         let old = current.mapping(forIssuer: user.issuer)?.evaluate(user.lastClaims, tracing: false)
         let new = candidate.mapping(forIssuer: user.issuer)?.evaluate(claims ?? user.lastClaims, tracing: false)
@@ -139,7 +139,7 @@ extension SyncService {
             kinds.append(.deactivation)
             toStatus = .inactive
         } else if new?.shouldDeactivate != true, user.status == .inactive, user.deactivationReason == .idp,
-            liftable.contains(user.deactivationSource ?? "mapping")
+            liftable.contains(user.deactivationSource ?? .mapping)
         {
             kinds.append(.reactivation)
             toStatus = .active
@@ -198,26 +198,26 @@ extension SyncService {
                 actor: actor,
                 action: .profileUpdated,
                 userID: update.userID,
-                details: ["claims": .array(update.changedClaims.map(ClaimValue.string)), "via": .string(plan.via)]
+                details: [.claims: .array(update.changedClaims.map(ClaimValue.string)), .via: .string(plan.via)]
             )
             userChanges.append(.init(write: .update(updated, expectedVersion: update.version), audit: [event]))
         }
         for change in plan.changes {
-            let base: [String: ClaimValue] = [
-                "rule": change.rule.map(ClaimValue.string) ?? .null,
-                "mapping": change.mappingFile.map(ClaimValue.string) ?? .null, "via": .string(plan.via),
+            let base: [AuditKey: ClaimValue] = [
+                .rule: change.rule.map(ClaimValue.string) ?? .null,
+                .mapping: change.mappingFile.map(ClaimValue.string) ?? .null, .via: .string(plan.via),
             ]
-            func event(_ action: AuditAction, _ details: [String: ClaimValue]) -> AuditEvent {
+            func event(_ action: AuditAction, _ details: [AuditKey: ClaimValue]) -> AuditEvent {
                 AuditEvent(time: time, actor: actor, action: action, userID: change.userID, details: base.merging(details) { $1 })
             }
-            let roleDetails: [String: ClaimValue] = ["from": .string(change.fromRole.rawValue), "to": .string(change.toRole.rawValue)]
+            let roleDetails: [AuditKey: ClaimValue] = [.from: .string(change.fromRole.rawValue), .to: .string(change.toRole.rawValue)]
             if change.isHeld {
                 var events: [AuditEvent] = []
                 if change.kinds.contains(.roleChange) {
-                    events.append(event(.roleChangeHeld, roleDetails.merging(["held_because": "last_active_super_admin"]) { $1 }))
+                    events.append(event(.roleChangeHeld, roleDetails.merging([.heldBecause: "last_active_super_admin"]) { $1 }))
                 }
                 if change.kinds.contains(.deactivation) {
-                    events.append(event(.statusChangeHeld, ["from": "active", "to": "inactive", "held_because": "last_active_super_admin"]))
+                    events.append(event(.statusChangeHeld, [.from: "active", .to: "inactive", .heldBecause: "last_active_super_admin"]))
                 }
                 userChanges.append(.init(write: .none(change.userID), audit: events))
                 continue
@@ -226,26 +226,26 @@ extension SyncService {
             var events: [AuditEvent] = []
             if let claims = change.claims {
                 updated.lastClaims = claims
-                events.append(event(.profileUpdated, ["claims": .array(change.changedClaims.map(ClaimValue.string))]))
+                events.append(event(.profileUpdated, [.claims: .array(change.changedClaims.map(ClaimValue.string))]))
             }
             if change.kinds.contains(.roleChange) {
                 updated.role = change.toRole
                 updated.roleSource = .idp
                 events.append(
-                    event(.roleChanged, roleDetails.merging(["source": "idp", "previous_source": .string(change.before.roleSource.rawValue)]) { $1 })
+                    event(.roleChanged, roleDetails.merging([.source: "idp", .previousSource: .string(change.before.roleSource.rawValue)]) { $1 })
                 )
             }
             if change.kinds.contains(.deactivation) {
                 updated.status = .inactive
                 updated.deactivationReason = .idp
                 updated.deactivationSource = change.deactivationSource
-                events.append(event(.sessionsEnded, ["reason": "deactivated_by_idp"]))
+                events.append(event(.sessionsEnded, [.reason: "deactivated_by_idp"]))
                 events.append(
                     event(
                         .statusChanged,
                         [
-                            "from": "active", "to": "inactive", "reason": "idp", "source": .string(change.deactivationSource),
-                            "because": change.deactivationCause.map(ClaimValue.string) ?? .null,
+                            .from: "active", .to: "inactive", .reason: "idp", .source: .string(change.deactivationSource.rawValue),
+                            .because: change.deactivationCause.map(ClaimValue.string) ?? .null,
                         ]
                     )
                 )
@@ -258,9 +258,9 @@ extension SyncService {
                     event(
                         .statusChanged,
                         [
-                            "from": "inactive", "to": "active",
-                            "reason": plan.via == "reevaluation" ? "idp_rule_no_longer_holds" : "idp_shows_active",
-                            "previous_source": change.before.deactivationSource.map(ClaimValue.string) ?? .null,
+                            .from: "inactive", .to: "active",
+                            .reason: plan.via == "reevaluation" ? "idp_rule_no_longer_holds" : "idp_shows_active",
+                            .previousSource: change.before.deactivationSource.map { .string($0.rawValue) } ?? .null,
                         ]
                     )
                 )
@@ -272,7 +272,11 @@ extension SyncService {
             if writesRow {
                 updated.version = change.version + 1
                 userChanges.append(
-                    .init(write: .update(updated, expectedVersion: change.version), endSessions: change.kinds.contains(.deactivation), audit: events)
+                    .init(
+                        write: .update(updated, expectedVersion: change.version),
+                        revoking: change.kinds.contains(.deactivation) ? .everything : [],
+                        audit: events
+                    )
                 )
             }
         }

@@ -88,7 +88,7 @@ enum SignInRules {
         guard existing.status == .active, plan.result.refusal == nil, plan.result.events.isEmpty, plan.changes.audit.isEmpty,
             !plan.changes.requiresActiveSuperAdmin, plan.changes.users.count == 1,
             case .update(let updated, _) = plan.changes.users[0].write, plan.changes.users[0].audit.isEmpty,
-            !plan.changes.users[0].endSessions
+            plan.changes.users[0].revoking.isEmpty
         else { return nil }
         var comparable = updated
         comparable.lastSignInAt = existing.lastSignInAt
@@ -103,7 +103,7 @@ enum SignInRules {
     static func plan(_ input: Input) -> Plan {
         let d = input.decision
         var events: [AuditEvent] = []
-        func event(_ action: AuditAction, _ details: [String: ClaimValue]) {
+        func event(_ action: AuditAction, _ details: [AuditKey: ClaimValue]) {
             events.append(
                 AuditEvent(
                     time: input.time,
@@ -116,9 +116,9 @@ enum SignInRules {
                 )
             )
         }
-        func refused(_ refusal: SignInRefusal, extra: [String: ClaimValue] = [:]) {
-            var details: [String: ClaimValue] = [
-                "reason": .string(refusal.code), "detail": .string(refusal.description), "mapping": .string(input.mapping.file),
+        func refused(_ refusal: SignInRefusal, extra: [AuditKey: ClaimValue] = [:]) {
+            var details: [AuditKey: ClaimValue] = [
+                .reason: .string(refusal.code), .detail: .string(refusal.description), .mapping: .string(input.mapping.file),
             ]
             details.merge(extra) { $1 }
             event(.signInRefused, details)
@@ -154,8 +154,8 @@ enum SignInRules {
                 event(
                     .statusChangeHeld,
                     [
-                        "from": "active", "to": "inactive", "reason": "idp", "check": .string(check),
-                        "mapping": .string(input.mapping.file), "held_because": "last_active_super_admin",
+                        .from: "active", .to: "inactive", .reason: "idp", .check: .string(check),
+                        .mapping: .string(input.mapping.file), .heldBecause: "last_active_super_admin",
                     ]
                 )
                 refused(refusal)
@@ -164,18 +164,18 @@ enum SignInRules {
             var updated = user
             updated.status = .inactive
             updated.deactivationReason = .idp
-            updated.deactivationSource = "mapping"
+            updated.deactivationSource = .mapping
             updated.lastClaims = input.claims
             updated.version = user.version + 1
-            event(.sessionsEnded, ["reason": "deactivated_by_idp"])
+            event(.sessionsEnded, [.reason: "deactivated_by_idp"])
             event(
                 .statusChanged,
-                ["from": "active", "to": "inactive", "reason": "idp", "check": .string(check), "mapping": .string(input.mapping.file)]
+                [.from: "active", .to: "inactive", .reason: "idp", .check: .string(check), .mapping: .string(input.mapping.file)]
             )
             refused(refusal)
             return Plan(
                 changes: LedgerChanges(
-                    users: [.init(write: .update(updated, expectedVersion: user.version), endSessions: true, audit: events)],
+                    users: [.init(write: .update(updated, expectedVersion: user.version), revoking: .everything, audit: events)],
                     requiresActiveSuperAdmin: user.isActiveSuperAdmin
                 ),
                 result: SignInResult(user: updated, refusal: refusal, isCreated: false, events: events, decision: d)
@@ -189,7 +189,7 @@ enum SignInRules {
             return onlyEvents(.unmatchedDenied)
         case .undetermined(let claims)?:
             let refusal = SignInRefusal.undetermined(claims: claims)
-            refused(refusal, extra: ["unknown_claims": .array(claims.map(ClaimValue.string))])
+            refused(refusal, extra: [.unknownClaims: .array(claims.map(ClaimValue.string))])
             return onlyEvents(refusal)
         case nil:
             break
@@ -197,10 +197,10 @@ enum SignInRules {
 
         let profile = d.profile
         let covered = d.isCovered && d.isRoleDetermined
-        let ruleDetails: [String: ClaimValue] = [
-            "rule": d.ruleID.map(ClaimValue.string) ?? .null, "mapping": .string(input.mapping.file),
+        let ruleDetails: [AuditKey: ClaimValue] = [
+            .rule: d.ruleID.map(ClaimValue.string) ?? .null, .mapping: .string(input.mapping.file),
         ]
-        let unknownDetails: [String: ClaimValue] = ["unknown_claims": .array(d.unknownClaims.map(ClaimValue.string))]
+        let unknownDetails: [AuditKey: ClaimValue] = [.unknownClaims: .array(d.unknownClaims.map(ClaimValue.string))]
 
         guard let user = input.existing else {
             let role = covered ? (d.role ?? .user) : .user
@@ -225,13 +225,13 @@ enum SignInRules {
             event(
                 .userCreated,
                 ruleDetails.merging([
-                    "role": .string(role.rawValue), "role_source": .string(source.rawValue),
-                    "email": profile.email.map(ClaimValue.string) ?? .null, "name": profile.name.map(ClaimValue.string) ?? .null,
-                    "organization_unit": profile.organizationUnit.map(ClaimValue.string) ?? .null,
+                    .role: .string(role.rawValue), .roleSource: .string(source.rawValue),
+                    .email: profile.email.map(ClaimValue.string) ?? .null, .name: profile.name.map(ClaimValue.string) ?? .null,
+                    .organizationUnit: profile.organizationUnit.map(ClaimValue.string) ?? .null,
                 ]) { $1 }
             )
             if !d.isRoleDetermined {
-                event(.decisionUndetermined, unknownDetails.merging(["role_kept": .string(role.rawValue)]) { $1 })
+                event(.decisionUndetermined, unknownDetails.merging([.roleKept: .string(role.rawValue)]) { $1 })
             }
             return Plan(
                 changes: LedgerChanges(users: [.init(write: .insert(created), audit: events)]),
@@ -250,21 +250,21 @@ enum SignInRules {
             event(
                 .statusChanged,
                 [
-                    "from": "inactive", "to": "active", "reason": "idp_shows_active",
-                    "previous_source": user.deactivationSource.map(ClaimValue.string) ?? .null,
+                    .from: "inactive", .to: "active", .reason: "idp_shows_active",
+                    .previousSource: user.deactivationSource.map { .string($0.rawValue) } ?? .null,
                 ]
             )
         }
 
-        var profileChanges: [String: ClaimValue] = [:]
-        func refresh(_ name: String, _ old: String?, _ new: String?) -> String? {
+        var profileChanges: [AuditKey: ClaimValue] = [:]
+        func refresh(_ name: AuditKey, _ old: String?, _ new: String?) -> String? {
             guard let new, new != old else { return old }
             profileChanges[name] = .object(["from": old.map(ClaimValue.string) ?? .null, "to": .string(new)])
             return new
         }
-        updated.email = refresh("email", user.email, profile.email)
-        updated.name = refresh("name", user.name, profile.name)
-        updated.organizationUnit = refresh("organization_unit", user.organizationUnit, profile.organizationUnit)
+        updated.email = refresh(.email, user.email, profile.email)
+        updated.name = refresh(.name, user.name, profile.name)
+        updated.organizationUnit = refresh(.organizationUnit, user.organizationUnit, profile.organizationUnit)
         if !profileChanges.isEmpty { event(.profileUpdated, profileChanges) }
 
         if covered, let mapped = d.role {
@@ -273,8 +273,8 @@ enum SignInRules {
                     event(
                         .roleChangeHeld,
                         ruleDetails.merging([
-                            "from": .string(user.role.rawValue), "to": .string(mapped.rawValue),
-                            "held_because": "last_active_super_admin",
+                            .from: .string(user.role.rawValue), .to: .string(mapped.rawValue),
+                            .heldBecause: "last_active_super_admin",
                         ]) { $1 }
                     )
                 } else {
@@ -284,8 +284,8 @@ enum SignInRules {
                     event(
                         .roleChanged,
                         ruleDetails.merging([
-                            "from": .string(user.role.rawValue), "to": .string(mapped.rawValue), "source": "idp",
-                            "previous_source": .string(user.roleSource.rawValue),
+                            .from: .string(user.role.rawValue), .to: .string(mapped.rawValue), .source: "idp",
+                            .previousSource: .string(user.roleSource.rawValue),
                         ]) { $1 }
                     )
                 }
@@ -294,13 +294,13 @@ enum SignInRules {
                 event(
                     .roleChanged,
                     ruleDetails.merging([
-                        "from": .string(user.role.rawValue), "to": .string(mapped.rawValue), "source": "idp",
-                        "previous_source": .string(user.roleSource.rawValue),
+                        .from: .string(user.role.rawValue), .to: .string(mapped.rawValue), .source: "idp",
+                        .previousSource: .string(user.roleSource.rawValue),
                     ]) { $1 }
                 )
             }
         } else if !d.isRoleDetermined {
-            event(.decisionUndetermined, unknownDetails.merging(["role_kept": .string(user.role.rawValue)]) { $1 })
+            event(.decisionUndetermined, unknownDetails.merging([.roleKept: .string(user.role.rawValue)]) { $1 })
         }
 
         updated.lastSignInAt = input.time

@@ -82,8 +82,8 @@ extension SyncService {
             action: .roleChanged,
             userID: user.id,
             details: [
-                "from": .string(user.role.rawValue), "to": .string(role.rawValue), "source": "manual",
-                "previous_source": .string(user.roleSource.rawValue),
+                .from: .string(user.role.rawValue), .to: .string(role.rawValue), .source: "manual",
+                .previousSource: .string(user.roleSource.rawValue),
             ]
         )
         return .change(updated, events: [event], endsSessions: false)
@@ -140,7 +140,7 @@ extension SyncService {
                     actor: principal.actor,
                     action: .sessionsEnded,
                     userID: user.id,
-                    details: ["reason": "deactivated_by_admin"]
+                    details: [.reason: "deactivated_by_admin"]
                 ),
                 AuditEvent(
                     time: time,
@@ -148,8 +148,8 @@ extension SyncService {
                     action: .statusChanged,
                     userID: user.id,
                     details: [
-                        "from": .string(user.status.rawValue), "to": "inactive", "reason": "manual",
-                        "previous_reason": user.deactivationReason.map { .string($0.rawValue) } ?? .null,
+                        .from: .string(user.status.rawValue), .to: "inactive", .reason: "manual",
+                        .previousReason: user.deactivationReason.map { .string($0.rawValue) } ?? .null,
                     ]
                 ),
             ]
@@ -163,7 +163,7 @@ extension SyncService {
                 actor: principal.actor,
                 action: .statusChanged,
                 userID: user.id,
-                details: ["from": "inactive", "to": "active", "reason": "manual"]
+                details: [.from: "inactive", .to: "active", .reason: "manual"]
             )
             return .change(updated, events: [event], endsSessions: false)
         }
@@ -211,7 +211,7 @@ extension SyncService {
                     user: user,
                     principal: principal,
                     time: time,
-                    details: ["field": .string(field), "from": .string(oldValue(user)), "to": .string(newValue)]
+                    details: [.field: .string(field), .from: .string(oldValue(user)), .to: .string(newValue)]
                 )
                 throw refusal
             case .unchanged:
@@ -222,7 +222,7 @@ extension SyncService {
                     try await store.apply(
                         LedgerChanges(
                             users: [
-                                .init(write: .update(updated, expectedVersion: user.version), endSessions: endsSessions, audit: events)
+                                .init(write: .update(updated, expectedVersion: user.version), revoking: endsSessions ? .everything : [], audit: events)
                             ],
                             requiresActiveSuperAdmin: user.isActiveSuperAdmin && !updated.isActiveSuperAdmin
                         )
@@ -240,10 +240,10 @@ extension SyncService {
         throw LedgerError.contention
     }
 
-    private func refuse(_ refusal: LedgerError, user: User, principal: Principal, time: Date, details: [String: ClaimValue]) async throws {
+    private func refuse(_ refusal: LedgerError, user: User, principal: Principal, time: Date, details: [AuditKey: ClaimValue]) async throws {
         var details = details
-        details["reason"] = .string(refusal.code)
-        details["detail"] = .string(refusal.description)
+        details[.reason] = .string(refusal.code)
+        details[.detail] = .string(refusal.description)
         let event = AuditEvent(time: time, actor: principal.actor, action: .editRefused, userID: user.id, details: details)
         try await store.apply(LedgerChanges(users: [.init(write: .none(user.id), audit: [event])]))
         logger.notice("edit refused", metadata: ["user_id": "\(user.id)", "reason": "\(refusal.code)", "actor": "\(principal.actor)"])

@@ -115,7 +115,7 @@ public struct SyncService: Sendable {
         let (existing, _) = try await auditRefusal(
             issuer: issuer,
             subject: subject,
-            details: ["reason": .string(code), "detail": .string(detail), "stage": .string("oidc")]
+            details: [.reason: .string(code), .detail: .string(detail), .stage: .string("oidc")]
         )
         if logger.logLevel <= .notice {
             logger.notice(
@@ -129,7 +129,7 @@ public struct SyncService: Sendable {
     private func auditRefusal(
         issuer: String?,
         subject: String?,
-        details: [String: ClaimValue]
+        details: [AuditKey: ClaimValue]
     ) async throws -> (User?, AuditEvent) {
         var existing: User?
         if let issuer, let subject { existing = try await store.user(issuer: issuer, subject: subject) }
@@ -150,7 +150,7 @@ public struct SyncService: Sendable {
         let (existing, event) = try await auditRefusal(
             issuer: issuer,
             subject: subject,
-            details: ["reason": .string(refusal.code), "detail": .string(refusal.description)]
+            details: [.reason: .string(refusal.code), .detail: .string(refusal.description)]
         )
         let result = SignInResult(user: existing, refusal: refusal, isCreated: false, events: [event], decision: nil)
         log(result, issuer: issuer)

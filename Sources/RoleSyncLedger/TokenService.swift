@@ -57,8 +57,8 @@ public struct TokenService: Sendable {
             action: .tokenCreated,
             userID: userID,
             details: [
-                "name": .string(trimmed), "prefix": .string(record.prefix),
-                "expires_at": record.expiresAt.map { .string($0.formatted(.iso8601)) } ?? .null,
+                .name: .string(trimmed), .prefix: .string(record.prefix),
+                .expiresAt: record.expiresAt.map { .string($0.formatted(.iso8601)) } ?? .null,
             ]
         )
         record.id = try await store.insertToken(record, audit: event)
@@ -95,7 +95,7 @@ public struct TokenService: Sendable {
             actor: actor,
             action: .tokenRevoked,
             userID: record.userID,
-            details: ["name": .string(record.name), "prefix": .string(record.prefix)]
+            details: [.name: .string(record.name), .prefix: .string(record.prefix)]
         )
         guard try await store.deleteToken(id: id, audit: event) else {
             throw LedgerError.invalidToken("no token has id \(id)")

@@ -23,6 +23,16 @@ public enum DeactivationReason: String, Sendable, Hashable, Codable {
     case manual
 }
 
+/// What deactivated a user whose reason is ``DeactivationReason/idp``.
+public enum DeactivationSource: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A `deactivate` rule of the mapping; re-evaluating the stored claims can lift it.
+    case mapping
+    /// Reconciliation against the IdP's directory (absent, or `active: false`).
+    case directory
+    /// A SCIM push (`active: false`, or a DELETE).
+    case scim
+}
+
 /// Who set the user's current role.
 public enum RoleSource: String, Sendable, Hashable, Codable, CaseIterable {
     /// A role rule of the mapping: the IdP owns it.
@@ -45,10 +55,9 @@ public struct User: Sendable, Hashable, Identifiable {
     public var roleSource: RoleSource
     public var status: UserStatus
     public var deactivationReason: DeactivationReason?
-    /// What deactivated the user when the reason is `idp`: `mapping` (a deactivate rule),
-    /// `directory` (reconciliation) or `scim` (a push). Only a mapping deactivation can be lifted by
-    /// re-evaluating stored claims.
-    public var deactivationSource: String?
+    /// What deactivated the user when the reason is `idp`. Only a mapping deactivation can be
+    /// lifted by re-evaluating stored claims.
+    public var deactivationSource: DeactivationSource?
     public var registeredAt: Date
     public var lastSignInAt: Date?
     public var signInCount: Int
@@ -68,7 +77,7 @@ public struct User: Sendable, Hashable, Identifiable {
         roleSource: RoleSource,
         status: UserStatus,
         deactivationReason: DeactivationReason?,
-        deactivationSource: String? = nil,
+        deactivationSource: DeactivationSource? = nil,
         registeredAt: Date,
         lastSignInAt: Date?,
         signInCount: Int,

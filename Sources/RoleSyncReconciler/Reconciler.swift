@@ -84,7 +84,7 @@ public struct Reconciler: Sendable {
             maxDeactivationShare: settings.maxDeactivationShare,
             maxDeactivations: settings.maxDeactivations,
             force: force,
-            source: "directory"
+            source: .directory
         )
     }
 

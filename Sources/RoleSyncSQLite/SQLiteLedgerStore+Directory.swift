@@ -6,32 +6,14 @@ import RoleSyncMapping
 /// Directory entries pushed over SCIM, in the ledger's database so that a push's entry writes and
 /// the ledger changes they cause commit together.
 extension SQLiteLedgerStore: DirectoryStore {
-    static let resourceColumns = "issuer, kind, id, external_id, name, attributes, version, created, modified"
-
-    static func resource(_ row: Row) throws -> DirectoryResource {
-        let text: String = row[5]
-        guard let kind = DirectoryResource.Kind(rawValue: row[1]), case .object(let attributes) = try? ClaimValue(json: Data(text.utf8)) else {
-            throw SQLiteStoreError.corrupt("directory resource \(row[2] as String): unreadable")
-        }
-        return DirectoryResource(
-            issuer: row[0],
-            kind: kind,
-            id: row[2],
-            externalId: row[3],
-            name: row[4],
-            attributes: attributes,
-            version: row[6],
-            created: Date(timeIntervalSince1970: row[7]),
-            modified: Date(timeIntervalSince1970: row[8])
-        )
-    }
-
     public func directoryResource(issuer: String, kind: DirectoryResource.Kind, id: String) async throws -> DirectoryResource? {
-        try reading { db in
-            try Row.fetchOne(
-                try db.cachedStatement(sql: "SELECT \(Self.resourceColumns) FROM directory_resources WHERE issuer = ? AND kind = ? AND id = ?"),
+        try await reading { db in
+            try DirectoryResourceRecord.fetchOne(
+                try db.cachedStatement(
+                    sql: "SELECT \(DirectoryResourceRecord.selection) FROM directory_resources WHERE issuer = ? AND kind = ? AND id = ?"
+                ),
                 arguments: [issuer, kind.rawValue, id]
-            ).map(Self.resource)
+            )?.resource
         }
     }
 
@@ -61,19 +43,21 @@ extension SQLiteLedgerStore: DirectoryStore {
         case nil:
             break
         }
-        return try reading { db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM directory_resources WHERE \(condition)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(
+        let condition_ = condition
+        let arguments_ = arguments
+        return try await reading { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM directory_resources WHERE \(condition_)", arguments: arguments_) ?? 0
+            let records = try DirectoryResourceRecord.fetchAll(
                 db,
-                sql: "SELECT \(Self.resourceColumns) FROM directory_resources WHERE \(condition) ORDER BY rowid LIMIT ? OFFSET ?",
-                arguments: arguments + [max(0, limit), max(0, offset)]
+                sql: "SELECT \(DirectoryResourceRecord.selection) FROM directory_resources WHERE \(condition_) ORDER BY rowid LIMIT ? OFFSET ?",
+                arguments: arguments_ + [max(0, limit), max(0, offset)]
             )
-            return (total, try rows.map(Self.resource))
+            return (total, records.map(\.resource))
         }
     }
 
     public func apply(_ writes: [DirectoryWrite], _ changes: LedgerChanges) async throws {
-        try writing { db in
+        try await writing { db in
             for write in writes {
                 switch write {
                 case .insert(let resource):
@@ -139,11 +123,12 @@ extension SQLiteLedgerStore: DirectoryStore {
         // The claim name goes in a bound JSON path, quoted: no text of it reaches the SQL.
         let path = "$.\"" + claim.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         let comparison = ignoringCase ? "json_extract(last_claims, ?) = ? COLLATE NOCASE" : "json_extract(last_claims, ?) = ?"
-        return try reading { db in
-            try Row.fetchAll(
-                try db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM users WHERE issuer = ? AND \(comparison)"),
+        return try await reading { db in
+            try Self.users(
+                in: db,
+                sql: "SELECT \(UserRecord.selection) FROM users WHERE issuer = ? AND \(comparison)",
                 arguments: [issuer, path, value]
-            ).map(Self.user)
+            )
         }
     }
 }

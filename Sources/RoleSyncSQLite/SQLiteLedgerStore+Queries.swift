@@ -58,8 +58,8 @@ extension SQLiteLedgerStore {
             // The trigram index finds substrings of three characters or more, ignoring case. When it
             // finds few users it is the fastest way; when a term is common (thousands match) walking
             // the sort order with LIKE finds a page sooner than sorting every match.
-            if search.count >= 3 { try indexNewUsers() }
-            if search.count >= 3, try Self.isSelective(phrase, in: self) {
+            if search.count >= 3 { try await indexNewUsers() }
+            if search.count >= 3, try await Self.isSelective(phrase, in: self) {
                 conditions.append("id IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)")
                 arguments.append(phrase)
             } else {
@@ -72,7 +72,8 @@ extension SQLiteLedgerStore {
         if let role = query.role {
             // A common role (thousands of users) is found sooner by walking the sort order's index and
             // filtering than by sorting all its users; `+role` keeps SQLite off the role index then.
-            let common = try query.sort != .role && Self.isCommon(role: role, status: query.status, in: self)
+            var common = false
+            if query.sort != .role { common = try await Self.isCommon(role: role, status: query.status, in: self) }
             conditions.append(common ? "+role = ?" : "role = ?")
             arguments.append(role.rawValue)
         }
@@ -99,14 +100,12 @@ extension SQLiteLedgerStore {
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let direction = ascending ? "ASC" : "DESC"
         let sql = """
-            SELECT \(Self.userColumns) FROM users \(whereClause)
+            SELECT \(UserRecord.selection) FROM users \(whereClause)
             ORDER BY \(key) \(direction), id \(direction) LIMIT ?
             """
         arguments.append(limit + 1)
         let statementArguments = StatementArguments(arguments)
-        let rows = try reading { db in
-            try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: statementArguments).map(Self.user)
-        }
+        let rows = try await reading { db in try Self.users(in: db, sql: sql, arguments: statementArguments) }
         let users = Array(rows.prefix(limit))
         var next: String?
         if rows.count > limit, let last = users.last {
@@ -118,8 +117,8 @@ extension SQLiteLedgerStore {
     }
 
     /// Whether more than 2,000 users have the role (and status).
-    static func isCommon(role: Role, status: UserStatus?, in store: SQLiteLedgerStore) throws -> Bool {
-        try store.reading { db in
+    static func isCommon(role: Role, status: UserStatus?, in store: SQLiteLedgerStore) async throws -> Bool {
+        try await store.reading { db in
             let sql =
                 status == nil
                 ? "SELECT count(*) FROM (SELECT 1 FROM users WHERE role = ? LIMIT 2001)"
@@ -131,14 +130,14 @@ extension SQLiteLedgerStore {
 
     /// Adds the users created since the last search to the trigram index, in one write transaction;
     /// a read first, so a search after no new sign-in writes nothing.
-    func indexNewUsers() throws {
-        let behind = try reading { db in
+    func indexNewUsers() async throws {
+        let behind = try await reading { db in
             try Bool.fetchOne(
                 try db.cachedStatement(sql: "SELECT coalesce((SELECT max(id) FROM users), 0) > (SELECT id FROM search_index_position)")
             ) ?? false
         }
         guard behind else { return }
-        try writing { db in
+        try await writing { db in
             try db.cachedStatement(
                 sql: """
                     INSERT INTO users_search (rowid, name, email)
@@ -152,8 +151,8 @@ extension SQLiteLedgerStore {
     }
 
     /// Whether at most 2,000 users match a trigram phrase.
-    static func isSelective(_ phrase: String, in store: SQLiteLedgerStore) throws -> Bool {
-        try store.reading { db in
+    static func isSelective(_ phrase: String, in store: SQLiteLedgerStore) async throws -> Bool {
+        try await store.reading { db in
             let matches = try Int.fetchOne(
                 try db.cachedStatement(sql: "SELECT count(*) FROM (SELECT rowid FROM users_search WHERE users_search MATCH ? LIMIT 2001)"),
                 arguments: [phrase]
@@ -192,46 +191,28 @@ extension SQLiteLedgerStore {
             arguments.append(id)
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT id, time, actor, action, user_id, issuer, subject, details FROM audit_events \(whereClause) ORDER BY id DESC LIMIT ?"
+        let sql = "SELECT \(AuditEventRecord.selection) FROM audit_events \(whereClause) ORDER BY id DESC LIMIT ?"
         arguments.append(limit + 1)
         let statementArguments = StatementArguments(arguments)
-        let rows = try reading { db in
-            try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: statementArguments).map(Self.event)
+        let rows = try await reading { db in
+            try AuditEventRecord.fetchAll(try db.cachedStatement(sql: sql), arguments: statementArguments).map(\.event)
         }
         let events = Array(rows.prefix(limit))
         return AuditPage(events: events, nextCursor: rows.count > limit ? events.last?.id.map(String.init) : nil)
     }
 
-    static func event(_ row: Row) throws -> AuditEvent {
-        guard let actor = Actor(row[2] as String), let action = AuditAction(rawValue: row[3]) else {
-            throw SQLiteStoreError.corrupt("audit event \(row[0] as Int64): unknown actor or action")
-        }
-        let detailsText: String = row[7]
-        var details: [String: ClaimValue] = [:]
-        if case .object(let object)? = try? JSONDecoder().decode(ClaimValue.self, from: Data(detailsText.utf8)) {
-            details = object
-        }
-        let userID: Int64? = row[4]
-        return AuditEvent(
-            id: row[0],
-            time: Date(timeIntervalSince1970: row[1]),
-            actor: actor,
-            action: action,
-            userID: userID.map { UserID($0) },
-            issuer: row[5],
-            subject: row[6],
-            details: details
-        )
-    }
-
     public func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {
-        try reading { db in
+        try await reading { db in
             var counts: [AuditAction: Int] = [:]
             for row in try Row.fetchAll(
-                try db.cachedStatement(sql: "SELECT action, count(*) FROM audit_events WHERE user_id = ? GROUP BY action"),
+                try db.cachedStatement(sql: "SELECT action, count(*) AS events FROM audit_events WHERE user_id = ? GROUP BY action"),
                 arguments: [userID.rawValue]
             ) {
-                if let action = AuditAction(rawValue: row[0]) { counts[action] = row[1] }
+                let action: String = row["action"]
+                guard let known = AuditAction(rawValue: action) else {
+                    throw SQLiteStoreError.corrupt("audit events of user \(userID): unknown action '\(action)'")
+                }
+                counts[known] = row["events"]
             }
             return counts
         }

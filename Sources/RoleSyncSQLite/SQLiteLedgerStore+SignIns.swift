@@ -5,7 +5,7 @@ public import RoleSyncLedger
 extension SQLiteLedgerStore {
     public func recordSignIn(of userID: UserID, at time: Date) async throws {
         guard defersSignIns else {
-            try writing { db in try Self.writeSignIns([userID: (time, 1)], db) }
+            try await writing { db in try Self.writeSignIns([userID: (time, 1)], db) }
             return
         }
         let waiting = pendingSignIns.withLock { pending in
@@ -19,7 +19,7 @@ extension SQLiteLedgerStore {
     /// Writes the deferred sign-ins; a deferring store (the server's) also adds the users signed in
     /// since to the search index here, so searches seldom wait for it.
     public func flushSignIns() async throws {
-        if defersSignIns { try indexNewUsers() }
+        if defersSignIns { try await indexNewUsers() }
         let batch = pendingSignIns.withLock { pending in
             let batch = pending
             pending.removeAll(keepingCapacity: true)
@@ -27,7 +27,7 @@ extension SQLiteLedgerStore {
         }
         guard !batch.isEmpty else { return }
         do {
-            try writing { db in try Self.writeSignIns(batch, db) }
+            try await writing { db in try Self.writeSignIns(batch, db) }
         } catch {
             // Put them back so the next flush tries again; newer sign-ins merge with them.
             pendingSignIns.withLock { pending in

@@ -78,90 +78,58 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     // MARK: Access
 
-    /// A read on the calling thread. GRDB's async variants hop to a dispatch queue and back, which
-    /// costs a thread wake-up each way (~0.4 ms measured on the 2-vCPU VM); the ledger's statements
-    /// take microseconds, so they run where they are called.
-    func reading<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.read(body)
+    /// A read, off Swift's cooperative pool: GRDB runs it on a reader connection's queue (the
+    /// writer's, in memory) and the calling task suspends until it is done. A read that waits for
+    /// the disk or a lock never holds one of the pool's threads, on which every request runs.
+    func reading<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.read(body)
     }
 
-    /// A write transaction on the calling thread (see ``reading(_:)``); writers are serialised.
-    func writing<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.write(body)
+    /// A write transaction on the writer's serial queue; the calling task suspends while another
+    /// writer (a thread here, or another process: a CLI command, a backup) holds the lock.
+    func writing<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.write(body)
     }
 
     // MARK: Users
 
-    static let userColumns = """
-        id, issuer, subject, email, name, organization_unit, role, role_source, status, deactivation_reason,
-        deactivation_source, registered_at, last_sign_in_at, sign_in_count, last_claims, version
-        """
+    static func user(in db: Database, sql: String, arguments: StatementArguments) throws -> User? {
+        try UserRecord.fetchOne(try db.cachedStatement(sql: sql), arguments: arguments)?.user
+    }
 
-    static func user(_ row: Row) throws -> User {
-        let claimsText: String = row[14]
-        let claims: Claims
-        do {
-            claims = try Claims(json: Data(claimsText.utf8))
-        } catch {
-            throw SQLiteStoreError.corrupt("user \(row[0] as Int64): last_claims: \(error)")
-        }
-        guard let role = Role(rawValue: row[6]), let source = RoleSource(rawValue: row[7]),
-            let status = UserStatus(rawValue: row[8])
-        else {
-            throw SQLiteStoreError.corrupt("user \(row[0] as Int64): unknown role, role source or status")
-        }
-        let reason: String? = row[9]
-        let lastSignIn: Double? = row[12]
-        return User(
-            id: UserID(row[0]),
-            issuer: row[1],
-            subject: row[2],
-            email: row[3],
-            name: row[4],
-            organizationUnit: row[5],
-            role: role,
-            roleSource: source,
-            status: status,
-            deactivationReason: reason.flatMap(DeactivationReason.init(rawValue:)),
-            deactivationSource: row[10],
-            registeredAt: Date(timeIntervalSince1970: row[11]),
-            lastSignInAt: lastSignIn.map(Date.init(timeIntervalSince1970:)),
-            signInCount: row[13],
-            lastClaims: claims,
-            version: row[15]
-        )
+    static func users(in db: Database, sql: String, arguments: StatementArguments = []) throws -> [User] {
+        try UserRecord.fetchAll(try db.cachedStatement(sql: sql), arguments: arguments).map(\.user)
     }
 
     public func user(id: UserID) async throws -> User? {
-        try reading { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?"), arguments: [id.rawValue]).map(
-                Self.user
-            )
+        try await reading { db in
+            try Self.user(in: db, sql: "SELECT \(UserRecord.selection) FROM users WHERE id = ?", arguments: [id.rawValue])
         }
     }
 
     public func user(issuer: String, subject: String) async throws -> User? {
-        try reading { db in
-            try Row.fetchOne(
-                try db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM users WHERE issuer = ? AND subject = ?"),
-                arguments: [issuer, subject]
-            ).map(Self.user)
-        }
+        try await reading { db in try Self.user(issuer: issuer, subject: subject, db) }
+    }
+
+    static func user(issuer: String, subject: String, _ db: Database) throws -> User? {
+        try user(in: db, sql: "SELECT \(UserRecord.selection) FROM users WHERE issuer = ? AND subject = ?", arguments: [issuer, subject])
     }
 
     public func users(email: String) async throws -> [User] {
-        try reading { db in
-            try Row.fetchAll(
-                try db.cachedStatement(
-                    sql: "SELECT \(Self.userColumns) FROM users WHERE coalesce(email, '') = ? COLLATE NOCASE AND email IS NOT NULL ORDER BY id"
-                ),
+        try await reading { db in
+            try Self.users(
+                in: db,
+                sql: """
+                    SELECT \(UserRecord.selection) FROM users
+                    WHERE coalesce(email, '') = ? COLLATE NOCASE AND email IS NOT NULL ORDER BY id
+                    """,
                 arguments: [email]
-            ).map(Self.user)
+            )
         }
     }
 
     public func activeSuperAdminCount() async throws -> Int {
-        try reading { db in try Self.activeSuperAdmins(db) }
+        try await reading { db in try Self.activeSuperAdmins(db) }
     }
 
     static func activeSuperAdmins(_ db: Database) throws -> Int {
@@ -169,18 +137,19 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func userCount() async throws -> Int {
-        try reading { db in try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM users")) ?? 0 }
+        try await reading { db in try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM users")) ?? 0 }
     }
 
     public func forEachUserBatch(size: Int, _ body: @Sendable ([User]) throws -> Void) async throws {
         var after: Int64 = 0
         while true {
             let start = after
-            let batch = try reading { db in
-                try Row.fetchAll(
-                    try db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM users WHERE id > ? ORDER BY id LIMIT ?"),
+            let batch = try await reading { db in
+                try Self.users(
+                    in: db,
+                    sql: "SELECT \(UserRecord.selection) FROM users WHERE id > ? ORDER BY id LIMIT ?",
                     arguments: [start, size]
-                ).map(Self.user)
+                )
             }
             guard let last = batch.last else { return }
             try body(batch)
@@ -192,50 +161,43 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func apply(_ changes: LedgerChanges) async throws -> [UserID] {
         guard !changes.isEmpty else { return [] }
-        return try writing { db in try self.apply(changes, db) }
+        return try await writing { db in try self.apply(changes, db) }
     }
 
     public func decide<T: Sendable>(
         issuer: String,
         subject: String,
-        _ decide: @Sendable (User?, () throws -> Int) throws -> (LedgerChanges, T)
+        _ decide: @escaping @Sendable (User?, () throws -> Int) throws -> (LedgerChanges, T)
     ) async throws -> (T, [UserID]) {
-        try writing { db in
-            let user = try Row.fetchOne(
-                try db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM users WHERE issuer = ? AND subject = ?"),
-                arguments: [issuer, subject]
-            ).map(Self.user)
+        try await writing { db in
+            let user = try Self.user(issuer: issuer, subject: subject, db)
             // The count is read only when the rules ask for it (an active super_admin signing in).
             let (changes, result) = try decide(user, { try Self.activeSuperAdmins(db) })
             return (result, changes.isEmpty ? [] : try self.apply(changes, db))
         }
     }
 
-    /// Applies changes inside an open write transaction.
+    /// Applies changes inside an open write transaction: for each user, the revocations in the
+    /// ledger's order, the row, then the events the ledger composed with what was revoked.
     func apply(_ changes: LedgerChanges, _ db: Database) throws -> [UserID] {
         let fault = self.fault
         var ids: [UserID] = []
         for change in changes.users {
+            var revoked = RevocationCounts()
             let id: UserID
-            // Credentials go before the row changes; the counts join the sessions-ended event.
-            var ended: (sessions: Int, tokens: Int)?
             switch change.write {
             case .insert(let user):
                 id = try Self.insert(user, db)
             case .update(let user, let expected):
-                if change.endSessions { ended = try Self.deleteSessions(of: user.id, db) }
+                revoked = try Self.revoke(change.revoking, of: user.id, db)
                 try Self.update(user, expectedVersion: expected, db)
                 id = user.id
             case .none(let existing):
-                if change.endSessions { ended = try Self.deleteSessions(of: existing, db) }
+                revoked = try Self.revoke(change.revoking, of: existing, db)
                 id = existing
             }
             try fault?(.afterUserWrite)
-            for var event in change.audit {
-                if let ended, event.action == .sessionsEnded {
-                    event.details["sessions"] = .number(Double(ended.sessions))
-                    event.details["api_tokens_revoked"] = .number(Double(ended.tokens))
-                }
+            for var event in change.auditEvents(after: revoked) {
                 event.userID = id
                 try Self.insert(event, db)
             }
@@ -249,6 +211,30 @@ public final class SQLiteLedgerStore: LedgerStore {
         return ids
     }
 
+    /// Runs each revocation, in order.
+    static func revoke(_ revocations: [CredentialRevocation], of id: UserID, _ db: Database) throws -> RevocationCounts {
+        var counts = RevocationCounts()
+        for revocation in revocations {
+            switch revocation {
+            case .endSessions: counts.sessions += try endSessions(of: id, db)
+            case .revokeAPITokens: counts.apiTokens += try revokeAPITokens(of: id, db)
+            }
+        }
+        return counts
+    }
+
+    /// Deletes the user's sessions. - Returns: how many there were.
+    static func endSessions(of id: UserID, _ db: Database) throws -> Int {
+        try db.cachedStatement(sql: "DELETE FROM sessions WHERE user_id = ?").execute(arguments: [id.rawValue])
+        return db.changesCount
+    }
+
+    /// Deletes the user's API tokens. - Returns: how many there were.
+    static func revokeAPITokens(of id: UserID, _ db: Database) throws -> Int {
+        try db.cachedStatement(sql: "DELETE FROM api_tokens WHERE user_id = ?").execute(arguments: [id.rawValue])
+        return db.changesCount
+    }
+
     static func insert(_ user: User, _ db: Database) throws -> UserID {
         do {
             try db.cachedStatement(
@@ -259,7 +245,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                     """
             ).execute(arguments: [
                 user.issuer, user.subject, user.email, user.name, user.organizationUnit, user.role.rawValue,
-                user.roleSource.rawValue, user.status.rawValue, user.deactivationReason?.rawValue, user.deactivationSource,
+                user.roleSource.rawValue, user.status.rawValue, user.deactivationReason?.rawValue, user.deactivationSource?.rawValue,
                 user.registeredAt.timeIntervalSince1970, user.lastSignInAt?.timeIntervalSince1970, user.signInCount,
                 user.lastClaims.jsonText,
             ]
@@ -274,51 +260,27 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// rewrite every index over it (the name, email and expression indexes): on a sign-in that only
     /// moves `last_sign_in_at`, that was most of the write.
     static func update(_ user: User, expectedVersion: Int, _ db: Database) throws {
+        let values = UserRecord.changeableValues(of: user)
         guard
             let stored = try Row.fetchOne(
                 try db.cachedStatement(
-                    sql: """
-                        SELECT email, name, organization_unit, role, role_source, status, deactivation_reason,
-                            deactivation_source, last_sign_in_at, sign_in_count, last_claims
-                        FROM users WHERE id = ? AND version = ?
-                        """
+                    sql: "SELECT " + values.map(\.0.name).joined(separator: ", ") + " FROM users WHERE id = ? AND version = ?"
                 ),
                 arguments: [user.id.rawValue, expectedVersion]
             )
         else { throw LedgerStoreError.conflict(.staleUser(user.id)) }
-        let claimsText = user.lastClaims.jsonText
-        let columns: [(String, DatabaseValue)] = [
-            ("email", user.email.databaseValue), ("name", user.name.databaseValue),
-            ("organization_unit", user.organizationUnit.databaseValue), ("role", user.role.rawValue.databaseValue),
-            ("role_source", user.roleSource.rawValue.databaseValue), ("status", user.status.rawValue.databaseValue),
-            ("deactivation_reason", user.deactivationReason?.rawValue.databaseValue ?? .null),
-            ("deactivation_source", user.deactivationSource.databaseValue),
-            ("last_sign_in_at", user.lastSignInAt?.timeIntervalSince1970.databaseValue ?? .null),
-            ("sign_in_count", user.signInCount.databaseValue), ("last_claims", claimsText.databaseValue),
-        ]
         var names: [String] = []
-        var values: [DatabaseValue] = []
-        for (index, (name, value)) in columns.enumerated() where stored[index] as DatabaseValue != value {
-            names.append(name)
-            values.append(value)
+        var arguments: [DatabaseValue] = []
+        for (column, value) in values where stored[column] as DatabaseValue != value {
+            names.append(column.name)
+            arguments.append(value)
         }
-        names.append("version")
-        values += [(expectedVersion + 1).databaseValue, user.id.rawValue.databaseValue, expectedVersion.databaseValue]
-        // The column names come from the fixed list above; only values are bound.
+        names.append(UserRecord.Columns.version.name)
+        arguments += [(expectedVersion + 1).databaseValue, user.id.rawValue.databaseValue, expectedVersion.databaseValue]
+        // The column names come from the record's fixed list; only values are bound.
         let sql = "UPDATE users SET " + names.map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ? AND version = ?"
-        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments))
         if db.changesCount == 0 { throw LedgerStoreError.conflict(.staleUser(user.id)) }
-    }
-
-    /// Ends a user's sessions and revokes their API tokens: every credential they hold.
-    /// Ends a user's sessions and deletes their API tokens.
-    /// - Returns: how many of each there were.
-    @discardableResult
-    static func deleteSessions(of id: UserID, _ db: Database) throws -> (sessions: Int, tokens: Int) {
-        try db.cachedStatement(sql: "DELETE FROM sessions WHERE user_id = ?").execute(arguments: [id.rawValue])
-        let sessions = db.changesCount
-        try db.cachedStatement(sql: "DELETE FROM api_tokens WHERE user_id = ?").execute(arguments: [id.rawValue])
-        return (sessions, db.changesCount)
     }
 
     static func insert(_ event: AuditEvent, _ db: Database) throws {
@@ -333,51 +295,41 @@ public final class SQLiteLedgerStore: LedgerStore {
     // MARK: Sessions
 
     public func insertSession(_ session: Session) async throws {
-        try writing { db in
+        try await writing { db in
             try db.cachedStatement(sql: "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)")
                 .execute(arguments: [
                     session.tokenHash, session.userID.rawValue, session.createdAt.timeIntervalSince1970,
                     session.expiresAt.timeIntervalSince1970, session.lastSeenAt.timeIntervalSince1970,
-                ]
-                )
+                ])
         }
     }
 
     public func session(tokenHash: String) async throws -> Session? {
-        try reading { db in
-            try Row.fetchOne(
-                try db.cachedStatement(sql: "SELECT token_hash, user_id, created_at, expires_at, last_seen_at FROM sessions WHERE token_hash = ?"),
+        try await reading { db in
+            try SessionRecord.fetchOne(
+                try db.cachedStatement(sql: "SELECT \(SessionRecord.selection) FROM sessions WHERE token_hash = ?"),
                 arguments: [tokenHash]
-            ).map { row in
-                Session(
-                    tokenHash: row[0],
-                    userID: UserID(row[1]),
-                    createdAt: Date(timeIntervalSince1970: row[2]),
-                    expiresAt: Date(timeIntervalSince1970: row[3]),
-                    lastSeenAt: Date(timeIntervalSince1970: row[4])
-                )
-            }
+            )?.session
         }
     }
 
     public func touchSession(tokenHash: String, at time: Date) async throws {
-        try writing { db in
+        try await writing { db in
             try db.cachedStatement(sql: "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?").execute(arguments: [
                 time.timeIntervalSince1970, tokenHash,
-            ]
-            )
+            ])
         }
     }
 
     public func deleteSession(tokenHash: String) async throws -> Bool {
-        try writing { db in
+        try await writing { db in
             try db.cachedStatement(sql: "DELETE FROM sessions WHERE token_hash = ?").execute(arguments: [tokenHash])
             return db.changesCount > 0
         }
     }
 
     public func sessionCount(userID: UserID) async throws -> Int {
-        try reading { db in
+        try await reading { db in
             try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM sessions WHERE user_id = ?"), arguments: [userID.rawValue]) ?? 0
         }
     }

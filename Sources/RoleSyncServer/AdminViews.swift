@@ -111,7 +111,7 @@ struct AuditEventView: Encodable {
         try c.encode(event.userID?.rawValue, forKey: .userID)
         try c.encode(event.issuer, forKey: .issuer)
         try c.encode(event.subject, forKey: .subject)
-        try c.encode(JSONValue(.object(event.details)), forKey: .details)
+        try c.encode(JSONValue(.object(event.detailsObject)), forKey: .details)
     }
 }
 

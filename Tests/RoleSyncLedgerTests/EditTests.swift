@@ -18,7 +18,7 @@ struct EditTests {
         #expect(try await h.user("bob").roleSource == .manual)
         let event = try #require(try await h.events("bob", action: .roleChanged).first)
         #expect(event.actor == .user(UserID(999)))
-        #expect(event.details["source"] == "manual")
+        #expect(event.details[.source] == "manual")
     }
 
     @Test("A manual edit of a covered user is refused, naming the rule, and audited", arguments: StoreKind.allCases)
@@ -30,7 +30,7 @@ struct EditTests {
         }
         #expect(try await h.user("ann").role == .billingAdmin)
         let refusal = try #require(try await h.events("ann", action: .editRefused).first)
-        #expect(refusal.details["reason"] == "role_managed_by_idp")
+        #expect(refusal.details[.reason] == "role_managed_by_idp")
         #expect(refusal.actor == .cli)
         #expect(
             LedgerError.roleManagedByIdP(user: "ann@example.com", rule: "finance", mappingFile: "test.yaml").description
@@ -50,10 +50,10 @@ struct EditTests {
         try await h.signIn("ann", groups: ["finance"])
         #expect(try await h.user("ann").role == .billingAdmin)
         let event = try #require(try await h.events("ann", action: .roleChanged).first)
-        #expect(event.details["from"] == "model_admin")
-        #expect(event.details["to"] == "billing_admin")
-        #expect(event.details["previous_source"] == "manual")
-        #expect(event.details["rule"] == "finance")
+        #expect(event.details[.from] == "model_admin")
+        #expect(event.details[.to] == "billing_admin")
+        #expect(event.details[.previousSource] == "manual")
+        #expect(event.details[.rule] == "finance")
     }
 
     @Test("Coverage changes with the mapping", arguments: StoreKind.allCases)
@@ -119,8 +119,8 @@ struct EditTests {
         #expect(demoted.isAllowed)
         #expect(try await h.user("root").role == .superAdmin)
         let held = try #require(try await h.events("root", action: .roleChangeHeld).first)
-        #expect(held.details["to"] == "user")
-        #expect(held.details["held_because"] == "last_active_super_admin")
+        #expect(held.details[.to] == "user")
+        #expect(held.details[.heldBecause] == "last_active_super_admin")
 
         let offboarded = try await h.signIn("root", groups: ["platform-admins", "offboarded"])
         #expect(!offboarded.isAllowed)
@@ -172,7 +172,7 @@ struct DeactivationTests {
         #expect(back.isAllowed)
         #expect(try await h.user("ann").status == .active)
         let lift = try #require(try await h.events("ann", action: .statusChanged).first)
-        #expect(lift.details["to"] == "active")
+        #expect(lift.details[.to] == "active")
         #expect(lift.actor == .idp)
     }
 

@@ -61,7 +61,7 @@ struct ReconciliationTests {
         #expect(alice.lastClaims.values["groups"] == .array(["eng-finance"]))
         let events = try await h.events("alice").filter { $0.actor == .reconciler }
         #expect(events.map(\.action).sorted { $0.rawValue < $1.rawValue } == [.profileUpdated, .roleChanged])
-        #expect(events.allSatisfy { $0.details["via"] == "directory" })
+        #expect(events.allSatisfy { $0.details[.via] == "directory" })
     }
 
     @Test("Losing the only rule uncovers a user and keeps their role", arguments: StoreKind.allCases)
@@ -94,7 +94,7 @@ struct ReconciliationTests {
         #expect(causes == ["bob@example.com": "absent_from_directory", "carol@example.com": "inactive_in_directory"])
         try await h.service.applyReconciliation(plan, as: .reconciler)
         let after = try await h.user("bob")
-        #expect(after.status == .inactive && after.deactivationReason == .idp && after.deactivationSource == "directory")
+        #expect(after.status == .inactive && after.deactivationReason == .idp && after.deactivationSource == .directory)
         #expect(try await h.store.sessionCount(userID: bob.id) == 0)
         let actions = try await h.events("bob").filter { $0.actor == .reconciler }.reversed().map(\.action)
         #expect(actions == [.sessionsEnded, .statusChanged])
@@ -134,7 +134,7 @@ struct ReconciliationTests {
         entries[3] = Self.entry("carol", groups: ["eng-api", "offboarded"])
         let plan = try await h.service.planReconciliation(issuer: Harness.issuer, listing: Self.listing(entries), policy: .init())
         #expect(plan.plan.changes.map(\.user) == ["carol@example.com"])
-        #expect(plan.plan.changes.first?.deactivationSource == "mapping")
+        #expect(plan.plan.changes.first?.deactivationSource == .mapping)
     }
 
     @Test("Directory entries nobody signed in as are never created", arguments: StoreKind.allCases)
@@ -210,9 +210,9 @@ struct ReconciliationTests {
     func partialListing(kind: StoreKind) async throws {
         let h = try await Self.populated(kind)
         let listing = DirectoryListing(entries: [Self.entry("BOB", groups: [], active: false)], ignoresKeyCase: true, isComplete: false)
-        let plan = try await h.service.planReconciliation(issuer: Harness.issuer, listing: listing, policy: .init(source: "scim"))
+        let plan = try await h.service.planReconciliation(issuer: Harness.issuer, listing: listing, policy: .init(source: .scim))
         #expect(plan.plan.changes.map(\.user) == ["bob@example.com"])
-        #expect(plan.plan.changes.first?.deactivationSource == "scim")
+        #expect(plan.plan.changes.first?.deactivationSource == .scim)
         #expect(plan.ledgerUsers == 1)
     }
 

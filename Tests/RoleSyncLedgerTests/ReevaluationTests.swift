@@ -41,7 +41,7 @@ struct ReevaluationTests {
         #expect(try await h.user("eve").status == .inactive)
         let change = try #require(try await h.events("ann", action: .roleChanged).first)
         #expect(change.actor == .cli)
-        #expect(change.details["via"] == "reevaluation")
+        #expect(change.details[.via] == "reevaluation")
     }
 
     @Test("A re-evaluation that would remove the last super_admin holds that change", arguments: StoreKind.allCases)

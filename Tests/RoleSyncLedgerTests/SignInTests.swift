@@ -50,7 +50,7 @@ struct SignInTests {
         #expect(noSub.refusal == .missingSubject)
         #expect(try await h.store.userCount() == 0)
         let refusals = try await h.allEvents().filter { $0.action == .signInRefused }
-        #expect(refusals.map { $0.details["reason"] } == ["missing_subject", "no_mapping", "deactivated", "requirement_failed"])
+        #expect(refusals.map { $0.details[.reason] } == ["missing_subject", "no_mapping", "deactivated", "requirement_failed"])
         #expect(refusals.allSatisfy { $0.userID == nil })
     }
 
@@ -70,7 +70,7 @@ struct SignInTests {
         #expect(ann.organizationUnit == "Treasury")
         #expect(ann.name == "Ann Smith")
         let event = try #require(try await h.events("ann", action: .profileUpdated).first)
-        #expect(event.details["organization_unit"] == .object(["from": "Finance", "to": "Treasury"]))
+        #expect(event.details[.organizationUnit] == .object(["from": "Finance", "to": "Treasury"]))
         #expect(event.actor == .idp)
     }
 
@@ -83,11 +83,11 @@ struct SignInTests {
         let ann = try await h.user("ann")
         #expect(ann.role == .user)
         let change = try #require(try await h.events("ann", action: .roleChanged).first)
-        #expect(change.details["from"] == "billing_admin")
-        #expect(change.details["to"] == "user")
-        #expect(change.details["rule"] == "engineers")
-        #expect(change.details["mapping"] == "test.yaml")
-        #expect(change.details["source"] == "idp")
+        #expect(change.details[.from] == "billing_admin")
+        #expect(change.details[.to] == "user")
+        #expect(change.details[.rule] == "engineers")
+        #expect(change.details[.mapping] == "test.yaml")
+        #expect(change.details[.source] == "idp")
     }
 
     @Test("Unknown claims leave the role as it is, and the audit says which", arguments: StoreKind.allCases)
@@ -100,7 +100,7 @@ struct SignInTests {
         #expect(result.isAllowed)
         #expect(result.user?.role == .billingAdmin)
         let event = try #require(try await h.events("ann", action: .decisionUndetermined).first)
-        #expect(event.details["unknown_claims"] == .array(["groups"]))
+        #expect(event.details[.unknownClaims] == .array(["groups"]))
         #expect(try await h.user("ann").role == .billingAdmin)
     }
 }

@@ -167,7 +167,7 @@ struct SCIMEndpointTests {
             #expect(after.role == .user && after.roleSource == .idp)
             #expect(after.lastClaims.values["groups"] == .array(["eng-web"]))
             let events = try await h.store.auditEvents(matching: AuditQuery(userID: after.id, actor: .scim)).events
-            #expect(events.contains { $0.action == .roleChanged && $0.details["via"] == "scim" })
+            #expect(events.contains { $0.action == .roleChanged && $0.details[.via] == "scim" })
             // Removing her from every group leaves no rule: uncovered, role kept.
             let patched = try await client.execute(
                 uri: "/scim/v2/Groups/\(group)",
@@ -260,12 +260,12 @@ struct SCIMEndpointTests {
             )
             #expect(patched.status == .ok)
             let after = try await h.user("alice")
-            #expect(after.status == .inactive && after.deactivationReason == .idp && after.deactivationSource == "scim")
+            #expect(after.status == .inactive && after.deactivationReason == .idp && after.deactivationSource == .scim)
             #expect(try await h.store.sessionCount(userID: alice.id) == 0)
             #expect(try await h.store.tokens(userID: alice.id).isEmpty)
             let events = try await h.store.auditEvents(matching: AuditQuery(userID: alice.id, actor: .scim)).events.reversed()
             let ended = try #require(events.first { $0.action == .sessionsEnded })
-            #expect(ended.details["sessions"] == .number(1) && ended.details["api_tokens_revoked"] == .number(1))
+            #expect(ended.details[.sessions] == .number(1) && ended.details[.apiTokensRevoked] == .number(1))
             #expect(events.map(\.action).firstIndex(of: .sessionsEnded)! < events.map(\.action).firstIndex(of: .statusChanged)!)
             _ = try await client.execute(
                 uri: "/scim/v2/Users/\(id)",
@@ -288,9 +288,9 @@ struct SCIMEndpointTests {
             let deleted = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .delete, headers: SCIMHarness.headers())
             #expect(deleted.status == .noContent)
             let after = try await h.user("alice")
-            #expect(after.status == .inactive && after.deactivationSource == "scim")
+            #expect(after.status == .inactive && after.deactivationSource == .scim)
             let status = try await h.store.auditEvents(matching: AuditQuery(userID: after.id, action: .statusChanged)).events.first
-            #expect(status?.details["because"] == "deleted_in_directory")
+            #expect(status?.details[.because] == "deleted_in_directory")
             let read = try await client.execute(uri: "/scim/v2/Groups/\(group)", method: .get, headers: SCIMHarness.headers())
             #expect(read.status == .ok)
             let groupAfter = try SCIMHarness.json(read)

@@ -157,7 +157,7 @@ struct SignInRefusalTests {
         #expect(try await harness.userCount() == 0)
         let refusals = try await harness.refusals()
         #expect(refusals.count == 1)
-        #expect(refusals.first?.details["reason"] == .string(spoiled.code))
+        #expect(refusals.first?.details[.reason] == .string(spoiled.code))
         #expect(harness.scenario.requests(to: "/userinfo").count == (spoiled.reachesUserinfo ? 1 : 0))
     }
 
@@ -191,7 +191,7 @@ struct SignInRefusalTests {
         }
         #expect(try await harness.userCount() == 0)
         // Newest first: the browser's attempt, then the JSON one.
-        let reasons = try await harness.refusals().compactMap { $0.details["reason"]?.stringValue }
+        let reasons = try await harness.refusals().compactMap { $0.details[.reason]?.stringValue }
         #expect(reasons.last == code, "\(reasons)")
     }
 
@@ -225,7 +225,7 @@ struct SignInRefusalTests {
             #expect(try SignInHarness.json(elsewhere)["code"] == .string("browser_mismatch"))
         }
         #expect(try await harness.userCount() == 1)
-        let reasons = try await harness.refusals().compactMap { $0.details["reason"]?.stringValue }.sorted()
+        let reasons = try await harness.refusals().compactMap { $0.details[.reason]?.stringValue }.sorted()
         #expect(reasons == ["browser_mismatch", "expired_state", "reused_state", "unknown_state"])
     }
 

@@ -1,0 +1,235 @@
+import Foundation
+import GRDB
+import RoleSyncLedger
+import RoleSyncMapping
+
+// The ledger's rows as GRDB records, read by column name: a column added, dropped or moved in a
+// migration can never shift what a field reads. Each decodes into the ledger's own type; an
+// unknown enumeration value is ``SQLiteStoreError/corrupt(_:)``, never a silent default.
+
+/// A `users` row.
+struct UserRecord: FetchableRecord {
+    enum Columns {
+        static let id = Column("id")
+        static let issuer = Column("issuer")
+        static let subject = Column("subject")
+        static let email = Column("email")
+        static let name = Column("name")
+        static let organizationUnit = Column("organization_unit")
+        static let role = Column("role")
+        static let roleSource = Column("role_source")
+        static let status = Column("status")
+        static let deactivationReason = Column("deactivation_reason")
+        static let deactivationSource = Column("deactivation_source")
+        static let registeredAt = Column("registered_at")
+        static let lastSignInAt = Column("last_sign_in_at")
+        static let signInCount = Column("sign_in_count")
+        static let lastClaims = Column("last_claims")
+        static let version = Column("version")
+    }
+
+    /// Every column, for `SELECT`: the record reads them by name, so the order does not matter.
+    static let selection = """
+        id, issuer, subject, email, name, organization_unit, role, role_source, status, deactivation_reason,
+        deactivation_source, registered_at, last_sign_in_at, sign_in_count, last_claims, version
+        """
+
+    var user: User
+
+    init(row: Row) throws {
+        let id: Int64 = row[Columns.id]
+        let claimsText: String = row[Columns.lastClaims]
+        let claims: Claims
+        do {
+            claims = try Claims(json: Data(claimsText.utf8))
+        } catch {
+            throw SQLiteStoreError.corrupt("user \(id): last_claims: \(error)")
+        }
+        let role: Role = try Self.decode(row[Columns.role], "role", id)
+        let source: RoleSource = try Self.decode(row[Columns.roleSource], "role_source", id)
+        let status: UserStatus = try Self.decode(row[Columns.status], "status", id)
+        let reason: String? = row[Columns.deactivationReason]
+        let deactivationSource: String? = row[Columns.deactivationSource]
+        let lastSignIn: Double? = row[Columns.lastSignInAt]
+        user = User(
+            id: UserID(id),
+            issuer: row[Columns.issuer],
+            subject: row[Columns.subject],
+            email: row[Columns.email],
+            name: row[Columns.name],
+            organizationUnit: row[Columns.organizationUnit],
+            role: role,
+            roleSource: source,
+            status: status,
+            deactivationReason: try reason.map { try Self.decode($0, "deactivation_reason", id) },
+            deactivationSource: try deactivationSource.map { try Self.decode($0, "deactivation_source", id) },
+            registeredAt: Date(timeIntervalSince1970: row[Columns.registeredAt]),
+            lastSignInAt: lastSignIn.map(Date.init(timeIntervalSince1970:)),
+            signInCount: row[Columns.signInCount],
+            lastClaims: claims,
+            version: row[Columns.version]
+        )
+    }
+
+    private static func decode<T: RawRepresentable<String>>(_ text: String, _ column: String, _ id: Int64) throws -> T {
+        guard let value = T(rawValue: text) else { throw SQLiteStoreError.corrupt("user \(id): unknown \(column) '\(text)'") }
+        return value
+    }
+
+    /// The row's values for the columns an update may change, by name.
+    static func changeableValues(of user: User) -> [(Column, DatabaseValue)] {
+        [
+            (Columns.email, user.email.databaseValue),
+            (Columns.name, user.name.databaseValue),
+            (Columns.organizationUnit, user.organizationUnit.databaseValue),
+            (Columns.role, user.role.rawValue.databaseValue),
+            (Columns.roleSource, user.roleSource.rawValue.databaseValue),
+            (Columns.status, user.status.rawValue.databaseValue),
+            (Columns.deactivationReason, user.deactivationReason?.rawValue.databaseValue ?? .null),
+            (Columns.deactivationSource, user.deactivationSource?.rawValue.databaseValue ?? .null),
+            (Columns.lastSignInAt, user.lastSignInAt?.timeIntervalSince1970.databaseValue ?? .null),
+            (Columns.signInCount, user.signInCount.databaseValue),
+            (Columns.lastClaims, user.lastClaims.jsonText.databaseValue),
+        ]
+    }
+}
+
+/// A `sessions` row.
+struct SessionRecord: FetchableRecord {
+    enum Columns {
+        static let tokenHash = Column("token_hash")
+        static let userID = Column("user_id")
+        static let createdAt = Column("created_at")
+        static let expiresAt = Column("expires_at")
+        static let lastSeenAt = Column("last_seen_at")
+    }
+
+    static let selection = "token_hash, user_id, created_at, expires_at, last_seen_at"
+
+    var session: Session
+
+    init(row: Row) {
+        session = Session(
+            tokenHash: row[Columns.tokenHash],
+            userID: UserID(row[Columns.userID]),
+            createdAt: Date(timeIntervalSince1970: row[Columns.createdAt]),
+            expiresAt: Date(timeIntervalSince1970: row[Columns.expiresAt]),
+            lastSeenAt: Date(timeIntervalSince1970: row[Columns.lastSeenAt])
+        )
+    }
+}
+
+/// An `api_tokens` row.
+struct APITokenRecord: FetchableRecord {
+    enum Columns {
+        static let id = Column("id")
+        static let userID = Column("user_id")
+        static let name = Column("name")
+        static let prefix = Column("prefix")
+        static let tokenHash = Column("token_hash")
+        static let createdAt = Column("created_at")
+        static let expiresAt = Column("expires_at")
+        static let lastUsedAt = Column("last_used_at")
+    }
+
+    static let selection = "id, user_id, name, prefix, token_hash, created_at, expires_at, last_used_at"
+
+    var token: APIToken
+
+    init(row: Row) {
+        let expiresAt: Double? = row[Columns.expiresAt]
+        let lastUsedAt: Double? = row[Columns.lastUsedAt]
+        token = APIToken(
+            id: row[Columns.id],
+            userID: UserID(row[Columns.userID]),
+            name: row[Columns.name],
+            prefix: row[Columns.prefix],
+            tokenHash: row[Columns.tokenHash],
+            createdAt: Date(timeIntervalSince1970: row[Columns.createdAt]),
+            expiresAt: expiresAt.map(Date.init(timeIntervalSince1970:)),
+            lastUsedAt: lastUsedAt.map(Date.init(timeIntervalSince1970:))
+        )
+    }
+}
+
+/// An `audit_events` row.
+struct AuditEventRecord: FetchableRecord {
+    enum Columns {
+        static let id = Column("id")
+        static let time = Column("time")
+        static let actor = Column("actor")
+        static let action = Column("action")
+        static let userID = Column("user_id")
+        static let issuer = Column("issuer")
+        static let subject = Column("subject")
+        static let details = Column("details")
+    }
+
+    static let selection = "id, time, actor, action, user_id, issuer, subject, details"
+
+    var event: AuditEvent
+
+    init(row: Row) throws {
+        let id: Int64 = row[Columns.id]
+        let actorText: String = row[Columns.actor]
+        let actionText: String = row[Columns.action]
+        guard let actor = Actor(actorText), let action = AuditAction(rawValue: actionText) else {
+            throw SQLiteStoreError.corrupt("audit event \(id): unknown actor '\(actorText)' or action '\(actionText)'")
+        }
+        let detailsText: String = row[Columns.details]
+        guard case .object(let object)? = try? ClaimValue(json: Data(detailsText.utf8)) else {
+            throw SQLiteStoreError.corrupt("audit event \(id): details are not a JSON object")
+        }
+        let userID: Int64? = row[Columns.userID]
+        event = AuditEvent(
+            id: id,
+            time: Date(timeIntervalSince1970: row[Columns.time]),
+            actor: actor,
+            action: action,
+            userID: userID.map { UserID($0) },
+            issuer: row[Columns.issuer],
+            subject: row[Columns.subject],
+            details: Dictionary(uniqueKeysWithValues: object.map { (AuditKey(rawValue: $0.key), $0.value) })
+        )
+    }
+}
+
+/// A `directory_resources` row.
+struct DirectoryResourceRecord: FetchableRecord {
+    enum Columns {
+        static let issuer = Column("issuer")
+        static let kind = Column("kind")
+        static let id = Column("id")
+        static let externalID = Column("external_id")
+        static let name = Column("name")
+        static let attributes = Column("attributes")
+        static let version = Column("version")
+        static let created = Column("created")
+        static let modified = Column("modified")
+    }
+
+    static let selection = "issuer, kind, id, external_id, name, attributes, version, created, modified"
+
+    var resource: DirectoryResource
+
+    init(row: Row) throws {
+        let id: String = row[Columns.id]
+        let kindText: String = row[Columns.kind]
+        let text: String = row[Columns.attributes]
+        guard let kind = DirectoryResource.Kind(rawValue: kindText), case .object(let attributes) = try? ClaimValue(json: Data(text.utf8))
+        else {
+            throw SQLiteStoreError.corrupt("directory resource \(id): unknown kind '\(kindText)' or attributes not a JSON object")
+        }
+        resource = DirectoryResource(
+            issuer: row[Columns.issuer],
+            kind: kind,
+            id: id,
+            externalId: row[Columns.externalID],
+            name: row[Columns.name],
+            attributes: attributes,
+            version: row[Columns.version],
+            created: Date(timeIntervalSince1970: row[Columns.created]),
+            modified: Date(timeIntervalSince1970: row[Columns.modified])
+        )
+    }
+}

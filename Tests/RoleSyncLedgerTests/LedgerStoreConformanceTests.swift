@@ -1,0 +1,556 @@
+import Foundation
+import RoleSyncLedger
+import RoleSyncMapping
+import RoleSyncSQLite
+import RoleSyncTestSupport
+import Synchronization
+import Testing
+
+/// A fresh store of one kind, seen only through the protocols: what every `LedgerStore` (and
+/// `DirectoryStore`) must do, whatever engine is behind it.
+struct StoreUnderTest: Sendable {
+    let store: any LedgerStore & DirectoryStore
+    /// Keeps an on-disk store's folder until the test is done.
+    let scratch: ScratchFolder?
+
+    init(_ kind: StoreKind) throws {
+        switch kind {
+        case .memory:
+            store = try SQLiteLedgerStore.inMemory()
+            scratch = nil
+        case .disk:
+            let scratch = try ScratchFolder("conformance")
+            store = try SQLiteLedgerStore(path: scratch.path("ledger.sqlite"))
+            self.scratch = scratch
+        }
+    }
+
+    static let issuer = "https://idp.example.com"
+    static let epoch = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func user(_ subject: String, role: Role = .user, email: String? = nil, name: String? = nil, status: UserStatus = .active) -> User {
+        User(
+            id: UserID(0),
+            issuer: issuer,
+            subject: subject,
+            email: email ?? "\(subject)@example.com",
+            name: name ?? "User \(subject)",
+            organizationUnit: nil,
+            role: role,
+            roleSource: .idp,
+            status: status,
+            deactivationReason: status == .inactive ? .idp : nil,
+            deactivationSource: status == .inactive ? .mapping : nil,
+            registeredAt: epoch,
+            lastSignInAt: epoch,
+            signInCount: 1,
+            lastClaims: Claims(["sub": .string(subject), "email": .string(email ?? "\(subject)@example.com")]),
+            version: 1
+        )
+    }
+
+    static func event(_ action: AuditAction, at offset: TimeInterval = 0, actor: Actor = .idp, _ details: [AuditKey: ClaimValue] = [:])
+        -> AuditEvent
+    {
+        AuditEvent(time: epoch.addingTimeInterval(offset), actor: actor, action: action, details: details)
+    }
+
+    /// Inserts users and returns them as stored.
+    @discardableResult
+    func insert(_ users: User...) async throws -> [User] {
+        let ids = try await store.apply(LedgerChanges(users: users.map { .init(write: .insert($0)) }))
+        var stored: [User] = []
+        for id in ids { stored.append(try #require(try await store.user(id: id))) }
+        return stored
+    }
+
+    func session(_ token: String, of user: UserID, lastSeen: TimeInterval = 0) -> Session {
+        Session(
+            tokenHash: token,
+            userID: user,
+            createdAt: Self.epoch,
+            expiresAt: Self.epoch.addingTimeInterval(86_400),
+            lastSeenAt: Self.epoch.addingTimeInterval(lastSeen)
+        )
+    }
+
+    func token(_ hash: String, of user: UserID) -> APIToken {
+        APIToken(
+            id: 0,
+            userID: user,
+            name: "ci-\(hash)",
+            prefix: "rs_\(hash)",
+            tokenHash: hash,
+            createdAt: Self.epoch,
+            expiresAt: nil,
+            lastUsedAt: nil
+        )
+    }
+}
+
+/// Every `LedgerStore` requirement, run against each store the project has. A new engine passes
+/// this suite before it is used anywhere.
+@Suite("LedgerStore conformance")
+struct LedgerStoreConformanceTests {
+    @Test("Inserted users are read back by id, by identity and by email (ignoring case)", arguments: StoreKind.allCases)
+    func insertAndRead(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let ids = try await s.store.apply(
+            LedgerChanges(users: [
+                .init(write: .insert(StoreUnderTest.user("ann", email: "Ann@Example.com")), audit: [StoreUnderTest.event(.userCreated)]),
+                .init(write: .insert(StoreUnderTest.user("bob"))),
+            ])
+        )
+        #expect(ids.count == 2 && ids[0] != ids[1])
+        let ann = try #require(try await s.store.user(id: ids[0]))
+        #expect(ann.subject == "ann" && ann.version == 1 && ann.email == "Ann@Example.com")
+        #expect(ann.lastClaims == StoreUnderTest.user("ann", email: "Ann@Example.com").lastClaims)
+        #expect(try await s.store.user(issuer: StoreUnderTest.issuer, subject: "bob")?.id == ids[1])
+        #expect(try await s.store.user(issuer: "https://other.example.com", subject: "bob") == nil)
+        #expect(try await s.store.users(email: "ann@example.COM").map(\.id) == [ids[0]])
+        #expect(try await s.store.userCount() == 2)
+        // An insert's events are about the new user.
+        let created = try await s.store.auditEvents(matching: AuditQuery(action: .userCreated)).events
+        #expect(created.map(\.userID) == [ids[0]])
+    }
+
+    @Test("(issuer, subject) is unique: a second insert conflicts and the whole change is undone", arguments: StoreKind.allCases)
+    func identityUnique(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        try await s.insert(StoreUnderTest.user("ann"))
+        await #expect(throws: LedgerStoreError.conflict(.identityExists(issuer: StoreUnderTest.issuer, subject: "ann"))) {
+            try await s.store.apply(
+                LedgerChanges(
+                    users: [
+                        .init(write: .insert(StoreUnderTest.user("carl")), audit: [StoreUnderTest.event(.userCreated)]),
+                        .init(write: .insert(StoreUnderTest.user("ann"))),
+                    ],
+                    audit: [StoreUnderTest.event(.signInRefused)]
+                )
+            )
+        }
+        #expect(try await s.store.userCount() == 1)
+        #expect(try await s.store.user(issuer: StoreUnderTest.issuer, subject: "carl") == nil)
+        #expect(try await s.store.auditEvents(matching: AuditQuery()).events.isEmpty)
+    }
+
+    @Test("An update applies only at its expected version, and bumps it", arguments: StoreKind.allCases)
+    func versionedUpdate(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        var ann = try await s.insert(StoreUnderTest.user("ann"))[0]
+        ann.role = .billingAdmin
+        ann.name = nil
+        ann.deactivationSource = .directory
+        try await s.store.apply(LedgerChanges(users: [.init(write: .update(ann, expectedVersion: 1))]))
+        let stored = try #require(try await s.store.user(id: ann.id))
+        #expect(stored.version == 2 && stored.role == .billingAdmin && stored.name == nil && stored.deactivationSource == .directory)
+        ann.role = .userAdmin
+        await #expect(throws: LedgerStoreError.conflict(.staleUser(ann.id))) {
+            try await s.store.apply(
+                LedgerChanges(users: [.init(write: .update(ann, expectedVersion: 1), audit: [StoreUnderTest.event(.roleChanged)])])
+            )
+        }
+        #expect(try await s.store.user(id: ann.id)?.role == .billingAdmin)
+        #expect(try await s.store.auditEvents(matching: AuditQuery()).events.isEmpty)
+    }
+
+    @Test("A change without a row write records its events about the user", arguments: StoreKind.allCases)
+    func eventsOnly(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let ann = try await s.insert(StoreUnderTest.user("ann"))[0]
+        try await s.store.apply(LedgerChanges(users: [.init(write: .none(ann.id), audit: [StoreUnderTest.event(.editRefused, [.reason: "x"])])]))
+        let events = try await s.store.auditEvents(matching: AuditQuery(userID: ann.id)).events
+        #expect(events.map(\.action) == [.editRefused])
+        #expect(events.first?.details == [.reason: "x"])
+        #expect(try await s.store.user(id: ann.id)?.version == 1)
+    }
+
+    @Test("A change that would leave no active super_admin conflicts and writes nothing", arguments: StoreKind.allCases)
+    func lastSuperAdmin(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let users = try await s.insert(StoreUnderTest.user("root", role: .superAdmin), StoreUnderTest.user("ann"))
+        #expect(try await s.store.activeSuperAdminCount() == 1)
+        var root = users[0]
+        root.role = .user
+        await #expect(throws: LedgerStoreError.conflict(.noActiveSuperAdmin)) {
+            try await s.store.apply(LedgerChanges(users: [.init(write: .update(root, expectedVersion: 1))], requiresActiveSuperAdmin: true))
+        }
+        #expect(try await s.store.user(id: root.id)?.role == .superAdmin)
+        var ann = users[1]
+        ann.role = .superAdmin
+        try await s.store.apply(
+            LedgerChanges(
+                users: [.init(write: .update(ann, expectedVersion: 1)), .init(write: .update(root, expectedVersion: 1))],
+                requiresActiveSuperAdmin: true
+            )
+        )
+        #expect(try await s.store.activeSuperAdminCount() == 1)
+        #expect(try await s.store.user(id: ann.id)?.role == .superAdmin)
+    }
+
+    @Test("Revocations run in the ledger's order and the ledger's event records what they took away", arguments: StoreKind.allCases)
+    func revocations(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let users = try await s.insert(StoreUnderTest.user("ann"), StoreUnderTest.user("bob"))
+        for (token, user) in [("a1", users[0]), ("a2", users[0]), ("b1", users[1])] {
+            try await s.store.insertSession(s.session(token, of: user.id))
+            _ = try await s.store.insertToken(s.token("t-\(token)", of: user.id), audit: StoreUnderTest.event(.tokenCreated))
+        }
+        // Sessions only: the tokens stay, and the event says nothing of them.
+        try await s.store.apply(
+            LedgerChanges(users: [
+                .init(write: .none(users[1].id), revoking: [.endSessions], audit: [StoreUnderTest.event(.sessionsEnded, [.reason: "test"])])
+            ])
+        )
+        #expect(try await s.store.sessionCount(userID: users[1].id) == 0)
+        #expect(try await s.store.tokens(userID: users[1].id).count == 1)
+        let partial = try #require(try await s.store.auditEvents(matching: AuditQuery(userID: users[1].id, action: .sessionsEnded)).events.first)
+        #expect(partial.details == [.reason: "test", .sessions: 1])
+        // Everything, with the row written after.
+        var ann = users[0]
+        ann.status = .inactive
+        ann.deactivationReason = .manual
+        try await s.store.apply(
+            LedgerChanges(users: [
+                .init(
+                    write: .update(ann, expectedVersion: 1),
+                    revoking: .everything,
+                    audit: [StoreUnderTest.event(.sessionsEnded, [.reason: "test"]), StoreUnderTest.event(.statusChanged)]
+                )
+            ])
+        )
+        #expect(try await s.store.sessionCount(userID: ann.id) == 0)
+        #expect(try await s.store.tokens(userID: ann.id).isEmpty)
+        #expect(try await s.store.session(tokenHash: "b1") == nil)
+        let events = try await s.store.auditEvents(matching: AuditQuery(userID: ann.id)).events
+        #expect(events.map(\.action) == [.statusChanged, .sessionsEnded])
+        #expect(events[1].details == [.reason: "test", .sessions: 2, .apiTokensRevoked: 2])
+    }
+
+    @Test("decide reads and writes in one transaction: concurrent first sign-ins create one user", arguments: StoreKind.allCases)
+    func decideIsAtomic(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let store = s.store
+        let created = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<50 {
+                group.addTask {
+                    let (isNew, _) = try await store.decide(issuer: StoreUnderTest.issuer, subject: "same") { user, _ in
+                        guard user == nil else { return (LedgerChanges(), false) }
+                        return (LedgerChanges(users: [.init(write: .insert(StoreUnderTest.user("same")))]), true)
+                    }
+                    return isNew
+                }
+            }
+            return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+        }
+        #expect(created == 1)
+        #expect(try await s.store.userCount() == 1)
+    }
+
+    @Test("decide writes nothing when it throws, and reads the super_admin count on demand", arguments: StoreKind.allCases)
+    func decideFailure(_ kind: StoreKind) async throws {
+        struct Refused: Error {}
+        let s = try StoreUnderTest(kind)
+        try await s.insert(StoreUnderTest.user("root", role: .superAdmin))
+        await #expect(throws: Refused.self) {
+            _ = try await s.store.decide(issuer: StoreUnderTest.issuer, subject: "ann") { _, _ -> (LedgerChanges, Int) in throw Refused() }
+        }
+        let (count, ids) = try await s.store.decide(issuer: StoreUnderTest.issuer, subject: "root") { user, superAdmins in
+            (LedgerChanges(), user == nil ? -1 : try superAdmins())
+        }
+        #expect(count == 1 && ids.isEmpty)
+        #expect(try await s.store.userCount() == 1)
+    }
+
+    @Test("Every user is visited once, in id order, a batch at a time", arguments: StoreKind.allCases)
+    func batches(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let users = try await s.insert(
+            StoreUnderTest.user("a"), StoreUnderTest.user("b"), StoreUnderTest.user("c"), StoreUnderTest.user("d"),
+            StoreUnderTest.user("e"), StoreUnderTest.user("f"), StoreUnderTest.user("g")
+        )
+        let seen = Collector<[UserID]>()
+        try await s.store.forEachUserBatch(size: 3) { batch in seen.append(batch.map(\.id)) }
+        #expect(seen.values.map(\.count) == [3, 3, 1])
+        #expect(seen.values.flatMap { $0 } == users.map(\.id))
+    }
+
+    @Test("A claim of the last sign-in finds users, exactly or ignoring case", arguments: StoreKind.allCases)
+    func usersByClaim(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let users = try await s.insert(StoreUnderTest.user("ann", email: "Ann@Example.com"), StoreUnderTest.user("bob"))
+        #expect(try await s.store.users(issuer: StoreUnderTest.issuer, claim: "email", equals: "ann@example.com", ignoringCase: false).isEmpty)
+        #expect(
+            try await s.store.users(issuer: StoreUnderTest.issuer, claim: "email", equals: "ann@example.com", ignoringCase: true).map(\.id)
+                == [users[0].id]
+        )
+        #expect(try await s.store.users(issuer: StoreUnderTest.issuer, claim: "sub", equals: "bob", ignoringCase: false).map(\.id) == [users[1].id])
+        #expect(try await s.store.users(issuer: "https://other.example.com", claim: "sub", equals: "bob", ignoringCase: false).isEmpty)
+        // A claim name is data, never SQL or a path expression of its own.
+        #expect(try await s.store.users(issuer: StoreUnderTest.issuer, claim: "sub\" OR 1=1 --", equals: "bob", ignoringCase: false).isEmpty)
+    }
+
+    @Test("The audit log filters by user, action, actor and time, newest first, a page at a time", arguments: StoreKind.allCases)
+    func auditQueries(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let users = try await s.insert(StoreUnderTest.user("ann"), StoreUnderTest.user("bob"))
+        for (i, (user, action)) in [(0, AuditAction.roleChanged), (1, .statusChanged), (0, .statusChanged), (0, .sessionsEnded)].enumerated() {
+            try await s.store.apply(
+                LedgerChanges(users: [
+                    .init(write: .none(users[user].id), audit: [StoreUnderTest.event(action, at: Double(i) * 60, actor: i == 2 ? .cli : .idp)])
+                ])
+            )
+        }
+        let all = try await s.store.auditEvents(matching: AuditQuery()).events
+        #expect(all.map(\.action) == [.sessionsEnded, .statusChanged, .statusChanged, .roleChanged])
+        #expect(try await s.store.auditEvents(matching: AuditQuery(userID: users[0].id)).events.count == 3)
+        #expect(try await s.store.auditEvents(matching: AuditQuery(action: .statusChanged)).events.count == 2)
+        #expect(try await s.store.auditEvents(matching: AuditQuery(actor: .cli)).events.map(\.userID) == [users[0].id])
+        let window = AuditQuery(since: StoreUnderTest.epoch.addingTimeInterval(60), until: StoreUnderTest.epoch.addingTimeInterval(180))
+        #expect(try await s.store.auditEvents(matching: window).events.count == 2)
+        var paged: [AuditEvent] = []
+        var cursor: String?
+        repeat {
+            let page = try await s.store.auditEvents(matching: AuditQuery(limit: 3, cursor: cursor))
+            paged += page.events
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(paged == all)
+        await #expect(throws: LedgerStoreError.invalidCursor) { try await s.store.auditEvents(matching: AuditQuery(cursor: "nope")) }
+        #expect(try await s.store.auditCounts(userID: users[0].id) == [.roleChanged: 1, .statusChanged: 1, .sessionsEnded: 1])
+    }
+
+    @Test("Recorded sign-ins only move the last sign-in forward and add to the count, never the version", arguments: StoreKind.allCases)
+    func recordedSignIns(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let ann = try await s.insert(StoreUnderTest.user("ann"))[0]
+        try await s.store.recordSignIn(of: ann.id, at: StoreUnderTest.epoch.addingTimeInterval(100))
+        try await s.store.recordSignIn(of: ann.id, at: StoreUnderTest.epoch.addingTimeInterval(50))
+        try await s.store.flushSignIns()
+        let stored = try #require(try await s.store.user(id: ann.id))
+        #expect(stored.lastSignInAt == StoreUnderTest.epoch.addingTimeInterval(100))
+        #expect(stored.signInCount == 3)
+        #expect(stored.version == 1)
+    }
+
+    @Test("Sessions are stored by hash, touched, counted and deleted", arguments: StoreKind.allCases)
+    func sessions(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let ann = try await s.insert(StoreUnderTest.user("ann"))[0]
+        try await s.store.insertSession(s.session("h1", of: ann.id))
+        try await s.store.insertSession(s.session("h2", of: ann.id))
+        #expect(try await s.store.session(tokenHash: "h1") == s.session("h1", of: ann.id))
+        try await s.store.touchSession(tokenHash: "h1", at: StoreUnderTest.epoch.addingTimeInterval(90))
+        #expect(try await s.store.session(tokenHash: "h1")?.lastSeenAt == StoreUnderTest.epoch.addingTimeInterval(90))
+        #expect(try await s.store.sessionCount(userID: ann.id) == 2)
+        #expect(try await s.store.deleteSession(tokenHash: "h1"))
+        #expect(try await !s.store.deleteSession(tokenHash: "h1"))
+        #expect(try await s.store.session(tokenHash: "h1") == nil)
+        #expect(try await s.store.sessionCount(userID: ann.id) == 1)
+    }
+
+    @Test("API tokens are stored by hash with their audit event, listed newest first, touched and deleted", arguments: StoreKind.allCases)
+    func tokens(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let users = try await s.insert(StoreUnderTest.user("ann"), StoreUnderTest.user("bob"))
+        let first = try await s.store.insertToken(s.token("x1", of: users[0].id), audit: StoreUnderTest.event(.tokenCreated))
+        let second = try await s.store.insertToken(s.token("x2", of: users[1].id), audit: StoreUnderTest.event(.tokenCreated))
+        #expect(try await s.store.token(hash: "x1")?.id == first)
+        #expect(try await s.store.tokens(userID: nil).map(\.id) == [second, first])
+        #expect(try await s.store.tokens(userID: users[0].id).map(\.tokenHash) == ["x1"])
+        try await s.store.touchToken(id: first, at: StoreUnderTest.epoch.addingTimeInterval(5))
+        #expect(try await s.store.token(hash: "x1")?.lastUsedAt == StoreUnderTest.epoch.addingTimeInterval(5))
+        #expect(try await s.store.deleteToken(id: first, audit: StoreUnderTest.event(.tokenRevoked)))
+        #expect(try await !s.store.deleteToken(id: first, audit: StoreUnderTest.event(.tokenRevoked)))
+        #expect(try await s.store.token(hash: "x1") == nil)
+        let actions = try await s.store.auditEvents(matching: AuditQuery()).events.map(\.action)
+        #expect(actions == [.tokenRevoked, .tokenCreated, .tokenCreated])
+    }
+}
+
+/// The `DirectoryStore` requirements: versioned writes, unique user names, indexed look-ups,
+/// memberships, and directory writes committed with their ledger changes or not at all.
+extension LedgerStoreConformanceTests {
+    static func resource(_ kind: DirectoryResource.Kind, _ id: String, name: String, externalId: String? = nil, members: [String] = [])
+        -> DirectoryResource
+    {
+        var attributes: [String: ClaimValue] = [:]
+        if !members.isEmpty { attributes["members"] = .array(members.map { .object(["value": .string($0)]) }) }
+        return DirectoryResource(
+            issuer: StoreUnderTest.issuer,
+            kind: kind,
+            id: id,
+            externalId: externalId,
+            name: name,
+            attributes: attributes,
+            version: 1,
+            created: StoreUnderTest.epoch,
+            modified: StoreUnderTest.epoch
+        )
+    }
+
+    @Test("Directory resources are written at their version and found by their indexed look-ups", arguments: StoreKind.allCases)
+    func directory(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let ann = Self.resource(.user, "u1", name: "ann@example.com", externalId: "ann")
+        let bob = Self.resource(.user, "u2", name: "bob@example.com")
+        let group = Self.resource(.group, "g1", name: "Finance", members: ["u1", "u2"])
+        try await s.store.apply([.insert(ann), .insert(bob), .insert(group)], LedgerChanges())
+        #expect(try await s.store.directoryResource(issuer: StoreUnderTest.issuer, kind: .user, id: "u1") == ann)
+        #expect(try await s.store.directoryResource(issuer: StoreUnderTest.issuer, kind: .group, id: "u1") == nil)
+        func ids(_ kind: DirectoryResource.Kind, _ lookup: DirectoryLookup?, offset: Int = 0, limit: Int = 10) async throws -> (Int, [String]) {
+            let (total, found) = try await s.store.directoryResources(
+                issuer: StoreUnderTest.issuer,
+                kind: kind,
+                lookup: lookup,
+                offset: offset,
+                limit: limit
+            )
+            return (total, found.map(\.id))
+        }
+        #expect(try await ids(.user, nil) == (2, ["u1", "u2"]))
+        #expect(try await ids(.user, nil, offset: 1, limit: 1) == (2, ["u2"]))
+        #expect(try await ids(.user, .name("ANN@example.com")) == (1, ["u1"]))
+        #expect(try await ids(.user, .externalId("ann")) == (1, ["u1"]))
+        #expect(try await ids(.user, .externalId("ANN")) == (0, []))
+        #expect(try await ids(.user, .id("u2")) == (1, ["u2"]))
+        #expect(try await ids(.group, .name("finance")) == (1, ["g1"]))
+        #expect(try await ids(.group, .member("u2")) == (1, ["g1"]))
+
+        var renamed = group
+        renamed.name = "Finance EU"
+        renamed.attributes = ["members": .array([.object(["value": "u1"])])]
+        renamed.version = 2
+        try await s.store.apply([.update(renamed, expectedVersion: 1)], LedgerChanges())
+        #expect(try await s.store.directoryResource(issuer: StoreUnderTest.issuer, kind: .group, id: "g1")?.version == 2)
+        #expect(try await ids(.group, .member("u2")) == (0, []))
+        await #expect(throws: DirectoryStoreError.staleResource(id: "g1")) {
+            try await s.store.apply([.update(renamed, expectedVersion: 1)], LedgerChanges())
+        }
+        await #expect(throws: DirectoryStoreError.staleResource(id: "g1")) {
+            try await s.store.apply([.delete(issuer: StoreUnderTest.issuer, kind: .group, id: "g1", expectedVersion: 1)], LedgerChanges())
+        }
+        try await s.store.apply([.delete(issuer: StoreUnderTest.issuer, kind: .group, id: "g1", expectedVersion: 2)], LedgerChanges())
+        #expect(try await ids(.group, nil) == (0, []))
+        #expect(try await ids(.group, .member("u1")) == (0, []))
+    }
+
+    @Test("A user name is unique per IdP, ignoring case", arguments: StoreKind.allCases)
+    func directoryNames(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        try await s.store.apply([.insert(Self.resource(.user, "u1", name: "ann@example.com"))], LedgerChanges())
+        await #expect(throws: DirectoryStoreError.nameTaken("ANN@example.com")) {
+            try await s.store.apply([.insert(Self.resource(.user, "u2", name: "ANN@example.com"))], LedgerChanges())
+        }
+        var other = Self.resource(.user, "u3", name: "ann@example.com")
+        other.issuer = "https://other.example.com"
+        try await s.store.apply([.insert(other)], LedgerChanges())
+        // Groups may share a name with a user.
+        try await s.store.apply([.insert(Self.resource(.group, "g1", name: "ann@example.com"))], LedgerChanges())
+    }
+
+    @Test("Directory writes and the ledger changes they cause commit together or not at all", arguments: StoreKind.allCases)
+    func directoryWithLedger(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let root = try await s.insert(StoreUnderTest.user("root", role: .superAdmin))[0]
+        var demoted = root
+        demoted.status = .inactive
+        demoted.deactivationReason = .idp
+        demoted.deactivationSource = .scim
+        let entry = Self.resource(.user, "u1", name: "root@example.com")
+        await #expect(throws: LedgerStoreError.conflict(.noActiveSuperAdmin)) {
+            try await s.store.apply(
+                [.insert(entry)],
+                LedgerChanges(users: [.init(write: .update(demoted, expectedVersion: 1))], requiresActiveSuperAdmin: true)
+            )
+        }
+        #expect(try await s.store.directoryResource(issuer: StoreUnderTest.issuer, kind: .user, id: "u1") == nil)
+        try await s.store.apply(
+            [.insert(entry)],
+            LedgerChanges(users: [.init(write: .none(root.id), audit: [StoreUnderTest.event(.profileUpdated, actor: .scim)])])
+        )
+        #expect(try await s.store.directoryResource(issuer: StoreUnderTest.issuer, kind: .user, id: "u1") != nil)
+        #expect(try await s.store.auditEvents(matching: AuditQuery(actor: .scim)).events.count == 1)
+    }
+}
+
+/// The same requirements through the sync service, at volume.
+extension LedgerStoreConformanceTests {
+    @Test("100 concurrent first sign-ins of one identity create exactly one user", arguments: StoreKind.allCases)
+    func concurrentFirstSignIns(_ kind: StoreKind) async throws {
+        let h = try Harness(kind)
+        let results = try await withThrowingTaskGroup(of: SignInResult.self) { group in
+            for _ in 0..<100 { group.addTask { try await h.signIn("same", groups: ["finance"]) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.allSatisfy { $0.isAllowed })
+        #expect(results.filter(\.isCreated).count == 1)
+        #expect(Set(results.compactMap { $0.user?.id }).count == 1)
+        #expect(try await h.store.userCount() == 1)
+        #expect(try await h.user("same").signInCount == 100)
+        #expect(try await h.events("same", action: .userCreated).count == 1)
+    }
+
+    @Test("1,000 concurrent sign-ins of different users all land", arguments: StoreKind.allCases)
+    func concurrentDistinctSignIns(_ kind: StoreKind) async throws {
+        let h = try Harness(kind)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<1_000 { group.addTask { try await h.signIn("u\(i)", groups: i % 2 == 0 ? ["finance"] : ["sales"]) } }
+            try await group.waitForAll()
+        }
+        #expect(try await h.store.userCount() == 1_000)
+        #expect(try await h.store.users(matching: UsersQuery(role: .billingAdmin, limit: 500)).users.count == 500)
+    }
+
+    @Test("Users search, filter, sort and paginate", arguments: StoreKind.allCases)
+    func usersQuery(_ kind: StoreKind) async throws {
+        let h = try Harness(kind)
+        let names = ["Zoë Adams", "adam Brown", "Carla Diaz", "Dan Evans", "Erin Adamson"]
+        for (i, name) in names.enumerated() {
+            h.clock.advance(10)
+            _ = try await h.service.signIn(
+                issuer: Harness.issuer,
+                claims: Harness.claims("s\(i)", groups: i == 2 ? ["finance"] : [], email: "p\(i)@corp.example", extra: ["name": .string(name)])
+            )
+        }
+        let adam = try await h.store.users(matching: UsersQuery(search: "ADAM"))
+        #expect(adam.users.map(\.name) == ["adam Brown", "Erin Adamson", "Zoë Adams"])
+        #expect(try await h.store.users(matching: UsersQuery(search: "p3@corp")).users.map(\.name) == ["Dan Evans"])
+        #expect(try await h.store.users(matching: UsersQuery(search: "100%")).users.isEmpty)
+        // Two characters go through LIKE, three or more through the trigram index: same answers.
+        #expect(try await h.store.users(matching: UsersQuery(search: "aR")).users.compactMap(\.name) == ["Carla Diaz"])
+        #expect(try await h.store.users(matching: UsersQuery(search: "arl")).users.compactMap(\.name) == ["Carla Diaz"])
+        // A renamed user is found by the new name only.
+        _ = try await h.service.signIn(
+            issuer: Harness.issuer,
+            claims: Harness.claims("s3", email: "p3@corp.example", extra: ["name": "Daniel Evans-Smythe"])
+        )
+        #expect(try await h.store.users(matching: UsersQuery(search: "smythe")).users.compactMap(\.name) == ["Daniel Evans-Smythe"])
+        #expect(try await h.store.users(matching: UsersQuery(search: "Dan Evans")).users.isEmpty)
+        #expect(try await h.store.users(matching: UsersQuery(role: .billingAdmin)).users.map(\.name) == ["Carla Diaz"])
+        let newest = try await h.store.users(matching: UsersQuery(sort: .registered, order: .descending, limit: 2))
+        #expect(newest.users.map(\.name) == ["Erin Adamson", "Daniel Evans-Smythe"])
+        var seen: [String] = []
+        var cursor: String?
+        repeat {
+            let page = try await h.store.users(matching: UsersQuery(sort: .name, limit: 2, cursor: cursor))
+            seen += page.users.compactMap(\.name)
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(seen == ["adam Brown", "Carla Diaz", "Daniel Evans-Smythe", "Erin Adamson", "Zoë Adams"])
+        await #expect(throws: LedgerStoreError.invalidCursor) {
+            try await h.store.users(matching: UsersQuery(sort: .email, cursor: "bm9wZQ"))
+        }
+        let byRole = try await h.store.users(matching: UsersQuery(sort: .role, limit: 1))
+        #expect(byRole.users.first?.role == .billingAdmin)
+        let second = try await h.store.users(matching: UsersQuery(sort: .role, limit: 1, cursor: byRole.nextCursor))
+        #expect(second.users.first?.role == .user)
+    }
+}
+
+/// Collects values from a `@Sendable` closure.
+final class Collector<T: Sendable>: Sendable {
+    private let storage = Mutex<[T]>([])
+    var values: [T] { storage.withLock { $0 } }
+    func append(_ value: T) { storage.withLock { $0.append(value) } }
+}
