@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "rolesync", targets: ["RoleSyncCLI"]),
+        .library(name: "RoleSyncJSON", targets: ["RoleSyncJSON"]),
         .library(name: "RoleSyncMapping", targets: ["RoleSyncMapping"]),
         .library(name: "RoleSyncLedger", targets: ["RoleSyncLedger"]),
         .library(name: "RoleSyncSQLite", targets: ["RoleSyncSQLite"]),
@@ -35,17 +36,23 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
+        // JSON values as every module passes them (claims, provider documents, SCIM resources, audit
+        // details), their strict reader, and base64url. Foundation only.
+        .target(
+            name: "RoleSyncJSON",
+            swiftSettings: swiftSettings
+        ),
         // The mapping language: parse, validate, evaluate. Pure: Foundation and Yams only, no I/O.
         .target(
             name: "RoleSyncMapping",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["RoleSyncJSON", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // Users, sessions, audit and the sync rules over a `LedgerStore`. No SQL, no HTTP.
         .target(
             name: "RoleSyncLedger",
             dependencies: [
-                "RoleSyncMapping",
+                "RoleSyncMapping", "RoleSyncJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -54,7 +61,7 @@ let package = Package(
         // The SQLite `LedgerStore` (GRDB, system libsqlite3).
         .target(
             name: "RoleSyncSQLite",
-            dependencies: ["RoleSyncLedger", "RoleSyncMapping", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["RoleSyncLedger", "RoleSyncMapping", "RoleSyncJSON", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // The `serve` configuration file: parse and validate, errors naming the key. No I/O beyond
@@ -81,7 +88,7 @@ let package = Package(
         .target(
             name: "RoleSyncOIDC",
             dependencies: [
-                "RoleSyncMapping",
+                "RoleSyncMapping", "RoleSyncJSON",
                 "RoleSyncHTTPClient",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -95,7 +102,7 @@ let package = Package(
         .target(
             name: "RoleSyncSCIM",
             dependencies: [
-                "RoleSyncMapping",
+                "RoleSyncMapping", "RoleSyncJSON",
                 "RoleSyncHTTPClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -110,7 +117,7 @@ let package = Package(
                 "RoleSyncLedger",
                 "RoleSyncSCIM",
                 "RoleSyncHTTPClient",
-                "RoleSyncMapping",
+                "RoleSyncMapping", "RoleSyncJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -128,7 +135,7 @@ let package = Package(
                 "RoleSyncHTTPClient",
                 "RoleSyncLedger",
                 "RoleSyncSQLite",
-                "RoleSyncMapping",
+                "RoleSyncMapping", "RoleSyncJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -143,7 +150,7 @@ let package = Package(
         .executableTarget(
             name: "RoleSyncCLI",
             dependencies: [
-                "RoleSyncMapping",
+                "RoleSyncMapping", "RoleSyncJSON",
                 "RoleSyncLedger",
                 "RoleSyncSQLite",
                 "RoleSyncConfig",
@@ -161,7 +168,7 @@ let package = Package(
         .target(
             name: "RoleSyncTestSupport",
             dependencies: [
-                "RoleSyncMapping",
+                "RoleSyncMapping", "RoleSyncJSON",
                 "RoleSyncOIDC",
                 "RoleSyncHTTPClient",
                 "RoleSyncLedger",
@@ -171,14 +178,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "RoleSyncJSONTests",
+            dependencies: ["RoleSyncJSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "RoleSyncMappingTests",
-            dependencies: ["RoleSyncMapping", "RoleSyncTestSupport"],
+            dependencies: ["RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RoleSyncLedgerTests",
             dependencies: [
-                "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncTestSupport",
+                "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -191,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "RoleSyncOIDCTests",
             dependencies: [
-                "RoleSyncOIDC", "RoleSyncHTTPClient", "RoleSyncMapping", "RoleSyncTestSupport",
+                "RoleSyncOIDC", "RoleSyncHTTPClient", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -200,14 +212,14 @@ let package = Package(
         ),
         .testTarget(
             name: "RoleSyncSCIMTests",
-            dependencies: ["RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncMapping"],
+            dependencies: ["RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncMapping", "RoleSyncJSON"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RoleSyncReconcilerTests",
             dependencies: [
                 "RoleSyncReconciler", "RoleSyncConfig", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncSCIM", "RoleSyncHTTPClient",
-                "RoleSyncMapping", "RoleSyncTestSupport",
+                "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -216,7 +228,7 @@ let package = Package(
             name: "RoleSyncServerTests",
             dependencies: [
                 "RoleSyncServer", "RoleSyncOIDC", "RoleSyncHTTPClient", "RoleSyncConfig", "RoleSyncLedger", "RoleSyncSQLite",
-                "RoleSyncMapping", "RoleSyncTestSupport",
+                "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -231,7 +243,7 @@ let package = Package(
         .testTarget(
             name: "RoleSyncCLITests",
             dependencies: [
-                "RoleSyncCLI", "RoleSyncMapping", "RoleSyncHTTPClient", "RoleSyncTestSupport",
+                "RoleSyncCLI", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncHTTPClient", "RoleSyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -261,16 +273,16 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
     }
     let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
     package.targets += [
-        benchmark("MappingBenchmarks", ["RoleSyncMapping", "RoleSyncTestSupport"]),
-        benchmark("LedgerBenchmarks", ["RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncTestSupport", logging]),
+        benchmark("MappingBenchmarks", ["RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport"]),
+        benchmark("LedgerBenchmarks", ["RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport", logging]),
         benchmark(
             "OIDCBenchmarks",
-            ["RoleSyncOIDC", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncTestSupport", logging]
+            ["RoleSyncOIDC", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport", logging]
         ),
         benchmark(
             "AdminAPIBenchmarks",
             [
-                "RoleSyncServer", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncTestSupport", logging,
+                "RoleSyncServer", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport", logging,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
@@ -279,7 +291,7 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
             "ReconcileBenchmarks",
             [
                 "RoleSyncReconciler", "RoleSyncConfig", "RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncLedger", "RoleSyncSQLite",
-                "RoleSyncMapping", "RoleSyncTestSupport", logging,
+                "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport", logging,
             ]
         ),
     ]

@@ -1,4 +1,5 @@
 public import Foundation
+public import RoleSyncJSON
 public import RoleSyncMapping
 
 /// What an audit event records.

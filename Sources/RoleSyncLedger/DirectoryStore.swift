@@ -1,4 +1,5 @@
 public import Foundation
+public import RoleSyncJSON
 public import RoleSyncMapping
 
 /// A person or group an IdP pushed over SCIM (SPEC §6): held as a directory entry; a pushed

@@ -1,4 +1,5 @@
 import Foundation
+public import RoleSyncJSON
 public import RoleSyncMapping
 
 /// What an IdP's directory says about one person (SPEC §4: reconciliation).

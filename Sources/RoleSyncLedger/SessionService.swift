@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+import RoleSyncJSON
 
 /// Creates, resolves and ends sessions. A session carries a user id, never a role: the role is
 /// read fresh on every request, so a role change takes effect on the user's next request.
@@ -73,15 +74,18 @@ public struct SessionService: Sendable {
     /// 256 random bits from the system's secure generator, base64url without padding: session ids
     /// and API token secrets.
     static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.random(byteCount: 32)
     }
 
     /// Hex SHA-256 of a token: what the store keeps.
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(token.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 }

@@ -1,3 +1,4 @@
+public import RoleSyncJSON
 /// A dotted path to a claim: `email`, `realm_access.roles`, `resource_access.rolesync.roles`.
 ///
 /// At each level the whole remaining name is tried first, so a claim whose own name has dots or

@@ -1,4 +1,5 @@
 public import Foundation
+public import RoleSyncJSON
 
 /// The claims an IdP sent for one user: an ID token's payload, userinfo, or a directory record.
 ///
@@ -29,9 +30,9 @@ public struct Claims: Sendable, Hashable {
     public init(json: Data) throws(ClaimsError) {
         let value: ClaimValue
         do {
-            value = try JSONReader.value(from: Array(json))
+            value = try ClaimValue(json: json)
         } catch {
-            throw ClaimsError.notJSON(error.description)
+            throw ClaimsError.notJSON(error.reason)
         }
         guard case .object(let object) = value else {
             throw ClaimsError.notAnObject(found: value.typeName)
@@ -56,15 +57,3 @@ public enum ClaimsError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-extension ClaimValue {
-    /// Reads a JSON text strictly (RFC 8259). A duplicate member keeps its lexically last value,
-    /// as RFC 7515 §4 allows for JOSE headers.
-    /// - Throws: ``ClaimsError/notJSON(_:)`` with the line and column of the first error.
-    public init(json: Data) throws(ClaimsError) {
-        do {
-            self = try JSONReader.value(from: Array(json))
-        } catch {
-            throw ClaimsError.notJSON(error.description)
-        }
-    }
-}

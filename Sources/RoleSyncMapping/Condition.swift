@@ -1,3 +1,4 @@
+public import RoleSyncJSON
 /// A condition of a mapping: a predicate on one claim, or `any`/`all`/`not` of conditions.
 public indirect enum Condition: Sendable, Hashable {
     case predicate(Predicate)

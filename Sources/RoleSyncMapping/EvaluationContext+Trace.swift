@@ -1,4 +1,5 @@
 import Foundation
+import RoleSyncJSON
 
 /// Traced evaluation: the same truth as ``EvaluationContext/truth(_:)-(Condition)``, plus why.
 /// Combinators evaluate every child so the trace explains all of them.

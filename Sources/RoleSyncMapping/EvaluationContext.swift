@@ -1,3 +1,4 @@
+import RoleSyncJSON
 /// Per-evaluation state: claim paths resolved once, and string sets of long list claims built
 /// once, so that 200 rules over 150 groups cost 200 hash look-ups, not 30,000 comparisons.
 struct EvaluationContext {

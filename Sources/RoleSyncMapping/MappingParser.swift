@@ -1,4 +1,5 @@
 import Foundation
+import RoleSyncJSON
 import Yams
 
 /// Reads a mapping document (version 1) strictly: every problem is reported with its file, line and

@@ -1,3 +1,4 @@
+import RoleSyncJSON
 /// For each claim path, which `equals`/`contains`/`in` predicates hold when a list element is a
 /// given string. Evaluating a long list claim then costs one look-up per element, once, instead of
 /// one set probe per predicate: 200 rules over 150 groups cost 150 look-ups.

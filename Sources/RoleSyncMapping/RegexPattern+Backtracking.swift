@@ -1,4 +1,5 @@
 import Foundation
+import RoleSyncJSON
 
 extension RegexPattern {
     /// The longest value, in UTF-16 code units, that a regex is run on. A longer value never

@@ -1,3 +1,4 @@
+public import RoleSyncJSON
 public import Yams
 
 /// Reading Yams nodes with positions, collecting diagnostics instead of stopping at the first.

@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+import RoleSyncJSON
 import RoleSyncMapping
 
 /// Every ID-token check of OpenID Connect Core §3.1.3.7, in an order where nothing from the token

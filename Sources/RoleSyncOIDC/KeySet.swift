@@ -1,4 +1,5 @@
 public import Foundation
+import RoleSyncJSON
 import RoleSyncMapping
 
 /// A provider's keys as of one fetch of its JWKS: immutable, rebuilt whole on every fetch, so a

@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+import RoleSyncJSON
 import Synchronization
 
 /// A sign-in between the redirect to the provider and the callback: what RoleSync must remember to

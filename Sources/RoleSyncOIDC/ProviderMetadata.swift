@@ -1,4 +1,5 @@
 public import Foundation
+import RoleSyncJSON
 import RoleSyncMapping
 
 /// The parts of a provider's discovery document (OpenID Connect Discovery 1.0 §3) RoleSync uses.

@@ -1,6 +1,7 @@
 import Crypto
 public import Foundation
 import JWTKit
+import RoleSyncJSON
 import RoleSyncMapping
 import _CryptoExtras
 

@@ -1,4 +1,5 @@
 public import RoleSyncConfig
+import RoleSyncJSON
 public import RoleSyncLedger
 import RoleSyncMapping
 public import RoleSyncSCIM

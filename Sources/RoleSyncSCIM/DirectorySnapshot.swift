@@ -1,3 +1,4 @@
+public import RoleSyncJSON
 public import RoleSyncMapping
 
 /// A person as the directory lists them, with the display names of their groups.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RoleSyncJSON
 public import RoleSyncLedger
 import RoleSyncMapping
 
@@ -26,15 +27,11 @@ extension SQLiteLedgerStore {
         var id: Int64
 
         func encoded() -> String {
-            let data = (try? JSONEncoder().encode(self)) ?? Data()
-            return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-                .replacingOccurrences(of: "=", with: "")
+            Base64URL.encode((try? JSONEncoder().encode(self)) ?? Data())
         }
 
         static func decode(_ text: String) -> Cursor? {
-            var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            while base64.count % 4 != 0 { base64 += "=" }
-            guard text.count <= 1_024, let data = Data(base64Encoded: base64) else { return nil }
+            guard text.utf8.count <= 1_024, let data = Base64URL.decode(text) else { return nil }
             return try? JSONDecoder().decode(Cursor.self, from: data)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import RoleSyncJSON
 import RoleSyncMapping
 
 /// Answers a method a documented path does not have with 405 and an `Allow` header listing the

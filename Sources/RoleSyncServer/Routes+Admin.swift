@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import RoleSyncConfig
+import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
 
@@ -204,7 +205,7 @@ extension ServerContext {
                 throw AdminInputError.badRequest(nil, "the body must be a JSON object with 'role' and/or 'status'")
             }
             members = object
-        } catch let error as ClaimsError {
+        } catch let error as JSONError {
             throw AdminInputError.badRequest(nil, "the body is not JSON: \(error)")
         }
         if let unknown = members.keys.sorted().first(where: { $0 != "role" && $0 != "status" }) {

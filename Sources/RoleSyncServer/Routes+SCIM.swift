@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Metrics
 import NIOCore
+import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncSCIM

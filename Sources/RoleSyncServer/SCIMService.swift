@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 public import RoleSyncConfig
+import RoleSyncJSON
 public import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncOIDC

@@ -1,5 +1,6 @@
 public import Crypto
 public import Foundation
+import RoleSyncJSON
 import RoleSyncOIDC
 public import _CryptoExtras
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncSQLite

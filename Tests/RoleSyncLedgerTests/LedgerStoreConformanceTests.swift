@@ -1,4 +1,5 @@
 import Foundation
+import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncSQLite

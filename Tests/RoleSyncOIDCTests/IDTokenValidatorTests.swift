@@ -1,4 +1,5 @@
 import Foundation
+import RoleSyncJSON
 import RoleSyncOIDC
 import RoleSyncTestSupport
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RoleSyncHTTPClient
+import RoleSyncJSON
 import RoleSyncMapping
 import RoleSyncSCIM
 import Synchronization

@@ -1,3 +1,4 @@
+import RoleSyncJSON
 import RoleSyncMapping
 import RoleSyncSCIM
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
 import Testing

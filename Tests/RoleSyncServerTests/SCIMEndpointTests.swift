@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import RoleSyncConfig
+import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncSQLite

@@ -6,6 +6,7 @@ import InMemoryLogging
 import Logging
 import RoleSyncConfig
 import RoleSyncHTTPClient
+import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncOIDC

@@ -1,3 +1,4 @@
+public import RoleSyncJSON
 public import RoleSyncMapping
 
 /// The discovery documents of RoleSync's SCIM service provider (RFC 7644 §4): the

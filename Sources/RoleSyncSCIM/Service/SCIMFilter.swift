@@ -1,3 +1,4 @@
+public import RoleSyncJSON
 public import RoleSyncMapping
 
 /// A SCIM filter (RFC 7644 §3.4.2.2), parsed: `userName eq "bjensen"`,

@@ -1,3 +1,4 @@
+import RoleSyncJSON
 import RoleSyncMapping
 
 /// The recursive-descent reader behind ``SCIMFilter/init(parsing:)`` and

@@ -1,4 +1,5 @@
 public import Foundation
+public import RoleSyncJSON
 public import RoleSyncMapping
 
 /// A SCIM PATCH request (RFC 7644 §3.5.2), parsed, and applied to a stored resource.
@@ -128,7 +129,7 @@ public struct SCIMPatch: Sendable, Hashable {
     ///   ``init(body:)`` throws.
     public init(json: Data) throws(SCIMProtocolError) {
         let body: ClaimValue
-        do throws(ClaimsError) {
+        do throws(JSONError) {
             body = try ClaimValue(json: json)
         } catch {
             throw .invalidSyntax("the body is \(error.description)")

@@ -1,3 +1,4 @@
+import RoleSyncJSON
 import RoleSyncMapping
 
 /// Applies ``SCIMPatch`` operations to a copy of a resource (RFC 7644 §3.5.2.1–3).

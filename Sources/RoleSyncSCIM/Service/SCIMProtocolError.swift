@@ -1,3 +1,4 @@
+public import RoleSyncJSON
 public import RoleSyncMapping
 
 /// A SCIM error a service provider answers with (RFC 7644 §3.12): an HTTP status, an optional

@@ -1,4 +1,5 @@
 import Foundation
+public import RoleSyncJSON
 public import RoleSyncMapping
 
 /// Checks on resource bodies (POST, PUT) and the `attributes`/`excludedAttributes` projection.

@@ -1,3 +1,4 @@
+import RoleSyncJSON
 import RoleSyncMapping
 
 extension SCIMSchema.Attribute {

@@ -1,3 +1,4 @@
+public import RoleSyncJSON
 public import RoleSyncMapping
 
 /// A resource schema (RFC 7643 §7): what `/Schemas` publishes, and what PATCH, validation, filters

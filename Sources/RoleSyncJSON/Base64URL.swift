@@ -1,6 +1,7 @@
 public import Foundation
 
-/// Base64url without padding (RFC 7515 §2), as JOSE uses it.
+/// Base64url without padding (RFC 7515 §2): how JOSE carries bytes, and how RoleSync writes random
+/// tokens and opaque cursors.
 public enum Base64URL {
     /// Encodes bytes.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
@@ -26,7 +27,7 @@ public enum Base64URL {
     }()
 
     /// Decodes base64url bytes without padding; `nil` on any other byte or an impossible length.
-    static func decode(bytes: some Collection<UInt8>) -> [UInt8]? {
+    package static func decode(bytes: some Collection<UInt8>) -> [UInt8]? {
         let remainder = bytes.count % 4
         guard remainder != 1 else { return nil }
         var output: [UInt8] = []

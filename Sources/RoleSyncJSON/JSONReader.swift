@@ -1,14 +1,11 @@
+public import Foundation
+
 /// A strict JSON reader producing ``ClaimValue``s: RFC 8259 grammar, nesting limited, errors with
 /// line and column. Foundation's decoders report neither position nor type faithfully enough (and
 /// decoding an untyped value through `Decodable` costs a thrown error per guess).
-struct JSONReader {
+package struct JSONReader {
     /// Why a text is not JSON; `line` and `column` are 1-based (columns count bytes).
-    struct SyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
-        var message: String
-        var line: Int
-        var column: Int
-        var description: String { "\(message) at line \(line), column \(column)" }
-    }
+    package typealias SyntaxError = JSONError
 
     static let maximumDepth = 128
 
@@ -16,7 +13,7 @@ struct JSONReader {
     private var i = 0
 
     /// Reads one JSON value that must fill the whole input (surrounding whitespace aside).
-    static func value(from bytes: [UInt8]) throws(SyntaxError) -> ClaimValue {
+    package static func value(from bytes: [UInt8]) throws(SyntaxError) -> ClaimValue {
         var reader = JSONReader(bytes: bytes)
         reader.skipWhitespace()
         guard reader.i < bytes.count else { throw reader.error("the input is empty") }
@@ -237,5 +234,31 @@ struct JSONReader {
         if byte >= 0x20 && byte < 0x7F { return String(UnicodeScalar(byte)) }
         let hex = String(byte, radix: 16, uppercase: true)
         return "\\x" + (hex.count == 1 ? "0" + hex : hex)
+    }
+}
+
+/// Why a text is not JSON, and where: `line` and `column` are 1-based (columns count bytes).
+public struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public var line: Int
+    public var column: Int
+
+    public init(message: String, line: Int, column: Int) {
+        self.message = message
+        self.line = line
+        self.column = column
+    }
+
+    /// `<what> at line L, column C`.
+    public var reason: String { "\(message) at line \(line), column \(column)" }
+    public var description: String { "not valid JSON: \(reason)" }
+}
+
+extension ClaimValue {
+    /// Reads a JSON text strictly (RFC 8259). A duplicate member keeps its lexically last value,
+    /// as RFC 7515 §4 allows for JOSE headers.
+    /// - Throws: ``JSONError`` with the line and column of the first error.
+    public init(json: Data) throws(JSONError) {
+        self = try JSONReader.value(from: Array(json))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A claim value with its JSON type kept: the string `"true"` is not the boolean `true`.
+/// A JSON value with its type kept, as claims, provider documents, SCIM resources and audit details
+/// carry it: the string `"true"` is not the boolean `true`.
 public enum ClaimValue: Sendable, Hashable {
     case string(String)
     case number(Double)
@@ -87,7 +88,7 @@ public enum ClaimValue: Sendable, Hashable {
         }
     }
 
-    static func quoted(_ s: String) -> String {
+    package static func quoted(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
