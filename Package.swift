@@ -18,7 +18,9 @@ let package = Package(
         .library(name: "RoleSyncLedger", targets: ["RoleSyncLedger"]),
         .library(name: "RoleSyncSQLite", targets: ["RoleSyncSQLite"]),
         .library(name: "RoleSyncOIDC", targets: ["RoleSyncOIDC"]),
+        .library(name: "RoleSyncReports", targets: ["RoleSyncReports"]),
         .library(name: "RoleSyncServer", targets: ["RoleSyncServer"]),
+        .library(name: "RoleSyncApp", targets: ["RoleSyncApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -31,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -124,13 +127,41 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // `rolesync serve`: the Hummingbird application, sign-in routes, sessions, metrics.
+        // The JSON shapes every surface shares: users, audit events, pages, plans, reconciliation
+        // reports, and one time grammar. The admin API and the command line print the same keys.
+        .target(
+            name: "RoleSyncReports",
+            dependencies: ["RoleSyncLedger", "RoleSyncMapping", "RoleSyncJSON"],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP adapter (Hummingbird 2): one route group per surface (sign-in pages, the JSON API,
+        // SCIM, operations), authentication and permissions as middleware, errors rendered per
+        // surface. It is given its services; it opens no database and reads no configuration.
         .target(
             name: "RoleSyncServer",
             dependencies: [
+                "RoleSyncReconciler",
+                "RoleSyncReports",
+                "RoleSyncSCIM",
+                "RoleSyncOIDC",
+                "RoleSyncLedger",
+                "RoleSyncMapping", "RoleSyncJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `rolesync serve` assembled (the composition root): the SQLite ledger, the mappings and
+        // their reloader, relying parties, reconcilers, HTTP clients, and the service group.
+        .target(
+            name: "RoleSyncApp",
+            dependencies: [
+                "RoleSyncServer",
                 "RoleSyncConfig",
                 "RoleSyncReconciler",
-                "RoleSyncSCIM",
                 "RoleSyncOIDC",
                 "RoleSyncHTTPClient",
                 "RoleSyncLedger",
@@ -141,8 +172,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -154,7 +183,8 @@ let package = Package(
                 "RoleSyncLedger",
                 "RoleSyncSQLite",
                 "RoleSyncConfig",
-                "RoleSyncServer",
+                "RoleSyncApp",
+                "RoleSyncReports",
                 "RoleSyncReconciler",
                 "RoleSyncHTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -227,8 +257,8 @@ let package = Package(
         .testTarget(
             name: "RoleSyncServerTests",
             dependencies: [
-                "RoleSyncServer", "RoleSyncOIDC", "RoleSyncHTTPClient", "RoleSyncConfig", "RoleSyncLedger", "RoleSyncSQLite",
-                "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
+                "RoleSyncServer", "RoleSyncReconciler", "RoleSyncReports", "RoleSyncOIDC", "RoleSyncHTTPClient", "RoleSyncConfig",
+                "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -237,6 +267,19 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncReportsTests",
+            dependencies: ["RoleSyncReports", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncAppTests",
+            dependencies: [
+                "RoleSyncApp", "RoleSyncConfig", "RoleSyncLedger", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoleSyncConfig
 import RoleSyncLedger
+import RoleSyncReports
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,9 +55,9 @@ struct AuditCommand: AsyncParsableCommand {
         }
         switch format {
         case .json:
-            Output.line(try jsonText(PageReport(key: "events", items: page.events.map(AuditReport.init), nextCursor: page.nextCursor)))
+            Output.line(try jsonText(PageReport(key: "events", items: page.events.map(AuditEventReport.init), nextCursor: page.nextCursor)))
         case .human:
-            for event in page.events { Output.line(AuditReport.line(event)) }
+            for event in page.events { Output.line(AuditEventReport.line(event)) }
             Output.line("\(plural(page.events.count, "event"))" + (page.nextCursor.map { "; next page: --cursor \($0)" } ?? ""))
         }
     }

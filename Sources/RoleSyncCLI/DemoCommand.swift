@@ -3,6 +3,7 @@ import Foundation
 import RoleSyncConfig
 import RoleSyncLedger
 import RoleSyncMapping
+import RoleSyncReports
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

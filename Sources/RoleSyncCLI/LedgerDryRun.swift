@@ -3,7 +3,7 @@ import Foundation
 import RoleSyncConfig
 import RoleSyncLedger
 import RoleSyncMapping
-import RoleSyncServer
+import RoleSyncReports
 
 /// `rolesync mapping dry-run MAPPING --database FILE`: what a mapping change would do to every user.
 struct LedgerDryRun {

@@ -6,7 +6,7 @@ import RoleSyncConfig
 import RoleSyncHTTPClient
 import RoleSyncLedger
 import RoleSyncReconciler
-import RoleSyncServer
+import RoleSyncReports
 
 struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,9 +71,10 @@ struct ReconcileCommand: AsyncParsableCommand {
         let logger = Logger(label: "rolesync.reconcile")
         var tripped = false
         for provider in chosen {
+            let clients = HTTPClients()
             let client: HTTPClient
             do {
-                client = try AsyncHTTPClientTransport.makeClient(caFile: provider.directory?.caFile)
+                client = try clients.make(caFile: provider.directory?.caFile)
             } catch {
                 throw CLIError("\(path): idp '\(provider.name)': the directory's CA file cannot be used (\(error))")
             }
@@ -83,7 +84,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             } catch {
                 result = .failure(error)
             }
-            try? await client.shutdown()
+            await clients.shutdown()
             let (plan, report) = try result.get()
             if plan.safetyValve != nil { tripped = true }
             switch format {

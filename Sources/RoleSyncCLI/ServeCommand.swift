@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import Metrics
 import Prometheus
+import RoleSyncApp
 import RoleSyncConfig
-import RoleSyncServer
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,7 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
         if !check {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         }
-        let server = try RoleSyncServer(
+        let server = try ServeApplication(
             configuration: configuration,
             metricsExposition: {
                 var buffer: [UInt8] = []

@@ -4,6 +4,7 @@ import Logging
 import RoleSyncConfig
 public import RoleSyncLedger
 public import RoleSyncMapping
+import RoleSyncReports
 import RoleSyncSQLite
 
 /// `--config`, `--database` and `--mappings`, shared by every command that touches the ledger.
@@ -98,16 +99,10 @@ extension UsersQuery.Sort: ExpressibleByArgument {}
 extension UsersQuery.Order: ExpressibleByArgument {}
 extension AuditAction: ExpressibleByArgument {}
 
-/// ISO 8601 in UTC, seconds precision: how the CLI prints times.
-func iso(_ date: Date?) -> String? {
-    date.map { $0.formatted(.iso8601) }
-}
-
-/// A date or date-time argument: `2026-11-27` or `2026-11-27T08:00:00Z`.
+/// A time argument, in the one grammar the admin API takes too (``Timestamp/parse(_:)``).
 func parseDate(_ text: String, option: String) throws -> Date {
-    if let date = try? Date(text, strategy: .iso8601) { return date }
-    if let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return date }
-    throw ValidationError("\(option): '\(text)' is not a date (use 2026-11-27 or 2026-11-27T08:00:00Z)")
+    guard let date = Timestamp.parse(text) else { throw ValidationError("\(option): '\(text)' is not \(Timestamp.grammar)") }
+    return date
 }
 
 /// Pretty, sorted, slash-preserving JSON: every `--format json` output.

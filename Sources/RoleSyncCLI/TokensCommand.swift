@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoleSyncConfig
 import RoleSyncLedger
+import RoleSyncReports
 
 struct TokensCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,7 +65,7 @@ struct TokensCreateCommand: AsyncParsableCommand {
             Output.line(token)
             Output.error(
                 "Token \(record.id) '\(record.name)' for \(target.displayName) (user \(target.id))"
-                    + (record.expiresAt.map { ", expires \(iso($0) ?? "")" } ?? ", until revoked")
+                    + (record.expiresAt.map { ", expires \(Timestamp.format($0))" } ?? ", until revoked")
                     + ". It is shown only now; store it as a secret."
             )
         }
@@ -93,9 +94,9 @@ struct TokensListCommand: AsyncParsableCommand {
         case .human:
             var table = [["ID", "USER", "NAME", "PREFIX", "CREATED", "EXPIRES", "LAST USED"]]
             for r in records {
-                let created: String = iso(r.createdAt) ?? "-"
-                let expires: String = iso(r.expiresAt) ?? "never"
-                let used: String = iso(r.lastUsedAt) ?? "never"
+                let created: String = Timestamp.format(r.createdAt)
+                let expires: String = Timestamp.format(r.expiresAt) ?? "never"
+                let used: String = Timestamp.format(r.lastUsedAt) ?? "never"
                 table.append(["\(r.id)", "\(r.userID)", r.name, r.prefix + "…", created, expires, used])
             }
             for line in formatTable(table) { Output.line(line) }
@@ -135,9 +136,9 @@ struct TokenReport: Encodable {
         userID = record.userID.rawValue
         name = record.name
         prefix = record.prefix
-        createdAt = iso(record.createdAt)
-        expiresAt = iso(record.expiresAt)
-        lastUsedAt = iso(record.lastUsedAt)
+        createdAt = Timestamp.format(record.createdAt)
+        expiresAt = Timestamp.format(record.expiresAt)
+        lastUsedAt = Timestamp.format(record.lastUsedAt)
         self.token = token
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import RoleSyncConfig
 import RoleSyncLedger
 import RoleSyncMapping
+import RoleSyncReports
 
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,7 +51,7 @@ struct UsersSignInCommand: AsyncParsableCommand {
                 var created: Bool
                 var refusal: [String: String]?
                 var user: UserReport?
-                var events: [AuditReport]
+                var events: [AuditEventReport]
             }
             Output.line(
                 try jsonText(
@@ -59,7 +60,7 @@ struct UsersSignInCommand: AsyncParsableCommand {
                         created: result.isCreated,
                         refusal: result.refusal.map { ["code": $0.code, "message": $0.description] },
                         user: user.flatMap { u in eligibility.map { UserReport(u, eligibility: $0) } },
-                        events: result.events.map(AuditReport.init)
+                        events: result.events.map(AuditEventReport.init)
                     )
                 )
             )
@@ -125,7 +126,7 @@ struct UsersListCommand: AsyncParsableCommand {
         let rows = page.users.map { ($0, ledger.service.eligibility(of: $0)) }
         switch format {
         case .json:
-            Output.line(try jsonText(PageReport(key: "users", items: rows.map(UserReport.init), nextCursor: page.nextCursor)))
+            Output.line(try jsonText(PageReport(key: "users", items: rows.map { UserReport($0.0, eligibility: $0.1) }, nextCursor: page.nextCursor)))
         case .human:
             var table = [["ID", "EMAIL", "NAME", "ROLE", "SOURCE", "EDITABLE", "GOVERNED BY", "STATUS", "LAST SIGN-IN"]]
             for (user, eligibility) in rows {
@@ -134,7 +135,7 @@ struct UsersListCommand: AsyncParsableCommand {
                     eligibility.isManualRoleEditable ? "yes" : "no",
                     eligibility.isCovered ? "\(eligibility.mappingFile ?? "?")#\(eligibility.ruleID ?? "?")" : "-",
                     user.status == .active ? "active" : "inactive (\(user.deactivationReason?.rawValue ?? "?"))",
-                    iso(user.lastSignInAt) ?? "-",
+                    Timestamp.format(user.lastSignInAt) ?? "-",
                 ])
             }
             for line in formatTable(table) { Output.line(line) }
@@ -158,50 +159,23 @@ struct UsersShowCommand: AsyncParsableCommand {
         let ledger = try store.open()
         let found = try await ledger.service.user(reference: user)
         let eligibility = ledger.service.eligibility(of: found)
-        let counts = try await ledger.store.auditCounts(userID: found.id)
-        let recent = try await ledger.store.auditEvents(matching: AuditQuery(userID: found.id, limit: 20)).events
-        let sessions = try await ledger.store.sessionCount(userID: found.id)
         switch format {
         case .json:
-            struct Detail: Encodable {
-                var user: UserReport
-                var activity: [String: Int]
-                var sessions: Int
-                var recentActivity: [AuditReport]
-                func encode(to encoder: any Encoder) throws {
-                    try user.encode(to: encoder)
-                    var c = encoder.container(keyedBy: Keys.self)
-                    try c.encode(activity, forKey: .activity)
-                    try c.encode(sessions, forKey: .sessions)
-                    try c.encode(recentActivity, forKey: .recentActivity)
-                }
-                enum Keys: String, CodingKey {
-                    case activity, sessions
-                    case recentActivity = "recent_activity"
-                }
-            }
-            Output.line(
-                try jsonText(
-                    Detail(
-                        user: UserReport(found, eligibility: eligibility),
-                        activity: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
-                        sessions: sessions,
-                        recentActivity: recent.map(AuditReport.init)
-                    )
-                )
-            )
+            Output.line(try jsonText(try await UserDetailReport(found, eligibility: eligibility, store: ledger.store)))
         case .human:
+            let recent = try await ledger.store.auditEvents(matching: AuditQuery(userID: found.id, limit: 20)).events
+            let sessions = try await ledger.store.sessionCount(userID: found.id)
             let fields: [(String, String)] = [
                 ("id", found.id.description), ("email", found.email ?? "-"), ("name", found.name ?? "-"),
                 ("organisation unit", found.organizationUnit ?? "-"), ("identity", "\(found.issuer) sub \(found.subject)"),
                 ("role", UserReport.roleLine(found, eligibility)),
                 ("status", found.status == .active ? "active" : "inactive (reason \(found.deactivationReason?.rawValue ?? "?"))"),
-                ("registered", iso(found.registeredAt) ?? "-"), ("last sign-in", iso(found.lastSignInAt) ?? "-"),
+                ("registered", Timestamp.format(found.registeredAt)), ("last sign-in", Timestamp.format(found.lastSignInAt) ?? "-"),
                 ("sign-ins", found.signInCount.description), ("sessions", sessions.description),
             ]
             for (name, value) in fields { Output.line(name.padding(toLength: 19, withPad: " ", startingAt: 0) + value) }
             Output.line("recent activity:")
-            for event in recent { Output.line("  " + AuditReport.line(event)) }
+            for event in recent { Output.line("  " + AuditEventReport.line(event)) }
         }
     }
 }

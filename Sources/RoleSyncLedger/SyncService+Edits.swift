@@ -223,7 +223,11 @@ extension SyncService {
                     try await store.apply(
                         LedgerChanges(
                             users: [
-                                .init(write: .update(updated, expectedVersion: user.version), revoking: endsSessions ? .everything : [], audit: events)
+                                .init(
+                                    write: .update(updated, expectedVersion: user.version),
+                                    revoking: endsSessions ? .everything : [],
+                                    audit: events
+                                )
                             ],
                             requiresActiveSuperAdmin: user.isActiveSuperAdmin && !updated.isActiveSuperAdmin
                         )

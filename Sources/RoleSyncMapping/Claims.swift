@@ -56,4 +56,3 @@ public enum ClaimsError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-

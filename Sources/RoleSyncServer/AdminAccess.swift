@@ -19,8 +19,8 @@ public enum AdminPermission: String, Sendable, CaseIterable {
 }
 
 /// One admin route: its method, its path as the OpenAPI document writes it, what it needs, and the
-/// query parameters it reads. The router is built from this table and a test holds the OpenAPI
-/// document to it.
+/// query parameters it reads. The admin routes are registered from this table, and a test holds the
+/// OpenAPI document to the router's routes and to these parameters.
 public struct AdminRoute: Sendable, Hashable {
     public var method: HTTPRequest.Method
     public var path: String
@@ -67,8 +67,6 @@ public struct AdminRoute: Sendable, Hashable {
     /// Every admin route.
     public static let all: [AdminRoute] = [listUsers, showUser, editUser, audit, mappings, dryRun]
 
-    /// The path in Hummingbird's syntax (`{id}` → `:id`).
-    var routerPath: RouterPath {
-        RouterPath(path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: ""))
-    }
+    /// Where the admin routes live.
+    static let prefix = "/api/admin"
 }

@@ -124,15 +124,21 @@ enum OpenAPIDocument {
         "type": "object",
         "required": [
           "id",
-          "name",
+          "issuer",
+          "subject",
           "email",
-          "role",
+          "name",
           "organization_unit",
-          "last_sign_in_at",
-          "status",
-          "registered_at",
+          "role",
+          "role_source",
           "role_managed_by",
-          "manual_role_editable"
+          "manual_role_editable",
+          "status",
+          "deactivation_reason",
+          "deactivation_source",
+          "registered_at",
+          "last_sign_in_at",
+          "sign_in_count"
         ],
         "properties": {
           "id": {
@@ -191,7 +197,8 @@ enum OpenAPIDocument {
               "idp",
               "manual",
               "default"
-            ]
+            ],
+            "description": "Who set the current role."
           },
           "deactivation_reason": {
             "type": [
@@ -206,8 +213,22 @@ enum OpenAPIDocument {
           },
           "sign_in_count": {
             "type": "integer"
+          },
+          "deactivation_source": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "mapping",
+              "directory",
+              "scim",
+              null
+            ],
+            "description": "What deactivated the user when the reason is idp."
           }
-        }
+        },
+        "description": "A user, as every surface shows one: the admin API and `rolesync users list/show/sign-in --format json`. Every key is always present."
       },
       "UsersPage": {
         "type": "object",
@@ -1402,9 +1423,16 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "format": "date-time"
+              "anyOf": [
+                {
+                  "format": "date-time"
+                },
+                {
+                  "format": "date"
+                }
+              ]
             },
-            "description": "From this time (ISO 8601)."
+            "description": "From this time: an RFC 3339 time (2026-11-27T10:00:00Z) or a date (2026-11-27, midnight UTC), the grammar the command line's --since takes too."
           },
           {
             "name": "until",
@@ -1412,9 +1440,16 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "format": "date-time"
+              "anyOf": [
+                {
+                  "format": "date-time"
+                },
+                {
+                  "format": "date"
+                }
+              ]
             },
-            "description": "Until this time (ISO 8601)."
+            "description": "Before this time, in the same grammar as since."
           },
           {
             "name": "limit",

@@ -1,29 +1,58 @@
+public import Foundation
 public import Hummingbird
+public import HummingbirdAuth
 import Logging
+public import RoleSyncReconciler
 
-/// The request context of every RoleSync route: Hummingbird's core context (its logger carries
-/// the request id as `hb.request.id`).
-public struct RoleSyncRequestContext: RequestContext {
+/// The request context of every RoleSync route: Hummingbird's core context (its logger carries the
+/// request id as `hb.request.id`), who is calling once an authenticator found out, and which IdP a
+/// SCIM push speaks for.
+public struct RoleSyncRequestContext: AuthRequestContext, RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The signed-in caller of the JSON API (session cookie or API token).
+    public var identity: Caller?
+    /// The IdP whose push token a `/scim/v2` request carries.
+    public var pusher: SCIMService.Pusher?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        identity = nil
+        pusher = nil
     }
 
     /// The request id, also sent back as `X-Request-ID`.
     public var requestID: String { id }
+
+    /// How JSON answers are written: keys sorted (stable for tests and diffs), slashes as they are.
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
+
+/// A JSON answer, written by the request context's ``RoleSyncRequestContext/responseEncoder``.
+struct JSONBody<Value: Encodable & Sendable>: ResponseEncodable, Sendable {
+    let value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+}
+
+/// JSON API answers describe one caller at one moment: no cache keeps them.
+struct NoStoreMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
 }
 
 /// Sends the request id back, so an operator can find a refusal's log lines from the page a user
 /// reports.
 struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(
-        _ request: Request,
-        context: Context,
-        next: (Request, Context) async throws -> Response
-    ) async throws
-        -> Response
-    {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             var response = try await next(request, context)
             response.headers[.init("X-Request-ID")!] = context.id
@@ -39,13 +68,7 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Logs each request's method, path and status, never its query string: the callback's query
 /// carries the authorization code and state (Hummingbird's own request logger prints it whole).
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(
-        _ request: Request,
-        context: Context,
-        next: (Request, Context) async throws -> Response
-    ) async throws
-        -> Response
-    {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         do {
             let response = try await next(request, context)

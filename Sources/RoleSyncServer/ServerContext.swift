@@ -1,6 +1,7 @@
 public import Foundation
 public import RoleSyncLedger
 public import RoleSyncOIDC
+public import RoleSyncReconciler
 
 /// Everything the routes need, built once by ``RoleSyncServer`` (or by a test).
 public struct ServerContext: Sendable {

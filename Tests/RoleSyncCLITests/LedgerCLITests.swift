@@ -44,14 +44,23 @@ struct LedgerCLITests {
         #expect(user["role_source"] as? String == "idp")
         #expect(user["manual_role_editable"] as? Bool == false)
 
+        // The admin API's user shape: the same keys in `users sign-in`, `users list` and `users show`.
         let show = try json(try run(["users", "show", "ann@example.com", "--format", "json"]))
+        #expect(Set(show.keys) == ["user", "activity", "recent_activity"])
+        let shown = try #require(show["user"] as? [String: Any])
+        #expect(Set(shown.keys) == Set(user.keys))
         for key in [
-            "id", "email", "name", "role", "role_source", "manual_role_editable", "status", "deactivation_reason", "registered_at", "last_sign_in_at",
+            "id", "issuer", "subject", "email", "name", "organization_unit", "role", "role_source", "role_managed_by", "manual_role_editable",
+            "status", "deactivation_reason", "deactivation_source", "registered_at", "last_sign_in_at", "sign_in_count",
         ] {
-            #expect(show.keys.contains(key), "users show lacks \(key)")
+            #expect(shown.keys.contains(key), "users show lacks \(key)")
         }
-        #expect(show["status"] as? String == "active")
-        #expect(show["deactivation_reason"] is NSNull)
+        #expect(shown["status"] as? String == "active")
+        #expect(shown["deactivation_reason"] is NSNull)
+        let managedBy = try #require(shown["role_managed_by"] as? [String: Any])
+        #expect(managedBy["kind"] as? String == "idp")
+        #expect(managedBy["rule"] as? String == "finance")
+        #expect((show["activity"] as? [String: Any])?["sign_ins"] as? Int == 1)
 
         let refused = try run(["users", "set-role", "ann@example.com", "user"])
         #expect(refused.status == 1)
@@ -63,7 +72,9 @@ struct LedgerCLITests {
         #expect(edited.status == 0, "\(edited.stderr)")
         #expect(edited.stdout.contains("role user → mcp_admin (manual)"))
         _ = try signIn(oktaClaims("bob", groups: ["marketing"]))
-        #expect(try json(try run(["users", "show", "bob@example.com", "--format", "json"]))["role"] as? String == "mcp_admin")
+        #expect(
+            (try json(try run(["users", "show", "bob@example.com", "--format", "json"]))["user"] as? [String: Any])?["role"] as? String == "mcp_admin"
+        )
 
         let list = try json(try run(["users", "list", "--role", "mcp_admin", "--format", "json"]))
         let users = try #require(list["users"] as? [[String: Any]])
@@ -121,7 +132,10 @@ struct LedgerCLITests {
         #expect((changes.first?["role"] as? [String: String]) == ["from": "billing_admin", "to": "user_admin"])
         #expect((report["summary"] as? [String: Int])?["role_change"] == 1)
         // Nothing was written.
-        #expect(try json(try run(["users", "show", "ann@example.com", "--format", "json"]))["role"] as? String == "billing_admin")
+        #expect(
+            (try json(try run(["users", "show", "ann@example.com", "--format", "json"]))["user"] as? [String: Any])?["role"] as? String
+                == "billing_admin"
+        )
         let human = try Rolesync.run(["mapping", "dry-run", changed, "--database", database])
         #expect(human.stdout.contains("Summary: 1 role_change, 0 coverage_gained, 0 coverage_lost, 0 deactivation, 0 reactivation"))
     }

@@ -50,7 +50,12 @@ struct StoreUnderTest: Sendable {
         )
     }
 
-    static func event(_ action: AuditAction, at offset: TimeInterval = 0, actor: Actor = .idp, _ details: [AuditKey: ClaimValue] = [:])
+    static func event(
+        _ action: AuditAction,
+        at offset: TimeInterval = 0,
+        actor: Actor = .idp,
+        _ details: [AuditKey: ClaimValue] = [:]
+    )
         -> AuditEvent
     {
         AuditEvent(time: epoch.addingTimeInterval(offset), actor: actor, action: action, details: details)
@@ -267,8 +272,13 @@ struct LedgerStoreConformanceTests {
     func batches(_ kind: StoreKind) async throws {
         let s = try StoreUnderTest(kind)
         let users = try await s.insert(
-            StoreUnderTest.user("a"), StoreUnderTest.user("b"), StoreUnderTest.user("c"), StoreUnderTest.user("d"),
-            StoreUnderTest.user("e"), StoreUnderTest.user("f"), StoreUnderTest.user("g")
+            StoreUnderTest.user("a"),
+            StoreUnderTest.user("b"),
+            StoreUnderTest.user("c"),
+            StoreUnderTest.user("d"),
+            StoreUnderTest.user("e"),
+            StoreUnderTest.user("f"),
+            StoreUnderTest.user("g")
         )
         let seen = Collector<[UserID]>()
         try await s.store.forEachUserBatch(size: 3) { batch in seen.append(batch.map(\.id)) }
@@ -372,7 +382,13 @@ struct LedgerStoreConformanceTests {
 /// The `DirectoryStore` requirements: versioned writes, unique user names, indexed look-ups,
 /// memberships, and directory writes committed with their ledger changes or not at all.
 extension LedgerStoreConformanceTests {
-    static func resource(_ kind: DirectoryResource.Kind, _ id: String, name: String, externalId: String? = nil, members: [String] = [])
+    static func resource(
+        _ kind: DirectoryResource.Kind,
+        _ id: String,
+        name: String,
+        externalId: String? = nil,
+        members: [String] = []
+    )
         -> DirectoryResource
     {
         var attributes: [String: ClaimValue] = [:]

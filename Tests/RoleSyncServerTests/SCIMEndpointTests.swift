@@ -6,6 +6,7 @@ import RoleSyncConfig
 import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
+import RoleSyncReconciler
 import RoleSyncSQLite
 import RoleSyncServer
 import Testing
@@ -109,7 +110,9 @@ struct SCIMEndpointTests {
             #expect(spc.headers[.contentType] == "application/scim+json")
             #expect(try SCIMHarness.json(spc)["patch"] == .object(["supported": true]))
             let post = try await client.execute(uri: "/scim/v2/Schemas", method: .post, headers: SCIMHarness.headers())
-            #expect(post.status == .methodNotAllowed && post.headers[.allow] == "GET")
+            #expect(post.status == .methodNotAllowed)
+            #expect(post.headers[.allow] == "GET, HEAD")
+            #expect(try SCIMHarness.json(post)["schemas"] == Self.errorSchema)
             for uri in ["/scim/v2/ResourceTypes/Nope", "/scim/v2/Schemas/urn:x", "/scim/v2/Nope", "/scim/v2/Users/a/b"] {
                 let response = try await client.execute(uri: uri, method: .get, headers: SCIMHarness.headers())
                 #expect(response.status == .notFound)

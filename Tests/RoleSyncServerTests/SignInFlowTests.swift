@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -170,6 +171,54 @@ struct SignInFlowTests {
             #expect(metrics.status == .ok)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
             #expect(health.headers[.init("X-Request-ID")!] != nil)
+        }
+    }
+}
+
+extension SignInFlowTests {
+    /// The browser surface's headers: nothing loads but the page's own style (allowed by its hash,
+    /// not 'unsafe-inline'), no script, no framing, on error pages as on the rest.
+    @Test("Pages and error pages carry a strict Content-Security-Policy whose style hash is the page's style")
+    func contentSecurityPolicy() async throws {
+        let harness = try await SignInHarness()
+        try await harness.test { client in
+            let home = try await client.execute(uri: "/", method: .get)
+            let error = try await client.execute(uri: "/auth/login?idp=nope", method: .get)
+            #expect(home.status == .ok)
+            #expect(error.status == .badRequest)
+            #expect(error.headers[.contentType] == "text/html; charset=utf-8")
+            for response in [home, error] {
+                let policy = try #require(response.headers[.contentSecurityPolicy], "\(response.status)")
+                #expect(policy.contains("default-src 'none'"))
+                #expect(policy.contains("frame-ancestors 'none'"))
+                #expect(!policy.contains("unsafe-inline"))
+                #expect(!policy.contains("script-src"))
+                #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                let page = String(buffer: response.body)
+                let style = try #require(
+                    page.firstRange(of: "<style>").flatMap { start in
+                        page.firstRange(of: "</style>").map { String(page[start.upperBound..<$0.lowerBound]) }
+                    }
+                )
+                let hash = Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
+                #expect(policy.contains("style-src 'sha256-\(hash)'"), "\(policy)")
+                #expect(!page.contains("<script"))
+            }
+        }
+    }
+
+    @Test("An unknown /api path is a problem-details 404; the API's answers are never cached")
+    func apiNotFound() async throws {
+        let harness = try await SignInHarness()
+        try await harness.test { client in
+            let missing = try await client.execute(uri: "/api/nothing-here", method: .get)
+            #expect(missing.status == .notFound)
+            #expect(missing.headers[.contentType] == "application/problem+json")
+            #expect(try SignInHarness.json(missing)["code"] == "not_found")
+            let me = try await client.execute(uri: "/api/me", method: .get)
+            #expect(me.status == .unauthorized)
+            #expect(me.headers[.cacheControl] == "no-store")
+            #expect(try SignInHarness.json(me)["code"] == "not_signed_in")
         }
     }
 }

@@ -9,25 +9,28 @@ import RoleSyncMapping
 import RoleSyncOIDC
 import RoleSyncReconciler
 import RoleSyncSQLite
+public import RoleSyncServer
 import ServiceLifecycle
 
-/// `rolesync serve`: the ledger, the providers and the HTTP server, assembled from a
-/// ``ServeConfiguration`` and run until SIGTERM or SIGINT, then shut down gracefully.
-public struct RoleSyncServer {
+/// `rolesync serve`, assembled: the composition root. From a ``ServeConfiguration`` it opens the
+/// ledger, loads the mappings, makes one relying party per provider, one reconciler per directory
+/// and the SCIM service, hands them to the HTTP server (``ServerContext``), and runs everything
+/// until SIGTERM or SIGINT, then shuts down gracefully.
+public struct ServeApplication {
     public let configuration: ServeConfiguration
     public let context: ServerContext
     let registry: MappingRegistry
-    let clients: [HTTPClient]
+    let clients: HTTPClients
     let reconcilers: [Reconciler]
     let logger: Logger
 
-    /// Opens the ledger, loads and checks the mappings, and prepares one relying party per provider.
+    /// Opens the ledger, loads and checks the mappings, and prepares the providers and directories.
     /// - Parameters:
     ///   - configuration: the validated configuration.
     ///   - metricsExposition: renders `/metrics`; the command line bootstraps swift-metrics.
     ///   - logger: the server's logger.
-    /// - Throws: ``ConfigError`` when mappings are invalid or a provider has none, or the ledger
-    ///   cannot be opened.
+    /// - Throws: ``ConfigError`` when mappings are invalid, a provider has none, or a CA file is not
+    ///   PEM; or the ledger cannot be opened. Nothing is left running then.
     public init(
         configuration: ServeConfiguration,
         metricsExposition: (@Sendable () -> String)?,
@@ -40,61 +43,35 @@ public struct RoleSyncServer {
         guard errors.isEmpty else { throw ConfigError.invalid(errors) }
         let store = try SQLiteLedgerStore(path: configuration.database, defersSignIns: true)
         let registry = MappingRegistry(loaded.set)
-        var clients: [HTTPClient] = []
-        var providers: [OpenIDProvider] = []
-        for idp in configuration.idps {
-            let client: HTTPClient
-            do {
-                client = try AsyncHTTPClientTransport.makeClient(caFile: idp.caFile)
-            } catch {
-                for created in clients { try? created.syncShutdown() }
-                throw ConfigError.file(idp.caFile ?? "ca_file", "not a PEM certificate file (\(error))")
-            }
-            clients.append(client)
-            providers.append(
+        let sync = SyncService(store: store, mappings: registry, logger: Logger(label: "rolesync.ledger"))
+        let clients = HTTPClients()
+        let providers: [OpenIDProvider]
+        let reconcilers: [Reconciler]
+        do {
+            providers = try configuration.idps.map { idp in
                 OpenIDProvider(
-                    configuration: ProviderConfiguration(
-                        name: idp.name,
-                        issuer: idp.issuer,
-                        clientID: idp.clientID,
-                        clientSecret: idp.clientSecret,
-                        scopes: idp.scopes,
-                        clientAuthentication: Self.clientAuthentication(idp.tokenEndpointAuth),
-                        fetchUserinfo: idp.userinfo,
-                        allowsHMAC: idp.allowHMACIDTokens,
-                        trustedAudiences: Set(idp.trustedAudiences),
-                        clockSkew: idp.clockSkew,
-                        redirectURI: configuration.redirectURI
-                    ),
-                    transport: AsyncHTTPClientTransport(client: client),
+                    configuration: Self.providerConfiguration(idp, redirectURI: configuration.redirectURI),
+                    transport: AsyncHTTPClientTransport(client: try Self.client(clients, caFile: idp.caFile)),
                     logger: Logger(label: "rolesync.oidc")
                 )
-            )
-        }
-        let sync = SyncService(store: store, mappings: registry, logger: Logger(label: "rolesync.ledger"))
-        var reconcilers: [Reconciler] = []
-        for idp in configuration.idps where idp.directory?.scimURL != nil {
-            let client: HTTPClient
-            do {
-                client = try AsyncHTTPClientTransport.makeClient(caFile: idp.directory?.caFile)
-            } catch {
-                for created in clients { try? created.syncShutdown() }
-                throw ConfigError.file(idp.directory?.caFile ?? "ca_file", "not a PEM certificate file (\(error))")
             }
-            clients.append(client)
-            do {
-                reconcilers.append(
-                    try Reconciler(
+            reconcilers = try configuration.idps.filter { $0.directory?.scimURL != nil }.map { idp in
+                let client = try Self.client(clients, caFile: idp.directory?.caFile)
+                do {
+                    return try Reconciler(
                         idp: idp,
                         sync: sync,
                         transport: AsyncHTTPClientTransport(client: client, timeout: .seconds(30), maximumResponseSize: 32 << 20),
                         logger: Logger(label: "rolesync.reconcile")
                     )
-                )
-            } catch {
-                for created in clients { try? created.syncShutdown() }
-                throw ConfigError.invalid([Diagnostic(.error, at: idp.location, "\(error)")])
+                } catch {
+                    throw ConfigError.invalid([Diagnostic(.error, at: idp.location, "\(error)")])
+                }
             }
+        } catch {
+            // Nothing was started yet: the clients made so far are all there is to release.
+            clients.syncShutdown()
+            throw error
         }
         let pushers = SCIMService.pushers(of: configuration)
         self.configuration = configuration
@@ -114,6 +91,32 @@ public struct RoleSyncServer {
             metricsExposition: metricsExposition,
             scim: pushers.isEmpty
                 ? nil : SCIMService(pushers: pushers, directory: store, sync: sync, logger: Logger(label: "rolesync.scim"))
+        )
+    }
+
+    /// A client for a provider or directory, or the configuration error naming its CA file.
+    private static func client(_ clients: HTTPClients, caFile: String?) throws -> HTTPClient {
+        do {
+            return try clients.make(caFile: caFile)
+        } catch {
+            throw ConfigError.file(caFile ?? "ca_file", "not a PEM certificate file (\(error))")
+        }
+    }
+
+    /// The relying party's settings from an `idps[]` entry.
+    static func providerConfiguration(_ idp: IdentityProviderSettings, redirectURI: URL) -> ProviderConfiguration {
+        ProviderConfiguration(
+            name: idp.name,
+            issuer: idp.issuer,
+            clientID: idp.clientID,
+            clientSecret: idp.clientSecret,
+            scopes: idp.scopes,
+            clientAuthentication: clientAuthentication(idp.tokenEndpointAuth),
+            fetchUserinfo: idp.userinfo,
+            allowsHMAC: idp.allowHMACIDTokens,
+            trustedAudiences: Set(idp.trustedAudiences),
+            clockSkew: idp.clockSkew,
+            redirectURI: redirectURI
         )
     }
 
@@ -176,9 +179,9 @@ public struct RoleSyncServer {
         await shutdown()
     }
 
-    /// Releases the HTTP clients; ``run()`` does it on its way out, anyone else who made a server
-    /// without running it must.
+    /// Releases the HTTP clients; ``run()`` does it on its way out, anyone else who made an
+    /// application without running it must.
     public func shutdown() async {
-        for client in clients { try? await client.shutdown() }
+        await clients.shutdown()
     }
 }

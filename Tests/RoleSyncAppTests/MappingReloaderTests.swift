@@ -1,8 +1,8 @@
 import Foundation
 import Logging
+import RoleSyncApp
 import RoleSyncLedger
 import RoleSyncMapping
-import RoleSyncServer
 import Testing
 
 /// SIGHUP reloads: a valid folder replaces the mappings; an invalid one keeps the running ones.

@@ -1,12 +1,10 @@
 public import Foundation
 public import Logging
 public import RoleSyncConfig
-import RoleSyncJSON
+package import RoleSyncJSON
 public import RoleSyncLedger
 import RoleSyncMapping
-import RoleSyncOIDC
-import RoleSyncReconciler
-import RoleSyncSCIM
+package import RoleSyncSCIM
 
 /// The SCIM 2.0 service provider under `/scim/v2` (RFC 7644) for IdPs that push: keeps their
 /// people and groups as directory entries and turns each push into the ledger changes it causes,
@@ -21,7 +19,8 @@ public struct SCIMService: Sendable {
     public struct Pusher: Sendable {
         public var name: String
         public var issuer: String
-        var token: [UInt8]
+        /// The push token's bytes, compared in constant time.
+        public var token: [UInt8]
         public var settings: DirectorySettings
 
         public init(name: String, issuer: String, token: String, settings: DirectorySettings) {
@@ -32,17 +31,17 @@ public struct SCIMService: Sendable {
         }
     }
 
-    let pushers: [Pusher]
-    let directory: any DirectoryStore
+    public let pushers: [Pusher]
+    package let directory: any DirectoryStore
     let sync: SyncService
-    let logger: Logger
+    package let logger: Logger
     let now: @Sendable () -> Date
     /// The most resources a list answers with (`filter.maxResults` in ServiceProviderConfig).
-    static let maxResults = 200
+    package static let maxResults = 200
     /// The largest request body taken.
-    static let maximumBody = 1 << 20
+    package static let maximumBody = 1 << 20
     /// Tries of a write that concurrent writers keep invalidating.
-    static let attempts = 8
+    package static let attempts = 8
 
     public init(
         pushers: [Pusher],
@@ -66,23 +65,10 @@ public struct SCIMService: Sendable {
         }
     }
 
-    /// The pusher whose token the `Authorization` header carries. Every configured token is
-    /// compared, each in time that depends only on the lengths, and none is skipped once one
-    /// matched. Configuration refuses two IdPs with one token.
-    func authenticate(_ authorization: String?) -> Pusher? {
-        guard let authorization, authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { return nil }
-        let presented = Array(authorization.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8)
-        var found: Pusher?
-        for pusher in pushers where ConstantTime.equal(pusher.token, presented) && found == nil {
-            found = pusher
-        }
-        return found
-    }
-
     // MARK: Reading
 
     /// The resource as SCIM returns it: stored attributes plus `id`, `schemas` and `meta`.
-    static func representation(_ resource: DirectoryResource, baseURL: String) -> [String: ClaimValue] {
+    package static func representation(_ resource: DirectoryResource, baseURL: String) -> [String: ClaimValue] {
         var body = resource.attributes
         let type: SCIMResourceType = resource.kind == .user ? .user : .group
         body["id"] = .string(resource.id)
@@ -98,16 +84,18 @@ public struct SCIMService: Sendable {
     }
 
     /// What a list or search asks for.
-    struct ListRequest {
-        var filter: SCIMFilter?
-        var startIndex = 1
-        var count = SCIMService.maxResults
-        var attributes: [String] = []
-        var excludedAttributes: [String] = []
+    package struct ListRequest: Sendable {
+        package var filter: SCIMFilter?
+        package var startIndex = 1
+        package var count = SCIMService.maxResults
+        package var attributes: [String] = []
+        package var excludedAttributes: [String] = []
+
+        package init() {}
     }
 
     /// One page of resources of a kind matching a filter.
-    func list(_ kind: DirectoryResource.Kind, pusher: Pusher, _ request: ListRequest) async throws -> (total: Int, [DirectoryResource]) {
+    package func list(_ kind: DirectoryResource.Kind, pusher: Pusher, _ request: ListRequest) async throws -> (total: Int, [DirectoryResource]) {
         let offset = request.startIndex - 1
         guard let filter = request.filter else {
             return try await directory.directoryResources(issuer: pusher.issuer, kind: kind, lookup: nil, offset: offset, limit: request.count)
@@ -145,7 +133,7 @@ public struct SCIMService: Sendable {
     // MARK: Writing
 
     /// What a push changes.
-    enum Mutation {
+    package enum Mutation {
         case create(DirectoryResource)
         case replace(DirectoryResource, expectedVersion: Int)
         case delete(DirectoryResource)
@@ -154,7 +142,7 @@ public struct SCIMService: Sendable {
     /// Writes a push and the ledger changes it causes in one transaction.
     /// - Returns: the ledger changes' plan (for logs and tests).
     @discardableResult
-    func commit(_ mutation: Mutation, pusher: Pusher) async throws -> ReconciliationPlan {
+    package func commit(_ mutation: Mutation, pusher: Pusher) async throws -> ReconciliationPlan {
         var writes: [DirectoryWrite] = []
         var affected: [String] = []
         let resource: DirectoryResource

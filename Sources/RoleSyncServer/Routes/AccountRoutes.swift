@@ -1,11 +1,12 @@
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 import RoleSyncLedger
 import RoleSyncMapping
 
 /// `GET /api/me`: who the session belongs to, with their role as of this very request.
-struct MeResponse: Encodable {
-    struct EligibilityView: Encodable {
+struct MeResponse: Encodable, Sendable {
+    struct EligibilityView: Encodable, Sendable {
         var covered: Bool
         var manualRoleEditable: Bool
         var determined: Bool
@@ -77,22 +78,17 @@ struct MeResponse: Encodable {
 }
 
 extension ServerContext {
-    func addAccountRoutes(to router: Router<RoleSyncRequestContext>) {
-        router.get("/api/me") { request, context in
-            guard let user = try await self.authenticate(request)?.user else {
-                return ProblemDetails(
-                    status: .unauthorized,
-                    title: "Not signed in",
-                    code: "not_signed_in",
-                    detail: "Sign in at /auth/login first.",
-                    requestID: context.id
-                ).response()
-            }
-            return try Self.json(MeResponse(user, self.sync.eligibility(of: user)))
+    /// `GET /api/me`: the caller, with their role as of this very request.
+    func addAccountRoutes(to api: RouterGroup<RoleSyncRequestContext>) {
+        api.get("me") { _, context in
+            let caller = try context.requireIdentity()
+            return JSONBody(MeResponse(caller.user, self.sync.eligibility(of: caller.user)))
         }
-        router.get("/") { request, context in
-            try await self.home(request, context)
-        }
+    }
+
+    /// `GET /`: who is signed in, or how to sign in.
+    func addHomeRoutes(to browser: RouterGroup<RoleSyncRequestContext>) {
+        browser.get("/") { request, _ in try await self.home(request) }
     }
 
     /// The active user the request's session cookie belongs to; the role is read fresh.
@@ -101,9 +97,9 @@ extension ServerContext {
         return try await sessions.user(forToken: token)
     }
 
-    func home(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+    func home(_ request: Request) async throws -> Response {
         guard let user = try await signedInUser(request) else {
-            return html(.ok, HTMLPage.page(title: "Sign in", body: "<p>You are not signed in.</p>" + loginLinks()))
+            return HTMLPage.response(.ok, HTMLPage.page(title: "Sign in", body: "<p>You are not signed in.</p>" + loginLinks()))
         }
         let eligibility = sync.eligibility(of: user)
         let managed =
@@ -119,16 +115,6 @@ extension ServerContext {
             </dl>
             <form method="post" action="/auth/logout"><button type="submit">Sign out</button></form>
             """
-        return html(.ok, HTMLPage.page(title: "Signed in", body: body))
-    }
-
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value)))
-        )
+        return HTMLPage.response(.ok, HTMLPage.page(title: "Signed in", body: body))
     }
 }

@@ -8,16 +8,10 @@ import RoleSyncOIDC
 
 extension ServerContext {
     /// `GET /auth/login`, `GET /auth/callback`, `POST /auth/logout`.
-    func addSignInRoutes(to router: Router<RoleSyncRequestContext>) {
-        router.get("/auth/login") { request, context in
-            try await self.login(request, context)
-        }
-        router.get("/auth/callback") { request, context in
-            try await self.callback(request, context)
-        }
-        router.post("/auth/logout") { request, context in
-            try await self.logout(request, context)
-        }
+    func addSignInRoutes(to auth: RouterGroup<RoleSyncRequestContext>) {
+        auth.get("login") { request, context in try await self.login(request, context) }
+        auth.get("callback") { request, context in try await self.callback(request, context) }
+        auth.post("logout") { request, context in try await self.logout(request, context) }
     }
 
     // MARK: Login
@@ -29,10 +23,8 @@ extension ServerContext {
             if reference == nil || reference?.isEmpty == true {
                 return chooser(request, context)
             }
-            return problem(
-                request,
-                context,
-                status: .badRequest,
+            throw PageError(
+                .badRequest,
                 title: "Unknown identity provider",
                 code: "unknown_idp",
                 message: "No configured identity provider is called '\(reference ?? "")'. "
@@ -42,10 +34,8 @@ extension ServerContext {
         var returnTo: String?
         if let requested = query.get("return_to") {
             guard let path = Self.validatedReturnPath(requested) else {
-                return problem(
-                    request,
-                    context,
-                    status: .badRequest,
+                throw PageError(
+                    .badRequest,
                     title: "Invalid return address",
                     code: "invalid_return_to",
                     message: "return_to must be a path on this site, starting with a single '/'."
@@ -64,10 +54,8 @@ extension ServerContext {
             url = try await provider.authorizationURL(for: login)
         } catch {
             context.logger.error("sign-in cannot start", metadata: ["issuer": "\(provider.configuration.issuer)", "error": "\(error)"])
-            return problem(
-                request,
-                context,
-                status: .badGateway,
+            throw PageError(
+                .badGateway,
                 title: "Identity provider unavailable",
                 code: error.code,
                 message: "RoleSync cannot reach \(provider.configuration.name) right now. Try again shortly."
@@ -80,7 +68,7 @@ extension ServerContext {
 
     /// With several providers and none chosen: a page of links, one per provider.
     func chooser(_ request: Request, _ context: RoleSyncRequestContext) -> Response {
-        html(.ok, HTMLPage.page(title: "Sign in", body: "<p>Choose your identity provider:</p>" + loginLinks()))
+        HTMLPage.response(.ok, HTMLPage.page(title: "Sign in", body: "<p>Choose your identity provider:</p>" + loginLinks()))
     }
 
     /// One "Sign in with …" button per provider.
@@ -109,10 +97,10 @@ extension ServerContext {
                 now: now()
             )
         } catch {
-            return try await refuse(request, context, error, issuer: nil)
+            try await refuse(request, context, error, issuer: nil)
         }
         guard let provider = providers.provider(issuer: login.issuer) else {
-            return try await refuse(request, context, .unknownState, issuer: login.issuer)
+            try await refuse(request, context, .unknownState, issuer: login.issuer)
         }
         do {
             // RFC 9207 first: an error response from a mix-up attacker must not be believed either.
@@ -127,7 +115,7 @@ extension ServerContext {
             let identity = try await provider.redeem(code: code, login: login)
             return try await signIn(request, context, identity: identity, login: login)
         } catch let error as OIDCError {
-            return try await refuse(request, context, error, issuer: login.issuer)
+            try await refuse(request, context, error, issuer: login.issuer)
         }
     }
 
@@ -140,16 +128,13 @@ extension ServerContext {
         let result = try await sync.signIn(issuer: identity.issuer, claims: identity.claims)
         if let refusal = result.refusal {
             Counter(label: "rolesync_sign_in_refusals_total", dimensions: [("reason", refusal.code)]).increment()
-            var response = problem(
-                request,
-                context,
-                status: .forbidden,
+            throw PageError(
+                .forbidden,
                 title: "Sign-in refused",
                 code: refusal.code,
-                message: Self.explanation(refusal)
+                message: Self.explanation(refusal),
+                cookies: [cookies.expired(cookies.login)]
             )
-            response.setCookie(cookies.expired(cookies.login))
-            return response
         }
         guard let user = result.user else {
             throw HTTPError(.internalServerError)
@@ -168,13 +153,13 @@ extension ServerContext {
         return response
     }
 
-    /// Audits a refusal before the ledger's rules, and answers with a page or JSON.
+    /// Audits a refusal before the ledger's rules, and throws it as the surface's error.
     private func refuse(
         _ request: Request,
         _ context: RoleSyncRequestContext,
         _ error: OIDCError,
         issuer: String?
-    ) async throws -> Response {
+    ) async throws -> Never {
         Counter(label: "rolesync_sign_in_refusals_total", dimensions: [("reason", error.code)]).increment()
         context.logger.notice("sign-in refused", metadata: ["reason": "\(error.code)", "issuer": "\(issuer ?? "-")"])
         try await sync.recordRefusal(issuer: issuer, subject: nil, code: error.code, detail: error.description)
@@ -188,18 +173,13 @@ extension ServerContext {
                 .unauthorized
             default: .badRequest
             }
-        var response = problem(
-            request,
-            context,
-            status: status,
+        throw PageError(
+            status,
             title: "Sign-in failed",
             code: error.code,
-            message: error.description
+            message: error.description,
+            cookies: error == .unknownState ? [] : [cookies.expired(cookies.login)]
         )
-        if error != .unknownState {
-            response.setCookie(cookies.expired(cookies.login))
-        }
-        return response
     }
 
     static func explanation(_ refusal: SignInRefusal) -> String {
@@ -217,10 +197,8 @@ extension ServerContext {
 
     func logout(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
         if let origin = request.headers[.origin], origin != publicOrigin {
-            return problem(
-                request,
-                context,
-                status: .forbidden,
+            throw PageError(
+                .forbidden,
                 title: "Cross-site request refused",
                 code: "cross_site_request",
                 message: "Signing out must come from this site."
@@ -230,7 +208,7 @@ extension ServerContext {
             try await sessions.end(token: token)
         }
         var response: Response
-        if Self.wantsJSON(request) {
+        if PageError.wantsJSON(request) {
             response = Response(status: .noContent)
         } else {
             response = Response(status: .seeOther, headers: [.location: "/"])
@@ -240,38 +218,6 @@ extension ServerContext {
     }
 
     // MARK: Answers
-
-    static func wantsJSON(_ request: Request) -> Bool {
-        (request.headers[.accept] ?? "").contains("application/json")
-    }
-
-    /// An error as RFC 9457 problem details (JSON clients) or a plain page (browsers).
-    func problem(
-        _ request: Request,
-        _ context: RoleSyncRequestContext,
-        status: HTTPResponse.Status,
-        title: String,
-        code: String,
-        message: String
-    ) -> Response {
-        if Self.wantsJSON(request) || request.uri.path.hasPrefix("/api/") {
-            return ProblemDetails(status: status, title: title, code: code, detail: message, requestID: context.id)
-                .response()
-        }
-        return html(status, HTMLPage.problem(title: title, code: code, message: message, requestID: context.id))
-    }
-
-    func html(_ status: HTTPResponse.Status, _ page: String) -> Response {
-        Response(
-            status: status,
-            headers: [
-                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-                .init("X-Content-Type-Options")!: "nosniff", .init("Referrer-Policy")!: "no-referrer",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: page))
-        )
-    }
 
     /// A provider-sent word, cut to printable ASCII and 128 characters.
     static func printable(_ text: String) -> String {

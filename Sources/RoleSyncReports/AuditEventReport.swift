@@ -1,0 +1,65 @@
+public import RoleSyncJSON
+public import RoleSyncLedger
+
+/// An audit event as every surface shows one in JSON: the admin API and `rolesync audit`, `users
+/// show` and `users sign-in`.
+public struct AuditEventReport: Encodable, Sendable {
+    public var event: AuditEvent
+
+    public init(_ event: AuditEvent) {
+        self.event = event
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, time, actor, action, issuer, subject, details
+        case userID = "user_id"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(event.id, forKey: .id)
+        try c.encode(Timestamp.format(event.time), forKey: .time)
+        try c.encode(event.actor.description, forKey: .actor)
+        try c.encode(event.action.rawValue, forKey: .action)
+        try c.encode(event.userID?.rawValue, forKey: .userID)
+        try c.encode(event.issuer, forKey: .issuer)
+        try c.encode(event.subject, forKey: .subject)
+        try c.encode(ClaimValue.object(event.detailsObject), forKey: .details)
+    }
+
+    /// One line for people: `2026-11-27T08:00:00Z  idp  user.role_changed  user 3  {"from":"user",…}`.
+    public static func line(_ event: AuditEvent) -> String {
+        let who = event.userID.map { "user \($0)" } ?? (event.subject.map { "sub \($0)" } ?? "-")
+        return [Timestamp.format(event.time), event.actor.description, event.action.rawValue, who, event.detailsJSON]
+            .joined(separator: "  ")
+    }
+}
+
+/// A page of a listing: `{"users": [...], "next_cursor": …}` or `{"events": [...], …}`; the cursor is
+/// always present (null on the last page).
+public struct PageReport<Item: Encodable & Sendable>: Encodable, Sendable {
+    /// The key the items go under.
+    public var key: String
+    public var items: [Item]
+    public var nextCursor: String?
+
+    public init(key: String, items: [Item], nextCursor: String?) {
+        self.key = key
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(items, forKey: Key(key))
+        try c.encode(nextCursor, forKey: Key("next_cursor"))
+    }
+}

@@ -1,0 +1,146 @@
+public import RoleSyncLedger
+
+/// A user as every surface shows one in JSON: the admin API's lists and detail, `rolesync users
+/// list`, `show` and `sign-in`. Every key is always present (null rather than missing), so scripts
+/// and clients read one shape.
+public struct UserReport: Encodable, Sendable {
+    /// Who decides the role: the IdP, naming the mapping file and rule, or people (`manual`).
+    public struct RoleManagedBy: Encodable, Sendable, Hashable {
+        public var kind: String
+        public var mappingFile: String?
+        public var rule: String?
+
+        public init(_ eligibility: Eligibility) {
+            if eligibility.isCovered {
+                kind = "idp"
+                mappingFile = eligibility.mappingFile
+                rule = eligibility.ruleID
+            } else {
+                kind = "manual"
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case kind, rule
+            case mappingFile = "mapping_file"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(kind, forKey: .kind)
+            if kind == "idp" {
+                try c.encode(mappingFile, forKey: .mappingFile)
+                try c.encode(rule, forKey: .rule)
+            }
+        }
+    }
+
+    public var user: User
+    public var eligibility: Eligibility
+
+    public init(_ user: User, eligibility: Eligibility) {
+        self.user = user
+        self.eligibility = eligibility
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, issuer, subject, email, name, role, status
+        case organizationUnit = "organization_unit"
+        case roleSource = "role_source"
+        case roleManagedBy = "role_managed_by"
+        case manualRoleEditable = "manual_role_editable"
+        case deactivationReason = "deactivation_reason"
+        case deactivationSource = "deactivation_source"
+        case registeredAt = "registered_at"
+        case lastSignInAt = "last_sign_in_at"
+        case signInCount = "sign_in_count"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(user.id.rawValue, forKey: .id)
+        try c.encode(user.issuer, forKey: .issuer)
+        try c.encode(user.subject, forKey: .subject)
+        try c.encode(user.email, forKey: .email)
+        try c.encode(user.name, forKey: .name)
+        try c.encode(user.organizationUnit, forKey: .organizationUnit)
+        try c.encode(user.role.rawValue, forKey: .role)
+        try c.encode(user.roleSource.rawValue, forKey: .roleSource)
+        try c.encode(RoleManagedBy(eligibility), forKey: .roleManagedBy)
+        try c.encode(eligibility.isManualRoleEditable, forKey: .manualRoleEditable)
+        try c.encode(user.status.rawValue, forKey: .status)
+        try c.encode(user.deactivationReason?.rawValue, forKey: .deactivationReason)
+        try c.encode(user.deactivationSource?.rawValue, forKey: .deactivationSource)
+        try c.encode(Timestamp.format(user.registeredAt), forKey: .registeredAt)
+        try c.encode(Timestamp.format(user.lastSignInAt), forKey: .lastSignInAt)
+        try c.encode(user.signInCount, forKey: .signInCount)
+    }
+
+    /// `super_admin (IdP-managed: okta.yaml rule 'platform-admins')`, `user (manual, editable by hand)`:
+    /// the role in one line, for people.
+    public static func roleLine(_ user: User, _ eligibility: Eligibility) -> String {
+        if eligibility.isCovered {
+            return "\(user.role) (IdP-managed: \(eligibility.mappingFile ?? "?") rule '\(eligibility.ruleID ?? "?")')"
+        }
+        return "\(user.role) (\(user.roleSource.rawValue), editable by hand)"
+    }
+}
+
+/// One user with what they did: the admin API's `GET /api/admin/users/{id}` and `rolesync users
+/// show --format json`.
+public struct UserDetailReport: Encodable, Sendable {
+    public struct Activity: Encodable, Sendable {
+        public var signIns: Int
+        public var roleChanges: Int
+        public var refusals: Int
+        public var activeSessions: Int
+        public var lastRefusal: AuditEventReport?
+
+        enum CodingKeys: String, CodingKey {
+            case refusals
+            case signIns = "sign_ins"
+            case roleChanges = "role_changes"
+            case activeSessions = "active_sessions"
+            case lastRefusal = "last_refusal"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(signIns, forKey: .signIns)
+            try c.encode(roleChanges, forKey: .roleChanges)
+            try c.encode(refusals, forKey: .refusals)
+            try c.encode(activeSessions, forKey: .activeSessions)
+            try c.encode(lastRefusal, forKey: .lastRefusal)
+        }
+    }
+
+    public var user: UserReport
+    public var activity: Activity
+    public var recentActivity: [AuditEventReport]
+
+    enum CodingKeys: String, CodingKey {
+        case user, activity
+        case recentActivity = "recent_activity"
+    }
+
+    /// Reads the activity of a user from the ledger.
+    /// - Parameters:
+    ///   - user: the user as just read.
+    ///   - eligibility: what the mappings say of them now.
+    ///   - store: the ledger.
+    ///   - recent: how many of their latest audit events to include.
+    public init(_ user: User, eligibility: Eligibility, store: any LedgerStore, recent: Int = 20) async throws {
+        let counts = try await store.auditCounts(userID: user.id)
+        let events = try await store.auditEvents(matching: AuditQuery(userID: user.id, limit: recent)).events
+        let lastRefusal = try await store.auditEvents(matching: AuditQuery(userID: user.id, action: .signInRefused, limit: 1)).events.first
+        self.user = UserReport(user, eligibility: eligibility)
+        activity = Activity(
+            signIns: user.signInCount,
+            roleChanges: counts[.roleChanged] ?? 0,
+            refusals: counts[.signInRefused] ?? 0,
+            activeSessions: try await store.sessionCount(userID: user.id),
+            lastRefusal: lastRefusal.map(AuditEventReport.init)
+        )
+        recentActivity = events.map(AuditEventReport.init)
+    }
+}

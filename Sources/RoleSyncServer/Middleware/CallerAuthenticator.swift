@@ -1,0 +1,56 @@
+import Hummingbird
+import HummingbirdAuth
+import RoleSyncLedger
+
+/// Finds the caller of a JSON API request: an `Authorization: Bearer` API token or, without that
+/// header, the session cookie. A malformed or unknown token never falls back to the cookie. The
+/// user and role are read fresh on every request.
+struct CallerAuthenticator: AuthenticatorMiddleware {
+    typealias Context = RoleSyncRequestContext
+
+    let sessions: SessionService
+    let tokens: TokenService
+    let cookies: ServerCookies
+
+    func authenticate(request: Request, context: Context) async throws -> Caller? {
+        if let authorization = request.headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+            return try await tokens.user(forToken: String(parts[1])).map { Caller(user: $0, credential: .token) }
+        }
+        guard let token = request.cookies[cookies.session]?.value else { return nil }
+        return try await sessions.user(forToken: token).map { Caller(user: $0, credential: .session) }
+    }
+}
+
+/// A JSON API route needs a caller: 401 problem details without one.
+struct RequireCallerMiddleware: RouterMiddleware {
+    typealias Context = RoleSyncRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard context.identity != nil else { throw ProblemError.notSignedIn }
+        return try await next(request, context)
+    }
+}
+
+/// A change made with the session cookie must come from this site: `Origin` equal to the public
+/// URL's origin, or `Sec-Fetch-Site: same-origin` (browsers send at least one on every write). API
+/// tokens are not sent by browsers on their own, so they need no such check.
+struct SameOriginWritesMiddleware: RouterMiddleware {
+    typealias Context = RoleSyncRequestContext
+
+    let publicOrigin: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if context.identity?.credential == .session, request.method != .get, request.method != .head, !isSameOrigin(request) {
+            throw ProblemError.crossSite
+        }
+        return try await next(request, context)
+    }
+
+    func isSameOrigin(_ request: Request) -> Bool {
+        if let origin = request.headers[.origin] { return origin == publicOrigin }
+        if let site = request.headers[.init("Sec-Fetch-Site")!] { return site == "same-origin" }
+        return false
+    }
+}

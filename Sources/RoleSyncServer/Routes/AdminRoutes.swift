@@ -1,0 +1,213 @@
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import Logging
+import RoleSyncJSON
+import RoleSyncLedger
+import RoleSyncMapping
+import RoleSyncReports
+
+extension ServerContext {
+    /// The largest JSON body a PATCH may have.
+    static let maximumJSONBody = 16 * 1024
+    /// The largest mapping a dry run takes (a 2,000-rule mapping is about 300 KiB).
+    static let maximumMappingBody = 1024 * 1024
+
+    /// `/api/admin/...`, each route behind the permission ``AdminRoute`` gives it. The caller, the
+    /// same-origin check and the problem details come from the API group's middleware.
+    func addAdminRoutes(to admin: RouterGroup<RoleSyncRequestContext>) {
+        route(.listUsers, in: admin) { request, _ in try await self.listUsers(request) }
+        route(.showUser, in: admin) { _, context in try await self.showUser(try Self.userID(context)) }
+        route(.editUser, in: admin) { request, context in
+            try await self.editUser(try Self.userID(context), request, try context.requireIdentity())
+        }
+        route(.audit, in: admin) { request, _ in try await self.audit(request) }
+        route(.mappings, in: admin) { _, _ in JSONBody(MappingsView(self.sync.mappings.current)) }
+        route(.dryRun, in: admin) { request, _ in try await self.dryRun(request) }
+    }
+
+    /// Registers one admin route at its path, behind the policy that its permission holds.
+    private func route<Output: ResponseGenerator>(
+        _ route: AdminRoute,
+        in admin: RouterGroup<RoleSyncRequestContext>,
+        _ handler: @escaping @Sendable (Request, RoleSyncRequestContext) async throws -> Output
+    ) {
+        admin.group()
+            .add(
+                middleware: AuthorizationPolicyMiddleware(
+                    PermissionPolicy<Caller>(route.permission),
+                    deniedError: ProblemError.notPermitted(route.permission)
+                )
+            )
+            .on(RouterPath(String(route.path.dropFirst(AdminRoute.prefix.count))), method: route.method, use: handler)
+    }
+
+    static func userID(_ context: RoleSyncRequestContext) throws -> UserID {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw AdminInputError.badRequest("id", "the user id is a positive integer")
+        }
+        return UserID(id)
+    }
+
+    // MARK: Users
+
+    func listUsers(_ request: Request) async throws -> JSONBody<PageReport<UserReport>> {
+        let query = request.uri.queryParameters
+        var users = UsersQuery()
+        if let q = query.get("q") {
+            guard q.unicodeScalars.count <= 200 else { throw AdminInputError.badRequest("q", "the search text is at most 200 characters") }
+            users.search = q.isEmpty ? nil : q
+        }
+        users.role = try Self.enumParameter(query.get("role"), "role", Role.self)
+        users.status = try Self.enumParameter(query.get("status"), "status", UserStatus.self)
+        users.sort = try Self.enumParameter(query.get("sort"), "sort", UsersQuery.Sort.self) ?? .name
+        users.order = try Self.enumParameter(query.get("order"), "order", UsersQuery.Order.self) ?? .ascending
+        users.limit = try Self.limit(query.get("limit"))
+        users.cursor = try Self.cursor(query.get("cursor"))
+        let page = try await sync.store.users(matching: users)
+        let mappings = sync.mappings.current
+        return JSONBody(
+            PageReport(
+                key: "users",
+                items: page.users.map { UserReport($0, eligibility: Eligibility(of: $0, under: mappings)) },
+                nextCursor: page.nextCursor
+            )
+        )
+    }
+
+    func showUser(_ id: UserID) async throws -> JSONBody<UserDetailReport> {
+        guard let user = try await sync.store.user(id: id) else { throw LedgerError.userNotFound("\(id)") }
+        return JSONBody(try await UserDetailReport(user, eligibility: sync.eligibility(of: user), store: sync.store))
+    }
+
+    func editUser(_ id: UserID, _ request: Request, _ caller: Caller) async throws -> JSONBody<UserDetailReport> {
+        let body = try await request.body.collect(upTo: Self.maximumJSONBody)
+        let members: [String: ClaimValue]
+        do {
+            guard case .object(let object) = try ClaimValue(json: Data(buffer: body)) else {
+                throw AdminInputError.badRequest(nil, "the body must be a JSON object with 'role' and/or 'status'")
+            }
+            members = object
+        } catch let error as JSONError {
+            throw AdminInputError.badRequest(nil, "the body is not JSON: \(error)")
+        }
+        if let unknown = members.keys.sorted().first(where: { $0 != "role" && $0 != "status" }) {
+            throw AdminInputError.badRequest(unknown, "unknown field '\(unknown)'; only 'role' and 'status' can be changed")
+        }
+        guard !members.isEmpty else {
+            throw AdminInputError.badRequest(nil, "the body must change 'role', 'status' or both")
+        }
+        var role: Role?
+        if let value = members["role"] {
+            guard case .string(let text) = value, let parsed = Role(rawValue: text) else {
+                throw AdminInputError.unprocessable(
+                    "role",
+                    "'\(value.scalarText ?? value.typeName)' is not a role; roles: "
+                        + Role.allCases.map(\.rawValue).joined(separator: ", ")
+                )
+            }
+            role = parsed
+        }
+        var status: UserStatus?
+        if let value = members["status"] {
+            guard case .string(let text) = value, let parsed = UserStatus(rawValue: text) else {
+                throw AdminInputError.unprocessable(
+                    "status",
+                    "'\(value.scalarText ?? value.typeName)' is not a status; statuses: active, inactive"
+                )
+            }
+            status = parsed
+        }
+        let user = try await sync.update(id, role: role, status: status, by: caller.principal)
+        return JSONBody(try await UserDetailReport(user, eligibility: sync.eligibility(of: user), store: sync.store))
+    }
+
+    // MARK: Audit
+
+    func audit(_ request: Request) async throws -> JSONBody<PageReport<AuditEventReport>> {
+        let query = request.uri.queryParameters
+        var audit = AuditQuery()
+        if let user = query.get("user") {
+            guard let id = Int64(user), id > 0 else { throw AdminInputError.badRequest("user", "'user' is a user id") }
+            audit.userID = UserID(id)
+        }
+        audit.action = try Self.enumParameter(query.get("action"), "action", AuditAction.self)
+        if let actor = query.get("actor") {
+            guard let parsed = Actor(actor) else {
+                throw AdminInputError.badRequest(
+                    "actor",
+                    "'\(actor)' is not an actor: user:ID, idp, reconciler, scim or cli"
+                )
+            }
+            audit.actor = parsed
+        }
+        audit.since = try Self.time(query.get("since"), "since")
+        audit.until = try Self.time(query.get("until"), "until")
+        audit.limit = try Self.limit(query.get("limit"))
+        audit.cursor = try Self.cursor(query.get("cursor"))
+        let page = try await sync.store.auditEvents(matching: audit)
+        return JSONBody(PageReport(key: "events", items: page.events.map(AuditEventReport.init), nextCursor: page.nextCursor))
+    }
+
+    // MARK: Mapping
+
+    func dryRun(_ request: Request) async throws -> JSONBody<PlanReport> {
+        let body = try await request.body.collect(upTo: Self.maximumMappingBody)
+        guard let yaml = String(validating: body.readableBytesView, as: UTF8.self), !yaml.isEmpty else {
+            throw AdminInputError.badRequest(nil, "the body must be a mapping in YAML (UTF-8)")
+        }
+        let parsed = MappingParser.parse(yaml: yaml, file: "request")
+        guard let mapping = parsed.mapping else {
+            let errors = parsed.diagnostics.filter { $0.severity == .error }
+            let first = errors.first
+            throw ProblemError(
+                .unprocessableContent,
+                title: "Invalid mapping",
+                code: "invalid_mapping",
+                detail: errors.map { "\($0.location.line):\($0.location.column): \($0.message)" }.joined(separator: "\n"),
+                field: first.map { "body:\($0.location.line):\($0.location.column)" }
+            )
+        }
+        let candidate = sync.mappings.current.replacing(with: MappingSet.build([mapping]).set)
+        let plan = try await sync.reevaluateAll(under: candidate)
+        return JSONBody(PlanReport(plan))
+    }
+
+    // MARK: Parameters
+
+    static func enumParameter<T: RawRepresentable & CaseIterable>(_ text: String?, _ name: String, _: T.Type) throws -> T?
+    where T.RawValue == String {
+        guard let text else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw AdminInputError.badRequest(
+                name,
+                "'\(text)' is not a valid \(name); one of: " + T.allCases.map(\.rawValue).joined(separator: ", ")
+            )
+        }
+        return value
+    }
+
+    static func limit(_ text: String?) throws -> Int {
+        guard let text else { return 50 }
+        guard let limit = Int(text), (1...200).contains(limit) else {
+            throw AdminInputError.badRequest("limit", "'limit' is an integer from 1 to 200")
+        }
+        return limit
+    }
+
+    static func cursor(_ text: String?) throws -> String? {
+        guard let text else { return nil }
+        guard !text.isEmpty, text.count <= 1024 else {
+            throw AdminInputError.badRequest("cursor", "'cursor' is the next_cursor of a previous page")
+        }
+        return text
+    }
+
+    static func time(_ text: String?, _ name: String) throws -> Date? {
+        guard let text else { return nil }
+        guard let date = Timestamp.parse(text) else {
+            throw AdminInputError.badRequest(name, "'\(name)' is \(Timestamp.grammar)")
+        }
+        return date
+    }
+}
