@@ -1,6 +1,7 @@
 import Benchmark
 import Foundation
 import Logging
+import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncOIDC

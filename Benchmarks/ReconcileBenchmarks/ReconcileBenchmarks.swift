@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RoleSyncConfig
 import RoleSyncHTTPClient
+import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncReconciler
