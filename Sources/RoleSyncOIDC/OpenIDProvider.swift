@@ -286,12 +286,26 @@ public actor OpenIDProvider {
         }
     }
 
-    struct TokenResponse {
-        var idToken: String
+    /// A successful token response (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3), the members
+    /// RoleSync reads, each of its JSON type.
+    struct TokenResponse: Decodable {
+        var idToken: String?
         var accessToken: String?
+        var tokenType: String?
+
+        enum CodingKeys: String, CodingKey {
+            case idToken = "id_token"
+            case accessToken = "access_token"
+            case tokenType = "token_type"
+        }
     }
 
-    private func exchange(code: String, login: PendingLogin, endpoint: URL) async throws(OIDCError) -> TokenResponse {
+    /// An error response (RFC 6749 §5.2).
+    struct TokenErrorResponse: Decodable {
+        var error: String
+    }
+
+    private func exchange(code: String, login: PendingLogin, endpoint: URL) async throws(OIDCError) -> (idToken: String, accessToken: String?) {
         var form = [
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -322,23 +336,27 @@ public actor OpenIDProvider {
         }
         let json = try? ClaimValue(json: response.body)
         guard response.status == 200 else {
-            // The provider's error code is safe to show; its description may echo the request.
             // RFC 6749 §5.2: a refusal is a 4xx with an `error`; anything else is the provider failing.
-            if (400..<500).contains(response.status), case .object(let members)? = json,
-                case .string(let error)? = members["error"]
-            {
-                throw .tokenExchangeFailed("HTTP \(response.status), error '\(Self.printable(error))'")
+            // The provider's error code is safe to show; its description may echo the request.
+            if (400..<500).contains(response.status), let refusal = try? json?.decode(TokenErrorResponse.self) {
+                throw .tokenExchangeFailed("HTTP \(response.status), error '\(Self.printable(refusal.error))'")
             }
             throw .tokenEndpointUnavailable("HTTP \(response.status)")
         }
-        guard case .object(let members)? = json else { throw .tokenEndpointUnavailable("the response is not a JSON object") }
-        guard case .string(let idToken)? = members["id_token"], !idToken.isEmpty else {
+        guard let json, case .object = json else { throw .tokenEndpointUnavailable("the response is not a JSON object") }
+        let tokens: TokenResponse
+        do {
+            tokens = try json.decode(TokenResponse.self)
+        } catch {
+            throw .tokenExchangeFailed("the response's \(JSONDecodeFailure(error))")
+        }
+        guard let idToken = tokens.idToken, !idToken.isEmpty else {
             throw .tokenExchangeFailed("the response has no id_token (is 'openid' among the scopes?)")
         }
-        if let type = members["token_type"]?.stringValue, type.lowercased() != "bearer", members["access_token"] != nil {
+        if let type = tokens.tokenType, type.lowercased() != "bearer", tokens.accessToken != nil {
             throw .tokenExchangeFailed("token_type '\(Self.printable(type))' is not Bearer")
         }
-        return TokenResponse(idToken: idToken, accessToken: members["access_token"]?.stringValue)
+        return (idToken, tokens.accessToken)
     }
 
     private func fetchUserinfo(endpoint: URL, accessToken: String) async throws(OIDCError) -> [String: ClaimValue] {

@@ -23,21 +23,16 @@ public struct ProviderMetadata: Sendable, Equatable {
     ///   - allowInsecureHTTP: whether `http://` endpoints are acceptable (a loopback issuer).
     /// - Throws: ``OIDCError/discoveryFailed(_:)`` naming the member at fault.
     public init(discovery data: Data, expectedIssuer: String, allowInsecureHTTP: Bool) throws(OIDCError) {
-        let document: ClaimValue
+        let document: DiscoveryDocument
         do {
-            document = try ClaimValue(json: data)
-        } catch {
+            document = try ClaimValue(json: data).decode(DiscoveryDocument.self)
+        } catch let error as JSONError {
             throw .discoveryFailed("not JSON: \(error.description)")
+        } catch {
+            throw .discoveryFailed(JSONDecodeFailure(error).description)
         }
-        guard case .object(let members) = document else { throw .discoveryFailed("not a JSON object") }
-        func string(_ name: String) throws(OIDCError) -> String {
-            guard case .string(let value)? = members[name], !value.isEmpty else {
-                throw .discoveryFailed("'\(name)' is missing")
-            }
-            return value
-        }
-        func endpoint(_ name: String) throws(OIDCError) -> URL {
-            let text = try string(name)
+        func endpoint(_ text: String?, _ name: String) throws(OIDCError) -> URL {
+            guard let text, !text.isEmpty else { throw .discoveryFailed("'\(name)' is missing") }
             guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), url.host != nil,
                 scheme == "https" || (scheme == "http" && allowInsecureHTTP)
             else {
@@ -45,27 +40,43 @@ public struct ProviderMetadata: Sendable, Equatable {
             }
             return url
         }
-        let issuer = try string("issuer")
-        guard issuer == expectedIssuer else {
-            throw .discoveryFailed("'issuer' is '\(issuer)', not the configured '\(expectedIssuer)'")
+        guard !document.issuer.isEmpty else { throw .discoveryFailed("'issuer' is missing") }
+        guard document.issuer == expectedIssuer else {
+            throw .discoveryFailed("'issuer' is '\(document.issuer)', not the configured '\(expectedIssuer)'")
         }
-        self.issuer = issuer
-        authorizationEndpoint = try endpoint("authorization_endpoint")
-        tokenEndpoint = try endpoint("token_endpoint")
-        jwksURI = try endpoint("jwks_uri")
-        userinfoEndpoint = members["userinfo_endpoint"] == nil ? nil : try endpoint("userinfo_endpoint")
-        if case .array(let names)? = members["id_token_signing_alg_values_supported"] {
-            signingAlgorithms = Set(names.compactMap { $0.stringValue.flatMap(JWSAlgorithm.init(rawValue:)) })
-        } else {
-            // Required by Discovery; when absent, RS256 is the only algorithm OpenID Connect
-            // presumes (Core §15.1).
-            signingAlgorithms = [.rs256]
-        }
-        sendsIssuerParameter = members["authorization_response_iss_parameter_supported"] == .bool(true)
-        if case .array(let methods)? = members["code_challenge_methods_supported"] {
-            codeChallengeMethods = methods.compactMap(\.stringValue)
-        } else {
-            codeChallengeMethods = nil
-        }
+        issuer = document.issuer
+        authorizationEndpoint = try endpoint(document.authorizationEndpoint, "authorization_endpoint")
+        tokenEndpoint = try endpoint(document.tokenEndpoint, "token_endpoint")
+        jwksURI = try endpoint(document.jwksURI, "jwks_uri")
+        userinfoEndpoint = document.userinfoEndpoint == nil ? nil : try endpoint(document.userinfoEndpoint, "userinfo_endpoint")
+        // Required by Discovery; when absent, RS256 is the only algorithm OpenID Connect presumes
+        // (Core §15.1). Names RoleSync does not know are dropped.
+        signingAlgorithms = document.signingAlgorithms.map { Set($0.compactMap(JWSAlgorithm.init(rawValue:))) } ?? [.rs256]
+        sendsIssuerParameter = document.sendsIssuerParameter ?? false
+        codeChallengeMethods = document.codeChallengeMethods
+    }
+}
+
+/// A discovery document as it is written (OpenID Connect Discovery 1.0 §3), the members RoleSync
+/// reads, each of its JSON type: a member of another type is an error that names it.
+struct DiscoveryDocument: Decodable {
+    var issuer: String
+    var authorizationEndpoint: String?
+    var tokenEndpoint: String?
+    var jwksURI: String?
+    var userinfoEndpoint: String?
+    var signingAlgorithms: [String]?
+    var sendsIssuerParameter: Bool?
+    var codeChallengeMethods: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case issuer
+        case authorizationEndpoint = "authorization_endpoint"
+        case tokenEndpoint = "token_endpoint"
+        case jwksURI = "jwks_uri"
+        case userinfoEndpoint = "userinfo_endpoint"
+        case signingAlgorithms = "id_token_signing_alg_values_supported"
+        case sendsIssuerParameter = "authorization_response_iss_parameter_supported"
+        case codeChallengeMethods = "code_challenge_methods_supported"
     }
 }

@@ -69,6 +69,26 @@ public struct SkippedKey: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// The members of a JWK (RFC 7517 §4, RFC 7518 §6) RoleSync reads, each of its JSON type: a member
+/// of another type skips the key with a reason that names it.
+struct JWKMembers: Decodable {
+    var kty: String?
+    var kid: String?
+    var use: String?
+    var keyOperations: [String]?
+    var alg: String?
+    var crv: String?
+    var n: String?
+    var e: String?
+    var x: String?
+    var y: String?
+
+    enum CodingKeys: String, CodingKey {
+        case kty, kid, use, alg, crv, n, e, x, y
+        case keyOperations = "key_ops"
+    }
+}
+
 extension VerificationKey {
     struct Skip: Error {
         var reason: String
@@ -81,28 +101,35 @@ extension VerificationKey {
     ///   - allowed: the algorithms the provider may use; a key gets only algorithms from it.
     /// - Throws: ``Skip`` with the reason when the key cannot be used for ID-token signatures.
     static func parse(_ object: [String: ClaimValue], allowed: Set<JWSAlgorithm>) async throws(Skip) -> VerificationKey {
-        func string(_ name: String) throws(Skip) -> String? {
-            switch object[name] {
-            case nil: return nil
-            case .string(let s)?: return s
-            case let other?: throw Skip("'\(name)' is a \(other.typeName), not a string")
+        let jwk: JWKMembers
+        do {
+            jwk = try ClaimValue.object(object).decode(JWKMembers.self)
+        } catch {
+            throw Skip(JSONDecodeFailure(error).description)
+        }
+        func string(_ name: String) -> String? {
+            switch name {
+            case "n": jwk.n
+            case "e": jwk.e
+            case "x": jwk.x
+            case "y": jwk.y
+            case "kid": jwk.kid
+            default: nil
             }
         }
         func bytes(_ name: String) throws(Skip) -> Data {
-            guard let text = try string(name) else { throw Skip("'\(name)' is missing") }
+            guard let text = string(name) else { throw Skip("'\(name)' is missing") }
             guard let data = Base64URL.decode(text), !data.isEmpty else { throw Skip("'\(name)' is not base64url") }
             return data
         }
 
-        guard let kty = try string("kty") else { throw Skip("'kty' is missing") }
-        if let use = try string("use"), use != "sig" { throw Skip("'use' is '\(use)', not 'sig'") }
-        if let ops = object["key_ops"] {
-            guard case .array(let list) = ops, list.contains(.string("verify")) else {
-                throw Skip("'key_ops' does not include 'verify'")
-            }
+        guard let kty = jwk.kty else { throw Skip("'kty' is missing") }
+        if let use = jwk.use, use != "sig" { throw Skip("'use' is '\(use)', not 'sig'") }
+        if let ops = jwk.keyOperations, !ops.contains("verify") {
+            throw Skip("'key_ops' does not include 'verify'")
         }
         let declared: JWSAlgorithm?
-        if let alg = try string("alg") {
+        if let alg = jwk.alg {
             guard let known = JWSAlgorithm(rawValue: alg), JWSAlgorithm.asymmetric.contains(known) else {
                 throw Skip("'alg' '\(alg)' is not supported for ID tokens")
             }
@@ -115,7 +142,7 @@ extension VerificationKey {
         switch kty {
         case "RSA": type = .rsa
         case "EC", "OKP":
-            guard let crv = try string("crv") else { throw Skip("'crv' is missing") }
+            guard let crv = jwk.crv else { throw Skip("'crv' is missing") }
             guard let curve = KeyType.Curve(rawValue: crv), (kty == "OKP") == (curve == .ed25519) else {
                 throw Skip("curve '\(crv)' is not supported for \(kty) keys")
             }
@@ -142,7 +169,7 @@ extension VerificationKey {
                 let backing = try _RSA.Signing.PublicKey(n: n, e: e)
                 let key = try JWTKit.Insecure.RSA.PublicKey(backing: backing)
                 for alg in algorithms { verifiers[alg] = try await Self.rsaVerifier(key, alg) }
-                thumbprintMembers = [("e", try string("e") ?? ""), ("kty", "RSA"), ("n", try string("n") ?? "")]
+                thumbprintMembers = [("e", string("e") ?? ""), ("kty", "RSA"), ("n", string("n") ?? "")]
             case .ec(let curve):
                 let x = try bytes("x")
                 let y = try bytes("y")
@@ -163,14 +190,14 @@ extension VerificationKey {
                 }
                 for alg in algorithms { verifiers[alg] = verifier }
                 thumbprintMembers = [
-                    ("crv", curve.rawValue), ("kty", "EC"), ("x", try string("x") ?? ""), ("y", try string("y") ?? ""),
+                    ("crv", curve.rawValue), ("kty", "EC"), ("x", string("x") ?? ""), ("y", string("y") ?? ""),
                 ]
             case .okp:
                 let x = try bytes("x")
                 let key = EdDSA.PublicKey(backing: try Curve25519.Signing.PublicKey(rawRepresentation: x))
                 let verifier = try await Self.extract { await $0.add(eddsa: key) }
                 for alg in algorithms { verifiers[alg] = verifier }
-                thumbprintMembers = [("crv", "Ed25519"), ("kty", "OKP"), ("x", try string("x") ?? "")]
+                thumbprintMembers = [("crv", "Ed25519"), ("kty", "OKP"), ("x", string("x") ?? "")]
             case .octet:
                 throw Skip("symmetric keys are never taken from a JWKS")
             }
@@ -180,7 +207,7 @@ extension VerificationKey {
             throw Skip("the key material is invalid (\(Self.describe(error)))")
         }
 
-        if let kid = try string("kid") {
+        if let kid = string("kid") {
             return VerificationKey(id: kid, hasImplicitID: false, type: type, verifiers: verifiers)
         }
         return VerificationKey(id: Self.thumbprint(thumbprintMembers), hasImplicitID: true, type: type, verifiers: verifiers)

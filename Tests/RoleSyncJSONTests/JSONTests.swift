@@ -51,4 +51,36 @@ struct JSONTests {
         #expect(token.utf8.count == 43 && Base64URL.decode(token)?.count == 32)
         #expect(Base64URL.random() != token)
     }
+
+    struct Document: Decodable, Equatable {
+        struct Item: Decodable, Equatable {
+            var name: String
+            var count: Int
+        }
+
+        var title: String
+        var items: [Item]
+        var enabled: Bool?
+        var note: String?
+    }
+
+    @Test("Decodable types read a value strictly and name the member at fault")
+    func decode() throws {
+        let good = try ClaimValue(json: Data(#"{"title":"t","items":[{"name":"a","count":2}],"note":null,"extra":1}"#.utf8))
+        #expect(try good.decode(Document.self) == Document(title: "t", items: [.init(name: "a", count: 2)], enabled: nil, note: nil))
+        let cases: [(String, String)] = [
+            (#"{"items":[]}"#, "'title' is missing"),
+            (#"{"title":1,"items":[]}"#, "'title' must be a string, found number"),
+            (#"{"title":"t","items":[{"name":"a","count":1.5}]}"#, "'items[0].count' must be a whole number in range, found number"),
+            (#"{"title":"t","items":[{"name":"a","count":"2"}]}"#, "'items[0].count' must be a whole number in range, found string"),
+            (#"{"title":"t","items":{}}"#, "'items' must be a list, found object"),
+            (#"{"title":"t","items":[],"enabled":"yes"}"#, "'enabled' must be a boolean, found string"),
+            (#"[]"#, "'' must be an object, found list"),
+        ]
+        for (text, reason) in cases {
+            let value = try ClaimValue(json: Data(text.utf8))
+            let error = try #require(throws: (any Error).self) { try value.decode(Document.self) }
+            #expect(JSONDecodeFailure(error).description == reason, "\(text)")
+        }
+    }
 }

@@ -92,6 +92,33 @@ struct OpenIDProviderTests {
         }
     }
 
+    @Test(
+        "A discovery member of the wrong JSON type is refused, naming it",
+        arguments: [
+            ("token_endpoint", "42", "'token_endpoint' must be a string, found number"),
+            ("id_token_signing_alg_values_supported", "\"RS256\"", "'id_token_signing_alg_values_supported' must be a list, found string"),
+            (
+                "authorization_response_iss_parameter_supported", "\"true\"",
+                "'authorization_response_iss_parameter_supported' must be a boolean, found string"
+            ),
+            ("code_challenge_methods_supported", "[\"S256\", 1]", "'code_challenge_methods_supported[1]' must be a string, found number"),
+        ]
+    )
+    func discoveryTypes(member: String, value: String, reason: String) async throws {
+        scenario.with { $0.discovery[member] = value }
+        await #expect(throws: OIDCError.discoveryFailed(reason)) { try await provider().providerMetadata() }
+    }
+
+    @Test("A token response whose id_token is not a string is refused, naming it")
+    func tokenResponseTypes() async throws {
+        let provider = provider()
+        let login = login()
+        scenario.with { $0.tokenResponses["c1"] = (200, "{\"id_token\":42,\"token_type\":\"Bearer\"}") }
+        await #expect(throws: OIDCError.tokenExchangeFailed("the response's 'id_token' must be a string, found number")) {
+            try await provider.redeem(code: "c1", login: login)
+        }
+    }
+
     @Test("The code is exchanged with the verifier and client_secret_basic")
     func exchangeBasic() async throws {
         let provider = provider()
