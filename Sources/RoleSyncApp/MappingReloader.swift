@@ -6,20 +6,20 @@ import UnixSignals
 
 /// Reloads the mappings on SIGHUP. A reload that fails validation, or that would leave a configured
 /// provider without a mapping, keeps the running mappings and logs every error.
-public struct MappingReloader: Service {
+package struct MappingReloader: Service {
     let path: String
     let issuers: [String]
     let registry: MappingRegistry
     let logger: Logger
 
-    public init(path: String, issuers: [String], registry: MappingRegistry, logger: Logger) {
+    package init(path: String, issuers: [String], registry: MappingRegistry, logger: Logger) {
         self.path = path
         self.issuers = issuers
         self.registry = registry
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             reload()
@@ -29,7 +29,7 @@ public struct MappingReloader: Service {
     /// Loads and checks the mappings, and swaps them in only when they are all valid.
     /// - Returns: whether the new mappings are in force.
     @discardableResult
-    public func reload() -> Bool {
+    package func reload() -> Bool {
         let loaded: MappingFiles
         do {
             loaded = try MappingFiles.load([path], naming: .relativeToLocation)

@@ -4,16 +4,16 @@ public import ServiceLifecycle
 
 /// Writes the sign-ins the store deferred (last sign-in time and count) every second, and once
 /// more on shutdown: a crash loses at most a second of them, never a role, status or audit event.
-public struct SignInFlusher: Service {
+package struct SignInFlusher: Service {
     let store: any LedgerStore
     let logger: Logger
 
-    public init(store: any LedgerStore, logger: Logger) {
+    package init(store: any LedgerStore, logger: Logger) {
         self.store = store
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: .seconds(1))
             await flush()

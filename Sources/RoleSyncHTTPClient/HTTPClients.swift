@@ -3,26 +3,26 @@ import Synchronization
 
 /// The HTTP clients one process makes (one per IdP, one per directory), shut down together and
 /// once: on the way out of `serve`, after a `reconcile` run, or when start-up fails half-way.
-public final class HTTPClients: Sendable {
+package final class HTTPClients: Sendable {
     private let clients = Mutex<[HTTPClient]>([])
 
-    public init() {}
+    package init() {}
 
     /// A new client trusting the system's CAs and, when given, the CA certificates in `caFile`.
     /// - Throws: when `caFile` is not a PEM certificate file.
-    public func make(caFile: String? = nil) throws -> HTTPClient {
+    package func make(caFile: String? = nil) throws -> HTTPClient {
         let client = try AsyncHTTPClientTransport.makeClient(caFile: caFile)
         clients.withLock { $0.append(client) }
         return client
     }
 
     /// Shuts every client made so far down; later calls find none left.
-    public func shutdown() async {
+    package func shutdown() async {
         for client in taken() { try? await client.shutdown() }
     }
 
     /// The same from synchronous code (an initializer that failed half-way): waits until done.
-    public func syncShutdown() {
+    package func syncShutdown() {
         for client in taken() { try? client.syncShutdown() }
     }
 

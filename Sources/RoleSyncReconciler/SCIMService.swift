@@ -58,7 +58,7 @@ public struct SCIMService: Sendable {
     }
 
     /// The IdPs of a configuration that push (`scim_token` or `scim_token_env`).
-    public static func pushers(of configuration: ServeConfiguration) -> [Pusher] {
+    package static func pushers(of configuration: ServeConfiguration) -> [Pusher] {
         configuration.idps.compactMap { idp in
             guard let token = idp.scimToken else { return nil }
             return Pusher(name: idp.name, issuer: idp.issuer, token: token, settings: idp.directory ?? .pushDefaults)

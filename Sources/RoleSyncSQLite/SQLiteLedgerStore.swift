@@ -8,12 +8,12 @@ import Synchronization
 /// parallel readers on disk; a serial queue in memory for tests.
 public final class SQLiteLedgerStore: LedgerStore {
     /// Points inside ``apply(_:)`` where tests inject a failure, to prove nothing is half-written.
-    public enum FaultPoint: Sendable, Hashable {
+    package enum FaultPoint: Sendable, Hashable {
         case afterUserWrite
         case afterAuditEvents
     }
 
-    let writer: any DatabaseWriter
+    package let writer: any DatabaseWriter
     private let fault: (@Sendable (FaultPoint) throws -> Void)?
     /// Whether sign-ins that change nothing but the last sign-in are batched (`rolesync serve`) or
     /// written at once (the command line, tests).
@@ -26,14 +26,18 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// Opens (creating if needed) a database file and migrates it.
     /// - Parameters:
     ///   - path: the SQLite file.
-    ///   - fault: tests only: called at each ``FaultPoint`` inside the write transaction.
-    /// - Throws: ``SQLiteStoreError`` when the file cannot be opened or migrated.
     ///   - defersSignIns: batch the writes of sign-ins that change nothing but the last sign-in; the
     ///     owner then calls ``flushSignIns()`` at least every second and before it exits.
-    public convenience init(
+    /// - Throws: ``SQLiteStoreError`` when the file cannot be opened or migrated.
+    public convenience init(path: String, defersSignIns: Bool = false) throws {
+        try self.init(path: path, defersSignIns: defersSignIns, fault: nil)
+    }
+
+    /// ``init(path:defersSignIns:)`` with a fault hook, for the package's tests.
+    package convenience init(
         path: String,
         defersSignIns: Bool = false,
-        fault: (@Sendable (FaultPoint) throws -> Void)? = nil
+        fault: (@Sendable (FaultPoint) throws -> Void)?
     ) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -56,15 +60,25 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     /// A private in-memory database (tests, demos).
-    public static func inMemory(fault: (@Sendable (FaultPoint) throws -> Void)? = nil) throws -> SQLiteLedgerStore {
+    public static func inMemory() throws -> SQLiteLedgerStore {
+        try inMemory(fault: nil)
+    }
+
+    /// ``inMemory()`` with a fault hook, for the package's tests.
+    package static func inMemory(fault: (@Sendable (FaultPoint) throws -> Void)?) throws -> SQLiteLedgerStore {
         try SQLiteLedgerStore(writer: try DatabaseQueue(), fault: fault)
     }
 
     /// Uses an open database and migrates it.
-    public init(
+    public convenience init(writer: any DatabaseWriter, defersSignIns: Bool = false) throws {
+        try self.init(writer: writer, defersSignIns: defersSignIns, fault: nil)
+    }
+
+    /// ``init(writer:defersSignIns:)`` with a fault hook, for the package's tests.
+    package init(
         writer: any DatabaseWriter,
         defersSignIns: Bool = false,
-        fault: (@Sendable (FaultPoint) throws -> Void)? = nil
+        fault: (@Sendable (FaultPoint) throws -> Void)?
     ) throws {
         self.writer = writer
         self.defersSignIns = defersSignIns

@@ -21,43 +21,43 @@ public enum AdminPermission: String, Sendable, CaseIterable {
 /// One admin route: its method, its path as the OpenAPI document writes it, what it needs, and the
 /// query parameters it reads. The admin routes are registered from this table, and a test holds the
 /// OpenAPI document to the router's routes and to these parameters.
-public struct AdminRoute: Sendable, Hashable {
-    public var method: HTTPRequest.Method
-    public var path: String
-    public var permission: AdminPermission
-    public var queryParameters: [String]
+package struct AdminRoute: Sendable, Hashable {
+    package var method: HTTPRequest.Method
+    package var path: String
+    package var permission: AdminPermission
+    package var queryParameters: [String]
 
-    public static let listUsers = AdminRoute(
+    package static let listUsers = AdminRoute(
         method: .get,
         path: "/api/admin/users",
         permission: .readUsers,
         queryParameters: ["q", "role", "status", "sort", "order", "limit", "cursor"]
     )
-    public static let showUser = AdminRoute(
+    package static let showUser = AdminRoute(
         method: .get,
         path: "/api/admin/users/{id}",
         permission: .readUsers,
         queryParameters: []
     )
-    public static let editUser = AdminRoute(
+    package static let editUser = AdminRoute(
         method: .patch,
         path: "/api/admin/users/{id}",
         permission: .editUsers,
         queryParameters: []
     )
-    public static let audit = AdminRoute(
+    package static let audit = AdminRoute(
         method: .get,
         path: "/api/admin/audit",
         permission: .readAudit,
         queryParameters: ["user", "action", "actor", "since", "until", "limit", "cursor"]
     )
-    public static let mappings = AdminRoute(
+    package static let mappings = AdminRoute(
         method: .get,
         path: "/api/admin/mapping",
         permission: .readMappings,
         queryParameters: []
     )
-    public static let dryRun = AdminRoute(
+    package static let dryRun = AdminRoute(
         method: .post,
         path: "/api/admin/mapping/dry-run",
         permission: .readMappings,
@@ -65,7 +65,7 @@ public struct AdminRoute: Sendable, Hashable {
     )
 
     /// Every admin route.
-    public static let all: [AdminRoute] = [listUsers, showUser, editUser, audit, mappings, dryRun]
+    package static let all: [AdminRoute] = [listUsers, showUser, editUser, audit, mappings, dryRun]
 
     /// Where the admin routes live.
     static let prefix = "/api/admin"

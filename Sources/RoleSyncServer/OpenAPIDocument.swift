@@ -1,8 +1,8 @@
 // The OpenAPI 3.1 document served at /openapi.json. Generated from docs/openapi.json by
 // scripts/embed-openapi: edit that file, then run the script. A test checks both are the same and
-// match the router's admin route table.
-enum OpenAPIDocument {
-    static let json = #"""
+// match the router's routes.
+package enum OpenAPIDocument {
+    package static let json = #"""
 {
   "openapi": "3.1.0",
   "info": {

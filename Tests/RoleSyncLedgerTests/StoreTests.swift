@@ -5,7 +5,7 @@ import RoleSyncMapping
 import Synchronization
 import Testing
 
-@testable import RoleSyncSQLite
+import RoleSyncSQLite
 
 /// What only the SQLite store promises beyond the protocol: its transactions under injected
 /// faults, and an audit log its triggers keep append-only.

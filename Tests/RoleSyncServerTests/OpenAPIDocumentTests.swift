@@ -6,7 +6,7 @@ import RoleSyncLedger
 import RoleSyncMapping
 import Testing
 
-@testable import RoleSyncServer
+import RoleSyncServer
 
 /// The OpenAPI document matches the routes: the admin route table, and docs/openapi.json.
 @Suite("OpenAPI document")

@@ -3,19 +3,19 @@ public import Hummingbird
 
 /// An error as RFC 9457 problem details: `type`, `title`, `status`, `detail`, plus RoleSync's
 /// stable `code`, the offending `field` for validation errors, and the `request_id`.
-public struct ProblemDetails: Sendable, Encodable {
-    public var type: String
-    public var title: String
-    public var status: Int
-    public var detail: String
-    public var code: String
-    public var field: String?
-    public var requestID: String?
+package struct ProblemDetails: Sendable, Encodable {
+    package var type: String
+    package var title: String
+    package var status: Int
+    package var detail: String
+    package var code: String
+    package var field: String?
+    package var requestID: String?
     /// For a role the IdP manages: the governing rule and mapping file.
-    public var rule: String?
-    public var mappingFile: String?
+    package var rule: String?
+    package var mappingFile: String?
 
-    public init(
+    package init(
         status: HTTPResponse.Status,
         title: String,
         code: String,
@@ -39,7 +39,7 @@ public struct ProblemDetails: Sendable, Encodable {
     }
 
     /// The response carrying it, `application/problem+json`.
-    public func response(headers extra: HTTPFields = [:]) -> Response {
+    package func response(headers extra: HTTPFields = [:]) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = (try? encoder.encode(self)) ?? Data("{}".utf8)
