@@ -1,7 +1,7 @@
-public import Logging
+package import Logging
 import RoleSyncConfig
-public import RoleSyncLedger
-public import ServiceLifecycle
+package import RoleSyncLedger
+import ServiceLifecycle
 import UnixSignals
 
 /// Reloads the mappings on SIGHUP. A reload that fails validation, or that would leave a configured

@@ -1,6 +1,6 @@
-public import Logging
-public import RoleSyncLedger
-public import ServiceLifecycle
+package import Logging
+package import RoleSyncLedger
+import ServiceLifecycle
 
 /// Writes the sign-ins the store deferred (last sign-in time and count) every second, and once
 /// more on shutdown: a crash loses at most a second of them, never a role, status or audit event.

@@ -1,4 +1,4 @@
-public import AsyncHTTPClient
+package import AsyncHTTPClient
 import Synchronization
 
 /// The HTTP clients one process makes (one per IdP, one per directory), shut down together and

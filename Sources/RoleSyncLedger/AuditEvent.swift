@@ -1,6 +1,6 @@
 public import Foundation
 public import RoleSyncJSON
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// What an audit event records.
 public enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable {

@@ -1,6 +1,6 @@
 public import Foundation
 public import RoleSyncJSON
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// A person or group an IdP pushed over SCIM (SPEC §6): held as a directory entry; a pushed
 /// person becomes a ledger user only by signing in.

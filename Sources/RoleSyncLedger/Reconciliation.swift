@@ -1,6 +1,6 @@
 import Foundation
 public import RoleSyncJSON
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// What an IdP's directory says about one person (SPEC §4: reconciliation).
 public struct DirectoryEntry: Sendable, Hashable {

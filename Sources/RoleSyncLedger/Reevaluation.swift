@@ -1,5 +1,5 @@
 import Foundation
-public import RoleSyncJSON
+import RoleSyncJSON
 public import RoleSyncMapping
 
 /// What a new mapping would change, user by user: the dry run before a mapping change, and the

@@ -1,5 +1,5 @@
 import Foundation
-public import RoleSyncJSON
+import RoleSyncJSON
 public import RoleSyncMapping
 
 /// Why a sign-in was refused. Every refusal is audited as `signin.refused` with its code.

@@ -1,5 +1,5 @@
 import Foundation
-public import RoleSyncJSON
+import RoleSyncJSON
 public import RoleSyncMapping
 
 /// Manual edits: role and status, by an admin or the command line. Every refusal is audited

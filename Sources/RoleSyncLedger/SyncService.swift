@@ -1,6 +1,6 @@
 public import Foundation
 public import Logging
-public import RoleSyncJSON
+import RoleSyncJSON
 public import RoleSyncMapping
 
 /// The ledger's rules (SPEC §2–§5), independent of HTTP and of the database: sign-in, manual role

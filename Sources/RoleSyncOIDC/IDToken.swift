@@ -1,5 +1,5 @@
 public import Foundation
-public import RoleSyncJSON
+import RoleSyncJSON
 public import RoleSyncMapping
 
 /// A compact JWS split into its parts, nothing verified yet.

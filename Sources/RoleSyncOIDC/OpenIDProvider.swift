@@ -2,7 +2,7 @@ public import Foundation
 public import Logging
 import Metrics
 public import RoleSyncHTTPClient
-public import RoleSyncJSON
+import RoleSyncJSON
 public import RoleSyncMapping
 
 /// The relying party's view of one OpenID provider: its discovery document and keys (cached and

@@ -1,4 +1,4 @@
-public import RoleSyncJSON
+import RoleSyncJSON
 public import RoleSyncLedger
 
 /// An audit event as every surface shows one in JSON: the admin API and `rolesync audit`, `users

@@ -1,5 +1,5 @@
 public import RoleSyncJSON
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// A person as the directory lists them, with the display names of their groups.
 public struct DirectoryUser: Sendable, Hashable {

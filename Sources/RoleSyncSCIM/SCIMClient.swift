@@ -2,7 +2,7 @@ public import Foundation
 public import Logging
 public import RoleSyncHTTPClient
 public import RoleSyncJSON
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// Reads an IdP's directory over SCIM 2.0 (RFC 7644): whole listings of `/Users` and `/Groups`,
 /// page by page with `startIndex`/`count`, with a bearer token.

@@ -1,4 +1,4 @@
-public import Hummingbird
+package import Hummingbird
 public import RoleSyncMapping
 
 /// What an admin route needs of its caller.

@@ -1,4 +1,4 @@
-public import RoleSyncJSON
+import RoleSyncJSON
 public import RoleSyncMapping
 
 /// Generated mappings and claims for tests and benchmarks: large, realistic, reproducible.

@@ -163,8 +163,10 @@ struct SCIMDirectoryIntegrationTests {
         try Rolesync.run(["reconcile", "--config", config, "--format", "json"] + (force ? ["--force"] : []), environment: environment)
     }
 
+    /// The user as `users show` prints it (the `user` member of the detail).
     static func user(_ email: String, _ config: String) throws -> [String: Any] {
-        try object(try Rolesync.run(["users", "show", email, "--config", config, "--format", "json"]).stdout)
+        let detail = try object(try Rolesync.run(["users", "show", email, "--config", config, "--format", "json"]).stdout)
+        return try #require(detail["user"] as? [String: Any], "no user in \(detail.keys.sorted())")
     }
 
     static func object(_ text: String) throws -> [String: Any] {

@@ -1,5 +1,5 @@
 public import RoleSyncJSON
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// The discovery documents of RoleSync's SCIM service provider (RFC 7644 §4): the
 /// ServiceProviderConfig, the ResourceTypes and the Schemas, plus the ListResponse wrapper.

@@ -1,5 +1,5 @@
 public import RoleSyncJSON
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// A SCIM filter (RFC 7644 §3.4.2.2), parsed: `userName eq "bjensen"`,
 /// `emails[type eq "work" and value co "@example.com"] or not (active eq false)`.

@@ -1,6 +1,6 @@
 public import Foundation
 public import RoleSyncJSON
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// A SCIM PATCH request (RFC 7644 §3.5.2), parsed, and applied to a stored resource.
 ///

@@ -1,5 +1,5 @@
 public import RoleSyncJSON
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// A SCIM error a service provider answers with (RFC 7644 §3.12): an HTTP status, an optional
 /// `scimType` and a human-readable detail.

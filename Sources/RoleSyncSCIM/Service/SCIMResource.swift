@@ -1,6 +1,6 @@
 import Foundation
 public import RoleSyncJSON
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// Checks on resource bodies (POST, PUT) and the `attributes`/`excludedAttributes` projection.
 public enum SCIMResource {

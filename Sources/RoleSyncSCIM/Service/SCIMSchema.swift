@@ -1,5 +1,5 @@
 public import RoleSyncJSON
-public import RoleSyncMapping
+import RoleSyncMapping
 
 /// A resource schema (RFC 7643 §7): what `/Schemas` publishes, and what PATCH, validation, filters
 /// and projection consult about an attribute (its type, whether it is multi-valued, mutable,

@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+package import Hummingbird
 
 /// An error as RFC 9457 problem details: `type`, `title`, `status`, `detail`, plus RoleSync's
 /// stable `code`, the offending `field` for validation errors, and the `request_id`.
