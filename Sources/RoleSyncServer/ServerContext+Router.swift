@@ -13,6 +13,9 @@ extension ServerContext {
     /// - operations (`/healthz`, `/metrics`, `/openapi.json`).
     ///
     /// What no route takes is answered 404 or 405 from the router's own route list.
+    /// How many admin API changes (role edits, dry runs) run at once; the rest wait their turn.
+    static let concurrentAdminChanges = 2
+
     public func makeRouter() -> Router<RoleSyncRequestContext> {
         let router = Router(context: RoleSyncRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
@@ -34,7 +37,7 @@ extension ServerContext {
             .add(middleware: RequireCallerMiddleware())
             .add(middleware: SameOriginWritesMiddleware(publicOrigin: publicOrigin))
         addAccountRoutes(to: api)
-        addAdminRoutes(to: api.group("admin"))
+        addAdminRoutes(to: api.group("admin").add(middleware: AdmissionMiddleware(gate: AdmissionGate(limit: Self.concurrentAdminChanges))))
 
         if let scim {
             addSCIMRoutes(to: router.group(RouterPath(SCIMRoutes.prefix)).add(middleware: SCIMMiddleware(service: scim)), service: scim)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncServer
@@ -51,7 +52,7 @@ struct AdminAPITests {
         let session = try await harness.context.sessions.create(for: carol)
         try await harness.test { client in
             let cookie: HTTPFields = [.cookie: "__Host-rolesync_session=\(session)"]
-            let before = AdminHarness.json(try await client.execute(uri: "/api/me", method: .get, headers: cookie))
+            let before = try AdminHarness.json(try await client.execute(uri: "/api/me", method: .get, headers: cookie))
             #expect(before["role"] == .string("user"))
             var headers = harness.auth(.userAdmin)
             headers[.contentType] = "application/json"
@@ -62,7 +63,7 @@ struct AdminAPITests {
                 body: ByteBuffer(string: "{\"role\":\"billing_admin\"}")
             )
             #expect(edit.status == .ok)
-            let after = AdminHarness.json(try await client.execute(uri: "/api/me", method: .get, headers: cookie))
+            let after = try AdminHarness.json(try await client.execute(uri: "/api/me", method: .get, headers: cookie))
             #expect(after["role"] == .string("billing_admin"))
             #expect(after["role_source"] == .string("manual"))
         }
@@ -84,31 +85,31 @@ struct AdminAPITests {
             }
             let covered = try await patch(harness.users[.modelAdmin]!, "{\"role\":\"user\"}", as: .userAdmin)
             #expect(covered.status == .conflict)
-            let problem = AdminHarness.json(covered)
+            let problem = try AdminHarness.json(covered)
             #expect(problem["code"] == .string("role_managed_by_idp"))
             #expect(problem["rule"] == .string("ml"))
 
             let escalation = try await patch(harness.users[.user]!, "{\"role\":\"super_admin\"}", as: .userAdmin)
             #expect(escalation.status == .forbidden)
-            #expect(AdminHarness.json(escalation)["code"] == .string("escalation"))
+            #expect(try AdminHarness.json(escalation)["code"] == .string("escalation"))
 
             let unknown = try await patch(harness.users[.user]!, "{\"role\":\"overlord\"}", as: .superAdmin)
             #expect(unknown.status == .unprocessableContent)
-            #expect(AdminHarness.json(unknown)["field"] == .string("role"))
+            #expect(try AdminHarness.json(unknown)["field"] == .string("role"))
 
             // The only super_admin is IdP-covered; a manual super_admin made by the CLI can be demoted
             // only while another active super_admin remains.
             let lone = harness.users[.superAdmin]!
             let deactivateLast = try await patch(lone, "{\"status\":\"inactive\"}", as: .superAdmin)
             #expect(deactivateLast.status == .conflict)
-            #expect(AdminHarness.json(deactivateLast)["code"] == .string("last_super_admin"))
+            #expect(try AdminHarness.json(deactivateLast)["code"] == .string("last_super_admin"))
 
             let extra = try await patch(harness.users[.billingAdmin]!, "{\"status\":\"nonsense\"}", as: .superAdmin)
             #expect(extra.status == .unprocessableContent)
-            #expect(AdminHarness.json(extra)["field"] == .string("status"))
+            #expect(try AdminHarness.json(extra)["field"] == .string("status"))
             let unknownField = try await patch(harness.users[.billingAdmin]!, "{\"email\":\"x@example.com\"}", as: .superAdmin)
             #expect(unknownField.status == .badRequest)
-            #expect(AdminHarness.json(unknownField)["field"] == .string("email"))
+            #expect(try AdminHarness.json(unknownField)["field"] == .string("email"))
             let notJSON = try await patch(harness.users[.billingAdmin]!, "role=user", as: .superAdmin)
             #expect(notJSON.status == .badRequest)
             let missing = try await patch(UserID(99_999), "{\"role\":\"user\"}", as: .superAdmin)
@@ -189,7 +190,7 @@ struct AdminAPITests {
                 body: ByteBuffer(string: "{\"role\":\"user\"}")
             )
             #expect(noOrigin.status == .forbidden)
-            #expect(AdminHarness.json(noOrigin)["code"] == .string("cross_site_request"))
+            #expect(try AdminHarness.json(noOrigin)["code"] == .string("cross_site_request"))
         }
     }
 
@@ -198,23 +199,24 @@ struct AdminAPITests {
         let harness = try await AdminHarness()
         try await harness.test { client in
             let auth = harness.auth(.superAdmin)
-            let all = AdminHarness.json(try await client.execute(uri: "/api/admin/users?sort=email&limit=3", method: .get, headers: auth))
+            let all = try AdminHarness.json(try await client.execute(uri: "/api/admin/users?sort=email&limit=3", method: .get, headers: auth))
             guard case .array(let rows)? = all["users"], case .string(let cursor)? = all["next_cursor"] else {
                 Issue.record("no page: \(all)")
                 return
             }
             #expect(rows.count == 3)
-            guard case .object(let first)? = rows.first else { return }
+            let first = try #require(rows.first?.objectValue)
             #expect(first["email"] == .string("billing_admin@example.com"))
             #expect(first["role_managed_by"] == .object(["kind": .string("manual")]))
-            let next = AdminHarness.json(
+            let next = try AdminHarness.json(
                 try await client.execute(uri: "/api/admin/users?sort=email&limit=3&cursor=\(cursor)", method: .get, headers: auth)
             )
-            guard case .array(let more)? = next["users"] else { return }
+            let more = try #require(next["users"]?.arrayValue)
             #expect(more.count == 3)
 
-            let admins = AdminHarness.json(try await client.execute(uri: "/api/admin/users?role=super_admin", method: .get, headers: auth))
-            guard case .array(let supers)? = admins["users"], case .object(let admin)? = supers.first else { return }
+            let admins = try AdminHarness.json(try await client.execute(uri: "/api/admin/users?role=super_admin", method: .get, headers: auth))
+            let supers = try #require(admins["users"]?.arrayValue)
+            let admin = try #require(supers.first?.objectValue)
             #expect(supers.count == 1)
             #expect(
                 admin["role_managed_by"]
@@ -222,8 +224,8 @@ struct AdminAPITests {
             )
             #expect(admin["manual_role_editable"] == .bool(false))
 
-            let search = AdminHarness.json(try await client.execute(uri: "/api/admin/users?q=MCP_", method: .get, headers: auth))
-            guard case .array(let found)? = search["users"] else { return }
+            let search = try AdminHarness.json(try await client.execute(uri: "/api/admin/users?q=MCP_", method: .get, headers: auth))
+            let found = try #require(search["users"]?.arrayValue)
             #expect(found.count == 1)
 
             for (query, field) in [
@@ -232,7 +234,7 @@ struct AdminAPITests {
             ] {
                 let response = try await client.execute(uri: "/api/admin/users?\(query)", method: .get, headers: auth)
                 #expect(response.status == .badRequest, "\(query)")
-                #expect(AdminHarness.json(response)["field"] == .string(field), "\(query)")
+                #expect(try AdminHarness.json(response)["field"] == .string(field), "\(query)")
             }
         }
     }
@@ -248,7 +250,7 @@ struct AdminAPITests {
                 headers: harness.auth(.userAdmin)
             )
             #expect(response.status == .ok)
-            let body = AdminHarness.json(response)
+            let body = try AdminHarness.json(response)
             guard case .object(let user)? = body["user"], case .object(let activity)? = body["activity"],
                 case .array(let recent)? = body["recent_activity"]
             else {
@@ -268,19 +270,19 @@ struct AdminAPITests {
         let harness = try await AdminHarness()
         try await harness.test { client in
             let auth = harness.auth(.userAdmin)
-            let byCLI = AdminHarness.json(
+            let byCLI = try AdminHarness.json(
                 try await client.execute(uri: "/api/admin/audit?actor=cli&action=user.role_changed", method: .get, headers: auth)
             )
-            guard case .array(let events)? = byCLI["events"] else { return }
+            let events = try #require(byCLI["events"]?.arrayValue)
             #expect(events.count == 4)  // provider, mcp, user and billing admins were set by hand
-            let future = AdminHarness.json(
+            let future = try AdminHarness.json(
                 try await client.execute(uri: "/api/admin/audit?since=2100-01-01T00:00:00Z", method: .get, headers: auth)
             )
             #expect(future["events"] == .array([]))
             for (query, field) in [("actor=root", "actor"), ("since=yesterday", "since"), ("user=abc", "user"), ("action=x", "action")] {
                 let response = try await client.execute(uri: "/api/admin/audit?\(query)", method: .get, headers: auth)
                 #expect(response.status == .badRequest)
-                #expect(AdminHarness.json(response)["field"] == .string(field), "\(query)")
+                #expect(try AdminHarness.json(response)["field"] == .string(field), "\(query)")
             }
         }
     }
@@ -299,9 +301,9 @@ struct AdminAPITests {
                 body: ByteBuffer(string: changed)
             )
             #expect(response.status == .ok)
-            let plan = AdminHarness.json(response)
+            let plan = try AdminHarness.json(response)
             #expect(plan["users_evaluated"] == .number(7))
-            guard case .array(let changes)? = plan["changes"] else { return }
+            let changes = try #require(plan["changes"]?.arrayValue)
             #expect(changes.count == 1)
             let invalid = try await client.execute(
                 uri: "/api/admin/mapping/dry-run",
@@ -310,10 +312,10 @@ struct AdminAPITests {
                 body: ByteBuffer(string: "version: 1\nissuer: x\nroles:\n  - id: a\n    role: overlord\n")
             )
             #expect(invalid.status == .unprocessableContent)
-            let detail = AdminHarness.json(invalid)["detail"]?.stringValue ?? ""
+            let detail = try AdminHarness.json(invalid)["detail"]?.stringValue ?? ""
             #expect(detail.contains("5:"), "\(detail)")
-            let mappings = AdminHarness.json(try await client.execute(uri: "/api/admin/mapping", method: .get, headers: headers))
-            guard case .array(let list)? = mappings["mappings"] else { return }
+            let mappings = try AdminHarness.json(try await client.execute(uri: "/api/admin/mapping", method: .get, headers: headers))
+            let list = try #require(mappings["mappings"]?.arrayValue)
             #expect(list.count == 1)
         }
         #expect(try await harness.store.user(id: harness.users[.modelAdmin]!)?.role == .modelAdmin)

@@ -78,8 +78,12 @@ final class AdminHarness: Sendable {
         return [.authorization: "Bearer \(token)"]
     }
 
-    static func json(_ response: TestResponse) -> [String: ClaimValue] {
-        guard case .object(let members)? = try? ClaimValue(json: Data(buffer: response.body)) else { return [:] }
+    /// The JSON body's members; throws when the body is not a JSON object.
+    static func json(_ response: TestResponse) throws -> [String: ClaimValue] {
+        let body = try ClaimValue(json: Data(buffer: response.body))
+        guard case .object(let members) = body else { throw HarnessError.notAnObject(body.abbreviated()) }
         return members
     }
+
+    enum HarnessError: Error { case notAnObject(String) }
 }
