@@ -1,9 +1,10 @@
-import Crypto
-import Foundation
 public import Hummingbird
 import HummingbirdAuth
 
 extension ServerContext {
+    /// How many admin API changes (role edits, dry runs) run at once; the rest wait their turn.
+    static let concurrentAdminChanges = 2
+
     /// The router with every route of this server, one route group per surface:
     ///
     /// - the browser surface (`/`, `/auth/...`): pages, strict security headers, errors as pages;
@@ -13,9 +14,6 @@ extension ServerContext {
     /// - operations (`/healthz`, `/metrics`, `/openapi.json`).
     ///
     /// What no route takes is answered 404 or 405 from the router's own route list.
-    /// How many admin API changes (role edits, dry runs) run at once; the rest wait their turn.
-    static let concurrentAdminChanges = 2
-
     public func makeRouter() -> Router<RoleSyncRequestContext> {
         let router = Router(context: RoleSyncRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
