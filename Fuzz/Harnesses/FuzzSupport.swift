@@ -1,13 +1,15 @@
-// Shared by every harness: libFuzzer calls LLVMFuzzerTestOneInput, which each harness file defines
-// through `fuzzTarget`. Inputs are bytes; most parsers take text, so invalid UTF-8 is passed on as
-// the parser would receive it (decoded with replacement characters).
+// Shared by every harness: each harness file defines LLVMFuzzerTestOneInput, which libFuzzer calls
+// with one input; a crash, a hang or a memory blow-up in it is a finding. Inputs are bytes; most
+// parsers take text, so invalid UTF-8 is passed on as the server would receive it (decoded with
+// replacement characters).
 import Foundation
 
-/// The harness body for one input; it must not throw, and a crash or hang is a finding.
+/// The input as text.
 func text(_ start: UnsafeRawPointer, _ count: Int) -> String {
     String(decoding: UnsafeRawBufferPointer(start: start, count: count), as: UTF8.self)
 }
 
+/// The input as bytes.
 func data(_ start: UnsafeRawPointer, _ count: Int) -> Data {
     Data(bytes: start, count: count)
 }

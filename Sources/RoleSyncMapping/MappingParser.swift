@@ -120,7 +120,7 @@ struct MappingBuilder {
                     if n == 1 {
                         version = 1
                     } else {
-                        reader.error(value, "unsupported version \(Int(n)); this RoleSync reads mapping version 1")
+                        reader.error(value, "unsupported version \(ClaimValue.number(n).jsonText); this RoleSync reads mapping version 1")
                     }
                 } else {
                     reader.error(value, "version must be the number 1, found a \(YAMLNodes.kind(value))")
