@@ -318,6 +318,7 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
     package.targets += [
         benchmark("MappingBenchmarks", ["RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport"]),
         benchmark("LedgerBenchmarks", ["RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport", logging]),
+        benchmark("KeyBenchmarks", ["RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncTestSupport", logging]),
         benchmark(
             "OIDCBenchmarks",
             ["RoleSyncOIDC", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport", logging]

@@ -90,7 +90,10 @@ public struct ServeApplication {
             publicURL: configuration.publicURL,
             metricsExposition: metricsExposition,
             scim: pushers.isEmpty
-                ? nil : SCIMService(pushers: pushers, directory: store, sync: sync, logger: Logger(label: "rolesync.scim"))
+                ? nil : SCIMService(pushers: pushers, directory: store, sync: sync, logger: Logger(label: "rolesync.scim")),
+            gateways: configuration.gateways.compactMap { gateway in
+                gateway.clientSecret.map { GatewayCredential(name: gateway.name, clientID: gateway.clientID, secret: $0) }
+            }
         )
     }
 
@@ -151,9 +154,10 @@ public struct ServeApplication {
         )
         let group = ServiceGroup(
             configuration: .init(
-                // Shut down in reverse: the reloader, then the server, then the last flush of sign-ins.
+                // Shut down in reverse: the reloader, then the server, then the last flush of sign-ins
+                // and key uses.
                 services: [
-                    .init(service: SignInFlusher(store: context.sync.store, logger: logger)),
+                    .init(service: DeferredWriteFlusher(store: context.sync.store, keyUsage: context.keys.usage, logger: logger)),
                     .init(service: makeApplication()), .init(service: reloader),
                     .init(service: ReconciliationService(reconcilers: reconcilers, logger: logger)),
                 ],
@@ -168,6 +172,7 @@ public struct ServeApplication {
                 "idps": "\(configuration.idps.map(\.name).joined(separator: ","))",
                 "reconciling": "\(reconcilers.map(\.idp.name).joined(separator: ","))",
                 "scim_push": "\(configuration.idps.filter { $0.scimToken != nil }.map(\.name).joined(separator: ","))",
+                "gateways": "\(configuration.gateways.map(\.name).joined(separator: ","))",
             ]
         )
         do {

@@ -9,7 +9,7 @@ struct RoleSyncCommand: AsyncParsableCommand {
             2 usage error.
             """,
         subcommands: [
-            ServeCommand.self, MappingCommand.self, ReconcileCommand.self, UsersCommand.self, TokensCommand.self, AuditCommand.self,
+            ServeCommand.self, MappingCommand.self, ReconcileCommand.self, UsersCommand.self, KeysCommand.self, AuditCommand.self,
             DemoCommand.self,
         ]
     )

@@ -98,6 +98,9 @@ extension UserStatus: ExpressibleByArgument {}
 extension UsersQuery.Sort: ExpressibleByArgument {}
 extension UsersQuery.Order: ExpressibleByArgument {}
 extension AuditAction: ExpressibleByArgument {}
+extension APIKeyStatus: ExpressibleByArgument {}
+extension APIKeyPurpose: ExpressibleByArgument {}
+extension KeysQuery.Sort: ExpressibleByArgument {}
 
 /// A time argument, in the one grammar the admin API takes too (``Timestamp/parse(_:)``).
 func parseDate(_ text: String, option: String) throws -> Date {

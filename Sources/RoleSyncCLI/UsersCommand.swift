@@ -15,7 +15,7 @@ struct UsersCommand: AsyncParsableCommand {
             """,
         subcommands: [
             UsersSignInCommand.self, UsersListCommand.self, UsersShowCommand.self, UsersSetRoleCommand.self,
-            UsersDeactivateCommand.self, UsersReactivateCommand.self,
+            UsersDeactivateCommand.self, UsersReactivateCommand.self, UsersOffboardCommand.self,
         ]
     )
 }
@@ -235,6 +235,48 @@ struct UsersReactivateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await setStatus(.active, of: user, store: store)
+    }
+}
+
+struct UsersOffboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "offboard",
+        abstract: "Cut a leaver off: revoke every key, end every session, then deactivate (reason manual), in one transaction."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The user's id or email.")
+    var user: String
+
+    @Option(help: ArgumentHelp("Why, for the audit log (required), for example 'left the company'.", valueName: "text"))
+    var reason: String
+
+    @Option(help: "Output format: human or json.")
+    var format: OutputFormat = .human
+
+    func validate() throws {
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ValidationError("--reason must say why the user is offboarded")
+        }
+    }
+
+    func run() async throws {
+        let ledger = try store.open()
+        let found = try await ledger.service.user(reference: user)
+        let result = try await refusalsExit { try await ledger.service.offboard(found.id, reason: reason, by: .cli) }
+        let time = Date()
+        let owner = KeyOwner(id: result.user.id, name: result.user.name, email: result.user.email, role: result.user.role, status: result.user.status)
+        let keys = result.revokedKeys.map { KeyReport(OwnedKey(key: $0, owner: owner), at: time) }
+        switch format {
+        case .json:
+            let user = try await UserDetailReport(result.user, eligibility: ledger.service.eligibility(of: result.user), store: ledger.store)
+            Output.line(try jsonText(OffboardingReport(user: user, revokedKeys: keys, sessionsEnded: result.sessionsEnded)))
+        case .human:
+            for key in keys { Output.line("revoked key \(key.key.id) \(key.key.prefix) '\(key.key.name)'") }
+            Output.line("ended \(plural(result.sessionsEnded, "session"))")
+            Output.line("user \(result.user.id) \(result.user.displayName): \(result.user.status.rawValue) (manual)")
+        }
     }
 }
 

@@ -4,7 +4,8 @@ import Yams
 
 extension ServeConfiguration {
     /// The keys a configuration may have.
-    static let topLevelKeys = ["listen", "public_url", "database", "mappings", "session", "idps"]
+    static let topLevelKeys = ["listen", "public_url", "database", "mappings", "session", "idps", "gateways"]
+    static let gatewayKeys = ["name", "client_id", "client_secret_env"]
     static let sessionKeys = ["idle_timeout", "absolute_lifetime"]
     static let idpKeys = [
         "name", "issuer", "client_id", "client_secret", "client_secret_env", "scopes", "token_endpoint_auth",
@@ -127,6 +128,7 @@ private struct Parser {
         var mappings = "mappings"
         var session = SessionSettings()
         var idps: [IdentityProviderSettings] = []
+        var gateways: [GatewaySettings] = []
         var seen = Set<String>()
         for (key, keyNode, value) in reader.pairs(root, of: "the configuration", allowed: ServeConfiguration.topLevelKeys) {
             seen.insert(key)
@@ -137,6 +139,7 @@ private struct Parser {
             case "mappings": mappings = path(value, "mappings") ?? mappings
             case "session": session = self.session(value)
             case "idps": idps = providers(value, keyNode: keyNode)
+            case "gateways": gateways = self.gateways(value)
             default: break
             }
         }
@@ -151,8 +154,49 @@ private struct Parser {
             database: database,
             mappings: mappings,
             session: session,
-            idps: idps
+            idps: idps,
+            gateways: gateways
         )
+    }
+
+    /// `gateways:`: who may introspect keys, each with HTTP Basic credentials whose secret comes
+    /// from the environment (never the file).
+    mutating func gateways(_ node: Node) -> [GatewaySettings] {
+        guard let entries = reader.sequence(node, "gateways") else { return [] }
+        var result: [GatewaySettings] = []
+        var clientIDs: [String: Int] = [:]
+        for (index, entry) in entries.enumerated() {
+            let at = "gateways[\(index)]"
+            guard reader.isMapping(entry, at) else { continue }
+            var values: [String: Node] = [:]
+            for (key, _, value) in reader.pairs(entry, of: at, allowed: ServeConfiguration.gatewayKeys) { values[key] = value }
+            for required in ServeConfiguration.gatewayKeys where values[required] == nil {
+                reader.error(entry, "\(at) lacks '\(required)'")
+            }
+            guard let nameNode = values["name"], let name = reader.string(nameNode, "\(at).name"),
+                let idNode = values["client_id"], let clientID = reader.string(idNode, "\(at).client_id"),
+                let secretNode = values["client_secret_env"], let variable = reader.string(secretNode, "\(at).client_secret_env")
+            else { continue }
+            guard !clientID.isEmpty, !clientID.contains(":"), clientID.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+            else {
+                reader.error(idNode, "\(at).client_id: '\(clientID)' must be printable ASCII without spaces or ':' (HTTP Basic)")
+                continue
+            }
+            if let first = clientIDs[clientID] {
+                reader.error(idNode, "\(at).client_id: '\(clientID)' is already used by gateways[\(first)]")
+                continue
+            }
+            clientIDs[clientID] = index
+            var secret = environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+            if let value = secret, value.utf8.count < 32 {
+                reader.error(secretNode, "\(at).client_secret_env: the secret in \(variable) is shorter than 32 bytes; use a random one")
+                secret = nil
+            } else if secret == nil, requiringSecrets {
+                reader.error(secretNode, "\(at).client_secret_env: the environment variable \(variable) is not set")
+            }
+            result.append(GatewaySettings(name: name, clientID: clientID, clientSecret: secret, location: reader.location(entry)))
+        }
+        return result
     }
 
     mutating func address(_ node: Node) -> ListenAddress? {

@@ -29,12 +29,33 @@ public struct ServeConfiguration: Sendable {
     public var session: SessionSettings
     /// The providers people sign in with.
     public var idps: [IdentityProviderSettings]
+    /// The AI gateways allowed to introspect API keys (`POST /oauth/introspect`).
+    public var gateways: [GatewaySettings] = []
 
     /// The redirect URI every provider must have registered for RoleSync.
     public var redirectURI: URL { publicURL.appendingPathComponent("auth/callback") }
 
     /// Whether the public URL is https (cookies are then `Secure` and `__Host-`).
     public var isSecure: Bool { publicURL.scheme?.lowercased() == "https" }
+}
+
+/// An AI gateway that asks RoleSync whether an API key is good, authenticating with HTTP Basic.
+public struct GatewaySettings: Sendable {
+    /// For logs and metrics.
+    public var name: String
+    /// The Basic user name.
+    public var clientID: String
+    /// The Basic password, from the variable `client_secret_env` names; `nil` when it was not
+    /// required (commands other than `serve`).
+    public var clientSecret: String?
+    public var location: SourceLocation
+
+    public init(name: String, clientID: String, clientSecret: String?, location: SourceLocation) {
+        self.name = name
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.location = location
+    }
 }
 
 /// A host and port to listen on.

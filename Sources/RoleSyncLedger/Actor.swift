@@ -1,6 +1,6 @@
 /// Who did something, as the audit log records it.
 public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible, LosslessStringConvertible {
-    /// A signed-in admin (or an API token acting for them).
+    /// A signed-in admin (or an admin API key acting for them).
     case user(UserID)
     /// The IdP, through a sign-in.
     case idp

@@ -24,7 +24,14 @@ public enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable {
     case decisionUndetermined = "user.decision_undetermined"
     /// A sign-in was refused.
     case signInRefused = "signin.refused"
+    /// An API key was created (actor, owner, key id, prefix, name, purpose, expiry).
+    case keyCreated = "key.created"
+    /// An API key was revoked (actor, owner, key id, prefix, name, cause, reason).
+    case keyRevoked = "key.revoked"
+    /// An admin API token was created: written before tokens became API keys (ledger v7); kept so
+    /// the log reads back.
     case tokenCreated = "token.created"
+    /// An admin API token was revoked: written before tokens became API keys (ledger v7).
     case tokenRevoked = "token.revoked"
 }
 
@@ -89,8 +96,14 @@ public struct AuditKey: RawRepresentable, Hashable, Comparable, Sendable, Custom
     public static let expiresAt = AuditKey("expires_at")
     /// How many sessions a deactivation ended.
     public static let sessions = AuditKey("sessions")
-    /// How many API tokens a deactivation revoked.
-    public static let apiTokensRevoked = AuditKey("api_tokens_revoked")
+    /// How many API keys a deactivation revoked.
+    public static let apiKeysRevoked = AuditKey("api_keys_revoked")
+    /// An API key's id.
+    public static let keyID = AuditKey("key_id")
+    /// What an API key is for (`gateway`, `admin`).
+    public static let purpose = AuditKey("purpose")
+    /// Why an API key was revoked: `owner`, `admin`, `offboarding` or `deactivation`.
+    public static let cause = AuditKey("cause")
 }
 
 /// One append-only entry of the audit log.

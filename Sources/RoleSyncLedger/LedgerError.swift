@@ -15,8 +15,17 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case deactivatedByIdP(user: String)
     /// Too many concurrent writers kept invalidating this operation.
     case contention
-    /// An API token cannot be issued or revoked as asked.
-    case invalidToken(String)
+    /// A key cannot be created as asked: `field` says which input is wrong and how.
+    case invalidKey(field: String, String)
+    case keyNotFound(Int64)
+    /// Revocation is permanent: a revoked key is never revoked again, nor un-revoked.
+    case keyAlreadyRevoked(id: Int64, prefix: String)
+    /// The owner already has an active key of this name.
+    case keyNameTaken(String)
+    /// Keys are created only for active users.
+    case keyOwnerInactive(user: String)
+    /// An `admin` key needs an owner who holds `user_admin` or `super_admin`.
+    case adminKeyNeedsAdminRole(user: String, role: Role)
     /// A reconciliation tripped its safety valve and applied nothing.
     case safetyValve(String)
 
@@ -30,7 +39,12 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notPermitted: "not_permitted"
         case .deactivatedByIdP: "deactivated_by_idp"
         case .contention: "contention"
-        case .invalidToken: "invalid_token"
+        case .invalidKey: "invalid_key"
+        case .keyNotFound: "key_not_found"
+        case .keyAlreadyRevoked: "key_already_revoked"
+        case .keyNameTaken: "key_name_taken"
+        case .keyOwnerInactive: "key_owner_inactive"
+        case .adminKeyNeedsAdminRole: "admin_key_needs_admin_role"
         case .safetyValve: "safety_valve"
         }
     }
@@ -52,7 +66,19 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(user) was deactivated by the IdP; that lifts when the IdP shows them active again (their next sign-in or reconciliation)"
         case .contention:
             "the user kept changing concurrently; try again"
-        case .invalidToken(let reason), .safetyValve(let reason):
+        case .invalidKey(let field, let reason):
+            "\(field): \(reason)"
+        case .keyNotFound(let id):
+            "no key has id \(id)"
+        case .keyAlreadyRevoked(let id, let prefix):
+            "key \(id) (\(prefix)) is already revoked; there is no un-revoke: create a new key instead"
+        case .keyNameTaken(let name):
+            "an active key is already named '\(name)'; choose another name or revoke that key first"
+        case .keyOwnerInactive(let user):
+            "\(user) is inactive; keys are created only for active users"
+        case .adminKeyNeedsAdminRole(let user, let role):
+            "an admin key needs an owner who holds user_admin or super_admin; \(user) is \(role)"
+        case .safetyValve(let reason):
             reason
         }
     }

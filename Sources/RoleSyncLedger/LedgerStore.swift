@@ -68,41 +68,70 @@ public protocol LedgerStore: Sendable {
     func deleteSession(tokenHash: String) async throws -> Bool
     func sessionCount(userID: UserID) async throws -> Int
 
-    /// Stores a new API token and its audit event in one transaction.
-    /// - Returns: the token's id.
-    func insertToken(_ token: APIToken, audit: AuditEvent) async throws -> Int64
-    /// The token with this hash, if it exists (expired or not).
-    func token(hash: String) async throws -> APIToken?
-    func touchToken(id: Int64, at time: Date) async throws
-    /// Tokens, newest first; of one user, or of everyone.
-    func tokens(userID: UserID?) async throws -> [APIToken]
-    /// Deletes a token and records its audit event in one transaction; returns whether it existed.
-    @discardableResult
-    func deleteToken(id: Int64, audit: AuditEvent) async throws -> Bool
+    /// Stores a new API key and its `key.created` event in one transaction.
+    /// - Returns: the key's id.
+    /// - Throws: ``LedgerStoreError/conflict(_:)`` (``LedgerStoreError/Conflict/keyNameTaken(_:)``)
+    ///   when the owner has an active key (unrevoked, unexpired at its `createdAt`) of that name.
+    func insertKey(_ key: APIKey, audit: AuditEvent) async throws -> Int64
+    /// The key with this hash and its owner as they are now, if it exists (in any status): one
+    /// read, on every introspection, so a store makes it as cheap as it can and never caches it.
+    func credential(hash: String) async throws -> KeyCredential?
+    func key(id: Int64) async throws -> OwnedKey?
+    /// One owner's keys, newest first, in every status.
+    func keys(ownerID: UserID) async throws -> [APIKey]
+    /// A page of every key on the platform.
+    func keys(matching query: KeysQuery, at time: Date) async throws -> KeysPage
+    /// Requests per day of one key from `firstDay` (days since 1970-01-01, UTC) on; days without
+    /// requests are left out.
+    func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay]
+    /// Adds uses (counts per day, the latest use) in one transaction. Uses of a key that no longer
+    /// exists are dropped.
+    func recordKeyUses(_ uses: [KeyUse]) async throws
+    /// Revokes one key unless it is already revoked, writing ``KeyRevocation/event(for:)`` in the
+    /// same transaction.
+    /// - Parameter ownerID: when set, only a key of this owner is revoked (the Console's own keys).
+    /// - Returns: the key as revoked, or as it was when already revoked; `nil` when there is no such
+    ///   key (of that owner).
+    func revokeKey(id: Int64, ownerID: UserID?, _ revocation: KeyRevocation) async throws -> KeyRevocationOutcome?
+}
+
+/// What ``LedgerStore/revokeKey(id:ownerID:_:)`` found.
+public enum KeyRevocationOutcome: Sendable, Hashable {
+    /// Revoked now; the key as revoked.
+    case revoked(APIKey)
+    /// Revoked before (there is no un-revoke); the key as it is.
+    case alreadyRevoked(APIKey)
 }
 
 /// A credential a deactivation takes away: each is its own store operation, run in the order the
 /// ledger lists them.
-public enum CredentialRevocation: Sendable, Hashable, CaseIterable {
+public enum CredentialRevocation: Sendable, Hashable {
+    /// Revoke every unrevoked API key of the user, one `key.revoked` event each.
+    case revokeAPIKeys(KeyRevocation)
     /// Delete the user's browser sessions.
     case endSessions
-    /// Revoke the user's API tokens.
-    case revokeAPITokens
+
+    var isKeyRevocation: Bool {
+        if case .revokeAPIKeys = self { return true }
+        return false
+    }
 }
 
 extension [CredentialRevocation] {
-    /// Everything a leaver holds: sessions first (the browser is cut off at once), then API tokens.
-    public static let everything: [CredentialRevocation] = [.endSessions, .revokeAPITokens]
+    /// Everything a leaver holds, keys first (SPEC §7), then sessions: what every deactivation takes.
+    public static func everything(_ keys: KeyRevocation) -> [CredentialRevocation] {
+        [.revokeAPIKeys(keys), .endSessions]
+    }
 }
 
 /// How many credentials the revocations of one change took away.
 public struct RevocationCounts: Sendable, Hashable {
     public var sessions: Int
-    public var apiTokens: Int
+    public var apiKeys: Int
 
-    public init(sessions: Int = 0, apiTokens: Int = 0) {
+    public init(sessions: Int = 0, apiKeys: Int = 0) {
         self.sessions = sessions
-        self.apiTokens = apiTokens
+        self.apiKeys = apiKeys
     }
 }
 
@@ -115,6 +144,8 @@ public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible
         case staleUser(UserID)
         /// The changes would leave no active `super_admin`.
         case noActiveSuperAdmin
+        /// The owner already has an active key of this name.
+        case keyNameTaken(String)
     }
 
     case conflict(Conflict)
@@ -127,6 +158,7 @@ public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible
             "a user with issuer \(issuer) and subject \(subject) already exists"
         case .conflict(.staleUser(let id)): "user \(id) changed concurrently"
         case .conflict(.noActiveSuperAdmin): "the change would leave no active super_admin"
+        case .conflict(.keyNameTaken(let name)): "an active key of this owner is already named '\(name)'"
         case .invalidCursor: "the cursor is not valid for this listing; start again without it"
         }
     }
@@ -159,13 +191,13 @@ public struct LedgerChanges: Sendable {
         }
 
         /// The events to write once the revocations are done: a `user.sessions_ended` event says
-        /// how many sessions ended and how many API tokens were revoked.
+        /// how many sessions ended and how many API keys were revoked.
         public func auditEvents(after revoked: RevocationCounts) -> [AuditEvent] {
             audit.map { event in
                 guard event.action == .sessionsEnded else { return event }
                 var event = event
                 if revoking.contains(.endSessions) { event.details[.sessions] = .number(Double(revoked.sessions)) }
-                if revoking.contains(.revokeAPITokens) { event.details[.apiTokensRevoked] = .number(Double(revoked.apiTokens)) }
+                if revoking.contains(where: \.isKeyRevocation) { event.details[.apiKeysRevoked] = .number(Double(revoked.apiKeys)) }
                 return event
             }
         }

@@ -275,7 +275,15 @@ extension SyncService {
                 userChanges.append(
                     .init(
                         write: .update(updated, expectedVersion: change.version),
-                        revoking: change.kinds.contains(.deactivation) ? .everything : [],
+                        revoking: change.kinds.contains(.deactivation)
+                            ? .everything(
+                                KeyRevocation(
+                                    time: time,
+                                    actor: actor,
+                                    cause: .deactivation,
+                                    reason: "deactivated by the IdP (\(change.deactivationSource.rawValue) via \(plan.via))"
+                                )
+                            ) : [],
                         audit: events
                     )
                 )

@@ -72,7 +72,7 @@ public struct SessionService: Sendable {
     }
 
     /// 256 random bits from the system's secure generator, base64url without padding: session ids
-    /// and API token secrets.
+    /// (API keys have their own format: ``APIKeyFormat``).
     static func randomToken() -> String {
         Base64URL.random(byteCount: 32)
     }

@@ -176,7 +176,15 @@ enum SignInRules {
             refused(refusal)
             return Plan(
                 changes: LedgerChanges(
-                    users: [.init(write: .update(updated, expectedVersion: user.version), revoking: .everything, audit: events)],
+                    users: [
+                        .init(
+                            write: .update(updated, expectedVersion: user.version),
+                            revoking: .everything(
+                                KeyRevocation(time: input.time, actor: .idp, cause: .deactivation, reason: "deactivated by the IdP at sign-in")
+                            ),
+                            audit: events
+                        )
+                    ],
                     requiresActiveSuperAdmin: user.isActiveSuperAdmin
                 ),
                 result: SignInResult(user: updated, refusal: refusal, isCreated: false, events: events, decision: d)

@@ -45,29 +45,29 @@ extension SyncService {
         ) { user, time in
             var current = user
             var events: [AuditEvent] = []
-            var endsSessions = false
+            var revoking: [CredentialRevocation] = []
             if let role {
                 switch try await rolePlan(role, for: current, by: principal, time: time) {
                 case .refused(let refusal): return .refused(refusal)
                 case .unchanged: break
-                case .change(let updated, let more, let ends):
+                case .change(let updated, let more, let revocations):
                     current = updated
                     events += more
-                    endsSessions = endsSessions || ends
+                    revoking += revocations
                 }
             }
             if let status {
                 switch try await statusPlan(status, for: current, by: principal, time: time) {
                 case .refused(let refusal): return .refused(refusal)
                 case .unchanged: break
-                case .change(let updated, let more, let ends):
+                case .change(let updated, let more, let revocations):
                     current = updated
-                    // Sessions end before anything else is recorded.
-                    events = ends ? more + events : events + more
-                    endsSessions = endsSessions || ends
+                    // Credentials are taken away before anything else is recorded.
+                    events = revocations.isEmpty ? events + more : more + events
+                    revoking += revocations
                 }
             }
-            return events.isEmpty ? .unchanged : .change(current, events: events, endsSessions: endsSessions)
+            return events.isEmpty ? .unchanged : .change(current, events: events, revoking: revoking)
         }
     }
 
@@ -87,7 +87,7 @@ extension SyncService {
                 .previousSource: .string(user.roleSource.rawValue),
             ]
         )
-        return .change(updated, events: [event], endsSessions: false)
+        return .change(updated, events: [event], revoking: [])
     }
 
     private func roleRefusal(_ role: Role, for user: User, by principal: Principal) async throws -> LedgerError? {
@@ -108,8 +108,8 @@ extension SyncService {
     /// Deactivates a user by hand (reason `manual`: it holds until an admin reactivates, whatever the
     /// IdP says) or reactivates a manually deactivated one.
     ///
-    /// Deactivation ends the user's sessions first; the audit log shows `user.sessions_ended` before
-    /// `user.status_changed`.
+    /// Deactivation revokes the user's API keys and ends their sessions first; the audit log shows a
+    /// `key.revoked` per key, then `user.sessions_ended`, then `user.status_changed`.
     /// - Throws: ``LedgerError`` for the last active `super_admin`, deactivating a `super_admin`
     ///   without being one, reactivating a user the IdP deactivated, or missing permission.
     @discardableResult
@@ -129,32 +129,7 @@ extension SyncService {
         var updated = user
         switch status {
         case .inactive:
-            // Already manually inactive: nothing to do. Inactive by the IdP: make it manual, so it
-            // holds even when the IdP lifts its own.
-            if user.status == .inactive, user.deactivationReason == .manual { return .unchanged }
-            updated.status = .inactive
-            updated.deactivationReason = .manual
-            updated.deactivationSource = nil
-            let events = [
-                AuditEvent(
-                    time: time,
-                    actor: principal.actor,
-                    action: .sessionsEnded,
-                    userID: user.id,
-                    details: [.reason: "deactivated_by_admin"]
-                ),
-                AuditEvent(
-                    time: time,
-                    actor: principal.actor,
-                    action: .statusChanged,
-                    userID: user.id,
-                    details: [
-                        .from: .string(user.status.rawValue), .to: "inactive", .reason: "manual",
-                        .previousReason: user.deactivationReason.map { .string($0.rawValue) } ?? .null,
-                    ]
-                ),
-            ]
-            return .change(updated, events: events, endsSessions: true)
+            return manualDeactivationPlan(for: user, by: principal, time: time, offboarding: nil)
         case .active:
             if user.status == .active { return .unchanged }
             updated.status = .active
@@ -166,11 +141,46 @@ extension SyncService {
                 userID: user.id,
                 details: [.from: "inactive", .to: "active", .reason: "manual"]
             )
-            return .change(updated, events: [event], endsSessions: false)
+            return .change(updated, events: [event], revoking: [])
         }
     }
 
-    private func statusRefusal(_ status: UserStatus, for user: User, by principal: Principal) async throws -> LedgerError? {
+    /// A manual deactivation of a user the principal may deactivate: keys revoked, sessions ended,
+    /// then inactive with reason `manual`. An offboarding (its reason given) says so on every event
+    /// and revokes with cause `offboarding`.
+    ///
+    /// Already manually inactive: nothing to do. Inactive by the IdP: made manual, so it holds even
+    /// when the IdP lifts its own.
+    func manualDeactivationPlan(for user: User, by principal: Principal, time: Date, offboarding reason: String?) -> EditPlan {
+        if user.status == .inactive, user.deactivationReason == .manual { return .unchanged }
+        var updated = user
+        updated.status = .inactive
+        updated.deactivationReason = .manual
+        updated.deactivationSource = nil
+        var ended: [AuditKey: ClaimValue] = [.reason: "deactivated_by_admin"]
+        var changed: [AuditKey: ClaimValue] = [
+            .from: .string(user.status.rawValue), .to: "inactive", .reason: "manual",
+            .previousReason: user.deactivationReason.map { .string($0.rawValue) } ?? .null,
+        ]
+        if let reason {
+            ended = [.reason: "offboarded", .detail: .string(reason)]
+            changed[.via] = "offboarding"
+            changed[.detail] = .string(reason)
+        }
+        let events = [
+            AuditEvent(time: time, actor: principal.actor, action: .sessionsEnded, userID: user.id, details: ended),
+            AuditEvent(time: time, actor: principal.actor, action: .statusChanged, userID: user.id, details: changed),
+        ]
+        let keys = KeyRevocation(
+            time: time,
+            actor: principal.actor,
+            cause: reason == nil ? .deactivation : .offboarding,
+            reason: reason ?? "deactivated by an admin"
+        )
+        return .change(updated, events: events, revoking: .everything(keys))
+    }
+
+    func statusRefusal(_ status: UserStatus, for user: User, by principal: Principal) async throws -> LedgerError? {
         guard principal.canManageUsers else { return .notPermitted(role: principal.role) }
         switch status {
         case .inactive:
@@ -187,13 +197,13 @@ extension SyncService {
     enum EditPlan {
         case refused(LedgerError)
         case unchanged
-        case change(User, events: [AuditEvent], endsSessions: Bool)
+        case change(User, events: [AuditEvent], revoking: [CredentialRevocation])
     }
 
     /// Reads the user, asks `plan` what to do, and writes it at the version read (sessions first when
-    /// the plan ends them); a concurrent write makes it read and decide again. A refusal is audited
-    /// and thrown.
-    private func edit(
+    /// the plan takes credentials away); a concurrent write makes it read and decide again. A refusal
+    /// is audited and thrown.
+    func edit(
         _ userID: UserID,
         by principal: Principal,
         field: String,
@@ -217,7 +227,7 @@ extension SyncService {
                 throw refusal
             case .unchanged:
                 return user
-            case .change(var updated, let events, let endsSessions):
+            case .change(var updated, let events, let revoking):
                 updated.version = user.version + 1
                 do {
                     try await store.apply(
@@ -225,7 +235,7 @@ extension SyncService {
                             users: [
                                 .init(
                                     write: .update(updated, expectedVersion: user.version),
-                                    revoking: endsSessions ? .everything : [],
+                                    revoking: revoking,
                                     audit: events
                                 )
                             ],

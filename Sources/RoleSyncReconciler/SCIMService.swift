@@ -12,7 +12,7 @@ package import RoleSyncSCIM
 ///
 /// - A person pushed is held as a directory entry; they become a ledger user only by signing in.
 /// - `active: false` or DELETE deactivates the matching ledger user at once (reason `idp`,
-///   source `scim`): sessions and API tokens go first; `active: true` lifts it.
+///   source `scim`): API keys and sessions go first; `active: true` lifts it.
 /// - A group change re-evaluates the mapping for every member it adds or removes.
 public struct SCIMService: Sendable {
     /// One IdP allowed to push: the token it authenticates with, and how its people match.

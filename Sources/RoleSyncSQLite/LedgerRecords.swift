@@ -120,36 +120,65 @@ struct SessionRecord: FetchableRecord {
     }
 }
 
-/// An `api_tokens` row.
-struct APITokenRecord: FetchableRecord {
-    enum Columns {
-        static let id = Column("id")
-        static let userID = Column("user_id")
-        static let name = Column("name")
-        static let prefix = Column("prefix")
-        static let tokenHash = Column("token_hash")
-        static let createdAt = Column("created_at")
-        static let expiresAt = Column("expires_at")
-        static let lastUsedAt = Column("last_used_at")
+/// An `api_keys` row joined with its owner's `users` row (`k` and `u`). Read by position in
+/// ``selection``, this record's own column list (not the table's layout, which a migration may
+/// change): introspection reads one per request, and a name look-up per column cost it ~2 µs.
+struct OwnedKeyRecord: FetchableRecord {
+    static let selection = """
+        k.id, k.user_id, k.name, k.purpose, k.prefix, k.key_hash, k.created_at, k.expires_at, k.last_used_at,
+        k.revoked_at, k.revoked_by, k.revocation_cause, k.revocation_reason,
+        u.name, u.email, u.role, u.status
+        """
+    /// The tables the selection reads.
+    static let source = "api_keys k JOIN users u ON u.id = k.user_id"
+
+    var owned: OwnedKey
+
+    init(row: Row) throws {
+        let id: Int64 = row[0]
+        let expiresAt: Double? = row[7]
+        let lastUsedAt: Double? = row[8]
+        let revokedAt: Double? = row[9]
+        let revokedByText: String? = row[10]
+        let causeText: String? = row[11]
+        let (purpose, role, status) = try Self.enumerations(key: id, purpose: row[3], role: row[15], status: row[16])
+        var revokedBy: Actor?
+        if let revokedByText {
+            guard let actor = Actor(revokedByText) else { throw SQLiteStoreError.corrupt("key \(id): unknown revoked_by '\(revokedByText)'") }
+            revokedBy = actor
+        }
+        var cause: KeyRevocationCause?
+        if let causeText {
+            guard let parsed = KeyRevocationCause(rawValue: causeText) else {
+                throw SQLiteStoreError.corrupt("key \(id): unknown cause '\(causeText)'")
+            }
+            cause = parsed
+        }
+        let key = APIKey(
+            id: id,
+            userID: UserID(row[1]),
+            name: row[2],
+            purpose: purpose,
+            prefix: row[4],
+            keyHash: row[5],
+            createdAt: Date(timeIntervalSince1970: row[6]),
+            expiresAt: expiresAt.map(Date.init(timeIntervalSince1970:)),
+            lastUsedAt: lastUsedAt.map(Date.init(timeIntervalSince1970:)),
+            revokedAt: revokedAt.map(Date.init(timeIntervalSince1970:)),
+            revokedBy: revokedBy,
+            revocationCause: cause,
+            revocationReason: row[12]
+        )
+        owned = OwnedKey(key: key, owner: KeyOwner(id: key.userID, name: row[13], email: row[14], role: role, status: status))
     }
 
-    static let selection = "id, user_id, name, prefix, token_hash, created_at, expires_at, last_used_at"
-
-    var token: APIToken
-
-    init(row: Row) {
-        let expiresAt: Double? = row[Columns.expiresAt]
-        let lastUsedAt: Double? = row[Columns.lastUsedAt]
-        token = APIToken(
-            id: row[Columns.id],
-            userID: UserID(row[Columns.userID]),
-            name: row[Columns.name],
-            prefix: row[Columns.prefix],
-            tokenHash: row[Columns.tokenHash],
-            createdAt: Date(timeIntervalSince1970: row[Columns.createdAt]),
-            expiresAt: expiresAt.map(Date.init(timeIntervalSince1970:)),
-            lastUsedAt: lastUsedAt.map(Date.init(timeIntervalSince1970:))
-        )
+    /// A key's purpose and its owner's role and status from their stored text; an unknown one is
+    /// ``SQLiteStoreError/corrupt(_:)``.
+    static func enumerations(key id: Int64, purpose: String, role: String, status: String) throws -> (APIKeyPurpose, Role, UserStatus) {
+        guard let parsedPurpose = APIKeyPurpose(rawValue: purpose), let parsedRole = Role(rawValue: role),
+            let parsedStatus = UserStatus(rawValue: status)
+        else { throw SQLiteStoreError.corrupt("key \(id): unknown purpose '\(purpose)', role '\(role)' or status '\(status)'") }
+        return (parsedPurpose, parsedRole, parsedStatus)
     }
 }
 

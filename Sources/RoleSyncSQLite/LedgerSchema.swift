@@ -158,6 +158,49 @@ enum LedgerSchema {
                     """
             )
         }
+        migrator.registerMigration("v7: API keys replace admin API tokens") { db in
+            // Admin API tokens become keys of purpose `admin`, their hashes and dates kept, so they
+            // keep working. A revoked key stays (revocation is permanent and audited), so revocation
+            // is a column, never a delete. Usage is a count per key and UTC day.
+            try db.execute(
+                sql: """
+                    CREATE TABLE api_keys (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        purpose TEXT NOT NULL CHECK (purpose IN ('gateway', 'admin')),
+                        prefix TEXT NOT NULL,
+                        key_hash TEXT NOT NULL UNIQUE,
+                        created_at REAL NOT NULL,
+                        expires_at REAL,
+                        last_used_at REAL,
+                        revoked_at REAL,
+                        revoked_by TEXT,
+                        revocation_cause TEXT CHECK (revocation_cause IN ('owner', 'admin', 'offboarding', 'deactivation')),
+                        revocation_reason TEXT,
+                        CHECK ((revoked_at IS NULL) = (revoked_by IS NULL) AND (revoked_at IS NULL) = (revocation_cause IS NULL))
+                    );
+                    INSERT INTO api_keys (id, user_id, name, purpose, prefix, key_hash, created_at, expires_at, last_used_at)
+                        SELECT id, user_id, name, 'admin', prefix || '…', token_hash, created_at, expires_at, last_used_at FROM api_tokens;
+                    DROP TABLE api_tokens;
+                    CREATE INDEX api_keys_by_user ON api_keys (user_id, id);
+                    -- Everything introspection reads of a key, so its look-up never visits the table.
+                    CREATE INDEX api_keys_by_hash ON api_keys (key_hash, purpose, created_at, expires_at, revoked_at, user_id);
+                    CREATE INDEX api_keys_by_last_used ON api_keys (coalesce(last_used_at, -1), id);
+                    CREATE INDEX api_keys_by_created ON api_keys (created_at, id);
+                    CREATE INDEX api_keys_by_name ON api_keys (name COLLATE NOCASE, id);
+                    CREATE TRIGGER api_keys_stay_revoked BEFORE UPDATE OF revoked_at, revoked_by, revocation_cause, revocation_reason
+                        ON api_keys WHEN old.revoked_at IS NOT NULL
+                        BEGIN SELECT RAISE(ABORT, 'a revoked key stays revoked'); END;
+                    CREATE TABLE api_key_usage (
+                        key_id INTEGER NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+                        day INTEGER NOT NULL,
+                        requests INTEGER NOT NULL,
+                        PRIMARY KEY (key_id, day)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }
 }

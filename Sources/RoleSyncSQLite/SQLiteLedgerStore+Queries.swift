@@ -34,6 +34,27 @@ extension SQLiteLedgerStore {
             guard text.utf8.count <= 1_024, let data = Base64URL.decode(text) else { return nil }
             return try? JSONDecoder().decode(Cursor.self, from: data)
         }
+
+        /// The keyset condition of a cursor made for `sort`: rows after its sort value and id, in
+        /// the listing's order. `key` and `id` are the listing's fixed SQL expressions.
+        /// - Throws: ``LedgerStoreError/invalidCursor`` for a cursor this store did not make for `sort`.
+        static func condition(
+            _ text: String,
+            sort: String,
+            key: String,
+            id: String,
+            ascending: Bool
+        ) throws -> (String, [(any DatabaseValueConvertible)?]) {
+            guard let cursor = decode(text), cursor.sort == sort else { throw LedgerStoreError.invalidCursor }
+            let value: any DatabaseValueConvertible
+            switch (cursor.text, cursor.number) {
+            case (let text?, nil): value = text
+            case (nil, let number?): value = number
+            default: throw LedgerStoreError.invalidCursor
+            }
+            let op = ascending ? ">" : "<"
+            return ("(\(key) \(op) ? OR (\(key) = ? AND \(id) \(op) ?))", [value, value, cursor.id])
+        }
     }
 
     static func sortValue(_ user: User, _ sort: UsersQuery.Sort) -> (String?, Double?) {
@@ -81,18 +102,15 @@ extension SQLiteLedgerStore {
         let key = Self.sortKey(query.sort)
         let ascending = query.order == .ascending
         if let text = query.cursor {
-            guard let cursor = Cursor.decode(text), cursor.sort == query.sort.rawValue + ":" + query.order.rawValue else {
-                throw LedgerStoreError.invalidCursor
-            }
-            let value: any DatabaseValueConvertible
-            switch (cursor.text, cursor.number) {
-            case (let text?, nil): value = text
-            case (nil, let number?): value = number
-            default: throw LedgerStoreError.invalidCursor
-            }
-            let op = ascending ? ">" : "<"
-            conditions.append("(\(key) \(op) ? OR (\(key) = ? AND id \(op) ?))")
-            arguments += [value, value, cursor.id]
+            let (condition, values) = try Cursor.condition(
+                text,
+                sort: query.sort.rawValue + ":" + query.order.rawValue,
+                key: key,
+                id: "id",
+                ascending: ascending
+            )
+            conditions.append(condition)
+            arguments += values
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let direction = ascending ? "ASC" : "DESC"

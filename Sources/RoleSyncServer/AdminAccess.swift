@@ -7,13 +7,19 @@ public enum AdminPermission: String, Sendable, CaseIterable {
     case editUsers = "users:edit"
     case readAudit = "audit:read"
     case readMappings = "mappings:read"
+    case readKeys = "keys:read"
+    case createKeys = "keys:create"
+    case revokeKeys = "keys:revoke"
+    case offboardUsers = "users:offboard"
 
     /// The roles that hold the permission: SPEC §1's role table, in one place. `user_admin`
     /// manages users; `super_admin` may do everything. The mappings decide users' roles, so reading
-    /// them and trying a change on the users is user administration too.
+    /// them and trying a change on the users is user administration too. Governing every key on
+    /// the platform and offboarding leavers is too (the seed's step 4 and 5).
     public var roles: Set<Role> {
         switch self {
-        case .readUsers, .editUsers, .readAudit, .readMappings: [.superAdmin, .userAdmin]
+        case .readUsers, .editUsers, .readAudit, .readMappings, .readKeys, .createKeys, .revokeKeys, .offboardUsers:
+            [.superAdmin, .userAdmin]
         }
     }
 }
@@ -64,8 +70,41 @@ package struct AdminRoute: Sendable, Hashable {
         queryParameters: []
     )
 
+    package static let offboardUser = AdminRoute(
+        method: .post,
+        path: "/api/admin/users/{id}/offboard",
+        permission: .offboardUsers,
+        queryParameters: []
+    )
+    package static let listKeys = AdminRoute(
+        method: .get,
+        path: "/api/admin/keys",
+        permission: .readKeys,
+        queryParameters: ["q", "owner", "status", "purpose", "sort", "order", "limit", "cursor"]
+    )
+    package static let createKey = AdminRoute(
+        method: .post,
+        path: "/api/admin/keys",
+        permission: .createKeys,
+        queryParameters: []
+    )
+    package static let showKey = AdminRoute(
+        method: .get,
+        path: "/api/admin/keys/{id}",
+        permission: .readKeys,
+        queryParameters: []
+    )
+    package static let revokeKey = AdminRoute(
+        method: .post,
+        path: "/api/admin/keys/{id}/revoke",
+        permission: .revokeKeys,
+        queryParameters: []
+    )
+
     /// Every admin route.
-    package static let all: [AdminRoute] = [listUsers, showUser, editUser, audit, mappings, dryRun]
+    package static let all: [AdminRoute] = [
+        listUsers, showUser, editUser, offboardUser, audit, mappings, dryRun, listKeys, createKey, showKey, revokeKey,
+    ]
 
     /// Where the admin routes live.
     static let prefix = "/api/admin"

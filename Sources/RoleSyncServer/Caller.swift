@@ -6,7 +6,8 @@ public struct Caller: Sendable, PermissionProviding {
     /// How the caller proved who they are.
     public enum Credential: String, Sendable {
         case session
-        case token
+        /// An `admin` API key.
+        case apiKey = "api_key"
     }
 
     public var user: User

@@ -8,7 +8,7 @@ package enum OpenAPIDocument {
   "info": {
     "title": "RoleSync",
     "version": "0.4.0",
-    "description": "Sign-in (OpenID Connect), the signed-in user, and the admin API over the user ledger. Errors are RFC 9457 problem details with a stable `code`. Admin routes need `user_admin` or `super_admin`, through the session cookie (writes must be same-origin) or an API token (`Authorization: Bearer rs_…`, see `rolesync tokens create`)."
+    "description": "Sign-in (OpenID Connect), the signed-in user, and the admin API over the user ledger. Errors are RFC 9457 problem details with a stable `code`. Admin routes need `user_admin` or `super_admin`, through the session cookie (writes must be same-origin) or an admin API key (`Authorization: Bearer rsk_…`, see `rolesync keys create`). The AI gateway checks gateway keys at `/oauth/introspect` (RFC 7662) with HTTP Basic."
   },
   "servers": [
     {
@@ -20,13 +20,18 @@ package enum OpenAPIDocument {
       "bearerAuth": {
         "type": "http",
         "scheme": "bearer",
-        "description": "An API token from `rolesync tokens create` (`rs_…`); it acts with its user's current role."
+        "description": "An admin API key (`rsk_…`, purpose `admin`) from `rolesync keys create --purpose admin` or `POST /api/admin/keys`; it acts with its owner's current role. Gateway keys are not accepted here."
       },
       "cookieAuth": {
         "type": "apiKey",
         "in": "cookie",
         "name": "rolesync_session",
         "description": "The session cookie (`__Host-rolesync_session` when the public URL is https)."
+      },
+      "gatewayBasic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "An AI gateway's `client_id` and secret, as configured under `gateways:` in rolesync.yaml."
       }
     },
     "responses": {},
@@ -290,6 +295,8 @@ package enum OpenAPIDocument {
               "user.edit_refused",
               "user.decision_undetermined",
               "signin.refused",
+              "key.created",
+              "key.revoked",
               "token.created",
               "token.revoked"
             ]
@@ -656,6 +663,471 @@ package enum OpenAPIDocument {
             ]
           }
         }
+      },
+      "KeyPurpose": {
+        "type": "string",
+        "enum": [
+          "gateway",
+          "admin"
+        ],
+        "description": "`gateway`: a key the AI gateway checks through /oauth/introspect. `admin`: a bearer credential for this API, acting with its owner's current role."
+      },
+      "KeyStatus": {
+        "type": "string",
+        "enum": [
+          "active",
+          "revoked",
+          "expired"
+        ],
+        "description": "`expired`: past `expires_at` and never revoked."
+      },
+      "Key": {
+        "type": "object",
+        "required": [
+          "id",
+          "name",
+          "purpose",
+          "prefix",
+          "status",
+          "owner",
+          "created_at",
+          "expires_at",
+          "last_used_at",
+          "revoked_at",
+          "revoked_by",
+          "revocation_reason"
+        ],
+        "properties": {
+          "id": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "name": {
+            "type": "string",
+            "minLength": 1,
+            "description": "1 to 100 characters."
+          },
+          "purpose": {
+            "$ref": "#/components/schemas/KeyPurpose"
+          },
+          "prefix": {
+            "type": "string",
+            "pattern": "^(rsk_[0-9A-Za-z]{3}…[0-9A-Za-z]{4}|rs_[0-9A-Za-z_-]{8}…)$",
+            "description": "For display: the key's first 7 characters, an ellipsis and its last 4 (`rsk_Ab3…x9Qz`). An admin API token from before keys shows its first 11 characters and an ellipsis (`rs_AbCdEfGh…`)."
+          },
+          "status": {
+            "$ref": "#/components/schemas/KeyStatus"
+          },
+          "owner": {
+            "type": "object",
+            "required": [
+              "id",
+              "name",
+              "email"
+            ],
+            "properties": {
+              "id": {
+                "type": "integer",
+                "minimum": 1
+              },
+              "name": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "email": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              }
+            },
+            "description": "The user the key acts for."
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "expires_at": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "Null: never expires."
+          },
+          "last_used_at": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "Recorded at most once per `usage_precision_seconds`; null: never used."
+          },
+          "revoked_at": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "revoked_by": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "pattern": "^(idp|reconciler|scim|cli|user:[0-9]{1,18})$",
+            "description": "The actor that revoked it: `user:ID`, `cli`, `idp`, `scim` or `reconciler`."
+          },
+          "revocation_reason": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        "description": "An API key, as every surface shows one. Every key is always present; the value itself never is (see CreatedKey).",
+        "examples": [
+          {
+            "id": 12,
+            "name": "checkout-service-prod",
+            "purpose": "gateway",
+            "prefix": "rsk_Ab3…x9Qz",
+            "status": "active",
+            "owner": {
+              "id": 3,
+              "name": "Ada Lovelace",
+              "email": "ada@example.com"
+            },
+            "created_at": "2026-11-02T09:14:00Z",
+            "expires_at": "2027-01-31T09:14:00Z",
+            "last_used_at": "2026-11-30T17:41:00Z",
+            "revoked_at": null,
+            "revoked_by": null,
+            "revocation_reason": null
+          }
+        ]
+      },
+      "CreatedKey": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Key"
+          },
+          {
+            "type": "object",
+            "required": [
+              "key"
+            ],
+            "properties": {
+              "key": {
+                "type": "string",
+                "pattern": "^rsk_[0-9A-Za-z]{42}$",
+                "description": "The key itself. Shown only in this answer: only its hash is stored."
+              }
+            }
+          }
+        ],
+        "description": "A key just created, with its value."
+      },
+      "KeysPage": {
+        "type": "object",
+        "required": [
+          "keys",
+          "next_cursor"
+        ],
+        "properties": {
+          "keys": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Key"
+            }
+          },
+          "next_cursor": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "KeyList": {
+        "type": "object",
+        "required": [
+          "keys"
+        ],
+        "properties": {
+          "keys": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Key"
+            }
+          }
+        }
+      },
+      "KeyDetail": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Key"
+          },
+          {
+            "type": "object",
+            "required": [
+              "usage",
+              "usage_precision_seconds"
+            ],
+            "properties": {
+              "usage": {
+                "type": "array",
+                "minItems": 90,
+                "maxItems": 90,
+                "items": {
+                  "type": "object",
+                  "required": [
+                    "day",
+                    "requests"
+                  ],
+                  "properties": {
+                    "day": {
+                      "type": "string",
+                      "format": "date"
+                    },
+                    "requests": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  }
+                },
+                "description": "Requests per day (UTC) for the 90 days ending today, oldest first; days without use are 0."
+              },
+              "usage_precision_seconds": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "How far `last_used_at` and `usage` may lag behind the key's use."
+              }
+            }
+          }
+        ],
+        "description": "A key with its use over the last 90 days."
+      },
+      "KeyCreate": {
+        "type": "object",
+        "required": [
+          "name"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 100,
+            "pattern": "^[\\t \\xA0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*[^\\x00-\\x1F\\x7F-\\x9F\\xAD\\u0600-\\u0605\\u061C\\u06DD\\u070F\\u0890\\u0891\\u08E2\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u206F\\uFEFF\\uFFF9-\\uFFFB]*[^\\x00-\\x1F\\x7F-\\x9F\\xAD\\u0600-\\u0605\\u061C\\u06DD\\u070F\\u0890\\u0891\\u08E2\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u206F\\uFEFF\\uFFF9-\\uFFFB \\xA0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000][^\\x00-\\x1F\\x7F-\\x9F\\xAD\\u0600-\\u0605\\u061C\\u06DD\\u070F\\u0890\\u0891\\u08E2\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u206F\\uFEFF\\uFFF9-\\uFFFB]*[\\t \\xA0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*$",
+            "description": "1 to 100 characters, not all spaces, none of them a control or format character. Leading and trailing spaces and tabs are trimmed. Unique among the owner's active keys."
+          },
+          "expires_in": {
+            "type": "string",
+            "maxLength": 12,
+            "pattern": "^0*[1-9][0-9]*[smhd]?$",
+            "description": "How long the key lives: seconds (`3600`), or a number with a unit (`90s`, `30m`, `12h`, `90d`). Without it the key never expires. More than zero and at most 3650 days; longer is a 422."
+          }
+        }
+      },
+      "AdminKeyCreate": {
+        "type": "object",
+        "required": [
+          "name"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 100,
+            "pattern": "^[\\t \\xA0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*[^\\x00-\\x1F\\x7F-\\x9F\\xAD\\u0600-\\u0605\\u061C\\u06DD\\u070F\\u0890\\u0891\\u08E2\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u206F\\uFEFF\\uFFF9-\\uFFFB]*[^\\x00-\\x1F\\x7F-\\x9F\\xAD\\u0600-\\u0605\\u061C\\u06DD\\u070F\\u0890\\u0891\\u08E2\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u206F\\uFEFF\\uFFF9-\\uFFFB \\xA0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000][^\\x00-\\x1F\\x7F-\\x9F\\xAD\\u0600-\\u0605\\u061C\\u06DD\\u070F\\u0890\\u0891\\u08E2\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u206F\\uFEFF\\uFFF9-\\uFFFB]*[\\t \\xA0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*$",
+            "description": "1 to 100 characters, not all spaces, none of them a control or format character. Leading and trailing spaces and tabs are trimmed. Unique among the owner's active keys."
+          },
+          "expires_in": {
+            "type": "string",
+            "maxLength": 12,
+            "pattern": "^0*[1-9][0-9]*[smhd]?$",
+            "description": "How long the key lives: seconds (`3600`), or a number with a unit (`90s`, `30m`, `12h`, `90d`). Without it the key never expires. More than zero and at most 3650 days; longer is a 422."
+          },
+          "purpose": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/KeyPurpose"
+              }
+            ],
+            "default": "gateway"
+          }
+        }
+      },
+      "Revocation": {
+        "type": "object",
+        "required": [
+          "reason"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "reason": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 500,
+            "pattern": "[^\\t-\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+            "description": "Why, for the audit log and the key's `revocation_reason`: 1 to 500 characters, not all whitespace (trimmed)."
+          }
+        }
+      },
+      "OwnerRevocation": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "reason": {
+            "type": "string",
+            "maxLength": 500,
+            "description": "Why, for the audit log and the key's `revocation_reason`: at most 500 characters (trimmed); empty or blank is the same as none."
+          }
+        }
+      },
+      "Offboarding": {
+        "type": "object",
+        "required": [
+          "reason"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "reason": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 500,
+            "pattern": "[^\\t-\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+            "description": "Why, for the audit log and each revoked key's `revocation_reason`: 1 to 500 characters."
+          }
+        }
+      },
+      "OffboardingResult": {
+        "type": "object",
+        "required": [
+          "user",
+          "revoked_keys",
+          "sessions_ended"
+        ],
+        "properties": {
+          "user": {
+            "$ref": "#/components/schemas/UserDetail"
+          },
+          "revoked_keys": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Key"
+            },
+            "description": "The keys this revoked (keys already revoked or expired are not listed)."
+          },
+          "sessions_ended": {
+            "type": "integer",
+            "minimum": 0
+          }
+        }
+      },
+      "Introspection": {
+        "oneOf": [
+          {
+            "type": "object",
+            "required": [
+              "active"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "active": {
+                "const": false
+              }
+            },
+            "description": "Not a key RoleSync would accept now: unknown, revoked, expired, not a gateway key, or its owner is inactive. Nothing else is said."
+          },
+          {
+            "type": "object",
+            "required": [
+              "active",
+              "sub",
+              "username",
+              "role",
+              "key_id",
+              "scope",
+              "iat"
+            ],
+            "properties": {
+              "active": {
+                "const": true
+              },
+              "sub": {
+                "type": "string",
+                "pattern": "^[1-9][0-9]*$",
+                "description": "The owner's RoleSync user id."
+              },
+              "username": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The owner's email."
+              },
+              "role": {
+                "$ref": "#/components/schemas/Role"
+              },
+              "key_id": {
+                "type": "integer",
+                "minimum": 1
+              },
+              "scope": {
+                "const": "gateway"
+              },
+              "iat": {
+                "type": "integer",
+                "description": "When the key was created (Unix seconds)."
+              },
+              "exp": {
+                "type": "integer",
+                "description": "When the key expires (Unix seconds); absent when it never does."
+              }
+            },
+            "description": "An active gateway key, with its owner's role as of this request."
+          }
+        ],
+        "description": "RFC 7662 §2.2.",
+        "examples": [
+          {
+            "active": false
+          },
+          {
+            "active": true,
+            "sub": "3",
+            "username": "ada@example.com",
+            "role": "model_admin",
+            "key_id": 12,
+            "scope": "gateway",
+            "iat": 1793610840,
+            "exp": 1801388040
+          }
+        ]
+      },
+      "OAuthError": {
+        "type": "object",
+        "required": [
+          "error"
+        ],
+        "properties": {
+          "error": {
+            "type": "string",
+            "enum": [
+              "invalid_request",
+              "invalid_client"
+            ]
+          },
+          "error_description": {
+            "type": "string"
+          }
+        },
+        "description": "RFC 6749 §5.2."
       }
     }
   },
@@ -991,6 +1463,115 @@ package enum OpenAPIDocument {
         "security": []
       }
     },
+    "/oauth/introspect": {
+      "post": {
+        "operationId": "introspect",
+        "summary": "RFC 7662 token introspection: is this gateway key active, and for whom?",
+        "description": "For the AI gateway, which authenticates with HTTP Basic as a client configured under `gateways:`. The answer reflects revocation, expiry and the owner's status and role as of this request. Errors are RFC 6749 errors, not problem details.",
+        "security": [
+          {
+            "gatewayBasic": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/x-www-form-urlencoded": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "token"
+                ],
+                "properties": {
+                  "token": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "The key the gateway was shown."
+                  },
+                  "token_type_hint": {
+                    "type": "string",
+                    "description": "Accepted and ignored."
+                  }
+                }
+              },
+              "example": {
+                "token": "rsk_Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789x9Qz"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The key's state: `{\"active\": false}` for anything not active.",
+            "headers": {
+              "Cache-Control": {
+                "description": "`no-store`: no answer outlives a revocation.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Introspection"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "`invalid_request`: no `token` (or an empty one).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OAuthError"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "`invalid_client`: no credentials, or not a configured gateway's.",
+            "headers": {
+              "WWW-Authenticate": {
+                "description": "A `Basic` challenge.",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "pattern": "^Basic( |$)"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OAuthError"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "`invalid_request`: the body is too large.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OAuthError"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "`invalid_request`: the body is not `application/x-www-form-urlencoded`.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OAuthError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/api/me": {
       "get": {
         "operationId": "me",
@@ -1016,6 +1597,265 @@ package enum OpenAPIDocument {
           },
           "401": {
             "description": "Not signed in.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/keys": {
+      "get": {
+        "operationId": "listOwnKeys",
+        "summary": "The caller's own keys, newest first.",
+        "description": "Any signed-in user.",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "cookieAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The caller's keys (active, revoked and expired).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/KeyList"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in (no session, or an unknown, expired or revoked admin key).",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          }
+        }
+      },
+      "post": {
+        "operationId": "createOwnKey",
+        "summary": "Create a gateway key for the caller.",
+        "description": "Any signed-in user. The answer holds the key itself, shown this once.",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "cookieAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/KeyCreate"
+              },
+              "example": {
+                "name": "checkout-service-prod",
+                "expires_in": "90d"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The key, with its value.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CreatedKey"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not a JSON object, lacks `name`, or has an unknown field; `field` names it.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in (no session, or an unknown, expired or revoked admin key).",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "A cross-site write with the session cookie.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "One of the caller's active keys already has this name.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is too large.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "An invalid `name` or `expires_in`; `field` names it.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/keys/{id}/revoke": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 9223372036854775807
+          },
+          "description": "The key id."
+        }
+      ],
+      "post": {
+        "operationId": "revokeOwnKey",
+        "summary": "Revoke one of the caller's own keys.",
+        "description": "Any signed-in user, for their own keys only. At once, the key stops working everywhere (introspection answers `active: false`).",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "cookieAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/OwnerRevocation"
+              },
+              "example": {
+                "reason": "rotated"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The key, now revoked.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Key"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter or the body is invalid; `field` names it.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in (no session, or an unknown, expired or revoked admin key).",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "A cross-site write with the session cookie.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such key, or it is not the caller's.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The key is already revoked.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is too large.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "An invalid `reason`; `field` names it.",
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -1360,6 +2200,139 @@ package enum OpenAPIDocument {
         }
       }
     },
+    "/api/admin/users/{id}/offboard": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 9223372036854775807
+          },
+          "description": "The user id."
+        }
+      ],
+      "post": {
+        "operationId": "offboardUser",
+        "summary": "Offboard a user: revoke every key, end every session, deactivate (reason manual), in one transaction.",
+        "description": "Needs `user_admin` or `super_admin` (and only a `super_admin` offboards a `super_admin`). All of it happens, or none of it does; the audit log shows a `key.revoked` per key (cause `offboarding`), then `user.sessions_ended`, then `user.status_changed`, each with the reason.",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "cookieAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Offboarding"
+              },
+              "example": {
+                "reason": "left the company on 2026-11-30"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The user after offboarding, the keys revoked and the number of sessions ended. A user already manually inactive holds no credential: nothing changes and nothing is listed; one the IdP deactivated becomes manually inactive.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OffboardingResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter or the body is invalid (not a JSON object, no `reason`, an unknown field); `field` names it.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in (no session, or an unknown, expired or revoked admin key).",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Not permitted, an escalation (only a super_admin offboards a super_admin), or a cross-site write.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such user.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The user is the last active super_admin.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is too large.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "An invalid `reason`; `field` names it.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Concurrent changes; try again.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/api/admin/audit": {
       "get": {
         "operationId": "audit",
@@ -1401,6 +2374,8 @@ package enum OpenAPIDocument {
                 "user.edit_refused",
                 "user.decision_undetermined",
                 "signin.refused",
+                "key.created",
+                "key.revoked",
                 "token.created",
                 "token.revoked"
               ]
@@ -1651,6 +2626,460 @@ package enum OpenAPIDocument {
           },
           "422": {
             "description": "The mapping is invalid; `detail` lists line:column: message.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/admin/keys": {
+      "get": {
+        "operationId": "listKeys",
+        "summary": "Every key on the platform: search, filter, sort, page.",
+        "description": "Needs `user_admin` or `super_admin`.",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "cookieAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "q",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 200
+            },
+            "description": "Case-insensitive substring of the key's name, its owner's name or email, or its prefix."
+          },
+          {
+            "name": "owner",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 9223372036854775807
+            },
+            "description": "Only this user's keys."
+          },
+          {
+            "name": "status",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "$ref": "#/components/schemas/KeyStatus"
+            },
+            "description": "Only this status."
+          },
+          {
+            "name": "purpose",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "$ref": "#/components/schemas/KeyPurpose"
+            },
+            "description": "Only this purpose."
+          },
+          {
+            "name": "sort",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "last_used",
+                "created",
+                "name",
+                "owner"
+              ],
+              "default": "created"
+            },
+            "description": "Sort key (`owner`: the owner's name, then email)."
+          },
+          {
+            "name": "order",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "asc",
+                "desc"
+              ],
+              "default": "desc"
+            },
+            "description": "Sort order."
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 200,
+              "default": 50
+            },
+            "description": "Page size."
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 1024
+            },
+            "description": "The `next_cursor` of the previous page."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "A page of keys.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/KeysPage"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter or the body is invalid; `field` names it.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in (no session, or an unknown, expired or revoked admin key).",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in without the permission (user_admin or super_admin), or a cross-site write with the session cookie.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          }
+        }
+      },
+      "post": {
+        "operationId": "createKey",
+        "summary": "Create a key, gateway or admin, for the caller.",
+        "description": "Needs `user_admin` or `super_admin`. The owner is always the caller; an admin key acts with the caller's role. The answer holds the key itself, shown this once.",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "cookieAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/AdminKeyCreate"
+              },
+              "example": {
+                "name": "dashboard",
+                "expires_in": "30d",
+                "purpose": "admin"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The key, with its value.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CreatedKey"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not a JSON object, lacks `name`, or has an unknown field; `field` names it.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in (no session, or an unknown, expired or revoked admin key).",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in without the permission (user_admin or super_admin), or a cross-site write with the session cookie.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "One of the caller's active keys already has this name.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is too large.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "An invalid `name`, `expires_in` or `purpose`; `field` names it.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/admin/keys/{id}": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 9223372036854775807
+          },
+          "description": "The key id."
+        }
+      ],
+      "get": {
+        "operationId": "showKey",
+        "summary": "A key, with its daily use over the last 90 days.",
+        "description": "Needs `user_admin` or `super_admin`.",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "cookieAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The key.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/KeyDetail"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter or the body is invalid; `field` names it.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in (no session, or an unknown, expired or revoked admin key).",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in without the permission (user_admin or super_admin), or a cross-site write with the session cookie.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such key.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/admin/keys/{id}/revoke": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 9223372036854775807
+          },
+          "description": "The key id."
+        }
+      ],
+      "post": {
+        "operationId": "revokeKey",
+        "summary": "Revoke any key, with a reason.",
+        "description": "Needs `user_admin` or `super_admin`. At once, the key stops working everywhere. There is no un-revoke: create a new key.",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "cookieAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Revocation"
+              },
+              "example": {
+                "reason": "leaked in a public repository"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The key, now revoked.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Key"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter or the body is invalid (not a JSON object, no `reason`, an unknown field); `field` names it.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in (no session, or an unknown, expired or revoked admin key).",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in without the permission (user_admin or super_admin), or a cross-site write with the session cookie.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such key.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The key is already revoked.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is too large.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "An invalid `reason`; `field` names it.",
             "content": {
               "application/problem+json": {
                 "schema": {

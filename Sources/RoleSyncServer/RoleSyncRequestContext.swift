@@ -9,7 +9,7 @@ public import RoleSyncReconciler
 /// SCIM push speaks for.
 public struct RoleSyncRequestContext: AuthRequestContext, RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The signed-in caller of the JSON API (session cookie or API token).
+    /// The signed-in caller of the JSON API (session cookie or admin API key).
     public var identity: Caller?
     /// The IdP whose push token a `/scim/v2` request carries.
     public var pusher: SCIMService.Pusher?

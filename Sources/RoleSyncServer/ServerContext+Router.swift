@@ -8,8 +8,10 @@ extension ServerContext {
     /// The router with every route of this server, one route group per surface:
     ///
     /// - the browser surface (`/`, `/auth/...`): pages, strict security headers, errors as pages;
-    /// - the JSON API (`/api/me`, `/api/admin/...`): the caller from a token or the session cookie,
-    ///   permissions per route, same-origin writes, errors as RFC 9457 problem details;
+    /// - the JSON API (`/api/me`, `/api/keys`, `/api/admin/...`): the caller from an admin key or the
+    ///   session cookie, permissions per route, same-origin writes, errors as RFC 9457 problem details;
+    /// - token introspection for AI gateways (`/oauth/introspect`): the gateway from its Basic
+    ///   credentials, errors as OAuth error bodies;
     /// - SCIM (`/scim/v2/...`): the pushing IdP from its token, errors as SCIM error bodies;
     /// - operations (`/healthz`, `/metrics`, `/openapi.json`).
     ///
@@ -31,11 +33,14 @@ extension ServerContext {
         let api = router.group("api")
             .add(middleware: NoStoreMiddleware())
             .add(middleware: ProblemMiddleware())
-            .add(middleware: CallerAuthenticator(sessions: sessions, tokens: tokens, cookies: cookies))
+            .add(middleware: CallerAuthenticator(sessions: sessions, keys: keys, cookies: cookies))
             .add(middleware: RequireCallerMiddleware())
             .add(middleware: SameOriginWritesMiddleware(publicOrigin: publicOrigin))
         addAccountRoutes(to: api)
+        addConsoleKeyRoutes(to: api)
         addAdminRoutes(to: api.group("admin").add(middleware: AdmissionMiddleware(gate: AdmissionGate(limit: Self.concurrentAdminChanges))))
+
+        addIntrospectionRoutes(to: router.group("oauth").add(middleware: NoStoreMiddleware()))
 
         if let scim {
             addSCIMRoutes(to: router.group(RouterPath(SCIMRoutes.prefix)).add(middleware: SCIMMiddleware(service: scim)), service: scim)

@@ -7,7 +7,10 @@ public import RoleSyncReconciler
 public struct ServerContext: Sendable {
     public var sync: SyncService
     public var sessions: SessionService
-    public var tokens: TokenService
+    /// API keys: the Console's, the admin API's, introspection's.
+    public var keys: KeyService
+    /// The gateways allowed to introspect keys; none answers every introspection 401.
+    public var gateways: [GatewayCredential]
     public var providers: ProviderDirectory
     public var logins: LoginStateStore
     public var cookies: ServerCookies
@@ -27,12 +30,15 @@ public struct ServerContext: Sendable {
         publicURL: URL,
         metricsExposition: (@Sendable () -> String)? = nil,
         scim: SCIMService? = nil,
+        keyUsage: KeyUsageRecorder = KeyUsageRecorder(),
+        gateways: [GatewayCredential] = [],
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.scim = scim
         self.sync = sync
         self.sessions = sessions
-        self.tokens = TokenService(store: sync.store, now: now)
+        self.keys = KeyService(store: sync.store, usage: keyUsage, now: now)
+        self.gateways = gateways
         self.providers = providers
         self.logins = logins
         self.cookies = ServerCookies(isSecure: publicURL.scheme?.lowercased() == "https")

@@ -116,6 +116,8 @@ struct CLITests {
         Case(golden: "unknown-subcommand", arguments: ["mapping", "lint", "mappings"]),
         Case(golden: "help", arguments: ["--help"]),
         Case(golden: "mapping-help", arguments: ["mapping", "--help"]),
+        Case(golden: "keys-help", arguments: ["keys", "--help"]),
+        Case(golden: "keys-revoke-no-reason", arguments: ["keys", "revoke", "3"]),
     ]
 
     @Test(arguments: cases)

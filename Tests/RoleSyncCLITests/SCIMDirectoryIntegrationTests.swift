@@ -75,7 +75,7 @@ struct SCIMDirectoryIntegrationTests {
             let signIn = try Rolesync.run(["users", "sign-in", "--config", config, "--issuer", Self.issuer, "--claims", file.path])
             #expect(signIn.status == 0, "\(signIn.stderr)")
         }
-        let erinToken = try Rolesync.run(["tokens", "create", "--config", config, "--user", "erin-\(run)@example.org", "--name", "ci"])
+        let erinToken = try Rolesync.run(["keys", "create", "--config", config, "--user", "erin-\(run)@example.org", "--name", "ci"])
         #expect(erinToken.status == 0, "\(erinToken.stderr)")
 
         // 1. The first reconciliation applies the expected plan: bob gains coverage as model_admin,
@@ -101,7 +101,7 @@ struct SCIMDirectoryIntegrationTests {
         #expect(try Self.reconcile(config, environment).status == 0)
         #expect(try Self.user("carol-\(run)@example.org", config)["role"] as? String == "user")
 
-        // 3. Erin is deactivated in the directory: inactive (reason idp), her API token revoked first.
+        // 3. Erin is deactivated in the directory: inactive (reason idp), her API key revoked first.
         try await directory.patch("Users/\(ids["erin"]!)", ["op": "replace", "path": "active", "value": false])
         #expect(try Self.reconcile(config, environment).status == 0)
         let erin = try Self.user("erin-\(run)@example.org", config)
@@ -111,7 +111,7 @@ struct SCIMDirectoryIntegrationTests {
         let reconciler = events.filter { $0["actor"] as? String == "reconciler" }.map { $0["action"] as? String ?? "" }
         #expect(reconciler.suffix(2) == ["user.sessions_ended", "user.status_changed"], "\(reconciler)")
         let ended = events.last { $0["action"] as? String == "user.sessions_ended" }?["details"] as? [String: Any]
-        #expect(ended?["api_tokens_revoked"] as? Int == 1)
+        #expect(ended?["api_keys_revoked"] as? Int == 1)
 
         // 4. Three of the four active people vanish: the safety valve trips, nothing changes.
         for name in ["bob", "carol", "dave"] { try await directory.delete("Users/\(ids[name]!)") }

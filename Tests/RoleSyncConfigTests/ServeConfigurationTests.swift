@@ -132,6 +132,52 @@ struct ServeConfigurationTests {
         #expect(lines.contains { $0.hasPrefix("/etc/rolesync/" + expected) }, "\(lines)")
     }
 
+    static let gatewayBase =
+        "listen: 127.0.0.1:8080\npublic_url: https://r.example.com\nidps:\n  - issuer: https://a.example.com\n    client_id: a\n    token_endpoint_auth: none\n"
+    static let gatewaySecret = String(repeating: "s", count: 32)
+
+    @Test("gateways: each with a name, a client id and a secret from the environment")
+    func gateways() throws {
+        let yaml = Self.gatewayBase + "gateways:\n  - name: ai-gateway\n    client_id: gateway-prod\n    client_secret_env: GW_SECRET\n"
+        let configuration = try parse(yaml, environment: ["GW_SECRET": Self.gatewaySecret])
+        #expect(configuration.gateways.count == 1)
+        let gateway = try #require(configuration.gateways.first)
+        #expect(gateway.name == "ai-gateway" && gateway.clientID == "gateway-prod" && gateway.clientSecret == Self.gatewaySecret)
+        #expect(gateway.location.line == 8)
+        #expect(try parse(Self.gatewayBase).gateways.isEmpty)
+    }
+
+    @Test(
+        "gateways errors name the place and the key",
+        arguments: [
+            (
+                "gateways:\n  - name: g\n    client_id: gw\n    client_secret_env: UNSET\n",
+                "rolesync.yaml:10:24: error: gateways[0].client_secret_env: the environment variable UNSET is not set"
+            ),
+            (
+                "gateways:\n  - name: g\n    client_id: gw\n    client_secret_env: SHORT\n",
+                "rolesync.yaml:10:24: error: gateways[0].client_secret_env: the secret in SHORT is shorter than 32 bytes"
+            ),
+            ("gateways:\n  - name: g\n    client_secret_env: GW_SECRET\n", "rolesync.yaml:8:5: error: gateways[0] lacks 'client_id'"),
+            (
+                "gateways:\n  - name: g\n    client_id: a:b\n    client_secret_env: GW_SECRET\n",
+                "rolesync.yaml:9:16: error: gateways[0].client_id: 'a:b' must be printable ASCII without spaces or ':'"
+            ),
+            (
+                "gateways:\n  - { name: g, client_id: gw, client_secret_env: GW_SECRET }\n  - { name: h, client_id: gw, client_secret_env: GW_SECRET }\n",
+                "rolesync.yaml:9:27: error: gateways[1].client_id: 'gw' is already used by gateways[0]"
+            ),
+            (
+                "gateways:\n  - name: g\n    client_id: gw\n    client_secret: inline\n    client_secret_env: GW_SECRET\n",
+                "rolesync.yaml:10:5: error: unknown key 'client_secret' in gateways[0]"
+            ),
+        ]
+    )
+    func gatewayErrors(yaml: String, expected: String) {
+        let lines = errors(Self.gatewayBase + yaml, environment: ["GW_SECRET": Self.gatewaySecret, "SHORT": "short"])
+        #expect(lines.contains { $0.hasPrefix("/etc/rolesync/" + expected) }, "\(lines)")
+    }
+
     @Test("Every error is reported, not just the first")
     func allErrors() {
         let lines = errors("listen: x\npublic_url: y\nidps:\n  - client_id: a\n")

@@ -80,18 +80,20 @@ struct StoreUnderTest: Sendable {
         )
     }
 
-    func token(_ hash: String, of user: UserID) -> APIToken {
-        APIToken(
+    func key(_ hash: String, of user: UserID, name: String? = nil, at offset: TimeInterval = 0, expiresAfter: TimeInterval? = nil) -> APIKey {
+        APIKey(
             id: 0,
             userID: user,
-            name: "ci-\(hash)",
-            prefix: "rs_\(hash)",
-            tokenHash: hash,
-            createdAt: Self.epoch,
-            expiresAt: nil,
-            lastUsedAt: nil
+            name: name ?? "ci-\(hash)",
+            purpose: .gateway,
+            prefix: "rsk_\(hash)…",
+            keyHash: hash,
+            createdAt: Self.epoch.addingTimeInterval(offset),
+            expiresAt: expiresAfter.map { Self.epoch.addingTimeInterval(offset + $0) }
         )
     }
+
+    static let revocation = KeyRevocation(time: epoch.addingTimeInterval(60), actor: .cli, cause: .deactivation, reason: "test")
 }
 
 /// Every `LedgerStore` requirement, run against each store the project has. A new engine passes
@@ -200,16 +202,16 @@ struct LedgerStoreConformanceTests {
         let users = try await s.insert(StoreUnderTest.user("ann"), StoreUnderTest.user("bob"))
         for (token, user) in [("a1", users[0]), ("a2", users[0]), ("b1", users[1])] {
             try await s.store.insertSession(s.session(token, of: user.id))
-            _ = try await s.store.insertToken(s.token("t-\(token)", of: user.id), audit: StoreUnderTest.event(.tokenCreated))
+            _ = try await s.store.insertKey(s.key("k-\(token)", of: user.id), audit: StoreUnderTest.event(.keyCreated))
         }
-        // Sessions only: the tokens stay, and the event says nothing of them.
+        // Sessions only: the keys stay, and the event says nothing of them.
         try await s.store.apply(
             LedgerChanges(users: [
                 .init(write: .none(users[1].id), revoking: [.endSessions], audit: [StoreUnderTest.event(.sessionsEnded, [.reason: "test"])])
             ])
         )
         #expect(try await s.store.sessionCount(userID: users[1].id) == 0)
-        #expect(try await s.store.tokens(userID: users[1].id).count == 1)
+        #expect(try await s.store.keys(ownerID: users[1].id).filter { $0.revokedAt == nil }.count == 1)
         let partial = try #require(try await s.store.auditEvents(matching: AuditQuery(userID: users[1].id, action: .sessionsEnded)).events.first)
         #expect(partial.details == [.reason: "test", .sessions: 1])
         // Everything, with the row written after.
@@ -220,17 +222,21 @@ struct LedgerStoreConformanceTests {
             LedgerChanges(users: [
                 .init(
                     write: .update(ann, expectedVersion: 1),
-                    revoking: .everything,
+                    revoking: .everything(StoreUnderTest.revocation),
                     audit: [StoreUnderTest.event(.sessionsEnded, [.reason: "test"]), StoreUnderTest.event(.statusChanged)]
                 )
             ])
         )
         #expect(try await s.store.sessionCount(userID: ann.id) == 0)
-        #expect(try await s.store.tokens(userID: ann.id).isEmpty)
+        let revoked = try await s.store.keys(ownerID: ann.id)
+        #expect(revoked.count == 2 && revoked.allSatisfy { $0.revokedAt == StoreUnderTest.revocation.time && $0.revocationCause == .deactivation })
+        #expect(try await s.store.keys(ownerID: users[1].id).allSatisfy { $0.revokedAt == nil })
         #expect(try await s.store.session(tokenHash: "b1") == nil)
-        let events = try await s.store.auditEvents(matching: AuditQuery(userID: ann.id)).events
-        #expect(events.map(\.action) == [.statusChanged, .sessionsEnded])
-        #expect(events[1].details == [.reason: "test", .sessions: 2, .apiTokensRevoked: 2])
+        // Keys first (one event each, in key order), then what the ledger wrote.
+        let events = try await s.store.auditEvents(matching: AuditQuery(userID: ann.id)).events.reversed().filter { $0.action != .keyCreated }
+        #expect(events.map(\.action) == [.keyRevoked, .keyRevoked, .sessionsEnded, .statusChanged])
+        #expect(events.first?.details[.prefix] == "rsk_k-a1…" && events.first?.details[.cause] == "deactivation")
+        #expect(events[2].details == [.reason: "test", .sessions: 2, .apiKeysRevoked: 2])
     }
 
     @Test("decide reads and writes in one transaction: concurrent first sign-ins create one user", arguments: StoreKind.allCases)
@@ -360,22 +366,105 @@ struct LedgerStoreConformanceTests {
         #expect(try await s.store.sessionCount(userID: ann.id) == 1)
     }
 
-    @Test("API tokens are stored by hash with their audit event, listed newest first, touched and deleted", arguments: StoreKind.allCases)
-    func tokens(_ kind: StoreKind) async throws {
+    @Test("API keys are stored by hash with their event; a name is unique among the owner's active keys", arguments: StoreKind.allCases)
+    func keys(_ kind: StoreKind) async throws {
         let s = try StoreUnderTest(kind)
         let users = try await s.insert(StoreUnderTest.user("ann"), StoreUnderTest.user("bob"))
-        let first = try await s.store.insertToken(s.token("x1", of: users[0].id), audit: StoreUnderTest.event(.tokenCreated))
-        let second = try await s.store.insertToken(s.token("x2", of: users[1].id), audit: StoreUnderTest.event(.tokenCreated))
-        #expect(try await s.store.token(hash: "x1")?.id == first)
-        #expect(try await s.store.tokens(userID: nil).map(\.id) == [second, first])
-        #expect(try await s.store.tokens(userID: users[0].id).map(\.tokenHash) == ["x1"])
-        try await s.store.touchToken(id: first, at: StoreUnderTest.epoch.addingTimeInterval(5))
-        #expect(try await s.store.token(hash: "x1")?.lastUsedAt == StoreUnderTest.epoch.addingTimeInterval(5))
-        #expect(try await s.store.deleteToken(id: first, audit: StoreUnderTest.event(.tokenRevoked)))
-        #expect(try await !s.store.deleteToken(id: first, audit: StoreUnderTest.event(.tokenRevoked)))
-        #expect(try await s.store.token(hash: "x1") == nil)
-        let actions = try await s.store.auditEvents(matching: AuditQuery()).events.map(\.action)
-        #expect(actions == [.tokenRevoked, .tokenCreated, .tokenCreated])
+        let first = try await s.store.insertKey(s.key("x1", of: users[0].id, name: "ci"), audit: StoreUnderTest.event(.keyCreated))
+        let second = try await s.store.insertKey(s.key("x2", of: users[1].id, name: "ci", at: 1), audit: StoreUnderTest.event(.keyCreated))
+        await #expect(throws: LedgerStoreError.conflict(.keyNameTaken("CI"))) {
+            try await s.store.insertKey(s.key("x3", of: users[0].id, name: "CI", at: 2), audit: StoreUnderTest.event(.keyCreated))
+        }
+        // An expired key's name is free again.
+        let short = try await s.store.insertKey(
+            s.key("x4", of: users[0].id, name: "short", at: 3, expiresAfter: 10),
+            audit: StoreUnderTest.event(.keyCreated)
+        )
+        let reused = try await s.store.insertKey(s.key("x5", of: users[0].id, name: "short", at: 20), audit: StoreUnderTest.event(.keyCreated))
+        let found = try #require(try await s.store.credential(hash: "x1"))
+        #expect(found.keyID == first && found.owner.id == users[0].id && found.owner.status == .active && found.purpose == .gateway)
+        #expect(found.owner.email == users[0].email && found.createdAt == StoreUnderTest.epoch && found.expiresAt == nil && !found.isRevoked)
+        #expect(try await s.store.credential(hash: "nope") == nil)
+        #expect(try await s.store.key(id: second)?.key.keyHash == "x2")
+        #expect(try await s.store.keys(ownerID: users[0].id).map(\.id) == [reused, short, first])
+        let created = try await s.store.auditEvents(matching: AuditQuery(action: .keyCreated)).events
+        #expect(created.count == 4 && created.last?.details[.keyID] == .number(Double(first)))
+
+        // Revocation: once, by owner when asked, with its event in the same transaction.
+        #expect(try await s.store.revokeKey(id: first, ownerID: users[1].id, StoreUnderTest.revocation) == nil)
+        guard case .revoked(let revoked)? = try await s.store.revokeKey(id: first, ownerID: users[0].id, StoreUnderTest.revocation) else {
+            Issue.record("not revoked")
+            return
+        }
+        #expect(revoked.revokedBy == .cli && revoked.revocationReason == "test")
+        #expect(try await s.store.credential(hash: "x1")?.isRevoked == true)
+        guard case .alreadyRevoked(let again)? = try await s.store.revokeKey(id: first, ownerID: nil, StoreUnderTest.revocation) else {
+            Issue.record("revoked twice")
+            return
+        }
+        #expect(again.revokedAt == StoreUnderTest.revocation.time)
+        #expect(try await s.store.revokeKey(id: 999, ownerID: nil, StoreUnderTest.revocation) == nil)
+        #expect(try await s.store.auditEvents(matching: AuditQuery(action: .keyRevoked)).events.count == 1)
+    }
+
+    @Test("Key uses add up per day, last used only moves forward, and a vanished key's uses are dropped", arguments: StoreKind.allCases)
+    func keyUses(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let ann = try await s.insert(StoreUnderTest.user("ann"))[0]
+        let id = try await s.store.insertKey(s.key("u1", of: ann.id), audit: StoreUnderTest.event(.keyCreated))
+        let late = StoreUnderTest.epoch.addingTimeInterval(86_400 * 3)
+        try await s.store.recordKeyUses([
+            KeyUse(keyID: id, requestsByDay: [10: 2, 11: 3], lastUsedAt: late), KeyUse(keyID: 999, requestsByDay: [10: 1], lastUsedAt: late),
+        ])
+        try await s.store.recordKeyUses([KeyUse(keyID: id, requestsByDay: [11: 4], lastUsedAt: StoreUnderTest.epoch)])
+        #expect(try await s.store.keyUsage(id: id, from: 0) == [KeyUsageDay(day: 10, requests: 2), KeyUsageDay(day: 11, requests: 7)])
+        #expect(try await s.store.keyUsage(id: id, from: 11) == [KeyUsageDay(day: 11, requests: 7)])
+        #expect(try await s.store.key(id: id)?.key.lastUsedAt == late)
+    }
+
+    @Test("Keys list by last used (never used first), filter by status and owner, and page with a cursor", arguments: StoreKind.allCases)
+    func keyListing(_ kind: StoreKind) async throws {
+        let s = try StoreUnderTest(kind)
+        let users = try await s.insert(StoreUnderTest.user("ann"), StoreUnderTest.user("bob"))
+        var ids: [Int64] = []
+        for index in 0..<5 {
+            let owner = users[index % 2].id
+            ids.append(
+                try await s.store.insertKey(
+                    s.key("l\(index)", of: owner, name: "key-\(index)", at: TimeInterval(index), expiresAfter: index == 4 ? 5 : nil),
+                    audit: StoreUnderTest.event(.keyCreated)
+                )
+            )
+        }
+        // Used: key 0 last, key 2 first; keys 1, 3, 4 never.
+        try await s.store.recordKeyUses([
+            KeyUse(keyID: ids[0], requestsByDay: [1: 1], lastUsedAt: StoreUnderTest.epoch.addingTimeInterval(500)),
+            KeyUse(keyID: ids[2], requestsByDay: [1: 1], lastUsedAt: StoreUnderTest.epoch.addingTimeInterval(100)),
+        ])
+        _ = try await s.store.revokeKey(id: ids[3], ownerID: nil, StoreUnderTest.revocation)
+        let now = StoreUnderTest.epoch.addingTimeInterval(1_000)
+        let stale = try await s.store.keys(matching: KeysQuery(sort: .lastUsed, order: .ascending, limit: 10), at: now)
+        #expect(stale.keys.map(\.key.id) == [ids[1], ids[3], ids[4], ids[2], ids[0]])
+        let active = try await s.store.keys(matching: KeysQuery(status: .active, sort: .lastUsed, order: .ascending), at: now)
+        #expect(active.keys.map(\.key.id) == [ids[1], ids[2], ids[0]])
+        #expect(try await s.store.keys(matching: KeysQuery(status: .expired), at: now).keys.map(\.key.id) == [ids[4]])
+        #expect(try await s.store.keys(matching: KeysQuery(status: .revoked), at: now).keys.map(\.key.id) == [ids[3]])
+        let bobs = try await s.store.keys(matching: KeysQuery(ownerID: users[1].id, sort: .name, order: .ascending), at: now)
+        #expect(bobs.keys.map(\.key.name) == ["key-1", "key-3"])
+        #expect(try await s.store.keys(matching: KeysQuery(search: "KEY-2"), at: now).keys.map(\.key.id) == [ids[2]])
+        #expect(try await s.store.keys(matching: KeysQuery(search: "rsk_l4"), at: now).keys.map(\.key.id) == [ids[4]])
+        // Pages of two, by last used, reach every key once.
+        var seen: [Int64] = []
+        var cursor: String?
+        repeat {
+            let page = try await s.store.keys(matching: KeysQuery(sort: .lastUsed, order: .ascending, limit: 2, cursor: cursor), at: now)
+            seen += page.keys.map(\.key.id)
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(seen == stale.keys.map(\.key.id))
+        await #expect(throws: LedgerStoreError.invalidCursor) {
+            try await s.store.keys(matching: KeysQuery(sort: .name, limit: 2, cursor: "bm90LWEtY3Vyc29y"), at: now)
+        }
     }
 }
 

@@ -10,8 +10,8 @@ import RoleSyncServer
 import RoleSyncTestSupport
 import Testing
 
-/// A RoleSync server with a ledger of one user per role (each with an API token), for the admin
-/// API's tests. No provider: users are signed in through the ledger's own path.
+/// A RoleSync server with a ledger of one user per role (an admin API key for each admin, a
+/// session for the others, who cannot hold one), for the admin API's tests. No provider: users are signed in through the ledger's own path.
 final class AdminHarness: Sendable {
     static let issuer = "https://idp.example.com"
     static let mapping = """
@@ -31,9 +31,12 @@ final class AdminHarness: Sendable {
     let store: SQLiteLedgerStore
     let context: ServerContext
     let folder: URL
-    /// An API token per role; `super_admin` is IdP-covered (rule platform-admins), the others are
+    /// An admin key per role that may hold one (`user_admin`, `super_admin`), a session token for
+    /// the others; `super_admin` is IdP-covered (rule platform-admins), the others are
     /// uncovered users whose role the CLI set by hand, except `model_admin` (covered, rule ml).
     let tokens: [Role: String]
+    /// The roles whose `tokens` are session tokens.
+    let sessionRoles: Set<Role>
     let users: [Role: UserID]
 
     init() async throws {
@@ -46,8 +49,10 @@ final class AdminHarness: Sendable {
             sync: sync,
             sessions: SessionService(store: store),
             providers: ProviderDirectory([]),
-            publicURL: URL(string: "https://rolesync.example.com")!
+            publicURL: URL(string: Self.origin)!,
+            gateways: [GatewayCredential(name: "test-gateway", clientID: Self.gatewayID, secret: Self.gatewaySecret)]
         )
+        var sessionRoles: Set<Role> = []
         var tokens: [Role: String] = [:]
         var users: [Role: UserID] = [:]
         for role in Role.allCases {
@@ -60,9 +65,15 @@ final class AdminHarness: Sendable {
             let user = try #require(result.user)
             if user.role != role { try await sync.setRole(role, of: user.id, by: .cli) }
             users[role] = user.id
-            tokens[role] = try await context.tokens.create(for: user.id, name: "test", lifetime: nil, by: .cli).token
+            if KeyService.adminRoles.contains(role) {
+                tokens[role] = try await context.keys.create(for: user.id, name: "test", lifetime: nil, purpose: .admin, by: .cli).value
+            } else {
+                tokens[role] = try await context.sessions.create(for: user.id)
+                sessionRoles.insert(role)
+            }
         }
         self.tokens = tokens
+        self.sessionRoles = sessionRoles
         self.users = users
     }
 
@@ -72,9 +83,25 @@ final class AdminHarness: Sendable {
         try await Application(router: context.makeRouter()).test(.router, body)
     }
 
-    /// Headers authenticating as `role` with its token (or nobody).
+    static let origin = "https://rolesync.example.com"
+    static let gatewayID = "gateway"
+    static let gatewaySecret = "a-gateway-secret-of-at-least-32-bytes"
+
+    /// Headers of an introspection by the configured gateway (or with other credentials).
+    static func gatewayHeaders(id: String = gatewayID, secret: String = gatewaySecret) -> HTTPFields {
+        [
+            .authorization: "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString(),
+            .contentType: "application/x-www-form-urlencoded",
+        ]
+    }
+
+    /// Headers authenticating as `role` (or nobody): its admin key, or its session cookie from this
+    /// site's origin.
     func auth(_ role: Role?) -> HTTPFields {
         guard let role, let token = tokens[role] else { return [:] }
+        if sessionRoles.contains(role) {
+            return [.cookie: "\(context.cookies.session)=\(token)", .origin: Self.origin]
+        }
         return [.authorization: "Bearer \(token)"]
     }
 

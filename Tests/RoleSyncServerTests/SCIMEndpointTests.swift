@@ -246,12 +246,12 @@ struct SCIMEndpointTests {
         }
     }
 
-    @Test("active:false deactivates at once, cutting sessions and API tokens first; active:true lifts it")
+    @Test("active:false deactivates at once, cutting API keys and sessions first; active:true lifts it")
     func deactivation() async throws {
         let h = try await SCIMHarness()
         let alice = try await h.user("alice")
         _ = try await h.context.sessions.create(for: alice.id)
-        _ = try await h.context.tokens.create(for: alice.id, name: "ci", lifetime: nil, by: .cli)
+        _ = try await h.context.keys.create(for: alice.id, name: "ci", lifetime: nil, purpose: .gateway, by: .cli)
         try await h.test { client in
             let id = try await Self.push(client, #"{"userName":"alice@example.com","externalId":"alice"}"#)
             let patched = try await client.execute(
@@ -266,11 +266,13 @@ struct SCIMEndpointTests {
             let after = try await h.user("alice")
             #expect(after.status == .inactive && after.deactivationReason == .idp && after.deactivationSource == .scim)
             #expect(try await h.store.sessionCount(userID: alice.id) == 0)
-            #expect(try await h.store.tokens(userID: alice.id).isEmpty)
+            #expect(try await h.store.keys(ownerID: alice.id).allSatisfy { $0.revokedBy == .scim })
             let events = try await h.store.auditEvents(matching: AuditQuery(userID: alice.id, actor: .scim)).events.reversed()
             let ended = try #require(events.first { $0.action == .sessionsEnded })
-            #expect(ended.details[.sessions] == .number(1) && ended.details[.apiTokensRevoked] == .number(1))
-            #expect(events.map(\.action).firstIndex(of: .sessionsEnded)! < events.map(\.action).firstIndex(of: .statusChanged)!)
+            #expect(ended.details[.sessions] == .number(1) && ended.details[.apiKeysRevoked] == .number(1))
+            let actions = events.map(\.action)
+            #expect(actions.firstIndex(of: .keyRevoked)! < actions.firstIndex(of: .sessionsEnded)!)
+            #expect(actions.firstIndex(of: .sessionsEnded)! < actions.firstIndex(of: .statusChanged)!)
             _ = try await client.execute(
                 uri: "/scim/v2/Users/\(id)",
                 method: .patch,

@@ -9,7 +9,10 @@ extension LedgerError {
         case .roleManagedByIdP, .lastSuperAdmin, .deactivatedByIdP, .safetyValve: .conflict
         case .escalation, .notPermitted: .forbidden
         case .contention: .serviceUnavailable
-        case .invalidToken: .badRequest
+        case .invalidKey: .unprocessableContent
+        case .keyNotFound: .notFound
+        case .keyAlreadyRevoked, .keyNameTaken, .keyOwnerInactive: .conflict
+        case .adminKeyNeedsAdminRole: .forbidden
         }
     }
 
@@ -22,7 +25,12 @@ extension LedgerError {
         case .escalation: "Only a super_admin may do this"
         case .notPermitted: "Not permitted"
         case .contention: "Busy"
-        case .invalidToken: "Invalid token request"
+        case .invalidKey: "Invalid key request"
+        case .keyNotFound: "No such key"
+        case .keyAlreadyRevoked: "Key already revoked"
+        case .keyNameTaken: "Key name taken"
+        case .keyOwnerInactive: "Owner inactive"
+        case .adminKeyNeedsAdminRole: "Admin keys need an admin"
         case .safetyValve: "Safety valve tripped"
         }
     }

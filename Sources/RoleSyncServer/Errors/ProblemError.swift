@@ -41,7 +41,7 @@ public struct ProblemError: HTTPResponseError, Sendable {
         .unauthorized,
         title: "Not signed in",
         code: "not_signed_in",
-        detail: "Sign in at /auth/login, or send an API token as 'Authorization: Bearer rs_…'."
+        detail: "Sign in at /auth/login, or send an admin API key as 'Authorization: Bearer rsk_…'."
     )
 
     static func notPermitted(_ permission: AdminPermission) -> ProblemError {

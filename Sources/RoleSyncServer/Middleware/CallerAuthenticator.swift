@@ -2,21 +2,22 @@ import Hummingbird
 import HummingbirdAuth
 import RoleSyncLedger
 
-/// Finds the caller of a JSON API request: an `Authorization: Bearer` API token or, without that
-/// header, the session cookie. A malformed or unknown token never falls back to the cookie. The
-/// user and role are read fresh on every request.
+/// Finds the caller of a JSON API request: an `Authorization: Bearer` admin key or, without that
+/// header, the session cookie. A malformed or unknown key, or a `gateway` key (only introspection
+/// takes those), never falls back to the cookie. The user and role are read fresh on every request:
+/// an admin key acts only while its owner holds `user_admin` or `super_admin`.
 struct CallerAuthenticator: AuthenticatorMiddleware {
     typealias Context = RoleSyncRequestContext
 
     let sessions: SessionService
-    let tokens: TokenService
+    let keys: KeyService
     let cookies: ServerCookies
 
     func authenticate(request: Request, context: Context) async throws -> Caller? {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-            return try await tokens.user(forToken: String(parts[1])).map { Caller(user: $0, credential: .token) }
+            return try await keys.adminUser(presenting: String(parts[1])).map { Caller(user: $0, credential: .apiKey) }
         }
         guard let token = request.cookies[cookies.session]?.value else { return nil }
         return try await sessions.user(forToken: token).map { Caller(user: $0, credential: .session) }
@@ -35,7 +36,7 @@ struct RequireCallerMiddleware: RouterMiddleware {
 
 /// A change made with the session cookie must come from this site: `Origin` equal to the public
 /// URL's origin, or `Sec-Fetch-Site: same-origin` (browsers send at least one on every write). API
-/// tokens are not sent by browsers on their own, so they need no such check.
+/// keys are not sent by browsers on their own, so they need no such check.
 struct SameOriginWritesMiddleware: RouterMiddleware {
     typealias Context = RoleSyncRequestContext
 

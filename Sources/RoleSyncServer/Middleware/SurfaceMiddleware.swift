@@ -34,6 +34,8 @@ struct ProblemMiddleware: RouterMiddleware {
                 problem.rule = rule
                 problem.mappingFile = file
             }
+            if case .invalidKey(let field, _) = ledger { problem.field = field }
+            if case .keyNameTaken = ledger { problem.field = "name" }
             return problem
         case LedgerStoreError.invalidCursor:
             return ProblemError(

@@ -24,6 +24,17 @@ extension ServerContext {
         route(.audit, in: admin) { request, _ in try await self.audit(request) }
         route(.mappings, in: admin) { _, _ in JSONBody(MappingsView(self.sync.mappings.current)) }
         route(.dryRun, in: admin) { request, _ in try await self.dryRun(request) }
+        route(.offboardUser, in: admin) { request, context in
+            try await self.offboard(try Self.userID(context), request, context)
+        }
+        route(.listKeys, in: admin) { request, _ in try await self.listKeys(request) }
+        route(.createKey, in: admin) { request, context in
+            try await self.createKey(request, context, allowingPurpose: true)
+        }
+        route(.showKey, in: admin) { _, context in try await self.showKey(try Self.keyID(context)) }
+        route(.revokeKey, in: admin) { request, context in
+            try await self.revokeKey(try Self.keyID(context), request, context, asOwner: false)
+        }
     }
 
     /// Registers one admin route at its path, behind the policy that its permission holds.
@@ -81,19 +92,7 @@ extension ServerContext {
     }
 
     func editUser(_ id: UserID, _ request: Request, _ caller: Caller) async throws -> JSONBody<UserDetailReport> {
-        let body = try await request.body.collect(upTo: Self.maximumJSONBody)
-        let members: [String: ClaimValue]
-        do {
-            guard case .object(let object) = try ClaimValue(json: Data(buffer: body)) else {
-                throw AdminInputError.badRequest(nil, "the body must be a JSON object with 'role' and/or 'status'")
-            }
-            members = object
-        } catch let error as JSONError {
-            throw AdminInputError.badRequest(nil, "the body is not JSON: \(error)")
-        }
-        if let unknown = members.keys.sorted().first(where: { $0 != "role" && $0 != "status" }) {
-            throw AdminInputError.badRequest(unknown, "unknown field '\(unknown)'; only 'role' and 'status' can be changed")
-        }
+        let members = try await Self.jsonObject(request, allowed: ["role", "status"], what: "'role' and/or 'status'")
         guard !members.isEmpty else {
             throw AdminInputError.badRequest(nil, "the body must change 'role', 'status' or both")
         }

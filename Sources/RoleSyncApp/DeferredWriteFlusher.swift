@@ -1,0 +1,52 @@
+import Foundation
+package import Logging
+package import RoleSyncLedger
+import ServiceLifecycle
+
+/// Writes what the ledger defers: sign-ins that changed nothing but the last sign-in time (every
+/// second) and API key uses (every ``KeyUsageRecorder/flushInterval`` seconds: the documented
+/// precision of last used). Both are written once more at shutdown: a crash loses at most a second
+/// of sign-ins and ten seconds of key uses, never a role, status, revocation or audit event.
+package struct DeferredWriteFlusher: Service {
+    let store: any LedgerStore
+    let keyUsage: KeyUsageRecorder
+    let logger: Logger
+
+    package init(store: any LedgerStore, keyUsage: KeyUsageRecorder, logger: Logger) {
+        self.store = store
+        self.keyUsage = keyUsage
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        let keyUsageEvery = max(1, Int(KeyUsageRecorder.flushInterval))
+        var tick = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .seconds(1))
+            tick += 1
+            await flushSignIns()
+            if tick % keyUsageEvery == 0 { await flushKeyUsage() }
+        }
+        await flushSignIns()
+        await flushKeyUsage()
+    }
+
+    private func flushSignIns() async {
+        do {
+            try await store.flushSignIns()
+        } catch {
+            logger.error("deferred sign-ins could not be written; retrying in a second", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func flushKeyUsage() async {
+        do {
+            try await keyUsage.flush(to: store)
+        } catch {
+            logger.error(
+                "API key usage could not be written; counted again at the next flush",
+                metadata: ["error": "\(error)"]
+            )
+        }
+    }
+}

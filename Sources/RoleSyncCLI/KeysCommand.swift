@@ -1,0 +1,226 @@
+import ArgumentParser
+import Foundation
+import RoleSyncConfig
+import RoleSyncLedger
+import RoleSyncReports
+
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "API keys: create, list, show and revoke any key on the platform.",
+        discussion: """
+            A key belongs to one user and acts with that user's role at the moment of each request. A 'gateway' key \
+            (the default) is good only at the gateway's introspection (POST /oauth/introspect); an 'admin' key is \
+            accepted by the admin API while its owner holds user_admin or super_admin ('Authorization: Bearer rsk_…'). \
+            A key is shown once and stored as a SHA-256 hash. Revocation is permanent and audited; deactivating a user \
+            revokes all their keys first. 'rolesync tokens' is an older name of this command.
+            """,
+        subcommands: [KeysCreateCommand.self, KeysListCommand.self, KeysShowCommand.self, KeysRevokeCommand.self],
+        aliases: ["tokens"]
+    )
+}
+
+struct KeysCreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create a key for a user; prints the key once, on standard output."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: ArgumentHelp("The owner: id or email.", valueName: "id|email"))
+    var user: String
+
+    @Option(help: ArgumentHelp("What it is for, for example checkout-service-prod (1–100 characters).", valueName: "name"))
+    var name: String
+
+    @Option(
+        name: [.customLong("expires-in"), .customLong("expires")],
+        help: ArgumentHelp("Lifetime: 90d, 12h, 30m, 45s or seconds (at most 3650d); default: until revoked.", valueName: "duration")
+    )
+    var expiresIn: String?
+
+    @Option(help: ArgumentHelp("gateway (default) or admin (needs an owner with user_admin or super_admin).", valueName: "purpose"))
+    var purpose: APIKeyPurpose = .gateway
+
+    @Option(help: "Output format: human or json.")
+    var format: OutputFormat = .human
+
+    func validate() throws {
+        if let expiresIn, KeyService.lifetime(expiresIn) == nil {
+            throw ValidationError("--expires-in: '\(expiresIn)' is not a duration (90d, 12h, 30m, 45s or seconds)")
+        }
+    }
+
+    func run() async throws {
+        let ledger = try store.open()
+        let owner = try await ledger.service.user(reference: user)
+        let keys = KeyService(store: ledger.store)
+        let created = try await refusalsExit {
+            try await keys.create(for: owner.id, name: name, lifetime: expiresIn.flatMap(KeyService.lifetime), purpose: purpose, by: .cli)
+        }
+        let report = CreatedKeyReport(try await keys.key(id: created.key.id), value: created.value, at: Date())
+        switch format {
+        case .json:
+            Output.line(try jsonText(report))
+        case .human:
+            Output.line(created.value)
+            Output.error(
+                "Key \(created.key.id) '\(created.key.name)' (\(created.key.purpose.rawValue)) for \(owner.displayName) (user \(owner.id))"
+                    + (created.key.expiresAt.map { ", expires \(Timestamp.format($0))" } ?? ", until revoked")
+                    + ". It is shown only now; store it as a secret."
+            )
+        }
+    }
+}
+
+struct KeysListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List every key on the platform (never the keys themselves).",
+        discussion: "Stale keys first: rolesync keys list --status active --sort last_used --order asc"
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(
+        name: [.customShort("q"), .customLong("search")],
+        help: "Case-insensitive part of the key's name or prefix, or of its owner's name or email."
+    )
+    var search: String?
+
+    @Option(help: ArgumentHelp("Only this owner's keys: id or email.", valueName: "id|email"))
+    var owner: String?
+
+    @Option(help: ArgumentHelp("Only active, revoked or expired keys.", valueName: "status"))
+    var status: APIKeyStatus?
+
+    @Option(help: ArgumentHelp("Only gateway or admin keys.", valueName: "purpose"))
+    var purpose: APIKeyPurpose?
+
+    @Option(help: "Sort by last_used (never-used first when ascending), created, name or owner.")
+    var sort: KeysQuery.Sort = .created
+
+    @Option(help: "asc or desc.")
+    var order: UsersQuery.Order = .descending
+
+    @Option(help: "Keys per page (1–500).")
+    var limit: Int = 50
+
+    @Option(help: "The next_cursor of the previous page.")
+    var cursor: String?
+
+    @Option(help: "Output format: human or json.")
+    var format: OutputFormat = .human
+
+    func validate() throws {
+        guard (1...500).contains(limit) else { throw ValidationError("--limit must be between 1 and 500") }
+    }
+
+    func run() async throws {
+        let ledger = try store.open()
+        var ownerID: UserID?
+        if let owner { ownerID = try await ledger.service.user(reference: owner).id }
+        let query = KeysQuery(
+            search: search,
+            ownerID: ownerID,
+            status: status,
+            purpose: purpose,
+            sort: sort,
+            order: order,
+            limit: limit,
+            cursor: cursor
+        )
+        let page: KeysPage
+        do {
+            page = try await KeyService(store: ledger.store).keys(matching: query)
+        } catch LedgerStoreError.invalidCursor {
+            throw CLIError("--cursor: \(LedgerStoreError.invalidCursor)")
+        }
+        let time = Date()
+        let reports = page.keys.map { KeyReport($0, at: time) }
+        switch format {
+        case .json:
+            Output.line(try jsonText(PageReport(key: "keys", items: reports, nextCursor: page.nextCursor)))
+        case .human:
+            var table = [["ID", "NAME", "OWNER", "PURPOSE", "PREFIX", "CREATED", "LAST USED", "STATUS"]]
+            for r in reports {
+                table.append([
+                    "\(r.key.id)", r.key.name, r.ownerLabel, r.key.purpose.rawValue, r.key.prefix, Timestamp.format(r.key.createdAt),
+                    Timestamp.format(r.key.lastUsedAt) ?? "never", r.key.status(at: time).rawValue,
+                ])
+            }
+            for line in formatTable(table) { Output.line(line) }
+            Output.line(plural(reports.count, "key") + (page.nextCursor.map { "; next page: --cursor \($0)" } ?? ""))
+        }
+    }
+}
+
+struct KeysShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show one key: owner, dates, status, who revoked it and why, and its requests per day."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: ArgumentHelp("The key's id (from keys list).", valueName: "id"))
+    var id: Int64
+
+    @Option(help: "Output format: human or json.")
+    var format: OutputFormat = .human
+
+    func run() async throws {
+        let ledger = try store.open()
+        let keys = KeyService(store: ledger.store)
+        let owned = try await refusalsExit { try await keys.key(id: id) }
+        let detail = KeyDetailReport(owned, usage: try await keys.usage(of: id), at: Date())
+        switch format {
+        case .json:
+            Output.line(try jsonText(detail))
+        case .human:
+            let r = detail.report
+            let owner = "\(r.ownerLabel) (user \(r.owner.id)\(r.owner.email.map { ", \($0)" } ?? ""))"
+            let fields: [(String, String)] = [
+                ("id", "\(r.key.id)"), ("name", r.key.name), ("owner", owner), ("purpose", r.key.purpose.rawValue),
+                ("prefix", r.key.prefix), ("status", r.statusSummary), ("created", Timestamp.format(r.key.createdAt)),
+                ("expires", Timestamp.format(r.key.expiresAt) ?? "never"),
+                ("last used", (Timestamp.format(r.key.lastUsedAt) ?? "never") + " (within \(Int(KeyUsageRecorder.flushInterval)) s)"),
+            ]
+            for (name, value) in fields { Output.line(name.padding(toLength: 10, withPad: " ", startingAt: 0) + value) }
+            let used = detail.usage.filter { $0.requests > 0 }
+            let total = used.reduce(0) { $0 + $1.requests }
+            Output.line("requests in the last \(KeyService.usageDays) days: \(total)" + (used.isEmpty ? "" : ", by day:"))
+            for day in used { Output.line("  \(KeyDetailReport.date(of: day.day))  \(day.requests)") }
+        }
+    }
+}
+
+struct KeysRevokeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke",
+        abstract: "Revoke a key for good (there is no un-revoke); audited with the reason."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: ArgumentHelp("The key's id (from keys list).", valueName: "id"))
+    var id: Int64
+
+    @Option(help: ArgumentHelp("Why, for the audit log (required), for example 'leaked in a CI log'.", valueName: "text"))
+    var reason: String
+
+    func validate() throws {
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ValidationError("--reason must say why the key is revoked")
+        }
+    }
+
+    func run() async throws {
+        let ledger = try store.open()
+        let key = try await refusalsExit {
+            try await KeyService(store: ledger.store).revoke(id: id, cause: .admin, reason: reason, by: .cli)
+        }
+        Output.line("Key \(key.id) (\(key.prefix)) '\(key.name)' revoked; it is refused from the next request on.")
+    }
+}

@@ -1,0 +1,267 @@
+public import Foundation
+import RoleSyncJSON
+public import RoleSyncMapping
+
+/// What a key is accepted for.
+public enum APIKeyPurpose: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The AI gateway's credential: only token introspection accepts it.
+    case gateway
+    /// The admin API's credential: accepted while its owner holds `user_admin` or `super_admin`.
+    case admin
+}
+
+/// Where a key stands at a given moment.
+public enum APIKeyStatus: String, Sendable, Hashable, CaseIterable, Codable {
+    case active
+    case revoked
+    case expired
+}
+
+/// Why a key was revoked: the `cause` of its `key.revoked` event.
+public enum KeyRevocationCause: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Its owner revoked it (Console).
+    case owner
+    /// An admin revoked it (Admin API or command line).
+    case admin
+    /// Its owner was offboarded.
+    case offboarding
+    /// Its owner was deactivated (by an admin, the IdP, SCIM or reconciliation).
+    case deactivation
+}
+
+/// An API key: one user's credential, acting as that user with their role at each request. Only its
+/// SHA-256 is stored; the value is shown once. Revocation is permanent.
+public struct APIKey: Sendable, Hashable, Identifiable {
+    public var id: Int64
+    public var userID: UserID
+    /// What it is for (`checkout-service-prod`); unique among the owner's active keys.
+    public var name: String
+    public var purpose: APIKeyPurpose
+    /// The first characters and the last four (`rsk_Ab3…x9Qz`).
+    public var prefix: String
+    /// Hex SHA-256 of the value.
+    public var keyHash: String
+    public var createdAt: Date
+    public var expiresAt: Date?
+    /// When an introspection or an admin request last presented it (batched: see ``KeyUsageRecorder``).
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+    public var revokedBy: Actor?
+    public var revocationCause: KeyRevocationCause?
+    public var revocationReason: String?
+
+    public init(
+        id: Int64,
+        userID: UserID,
+        name: String,
+        purpose: APIKeyPurpose,
+        prefix: String,
+        keyHash: String,
+        createdAt: Date,
+        expiresAt: Date? = nil,
+        lastUsedAt: Date? = nil,
+        revokedAt: Date? = nil,
+        revokedBy: Actor? = nil,
+        revocationCause: KeyRevocationCause? = nil,
+        revocationReason: String? = nil
+    ) {
+        self.id = id
+        self.userID = userID
+        self.name = name
+        self.purpose = purpose
+        self.prefix = prefix
+        self.keyHash = keyHash
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+        self.revokedBy = revokedBy
+        self.revocationCause = revocationCause
+        self.revocationReason = revocationReason
+    }
+
+    /// Revoked wins over expired: a revoked key says who revoked it.
+    public func status(at time: Date) -> APIKeyStatus {
+        if revokedAt != nil { return .revoked }
+        if let expiresAt, time >= expiresAt { return .expired }
+        return .active
+    }
+}
+
+/// Who owns a key, as listings and introspection show them.
+public struct KeyOwner: Sendable, Hashable {
+    public var id: UserID
+    public var name: String?
+    public var email: String?
+    public var role: Role
+    public var status: UserStatus
+
+    public init(id: UserID, name: String?, email: String?, role: Role, status: UserStatus) {
+        self.id = id
+        self.name = name
+        self.email = email
+        self.role = role
+        self.status = status
+    }
+}
+
+/// What deciding whether a presented key is good needs, read in one look-up: the key's state and
+/// its owner as they are now. Not the key's name, prefix or usage: introspection reads one per
+/// request, so it reads no more.
+public struct KeyCredential: Sendable, Hashable {
+    public var keyID: Int64
+    public var purpose: APIKeyPurpose
+    public var createdAt: Date
+    public var expiresAt: Date?
+    public var isRevoked: Bool
+    public var owner: KeyOwner
+
+    public init(keyID: Int64, purpose: APIKeyPurpose, createdAt: Date, expiresAt: Date?, isRevoked: Bool, owner: KeyOwner) {
+        self.keyID = keyID
+        self.purpose = purpose
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.isRevoked = isRevoked
+        self.owner = owner
+    }
+
+    /// Neither revoked nor expired at `time`.
+    public func isLive(at time: Date) -> Bool {
+        !isRevoked && expiresAt.map { time < $0 } ?? true
+    }
+}
+
+/// A key with its owner as they are now.
+public struct OwnedKey: Sendable, Hashable {
+    public var key: APIKey
+    public var owner: KeyOwner
+
+    public init(key: APIKey, owner: KeyOwner) {
+        self.key = key
+        self.owner = owner
+    }
+}
+
+/// Requests made with one key on one UTC day.
+public struct KeyUsageDay: Sendable, Hashable {
+    /// Days since 1970-01-01 (UTC).
+    public var day: Int
+    public var requests: Int
+
+    public init(day: Int, requests: Int) {
+        self.day = day
+        self.requests = requests
+    }
+
+    /// The UTC day `time` falls on, as days since 1970-01-01.
+    public static func day(of time: Date) -> Int {
+        Int((time.timeIntervalSince1970 / 86_400).rounded(.down))
+    }
+}
+
+/// Uses of one key to add to the store: a count per day and the latest use.
+public struct KeyUse: Sendable, Hashable {
+    public var keyID: Int64
+    public var requestsByDay: [Int: Int]
+    public var lastUsedAt: Date
+
+    public init(keyID: Int64, requestsByDay: [Int: Int], lastUsedAt: Date) {
+        self.keyID = keyID
+        self.requestsByDay = requestsByDay
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// A revocation, as the ledger words it: who, when, why. The store applies it to one key or to
+/// every unrevoked key of a user, and writes ``event(for:)`` for each key it revoked.
+public struct KeyRevocation: Sendable, Hashable {
+    public var time: Date
+    public var actor: Actor
+    public var cause: KeyRevocationCause
+    /// Said by whoever revoked (required of admins), or the ledger's own words for a deactivation.
+    public var reason: String?
+
+    public init(time: Date, actor: Actor, cause: KeyRevocationCause, reason: String?) {
+        self.time = time
+        self.actor = actor
+        self.cause = cause
+        self.reason = reason
+    }
+
+    /// The `key.revoked` event for `key`: actor, owner, key id, prefix, name, cause and reason.
+    public func event(for key: APIKey) -> AuditEvent {
+        AuditEvent(
+            time: time,
+            actor: actor,
+            action: .keyRevoked,
+            userID: key.userID,
+            details: [
+                .keyID: .number(Double(key.id)), .prefix: .string(key.prefix), .name: .string(key.name),
+                .purpose: .string(key.purpose.rawValue), .cause: .string(cause.rawValue),
+                .reason: reason.map(ClaimValue.string) ?? .null,
+            ]
+        )
+    }
+
+    /// `key` as this revocation leaves it.
+    public func applied(to key: APIKey) -> APIKey {
+        var key = key
+        key.revokedAt = time
+        key.revokedBy = actor
+        key.revocationCause = cause
+        key.revocationReason = reason
+        return key
+    }
+}
+
+/// How to list every key on the platform.
+public struct KeysQuery: Sendable, Hashable {
+    public enum Sort: String, Sendable, Hashable, CaseIterable, Codable {
+        /// Never-used keys first in ascending order.
+        case lastUsed = "last_used"
+        case created
+        case name
+        /// The owner's name (then email).
+        case owner
+    }
+
+    /// Case-insensitive substring of the key's name, its display prefix, or its owner's name or email.
+    public var search: String?
+    public var ownerID: UserID?
+    public var status: APIKeyStatus?
+    public var purpose: APIKeyPurpose?
+    public var sort: Sort
+    public var order: UsersQuery.Order
+    public var limit: Int
+    public var cursor: String?
+
+    public init(
+        search: String? = nil,
+        ownerID: UserID? = nil,
+        status: APIKeyStatus? = nil,
+        purpose: APIKeyPurpose? = nil,
+        sort: Sort = .created,
+        order: UsersQuery.Order = .descending,
+        limit: Int = 50,
+        cursor: String? = nil
+    ) {
+        self.search = search
+        self.ownerID = ownerID
+        self.status = status
+        self.purpose = purpose
+        self.sort = sort
+        self.order = order
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+public struct KeysPage: Sendable, Hashable {
+    public var keys: [OwnedKey]
+    public var nextCursor: String?
+
+    public init(keys: [OwnedKey], nextCursor: String?) {
+        self.keys = keys
+        self.nextCursor = nextCursor
+    }
+}

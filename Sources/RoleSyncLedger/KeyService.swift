@@ -1,0 +1,223 @@
+public import Foundation
+public import RoleSyncMapping
+
+/// Creates, checks and revokes API keys (SPEC §7). Like a session, a key carries a user id, never a
+/// role: whatever accepts it acts with the owner's role as it is at that moment. Nothing about a key
+/// is cached: revocation and deactivation take effect on the very next request, on every replica.
+public struct KeyService: Sendable {
+    public let store: any LedgerStore
+    /// Where uses are counted until they are written in batches.
+    public let usage: KeyUsageRecorder
+    private let now: @Sendable () -> Date
+
+    public init(store: any LedgerStore, usage: KeyUsageRecorder = KeyUsageRecorder(), now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.usage = usage
+        self.now = now
+    }
+
+    /// The longest lifetime a key may be given: ten years.
+    public static let maximumLifetime: TimeInterval = 3650 * 86_400
+    /// How many days of usage a key's detail shows.
+    public static let usageDays = 90
+
+    /// A new key: the value (shown once, never stored) and its record.
+    public struct CreatedKey: Sendable {
+        public var value: String
+        public var key: APIKey
+    }
+
+    /// Creates a key.
+    /// - Parameters:
+    ///   - ownerID: whom it acts for; must be active, and hold an admin role for an `admin` key.
+    ///   - name: 1 to 100 printable characters (trimmed), unique among the owner's active keys.
+    ///   - lifetime: seconds until it expires (at most ten years), or `nil` for a key that lives
+    ///     until revoked.
+    ///   - purpose: what accepts it.
+    ///   - actor: who creates it (audited).
+    /// - Throws: ``LedgerError`` (`invalidKey`, `userNotFound`, `keyOwnerInactive`,
+    ///   `adminKeyNeedsAdminRole`, `keyNameTaken`).
+    public func create(
+        for ownerID: UserID,
+        name: String,
+        lifetime: TimeInterval?,
+        purpose: APIKeyPurpose,
+        by actor: Actor
+    ) async throws -> CreatedKey {
+        let name = try Self.validatedName(name)
+        if let lifetime, !(lifetime > 0 && lifetime <= Self.maximumLifetime) {
+            throw LedgerError.invalidKey(field: "expires_in", "a lifetime is more than 0 seconds and at most 3650 days")
+        }
+        guard let owner = try await store.user(id: ownerID) else { throw LedgerError.userNotFound("\(ownerID)") }
+        guard owner.status == .active else { throw LedgerError.keyOwnerInactive(user: owner.displayName) }
+        if purpose == .admin, !Self.adminRoles.contains(owner.role) {
+            throw LedgerError.adminKeyNeedsAdminRole(user: owner.displayName, role: owner.role)
+        }
+        let value = APIKeyFormat.generate()
+        let time = now()
+        var key = APIKey(
+            id: 0,
+            userID: ownerID,
+            name: name,
+            purpose: purpose,
+            prefix: APIKeyFormat.displayPrefix(of: value),
+            keyHash: SessionService.hash(value),
+            createdAt: time,
+            expiresAt: lifetime.map { time.addingTimeInterval($0) }
+        )
+        let event = AuditEvent(
+            time: time,
+            actor: actor,
+            action: .keyCreated,
+            userID: ownerID,
+            details: [
+                .name: .string(name), .prefix: .string(key.prefix), .purpose: .string(purpose.rawValue),
+                .expiresAt: key.expiresAt.map { .string($0.formatted(.iso8601)) } ?? .null,
+            ]
+        )
+        do {
+            key.id = try await store.insertKey(key, audit: event)
+        } catch LedgerStoreError.conflict(.keyNameTaken) {
+            throw LedgerError.keyNameTaken(name)
+        }
+        return CreatedKey(value: value, key: key)
+    }
+
+    /// The roles an `admin` key needs of its owner.
+    public static let adminRoles: Set<Role> = [.userAdmin, .superAdmin]
+
+    /// A key's name as it is stored: at most 100 Unicode scalars as sent (what the OpenAPI
+    /// document's `maxLength` counts), trimmed, not empty, none of them a control or invisible
+    /// formatting character.
+    static func validatedName(_ name: String) throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else {
+            throw LedgerError.invalidKey(field: "name", "a key's name is required: 1 to 100 characters saying what the key is for")
+        }
+        guard name.unicodeScalars.count <= 100 else {
+            throw LedgerError.invalidKey(field: "name", "a key's name is at most 100 characters (it has \(name.unicodeScalars.count))")
+        }
+        guard trimmed.unicodeScalars.allSatisfy({ $0.properties.generalCategory != .control && $0.properties.generalCategory != .format })
+        else {
+            throw LedgerError.invalidKey(field: "name", "a key's name has printable characters only (no control characters)")
+        }
+        return trimmed
+    }
+
+    /// Seconds in a lifetime written `90d`, `12h`, `30m`, `45s` or as plain seconds; `nil` for
+    /// anything else (negative, fractional, an unknown unit).
+    public static func lifetime(_ text: String) -> TimeInterval? {
+        guard !text.isEmpty, text.utf8.count <= 12 else { return nil }
+        var digits = Substring(text)
+        var unit: TimeInterval = 1
+        if let last = text.last, !last.isNumber {
+            switch last {
+            case "s": unit = 1
+            case "m": unit = 60
+            case "h": unit = 3600
+            case "d": unit = 86_400
+            default: return nil
+            }
+            digits = digits.dropLast()
+        }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(digits) else { return nil }
+        return TimeInterval(number) * unit
+    }
+
+    // MARK: Presenting a key
+
+    /// What introspection answers for a presented value: the key and its owner when the key is
+    /// good for the gateway, else `nil`. A good key's use is counted.
+    ///
+    /// Good means: well formed (checked before any read), known, a `gateway` key, neither revoked
+    /// nor expired, and its owner active.
+    public func introspect(_ value: String) async throws -> KeyCredential? {
+        guard APIKeyFormat.isWellFormed(value), let credential = try await store.credential(hash: SessionService.hash(value)) else {
+            return nil
+        }
+        let time = now()
+        guard credential.purpose == .gateway, credential.isLive(at: time), credential.owner.status == .active else { return nil }
+        usage.record(keyID: credential.keyID, at: time)
+        return credential
+    }
+
+    /// The user an `admin` key acts for on the admin API, or `nil` when the value is not a good
+    /// admin key: malformed, unknown, a `gateway` key, revoked, expired, its owner inactive or no
+    /// longer holding `user_admin` or `super_admin`. A good key's use is counted.
+    public func adminUser(presenting value: String) async throws -> User? {
+        guard APIKeyFormat.isWellFormed(value), let credential = try await store.credential(hash: SessionService.hash(value)) else {
+            return nil
+        }
+        let time = now()
+        guard credential.purpose == .admin, credential.isLive(at: time) else { return nil }
+        guard let user = try await store.user(id: credential.owner.id), user.status == .active, Self.adminRoles.contains(user.role)
+        else { return nil }
+        usage.record(keyID: credential.keyID, at: time)
+        return user
+    }
+
+    // MARK: Reading
+
+    /// One owner's keys, newest first.
+    public func keys(of ownerID: UserID) async throws -> [APIKey] {
+        try await store.keys(ownerID: ownerID)
+    }
+
+    /// A page of every key on the platform; statuses are as of now.
+    public func keys(matching query: KeysQuery) async throws -> KeysPage {
+        try await store.keys(matching: query, at: now())
+    }
+
+    /// A key and its owner.
+    /// - Throws: ``LedgerError/keyNotFound(_:)``.
+    public func key(id: Int64) async throws -> OwnedKey {
+        guard let owned = try await store.key(id: id) else { throw LedgerError.keyNotFound(id) }
+        return owned
+    }
+
+    /// Requests per day over the last ``usageDays`` days, oldest first, days without requests
+    /// included. Uses not yet written (see ``KeyUsageRecorder``) are not counted.
+    public func usage(of id: Int64) async throws -> [KeyUsageDay] {
+        let today = KeyUsageDay.day(of: now())
+        let first = today - Self.usageDays + 1
+        let counts = Dictionary(try await store.keyUsage(id: id, from: first).map { ($0.day, $0.requests) }, uniquingKeysWith: +)
+        return (first...today).map { KeyUsageDay(day: $0, requests: counts[$0] ?? 0) }
+    }
+
+    // MARK: Revoking
+
+    /// Revokes a key, for good.
+    /// - Parameters:
+    ///   - ownerID: when set, only this owner's key (the Console): another's answers `keyNotFound`.
+    ///   - cause: `owner` or `admin`.
+    ///   - reason: why (required of admins by the routes that take it).
+    /// - Returns: the key as revoked.
+    /// - Throws: ``LedgerError/keyNotFound(_:)``, ``LedgerError/keyAlreadyRevoked(id:prefix:)``, or
+    ///   ``LedgerError/invalidKey(field:_:)`` for a reason over 500 characters.
+    public func revoke(
+        id: Int64,
+        ownerID: UserID? = nil,
+        cause: KeyRevocationCause,
+        reason: String?,
+        by actor: Actor
+    ) async throws -> APIKey {
+        let reason = try Self.validatedReason(reason)
+        let revocation = KeyRevocation(time: now(), actor: actor, cause: cause, reason: reason)
+        switch try await store.revokeKey(id: id, ownerID: ownerID, revocation) {
+        case nil: throw LedgerError.keyNotFound(id)
+        case .alreadyRevoked(let key): throw LedgerError.keyAlreadyRevoked(id: key.id, prefix: key.prefix)
+        case .revoked(let key): return key
+        }
+    }
+
+    /// A revocation's reason as stored: at most 500 Unicode scalars as sent, trimmed, `nil` when
+    /// empty.
+    static func validatedReason(_ reason: String?) throws -> String? {
+        guard let reason else { return nil }
+        guard reason.unicodeScalars.count <= 500 else {
+            throw LedgerError.invalidKey(field: "reason", "a reason is at most 500 characters (it has \(reason.unicodeScalars.count))")
+        }
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}

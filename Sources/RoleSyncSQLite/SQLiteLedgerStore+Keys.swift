@@ -1,0 +1,238 @@
+public import Foundation
+import GRDB
+import RoleSyncJSON
+public import RoleSyncLedger
+import RoleSyncMapping
+
+/// API keys: creation, the one-read look-up introspection makes, listings, revocation, batched usage.
+extension SQLiteLedgerStore {
+    public func insertKey(_ key: APIKey, audit: AuditEvent) async throws -> Int64 {
+        try await writing { db in
+            let taken = try Bool.fetchOne(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM api_keys WHERE user_id = ? AND name = ? COLLATE NOCASE
+                            AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?))
+                        """
+                ),
+                arguments: [key.userID.rawValue, key.name, key.createdAt.timeIntervalSince1970]
+            )
+            if taken == true { throw LedgerStoreError.conflict(.keyNameTaken(key.name)) }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO api_keys (user_id, name, purpose, prefix, key_hash, created_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                key.userID.rawValue, key.name, key.purpose.rawValue, key.prefix, key.keyHash, key.createdAt.timeIntervalSince1970,
+                key.expiresAt?.timeIntervalSince1970,
+            ])
+            let id = db.lastInsertedRowID
+            var event = audit
+            event.details[.keyID] = .number(Double(id))
+            try Self.insert(event, db)
+            return id
+        }
+    }
+
+    /// Introspection's read, on the calling thread (see ``pointRead(_:)``): the covering index
+    /// `api_keys_by_hash` holds every key column it needs, so it is one descent of that index and
+    /// one of `users` by primary key.
+    public func credential(hash: String) async throws -> KeyCredential? {
+        try pointRead { db in
+            guard
+                let row = try Row.fetchOne(
+                    try db.cachedStatement(
+                        sql: """
+                            SELECT k.id, k.purpose, k.created_at, k.expires_at, k.revoked_at IS NOT NULL, k.user_id, u.email, u.role, u.status
+                            FROM api_keys k INDEXED BY api_keys_by_hash JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?
+                            """
+                    ),
+                    arguments: [hash]
+                )
+            else { return nil }
+            let id: Int64 = row[0]
+            let (purpose, role, status) = try OwnedKeyRecord.enumerations(key: id, purpose: row[1], role: row[7], status: row[8])
+            let expiresAt: Double? = row[3]
+            let owner = KeyOwner(id: UserID(row[5]), name: nil, email: row[6], role: role, status: status)
+            return KeyCredential(
+                keyID: id,
+                purpose: purpose,
+                createdAt: Date(timeIntervalSince1970: row[2]),
+                expiresAt: expiresAt.map(Date.init(timeIntervalSince1970:)),
+                isRevoked: row[4],
+                owner: owner
+            )
+        }
+    }
+
+    public func key(id: Int64) async throws -> OwnedKey? {
+        try await reading { db in try Self.key(id: id, db) }
+    }
+
+    static func key(id: Int64, _ db: Database) throws -> OwnedKey? {
+        try OwnedKeyRecord.fetchOne(
+            try db.cachedStatement(sql: "SELECT \(OwnedKeyRecord.selection) FROM \(OwnedKeyRecord.source) WHERE k.id = ?"),
+            arguments: [id]
+        )?.owned
+    }
+
+    public func keys(ownerID: UserID) async throws -> [APIKey] {
+        try await reading { db in
+            try OwnedKeyRecord.fetchAll(
+                try db.cachedStatement(
+                    sql: "SELECT \(OwnedKeyRecord.selection) FROM \(OwnedKeyRecord.source) WHERE k.user_id = ? ORDER BY k.id DESC"
+                ),
+                arguments: [ownerID.rawValue]
+            ).map(\.owned.key)
+        }
+    }
+
+    /// The SQL expression each sort orders by (fixed strings: no user input reaches SQL text).
+    static func sortKey(_ sort: KeysQuery.Sort) -> String {
+        switch sort {
+        case .lastUsed: "coalesce(k.last_used_at, -1)"
+        case .created: "k.created_at"
+        case .name: "k.name COLLATE NOCASE"
+        case .owner: "coalesce(u.name, u.email, '') COLLATE NOCASE"
+        }
+    }
+
+    static func sortValue(_ owned: OwnedKey, _ sort: KeysQuery.Sort) -> (String?, Double?) {
+        switch sort {
+        case .lastUsed: (nil, owned.key.lastUsedAt?.timeIntervalSince1970 ?? -1)
+        case .created: (nil, owned.key.createdAt.timeIntervalSince1970)
+        case .name: (owned.key.name, nil)
+        case .owner: (owned.owner.name ?? owned.owner.email ?? "", nil)
+        }
+    }
+
+    public func keys(matching query: KeysQuery, at time: Date) async throws -> KeysPage {
+        let limit = max(1, min(query.limit, 500))
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let search = query.search?.trimmingCharacters(in: .whitespacesAndNewlines), !search.isEmpty {
+            let pattern =
+                "%"
+                + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            conditions.append(
+                "(k.name LIKE ? ESCAPE '\\' OR k.prefix LIKE ? ESCAPE '\\' OR u.name LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\')"
+            )
+            arguments += [pattern, pattern, pattern, pattern]
+        }
+        if let owner = query.ownerID {
+            conditions.append("k.user_id = ?")
+            arguments.append(owner.rawValue)
+        }
+        if let purpose = query.purpose {
+            conditions.append("k.purpose = ?")
+            arguments.append(purpose.rawValue)
+        }
+        switch query.status {
+        case nil: break
+        case .active?:
+            conditions.append("k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?)")
+            arguments.append(time.timeIntervalSince1970)
+        case .revoked?:
+            conditions.append("k.revoked_at IS NOT NULL")
+        case .expired?:
+            conditions.append("k.revoked_at IS NULL AND k.expires_at <= ?")
+            arguments.append(time.timeIntervalSince1970)
+        }
+        let key = Self.sortKey(query.sort)
+        let ascending = query.order == .ascending
+        let cursorSort = "keys:" + query.sort.rawValue + ":" + query.order.rawValue
+        if let text = query.cursor {
+            let (condition, values) = try Cursor.condition(text, sort: cursorSort, key: key, id: "k.id", ascending: ascending)
+            conditions.append(condition)
+            arguments += values
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let direction = ascending ? "ASC" : "DESC"
+        let sql = """
+            SELECT \(OwnedKeyRecord.selection) FROM \(OwnedKeyRecord.source) \(whereClause)
+            ORDER BY \(key) \(direction), k.id \(direction) LIMIT ?
+            """
+        arguments.append(limit + 1)
+        let statementArguments = StatementArguments(arguments)
+        let rows = try await reading { db in
+            try OwnedKeyRecord.fetchAll(try db.cachedStatement(sql: sql), arguments: statementArguments).map(\.owned)
+        }
+        let keys = Array(rows.prefix(limit))
+        var next: String?
+        if rows.count > limit, let last = keys.last {
+            let (text, number) = Self.sortValue(last, query.sort)
+            next = Cursor(sort: cursorSort, text: text, number: number, id: last.key.id).encoded()
+        }
+        return KeysPage(keys: keys, nextCursor: next)
+    }
+
+    public func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay] {
+        try await reading { db in
+            try Row.fetchAll(
+                try db.cachedStatement(sql: "SELECT day, requests FROM api_key_usage WHERE key_id = ? AND day >= ? ORDER BY day"),
+                arguments: [id, firstDay]
+            ).map { KeyUsageDay(day: $0["day"], requests: $0["requests"]) }
+        }
+    }
+
+    public func recordKeyUses(_ uses: [KeyUse]) async throws {
+        guard !uses.isEmpty else { return }
+        try await writing { db in
+            let count = try db.cachedStatement(
+                sql: """
+                    INSERT INTO api_key_usage (key_id, day, requests)
+                    SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ?)
+                    ON CONFLICT (key_id, day) DO UPDATE SET requests = requests + excluded.requests
+                    """
+            )
+            let touch = try db.cachedStatement(
+                sql: "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?"
+            )
+            for use in uses {
+                for (day, requests) in use.requestsByDay.sorted(by: { $0.key < $1.key }) {
+                    try count.execute(arguments: [use.keyID, day, requests, use.keyID])
+                }
+                try touch.execute(arguments: [use.lastUsedAt.timeIntervalSince1970, use.keyID])
+            }
+        }
+    }
+
+    public func revokeKey(id: Int64, ownerID: UserID?, _ revocation: KeyRevocation) async throws -> KeyRevocationOutcome? {
+        try await writing { db in
+            guard let owned = try Self.key(id: id, db), ownerID.map({ $0 == owned.key.userID }) ?? true else { return nil }
+            guard owned.key.revokedAt == nil else { return .alreadyRevoked(owned.key) }
+            try Self.revoke([owned.key], revocation, db)
+            return .revoked(revocation.applied(to: owned.key))
+        }
+    }
+
+    /// Revokes every unrevoked key of a user. - Returns: how many.
+    static func revokeAPIKeys(of id: UserID, _ revocation: KeyRevocation, _ db: Database) throws -> Int {
+        let keys = try OwnedKeyRecord.fetchAll(
+            try db.cachedStatement(
+                sql: "SELECT \(OwnedKeyRecord.selection) FROM \(OwnedKeyRecord.source) WHERE k.user_id = ? AND k.revoked_at IS NULL ORDER BY k.id"
+            ),
+            arguments: [id.rawValue]
+        ).map(\.owned.key)
+        try revoke(keys, revocation, db)
+        return keys.count
+    }
+
+    /// Marks `keys` revoked and writes each one's `key.revoked` event, in order.
+    static func revoke(_ keys: [APIKey], _ revocation: KeyRevocation, _ db: Database) throws {
+        let update = try db.cachedStatement(
+            sql: """
+                UPDATE api_keys SET revoked_at = ?, revoked_by = ?, revocation_cause = ?, revocation_reason = ?
+                WHERE id = ? AND revoked_at IS NULL
+                """
+        )
+        for key in keys {
+            try update.execute(arguments: [
+                revocation.time.timeIntervalSince1970, revocation.actor.description, revocation.cause.rawValue, revocation.reason, key.id,
+            ])
+            try insert(revocation.event(for: key), db)
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import RoleSyncTestSupport
+import Testing
+
+/// `rolesync keys`, `users offboard` and `--config` end to end, on a fresh ledger per test.
+@Suite("rolesync keys and --config")
+struct KeysCLITests {
+    let scratch: ScratchFolder
+    var folder: URL { scratch.url }
+    var database: String { scratch.path("ledger.sqlite") }
+
+    init() throws {
+        scratch = try ScratchFolder("keys")
+    }
+
+    func run(_ arguments: [String], stdin: String? = nil) throws -> Rolesync.Run {
+        try Rolesync.run(arguments + ["--database", database], stdin: stdin)
+    }
+
+    func signIn(_ sub: String, groups: [String]) throws {
+        let list = groups.map { "\"\($0)\"" }.joined(separator: ",")
+        let claims =
+            #"{"iss":"https://example.okta.com/oauth2/default","sub":"\#(sub)","email":"\#(sub)@example.com","email_verified":true,"groups":[\#(list)]}"#
+        let result = try run(["users", "sign-in", "--issuer", "https://example.okta.com/oauth2/default", "--claims", "-"], stdin: claims)
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test("create prints the key once; list and show never do; revoke is for good; offboard cuts a leaver off; all audited")
+    func lifecycle() throws {
+        try signIn("ada", groups: ["platform-admins"])
+        try signIn("bob", groups: ["eng-backend"])
+        let created = try run(["keys", "create", "--user", "ada@example.com", "--name", "ci", "--expires-in", "30d", "--purpose", "admin"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(key.hasPrefix("rsk_") && key.count == 46)
+        #expect(created.stderr.contains("shown only now") && created.stderr.contains("(admin)"))
+        // `tokens` is the older name of `keys`, `--expires` of `--expires-in`.
+        let gateway = try run(["tokens", "create", "--user", "bob@example.com", "--name", "laptop", "--expires", "90d", "--format", "json"])
+        #expect(gateway.status == 0, "\(gateway.stderr)")
+        let gatewayKey = try #require(try JSONSerialization.jsonObject(with: Data(gateway.stdout.utf8)) as? [String: Any])
+        #expect(gatewayKey["purpose"] as? String == "gateway" && (gatewayKey["key"] as? String)?.hasPrefix("rsk_") == true)
+
+        let listed = try run(["keys", "list", "--format", "json", "--sort", "name", "--order", "asc"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let page = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])
+        let records = try #require(page["keys"] as? [[String: Any]])
+        #expect(records.map { $0["name"] as? String } == ["ci", "laptop"])
+        #expect(records.first?["prefix"] as? String == String(key.prefix(7)) + "…" + String(key.suffix(4)))
+        #expect(records.first?["key"] == nil && !listed.stdout.contains(key))
+        #expect(records.first?["expires_at"] is String && records.first?["status"] as? String == "active")
+        let human = try run(["keys", "list", "--owner", "bob@example.com"])
+        #expect(human.status == 0 && human.stdout.contains("laptop") && !human.stdout.contains("ci "), "\(human.stdout)")
+
+        let id = try #require(records.first?["id"] as? Int)
+        let shown = try run(["keys", "show", "\(id)"])
+        #expect(shown.status == 0 && shown.stdout.contains("requests in the last 90 days: 0") && !shown.stdout.contains(key))
+        #expect(try run(["keys", "revoke", "\(id)"]).status == 2)
+        #expect(try run(["keys", "revoke", "\(id)", "--reason", "leaked in a CI log"]).status == 0)
+        let again = try run(["keys", "revoke", "\(id)", "--reason", "again"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("is already revoked; there is no un-revoke"), "\(again.stderr)")
+        let revoked = try run(["keys", "show", "\(id)"])
+        #expect(revoked.stdout.contains("revoked") && revoked.stdout.contains("by cli (leaked in a CI log)"), "\(revoked.stdout)")
+
+        let offboarded = try run(["users", "offboard", "bob@example.com", "--reason", "left the company"])
+        #expect(offboarded.status == 0, "\(offboarded.stderr)")
+        #expect(offboarded.stdout.contains("revoked key") && offboarded.stdout.contains("laptop") && offboarded.stdout.contains("inactive (manual)"))
+        let audit = try run(["audit", "--format", "json", "--user", "bob@example.com"]).stdout
+        let events = try #require(try JSONSerialization.jsonObject(with: Data(audit.utf8)) as? [String: Any])["events"] as? [[String: Any]]
+        let actions = try #require(events).reversed().map { $0["action"] as? String ?? "" }
+        #expect(actions.suffix(3) == ["key.revoked", "user.sessions_ended", "user.status_changed"], "\(actions)")
+        let all = try run(["audit", "--format", "json"]).stdout
+        #expect(all.contains("key.created") && all.contains("leaked in a CI log") && !all.contains(key))
+    }
+
+    @Test("Bad requests: an unknown user, a bad lifetime, an empty name, an admin key for a non-admin, a duplicate name")
+    func refusals() throws {
+        try signIn("ada", groups: ["platform-admins"])
+        try signIn("bob", groups: ["eng-backend"])
+        let unknown = try run(["keys", "create", "--user", "nobody@example.com", "--name", "ci"])
+        #expect(unknown.status == 1)
+        let lifetime = try run(["keys", "create", "--user", "ada@example.com", "--name", "ci", "--expires-in", "soon"])
+        #expect(lifetime.status == 2)
+        #expect(lifetime.stderr.contains("--expires-in: 'soon' is not a duration"), "\(lifetime.stderr)")
+        let name = try run(["keys", "create", "--user", "ada@example.com", "--name", " "])
+        #expect(name.status == 1)
+        #expect(name.stderr.contains("name: a key's name is required"), "\(name.stderr)")
+        let admin = try run(["keys", "create", "--user", "bob@example.com", "--name", "ci", "--purpose", "admin"])
+        #expect(admin.status == 1)
+        #expect(admin.stderr.contains("admin_key_needs_admin_role"), "\(admin.stderr)")
+        #expect(try run(["keys", "create", "--user", "ada@example.com", "--name", "ci"]).status == 0)
+        let duplicate = try run(["keys", "create", "--user", "ada@example.com", "--name", "CI"])
+        #expect(duplicate.status == 1)
+        #expect(duplicate.stderr.contains("key_name_taken"), "\(duplicate.stderr)")
+        let cursor = try run(["keys", "list", "--cursor", "nonsense"])
+        #expect(cursor.status == 1 && cursor.stderr.contains("--cursor"))
+    }
+
+    @Test("--config gives every command the configuration's database and mappings")
+    func config() throws {
+        try signIn("ada", groups: ["platform-admins"])
+        let configuration = folder.appendingPathComponent("rolesync.yaml")
+        try """
+        listen: 127.0.0.1:8080
+        public_url: http://127.0.0.1:8080
+        database: ledger.sqlite
+        mappings: \(Rolesync.packageRoot.appendingPathComponent("mappings").path)
+        idps:
+          - issuer: https://example.okta.com/oauth2/default
+            client_id: rolesync
+            client_secret_env: ROLESYNC_NOT_SET_IN_TESTS
+        """.write(to: configuration, atomically: true, encoding: .utf8)
+        let listed = try Rolesync.run(["users", "list", "--config", configuration.path, "--format", "json"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdout.contains("ada@example.com"))
+        // The mapping is named as it is in the configured folder, never by the server's path.
+        #expect(listed.stdout.contains("\"okta.yaml\""), "\(listed.stdout)")
+        #expect(!listed.stdout.contains(Rolesync.packageRoot.path), "\(listed.stdout)")
+        let check = try Rolesync.run(["serve", "--check", "--config", configuration.path])
+        #expect(check.status == 1)
+        #expect(
+            check.stderr.contains(
+                "rolesync.yaml:8:24: error: idps[0].client_secret_env: the environment variable ROLESYNC_NOT_SET_IN_TESTS is not set"
+            )
+        )
+    }
+}

@@ -1,0 +1,291 @@
+import Foundation
+import RoleSyncLedger
+import RoleSyncMapping
+import Testing
+
+@Suite("API key format")
+struct APIKeyFormatTests {
+    /// A deterministic generator, so a failure is reproducible.
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test("A key is rsk_, 36 random base62 characters and a 6-character checksum, and matches the scanners' pattern")
+    func shape() throws {
+        let pattern = try Regex("^" + APIKeyFormat.scannerPattern + "$")
+        var seen = Set<String>()
+        for _ in 0..<200 {
+            let key = APIKeyFormat.generate()
+            #expect(key.utf8.count == 46 && key.hasPrefix("rsk_"))
+            #expect(key.wholeMatch(of: pattern) != nil, "\(key)")
+            #expect(APIKeyFormat.isWellFormed(key))
+            seen.insert(key)
+        }
+        #expect(seen.count == 200)
+    }
+
+    @Test("The checksum is CRC32 of the random part in base62: a known value, and every one-character typo is caught")
+    func checksum() {
+        var generator = SeededGenerator(state: 42)
+        let key = APIKeyFormat.generate(using: &generator)
+        var again = SeededGenerator(state: 42)
+        #expect(APIKeyFormat.generate(using: &again) == key)
+        // Python's zlib.crc32 of these 36 characters is 0x3e29169c, "18Zolg" in base62.
+        let random = String(repeating: "123456789", count: 4)
+        #expect(APIKeyFormat.isWellFormed("rsk_" + random + "18Zolg"))
+        #expect(!APIKeyFormat.isWellFormed("rsk_" + random + "18Zol0"))
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        var characters = Array(key)
+        var caught = 0
+        var tried = 0
+        for index in 4..<characters.count {
+            let original = characters[index]
+            for replacement in alphabet where replacement != original {
+                characters[index] = replacement
+                tried += 1
+                if !APIKeyFormat.isWellFormed(String(characters)) { caught += 1 }
+            }
+            characters[index] = original
+        }
+        #expect(caught == tried, "\(tried - caught) of \(tried) typos passed the checksum")
+    }
+
+    @Test(
+        "Malformed values are refused without a store read",
+        arguments: [
+            "", "rsk_", "rsk_short", "RSK_" + String(repeating: "a", count: 42), "rsk-" + String(repeating: "a", count: 42),
+            "rsk_" + String(repeating: "a", count: 41) + "!", "rsk_" + String(repeating: "a", count: 43), "Bearer rsk_abc",
+            "rs_" + String(repeating: "a", count: 42), "rs_" + String(repeating: "a", count: 42) + "=",
+        ]
+    )
+    func malformed(_ value: String) {
+        #expect(!APIKeyFormat.isWellFormed(value))
+    }
+
+    @Test("Admin API tokens issued before keys (rs_ and 43 base64url characters) are still recognised")
+    func legacy() {
+        #expect(APIKeyFormat.isWellFormed("rs_" + String(repeating: "aZ-_", count: 10) + "abc"))
+    }
+
+    @Test("The display prefix is the first seven characters and the last four")
+    func displayPrefix() {
+        #expect(APIKeyFormat.displayPrefix(of: "rsk_Ab3defghijklmnopqrstuvwxyz0123456789x9Qz") == "rsk_Ab3…x9Qz")
+    }
+
+    @Test(
+        "Lifetimes: 90d, 12h, 30m, 45s and plain seconds; nothing else",
+        arguments: [
+            ("90d", 7_776_000.0), ("12h", 43_200), ("30m", 1_800), ("45s", 45), ("3600", 3_600),
+        ] as [(String, Double)]
+    )
+    func lifetimes(_ text: String, _ seconds: Double) {
+        #expect(KeyService.lifetime(text) == seconds)
+    }
+
+    @Test("Bad lifetimes", arguments: ["", "d", "1.5d", "-1d", "90 d", "10w", "soon", "1e3", "99999999999999d"])
+    func badLifetimes(_ text: String) {
+        #expect(KeyService.lifetime(text) == nil)
+    }
+}
+
+@Suite("API keys")
+struct APIKeyTests {
+    func keys(_ h: Harness) -> KeyService {
+        KeyService(store: h.store, now: { h.clock.now })
+    }
+
+    @Test(
+        "Introspection: good for a gateway key; inactive after revocation, expiry, deactivation; never for an admin key",
+        arguments: StoreKind.allCases
+    )
+    func introspection(_ kind: StoreKind) async throws {
+        let h = try Harness(kind)
+        try await h.makeSuperAdmin()
+        let bob = try #require(try await h.signIn("bob", groups: ["staff"]).user)
+        let keys = keys(h)
+        let revoked = try await keys.create(for: bob.id, name: "revoked", lifetime: nil, purpose: .gateway, by: .user(bob.id))
+        let expiring = try await keys.create(for: bob.id, name: "expiring", lifetime: 60, purpose: .gateway, by: .user(bob.id))
+        let kept = try await keys.create(for: bob.id, name: "kept", lifetime: nil, purpose: .gateway, by: .user(bob.id))
+        for created in [revoked, expiring, kept] {
+            let credential = try #require(try await keys.introspect(created.value))
+            #expect(credential.owner.id == bob.id && credential.owner.role == .user && credential.purpose == .gateway)
+            #expect(credential.keyID == created.key.id && credential.expiresAt == created.key.expiresAt)
+        }
+        // The role is read fresh: a change shows in the next introspection.
+        try await h.service.setRole(.mcpAdmin, of: bob.id, by: .cli)
+        #expect(try await keys.introspect(kept.value)?.owner.role == .mcpAdmin)
+
+        _ = try await keys.revoke(id: revoked.key.id, cause: .admin, reason: "leaked", by: .cli)
+        #expect(try await keys.introspect(revoked.value) == nil)
+        h.clock.advance(60)
+        #expect(try await keys.introspect(expiring.value) == nil)
+        #expect(try await keys.introspect(kept.value) != nil)
+
+        // A one-character change of a good key is malformed; an unknown well-formed key is unknown.
+        var typo = Array(kept.value)
+        typo[10] = typo[10] == "a" ? "b" : "a"
+        #expect(try await keys.introspect(String(typo)) == nil)
+        #expect(try await keys.introspect(APIKeyFormat.generate()) == nil)
+
+        try await h.service.setStatus(.inactive, of: bob.id, by: .cli)
+        #expect(try await keys.introspect(kept.value) == nil)
+        let after = try await h.store.keys(ownerID: bob.id)
+        #expect(after.allSatisfy { $0.revokedAt != nil })
+        #expect(after.first { $0.name == "kept" }?.revocationCause == .deactivation)
+
+        let root = try await h.user("root")
+        let admin = try await keys.create(for: root.id, name: "admin", lifetime: nil, purpose: .admin, by: .cli)
+        #expect(try await keys.introspect(admin.value) == nil)
+        #expect(try await keys.adminUser(presenting: admin.value)?.id == root.id)
+    }
+
+    @Test("An admin key needs an admin owner, and stops working when the owner loses the role", arguments: StoreKind.allCases)
+    func adminKeys(_ kind: StoreKind) async throws {
+        let h = try Harness(kind)
+        try await h.makeSuperAdmin()
+        let carol = try #require(try await h.signIn("carol", groups: ["staff"]).user)
+        let keys = keys(h)
+        await #expect(throws: LedgerError.adminKeyNeedsAdminRole(user: carol.displayName, role: .user)) {
+            try await keys.create(for: carol.id, name: "admin", lifetime: nil, purpose: .admin, by: .cli)
+        }
+        try await h.service.setRole(.userAdmin, of: carol.id, by: .cli)
+        let admin = try await keys.create(for: carol.id, name: "admin", lifetime: nil, purpose: .admin, by: .cli)
+        let gateway = try await keys.create(for: carol.id, name: "gateway", lifetime: nil, purpose: .gateway, by: .cli)
+        #expect(try await keys.adminUser(presenting: admin.value)?.role == .userAdmin)
+        #expect(try await keys.adminUser(presenting: gateway.value) == nil)
+        try await h.service.setRole(.billingAdmin, of: carol.id, by: .cli)
+        #expect(try await keys.adminUser(presenting: admin.value) == nil)
+    }
+
+    @Test("Creation refuses bad names, lifetimes, inactive owners and a name already active", arguments: StoreKind.allCases)
+    func creationRefusals(_ kind: StoreKind) async throws {
+        let h = try Harness(kind)
+        try await h.makeSuperAdmin()
+        let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
+        let keys = keys(h)
+        for name in ["", "   ", String(repeating: "x", count: 101), "tab\there", "zero\u{200B}width"] {
+            await #expect(throws: LedgerError.self, "\(name.debugDescription)") {
+                try await keys.create(for: bob.id, name: name, lifetime: nil, purpose: .gateway, by: .cli)
+            }
+        }
+        for lifetime in [0, -1, KeyService.maximumLifetime + 1] {
+            await #expect(throws: LedgerError.self) {
+                try await keys.create(for: bob.id, name: "ok", lifetime: lifetime, purpose: .gateway, by: .cli)
+            }
+        }
+        let first = try await keys.create(for: bob.id, name: " checkout-service-prod ", lifetime: nil, purpose: .gateway, by: .cli)
+        #expect(first.key.name == "checkout-service-prod" && first.key.prefix == APIKeyFormat.displayPrefix(of: first.value))
+        #expect(first.key.keyHash == SessionService.hash(first.value) && !first.key.keyHash.contains(first.value))
+        await #expect(throws: LedgerError.keyNameTaken("checkout-service-prod")) {
+            try await keys.create(for: bob.id, name: "checkout-service-prod", lifetime: nil, purpose: .gateway, by: .cli)
+        }
+        _ = try await keys.revoke(id: first.key.id, ownerID: bob.id, cause: .owner, reason: nil, by: .user(bob.id))
+        _ = try await keys.create(for: bob.id, name: "checkout-service-prod", lifetime: nil, purpose: .gateway, by: .cli)
+        try await h.service.setStatus(.inactive, of: bob.id, by: .cli)
+        await #expect(throws: LedgerError.keyOwnerInactive(user: bob.displayName)) {
+            try await keys.create(for: bob.id, name: "late", lifetime: nil, purpose: .gateway, by: .cli)
+        }
+        let created = try await h.events("bob", action: .keyCreated)
+        #expect(created.count == 2 && created.allSatisfy { $0.details[.prefix] != nil && $0.details[.keyID] != nil })
+    }
+
+    @Test(
+        "Revocation is permanent and audited with actor, owner, key id, prefix, cause and reason; an owner revokes only their own",
+        arguments: StoreKind.allCases
+    )
+    func revocation(_ kind: StoreKind) async throws {
+        let h = try Harness(kind)
+        try await h.makeSuperAdmin()
+        let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
+        let eve = try #require(try await h.signIn("eve", groups: ["eng-web"]).user)
+        let keys = keys(h)
+        let key = try await keys.create(for: bob.id, name: "ci", lifetime: nil, purpose: .gateway, by: .user(bob.id)).key
+        await #expect(throws: LedgerError.keyNotFound(key.id)) {
+            try await keys.revoke(id: key.id, ownerID: eve.id, cause: .owner, reason: nil, by: .user(eve.id))
+        }
+        let revoked = try await keys.revoke(id: key.id, cause: .admin, reason: "  leaked in a CI log ", by: .user(UserID(1)))
+        #expect(revoked.revokedBy == .user(UserID(1)) && revoked.revocationReason == "leaked in a CI log" && revoked.revocationCause == .admin)
+        await #expect(throws: LedgerError.keyAlreadyRevoked(id: key.id, prefix: key.prefix)) {
+            try await keys.revoke(id: key.id, cause: .admin, reason: "again", by: .cli)
+        }
+        await #expect(throws: LedgerError.keyNotFound(999)) { try await keys.revoke(id: 999, cause: .admin, reason: "x", by: .cli) }
+        let events = try await h.events("bob", action: .keyRevoked)
+        #expect(events.count == 1)
+        let event = try #require(events.first)
+        #expect(event.actor == .user(UserID(1)) && event.userID == bob.id)
+        #expect(event.details[.keyID] == .number(Double(key.id)) && event.details[.prefix] == .string(key.prefix))
+        #expect(event.details[.cause] == "admin" && event.details[.reason] == "leaked in a CI log")
+    }
+
+    @Test("Offboarding revokes every key, then ends sessions, then deactivates (manual), in that audit order", arguments: StoreKind.allCases)
+    func offboarding(_ kind: StoreKind) async throws {
+        let h = try Harness(kind)
+        try await h.makeSuperAdmin()
+        let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
+        let keys = keys(h)
+        for name in ["laptop", "ci"] { _ = try await keys.create(for: bob.id, name: name, lifetime: nil, purpose: .gateway, by: .user(bob.id)) }
+        let old = try await keys.create(for: bob.id, name: "old", lifetime: nil, purpose: .gateway, by: .user(bob.id))
+        _ = try await keys.revoke(id: old.key.id, ownerID: bob.id, cause: .owner, reason: nil, by: .user(bob.id))
+        _ = try await h.sessions.create(for: bob.id)
+        _ = try await h.sessions.create(for: bob.id)
+
+        await #expect(throws: LedgerError.invalidKey(field: "reason", "offboarding needs a reason of 1 to 500 characters")) {
+            try await h.service.offboard(bob.id, reason: "  ", by: userAdmin)
+        }
+        let result = try await h.service.offboard(bob.id, reason: "left the company", by: userAdmin)
+        #expect(result.user.status == .inactive && result.user.deactivationReason == .manual)
+        #expect(Set(result.revokedKeys.map(\.name)) == ["laptop", "ci"] && result.sessionsEnded == 2)
+        #expect(try await h.store.sessionCount(userID: bob.id) == 0)
+        let stored = try await h.store.keys(ownerID: bob.id)
+        #expect(stored.allSatisfy { $0.revokedAt != nil })
+        #expect(stored.first { $0.name == "old" }?.revocationCause == .owner)
+
+        let events = try await h.events("bob").reversed().filter { $0.actor == userAdmin.actor }
+        #expect(events.map(\.action) == [.keyRevoked, .keyRevoked, .sessionsEnded, .statusChanged])
+        #expect(events.prefix(2).allSatisfy { $0.details[.cause] == "offboarding" && $0.details[.reason] == "left the company" })
+        #expect(events.last?.details[.reason] == "manual" && events.last?.details[.via] == "offboarding")
+
+        // Again: nothing left to take, nothing written.
+        let before = try await h.events("bob").count
+        let again = try await h.service.offboard(bob.id, reason: "left the company", by: userAdmin)
+        #expect(again.revokedKeys.isEmpty && again.sessionsEnded == 0)
+        #expect(try await h.events("bob").count == before)
+    }
+
+    @Test("Offboarding keeps the last active super_admin guard", arguments: StoreKind.allCases)
+    func offboardingLastSuperAdmin(_ kind: StoreKind) async throws {
+        let h = try Harness(kind)
+        let root = try await h.makeSuperAdmin()
+        _ = try await keys(h).create(for: root.id, name: "admin", lifetime: nil, purpose: .admin, by: .cli)
+        await #expect(throws: LedgerError.lastSuperAdmin(user: root.displayName)) {
+            try await h.service.offboard(root.id, reason: "test", by: .cli)
+        }
+        #expect(try await h.store.keys(ownerID: root.id).allSatisfy { $0.revokedAt == nil })
+        #expect(try await h.user("root").status == .active)
+    }
+
+    @Test("Uses are counted in memory and written in one batch; a failed write counts them again", arguments: StoreKind.allCases)
+    func usage(_ kind: StoreKind) async throws {
+        let h = try Harness(kind)
+        let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
+        let keys = keys(h)
+        let created = try await keys.create(for: bob.id, name: "ci", lifetime: nil, purpose: .gateway, by: .cli)
+        for _ in 0..<5 { _ = try await keys.introspect(created.value) }
+        h.clock.advance(86_400)
+        for _ in 0..<3 { _ = try await keys.introspect(created.value) }
+        #expect(try await h.store.key(id: created.key.id)?.key.lastUsedAt == nil)
+        try await keys.usage.flush(to: h.store)
+        #expect(keys.usage.isEmpty)
+        #expect(try await h.store.key(id: created.key.id)?.key.lastUsedAt == h.clock.now)
+        let days = try await keys.usage(of: created.key.id)
+        #expect(days.count == KeyService.usageDays)
+        #expect(days.suffix(2).map(\.requests) == [5, 3] && days.dropLast(2).allSatisfy { $0.requests == 0 })
+    }
+}
