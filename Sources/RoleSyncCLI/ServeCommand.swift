@@ -46,7 +46,10 @@ struct ServeCommand: AsyncParsableCommand {
         )
         if check {
             await server.shutdown()
-            Output.line("\(path): valid (\(plural(configuration.idps.count, "identity provider")), mappings in \(configuration.mappings))")
+            let gateways = configuration.gateways.isEmpty ? "" : ", \(plural(configuration.gateways.count, "gateway"))"
+            Output.line(
+                "\(path): valid (\(plural(configuration.idps.count, "identity provider"))\(gateways), mappings in \(configuration.mappings))"
+            )
             return
         }
         try await server.run()

@@ -274,6 +274,7 @@ struct UsersOffboardCommand: AsyncParsableCommand {
             Output.line(try jsonText(OffboardingReport(user: user, revokedKeys: keys, sessionsEnded: result.sessionsEnded)))
         case .human:
             for key in keys { Output.line("revoked key \(key.key.id) \(key.key.prefix) '\(key.key.name)'") }
+            if keys.isEmpty { Output.line("no key to revoke") }
             Output.line("ended \(plural(result.sessionsEnded, "session"))")
             Output.line("user \(result.user.id) \(result.user.displayName): \(result.user.status.rawValue) (manual)")
         }

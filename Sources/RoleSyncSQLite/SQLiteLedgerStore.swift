@@ -14,6 +14,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     package let writer: any DatabaseWriter
+    /// A connection of its own for ``pointRead(_:)`` (on disk); `nil` reads through `writer`.
+    private let pointReader: DatabaseQueue?
     private let fault: (@Sendable (FaultPoint) throws -> Void)?
     /// Whether sign-ins that change nothing but the last sign-in are batched (`rolesync serve`) or
     /// written at once (the command line, tests).
@@ -56,7 +58,17 @@ public final class SQLiteLedgerStore: LedgerStore {
         } catch {
             throw SQLiteStoreError.cannotOpen(path: path, reason: "\(error)")
         }
-        try self.init(writer: pool, defersSignIns: defersSignIns, fault: fault)
+        // Introspection's point reads get a read-only connection of their own (see pointRead).
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        readOnly.busyMode = .timeout(10)
+        let pointReader: DatabaseQueue
+        do {
+            pointReader = try DatabaseQueue(path: path, configuration: readOnly)
+        } catch {
+            throw SQLiteStoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+        try self.init(writer: pool, defersSignIns: defersSignIns, fault: fault, pointReader: pointReader)
     }
 
     /// A private in-memory database (tests, demos).
@@ -78,9 +90,11 @@ public final class SQLiteLedgerStore: LedgerStore {
     package init(
         writer: any DatabaseWriter,
         defersSignIns: Bool = false,
-        fault: (@Sendable (FaultPoint) throws -> Void)?
+        fault: (@Sendable (FaultPoint) throws -> Void)?,
+        pointReader: DatabaseQueue? = nil
     ) throws {
         self.writer = writer
+        self.pointReader = pointReader
         self.defersSignIns = defersSignIns
         self.fault = fault
         do {
@@ -105,8 +119,14 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// 80 µs on the 2-core VM (docs/performance.md), which capped introspection at ~8,000/s. No
     /// transaction is opened: one statement is atomic by itself. Only for a single look-up by a
     /// unique key, never a scan.
+    ///
+    /// On disk it uses a read-only connection of its own, never the pool's readers: an async read
+    /// keeps its pool reader until its task resumes on Swift's pool, so threads of that pool blocked
+    /// waiting for a pool reader could wait for themselves (under 8 concurrent requests they did).
+    /// Point reads hold their connection only while SQLite runs, so waiting for it always ends.
     func pointRead<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.unsafeRead(body)
+        if let pointReader { return try pointReader.unsafeRead(body) }
+        return try writer.unsafeRead(body)
     }
 
     /// A write transaction on the writer's serial queue; the calling task suspends while another

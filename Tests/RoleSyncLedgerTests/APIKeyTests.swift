@@ -259,6 +259,24 @@ struct APIKeyTests {
         #expect(try await h.events("bob").count == before)
     }
 
+    @Test("A deactivation by the IdP at sign-in revokes the user's keys first, as the IdP", arguments: StoreKind.allCases)
+    func idpDeactivation(_ kind: StoreKind) async throws {
+        let h = try Harness(kind)
+        try await h.makeSuperAdmin()
+        let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
+        let keys = keys(h)
+        let key = try await keys.create(for: bob.id, name: "ci", lifetime: nil, purpose: .gateway, by: .user(bob.id))
+        try await h.signIn("bob", groups: ["eng-web", "offboarded"])
+        #expect(try await keys.introspect(key.value) == nil)
+        let stored = try #require(try await h.store.keys(ownerID: bob.id).first)
+        #expect(stored.revokedBy == .idp && stored.revocationCause == .deactivation)
+        let actions = try await h.events("bob").reversed().filter { $0.actor == .idp }.map(\.action)
+        let revokedAt = try #require(actions.firstIndex(of: .keyRevoked))
+        #expect(
+            revokedAt < actions.firstIndex(of: .sessionsEnded)! && actions.firstIndex(of: .sessionsEnded)! < actions.firstIndex(of: .statusChanged)!
+        )
+    }
+
     @Test("Offboarding keeps the last active super_admin guard", arguments: StoreKind.allCases)
     func offboardingLastSuperAdmin(_ kind: StoreKind) async throws {
         let h = try Harness(kind)

@@ -5,6 +5,7 @@ import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncServer
+import Synchronization
 import Testing
 
 /// API keys over HTTP: the Console's own keys, the admin API's governance, introspection for the
@@ -146,6 +147,37 @@ struct KeyRoutesTests {
             #expect(try AdminHarness.json(try await Self.introspect(client, other.value))["active"] == .bool(true))
             try await h.context.sync.setStatus(.inactive, of: bob, by: .cli)
             #expect(String(buffer: try await Self.introspect(client, other.value).body) == #"{"active":false}"#)
+        }
+    }
+
+    /// Introspection reads on the calling thread; an admin key's request also reads asynchronously.
+    /// Under load this once left every thread of Swift's pool waiting for a reader that only a task
+    /// on that pool could give back. A deadlocked pool cannot fail a test (nothing runs), so a
+    /// watchdog on a Dispatch thread stops the run with the reason instead of letting it hang.
+    @Test("Many concurrent admin-key requests and introspections all complete")
+    func concurrency() async throws {
+        let done = Atomic(false)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60) {
+            if !done.load(ordering: .relaxed) {
+                fatalError("concurrent key requests did not complete in 60 s: the cooperative pool is deadlocked")
+            }
+        }
+        defer { done.store(true, ordering: .relaxed) }
+        let h = try await AdminHarness()
+        let key = try await h.context.keys.create(for: h.users[.user]!, name: "busy", lifetime: nil, purpose: .gateway, by: .cli)
+        try await h.test { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<400 {
+                    group.addTask {
+                        if index % 2 == 0 {
+                            return try await client.execute(uri: "/api/me", method: .get, headers: h.auth(.superAdmin)).status
+                        }
+                        return try await Self.introspect(client, key.value).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.count == 400 && statuses.allSatisfy { $0 == .ok })
         }
     }
 
