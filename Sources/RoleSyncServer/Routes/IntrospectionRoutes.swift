@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdAuth
 import Metrics
 import RoleSyncLedger
@@ -11,11 +12,17 @@ public struct GatewayCredential: Sendable {
     public var name: String
     let clientID: [UInt8]
     let secret: [UInt8]
+    /// `rolesync_introspections_total{gateway, active}`, made once: a counter looked up on every
+    /// request cost the hot path a registry look-up.
+    let activeAnswers: Counter
+    let inactiveAnswers: Counter
 
     public init(name: String, clientID: String, secret: String) {
         self.name = name
         self.clientID = Array(clientID.utf8)
         self.secret = Array(secret.utf8)
+        activeAnswers = Counter(label: "rolesync_introspections_total", dimensions: [("gateway", name), ("active", "true")])
+        inactiveAnswers = Counter(label: "rolesync_introspections_total", dimensions: [("gateway", name), ("active", "false")])
     }
 }
 
@@ -27,12 +34,15 @@ extension ServerContext {
     static let maximumIntrospectionBody = 8 * 1024
 
     func addIntrospectionRoutes(to oauth: RouterGroup<RoleSyncRequestContext>) {
-        oauth.post("introspect") { request, _ in
-            try await self.introspect(request, gateway: try Self.gateway(presenting: request, among: self.gateways))
+        oauth.post("introspect") { request, context in
+            try await self.introspect(request, context: context, gateway: try Self.gateway(presenting: request, among: self.gateways))
         }
     }
 
-    func introspect(_ request: Request, gateway: GatewayCredential) async throws -> JSONBody<Introspection> {
+    /// Every answer but an active key's: one constant body.
+    static let inactiveBody = ByteBuffer(string: #"{"active":false}"#)
+
+    func introspect(_ request: Request, context: RoleSyncRequestContext, gateway: GatewayCredential) async throws -> Response {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
             throw OAuthError(.unsupportedMediaType, "invalid_request", "the body must be application/x-www-form-urlencoded")
         }
@@ -42,17 +52,18 @@ extension ServerContext {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw OAuthError(.contentTooLarge, "invalid_request", "the body is larger than \(Self.maximumIntrospectionBody) bytes")
         }
-        let form: IntrospectionForm
-        do {
-            form = try URLEncodedFormDecoder().decode(IntrospectionForm.self, from: String(buffer: body))
-        } catch {
+        // The form's fields, percent-decoded by Hummingbird's own query parser (a key is base62:
+        // no `+` or space to tell apart). `token_type_hint` may come too; there is one kind of token.
+        guard let token = URI("?" + String(buffer: body)).queryParameters.get("token") else {
             throw OAuthError(.badRequest, "invalid_request", "the form needs 'token' (the key to introspect)")
         }
-        guard !form.token.isEmpty else { throw OAuthError(.badRequest, "invalid_request", "'token' is empty") }
-        let answer = try await keys.introspect(form.token).map(Introspection.init) ?? .inactive
-        Counter(label: "rolesync_introspections_total", dimensions: [("gateway", gateway.name), ("active", "\(answer.credential != nil)")])
-            .increment()
-        return JSONBody(answer)
+        guard !token.isEmpty else { throw OAuthError(.badRequest, "invalid_request", "'token' is empty") }
+        guard let credential = try await keys.introspect(token) else {
+            gateway.inactiveAnswers.increment()
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: Self.inactiveBody))
+        }
+        gateway.activeAnswers.increment()
+        return try JSONBody(Introspection(credential)).response(from: request, context: context)
     }
 
     /// The gateway whose Basic credentials the request carries. Every configured gateway is
@@ -73,27 +84,12 @@ extension ServerContext {
     }
 }
 
-/// The introspection request's form.
-struct IntrospectionForm: Decodable {
-    var token: String
-    /// RFC 7662 lets the caller hint at the kind of token; there is one kind here, so it is ignored.
-    var tokenTypeHint: String?
-
-    enum CodingKeys: String, CodingKey {
-        case token
-        case tokenTypeHint = "token_type_hint"
-    }
-}
-
 /// RFC 7662 §2.2: `{"active": false}` and nothing else for any key that is not good, so the answer
 /// never tells a malformed key from a revoked one; for a good key, whose it is and their role now.
 struct Introspection: Encodable, Sendable {
     var credential: KeyCredential?
 
-    static let inactive = Introspection(credential: nil)
-
-    init(credential: KeyCredential?) { self.credential = credential }
-    init(_ credential: KeyCredential) { self.credential = credential }
+    init(_ credential: KeyCredential?) { self.credential = credential }
 
     enum CodingKeys: String, CodingKey {
         case active, sub, username, role, scope, iat, exp
