@@ -219,7 +219,7 @@ struct KeysRevokeCommand: AsyncParsableCommand {
     func run() async throws {
         let ledger = try store.open()
         let key = try await refusalsExit {
-            try await KeyService(store: ledger.store).revoke(id: id, cause: .admin, reason: reason, by: .cli)
+            try await KeyService(store: ledger.store).revoke(id: id, cause: .admin, reason: reason, by: .cli).key
         }
         Output.line("Key \(key.id) (\(key.prefix)) '\(key.name)' revoked; it is refused from the next request on.")
     }

@@ -266,7 +266,7 @@ struct UsersOffboardCommand: AsyncParsableCommand {
         let found = try await ledger.service.user(reference: user)
         let result = try await refusalsExit { try await ledger.service.offboard(found.id, reason: reason, by: .cli) }
         let time = Date()
-        let owner = KeyOwner(id: result.user.id, name: result.user.name, email: result.user.email, role: result.user.role, status: result.user.status)
+        let owner = KeyOwner(result.user)
         let keys = result.revokedKeys.map { KeyReport(OwnedKey(key: $0, owner: owner), at: time) }
         switch format {
         case .json:

@@ -103,6 +103,11 @@ public struct KeyOwner: Sendable, Hashable {
         self.role = role
         self.status = status
     }
+
+    /// `user` as the owner of a key.
+    public init(_ user: User) {
+        self.init(id: user.id, name: user.name, email: user.email, role: user.role, status: user.status)
+    }
 }
 
 /// What deciding whether a presented key is good needs, read in one look-up: the key's state and

@@ -191,7 +191,7 @@ public struct KeyService: Sendable {
     ///   - ownerID: when set, only this owner's key (the Console): another's answers `keyNotFound`.
     ///   - cause: `owner` or `admin`.
     ///   - reason: why (required of admins by the routes that take it).
-    /// - Returns: the key as revoked.
+    /// - Returns: the key as revoked, with its owner.
     /// - Throws: ``LedgerError/keyNotFound(_:)``, ``LedgerError/keyAlreadyRevoked(id:prefix:)``, or
     ///   ``LedgerError/invalidKey(field:_:)`` for a reason over 500 characters.
     public func revoke(
@@ -200,7 +200,7 @@ public struct KeyService: Sendable {
         cause: KeyRevocationCause,
         reason: String?,
         by actor: Actor
-    ) async throws -> APIKey {
+    ) async throws -> OwnedKey {
         let reason = try Self.validatedReason(reason)
         let revocation = KeyRevocation(time: now(), actor: actor, cause: cause, reason: reason)
         switch try await store.revokeKey(id: id, ownerID: ownerID, revocation) {

@@ -90,15 +90,15 @@ public protocol LedgerStore: Sendable {
     /// Revokes one key unless it is already revoked, writing ``KeyRevocation/event(for:)`` in the
     /// same transaction.
     /// - Parameter ownerID: when set, only a key of this owner is revoked (the Console's own keys).
-    /// - Returns: the key as revoked, or as it was when already revoked; `nil` when there is no such
-    ///   key (of that owner).
+    /// - Returns: the key as revoked with its owner, or the key as it was when already revoked;
+    ///   `nil` when there is no such key (of that owner).
     func revokeKey(id: Int64, ownerID: UserID?, _ revocation: KeyRevocation) async throws -> KeyRevocationOutcome?
 }
 
 /// What ``LedgerStore/revokeKey(id:ownerID:_:)`` found.
 public enum KeyRevocationOutcome: Sendable, Hashable {
-    /// Revoked now; the key as revoked.
-    case revoked(APIKey)
+    /// Revoked now; the key as revoked, with its owner (read in the same transaction).
+    case revoked(OwnedKey)
     /// Revoked before (there is no un-revoke); the key as it is.
     case alreadyRevoked(APIKey)
 }

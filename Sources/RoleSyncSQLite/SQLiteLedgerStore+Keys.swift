@@ -204,7 +204,7 @@ extension SQLiteLedgerStore {
             guard let owned = try Self.key(id: id, db), ownerID.map({ $0 == owned.key.userID }) ?? true else { return nil }
             guard owned.key.revokedAt == nil else { return .alreadyRevoked(owned.key) }
             try Self.revoke([owned.key], revocation, db)
-            return .revoked(revocation.applied(to: owned.key))
+            return .revoked(OwnedKey(key: revocation.applied(to: owned.key), owner: owned.owner))
         }
     }
 

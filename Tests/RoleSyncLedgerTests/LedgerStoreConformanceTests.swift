@@ -396,7 +396,7 @@ struct LedgerStoreConformanceTests {
             Issue.record("not revoked")
             return
         }
-        #expect(revoked.revokedBy == .cli && revoked.revocationReason == "test")
+        #expect(revoked.key.revokedBy == .cli && revoked.key.revocationReason == "test" && revoked.owner.id == users[0].id)
         #expect(try await s.store.credential(hash: "x1")?.isRevoked == true)
         guard case .alreadyRevoked(let again)? = try await s.store.revokeKey(id: first, ownerID: nil, StoreUnderTest.revocation) else {
             Issue.record("revoked twice")

@@ -78,7 +78,7 @@ extension ServerContext {
         if !asOwner, reason?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true {
             throw AdminInputError.unprocessable("reason", "'reason' is required: say why the key is revoked (it is audited)")
         }
-        let key = try await keys.revoke(
+        let owned = try await keys.revoke(
             id: id,
             ownerID: asOwner ? caller.user.id : nil,
             cause: asOwner ? .owner : .admin,
@@ -87,9 +87,11 @@ extension ServerContext {
         )
         context.logger.notice(
             "key revoked",
-            metadata: ["key_id": "\(key.id)", "prefix": "\(key.prefix)", "owner": "\(key.userID)", "actor": "\(caller.principal.actor)"]
+            metadata: [
+                "key_id": "\(owned.key.id)", "prefix": "\(owned.key.prefix)", "owner": "\(owned.key.userID)",
+                "actor": "\(caller.principal.actor)",
+            ]
         )
-        let owned = try await keys.key(id: key.id)
         return JSONBody(KeyReport(owned, at: now()))
     }
 
@@ -177,10 +179,4 @@ extension ServerContext {
 /// `GET /api/keys`: the caller's keys.
 struct KeyList: Encodable, Sendable {
     var keys: [KeyReport]
-}
-
-extension KeyOwner {
-    init(_ user: User) {
-        self.init(id: user.id, name: user.name, email: user.email, role: user.role, status: user.status)
-    }
 }
