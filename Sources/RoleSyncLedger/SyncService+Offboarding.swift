@@ -24,11 +24,10 @@ extension SyncService {
     /// - Throws: ``LedgerError`` as ``setStatus(_:of:by:)`` does (the last active `super_admin`
     ///   guard included), or `invalidKey` for a missing reason.
     public func offboard(_ userID: UserID, reason: String, by principal: Principal) async throws -> Offboarding {
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, reason.unicodeScalars.count <= 500 else {
+        // The reason each revoked key records, so it is held to a revocation's rules.
+        guard let reason = try KeyService.validatedReason(reason) else {
             throw LedgerError.invalidKey(field: "reason", "offboarding needs a reason of 1 to 500 characters")
         }
-        let reason = trimmed
         var decidedAt: Date?
         let user = try await edit(userID, by: principal, field: "status", to: "inactive", from: { $0.status.rawValue }) { user, time in
             if let refusal = try await statusRefusal(.inactive, for: user, by: principal) { return .refused(refusal) }
