@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // JSON values as every module passes them (claims, provider documents, SCIM resources, audit
@@ -134,8 +135,8 @@ let package = Package(
             dependencies: ["RoleSyncLedger", "RoleSyncMapping", "RoleSyncJSON"],
             swiftSettings: swiftSettings
         ),
-        // The HTTP adapter (Hummingbird 2): one route group per surface (sign-in pages, the JSON API,
-        // SCIM, operations), authentication and permissions as middleware, errors rendered per
+        // The HTTP adapter (Hummingbird 2): one route group per surface (the dashboard and sign-in
+        // pages, the JSON API, SCIM, operations), authentication and permissions as middleware, errors rendered per
         // surface. It is given its services; it opens no database and reads no configuration.
         .target(
             name: "RoleSyncServer",
@@ -149,10 +150,14 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
+            // The dashboard's templates, style sheet and script, compiled into the binary: one file to
+            // deploy, nothing read from disk at run time.
+            resources: [.embedInCode("Assets")],
             swiftSettings: swiftSettings
         ),
         // `rolesync serve` assembled (the composition root): the SQLite ledger, the mappings and

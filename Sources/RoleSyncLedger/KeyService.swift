@@ -168,6 +168,21 @@ public struct KeyService: Sendable {
         try await store.keys(matching: query, at: now())
     }
 
+    /// The users who own a key, by email (at most ``ownerListLimit``).
+    public func owners() async throws -> [KeyOwner] {
+        try await store.keyOwners(limit: Self.ownerListLimit)
+    }
+
+    /// How many key owners the dashboard's Owner filter lists.
+    public static let ownerListLimit = 1000
+
+    /// Requests over the last ``usageDays`` days of each of `keys`, together.
+    public func requests(of keys: [APIKey]) async throws -> Int {
+        var total = 0
+        for key in keys { total += try await usage(of: key.id).reduce(0) { $0 + $1.requests } }
+        return total
+    }
+
     /// A key and its owner.
     /// - Throws: ``LedgerError/keyNotFound(_:)``.
     public func key(id: Int64) async throws -> OwnedKey {

@@ -81,6 +81,9 @@ public protocol LedgerStore: Sendable {
     func keys(ownerID: UserID) async throws -> [APIKey]
     /// A page of every key on the platform.
     func keys(matching query: KeysQuery, at time: Date) async throws -> KeysPage
+    /// The users who own at least one key (in any status), by email, at most `limit` of them: the
+    /// dashboard's Owner filter.
+    func keyOwners(limit: Int) async throws -> [KeyOwner]
     /// Requests per day of one key from `firstDay` (days since 1970-01-01, UTC) on; days without
     /// requests are left out.
     func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay]

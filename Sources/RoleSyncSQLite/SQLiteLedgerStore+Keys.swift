@@ -88,6 +88,27 @@ extension SQLiteLedgerStore {
         }
     }
 
+    public func keyOwners(limit: Int) async throws -> [KeyOwner] {
+        try await reading { db in
+            try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT u.id, u.name, u.email, u.role, u.status FROM users u
+                        WHERE u.id IN (SELECT user_id FROM api_keys)
+                        ORDER BY u.email COLLATE NOCASE, u.id LIMIT ?
+                        """
+                ),
+                arguments: [limit]
+            ).map { row in
+                let id: Int64 = row[0]
+                guard let role = Role(rawValue: row[3]), let status = UserStatus(rawValue: row[4]) else {
+                    throw SQLiteStoreError.corrupt("user \(id): unknown role '\(row[3] as String)' or status '\(row[4] as String)'")
+                }
+                return KeyOwner(id: UserID(id), name: row[1], email: row[2], role: role, status: status)
+            }
+        }
+    }
+
     /// The SQL expression each sort orders by (fixed strings: no user input reaches SQL text).
     static func sortKey(_ sort: KeysQuery.Sort) -> String {
         switch sort {

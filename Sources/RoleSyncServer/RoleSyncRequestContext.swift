@@ -13,11 +13,15 @@ public struct RoleSyncRequestContext: AuthRequestContext, RequestContext {
     public var identity: Caller?
     /// The IdP whose push token a `/scim/v2` request carries.
     public var pusher: SCIMService.Pusher?
+    /// The dashboard's form token for the signed-in browser (``FormToken``), set with `identity`
+    /// by the pages' session authenticator.
+    public var formToken: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         identity = nil
         pusher = nil
+        formToken = nil
     }
 
     /// The request id, also sent back as `X-Request-ID`.

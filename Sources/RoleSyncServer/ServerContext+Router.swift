@@ -2,12 +2,16 @@ public import Hummingbird
 import HummingbirdAuth
 
 extension ServerContext {
-    /// How many admin API changes (role edits, dry runs) run at once; the rest wait their turn.
+    /// How many admin changes (role edits, dry runs), from the API and the dashboard together, run
+    /// at once; the rest wait their turn.
     static let concurrentAdminChanges = 2
 
     /// The router with every route of this server, one route group per surface:
     ///
-    /// - the browser surface (`/`, `/auth/...`): pages, strict security headers, errors as pages;
+    /// - the browser surface: sign-in (`/auth/...`), the landing page, the Admin Dashboard
+    ///   (`/admin/...`) and the Console (`/console/...`), signed in by the session cookie only, every
+    ///   form checked for its token, strict security headers, errors as pages; and its two static
+    ///   files (`/assets/...`);
     /// - the JSON API (`/api/me`, `/api/keys`, `/api/admin/...`): the caller from an admin key or the
     ///   session cookie, permissions per route, same-origin writes, errors as RFC 9457 problem details;
     /// - token introspection for AI gateways (`/oauth/introspect`): the gateway from its Basic
@@ -21,14 +25,22 @@ extension ServerContext {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: MetricsMiddleware())
+        let adminGate = AdmissionGate(limit: Self.concurrentAdminChanges)
 
         addOperationsRoutes(to: router.group())
 
         let browser = router.group()
             .add(middleware: ContentSecurityMiddleware(contentSecurityPolicy: HTMLPage.contentSecurityPolicy))
             .add(middleware: PageMiddleware())
+        addAssetRoutes(to: browser.group("assets"))
         addSignInRoutes(to: browser.group("auth"))
-        addHomeRoutes(to: browser)
+        let pages = browser.group().add(middleware: PageSessionAuthenticator(sessions: sessions, cookies: cookies))
+        addHomeRoutes(to: pages)
+        let signedIn = pages.group()
+            .add(middleware: RequireSignInMiddleware())
+            .add(middleware: FormProtectionMiddleware(publicOrigin: publicOrigin))
+        addConsoleRoutes(to: signedIn.group("console"))
+        addDashboardRoutes(to: signedIn.group("admin").add(middleware: AdmissionMiddleware(gate: adminGate)))
 
         let api = router.group("api")
             .add(middleware: NoStoreMiddleware())
@@ -38,7 +50,7 @@ extension ServerContext {
             .add(middleware: SameOriginWritesMiddleware(publicOrigin: publicOrigin))
         addAccountRoutes(to: api)
         addConsoleKeyRoutes(to: api)
-        addAdminRoutes(to: api.group("admin").add(middleware: AdmissionMiddleware(gate: AdmissionGate(limit: Self.concurrentAdminChanges))))
+        addAdminRoutes(to: api.group("admin").add(middleware: AdmissionMiddleware(gate: adminGate)))
 
         addIntrospectionRoutes(to: router.group("oauth").add(middleware: NoStoreMiddleware()))
 

@@ -38,6 +38,8 @@ final class AdminHarness: Sendable {
     /// The roles whose `tokens` are session tokens.
     let sessionRoles: Set<Role>
     let users: [Role: UserID]
+    /// A browser session per role, for the dashboard's pages (which take only the cookie).
+    let browserSessions: [Role: String]
 
     init() async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-admin-\(UUID().uuidString)")
@@ -55,6 +57,7 @@ final class AdminHarness: Sendable {
         var sessionRoles: Set<Role> = []
         var tokens: [Role: String] = [:]
         var users: [Role: UserID] = [:]
+        var browserSessions: [Role: String] = [:]
         for role in Role.allCases {
             let groups = role == .superAdmin ? "admins" : role == .modelAdmin ? "ml" : "staff"
             let claims = Claims([
@@ -71,7 +74,9 @@ final class AdminHarness: Sendable {
                 tokens[role] = try await context.sessions.create(for: user.id)
                 sessionRoles.insert(role)
             }
+            browserSessions[role] = try await context.sessions.create(for: user.id)
         }
+        self.browserSessions = browserSessions
         self.tokens = tokens
         self.sessionRoles = sessionRoles
         self.users = users
@@ -103,6 +108,12 @@ final class AdminHarness: Sendable {
             return [.cookie: "\(context.cookies.session)=\(token)", .origin: Self.origin]
         }
         return [.authorization: "Bearer \(token)"]
+    }
+
+    /// The session cookie of `role`'s browser, for the dashboard's pages.
+    func browser(_ role: Role) -> HTTPFields {
+        guard let token = browserSessions[role] else { return [:] }
+        return [.cookie: "\(context.cookies.session)=\(token)"]
     }
 
     /// The JSON body's members; throws when the body is not a JSON object.

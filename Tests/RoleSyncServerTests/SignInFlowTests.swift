@@ -176,9 +176,9 @@ struct SignInFlowTests {
 }
 
 extension SignInFlowTests {
-    /// The browser surface's headers: nothing loads but the page's own style (allowed by its hash,
-    /// not 'unsafe-inline'), no script, no framing, on error pages as on the rest.
-    @Test("Pages and error pages carry a strict Content-Security-Policy whose style hash is the page's style")
+    /// The browser surface's headers: nothing loads but RoleSync's own style sheet and script (no
+    /// inline script or style, so no 'unsafe-inline'), no framing, on error pages as on the rest.
+    @Test("Pages and error pages carry a strict Content-Security-Policy and use only first-party files")
     func contentSecurityPolicy() async throws {
         let harness = try await SignInHarness()
         try await harness.test { client in
@@ -190,20 +190,29 @@ extension SignInFlowTests {
             for response in [home, error] {
                 let policy = try #require(response.headers[.contentSecurityPolicy], "\(response.status)")
                 #expect(policy.contains("default-src 'none'"))
+                #expect(policy.contains("script-src 'self'"))
+                #expect(policy.contains("style-src 'self'"))
                 #expect(policy.contains("frame-ancestors 'none'"))
                 #expect(!policy.contains("unsafe-inline"))
-                #expect(!policy.contains("script-src"))
+                #expect(!policy.contains("unsafe-eval"))
                 #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                #expect(response.headers[.init("Referrer-Policy")!] == "same-origin")
                 let page = String(buffer: response.body)
-                let style = try #require(
-                    page.firstRange(of: "<style>").flatMap { start in
-                        page.firstRange(of: "</style>").map { String(page[start.upperBound..<$0.lowerBound]) }
-                    }
-                )
-                let hash = Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
-                #expect(policy.contains("style-src 'sha256-\(hash)'"), "\(policy)")
-                #expect(!page.contains("<script"))
+                #expect(!page.contains("<style"))
+                #expect(!page.contains("style=\""))
+                #expect(!page.contains("<script>"))
+                #expect(page.contains("<link rel=\"stylesheet\" href=\"/assets/app.css?v="))
             }
+            let css = try await client.execute(uri: "/assets/app.css", method: .get)
+            #expect(css.status == .ok)
+            #expect(css.headers[.contentType] == "text/css; charset=utf-8")
+            #expect(css.headers[.cacheControl] == "public, max-age=31536000, immutable")
+            let etag = try #require(css.headers[.eTag])
+            let again = try await client.execute(uri: "/assets/app.css", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(again.status == .notModified)
+            let script = try await client.execute(uri: "/assets/app.js", method: .get)
+            #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
+            #expect(String(buffer: script.body).contains("data-live-search"))
         }
     }
 

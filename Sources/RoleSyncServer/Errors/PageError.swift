@@ -24,7 +24,11 @@ public struct PageError: HTTPResponseError, Sendable {
         if PageError.wantsJSON(request) {
             response = ProblemDetails(status: status, title: title, code: code, detail: message, requestID: context.id).response()
         } else {
-            response = HTMLPage.response(status, HTMLPage.problem(title: title, code: code, message: message, requestID: context.id))
+            response = PageRenderer.page(
+                "message",
+                MessageModel(title: title, message: message, code: code, requestID: context.id),
+                status: status
+            )
         }
         for cookie in cookies { response.setCookie(cookie) }
         return response

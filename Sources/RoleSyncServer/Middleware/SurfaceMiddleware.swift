@@ -61,7 +61,7 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 }
 
-/// The browser surface's errors (`/`, `/auth/...`), rendered in one place as a page (or problem
+/// The browser surface's errors (`/`, `/auth/...`, `/admin/...`, `/console/...`), rendered in one place as a page (or problem
 /// details for clients that ask for JSON). It returns the rendered answer instead of throwing it,
 /// so the security headers around it apply to error pages too.
 struct PageMiddleware: RouterMiddleware {
@@ -74,6 +74,23 @@ struct PageMiddleware: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as ProblemError {
             return try error.response(from: request, context: context)
+        } catch let error as LedgerError {
+            return try PageError(error.httpStatus, title: error.title, code: error.code, message: error.description)
+                .response(from: request, context: context)
+        } catch let error as AdminInputError {
+            return try PageError(
+                error.status,
+                title: "Invalid address",
+                code: "invalid_request",
+                message: (error.field.map { "\($0): " } ?? "") + error.detail
+            ).response(from: request, context: context)
+        } catch LedgerStoreError.invalidCursor {
+            return try PageError(
+                .badRequest,
+                title: "Invalid address",
+                code: "invalid_request",
+                message: "cursor: " + LedgerStoreError.invalidCursor.description
+            ).response(from: request, context: context)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             return try PageError(

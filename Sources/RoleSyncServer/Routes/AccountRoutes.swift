@@ -86,35 +86,42 @@ extension ServerContext {
         }
     }
 
-    /// `GET /`: who is signed in, or how to sign in.
-    func addHomeRoutes(to browser: RouterGroup<RoleSyncRequestContext>) {
-        browser.get("/") { request, _ in try await self.home(request) }
+    /// `GET /`: who is signed in with links to the dashboard (admins) and the Console, or how to
+    /// sign in.
+    func addHomeRoutes(to pages: RouterGroup<RoleSyncRequestContext>) {
+        pages.get("/") { _, context in self.home(context) }
     }
 
-    /// The active user the request's session cookie belongs to; the role is read fresh.
-    func signedInUser(_ request: Request) async throws -> User? {
-        guard let token = request.cookies[cookies.session]?.value else { return nil }
-        return try await sessions.user(forToken: token)
-    }
-
-    func home(_ request: Request) async throws -> Response {
-        guard let user = try await signedInUser(request) else {
-            return HTMLPage.response(.ok, HTMLPage.page(title: "Sign in", body: "<p>You are not signed in.</p>" + loginLinks()))
+    func home(_ context: RoleSyncRequestContext) -> Response {
+        guard let caller = context.identity else {
+            return PageRenderer.page(
+                "home",
+                HomeModel(title: "Sign in", intro: "You are not signed in.", providers: providerLinks(returnTo: nil), user: nil, csrf: "")
+            )
         }
-        let eligibility = sync.eligibility(of: user)
-        let managed =
-            eligibility.isCovered
-            ? "your identity provider (\(eligibility.mappingFile ?? "?"), rule \(eligibility.ruleID ?? "?"))"
-            : (user.roleSource == .manual ? "an administrator" : "the default for people no rule covers")
-        let body = """
-            <dl>
-            <dt>Name</dt><dd>\(HTMLPage.escape(user.name ?? "–"))</dd>
-            <dt>Email</dt><dd>\(HTMLPage.escape(user.email ?? "–"))</dd>
-            <dt>Role</dt><dd><code>\(HTMLPage.escape(user.role.rawValue))</code></dd>
-            <dt>Role set by</dt><dd>\(HTMLPage.escape(managed))</dd>
-            </dl>
-            <form method="post" action="/auth/logout"><button type="submit">Sign out</button></form>
-            """
-        return HTMLPage.response(.ok, HTMLPage.page(title: "Signed in", body: body))
+        let user = caller.user
+        let signedIn = HomeModel.SignedIn(
+            name: user.name ?? "–",
+            email: user.email ?? "–",
+            role: user.role.rawValue,
+            managedBy: RoleManagement(user, sync.eligibility(of: user)).sentence,
+            isAdmin: caller.permissions.contains(.readUsers)
+        )
+        return PageRenderer.page(
+            "home",
+            HomeModel(title: "Signed in", intro: "", providers: [], user: signedIn, csrf: context.formToken ?? "")
+        )
+    }
+
+    /// One "Sign in with …" link per provider, carrying where to return afterwards.
+    func providerLinks(returnTo: String?) -> [HomeModel.Provider] {
+        providers.providers.map { provider in
+            var components = URLComponents()
+            components.path = "/auth/login"
+            components.queryItems =
+                [URLQueryItem(name: "idp", value: provider.configuration.name)]
+                + (returnTo.map { [URLQueryItem(name: "return_to", value: $0)] } ?? [])
+            return HomeModel.Provider(name: provider.configuration.name, href: components.string ?? "/auth/login")
+        }
     }
 }

@@ -63,7 +63,20 @@ extension ServerContext {
     // MARK: Users
 
     func listUsers(_ request: Request) async throws -> JSONBody<PageReport<UserReport>> {
-        let query = request.uri.queryParameters
+        let users = try Self.usersQuery(request.uri.queryParameters)
+        let page = try await sync.store.users(matching: users)
+        let mappings = sync.mappings.current
+        return JSONBody(
+            PageReport(
+                key: "users",
+                items: page.users.map { UserReport($0, eligibility: Eligibility(of: $0, under: mappings)) },
+                nextCursor: page.nextCursor
+            )
+        )
+    }
+
+    /// The users listing's query parameters (the admin API's and the dashboard's).
+    static func usersQuery(_ query: Parameters) throws -> UsersQuery {
         var users = UsersQuery()
         if let q = query.get("q") {
             guard q.unicodeScalars.count <= 200 else { throw AdminInputError.badRequest("q", "the search text is at most 200 characters") }
@@ -75,15 +88,7 @@ extension ServerContext {
         users.order = try Self.enumParameter(query.get("order"), "order", UsersQuery.Order.self) ?? .ascending
         users.limit = try Self.limit(query.get("limit"))
         users.cursor = try Self.cursor(query.get("cursor"))
-        let page = try await sync.store.users(matching: users)
-        let mappings = sync.mappings.current
-        return JSONBody(
-            PageReport(
-                key: "users",
-                items: page.users.map { UserReport($0, eligibility: Eligibility(of: $0, under: mappings)) },
-                nextCursor: page.nextCursor
-            )
-        )
+        return users
     }
 
     func showUser(_ id: UserID) async throws -> JSONBody<UserDetailReport> {
@@ -124,12 +129,19 @@ extension ServerContext {
     // MARK: Audit
 
     func audit(_ request: Request) async throws -> JSONBody<PageReport<AuditEventReport>> {
-        let query = request.uri.queryParameters
-        var audit = AuditQuery()
-        if let user = query.get("user") {
+        var audit = try Self.auditQuery(request.uri.queryParameters)
+        if let user = request.uri.queryParameters.get("user") {
             guard let id = Int64(user), id > 0 else { throw AdminInputError.badRequest("user", "'user' is a user id") }
             audit.userID = UserID(id)
         }
+        let page = try await sync.store.auditEvents(matching: audit)
+        return JSONBody(PageReport(key: "events", items: page.events.map(AuditEventReport.init), nextCursor: page.nextCursor))
+    }
+
+    /// The audit listing's query parameters but `user` (the API takes an id, the dashboard an id or
+    /// an email).
+    static func auditQuery(_ query: Parameters) throws -> AuditQuery {
+        var audit = AuditQuery()
         audit.action = try Self.enumParameter(query.get("action"), "action", AuditAction.self)
         if let actor = query.get("actor") {
             guard let parsed = Actor(actor) else {
@@ -144,8 +156,7 @@ extension ServerContext {
         audit.until = try Self.time(query.get("until"), "until")
         audit.limit = try Self.limit(query.get("limit"))
         audit.cursor = try Self.cursor(query.get("cursor"))
-        let page = try await sync.store.auditEvents(matching: audit)
-        return JSONBody(PageReport(key: "events", items: page.events.map(AuditEventReport.init), nextCursor: page.nextCursor))
+        return audit
     }
 
     // MARK: Mapping
@@ -155,21 +166,35 @@ extension ServerContext {
         guard let yaml = String(validating: body.readableBytesView, as: UTF8.self), !yaml.isEmpty else {
             throw AdminInputError.badRequest(nil, "the body must be a mapping in YAML (UTF-8)")
         }
+        let errors: [Diagnostic]
+        switch try await candidatePlan(yaml) {
+        case .success(let plan): return JSONBody(PlanReport(plan))
+        case .failure(let problems): errors = problems.diagnostics
+        }
+        let first = errors.first
+        throw ProblemError(
+            .unprocessableContent,
+            title: "Invalid mapping",
+            code: "invalid_mapping",
+            detail: errors.map { "\($0.location.line):\($0.location.column): \($0.message)" }.joined(separator: "\n"),
+            field: first.map { "body:\($0.location.line):\($0.location.column)" }
+        )
+    }
+
+    /// A candidate mapping's errors.
+    struct InvalidMapping: Error {
+        var diagnostics: [Diagnostic]
+    }
+
+    /// What `yaml`, a candidate mapping, would change if it replaced the loaded mapping of its
+    /// issuer (the admin API's and the dashboard's dry run), or its errors.
+    func candidatePlan(_ yaml: String) async throws -> Result<ReevaluationPlan, InvalidMapping> {
         let parsed = MappingParser.parse(yaml: yaml, file: "request")
         guard let mapping = parsed.mapping else {
-            let errors = parsed.diagnostics.filter { $0.severity == .error }
-            let first = errors.first
-            throw ProblemError(
-                .unprocessableContent,
-                title: "Invalid mapping",
-                code: "invalid_mapping",
-                detail: errors.map { "\($0.location.line):\($0.location.column): \($0.message)" }.joined(separator: "\n"),
-                field: first.map { "body:\($0.location.line):\($0.location.column)" }
-            )
+            return .failure(InvalidMapping(diagnostics: parsed.diagnostics.filter { $0.severity == .error }))
         }
         let candidate = sync.mappings.current.replacing(with: MappingSet.build([mapping]).set)
-        let plan = try await sync.reevaluateAll(under: candidate)
-        return JSONBody(PlanReport(plan))
+        return .success(try await sync.reevaluateAll(under: candidate))
     }
 
     // MARK: Parameters

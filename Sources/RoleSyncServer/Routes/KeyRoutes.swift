@@ -98,7 +98,13 @@ extension ServerContext {
     // MARK: Admin
 
     func listKeys(_ request: Request) async throws -> JSONBody<PageReport<KeyReport>> {
-        let parameters = request.uri.queryParameters
+        let page = try await keys.keys(matching: try Self.keysQuery(request.uri.queryParameters))
+        let time = now()
+        return JSONBody(PageReport(key: "keys", items: page.keys.map { KeyReport($0, at: time) }, nextCursor: page.nextCursor))
+    }
+
+    /// The keys listing's query parameters (the admin API's and the dashboard's).
+    static func keysQuery(_ parameters: Parameters) throws -> KeysQuery {
         var query = KeysQuery()
         if let q = parameters.get("q") {
             guard q.unicodeScalars.count <= 200 else { throw AdminInputError.badRequest("q", "the search text is at most 200 characters") }
@@ -114,9 +120,7 @@ extension ServerContext {
         query.order = try Self.enumParameter(parameters.get("order"), "order", UsersQuery.Order.self) ?? .descending
         query.limit = try Self.limit(parameters.get("limit"))
         query.cursor = try Self.cursor(parameters.get("cursor"))
-        let page = try await keys.keys(matching: query)
-        let time = now()
-        return JSONBody(PageReport(key: "keys", items: page.keys.map { KeyReport($0, at: time) }, nextCursor: page.nextCursor))
+        return query
     }
 
     func showKey(_ id: Int64) async throws -> JSONBody<KeyDetailReport> {

@@ -66,18 +66,14 @@ extension ServerContext {
         return response
     }
 
-    /// With several providers and none chosen: a page of links, one per provider.
+    /// With several providers and none chosen: a page of links, one per provider, each keeping the
+    /// page to return to.
     func chooser(_ request: Request, _ context: RoleSyncRequestContext) -> Response {
-        HTMLPage.response(.ok, HTMLPage.page(title: "Sign in", body: "<p>Choose your identity provider:</p>" + loginLinks()))
-    }
-
-    /// One "Sign in with …" button per provider.
-    func loginLinks() -> String {
-        providers.providers.map { provider in
-            let name = provider.configuration.name
-            let href = "/auth/login?idp=" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
-            return "<p><a class=\"button\" href=\"\(HTMLPage.escape(href))\">Sign in with \(HTMLPage.escape(name))</a></p>"
-        }.joined()
+        let returnTo = request.uri.queryParameters.get("return_to").flatMap { Self.validatedReturnPath(String($0)) }
+        return PageRenderer.page(
+            "home",
+            HomeModel(title: "Sign in", intro: "Choose your identity provider:", providers: providerLinks(returnTo: returnTo), user: nil, csrf: "")
+        )
     }
 
     // MARK: Callback

@@ -1,0 +1,280 @@
+import Foundation
+import RoleSyncLedger
+import RoleSyncReports
+
+/// `/admin/keys`: every key on the platform, with filters, sorting and paging.
+struct KeysPageModel: Sendable {
+    struct Filters: Sendable {
+        var q: String
+        var statuses: [Option]
+        var owners: [Option]
+        var sorts: [Option]
+        var orders: [Option]
+    }
+
+    struct Results: Sendable {
+        var columns: [Column]
+        var rows: [KeyRow]
+        var pager: Pager
+    }
+
+    var chrome: Chrome
+    var filters: Filters
+    var results: Results
+
+    static let columns: [(String, KeysQuery.Sort?)] = [
+        ("Key Name", .name), ("Owner", .owner), ("Key Prefix", nil), ("Created", .created), ("Last Used", .lastUsed), ("Status", nil),
+    ]
+
+    static func sortLabel(_ sort: KeysQuery.Sort) -> String {
+        switch sort {
+        case .created: "Created"
+        case .lastUsed: "Last Used"
+        case .name: "Key Name"
+        case .owner: "Owner"
+        }
+    }
+
+    init(chrome: Chrome, query: KeysQuery, page: KeysPage, owners: [KeyOwner], at time: Date) {
+        self.chrome = chrome
+        filters = Filters(
+            q: query.search ?? "",
+            statuses: Option.list(APIKeyStatus.allCases.map(\.rawValue), selected: query.status?.rawValue),
+            owners: owners.map { owner in
+                Option(
+                    value: "\(owner.id)",
+                    label: owner.email ?? owner.name ?? "user \(owner.id)",
+                    selected: owner.id == query.ownerID
+                )
+            },
+            sorts: KeysQuery.Sort.allCases.map { Option(value: $0.rawValue, label: Self.sortLabel($0), selected: $0 == query.sort) },
+            orders: [
+                Option(value: UsersQuery.Order.descending.rawValue, label: "Newest or most recent first", selected: query.order == .descending),
+                Option(value: UsersQuery.Order.ascending.rawValue, label: "Oldest or least recent first", selected: query.order == .ascending),
+            ]
+        )
+        let url = PageURL(
+            "/admin/keys",
+            [
+                ("q", query.search), ("status", query.status?.rawValue), ("owner", query.ownerID.map { "\($0)" }),
+                ("purpose", query.purpose?.rawValue), ("sort", query.sort.rawValue), ("order", query.order.rawValue),
+            ]
+        )
+        results = Results(
+            columns: Self.columns.map { label, sort in sortColumn(label, sort: sort, current: query.sort, order: query.order, url: url) },
+            rows: page.keys.map { KeyRow($0, at: time) },
+            pager: Pager(
+                first: query.cursor == nil ? nil : url.string,
+                next: page.nextCursor.map { url.with([("cursor", $0)]) },
+                summary: UsersPageModel.summary(count: page.keys.count, search: query.search, more: page.nextCursor != nil, noun: "key")
+            )
+        )
+    }
+}
+
+/// One row of the keys table.
+struct KeyRow: Sendable {
+    var id: Int64
+    var href: String
+    var name: String
+    var isAdminKey: Bool
+    var ownerHref: String
+    var ownerLabel: String
+    var prefix: String
+    var created: PageTime
+    var lastUsed: PageTime?
+    var status: String
+
+    init(_ owned: OwnedKey, at time: Date) {
+        let key = owned.key
+        id = key.id
+        href = "/admin/keys/\(key.id)"
+        name = key.name
+        isAdminKey = key.purpose == .admin
+        ownerHref = "/admin/users/\(owned.owner.id)"
+        ownerLabel = owned.owner.email ?? owned.owner.name ?? "user \(owned.owner.id)"
+        prefix = key.prefix
+        created = PageTime(key.createdAt)
+        lastUsed = PageTime.optional(key.lastUsedAt)
+        status = key.status(at: time).rawValue
+    }
+}
+
+/// `/admin/keys/{id}`: the key, its owner, and its usage drawn as bars.
+struct KeyPageModel: Sendable {
+    struct Detail: Sendable {
+        var href: String
+        var name: String
+        var ownerHref: String
+        var ownerLabel: String
+        var ownerEmail: String
+        var ownerRole: String
+        var ownerStatus: String
+        var prefix: String
+        var purpose: String
+        var created: PageTime
+        var expires: PageTime?
+        var lastUsed: PageTime?
+        var status: String
+        var isActive: Bool
+        var revocation: String?
+        var chart: UsageChart
+    }
+
+    var chrome: Chrome
+    var key: Detail
+
+    init(chrome: Chrome, owned: OwnedKey, usage: [KeyUsageDay], at time: Date) {
+        self.chrome = chrome
+        let key = owned.key
+        let status = key.status(at: time)
+        var revocation: String?
+        if status == .revoked {
+            revocation = [
+                key.revokedAt.map { PageTime($0).text },
+                key.revokedBy.map { "by \($0)" },
+                key.revocationCause.map { "cause \($0.rawValue)" },
+                key.revocationReason.map { "“\($0)”" },
+            ].compactMap { $0 }.joined(separator: ", ")
+        }
+        self.key = Detail(
+            href: "/admin/keys/\(key.id)",
+            name: key.name,
+            ownerHref: "/admin/users/\(owned.owner.id)",
+            ownerLabel: owned.owner.name ?? owned.owner.email ?? "user \(owned.owner.id)",
+            ownerEmail: owned.owner.email ?? "no email",
+            ownerRole: owned.owner.role.rawValue,
+            ownerStatus: owned.owner.status.rawValue,
+            prefix: key.prefix,
+            purpose: key.purpose.rawValue,
+            created: PageTime(key.createdAt),
+            expires: PageTime.optional(key.expiresAt),
+            lastUsed: PageTime.optional(key.lastUsedAt),
+            status: status.rawValue,
+            isActive: status == .active,
+            revocation: revocation,
+            chart: UsageChart(usage)
+        )
+    }
+}
+
+/// Requests per day as an SVG bar chart, drawn on the server: one bar per day, scaled to the
+/// busiest day. Coordinates are whole numbers in a 720 × 160 view box.
+struct UsageChart: Sendable {
+    struct Bar: Sendable {
+        var x: Int
+        var y: Int
+        var width: Int
+        var height: Int
+        var label: String
+    }
+
+    struct Day: Sendable {
+        var day: String
+        var requests: Int
+    }
+
+    var width = 720
+    var height = 160
+    var plotTop = 8
+    var plotBottom = 152
+    var days: Int
+    var total: Int
+    var max: Int
+    var firstDay: String
+    var lastDay: String
+    var bars: [Bar]
+    /// Days with requests, newest first, for the table under the chart.
+    var busyDays: [Day]
+    var precision = Int(KeyUsageRecorder.flushInterval)
+
+    init(_ usage: [KeyUsageDay]) {
+        days = usage.count
+        total = usage.reduce(0) { $0 + $1.requests }
+        max = usage.map(\.requests).max() ?? 0
+        firstDay = usage.first.map { KeyDetailReport.date(of: $0.day) } ?? ""
+        lastDay = usage.last.map { KeyDetailReport.date(of: $0.day) } ?? ""
+        let slot = usage.isEmpty ? width : width / usage.count
+        let plot = plotBottom - plotTop
+        let peak = Swift.max(max, 1)
+        bars = usage.enumerated().map { index, day in
+            // A day with requests is at least one unit tall, so it never disappears.
+            let barHeight = day.requests == 0 ? 0 : Swift.max(1, day.requests * plot / peak)
+            return Bar(
+                x: index * slot + 1,
+                y: 152 - barHeight,
+                width: Swift.max(1, slot - 2),
+                height: barHeight,
+                label: "\(KeyDetailReport.date(of: day.day)): \(day.requests) request\(day.requests == 1 ? "" : "s")"
+            )
+        }
+        busyDays = usage.reversed().filter { $0.requests > 0 }.map { Day(day: KeyDetailReport.date(of: $0.day), requests: $0.requests) }
+    }
+}
+
+/// `/console/keys`: the signed-in developer's own keys, and a new key's value once.
+struct ConsoleKeysModel: Sendable {
+    struct Created: Sendable {
+        var name: String
+        var value: String
+    }
+
+    struct Line: Sendable {
+        var id: Int64
+        var name: String
+        var prefix: String
+        var created: PageTime
+        var lastUsed: PageTime?
+        var expires: PageTime?
+        var status: String
+        var isActive: Bool
+    }
+
+    var chrome: Chrome
+    var created: Created?
+    var draftName: String
+    var lifetimes: [Option]
+    var keys: [Line]
+
+    /// The lifetimes the form offers (`expires_in` values).
+    static let lifetimes: [(String, String)] = [("", "Never"), ("30d", "In 30 days"), ("90d", "In 90 days"), ("365d", "In a year")]
+
+    init(chrome: Chrome, keys: [APIKey], created: Created? = nil, draftName: String = "", lifetime: String = "", at time: Date) {
+        self.chrome = chrome
+        self.created = created
+        self.draftName = draftName
+        lifetimes = Self.lifetimes.map { Option(value: $0.0, label: $0.1, selected: $0.0 == lifetime) }
+        self.keys = keys.map { key in
+            let status = key.status(at: time)
+            return Line(
+                id: key.id,
+                name: key.name,
+                prefix: key.prefix,
+                created: PageTime(key.createdAt),
+                lastUsed: PageTime.optional(key.lastUsedAt),
+                expires: PageTime.optional(key.expiresAt),
+                status: status.rawValue,
+                isActive: status == .active
+            )
+        }
+    }
+}
+
+/// A confirmation before an action that cannot be undone (offboard, deactivate, revoke): what will
+/// happen, a reason, and the button.
+struct ConfirmModel: Sendable {
+    struct Content: Sendable {
+        var lead: String
+        var consequences: [String]
+        var action: String
+        var askReason: Bool
+        var reasonRequired: Bool
+        var reasonHelp: String
+        var reason: String
+        var button: String
+        var cancelHref: String
+    }
+
+    var chrome: Chrome
+    var confirm: Content
+}

@@ -1,0 +1,148 @@
+import Foundation
+import RoleSyncLedger
+import RoleSyncMapping
+
+/// `/admin/mapping`: the loaded mappings, the candidate form, and a dry run's result.
+struct MappingPageModel: Sendable {
+    struct Rule: Sendable {
+        var position: Int
+        var id: String
+        var role: String
+    }
+
+    struct Entry: Sendable {
+        var issuer: String
+        var file: String
+        var unmatched: String
+        var requireConditions: Int
+        var deactivateRules: Int
+        var tests: Int
+        var rules: [Rule]
+    }
+
+    struct Problem: Sendable {
+        var location: String
+        var message: String
+    }
+
+    struct ProblemList: Sendable {
+        var items: [Problem]
+    }
+
+    struct Count: Sendable {
+        var value: String
+        var label: String
+    }
+
+    struct Change: Sendable {
+        var href: String
+        var user: String
+        var kinds: String
+        var held: Bool
+        var role: String
+        var covered: String
+        var status: String
+        var why: String
+    }
+
+    struct Result: Sendable {
+        var summary: String
+        var counts: [Count]
+        var changes: [Change]
+        var truncated: String?
+    }
+
+    /// The most changes a page lists; the counts above the table are always whole.
+    static let shownChanges = 500
+
+    var chrome: Chrome
+    var mappings: [Entry]
+    var candidate: String
+    var problemList: ProblemList?
+    var result: Result?
+
+    init(chrome: Chrome, mappings: MappingSet, candidate: String = "", problems: [Diagnostic] = [], plan: ReevaluationPlan? = nil) {
+        self.chrome = chrome
+        self.mappings = mappings.mappings.map { mapping in
+            Entry(
+                issuer: mapping.issuer,
+                file: mapping.file,
+                unmatched: mapping.unmatched.rawValue,
+                requireConditions: mapping.require.count,
+                deactivateRules: mapping.deactivate.count,
+                tests: mapping.tests.count,
+                rules: mapping.roles.enumerated().map { Rule(position: $0 + 1, id: $1.id, role: $1.role.rawValue) }
+            )
+        }
+        self.candidate = candidate
+        problemList =
+            problems.isEmpty
+            ? nil
+            : ProblemList(items: problems.map { Problem(location: "line \($0.location.line), column \($0.location.column)", message: $0.message) })
+        result = plan.map(Self.result)
+    }
+
+    static func result(_ plan: ReevaluationPlan) -> Result {
+        let counts = plan.counts
+        var summary = "\(plan.usersEvaluated) user\(plan.usersEvaluated == 1 ? "" : "s") evaluated; \(plan.changes.count) would change."
+        if plan.undetermined > 0 { summary += " \(plan.undetermined) could not be decided from the claims last seen and would keep their role." }
+        if plan.heldCount > 0 { summary += " \(plan.heldCount) change(s) would be held: they would leave no active super_admin." }
+        return Result(
+            summary: summary,
+            counts: ReevaluationPlan.Kind.allCases.map {
+                Count(value: "\(counts[$0] ?? 0)", label: $0.rawValue.replacingOccurrences(of: "_", with: " "))
+            },
+            changes: plan.changes.prefix(shownChanges).map { change in
+                Change(
+                    href: "/admin/users/\(change.userID)",
+                    user: change.user,
+                    kinds: change.kinds.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: ", "),
+                    held: change.isHeld,
+                    role: change.fromRole == change.toRole ? change.toRole.rawValue : "\(change.fromRole.rawValue) → \(change.toRole.rawValue)",
+                    covered: change.wasCovered == change.isCovered
+                        ? (change.isCovered ? "yes" : "no") : "\(change.wasCovered ? "yes" : "no") → \(change.isCovered ? "yes" : "no")",
+                    status: change.fromStatus == change.toStatus
+                        ? change.toStatus.rawValue : "\(change.fromStatus.rawValue) → \(change.toStatus.rawValue)",
+                    why: change.rule.map { "rule ‘\($0)’ in \(change.mappingFile ?? "?")" } ?? "no rule matches"
+                )
+            },
+            truncated: plan.changes.count > shownChanges
+                ? "The first \(shownChanges) of \(plan.changes.count) changes are listed; `rolesync mapping dry-run` prints them all." : nil
+        )
+    }
+}
+
+/// The signed-in landing page and the sign-in choice (the bare layout).
+struct HomeModel: Sendable {
+    struct Provider: Sendable {
+        var name: String
+        var href: String
+    }
+
+    struct SignedIn: Sendable {
+        var name: String
+        var email: String
+        var role: String
+        var managedBy: String
+        var isAdmin: Bool
+    }
+
+    var title: String
+    var css = StaticAsset.styleSheet.href
+    var intro: String
+    var providers: [Provider]
+    var user: SignedIn?
+    var csrf: String
+}
+
+/// A refusal or an error as a page (the bare layout): what happened, the stable code, the request
+/// id to quote, and a way back.
+struct MessageModel: Sendable {
+    var title: String
+    var css = StaticAsset.styleSheet.href
+    var message: String
+    var code: String
+    var requestID: String
+    var backHref = "/"
+    var backLabel = "Back to RoleSync"
+}

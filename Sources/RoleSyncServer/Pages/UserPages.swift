@@ -1,0 +1,294 @@
+import Foundation
+import RoleSyncJSON
+import RoleSyncLedger
+import RoleSyncMapping
+import RoleSyncReports
+
+/// `/admin/users`: the filters, the table and its pager.
+struct UsersPageModel: Sendable {
+    struct Filters: Sendable {
+        var q: String
+        var roles: [Option]
+        var statuses: [Option]
+        var sort: String
+        var order: String
+    }
+
+    struct Results: Sendable {
+        var columns: [Column]
+        var rows: [UserRow]
+        var pager: Pager
+    }
+
+    var chrome: Chrome
+    var filters: Filters
+    var results: Results
+
+    /// The sortable columns and the sort each one asks for.
+    static let columns: [(String, UsersQuery.Sort?)] = [
+        ("Name", .name), ("Email", .email), ("Role", .role), ("Organization Unit", nil), ("Last Sign-In", .lastSignIn), ("Status", nil),
+    ]
+
+    init(chrome: Chrome, query: UsersQuery, page: UsersPage, mappings: MappingSet) {
+        self.chrome = chrome
+        filters = Filters(
+            q: query.search ?? "",
+            roles: Option.list(Role.allCases.map(\.rawValue), selected: query.role?.rawValue),
+            statuses: Option.list(UserStatus.allCases.map(\.rawValue), selected: query.status?.rawValue),
+            sort: query.sort.rawValue,
+            order: query.order.rawValue
+        )
+        let url = PageURL(
+            "/admin/users",
+            [
+                ("q", query.search), ("role", query.role?.rawValue), ("status", query.status?.rawValue), ("sort", query.sort.rawValue),
+                ("order", query.order.rawValue),
+            ]
+        )
+        results = Results(
+            columns: Self.columns.map { label, sort in
+                sortColumn(label, sort: sort, current: query.sort, order: query.order, url: url)
+            },
+            rows: page.users.map { UserRow($0, Eligibility(of: $0, under: mappings)) },
+            pager: Pager(
+                first: query.cursor == nil ? nil : url.string,
+                next: page.nextCursor.map { url.with([("cursor", $0)]) },
+                summary: Self.summary(count: page.users.count, search: query.search, more: page.nextCursor != nil, noun: "user")
+            )
+        )
+    }
+
+    static func summary(count: Int, search: String?, more: Bool, noun: String) -> String {
+        let shown = count == 1 ? "1 \(noun)" : "\(count) \(noun)s"
+        return "Showing \(shown)" + (more ? ", more on the next page" : "")
+    }
+}
+
+/// A sortable column header: its link sorts by `sort`, ascending first, or the other way when the
+/// rows are already sorted by it.
+func sortColumn<Sort: RawRepresentable & Equatable>(
+    _ label: String,
+    sort: Sort?,
+    current: Sort,
+    order: UsersQuery.Order,
+    url: PageURL
+) -> Column where Sort.RawValue == String {
+    guard let sort else { return Column(label: label) }
+    let isCurrent = sort == current
+    let next: UsersQuery.Order = isCurrent && order == .ascending ? .descending : .ascending
+    return Column(
+        label: label,
+        href: url.with([("sort", sort.rawValue), ("order", next.rawValue), ("cursor", nil)]),
+        ariaSort: isCurrent ? (order == .ascending ? "ascending" : "descending") : nil
+    )
+}
+
+/// One row of the users table.
+struct UserRow: Sendable {
+    var id: Int64
+    var href: String
+    var name: String
+    var email: String
+    var role: String
+    var managedByIdP: Bool
+    var managedTitle: String
+    var organizationUnit: String
+    var lastSignIn: PageTime?
+    var status: String
+
+    init(_ user: User, _ eligibility: Eligibility) {
+        id = user.id.rawValue
+        href = "/admin/users/\(user.id)"
+        name = user.name ?? user.email ?? "user \(user.id)"
+        email = user.email ?? ""
+        role = user.role.rawValue
+        managedByIdP = eligibility.isCovered
+        managedTitle = RoleManagement(user, eligibility).sentence
+        organizationUnit = user.organizationUnit ?? ""
+        lastSignIn = PageTime.optional(user.lastSignInAt)
+        status = user.status.rawValue
+    }
+}
+
+/// Who manages a user's role, in a sentence for the page, and why a control is locked.
+struct RoleManagement: Sendable {
+    var sentence: String
+    /// Set for covered users: why the role control is disabled and what to do instead.
+    var lock: String?
+
+    init(_ user: User, _ eligibility: Eligibility) {
+        if eligibility.isCovered {
+            let rule = eligibility.ruleID ?? "?"
+            let file = eligibility.mappingFile ?? "?"
+            sentence = "Role managed by the identity provider: rule ‘\(rule)’ in \(file)."
+            lock =
+                "The role is managed by the identity provider: rule ‘\(rule)’ in \(file) gives \(eligibility.mappedRole?.rawValue ?? user.role.rawValue). "
+                + "To change it, change the user's groups in the identity provider; a manual edit here would be overridden at the next sign-in."
+        } else if eligibility.hasNoMapping {
+            sentence = "Role managed manually: no mapping governs this user's identity provider."
+            lock = nil
+        } else if !eligibility.isDetermined {
+            sentence = "Role managed manually for now: the mapping cannot decide it from the claims last seen."
+            lock = nil
+        } else {
+            sentence =
+                user.roleSource == .manual
+                ? "Role managed manually: set by an administrator; no rule of the mapping covers this user."
+                : "Role managed manually: no rule of the mapping covers this user, who has the default role."
+            lock = nil
+        }
+    }
+}
+
+/// `/admin/users/{id}` and its Activity tab.
+struct UserPageModel: Sendable {
+    struct Card: Sendable {
+        var value: String
+        var label: String
+    }
+
+    struct Refusal: Sendable {
+        var time: PageTime
+        var code: String
+        var detail: String?
+    }
+
+    struct KeyLine: Sendable {
+        var href: String
+        var name: String
+        var prefix: String
+        var purpose: String
+        var lastUsed: PageTime?
+        var status: String
+    }
+
+    struct Detail: Sendable {
+        var href: String
+        var activityTab: Bool
+        var name: String
+        var email: String
+        var role: String
+        var organizationUnit: String
+        var status: String
+        var deactivation: String?
+        var registered: PageTime
+        var lastSignIn: PageTime?
+        var issuer: String
+        var subject: String
+        var managedBy: String
+        var locked: String?
+        var roleOptions: [Option]
+        var isActive: Bool
+        var cards: [Card]
+        var lastRefusal: Refusal?
+        var keys: [KeyLine]
+        var audit: AuditRowsModel?
+    }
+
+    var chrome: Chrome
+    var detail: Detail
+
+    /// What the Overview tab shows of a user's activity.
+    struct Activity: Sendable {
+        var activeSessions: Int
+        var lastRefusal: AuditEvent?
+        var keys: [APIKey]
+        /// Requests over the last ``KeyService/usageDays`` days, all keys together.
+        var keyRequests: Int
+    }
+
+    init(chrome: Chrome, user: User, eligibility: Eligibility, activity: Activity?, audit: AuditRowsModel?, at time: Date) {
+        self.chrome = chrome
+        let management = RoleManagement(user, eligibility)
+        var deactivation: String?
+        if user.status == .inactive {
+            deactivation = [user.deactivationReason?.rawValue, user.deactivationSource.map { "by \($0.rawValue)" }]
+                .compactMap { $0 }.joined(separator: ", ")
+        }
+        let keys = activity?.keys ?? []
+        let activeKeys = keys.filter { $0.status(at: time) == .active }.count
+        let lastUsed = keys.compactMap(\.lastUsedAt).max()
+        detail = Detail(
+            href: "/admin/users/\(user.id)",
+            activityTab: audit != nil,
+            name: user.name ?? "–",
+            email: user.email ?? "–",
+            role: user.role.rawValue,
+            organizationUnit: user.organizationUnit ?? "–",
+            status: user.status.rawValue,
+            deactivation: deactivation?.isEmpty == false ? deactivation : nil,
+            registered: PageTime(user.registeredAt),
+            lastSignIn: PageTime.optional(user.lastSignInAt),
+            issuer: user.issuer,
+            subject: user.subject,
+            managedBy: management.sentence,
+            locked: management.lock,
+            roleOptions: Option.list(Role.allCases.map(\.rawValue), selected: user.role.rawValue),
+            isActive: user.status == .active,
+            cards: activity.map { activity in
+                [
+                    Card(value: "\(user.signInCount)", label: user.signInCount == 1 ? "sign-in" : "sign-ins"),
+                    Card(value: "\(activity.activeSessions)", label: activity.activeSessions == 1 ? "active session" : "active sessions"),
+                    Card(value: "\(activeKeys) of \(keys.count)", label: "API keys active"),
+                    Card(value: "\(activity.keyRequests)", label: "key requests, \(KeyService.usageDays) days"),
+                    Card(value: lastUsed.map { PageTime($0).text } ?? "never", label: "a key last used"),
+                ]
+            } ?? [],
+            lastRefusal: activity?.lastRefusal.map { event in
+                Refusal(
+                    time: PageTime(event.time),
+                    code: event.details[.reason]?.scalarText ?? event.action.rawValue,
+                    detail: event.details[.detail]?.scalarText
+                )
+            },
+            keys: keys.map { key in
+                KeyLine(
+                    href: "/admin/keys/\(key.id)",
+                    name: key.name,
+                    prefix: key.prefix,
+                    purpose: key.purpose.rawValue,
+                    lastUsed: PageTime.optional(key.lastUsedAt),
+                    status: key.status(at: time).rawValue
+                )
+            },
+            audit: audit
+        )
+    }
+}
+
+/// A table of audit events (the Audit page, a user's Activity tab) and its pager.
+struct AuditRowsModel: Sendable {
+    struct Row: Sendable {
+        var time: PageTime
+        var action: String
+        var userHref: String?
+        var userLabel: String
+        var actor: String
+        var detail: String
+    }
+
+    var tableID: String
+    var showUser: Bool
+    var rows: [Row]
+    var pager: Pager
+
+    init(tableID: String, showUser: Bool, page: AuditPage, url: PageURL, isFirstPage: Bool) {
+        self.tableID = tableID
+        self.showUser = showUser
+        rows = page.events.map { event in
+            Row(
+                time: PageTime(event.time),
+                action: event.action.rawValue,
+                userHref: event.userID.map { "/admin/users/\($0)" },
+                userLabel: event.userID.map { "user \($0)" } ?? event.subject.map { "sub \($0)" } ?? "–",
+                actor: event.actor.description,
+                detail: event.detailsObject.isEmpty ? "" : event.detailsJSON
+            )
+        }
+        pager = Pager(
+            first: isFirstPage ? nil : url.string,
+            next: page.nextCursor.map { url.with([("cursor", $0)]) },
+            summary: UsersPageModel.summary(count: page.events.count, search: nil, more: page.nextCursor != nil, noun: "event")
+        )
+    }
+}

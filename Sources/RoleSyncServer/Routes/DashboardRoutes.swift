@@ -1,0 +1,429 @@
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import HummingbirdCore
+import Logging
+import RoleSyncLedger
+import RoleSyncMapping
+import RoleSyncReports
+
+/// The Admin Dashboard (`/admin/...`): server-rendered pages over the same services as the admin
+/// API. Every page works without script; `app.js` only fetches a listing's results region (the
+/// `X-RoleSync-Fragment: results` header) as one types. Each route needs the same permission as its
+/// admin API twin; forms are checked by ``FormProtectionMiddleware`` before any handler runs.
+extension ServerContext {
+    /// The header `app.js` sends for a listing's results region only.
+    static let fragmentHeader = HTTPFields.Element.Name("X-RoleSync-Fragment")!
+
+    func addDashboardRoutes(to admin: RouterGroup<RoleSyncRequestContext>) {
+        page(.get, "", .readUsers, in: admin) { _, _ in
+            Response(status: .found, headers: [.location: "/admin/users", .cacheControl: "no-store"])
+        }
+        page(.get, "users", .readUsers, in: admin) { request, context in try await self.usersPage(request, context) }
+        page(.get, "users/{id}", .readUsers, in: admin) { request, context in
+            try await self.userPage(try Self.pageUserID(context), request, context)
+        }
+        page(.get, "users/{id}/activity", .readAudit, in: admin) { request, context in
+            try await self.userActivityPage(try Self.pageUserID(context), request, context)
+        }
+        page(.post, "users/{id}/role", .editUsers, in: admin) { request, context in
+            try await self.editRole(try Self.pageUserID(context), request, context)
+        }
+        page(.get, "users/{id}/deactivate", .editUsers, in: admin) { _, context in
+            try await self.confirmDeactivation(try Self.pageUserID(context), context)
+        }
+        page(.post, "users/{id}/deactivate", .editUsers, in: admin) { _, context in
+            try await self.changeStatus(try Self.pageUserID(context), to: .inactive, context)
+        }
+        page(.post, "users/{id}/reactivate", .editUsers, in: admin) { _, context in
+            try await self.changeStatus(try Self.pageUserID(context), to: .active, context)
+        }
+        page(.get, "users/{id}/offboard", .offboardUsers, in: admin) { _, context in
+            try await self.confirmOffboarding(try Self.pageUserID(context), reason: "", error: nil, context)
+        }
+        page(.post, "users/{id}/offboard", .offboardUsers, in: admin) { request, context in
+            try await self.offboardPage(try Self.pageUserID(context), request, context)
+        }
+        page(.get, "keys", .readKeys, in: admin) { request, context in try await self.keysPage(request, context) }
+        page(.get, "keys/{id}", .readKeys, in: admin) { request, context in
+            let notice = request.uri.queryParameters.get("done") == "revoked" ? "Key revoked: it no longer works anywhere." : nil
+            return try await self.keyPage(try Self.pageKeyID(context), context, notice: notice)
+        }
+        page(.get, "keys/{id}/revoke", .revokeKeys, in: admin) { _, context in
+            try await self.confirmRevocation(try Self.pageKeyID(context), asOwner: false, reason: "", error: nil, context)
+        }
+        page(.post, "keys/{id}/revoke", .revokeKeys, in: admin) { request, context in
+            try await self.revokePage(try Self.pageKeyID(context), asOwner: false, request, context)
+        }
+        page(.get, "audit", .readAudit, in: admin) { request, context in try await self.auditPage(request, context) }
+        page(.get, "mapping", .readMappings, in: admin) { _, context in
+            PageRenderer.page(
+                "mapping",
+                MappingPageModel(chrome: try self.chrome("Mapping", .mapping, context), mappings: self.sync.mappings.current)
+            )
+        }
+        page(.post, "mapping", .readMappings, in: admin) { request, context in try await self.mappingDryRunPage(request, context) }
+    }
+
+    /// Registers one dashboard page behind `permission`; without it the answer is the 403 page.
+    private func page(
+        _ method: HTTPRequest.Method,
+        _ path: RouterPath,
+        _ permission: AdminPermission,
+        in admin: RouterGroup<RoleSyncRequestContext>,
+        _ handler: @escaping @Sendable (Request, RoleSyncRequestContext) async throws -> Response
+    ) {
+        admin.group()
+            .add(
+                middleware: AuthorizationPolicyMiddleware(
+                    PermissionPolicy<Caller>(permission),
+                    deniedError: PageError(
+                        .forbidden,
+                        title: "Not permitted",
+                        code: "forbidden",
+                        message: "This page is for user administrators (user_admin or super_admin). "
+                            + "Your own API keys are in the Console, at /console/keys."
+                    )
+                )
+            )
+            .on(path, method: method, use: handler)
+    }
+
+    /// The chrome of a page for the signed-in caller.
+    func chrome(
+        _ title: String,
+        _ section: Chrome.Section?,
+        _ context: RoleSyncRequestContext,
+        notice: String? = nil,
+        error: String? = nil
+    ) throws
+        -> Chrome
+    {
+        Chrome(
+            title: title,
+            section: section,
+            caller: try context.requireIdentity(),
+            formToken: context.formToken ?? "",
+            notice: notice,
+            error: error
+        )
+    }
+
+    /// The query's parameters with a value: a GET form sends its empty fields (`role=`), which
+    /// mean "any".
+    static func filledParameters(_ request: Request) -> Parameters {
+        Parameters(request.uri.queryParameters.filter { !$0.value.isEmpty })
+    }
+
+    static func wantsFragment(_ request: Request) -> Bool {
+        request.headers[fragmentHeader] == "results"
+    }
+
+    /// A listing: the whole page, or only its results region for `app.js`.
+    static func listing(_ request: Request, template: String, fragment: String, _ model: Any) -> Response {
+        guard wantsFragment(request) else { return PageRenderer.page(template, model) }
+        var response = PageRenderer.page(fragment, model)
+        response.headers[.vary] = fragmentHeader.rawName
+        return response
+    }
+
+    // MARK: Users
+
+    func usersPage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let query = try Self.usersQuery(Self.filledParameters(request))
+        let page = try await sync.store.users(matching: query)
+        let model = UsersPageModel(chrome: try chrome("Users", .users, context), query: query, page: page, mappings: sync.mappings.current)
+        return Self.listing(request, template: "users", fragment: "users-results", model)
+    }
+
+    func userPage(
+        _ id: UserID,
+        _ request: Request,
+        _ context: RoleSyncRequestContext,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    )
+        async throws -> Response
+    {
+        let user = try await requireUser(id)
+        let keys = try await keys.keys(of: id)
+        let activity = UserPageModel.Activity(
+            activeSessions: try await sync.store.sessionCount(userID: id),
+            lastRefusal: try await sync.store.auditEvents(matching: AuditQuery(userID: id, action: .signInRefused, limit: 1)).events.first,
+            keys: keys,
+            keyRequests: try await self.keys.requests(of: keys)
+        )
+        let model = UserPageModel(
+            chrome: try chrome(user.name ?? user.displayName, .users, context, notice: Self.notice(request, user), error: error),
+            user: user,
+            eligibility: sync.eligibility(of: user),
+            activity: activity,
+            audit: nil,
+            at: now()
+        )
+        return PageRenderer.page("user", model, status: status)
+    }
+
+    func userActivityPage(_ id: UserID, _ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let user = try await requireUser(id)
+        let cursor = try Self.cursor(request.uri.queryParameters.get("cursor"))
+        let page = try await sync.store.auditEvents(matching: AuditQuery(userID: id, limit: 50, cursor: cursor))
+        let audit = AuditRowsModel(
+            tableID: "activity-table",
+            showUser: false,
+            page: page,
+            url: PageURL("/admin/users/\(id)/activity", []),
+            isFirstPage: cursor == nil
+        )
+        let model = UserPageModel(
+            chrome: try chrome(user.name ?? user.displayName, .users, context),
+            user: user,
+            eligibility: sync.eligibility(of: user),
+            activity: nil,
+            audit: audit,
+            at: now()
+        )
+        return PageRenderer.page("user", model)
+    }
+
+    /// The notice a redirect after a change asks for (`?done=…`), from a fixed list.
+    static func notice(_ request: Request, _ user: User) -> String? {
+        let query = request.uri.queryParameters
+        switch query.get("done") {
+        case "role": return "Role changed to \(user.role.rawValue)."
+        case "deactivated": return "Deactivated: their API keys were revoked and their sessions ended."
+        case "reactivated": return "Reactivated: they may sign in again."
+        case "offboarded":
+            let keys = query.get("keys").flatMap { Int($0) } ?? 0
+            let sessions = query.get("sessions").flatMap { Int($0) } ?? 0
+            return
+                "Offboarded: \(keys) API key\(keys == 1 ? "" : "s") revoked, \(sessions) session\(sessions == 1 ? "" : "s") ended, account deactivated."
+        default: return nil
+        }
+    }
+
+    func requireUser(_ id: UserID) async throws -> User {
+        guard let user = try await sync.store.user(id: id) else { throw LedgerError.userNotFound("\(id)") }
+        return user
+    }
+
+    func editRole(_ id: UserID, _ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let caller = try context.requireIdentity()
+        let form = try await PageForm(request)
+        guard let text = form.text("role"), let role = Role(rawValue: text) else {
+            return try await userPage(id, request, context, error: "Choose a role from the list.", status: .unprocessableContent)
+        }
+        do {
+            _ = try await sync.update(id, role: role, status: nil, by: caller.principal)
+        } catch let error as LedgerError {
+            return try await userPage(id, request, context, error: error.description, status: error.httpStatus)
+        }
+        return Self.seeOther("/admin/users/\(id)?done=role")
+    }
+
+    func changeStatus(_ id: UserID, to status: UserStatus, _ context: RoleSyncRequestContext) async throws -> Response {
+        let caller = try context.requireIdentity()
+        do {
+            _ = try await sync.update(id, role: nil, status: status, by: caller.principal)
+        } catch let error as LedgerError {
+            throw PageError(error.httpStatus, title: "Not changed", code: error.code, message: error.description)
+        }
+        return Self.seeOther("/admin/users/\(id)?done=\(status == .active ? "reactivated" : "deactivated")")
+    }
+
+    func confirmDeactivation(_ id: UserID, _ context: RoleSyncRequestContext) async throws -> Response {
+        let user = try await requireUser(id)
+        let keys = try await keys.keys(of: id).filter { $0.status(at: now()) == .active }
+        let name = user.name ?? user.displayName
+        let model = ConfirmModel(
+            chrome: try chrome("Deactivate \(name)?", .users, context),
+            confirm: .init(
+                lead: "\(name) will be signed out everywhere and cannot sign in until an administrator reactivates them.",
+                consequences: [
+                    "\(keys.count) active API key\(keys.count == 1 ? "" : "s") revoked first, for good (reactivating does not restore them).",
+                    "Every session ended.",
+                    "Status set to inactive (reason manual): the identity provider cannot lift it.",
+                ],
+                action: "/admin/users/\(id)/deactivate",
+                askReason: false,
+                reasonRequired: false,
+                reasonHelp: "",
+                reason: "",
+                button: "Deactivate",
+                cancelHref: "/admin/users/\(id)"
+            )
+        )
+        return PageRenderer.page("confirm", model)
+    }
+
+    func confirmOffboarding(_ id: UserID, reason: String, error: String?, _ context: RoleSyncRequestContext) async throws -> Response {
+        let user = try await requireUser(id)
+        let keys = try await keys.keys(of: id).filter { $0.status(at: now()) == .active }
+        let sessions = try await sync.store.sessionCount(userID: id)
+        let name = user.name ?? user.displayName
+        let model = ConfirmModel(
+            chrome: try chrome("Offboard \(name)?", .users, context, error: error),
+            confirm: .init(
+                lead: "The leaver flow, in one step that cannot be undone in part:",
+                consequences: [
+                    "Revoke \(keys.count) active API key\(keys.count == 1 ? "" : "s")"
+                        + (keys.isEmpty ? "." : ": " + keys.map { "\($0.name) (\($0.prefix))" }.joined(separator: ", ") + "."),
+                    "End \(sessions) session\(sessions == 1 ? "" : "s").",
+                    "Deactivate the account (reason manual): only an administrator can reactivate it.",
+                ],
+                action: "/admin/users/\(id)/offboard",
+                askReason: true,
+                reasonRequired: true,
+                reasonHelp: "Required; it is written to the audit log with each revocation.",
+                reason: reason,
+                button: "Offboard \(name)",
+                cancelHref: "/admin/users/\(id)"
+            )
+        )
+        return PageRenderer.page("confirm", model, status: error == nil ? .ok : .unprocessableContent)
+    }
+
+    func offboardPage(_ id: UserID, _ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let caller = try context.requireIdentity()
+        let form = try await PageForm(request)
+        guard let reason = form.text("reason") else {
+            return try await confirmOffboarding(id, reason: "", error: "Give a reason: it is audited.", context)
+        }
+        let result: Offboarding
+        do {
+            result = try await sync.offboard(id, reason: reason, by: caller.principal)
+        } catch let error as LedgerError {
+            return try await confirmOffboarding(id, reason: reason, error: error.description, context)
+        }
+        context.logger.notice(
+            "user offboarded",
+            metadata: ["user_id": "\(id)", "keys_revoked": "\(result.revokedKeys.count)", "actor": "\(caller.principal.actor)"]
+        )
+        return Self.seeOther("/admin/users/\(id)?done=offboarded&keys=\(result.revokedKeys.count)&sessions=\(result.sessionsEnded)")
+    }
+
+    // MARK: Audit
+
+    func auditPage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let parameters = Self.filledParameters(request)
+        let filters = AuditFiltersModel(
+            user: parameters.get("user") ?? "",
+            action: parameters.get("action"),
+            actor: parameters.get("actor") ?? "",
+            since: parameters.get("since") ?? "",
+            until: parameters.get("until") ?? ""
+        )
+        let url = PageURL(
+            "/admin/audit",
+            [
+                ("user", filters.user), ("action", parameters.get("action")), ("actor", filters.actor), ("since", filters.since),
+                ("until", filters.until),
+            ]
+        )
+        var query: AuditQuery
+        var page = AuditPage(events: [], nextCursor: nil)
+        var error: String?
+        var status = HTTPResponse.Status.ok
+        do {
+            query = try Self.auditQuery(parameters)
+            query.limit = try Self.limit(parameters.get("limit"))
+            if !filters.user.isEmpty { query.userID = try await sync.user(reference: filters.user).id }
+            page = try await sync.store.auditEvents(matching: query)
+        } catch let input as AdminInputError {
+            error = "\(input.field.map { "\($0): " } ?? "")\(input.detail)"
+            status = input.status
+        } catch let ledger as LedgerError {
+            error = ledger.description
+            status = ledger.httpStatus
+        }
+        let model = AuditPageModel(
+            chrome: try chrome("Audit", .audit, context, error: error),
+            filters: filters,
+            audit: AuditRowsModel(tableID: "audit-table", showUser: true, page: page, url: url, isFirstPage: parameters.get("cursor") == nil)
+        )
+        return PageRenderer.page("audit", model, status: status)
+    }
+
+    // MARK: Mapping
+
+    func mappingDryRunPage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let form = try await PageForm(request)
+        let candidate = form.value("mapping") ?? ""
+        let mappings = sync.mappings.current
+        guard !candidate.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            let model = MappingPageModel(chrome: try chrome("Mapping", .mapping, context, error: "Paste a mapping to try."), mappings: mappings)
+            return PageRenderer.page("mapping", model, status: .unprocessableContent)
+        }
+        guard candidate.utf8.count <= Self.maximumMappingBody else {
+            let model = MappingPageModel(
+                chrome: try chrome("Mapping", .mapping, context, error: "A candidate mapping is at most \(Self.maximumMappingBody / 1024) KiB."),
+                mappings: mappings,
+                candidate: ""
+            )
+            return PageRenderer.page("mapping", model, status: .contentTooLarge)
+        }
+        switch try await candidatePlan(candidate) {
+        case .success(let plan):
+            let model = MappingPageModel(chrome: try chrome("Mapping", .mapping, context), mappings: mappings, candidate: candidate, plan: plan)
+            return PageRenderer.page("mapping", model)
+        case .failure(let invalid):
+            let count = invalid.diagnostics.count
+            let first = invalid.diagnostics.first.map { " First, at \($0.location.line):\($0.location.column): \($0.message)" } ?? ""
+            let model = MappingPageModel(
+                chrome: try chrome(
+                    "Mapping",
+                    .mapping,
+                    context,
+                    error: "The candidate mapping has \(count) error\(count == 1 ? "" : "s"); nothing was evaluated.\(first)"
+                ),
+                mappings: mappings,
+                candidate: candidate,
+                problems: invalid.diagnostics
+            )
+            return PageRenderer.page("mapping", model, status: .unprocessableContent)
+        }
+    }
+
+    // MARK: Input
+
+    static func pageUserID(_ context: RoleSyncRequestContext) throws -> UserID {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw LedgerError.userNotFound(context.parameters.get("id") ?? "")
+        }
+        return UserID(id)
+    }
+
+    static func pageKeyID(_ context: RoleSyncRequestContext) throws -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else { throw LedgerError.keyNotFound(0) }
+        return id
+    }
+
+    /// Post/Redirect/Get: after a change, the browser loads the page that shows it.
+    static func seeOther(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+    }
+}
+
+/// `/admin/audit`'s filters, as typed.
+struct AuditFiltersModel: Sendable {
+    var user: String
+    var actions: [Option]
+    var actor: String
+    var since: String
+    var until: String
+
+    init(user: String, action: String?, actor: String, since: String, until: String) {
+        self.user = user
+        actions = Option.list(AuditAction.allCases.map(\.rawValue), selected: action)
+        self.actor = actor
+        self.since = since
+        self.until = until
+    }
+}
+
+/// `/admin/audit`.
+struct AuditPageModel: Sendable {
+    var chrome: Chrome
+    var filters: AuditFiltersModel
+    var audit: AuditRowsModel
+}
