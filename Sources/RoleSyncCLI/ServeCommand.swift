@@ -9,10 +9,12 @@ import RoleSyncConfig
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the server: OpenID Connect login, sessions, the admin API, /scim/v2, scheduled reconciliation, /metrics.",
+        abstract:
+            "Run the server: OpenID Connect login, the Admin Dashboard and Console, the admin API, /scim/v2, scheduled reconciliation, /metrics.",
         discussion: """
-            Reads a YAML configuration (listen, public_url, database, mappings, session, idps); every error names \
-            its file, line, column and key. An idp with `directory: {scim_url, token_env, interval}` is reconciled \
+            Reads a YAML configuration (listen, public_url, database, mappings, session, idps, gateways); every \
+            error names its file, line, column and key. Open public_url in a browser: admins land on the Admin \
+            Dashboard (/admin/users), everyone on the Console (/console/keys) (docs/dashboard.md). An idp with `directory: {scim_url, token_env, interval}` is reconciled \
             on that interval (docs/reconciliation.md); one with `scim_token_env` may push to /scim/v2. Mappings \
             reload on SIGHUP (a reload with errors keeps the running ones); SIGTERM or SIGINT shut down \
             gracefully. Logs go to stderr at ROLESYNC_LOG_LEVEL (default info).

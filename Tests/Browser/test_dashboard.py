@@ -710,6 +710,7 @@ class DashboardInChromium(unittest.TestCase):
         changes = alice.find_element(By.ID, "changes-table").text
         self.assertIn("carol", changes.lower(), f"carol becomes a user_admin under the candidate: {changes}")
         self.assertIn("staff-admins", changes)
+        alice.execute_script("document.getElementById('dry-run-result').scrollIntoView()")
         shot(alice, "mapping-dry-run")
 
         # Invalid YAML: 422, and #error points at line:column.

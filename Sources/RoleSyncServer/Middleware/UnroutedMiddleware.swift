@@ -58,6 +58,9 @@ struct UnroutedMiddleware: RouterMiddleware {
             if path == "/api" || path.hasPrefix("/api/") {
                 throw ProblemError(.notFound, title: "Not found", code: "not_found", detail: "No API endpoint is at this path.")
             }
+            if path == "/" || path.hasPrefix("/admin") || path.hasPrefix("/console") || path.hasPrefix("/auth") {
+                throw PageError(.notFound, title: "Not found", code: "not_found", message: "No page is at this address.")
+            }
             throw error
         }
     }
