@@ -176,11 +176,11 @@ public struct KeyService: Sendable {
     /// How many key owners the dashboard's Owner filter lists.
     public static let ownerListLimit = 1000
 
-    /// Requests over the last ``usageDays`` days of each of `keys`, together.
-    public func requests(of keys: [APIKey]) async throws -> Int {
-        var total = 0
-        for key in keys { total += try await usage(of: key.id).reduce(0) { $0 + $1.requests } }
-        return total
+    /// Requests over the last ``usageDays`` days of each of `keys`, by key id.
+    public func requests(of keys: [APIKey]) async throws -> [Int64: Int] {
+        var requests: [Int64: Int] = [:]
+        for key in keys { requests[key.id] = try await usage(of: key.id).reduce(0) { $0 + $1.requests } }
+        return requests
     }
 
     /// A key and its owner.

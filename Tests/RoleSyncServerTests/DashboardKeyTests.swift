@@ -180,6 +180,25 @@ import Testing
         }
     }
 
+    @Test("a user's page sums their keys' requests and lists each key's")
+    func userKeyUsage() async throws {
+        let h = try await AdminHarness()
+        let owner = try #require(h.users[.user])
+        let busy = try await h.context.keys.create(for: owner, name: "busy", lifetime: nil, purpose: .gateway, by: .cli)
+        let quiet = try await h.context.keys.create(for: owner, name: "quiet", lifetime: nil, purpose: .gateway, by: .cli)
+        for _ in 0..<7 { _ = try await h.context.keys.introspect(busy.value) }
+        _ = try await h.context.keys.introspect(quiet.value)
+        try await h.context.keys.usage.flush(to: h.store)
+        try await h.test { client in
+            let page = D.html(try await client.execute(uri: "/admin/users/\(owner)", method: .get, headers: h.browser(.superAdmin)))
+            #expect(page.contains("<span class=\"value\">8</span> <span class=\"label\">key requests, 90 days</span>"))
+            #expect(page.contains("<span class=\"value\">2 of 2</span>"))
+            #expect(page.contains(">busy</a></td>"))
+            #expect(page.contains("<td class=\"num\">7</td>"))
+            #expect(page.contains("<td class=\"num\">1</td>"))
+        }
+    }
+
     @Test("an unknown dashboard page is a 404 page; a non-numeric id too")
     func notFound() async throws {
         let h = try await AdminHarness()

@@ -159,6 +159,7 @@ struct UserPageModel: Sendable {
         var prefix: String
         var purpose: String
         var lastUsed: PageTime?
+        var requests: Int
         var status: String
     }
 
@@ -193,8 +194,8 @@ struct UserPageModel: Sendable {
         var activeSessions: Int
         var lastRefusal: AuditEvent?
         var keys: [APIKey]
-        /// Requests over the last ``KeyService/usageDays`` days, all keys together.
-        var keyRequests: Int
+        /// Requests over the last ``KeyService/usageDays`` days, by key id.
+        var keyRequests: [Int64: Int]
     }
 
     init(chrome: Chrome, user: User, eligibility: Eligibility, activity: Activity?, audit: AuditRowsModel?, at time: Date) {
@@ -230,7 +231,7 @@ struct UserPageModel: Sendable {
                     Card(value: "\(user.signInCount)", label: user.signInCount == 1 ? "sign-in" : "sign-ins"),
                     Card(value: "\(activity.activeSessions)", label: activity.activeSessions == 1 ? "active session" : "active sessions"),
                     Card(value: "\(activeKeys) of \(keys.count)", label: "API keys active"),
-                    Card(value: "\(activity.keyRequests)", label: "key requests, \(KeyService.usageDays) days"),
+                    Card(value: "\(activity.keyRequests.values.reduce(0, +))", label: "key requests, \(KeyService.usageDays) days"),
                     Card(value: lastUsed.map { PageTime($0).text } ?? "never", label: "a key last used"),
                 ]
             } ?? [],
@@ -248,6 +249,7 @@ struct UserPageModel: Sendable {
                     prefix: key.prefix,
                     purpose: key.purpose.rawValue,
                     lastUsed: PageTime.optional(key.lastUsedAt),
+                    requests: activity?.keyRequests[key.id] ?? 0,
                     status: key.status(at: time).rawValue
                 )
             },

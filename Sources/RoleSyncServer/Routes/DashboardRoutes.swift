@@ -326,7 +326,6 @@ extension ServerContext {
         var status = HTTPResponse.Status.ok
         do {
             query = try Self.auditQuery(parameters)
-            query.limit = try Self.limit(parameters.get("limit"))
             if !filters.user.isEmpty { query.userID = try await sync.user(reference: filters.user).id }
             page = try await sync.store.auditEvents(matching: query)
         } catch let input as AdminInputError {
