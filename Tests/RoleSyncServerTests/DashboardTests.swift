@@ -126,6 +126,7 @@ import Testing
             #expect(!rows.contains("super_admin@example.com"))
             #expect(fragment.headers[.vary] == "X-RoleSync-Fragment")
 
+            #expect(search.headers[.vary] == "X-RoleSync-Fragment", "one URL answers a page or a fragment")
             let sorted = try await client.execute(uri: "/admin/users?sort=email&order=desc", method: .get, headers: h.browser(.superAdmin))
             let sortedPage = Self.html(sorted)
             #expect(sortedPage.contains("aria-sort=\"descending\""))

@@ -119,10 +119,10 @@ extension ServerContext {
         request.headers[fragmentHeader] == "results"
     }
 
-    /// A listing: the whole page, or only its results region for `app.js`.
+    /// A listing: the whole page, or only its results region for `app.js`. Both vary by the
+    /// fragment header, since one URL answers either.
     static func listing(_ request: Request, template: String, fragment: String, _ model: Any) -> Response {
-        guard wantsFragment(request) else { return PageRenderer.page(template, model) }
-        var response = PageRenderer.page(fragment, model)
+        var response = PageRenderer.page(wantsFragment(request) ? fragment : template, model)
         response.headers[.vary] = fragmentHeader.rawName
         return response
     }
