@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "RoleSyncMapping", targets: ["RoleSyncMapping"]),
         .library(name: "RoleSyncLedger", targets: ["RoleSyncLedger"]),
         .library(name: "RoleSyncSQLite", targets: ["RoleSyncSQLite"]),
+        .library(name: "RoleSyncPostgres", targets: ["RoleSyncPostgres"]),
         .library(name: "RoleSyncOIDC", targets: ["RoleSyncOIDC"]),
         .library(name: "RoleSyncReports", targets: ["RoleSyncReports"]),
         .library(name: "RoleSyncServer", targets: ["RoleSyncServer"]),
@@ -38,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // JSON values as every module passes them (claims, provider documents, SCIM resources, audit
@@ -66,6 +68,18 @@ let package = Package(
         .target(
             name: "RoleSyncSQLite",
             dependencies: ["RoleSyncLedger", "RoleSyncMapping", "RoleSyncJSON", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // The PostgreSQL ledger for several replicas (postgres-nio): connection settings, versioned
+        // migrations run once under an advisory lock. No HTTP.
+        .target(
+            name: "RoleSyncPostgres",
+            dependencies: [
+                "RoleSyncLedger",
+                "RoleSyncConfig",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The `serve` configuration file: parse and validate, errors naming the key. No I/O beyond
@@ -188,6 +202,7 @@ let package = Package(
                 "RoleSyncMapping", "RoleSyncJSON",
                 "RoleSyncLedger",
                 "RoleSyncSQLite",
+                "RoleSyncPostgres",
                 "RoleSyncConfig",
                 "RoleSyncApp",
                 "RoleSyncReports",
@@ -227,6 +242,15 @@ let package = Package(
             name: "RoleSyncLedgerTests",
             dependencies: [
                 "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncPostgresTests",
+            dependencies: [
+                "RoleSyncPostgres", "RoleSyncConfig", "RoleSyncTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -41,6 +41,12 @@ public struct ServeApplication {
             loaded.diagnostics.filter { $0.severity == .error }
             + configuration.providersWithoutMapping(in: loaded.set)
         guard errors.isEmpty else { throw ConfigError.invalid(errors) }
+        if configuration.postgres != nil {
+            throw ConfigError.file(
+                configuration.file,
+                "database: serve runs on a SQLite ledger only in this build; `rolesync migrate` already takes PostgreSQL"
+            )
+        }
         let store = try SQLiteLedgerStore(path: configuration.database, defersSignIns: true)
         let registry = MappingRegistry(loaded.set)
         let sync = SyncService(store: store, mappings: registry, logger: Logger(label: "rolesync.ledger"))

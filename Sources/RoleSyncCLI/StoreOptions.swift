@@ -72,6 +72,11 @@ struct StoreOptions: ParsableArguments {
             loaded.printDiagnostics()
             throw CLIError("\(mappingsPath): the mappings have errors (above); fix them first")
         }
+        if PostgresSettings.isURL(databasePath) {
+            throw CLIError(
+                "\(databasePath): this command works on a SQLite ledger only in this build; `rolesync migrate` already takes PostgreSQL"
+            )
+        }
         let store: SQLiteLedgerStore
         do {
             store = try SQLiteLedgerStore(path: databasePath)

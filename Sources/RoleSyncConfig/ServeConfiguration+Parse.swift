@@ -4,7 +4,7 @@ import Yams
 
 extension ServeConfiguration {
     /// The keys a configuration may have.
-    static let topLevelKeys = ["listen", "public_url", "database", "mappings", "session", "idps", "gateways"]
+    static let topLevelKeys = ["listen", "public_url", "database", "database_password_env", "mappings", "session", "idps", "gateways"]
     static let gatewayKeys = ["name", "client_id", "client_secret_env"]
     static let sessionKeys = ["idle_timeout", "absolute_lifetime"]
     static let idpKeys = [
@@ -125,6 +125,8 @@ private struct Parser {
         var listen: ListenAddress?
         var publicURL: URL?
         var database = "rolesync.sqlite"
+        var databaseURL: (String, Node)?
+        var passwordEnv: (String?, Node)?
         var mappings = "mappings"
         var session = SessionSettings()
         var idps: [IdentityProviderSettings] = []
@@ -135,7 +137,13 @@ private struct Parser {
             switch key {
             case "listen": listen = address(value)
             case "public_url": publicURL = self.publicURL(value)
-            case "database": database = path(value, "database") ?? database
+            case "database":
+                if let text = value.string, PostgresSettings.isURL(text) {
+                    databaseURL = (text, value)
+                } else {
+                    database = path(value, "database") ?? database
+                }
+            case "database_password_env": passwordEnv = (reader.string(value, "database_password_env"), value)
             case "mappings": mappings = path(value, "mappings") ?? mappings
             case "session": session = self.session(value)
             case "idps": idps = providers(value, keyNode: keyNode)
@@ -146,17 +154,49 @@ private struct Parser {
         for required in ["listen", "public_url", "idps"] where !seen.contains(required) {
             reader.error(root, "the configuration lacks '\(required)'")
         }
+        let postgres = postgresSettings(databaseURL, passwordEnv: passwordEnv)
         guard let listen, let publicURL else { return nil }
         return ServeConfiguration(
             file: file,
             listen: listen,
             publicURL: publicURL,
-            database: database,
+            database: postgres.map(\.description) ?? database,
+            postgres: postgres,
+            databasePasswordEnv: passwordEnv?.0,
             mappings: mappings,
             session: session,
             idps: idps,
             gateways: gateways
         )
+    }
+
+    /// `database:` as a PostgreSQL URL, with its password from `database_password_env` (required
+    /// when the URL has none and the command connects).
+    mutating func postgresSettings(_ url: (String, Node)?, passwordEnv: (String?, Node)?) -> PostgresSettings? {
+        guard let (text, node) = url else {
+            if let (_, envNode) = passwordEnv { reader.error(envNode, "database_password_env is used only with a postgres:// database") }
+            return nil
+        }
+        var settings: PostgresSettings
+        do {
+            settings = try PostgresSettings(url: text)
+        } catch {
+            reader.error(node, "database: \(error)")
+            return nil
+        }
+        if let caFile = settings.caFile, !caFile.hasPrefix("/") {
+            settings.caFile = ServeConfiguration.folder(of: file).appendingPathComponent(caFile).path
+        }
+        if let (name, envNode) = passwordEnv, let name {
+            if settings.password != nil {
+                reader.error(envNode, "database_password_env and a password in the URL: give the password once")
+            } else if let password = environment[name], !password.isEmpty {
+                settings.password = password
+            } else if requiringSecrets {
+                reader.error(envNode, "database_password_env names \(name), which is not set")
+            }
+        }
+        return settings
     }
 
     /// `gateways:`: who may introspect keys, each with HTTP Basic credentials whose secret comes

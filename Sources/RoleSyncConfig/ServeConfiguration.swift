@@ -21,8 +21,13 @@ public struct ServeConfiguration: Sendable {
     public var listen: ListenAddress
     /// The origin browsers use to reach RoleSync; the redirect URI is `{public_url}/auth/callback`.
     public var publicURL: URL
-    /// The SQLite ledger, resolved against the file's folder.
+    /// The SQLite ledger, resolved against the file's folder; for PostgreSQL, ``postgres``'s URL
+    /// without its password.
     public var database: String
+    /// The PostgreSQL ledger, when `database:` is a `postgres://` URL.
+    public var postgres: PostgresSettings?
+    /// The environment variable holding the PostgreSQL password (`database_password_env`).
+    public var databasePasswordEnv: String?
     /// A mapping file or folder, resolved against the file's folder.
     public var mappings: String
     /// Session lifetimes.

@@ -151,3 +151,32 @@ struct LedgerCLITests {
         #expect((list["users"] as? [Any])?.count == 4)
     }
 }
+
+@Suite struct MigrateCLITests {
+    @Test("rolesync migrate on SQLite: a dry run lists every migration and creates nothing; then applies them once")
+    func sqlite() throws {
+        let scratch = try ScratchFolder("migrate")
+        let database = scratch.path("ledger.sqlite")
+        let dry = try Rolesync.run(["migrate", "--database", database, "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("0 of 7 migrations"))
+        #expect(dry.stdout.contains("would apply v7: API keys replace admin API tokens"))
+        #expect(dry.stdout.hasSuffix("dry run: nothing was changed\n"))
+        #expect(!FileManager.default.fileExists(atPath: database))
+        let applied = try Rolesync.run(["migrate", "--database", database])
+        #expect(applied.stdout.hasSuffix("migrated: 7 applied\n"))
+        let again = try Rolesync.run(["migrate", "--database", database])
+        #expect(again.stdout == "\(database): 7 of 7 migrations\nup to date: nothing to apply\n")
+    }
+
+    @Test("a bad PostgreSQL URL is a usage error naming the option; other commands refuse PostgreSQL for now")
+    func postgresRefusals() throws {
+        let bad = try Rolesync.run(["migrate", "--database", "postgres://u:secret-pw@h/db?sslmode=prefer"])
+        #expect(bad.status == 2, "a usage error, as for every bad option")
+        #expect(bad.stderr.contains("--database: sslmode 'prefer' is not supported"))
+        #expect(!bad.stderr.contains("secret-pw"))
+        let users = try Rolesync.run(["users", "list", "--database", "postgres://u@h/db"])
+        #expect(users.status == 1)
+        #expect(users.stderr.contains("works on a SQLite ledger only in this build"))
+    }
+}

@@ -1,0 +1,174 @@
+/// The PostgreSQL ledger's schema, as numbered migrations. A migration is never edited once
+/// shipped; a change is a new one. Each statement runs on its own (the extended protocol takes one
+/// statement at a time), all of a migration's in one transaction with its version row.
+///
+/// Version 1 is the SQLite ledger's schema at its v7 in one step, with PostgreSQL's types: times
+/// are `timestamptz`, claims and audit details `jsonb`, and names and emails are searched through
+/// `pg_trgm` (a trusted extension: the database's owner may create it). Every rule the SQLite
+/// schema holds in SQL holds here too: `(issuer, subject)` unique, the status/reason check, the
+/// append-only audit log, keys that stay revoked.
+enum PostgresSchema {
+    struct Migration: Sendable {
+        var version: Int
+        var name: String
+        var statements: [String]
+    }
+
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1,
+            name: "users, sessions, audit log, API keys, directory",
+            statements: [
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                """
+                CREATE TABLE users (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    issuer text NOT NULL,
+                    subject text NOT NULL,
+                    email text,
+                    name text,
+                    organization_unit text,
+                    role text NOT NULL CHECK (role IN ('super_admin', 'model_admin', 'provider_admin', 'mcp_admin',
+                                                       'user_admin', 'billing_admin', 'user')),
+                    role_source text NOT NULL CHECK (role_source IN ('idp', 'manual', 'default')),
+                    status text NOT NULL CHECK (status IN ('active', 'inactive')),
+                    deactivation_reason text CHECK (deactivation_reason IN ('idp', 'manual')),
+                    deactivation_source text,
+                    registered_at timestamptz NOT NULL,
+                    last_sign_in_at timestamptz,
+                    sign_in_count bigint NOT NULL DEFAULT 0,
+                    last_claims jsonb NOT NULL,
+                    version bigint NOT NULL,
+                    CONSTRAINT users_identity UNIQUE (issuer, subject),
+                    CONSTRAINT users_deactivation CHECK ((status = 'active') = (deactivation_reason IS NULL))
+                )
+                """,
+                "CREATE INDEX users_by_name ON users (lower(coalesce(name, '')), id)",
+                "CREATE INDEX users_by_email ON users (lower(coalesce(email, '')), id)",
+                "CREATE INDEX users_by_last_sign_in ON users (coalesce(last_sign_in_at, 'epoch'::timestamptz), id)",
+                "CREATE INDEX users_by_registration ON users (registered_at, id)",
+                "CREATE INDEX users_by_role_status ON users (role, status)",
+                """
+                CREATE INDEX users_search ON users
+                    USING gin ((lower(coalesce(name, '') || ' ' || coalesce(email, ''))) gin_trgm_ops)
+                """,
+                """
+                CREATE TABLE sessions (
+                    token_hash text PRIMARY KEY,
+                    user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    created_at timestamptz NOT NULL,
+                    expires_at timestamptz NOT NULL,
+                    last_seen_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX sessions_by_user ON sessions (user_id)",
+                """
+                CREATE TABLE audit_events (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    time timestamptz NOT NULL,
+                    actor text NOT NULL,
+                    action text NOT NULL,
+                    user_id bigint REFERENCES users (id),
+                    issuer text,
+                    subject text,
+                    details jsonb NOT NULL
+                )
+                """,
+                "CREATE INDEX audit_by_user ON audit_events (user_id, id)",
+                "CREATE INDEX audit_by_action ON audit_events (action, id)",
+                "CREATE INDEX audit_by_time ON audit_events (time)",
+                """
+                CREATE FUNCTION rolesync_audit_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'restrict_violation';
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER audit_events_are_never_changed BEFORE UPDATE OR DELETE ON audit_events
+                    FOR EACH ROW EXECUTE FUNCTION rolesync_audit_is_append_only()
+                """,
+                """
+                CREATE TRIGGER audit_events_are_never_truncated BEFORE TRUNCATE ON audit_events
+                    FOR EACH STATEMENT EXECUTE FUNCTION rolesync_audit_is_append_only()
+                """,
+                """
+                CREATE TABLE api_keys (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    name text NOT NULL,
+                    purpose text NOT NULL CHECK (purpose IN ('gateway', 'admin')),
+                    prefix text NOT NULL,
+                    key_hash text NOT NULL UNIQUE,
+                    created_at timestamptz NOT NULL,
+                    expires_at timestamptz,
+                    last_used_at timestamptz,
+                    revoked_at timestamptz,
+                    revoked_by text,
+                    revocation_cause text CHECK (revocation_cause IN ('owner', 'admin', 'offboarding', 'deactivation')),
+                    revocation_reason text,
+                    CONSTRAINT api_keys_revocation CHECK ((revoked_at IS NULL) = (revoked_by IS NULL)
+                        AND (revoked_at IS NULL) = (revocation_cause IS NULL))
+                )
+                """,
+                "CREATE INDEX api_keys_by_user ON api_keys (user_id, id)",
+                "CREATE INDEX api_keys_by_hash ON api_keys (key_hash) INCLUDE (purpose, created_at, expires_at, revoked_at, user_id)",
+                "CREATE INDEX api_keys_by_last_used ON api_keys (coalesce(last_used_at, '-infinity'::timestamptz), id)",
+                "CREATE INDEX api_keys_by_created ON api_keys (created_at, id)",
+                "CREATE INDEX api_keys_by_name ON api_keys (lower(name), id)",
+                """
+                CREATE FUNCTION rolesync_keys_stay_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF OLD.revoked_at IS NOT NULL AND (NEW.revoked_at, NEW.revoked_by, NEW.revocation_cause, NEW.revocation_reason)
+                        IS DISTINCT FROM (OLD.revoked_at, OLD.revoked_by, OLD.revocation_cause, OLD.revocation_reason) THEN
+                        RAISE EXCEPTION 'a revoked key stays revoked' USING ERRCODE = 'restrict_violation';
+                    END IF;
+                    RETURN NEW;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER api_keys_stay_revoked BEFORE UPDATE ON api_keys
+                    FOR EACH ROW EXECUTE FUNCTION rolesync_keys_stay_revoked()
+                """,
+                """
+                CREATE TABLE api_key_usage (
+                    key_id bigint NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+                    day integer NOT NULL,
+                    requests bigint NOT NULL,
+                    PRIMARY KEY (key_id, day)
+                )
+                """,
+                """
+                CREATE TABLE directory_resources (
+                    issuer text NOT NULL,
+                    kind text NOT NULL CHECK (kind IN ('User', 'Group')),
+                    id text NOT NULL,
+                    external_id text,
+                    name text NOT NULL,
+                    attributes jsonb NOT NULL,
+                    version bigint NOT NULL,
+                    created timestamptz NOT NULL,
+                    modified timestamptz NOT NULL,
+                    PRIMARY KEY (issuer, kind, id)
+                )
+                """,
+                "CREATE UNIQUE INDEX directory_user_names ON directory_resources (issuer, lower(name)) WHERE kind = 'User'",
+                "CREATE INDEX directory_by_name ON directory_resources (issuer, kind, lower(name))",
+                "CREATE INDEX directory_by_external_id ON directory_resources (issuer, kind, external_id)",
+                """
+                CREATE TABLE directory_members (
+                    issuer text NOT NULL,
+                    group_id text NOT NULL,
+                    member_id text NOT NULL,
+                    PRIMARY KEY (issuer, group_id, member_id)
+                )
+                """,
+                "CREATE INDEX directory_members_by_member ON directory_members (issuer, member_id)",
+            ]
+        )
+    ]
+
+    /// The newest version this build knows.
+    static var latestVersion: Int { migrations.last?.version ?? 0 }
+}
