@@ -219,7 +219,9 @@ let package = Package(
         .target(
             name: "RoleSyncTestSupport",
             dependencies: [
-                "RoleSyncMapping", "RoleSyncJSON",
+                "RoleSyncMapping", "RoleSyncJSON", "RoleSyncConfig", "RoleSyncPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 "RoleSyncOIDC",
                 "RoleSyncHTTPClient",
                 "RoleSyncLedger",
@@ -241,7 +243,7 @@ let package = Package(
         .testTarget(
             name: "RoleSyncLedgerTests",
             dependencies: [
-                "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
+                "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncPostgres", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -106,6 +106,8 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
     /// A migration failed; nothing of it was applied.
     case migrationFailed(version: Int, name: String, reason: String)
     case unusableSettings(String)
+    /// The database holds a value RoleSync never writes.
+    case corrupt(String)
 
     public var description: String {
         switch self {
@@ -115,6 +117,7 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
         case .migrationFailed(let version, let name, let reason):
             "migration \(version) (\(name)) failed and was rolled back: \(reason)"
         case .unusableSettings(let what): what
+        case .corrupt(let what): "the database holds an invalid value: \(what)"
         }
     }
 

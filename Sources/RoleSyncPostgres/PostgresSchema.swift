@@ -50,7 +50,7 @@ enum PostgresSchema {
                 "CREATE INDEX users_by_role_status ON users (role, status)",
                 """
                 CREATE INDEX users_search ON users
-                    USING gin ((lower(coalesce(name, '') || ' ' || coalesce(email, ''))) gin_trgm_ops)
+                    USING gin ((lower(coalesce(name, '') || chr(31) || coalesce(email, ''))) gin_trgm_ops)
                 """,
                 """
                 CREATE TABLE sessions (
@@ -141,6 +141,7 @@ enum PostgresSchema {
                 """,
                 """
                 CREATE TABLE directory_resources (
+                    seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
                     issuer text NOT NULL,
                     kind text NOT NULL CHECK (kind IN ('User', 'Group')),
                     id text NOT NULL,

@@ -8,11 +8,7 @@ extension SQLiteLedgerStore {
             try await writing { db in try Self.writeSignIns([userID: (time, 1)], db) }
             return
         }
-        let waiting = pendingSignIns.withLock { pending in
-            let previous = pending[userID]
-            pending[userID] = (max(previous?.time ?? time, time), (previous?.count ?? 0) + 1)
-            return pending.count
-        }
+        let waiting = pendingSignIns.record(userID, at: time)
         if waiting >= Self.signInBatchSize { try await flushSignIns() }
     }
 
@@ -20,22 +16,13 @@ extension SQLiteLedgerStore {
     /// since to the search index here, so searches seldom wait for it.
     public func flushSignIns() async throws {
         if defersSignIns { try await indexNewUsers() }
-        let batch = pendingSignIns.withLock { pending in
-            let batch = pending
-            pending.removeAll(keepingCapacity: true)
-            return batch
-        }
+        let batch = pendingSignIns.take()
         guard !batch.isEmpty else { return }
         do {
             try await writing { db in try Self.writeSignIns(batch, db) }
         } catch {
             // Put them back so the next flush tries again; newer sign-ins merge with them.
-            pendingSignIns.withLock { pending in
-                for (id, entry) in batch {
-                    let newer = pending[id]
-                    pending[id] = (max(newer?.time ?? entry.time, entry.time), (newer?.count ?? 0) + entry.count)
-                }
-            }
+            pendingSignIns.restore(batch)
             throw error
         }
     }

@@ -21,7 +21,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// written at once (the command line, tests).
     public let defersSignIns: Bool
     /// Deferred sign-ins: per user, the latest time and how many.
-    let pendingSignIns = Mutex<[UserID: (time: Date, count: Int)]>([:])
+    let pendingSignIns = PendingSignIns()
     /// A batch is written once this many users wait, or when ``flushSignIns()`` is called.
     static let signInBatchSize = 512
 

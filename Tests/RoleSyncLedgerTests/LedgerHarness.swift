@@ -49,27 +49,54 @@ struct Harness {
         unmatched: manual
         """
 
-    let store: SQLiteLedgerStore
+    let store: any LedgerStore & DirectoryStore
     let service: SyncService
     let sessions: SessionService
     let clock: TestClock
     let path: String?
     /// Holds the on-disk store's folder until the harness goes.
     let scratch: ScratchFolder?
+    /// Holds a PostgreSQL store's database and client until the harness goes.
+    let postgres: ScratchPostgresStore?
+
+    /// The SQLite store of a harness made with a ``StoreKind``.
+    var sqlite: SQLiteLedgerStore {
+        get throws { try #require(store as? SQLiteLedgerStore, "a SQLite harness") }
+    }
+
+    /// A harness over one of the conformance suite's stores.
+    init(conformance kind: ConformanceKind) async throws {
+        switch kind {
+        case .memory: try self.init(StoreKind.memory)
+        case .disk: try self.init(StoreKind.disk)
+        case .postgres:
+            let postgres = try await ScratchPostgresStore()
+            try self.init(store: postgres.store, path: nil, scratch: nil, postgres: postgres, mapping: Self.mappingYAML)
+        }
+    }
 
     init(_ kind: StoreKind, mapping: String = Harness.mappingYAML, fault: (@Sendable (SQLiteLedgerStore.FaultPoint) throws -> Void)? = nil) throws {
         switch kind {
         case .memory:
-            store = try SQLiteLedgerStore.inMemory(fault: fault)
-            path = nil
-            scratch = nil
+            try self.init(store: try SQLiteLedgerStore.inMemory(fault: fault), path: nil, scratch: nil, postgres: nil, mapping: mapping)
         case .disk:
             let scratch = try ScratchFolder("ledger")
             let file = scratch.path("ledger.sqlite")
-            store = try SQLiteLedgerStore(path: file, fault: fault)
-            path = file
-            self.scratch = scratch
+            try self.init(store: try SQLiteLedgerStore(path: file, fault: fault), path: file, scratch: scratch, postgres: nil, mapping: mapping)
         }
+    }
+
+    private init(
+        store: any LedgerStore & DirectoryStore,
+        path: String?,
+        scratch: ScratchFolder?,
+        postgres: ScratchPostgresStore?,
+        mapping: String
+    ) throws {
+        self.store = store
+        self.path = path
+        self.scratch = scratch
+        self.postgres = postgres
         let clock = TestClock()
         self.clock = clock
         let parsed = try #require(MappingParser.parse(yaml: mapping, file: "test.yaml").mapping)

@@ -13,16 +13,25 @@ struct StoreUnderTest: Sendable {
     let store: any LedgerStore & DirectoryStore
     /// Keeps an on-disk store's folder until the test is done.
     let scratch: ScratchFolder?
+    /// Keeps a PostgreSQL store's database and client until the test is done.
+    let postgres: ScratchPostgresStore?
 
-    init(_ kind: StoreKind) throws {
+    init(_ kind: ConformanceKind) async throws {
         switch kind {
         case .memory:
             store = try SQLiteLedgerStore.inMemory()
             scratch = nil
+            postgres = nil
         case .disk:
             let scratch = try ScratchFolder("conformance")
             store = try SQLiteLedgerStore(path: scratch.path("ledger.sqlite"))
             self.scratch = scratch
+            postgres = nil
+        case .postgres:
+            let postgres = try await ScratchPostgresStore()
+            store = postgres.store
+            scratch = nil
+            self.postgres = postgres
         }
     }
 
@@ -96,13 +105,22 @@ struct StoreUnderTest: Sendable {
     static let revocation = KeyRevocation(time: epoch.addingTimeInterval(60), actor: .cli, cause: .deactivation, reason: "test")
 }
 
+/// The stores the conformance suite runs against: SQLite in memory and on disk always, PostgreSQL
+/// when `ROLESYNC_POSTGRES_URL` names a server (`.ci/run` starts one).
+enum ConformanceKind: String, CustomTestStringConvertible, Sendable {
+    case memory, disk, postgres
+    var testDescription: String { rawValue }
+
+    static var all: [ConformanceKind] { ScratchPostgres.isConfigured ? [.memory, .disk, .postgres] : [.memory, .disk] }
+}
+
 /// Every `LedgerStore` requirement, run against each store the project has. A new engine passes
 /// this suite before it is used anywhere.
 @Suite("LedgerStore conformance")
 struct LedgerStoreConformanceTests {
-    @Test("Inserted users are read back by id, by identity and by email (ignoring case)", arguments: StoreKind.allCases)
-    func insertAndRead(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("Inserted users are read back by id, by identity and by email (ignoring case)", arguments: ConformanceKind.all)
+    func insertAndRead(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let ids = try await s.store.apply(
             LedgerChanges(users: [
                 .init(write: .insert(StoreUnderTest.user("ann", email: "Ann@Example.com")), audit: [StoreUnderTest.event(.userCreated)]),
@@ -122,9 +140,9 @@ struct LedgerStoreConformanceTests {
         #expect(created.map(\.userID) == [ids[0]])
     }
 
-    @Test("(issuer, subject) is unique: a second insert conflicts and the whole change is undone", arguments: StoreKind.allCases)
-    func identityUnique(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("(issuer, subject) is unique: a second insert conflicts and the whole change is undone", arguments: ConformanceKind.all)
+    func identityUnique(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         try await s.insert(StoreUnderTest.user("ann"))
         await #expect(throws: LedgerStoreError.conflict(.identityExists(issuer: StoreUnderTest.issuer, subject: "ann"))) {
             try await s.store.apply(
@@ -142,9 +160,9 @@ struct LedgerStoreConformanceTests {
         #expect(try await s.store.auditEvents(matching: AuditQuery()).events.isEmpty)
     }
 
-    @Test("An update applies only at its expected version, and bumps it", arguments: StoreKind.allCases)
-    func versionedUpdate(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("An update applies only at its expected version, and bumps it", arguments: ConformanceKind.all)
+    func versionedUpdate(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         var ann = try await s.insert(StoreUnderTest.user("ann"))[0]
         ann.role = .billingAdmin
         ann.name = nil
@@ -162,9 +180,9 @@ struct LedgerStoreConformanceTests {
         #expect(try await s.store.auditEvents(matching: AuditQuery()).events.isEmpty)
     }
 
-    @Test("A change without a row write records its events about the user", arguments: StoreKind.allCases)
-    func eventsOnly(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("A change without a row write records its events about the user", arguments: ConformanceKind.all)
+    func eventsOnly(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let ann = try await s.insert(StoreUnderTest.user("ann"))[0]
         try await s.store.apply(LedgerChanges(users: [.init(write: .none(ann.id), audit: [StoreUnderTest.event(.editRefused, [.reason: "x"])])]))
         let events = try await s.store.auditEvents(matching: AuditQuery(userID: ann.id)).events
@@ -173,9 +191,9 @@ struct LedgerStoreConformanceTests {
         #expect(try await s.store.user(id: ann.id)?.version == 1)
     }
 
-    @Test("A change that would leave no active super_admin conflicts and writes nothing", arguments: StoreKind.allCases)
-    func lastSuperAdmin(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("A change that would leave no active super_admin conflicts and writes nothing", arguments: ConformanceKind.all)
+    func lastSuperAdmin(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let users = try await s.insert(StoreUnderTest.user("root", role: .superAdmin), StoreUnderTest.user("ann"))
         #expect(try await s.store.activeSuperAdminCount() == 1)
         var root = users[0]
@@ -196,9 +214,9 @@ struct LedgerStoreConformanceTests {
         #expect(try await s.store.user(id: ann.id)?.role == .superAdmin)
     }
 
-    @Test("Revocations run in the ledger's order and the ledger's event records what they took away", arguments: StoreKind.allCases)
-    func revocations(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("Revocations run in the ledger's order and the ledger's event records what they took away", arguments: ConformanceKind.all)
+    func revocations(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let users = try await s.insert(StoreUnderTest.user("ann"), StoreUnderTest.user("bob"))
         for (token, user) in [("a1", users[0]), ("a2", users[0]), ("b1", users[1])] {
             try await s.store.insertSession(s.session(token, of: user.id))
@@ -239,9 +257,9 @@ struct LedgerStoreConformanceTests {
         #expect(events[2].details == [.reason: "test", .sessions: 2, .apiKeysRevoked: 2])
     }
 
-    @Test("decide reads and writes in one transaction: concurrent first sign-ins create one user", arguments: StoreKind.allCases)
-    func decideIsAtomic(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("decide reads and writes in one transaction: concurrent first sign-ins create one user", arguments: ConformanceKind.all)
+    func decideIsAtomic(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let store = s.store
         let created = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<50 {
@@ -259,10 +277,10 @@ struct LedgerStoreConformanceTests {
         #expect(try await s.store.userCount() == 1)
     }
 
-    @Test("decide writes nothing when it throws, and reads the super_admin count on demand", arguments: StoreKind.allCases)
-    func decideFailure(_ kind: StoreKind) async throws {
+    @Test("decide writes nothing when it throws, and reads the super_admin count on demand", arguments: ConformanceKind.all)
+    func decideFailure(_ kind: ConformanceKind) async throws {
         struct Refused: Error {}
-        let s = try StoreUnderTest(kind)
+        let s = try await StoreUnderTest(kind)
         try await s.insert(StoreUnderTest.user("root", role: .superAdmin))
         await #expect(throws: Refused.self) {
             _ = try await s.store.decide(issuer: StoreUnderTest.issuer, subject: "ann") { _, _ -> (LedgerChanges, Int) in throw Refused() }
@@ -274,9 +292,9 @@ struct LedgerStoreConformanceTests {
         #expect(try await s.store.userCount() == 1)
     }
 
-    @Test("Every user is visited once, in id order, a batch at a time", arguments: StoreKind.allCases)
-    func batches(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("Every user is visited once, in id order, a batch at a time", arguments: ConformanceKind.all)
+    func batches(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let users = try await s.insert(
             StoreUnderTest.user("a"),
             StoreUnderTest.user("b"),
@@ -292,9 +310,9 @@ struct LedgerStoreConformanceTests {
         #expect(seen.values.flatMap { $0 } == users.map(\.id))
     }
 
-    @Test("A claim of the last sign-in finds users, exactly or ignoring case", arguments: StoreKind.allCases)
-    func usersByClaim(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("A claim of the last sign-in finds users, exactly or ignoring case", arguments: ConformanceKind.all)
+    func usersByClaim(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let users = try await s.insert(StoreUnderTest.user("ann", email: "Ann@Example.com"), StoreUnderTest.user("bob"))
         #expect(try await s.store.users(issuer: StoreUnderTest.issuer, claim: "email", equals: "ann@example.com", ignoringCase: false).isEmpty)
         #expect(
@@ -307,9 +325,9 @@ struct LedgerStoreConformanceTests {
         #expect(try await s.store.users(issuer: StoreUnderTest.issuer, claim: "sub\" OR 1=1 --", equals: "bob", ignoringCase: false).isEmpty)
     }
 
-    @Test("The audit log filters by user, action, actor and time, newest first, a page at a time", arguments: StoreKind.allCases)
-    func auditQueries(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("The audit log filters by user, action, actor and time, newest first, a page at a time", arguments: ConformanceKind.all)
+    func auditQueries(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let users = try await s.insert(StoreUnderTest.user("ann"), StoreUnderTest.user("bob"))
         for (i, (user, action)) in [(0, AuditAction.roleChanged), (1, .statusChanged), (0, .statusChanged), (0, .sessionsEnded)].enumerated() {
             try await s.store.apply(
@@ -337,9 +355,9 @@ struct LedgerStoreConformanceTests {
         #expect(try await s.store.auditCounts(userID: users[0].id) == [.roleChanged: 1, .statusChanged: 1, .sessionsEnded: 1])
     }
 
-    @Test("Recorded sign-ins only move the last sign-in forward and add to the count, never the version", arguments: StoreKind.allCases)
-    func recordedSignIns(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("Recorded sign-ins only move the last sign-in forward and add to the count, never the version", arguments: ConformanceKind.all)
+    func recordedSignIns(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let ann = try await s.insert(StoreUnderTest.user("ann"))[0]
         try await s.store.recordSignIn(of: ann.id, at: StoreUnderTest.epoch.addingTimeInterval(100))
         try await s.store.recordSignIn(of: ann.id, at: StoreUnderTest.epoch.addingTimeInterval(50))
@@ -350,9 +368,9 @@ struct LedgerStoreConformanceTests {
         #expect(stored.version == 1)
     }
 
-    @Test("Sessions are stored by hash, touched, counted and deleted", arguments: StoreKind.allCases)
-    func sessions(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("Sessions are stored by hash, touched, counted and deleted", arguments: ConformanceKind.all)
+    func sessions(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let ann = try await s.insert(StoreUnderTest.user("ann"))[0]
         try await s.store.insertSession(s.session("h1", of: ann.id))
         try await s.store.insertSession(s.session("h2", of: ann.id))
@@ -366,9 +384,9 @@ struct LedgerStoreConformanceTests {
         #expect(try await s.store.sessionCount(userID: ann.id) == 1)
     }
 
-    @Test("API keys are stored by hash with their event; a name is unique among the owner's active keys", arguments: StoreKind.allCases)
-    func keys(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("API keys are stored by hash with their event; a name is unique among the owner's active keys", arguments: ConformanceKind.all)
+    func keys(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let users = try await s.insert(StoreUnderTest.user("ann"), StoreUnderTest.user("bob"))
         let first = try await s.store.insertKey(s.key("x1", of: users[0].id, name: "ci"), audit: StoreUnderTest.event(.keyCreated))
         let second = try await s.store.insertKey(s.key("x2", of: users[1].id, name: "ci", at: 1), audit: StoreUnderTest.event(.keyCreated))
@@ -407,9 +425,9 @@ struct LedgerStoreConformanceTests {
         #expect(try await s.store.auditEvents(matching: AuditQuery(action: .keyRevoked)).events.count == 1)
     }
 
-    @Test("Key uses add up per day, last used only moves forward, and a vanished key's uses are dropped", arguments: StoreKind.allCases)
-    func keyUses(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("Key uses add up per day, last used only moves forward, and a vanished key's uses are dropped", arguments: ConformanceKind.all)
+    func keyUses(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let ann = try await s.insert(StoreUnderTest.user("ann"))[0]
         let id = try await s.store.insertKey(s.key("u1", of: ann.id), audit: StoreUnderTest.event(.keyCreated))
         let late = StoreUnderTest.epoch.addingTimeInterval(86_400 * 3)
@@ -422,9 +440,9 @@ struct LedgerStoreConformanceTests {
         #expect(try await s.store.key(id: id)?.key.lastUsedAt == late)
     }
 
-    @Test("Keys list by last used (never used first), filter by status and owner, and page with a cursor", arguments: StoreKind.allCases)
-    func keyListing(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("Keys list by last used (never used first), filter by status and owner, and page with a cursor", arguments: ConformanceKind.all)
+    func keyListing(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let users = try await s.insert(StoreUnderTest.user("ann"), StoreUnderTest.user("bob"))
         var ids: [Int64] = []
         for index in 0..<5 {
@@ -495,9 +513,9 @@ extension LedgerStoreConformanceTests {
         )
     }
 
-    @Test("Directory resources are written at their version and found by their indexed look-ups", arguments: StoreKind.allCases)
-    func directory(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("Directory resources are written at their version and found by their indexed look-ups", arguments: ConformanceKind.all)
+    func directory(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let ann = Self.resource(.user, "u1", name: "ann@example.com", externalId: "ann")
         let bob = Self.resource(.user, "u2", name: "bob@example.com")
         let group = Self.resource(.group, "g1", name: "Finance", members: ["u1", "u2"])
@@ -541,9 +559,9 @@ extension LedgerStoreConformanceTests {
         #expect(try await ids(.group, .member("u1")) == (0, []))
     }
 
-    @Test("A user name is unique per IdP, ignoring case", arguments: StoreKind.allCases)
-    func directoryNames(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("A user name is unique per IdP, ignoring case", arguments: ConformanceKind.all)
+    func directoryNames(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         try await s.store.apply([.insert(Self.resource(.user, "u1", name: "ann@example.com"))], LedgerChanges())
         await #expect(throws: DirectoryStoreError.nameTaken("ANN@example.com")) {
             try await s.store.apply([.insert(Self.resource(.user, "u2", name: "ANN@example.com"))], LedgerChanges())
@@ -555,9 +573,9 @@ extension LedgerStoreConformanceTests {
         try await s.store.apply([.insert(Self.resource(.group, "g1", name: "ann@example.com"))], LedgerChanges())
     }
 
-    @Test("Directory writes and the ledger changes they cause commit together or not at all", arguments: StoreKind.allCases)
-    func directoryWithLedger(_ kind: StoreKind) async throws {
-        let s = try StoreUnderTest(kind)
+    @Test("Directory writes and the ledger changes they cause commit together or not at all", arguments: ConformanceKind.all)
+    func directoryWithLedger(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
         let root = try await s.insert(StoreUnderTest.user("root", role: .superAdmin))[0]
         var demoted = root
         demoted.status = .inactive
@@ -582,9 +600,9 @@ extension LedgerStoreConformanceTests {
 
 /// The same requirements through the sync service, at volume.
 extension LedgerStoreConformanceTests {
-    @Test("100 concurrent first sign-ins of one identity create exactly one user", arguments: StoreKind.allCases)
-    func concurrentFirstSignIns(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("100 concurrent first sign-ins of one identity create exactly one user", arguments: ConformanceKind.all)
+    func concurrentFirstSignIns(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let results = try await withThrowingTaskGroup(of: SignInResult.self) { group in
             for _ in 0..<100 { group.addTask { try await h.signIn("same", groups: ["finance"]) } }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -597,9 +615,9 @@ extension LedgerStoreConformanceTests {
         #expect(try await h.events("same", action: .userCreated).count == 1)
     }
 
-    @Test("1,000 concurrent sign-ins of different users all land", arguments: StoreKind.allCases)
-    func concurrentDistinctSignIns(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("1,000 concurrent sign-ins of different users all land", arguments: ConformanceKind.all)
+    func concurrentDistinctSignIns(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<1_000 { group.addTask { try await h.signIn("u\(i)", groups: i % 2 == 0 ? ["finance"] : ["sales"]) } }
             try await group.waitForAll()
@@ -608,9 +626,9 @@ extension LedgerStoreConformanceTests {
         #expect(try await h.store.users(matching: UsersQuery(role: .billingAdmin, limit: 500)).users.count == 500)
     }
 
-    @Test("Users search, filter, sort and paginate", arguments: StoreKind.allCases)
-    func usersQuery(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("Users search, filter, sort and paginate", arguments: ConformanceKind.all)
+    func usersQuery(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let names = ["Zoë Adams", "adam Brown", "Carla Diaz", "Dan Evans", "Erin Adamson"]
         for (i, name) in names.enumerated() {
             h.clock.advance(10)

@@ -2,10 +2,9 @@ import Foundation
 import GRDB
 import RoleSyncLedger
 import RoleSyncMapping
+import RoleSyncSQLite
 import Synchronization
 import Testing
-
-import RoleSyncSQLite
 
 /// What only the SQLite store promises beyond the protocol: its transactions under injected
 /// faults, and an audit log its triggers keep append-only.
@@ -36,7 +35,7 @@ struct StoreTests {
         try await h.signIn("ann", groups: ["finance"])
         for sql in ["UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events"] {
             await #expect(throws: DatabaseError.self) {
-                try await h.store.writer.write { db in try db.execute(sql: sql) }
+                try await (try h.sqlite).writer.write { db in try db.execute(sql: sql) }
             }
         }
         #expect(try await h.allEvents().count == 1)

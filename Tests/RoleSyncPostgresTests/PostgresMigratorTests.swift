@@ -3,48 +3,8 @@ import Logging
 import PostgresNIO
 import RoleSyncConfig
 import RoleSyncPostgres
+import RoleSyncTestSupport
 import Testing
-
-/// A scratch database on the server `ROLESYNC_POSTGRES_URL` names (`scripts/peers/postgres start`;
-/// `.ci/run` sets it), dropped afterwards. Its role needs CREATEDB.
-struct ScratchPostgres: Sendable {
-    static let url = ProcessInfo.processInfo.environment["ROLESYNC_POSTGRES_URL"]
-    static let isConfigured = url != nil
-    static let logger = Logger(label: "postgres-test")
-
-    let settings: PostgresSettings
-    private let admin: PostgresSettings
-
-    init() throws {
-        admin = try PostgresSettings(url: try #require(Self.url))
-        var settings = admin
-        settings.database = "rolesync_test_\(UInt32.random(in: 0...UInt32.max))"
-        self.settings = settings
-    }
-
-    /// Runs `body` with a fresh, empty database, then drops it.
-    static func with<T: Sendable>(_ body: @Sendable (ScratchPostgres) async throws -> T) async throws -> T {
-        let scratch = try ScratchPostgres()
-        try await withPostgresClient(scratch.admin, logger: logger) { client in
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(scratch.settings.database)"), logger: logger)
-        }
-        do {
-            let result = try await body(scratch)
-            try await scratch.drop()
-            return result
-        } catch {
-            try? await scratch.drop()
-            throw error
-        }
-    }
-
-    private func drop() async throws {
-        let name = settings.database
-        try await withPostgresClient(admin, logger: Self.logger) { client in
-            try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger)
-        }
-    }
-}
 
 @Suite(.enabled(if: ScratchPostgres.isConfigured, "set ROLESYNC_POSTGRES_URL (scripts/peers/postgres start; .ci/run does)"))
 struct PostgresMigratorTests {

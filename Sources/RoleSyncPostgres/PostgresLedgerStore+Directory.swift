@@ -1,0 +1,145 @@
+import Foundation
+import PostgresNIO
+import RoleSyncJSON
+public import RoleSyncLedger
+import RoleSyncMapping
+
+/// Directory entries pushed over SCIM, in the ledger's database, so that a push's entry writes and
+/// the ledger changes they cause commit together.
+extension PostgresLedgerStore: DirectoryStore {
+    public func directoryResource(issuer: String, kind: DirectoryResource.Kind, id: String) async throws -> DirectoryResource? {
+        try await rows(
+            """
+            SELECT \(unescaped: PostgresRows.directoryResource) FROM directory_resources
+            WHERE issuer = \(issuer) AND kind = \(kind.rawValue) AND id = \(id)
+            """,
+            PostgresRows.directoryResource
+        ).first
+    }
+
+    public func directoryResources(
+        issuer: String,
+        kind: DirectoryResource.Kind,
+        lookup: DirectoryLookup?,
+        offset: Int,
+        limit: Int
+    ) async throws -> (total: Int, resources: [DirectoryResource]) {
+        // Fixed SQL per look-up; the values are bound.
+        func condition(_ sql: inout PostgresSQL) throws -> String {
+            var condition = "issuer = \(try sql.bind(issuer)) AND kind = \(try sql.bind(kind.rawValue))"
+            switch lookup {
+            case .name(let name)?: condition += " AND lower(name) = lower(\(try sql.bind(name)))"
+            case .externalId(let value)?: condition += " AND external_id = \(try sql.bind(value))"
+            case .id(let value)?: condition += " AND id = \(try sql.bind(value))"
+            case .member(let member)?:
+                condition +=
+                    " AND id IN (SELECT group_id FROM directory_members WHERE issuer = \(try sql.bind(issuer))"
+                    + " AND member_id = \(try sql.bind(member)))"
+            case nil: break
+            }
+            return condition
+        }
+        var total = PostgresSQL()
+        total.append("SELECT count(*) FROM directory_resources WHERE " + (try condition(&total)))
+        var page = PostgresSQL()
+        let pageCondition = try condition(&page)
+        let limitBind = try page.bind(Int64(max(0, limit)))
+        let offsetBind = try page.bind(Int64(max(0, offset)))
+        page.append(
+            "SELECT \(PostgresRows.directoryResource) FROM directory_resources WHERE \(pageCondition) ORDER BY seq LIMIT \(limitBind) OFFSET \(offsetBind)"
+        )
+        let count = try await Self.count(try await query(total.query))
+        return (count, try await rows(page.query, PostgresRows.directoryResource))
+    }
+
+    public func apply(_ writes: [DirectoryWrite], _ changes: LedgerChanges) async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            for write in writes {
+                switch write {
+                case .insert(let resource):
+                    if resource.kind == .user, try await Self.nameTaken(resource, connection, logger) {
+                        throw DirectoryStoreError.nameTaken(resource.name)
+                    }
+                    try await connection.query(
+                        """
+                        INSERT INTO directory_resources (issuer, kind, id, external_id, name, attributes, version, created, modified)
+                        VALUES (\(resource.issuer), \(resource.kind.rawValue), \(resource.id), \(resource.externalId), \(resource.name),
+                            \(ClaimValue.object(resource.attributes).jsonText)::jsonb, 1, \(resource.created), \(resource.modified))
+                        """,
+                        logger: logger
+                    )
+                    try await Self.replaceMembers(of: resource, connection, logger)
+                case .update(let resource, let expected):
+                    if resource.kind == .user, try await Self.nameTaken(resource, connection, logger) {
+                        throw DirectoryStoreError.nameTaken(resource.name)
+                    }
+                    let updated = try await Self.count(
+                        try await connection.query(
+                            """
+                            WITH changed AS (
+                                UPDATE directory_resources SET external_id = \(resource.externalId), name = \(resource.name),
+                                    attributes = \(ClaimValue.object(resource.attributes).jsonText)::jsonb, version = \(Int64(expected + 1)),
+                                    modified = \(resource.modified)
+                                WHERE issuer = \(resource.issuer) AND kind = \(resource.kind.rawValue) AND id = \(resource.id)
+                                    AND version = \(Int64(expected))
+                                RETURNING 1
+                            ) SELECT count(*) FROM changed
+                            """,
+                            logger: logger
+                        )
+                    )
+                    guard updated == 1 else { throw DirectoryStoreError.staleResource(id: resource.id) }
+                    try await Self.replaceMembers(of: resource, connection, logger)
+                case .delete(let issuer, let kind, let id, let expected):
+                    let deleted = try await Self.count(
+                        try await connection.query(
+                            """
+                            WITH gone AS (
+                                DELETE FROM directory_resources WHERE issuer = \(issuer) AND kind = \(kind.rawValue) AND id = \(id)
+                                    AND version = \(Int64(expected))
+                                RETURNING 1
+                            ) SELECT count(*) FROM gone
+                            """,
+                            logger: logger
+                        )
+                    )
+                    guard deleted == 1 else { throw DirectoryStoreError.staleResource(id: id) }
+                    if kind == .group {
+                        try await connection.query("DELETE FROM directory_members WHERE issuer = \(issuer) AND group_id = \(id)", logger: logger)
+                    }
+                }
+            }
+            if !changes.isEmpty { _ = try await Self.apply(changes, connection, logger) }
+        }
+    }
+
+    static func nameTaken(_ resource: DirectoryResource, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
+        try await count(
+            try await connection.query(
+                """
+                SELECT count(*) FROM directory_resources
+                WHERE issuer = \(resource.issuer) AND kind = 'User' AND lower(name) = lower(\(resource.name)) AND id <> \(resource.id)
+                """,
+                logger: logger
+            )
+        ) > 0
+    }
+
+    static func replaceMembers(of resource: DirectoryResource, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        guard resource.kind == .group else { return }
+        try await connection.query(
+            "DELETE FROM directory_members WHERE issuer = \(resource.issuer) AND group_id = \(resource.id)",
+            logger: logger
+        )
+        let members = resource.memberIDs
+        guard !members.isEmpty else { return }
+        try await connection.query(
+            """
+            INSERT INTO directory_members (issuer, group_id, member_id)
+            SELECT \(resource.issuer), \(resource.id), m FROM unnest(\(members)) AS m ON CONFLICT DO NOTHING
+            """,
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,258 @@
+public import Foundation
+import PostgresNIO
+public import RoleSyncLedger
+import RoleSyncMapping
+
+/// API keys: creation, the one read introspection makes, listings, revocation, batched usage.
+extension PostgresLedgerStore {
+    public func insertKey(_ key: APIKey, audit: AuditEvent) async throws -> Int64 {
+        let logger = self.logger
+        return try await transaction { connection in
+            let taken = try await Self.count(
+                try await connection.query(
+                    """
+                    SELECT count(*) FROM api_keys WHERE user_id = \(key.userID.rawValue) AND lower(name) = lower(\(key.name))
+                        AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > \(key.createdAt))
+                    """,
+                    logger: logger
+                )
+            )
+            if taken > 0 { throw LedgerStoreError.conflict(.keyNameTaken(key.name)) }
+            var id: Int64?
+            for try await value in try await connection.query(
+                """
+                INSERT INTO api_keys (user_id, name, purpose, prefix, key_hash, created_at, expires_at)
+                VALUES (\(key.userID.rawValue), \(key.name), \(key.purpose.rawValue), \(key.prefix), \(key.keyHash), \(key.createdAt),
+                    \(key.expiresAt))
+                RETURNING id
+                """,
+                logger: logger
+            ).decode(Int64.self) { id = value }
+            guard let id else { throw PostgresStoreError.corrupt("api_keys: the insert returned no id") }
+            var event = audit
+            event.details[.keyID] = .number(Double(id))
+            try await Self.insert(event, connection, logger)
+            return id
+        }
+    }
+
+    /// Introspection's read: one index look-up of the hash (`api_keys_by_hash` covers it) joined
+    /// with the owner by primary key.
+    public func credential(hash: String) async throws -> KeyCredential? {
+        let rows = try await query(
+            """
+            SELECT k.id, k.purpose, k.created_at, k.expires_at, k.revoked_at IS NOT NULL, k.user_id, u.email, u.role, u.status
+            FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = \(hash)
+            """
+        )
+        for try await (id, purpose, created, expires, revoked, userID, email, role, status) in rows.decode(
+            (Int64, String, Date, Date?, Bool, Int64, String?, String, String).self
+        ) {
+            let owner = KeyOwner(
+                id: UserID(userID),
+                name: nil,
+                email: email,
+                role: try PostgresRows.enumeration(role, "user \(userID): role"),
+                status: try PostgresRows.enumeration(status, "user \(userID): status")
+            )
+            return KeyCredential(
+                keyID: id,
+                purpose: try PostgresRows.enumeration(purpose, "key \(id): purpose"),
+                createdAt: created,
+                expiresAt: expires,
+                isRevoked: revoked,
+                owner: owner
+            )
+        }
+        return nil
+    }
+
+    public func key(id: Int64) async throws -> OwnedKey? {
+        try await rows(
+            "SELECT \(unescaped: PostgresRows.ownedKey) FROM \(unescaped: PostgresRows.ownedKeySource) WHERE k.id = \(id)",
+            PostgresRows.ownedKey
+        ).first
+    }
+
+    public func keys(ownerID: UserID) async throws -> [APIKey] {
+        try await rows(
+            """
+            SELECT \(unescaped: PostgresRows.ownedKey) FROM \(unescaped: PostgresRows.ownedKeySource)
+            WHERE k.user_id = \(ownerID.rawValue) ORDER BY k.id DESC
+            """,
+            PostgresRows.ownedKey
+        ).map(\.key)
+    }
+
+    public func keyOwners(limit: Int) async throws -> [KeyOwner] {
+        try await rows(
+            """
+            SELECT u.id, u.name, u.email, u.role, u.status FROM users u WHERE u.id IN (SELECT user_id FROM api_keys)
+            ORDER BY lower(u.email), u.id LIMIT \(Int64(limit))
+            """
+        ) { row in
+            let (id, name, email, role, status) = try row.decode((Int64, String?, String?, String, String).self)
+            return KeyOwner(
+                id: UserID(id),
+                name: name,
+                email: email,
+                role: try PostgresRows.enumeration(role, "user \(id): role"),
+                status: try PostgresRows.enumeration(status, "user \(id): status")
+            )
+        }
+    }
+
+    static func sortKey(_ sort: KeysQuery.Sort) -> (String, KeyKind) {
+        switch sort {
+        case .lastUsed: ("coalesce(k.last_used_at, '-infinity'::timestamptz)", .time)
+        case .created: ("k.created_at", .time)
+        case .name: ("lower(k.name)", .text)
+        case .owner: ("lower(coalesce(u.name, u.email, ''))", .text)
+        }
+    }
+
+    public func keys(matching query: KeysQuery, at time: Date) async throws -> KeysPage {
+        let limit = max(1, min(query.limit, 500))
+        var sql = PostgresSQL()
+        var conditions: [String] = []
+        if let search = query.search?.trimmingCharacters(in: .whitespacesAndNewlines), !search.isEmpty {
+            let pattern = try sql.bind(Self.containing(search))
+            conditions.append(
+                "(lower(k.name) LIKE \(pattern) OR lower(k.prefix) LIKE \(pattern) OR lower(u.name) LIKE \(pattern) OR lower(u.email) LIKE \(pattern))"
+            )
+        }
+        if let owner = query.ownerID { conditions.append("k.user_id = \(try sql.bind(owner.rawValue))") }
+        if let purpose = query.purpose { conditions.append("k.purpose = \(try sql.bind(purpose.rawValue))") }
+        switch query.status {
+        case nil: break
+        case .active?:
+            conditions.append("k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > \(try sql.bind(time)))")
+        case .revoked?:
+            conditions.append("k.revoked_at IS NOT NULL")
+        case .expired?:
+            conditions.append("k.revoked_at IS NULL AND k.expires_at <= \(try sql.bind(time))")
+        }
+        let (key, kind) = Self.sortKey(query.sort)
+        let ascending = query.order == .ascending
+        let cursorName = "keys:" + query.sort.rawValue + ":" + query.order.rawValue
+        if let text = query.cursor {
+            conditions.append(try Cursor.decode(text, sort: cursorName).condition(key: key, id: "k.id", ascending: ascending, &sql))
+        }
+        let direction = ascending ? "ASC" : "DESC"
+        let limitBind = try sql.bind(Int64(limit + 1))
+        sql.append(
+            "SELECT \(PostgresRows.ownedKey), \(key) AS sort_key FROM \(PostgresRows.ownedKeySource)"
+                + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+                + " ORDER BY \(key) \(direction), k.id \(direction) LIMIT \(limitBind)"
+        )
+        let rows = try await self.rows(sql.query) { $0 }
+        let keys = try rows.prefix(limit).map(PostgresRows.ownedKey)
+        var next: String?
+        if rows.count > limit, let last = keys.last {
+            next = try Self.cursor(after: rows[limit - 1], id: last.key.id, kind: kind, sort: cursorName).encoded()
+        }
+        return KeysPage(keys: keys, nextCursor: next)
+    }
+
+    public func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay] {
+        try await rows("SELECT day, requests FROM api_key_usage WHERE key_id = \(id) AND day >= \(Int32(firstDay)) ORDER BY day") { row in
+            let (day, requests) = try row.decode((Int32, Int64).self)
+            return KeyUsageDay(day: Int(day), requests: Int(requests))
+        }
+    }
+
+    /// Adds to the counts and moves last used forward only: replicas flush in any order.
+    public func recordKeyUses(_ uses: [KeyUse]) async throws {
+        guard !uses.isEmpty else { return }
+        var keys: [Int64] = []
+        var days: [Int64] = []
+        var counts: [Int64] = []
+        for use in uses {
+            for (day, requests) in use.requestsByDay.sorted(by: { $0.key < $1.key }) {
+                keys.append(use.keyID)
+                days.append(Int64(day))
+                counts.append(Int64(requests))
+            }
+        }
+        let lastKeys = uses.map(\.keyID)
+        let lastTimes = uses.map(\.lastUsedAt)
+        let logger = self.logger
+        try await transaction { connection in
+            try await connection.query(
+                """
+                INSERT INTO api_key_usage (key_id, day, requests)
+                SELECT u.key_id, u.day::int4, u.requests FROM unnest(\(keys), \(days), \(counts)) AS u(key_id, day, requests)
+                WHERE EXISTS (SELECT 1 FROM api_keys k WHERE k.id = u.key_id)
+                ORDER BY u.key_id, u.day
+                ON CONFLICT (key_id, day) DO UPDATE SET requests = api_key_usage.requests + excluded.requests
+                """,
+                logger: logger
+            )
+            try await connection.query(
+                """
+                UPDATE api_keys SET last_used_at = greatest(coalesce(api_keys.last_used_at, t.time), t.time)
+                FROM unnest(\(lastKeys), \(lastTimes)) AS t(id, time) WHERE api_keys.id = t.id
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    public func revokeKey(id: Int64, ownerID: UserID?, _ revocation: KeyRevocation) async throws -> KeyRevocationOutcome? {
+        let logger = self.logger
+        return try await transaction { connection in
+            guard
+                let owned = try await Self.all(
+                    try await connection.query(
+                        """
+                        SELECT \(unescaped: PostgresRows.ownedKey) FROM \(unescaped: PostgresRows.ownedKeySource)
+                        WHERE k.id = \(id) FOR UPDATE OF k
+                        """,
+                        logger: logger
+                    ),
+                    PostgresRows.ownedKey
+                ).first,
+                ownerID.map({ $0 == owned.key.userID }) ?? true
+            else { return nil }
+            guard owned.key.revokedAt == nil else { return .alreadyRevoked(owned.key) }
+            try await Self.revoke([owned.key], revocation, connection, logger)
+            return .revoked(OwnedKey(key: revocation.applied(to: owned.key), owner: owned.owner))
+        }
+    }
+
+    /// Revokes every unrevoked key of a user. - Returns: how many.
+    static func revokeAPIKeys(
+        of id: UserID,
+        _ revocation: KeyRevocation,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> Int {
+        let keys = try await all(
+            try await connection.query(
+                """
+                SELECT \(unescaped: PostgresRows.ownedKey) FROM \(unescaped: PostgresRows.ownedKeySource)
+                WHERE k.user_id = \(id.rawValue) AND k.revoked_at IS NULL ORDER BY k.id FOR UPDATE OF k
+                """,
+                logger: logger
+            ),
+            PostgresRows.ownedKey
+        ).map(\.key)
+        try await revoke(keys, revocation, connection, logger)
+        return keys.count
+    }
+
+    /// Marks `keys` revoked and writes each one's `key.revoked` event, in order.
+    static func revoke(_ keys: [APIKey], _ revocation: KeyRevocation, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        for key in keys {
+            try await connection.query(
+                """
+                UPDATE api_keys SET revoked_at = \(revocation.time), revoked_by = \(revocation.actor.description),
+                    revocation_cause = \(revocation.cause.rawValue), revocation_reason = \(revocation.reason)
+                WHERE id = \(key.id) AND revoked_at IS NULL
+                """,
+                logger: logger
+            )
+            try await insert(revocation.event(for: key), connection, logger)
+        }
+    }
+}

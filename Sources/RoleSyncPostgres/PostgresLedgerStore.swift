@@ -1,0 +1,365 @@
+public import Foundation
+public import Logging
+public import PostgresNIO
+public import RoleSyncLedger
+import RoleSyncMapping
+import Synchronization
+
+/// The ledger in PostgreSQL, for several replicas on one database (postgres-nio's pool).
+///
+/// Every change runs in a `SERIALIZABLE` transaction and is retried on a serialization failure or a
+/// deadlock, so two replicas' concurrent changes behave as one after the other: the last active
+/// `super_admin` cannot be demoted twice over, and two first sign-ins of one subject make one user
+/// (the second sees the first's insert and updates it instead). Reads are single statements, each
+/// atomic on its own. Isolation per operation is in `docs/decisions.md`.
+public final class PostgresLedgerStore: LedgerStore {
+    let client: PostgresClient
+    let logger: Logger
+    /// Whether sign-ins that change nothing but the last sign-in are batched (`serve`).
+    public let defersSignIns: Bool
+    let pendingSignIns = PendingSignIns()
+    static let signInBatchSize = 512
+    /// How many times a transaction that lost a serialization race is run again.
+    static let retries = 10
+
+    /// A store over a running client (its `run()` is the caller's); the schema must be migrated
+    /// (``PostgresMigrator``).
+    public init(client: PostgresClient, logger: Logger, defersSignIns: Bool = false) {
+        self.client = client
+        self.logger = logger
+        self.defersSignIns = defersSignIns
+    }
+
+    // MARK: Access
+
+    func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await client.query(query, logger: logger)
+    }
+
+    /// All rows of a read, decoded.
+    func rows<T>(_ query: PostgresQuery, _ decode: (PostgresRow) throws -> T) async throws -> [T] {
+        var result: [T] = []
+        for try await row in try await client.query(query, logger: logger) { result.append(try decode(row)) }
+        return result
+    }
+
+    /// A serializable transaction, run again when it lost a race (SQLSTATE 40001, 40P01); errors
+    /// thrown by `body` come back as themselves, not wrapped.
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in
+                    try await connection.query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", logger: logger)
+                    return try await body(connection)
+                }
+            } catch {
+                let inner = Self.unwrap(error)
+                if let state = Self.sqlState(inner), state == "40001" || state == "40P01", attempt < Self.retries {
+                    attempt += 1
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 1...(2 << min(attempt, 6)))))
+                    continue
+                }
+                throw inner
+            }
+        }
+    }
+
+    static func unwrap(_ error: any Error) -> any Error {
+        if let transaction = error as? PostgresTransactionError {
+            return transaction.closureError ?? transaction.commitError ?? transaction.beginError ?? error
+        }
+        return error
+    }
+
+    static func sqlState(_ error: any Error) -> String? {
+        (unwrap(error) as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    static func all<T>(_ rows: PostgresRowSequence, _ decode: (PostgresRow) throws -> T) async throws -> [T] {
+        var result: [T] = []
+        for try await row in rows { result.append(try decode(row)) }
+        return result
+    }
+
+    static func count(_ rows: PostgresRowSequence) async throws -> Int {
+        for try await value in rows.decode(Int64.self) { return Int(value) }
+        return 0
+    }
+
+    // MARK: Users
+
+    public func user(id: UserID) async throws -> User? {
+        try await rows("SELECT \(unescaped: PostgresRows.user) FROM users WHERE id = \(id.rawValue)", PostgresRows.user).first
+    }
+
+    public func user(issuer: String, subject: String) async throws -> User? {
+        try await rows(
+            "SELECT \(unescaped: PostgresRows.user) FROM users WHERE issuer = \(issuer) AND subject = \(subject)",
+            PostgresRows.user
+        ).first
+    }
+
+    public func users(email: String) async throws -> [User] {
+        try await rows(
+            "SELECT \(unescaped: PostgresRows.user) FROM users WHERE lower(email) = lower(\(email)) ORDER BY id",
+            PostgresRows.user
+        )
+    }
+
+    public func activeSuperAdminCount() async throws -> Int {
+        try await Self.count(try await query("SELECT count(*) FROM users WHERE role = 'super_admin' AND status = 'active'"))
+    }
+
+    static func activeSuperAdmins(_ connection: PostgresConnection, _ logger: Logger) async throws -> Int {
+        try await count(
+            try await connection.query("SELECT count(*) FROM users WHERE role = 'super_admin' AND status = 'active'", logger: logger)
+        )
+    }
+
+    public func userCount() async throws -> Int {
+        try await Self.count(try await query("SELECT count(*) FROM users"))
+    }
+
+    public func forEachUserBatch(size: Int, _ body: @Sendable ([User]) throws -> Void) async throws {
+        var after: Int64 = 0
+        while true {
+            let batch = try await rows(
+                "SELECT \(unescaped: PostgresRows.user) FROM users WHERE id > \(after) ORDER BY id LIMIT \(Int64(size))",
+                PostgresRows.user
+            )
+            guard let last = batch.last else { return }
+            try body(batch)
+            after = last.id.rawValue
+        }
+    }
+
+    public func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User] {
+        // The claim's name is a bound key of the JSON object: no text of it reaches the SQL.
+        if ignoringCase {
+            return try await rows(
+                """
+                SELECT \(unescaped: PostgresRows.user) FROM users
+                WHERE issuer = \(issuer) AND lower(last_claims ->> \(claim)) = lower(\(value)) ORDER BY id
+                """,
+                PostgresRows.user
+            )
+        }
+        return try await rows(
+            "SELECT \(unescaped: PostgresRows.user) FROM users WHERE issuer = \(issuer) AND last_claims ->> \(claim) = \(value) ORDER BY id",
+            PostgresRows.user
+        )
+    }
+
+    // MARK: Writes
+
+    public func apply(_ changes: LedgerChanges) async throws -> [UserID] {
+        guard !changes.isEmpty else { return [] }
+        let logger = self.logger
+        return try await transaction { connection in try await Self.apply(changes, connection, logger) }
+    }
+
+    public func decide<T: Sendable>(
+        issuer: String,
+        subject: String,
+        _ decide: @escaping @Sendable (User?, () throws -> Int) throws -> (LedgerChanges, T)
+    ) async throws -> (T, [UserID]) {
+        let logger = self.logger
+        var attempt = 0
+        while true {
+            do {
+                return try await transaction { connection in
+                    let user = try await Self.all(
+                        try await connection.query(
+                            "SELECT \(unescaped: PostgresRows.user) FROM users WHERE issuer = \(issuer) AND subject = \(subject) FOR UPDATE",
+                            logger: logger
+                        ),
+                        PostgresRows.user
+                    ).first
+                    // Read before deciding: the rules may ask for it, and they run synchronously.
+                    let superAdmins = try await Self.activeSuperAdmins(connection, logger)
+                    let (changes, result) = try decide(user, { superAdmins })
+                    return (result, changes.isEmpty ? [] : try await Self.apply(changes, connection, logger))
+                }
+            } catch LedgerStoreError.conflict(.identityExists) where attempt < Self.retries {
+                // Another replica created the user since the read: decide again on its row.
+                attempt += 1
+            }
+        }
+    }
+
+    /// Applies changes inside an open transaction: for each user, the revocations in the ledger's
+    /// order, the row, then the events the ledger composed with what was revoked.
+    static func apply(_ changes: LedgerChanges, _ connection: PostgresConnection, _ logger: Logger) async throws -> [UserID] {
+        var ids: [UserID] = []
+        for change in changes.users {
+            var revoked = RevocationCounts()
+            let id: UserID
+            switch change.write {
+            case .insert(let user):
+                id = try await insert(user, connection, logger)
+            case .update(let user, let expected):
+                revoked = try await revoke(change.revoking, of: user.id, connection, logger)
+                try await update(user, expectedVersion: expected, connection, logger)
+                id = user.id
+            case .none(let existing):
+                revoked = try await revoke(change.revoking, of: existing, connection, logger)
+                id = existing
+            }
+            for var event in change.auditEvents(after: revoked) {
+                event.userID = id
+                try await insert(event, connection, logger)
+            }
+            ids.append(id)
+        }
+        for event in changes.audit { try await insert(event, connection, logger) }
+        if changes.requiresActiveSuperAdmin, try await activeSuperAdmins(connection, logger) == 0 {
+            throw LedgerStoreError.conflict(.noActiveSuperAdmin)
+        }
+        return ids
+    }
+
+    static func revoke(
+        _ revocations: [CredentialRevocation],
+        of id: UserID,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> RevocationCounts {
+        var counts = RevocationCounts()
+        for revocation in revocations {
+            switch revocation {
+            case .endSessions:
+                counts.sessions += try await count(
+                    try await connection.query(
+                        "WITH ended AS (DELETE FROM sessions WHERE user_id = \(id.rawValue) RETURNING 1) SELECT count(*) FROM ended",
+                        logger: logger
+                    )
+                )
+            case .revokeAPIKeys(let revocation):
+                counts.apiKeys += try await revokeAPIKeys(of: id, revocation, connection, logger)
+            }
+        }
+        return counts
+    }
+
+    static func insert(_ user: User, _ connection: PostgresConnection, _ logger: Logger) async throws -> UserID {
+        let rows: PostgresRowSequence
+        do {
+            rows = try await connection.query(
+                """
+                INSERT INTO users (issuer, subject, email, name, organization_unit, role, role_source, status,
+                    deactivation_reason, deactivation_source, registered_at, last_sign_in_at, sign_in_count, last_claims, version)
+                VALUES (\(user.issuer), \(user.subject), \(user.email), \(user.name), \(user.organizationUnit), \(user.role.rawValue),
+                    \(user.roleSource.rawValue), \(user.status.rawValue), \(user.deactivationReason?.rawValue),
+                    \(user.deactivationSource?.rawValue), \(user.registeredAt), \(user.lastSignInAt), \(Int64(user.signInCount)),
+                    \(user.lastClaims.jsonText)::jsonb, 1)
+                ON CONFLICT ON CONSTRAINT users_identity DO NOTHING
+                RETURNING id
+                """,
+                logger: logger
+            )
+        }
+        for try await id in rows.decode(Int64.self) { return UserID(id) }
+        throw LedgerStoreError.conflict(.identityExists(issuer: user.issuer, subject: user.subject))
+    }
+
+    /// Writes the row at its expected version; only a changed column is rewritten by PostgreSQL's
+    /// MVCC anyway, so the whole row is set.
+    static func update(_ user: User, expectedVersion: Int, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        let updated = try await count(
+            try await connection.query(
+                """
+                WITH changed AS (
+                    UPDATE users SET email = \(user.email), name = \(user.name), organization_unit = \(user.organizationUnit),
+                        role = \(user.role.rawValue), role_source = \(user.roleSource.rawValue), status = \(user.status.rawValue),
+                        deactivation_reason = \(user.deactivationReason?.rawValue), deactivation_source = \(user.deactivationSource?.rawValue),
+                        last_sign_in_at = \(user.lastSignInAt), sign_in_count = \(Int64(user.signInCount)),
+                        last_claims = \(user.lastClaims.jsonText)::jsonb, version = \(Int64(expectedVersion + 1))
+                    WHERE id = \(user.id.rawValue) AND version = \(Int64(expectedVersion))
+                    RETURNING 1
+                ) SELECT count(*) FROM changed
+                """,
+                logger: logger
+            )
+        )
+        if updated == 0 { throw LedgerStoreError.conflict(.staleUser(user.id)) }
+    }
+
+    static func insert(_ event: AuditEvent, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query(
+            """
+            INSERT INTO audit_events (time, actor, action, user_id, issuer, subject, details)
+            VALUES (\(event.time), \(event.actor.description), \(event.action.rawValue), \(event.userID?.rawValue),
+                \(event.issuer), \(event.subject), \(event.detailsJSON)::jsonb)
+            """,
+            logger: logger
+        )
+    }
+
+    // MARK: Sessions
+
+    public func insertSession(_ session: Session) async throws {
+        try await query(
+            """
+            INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at)
+            VALUES (\(session.tokenHash), \(session.userID.rawValue), \(session.createdAt), \(session.expiresAt), \(session.lastSeenAt))
+            """
+        )
+    }
+
+    public func session(tokenHash: String) async throws -> Session? {
+        try await rows("SELECT \(unescaped: PostgresRows.session) FROM sessions WHERE token_hash = \(tokenHash)", PostgresRows.session).first
+    }
+
+    public func touchSession(tokenHash: String, at time: Date) async throws {
+        try await query("UPDATE sessions SET last_seen_at = greatest(last_seen_at, \(time)) WHERE token_hash = \(tokenHash)")
+    }
+
+    public func deleteSession(tokenHash: String) async throws -> Bool {
+        try await Self.count(
+            try await query("WITH ended AS (DELETE FROM sessions WHERE token_hash = \(tokenHash) RETURNING 1) SELECT count(*) FROM ended")
+        ) > 0
+    }
+
+    public func sessionCount(userID: UserID) async throws -> Int {
+        try await Self.count(try await query("SELECT count(*) FROM sessions WHERE user_id = \(userID.rawValue)"))
+    }
+
+    // MARK: Sign-ins
+
+    public func recordSignIn(of userID: UserID, at time: Date) async throws {
+        guard defersSignIns else {
+            try await writeSignIns([userID: (time, 1)])
+            return
+        }
+        let waiting = pendingSignIns.record(userID, at: time)
+        if waiting >= Self.signInBatchSize { try await flushSignIns() }
+    }
+
+    public func flushSignIns() async throws {
+        let batch = pendingSignIns.take()
+        guard !batch.isEmpty else { return }
+        do {
+            try await writeSignIns(batch)
+        } catch {
+            pendingSignIns.restore(batch)
+            throw error
+        }
+    }
+
+    /// The last sign-in only moves forward and the count only grows, whichever replica writes
+    /// first; the user's version is left alone (a sign-in's touch is not an edit).
+    func writeSignIns(_ batch: [UserID: (time: Date, count: Int)]) async throws {
+        let ids = batch.keys.sorted()
+        let times = ids.map { batch[$0]!.time }
+        let counts = ids.map { Int64(batch[$0]!.count) }
+        try await query(
+            """
+            UPDATE users SET last_sign_in_at = greatest(coalesce(users.last_sign_in_at, b.time), b.time),
+                sign_in_count = users.sign_in_count + b.count
+            FROM unnest(\(ids.map(\.rawValue)), \(times), \(counts)) AS b(id, time, count)
+            WHERE users.id = b.id
+            """
+        )
+    }
+}
