@@ -12,6 +12,10 @@ import Synchronization
 /// `super_admin` cannot be demoted twice over, and two first sign-ins of one subject make one user
 /// (the second sees the first's insert and updates it instead). Reads are single statements, each
 /// atomic on its own. Isolation per operation is in `docs/decisions.md`.
+/// Thrown inside ``PostgresLedgerStore/decide(issuer:subject:_:)`` when the rules ask for the number
+/// of active `super_admin`s, which is then read and the rules run again.
+struct NeedsSuperAdminCount: Error {}
+
 public final class PostgresLedgerStore: LedgerStore {
     let client: PostgresClient
     let logger: Logger
@@ -20,7 +24,7 @@ public final class PostgresLedgerStore: LedgerStore {
     let pendingSignIns = PendingSignIns()
     static let signInBatchSize = 512
     /// How many times a transaction that lost a serialization race is run again.
-    static let retries = 10
+    static let retries = 20
 
     /// A store over a running client (its `run()` is the caller's); the schema must be migrated
     /// (``PostgresMigrator``).
@@ -55,10 +59,20 @@ public final class PostgresLedgerStore: LedgerStore {
                 }
             } catch {
                 let inner = Self.unwrap(error)
-                if let state = Self.sqlState(inner), state == "40001" || state == "40P01", attempt < Self.retries {
+                if let state = Self.sqlState(inner), state == "40001" || state == "40P01" {
+                    guard attempt < Self.retries else {
+                        logger.warning(
+                            "a transaction lost \(attempt + 1) serialization races in a row; giving up",
+                            metadata: ["sqlstate": "\(state)"]
+                        )
+                        throw inner
+                    }
                     attempt += 1
                     try await Task.sleep(for: .milliseconds(Int.random(in: 1...(2 << min(attempt, 6)))))
                     continue
+                }
+                if !(inner is LedgerStoreError) {
+                    logger.debug("a transaction failed", metadata: ["error": "\(String(reflecting: inner))"])
                 }
                 throw inner
             }
@@ -177,9 +191,21 @@ public final class PostgresLedgerStore: LedgerStore {
                         PostgresRows.user
                     ).first
                     // Read before deciding: the rules may ask for it, and they run synchronously.
-                    let superAdmins = try await Self.activeSuperAdmins(connection, logger)
-                    let (changes, result) = try decide(user, { superAdmins })
-                    return (result, changes.isEmpty ? [] : try await Self.apply(changes, connection, logger))
+                    // The rules ask for the count only for an active super_admin, and run synchronously: a
+                    // first pass without it says whether it is needed (reading it always would make every
+                    // sign-in conflict with every other under SERIALIZABLE).
+                    var superAdmins: Int?
+                    while true {
+                        do {
+                            let (changes, result) = try decide(user) {
+                                guard let superAdmins else { throw NeedsSuperAdminCount() }
+                                return superAdmins
+                            }
+                            return (result, changes.isEmpty ? [] : try await Self.apply(changes, connection, logger))
+                        } catch is NeedsSuperAdminCount {
+                            superAdmins = try await Self.activeSuperAdmins(connection, logger)
+                        }
+                    }
                 }
             } catch LedgerStoreError.conflict(.identityExists) where attempt < Self.retries {
                 // Another replica created the user since the read: decide again on its row.

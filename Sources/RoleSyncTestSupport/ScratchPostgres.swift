@@ -19,6 +19,9 @@ package struct ScratchPostgres: Sendable {
         admin = try PostgresSettings(url: url)
         var settings = admin
         settings.database = "rolesync_test_\(UInt32.random(in: 0...UInt32.max))"
+        // Tests run in parallel, each with its own database: a small pool each keeps them all well
+        // under the server's max_connections.
+        settings.poolSize = 4
         self.settings = settings
     }
 
