@@ -36,7 +36,7 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let ledger = try store.open()
+        let ledger = try await store.open()
         var userID: UserID?
         if let user { userID = try await ledger.service.user(reference: user).id }
         let page: AuditPage

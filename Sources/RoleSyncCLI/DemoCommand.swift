@@ -22,7 +22,7 @@ struct DemoCommand: AsyncParsableCommand {
     var claims = "examples/claims"
 
     func run() async throws {
-        let ledger = try store.open()
+        let ledger = try await store.open()
         let files: [String]
         do {
             files = try FileManager.default.contentsOfDirectory(atPath: claims).filter { $0.hasSuffix(".json") }.sorted()

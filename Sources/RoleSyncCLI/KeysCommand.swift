@@ -53,7 +53,7 @@ struct KeysCreateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let ledger = try store.open()
+        let ledger = try await store.open()
         let owner = try await ledger.service.user(reference: user)
         let keys = KeyService(store: ledger.store)
         let created = try await refusalsExit {
@@ -118,7 +118,7 @@ struct KeysListCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let ledger = try store.open()
+        let ledger = try await store.open()
         var ownerID: UserID?
         if let owner { ownerID = try await ledger.service.user(reference: owner).id }
         let query = KeysQuery(
@@ -171,7 +171,7 @@ struct KeysShowCommand: AsyncParsableCommand {
     var format: OutputFormat = .human
 
     func run() async throws {
-        let ledger = try store.open()
+        let ledger = try await store.open()
         let keys = KeyService(store: ledger.store)
         let owned = try await refusalsExit { try await keys.key(id: id) }
         let detail = KeyDetailReport(owned, usage: try await keys.usage(of: id), at: Date())
@@ -217,7 +217,7 @@ struct KeysRevokeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let ledger = try store.open()
+        let ledger = try await store.open()
         let key = try await refusalsExit {
             try await KeyService(store: ledger.store).revoke(id: id, cause: .admin, reason: reason, by: .cli).key
         }

@@ -22,7 +22,7 @@ struct LedgerDryRun {
             throw ExitCode(1)
         }
         let store = StoreOptions(database: database, mappings: mappings)
-        let ledger = try store.open()
+        let ledger = try await store.open()
         let candidate = ledger.service.mappings.current.replacing(with: candidateFiles.set)
         let plan = try await ledger.service.reevaluateAll(under: candidate)
         switch format {

@@ -67,7 +67,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             }
             throw CLIError("\(ReconcileError.noToken(idp: provider.name, variable: provider.directory?.tokenEnvironmentVariable ?? ""))")
         }
-        let ledger = try store.open()
+        let ledger = try await store.open()
         let logger = Logger(label: "rolesync.reconcile")
         var tripped = false
         for provider in chosen {

@@ -4,6 +4,7 @@ import Logging
 import RoleSyncConfig
 public import RoleSyncLedger
 public import RoleSyncMapping
+import RoleSyncPostgres
 import RoleSyncReports
 import RoleSyncSQLite
 
@@ -20,7 +21,10 @@ struct StoreOptions: ParsableArguments {
 
     @Option(
         name: .customLong("database"),
-        help: ArgumentHelp("The SQLite ledger file (env ROLESYNC_DATABASE; default rolesync.sqlite).", valueName: "file")
+        help: ArgumentHelp(
+            "The ledger: a SQLite file or a postgres:// URL (env ROLESYNC_DATABASE; default rolesync.sqlite).",
+            valueName: "file-or-url"
+        )
     )
     var database: String?
 
@@ -47,8 +51,10 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
+    /// The SQLite file, or the PostgreSQL URL without its password (for messages).
     var databasePath: String {
         get throws {
+            if let settings = try postgresSettings { return settings.description }
             if let database { return database }
             if let configuration = try configuration { return configuration.database }
             return ProcessInfo.processInfo.environment["ROLESYNC_DATABASE"] ?? "rolesync.sqlite"
@@ -63,35 +69,71 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// Loads the mappings (printing every diagnostic; any error exits 1) and opens the ledger.
-    func open() throws -> Ledger {
+    /// The PostgreSQL database `--database`, `ROLESYNC_DATABASE` or the configuration names, if it
+    /// is one.
+    var postgresSettings: PostgresSettings? {
+        get throws {
+            if let database {
+                guard PostgresSettings.isURL(database) else { return nil }
+                do {
+                    return try PostgresSettings(url: database)
+                } catch {
+                    throw ValidationError("--database: \(error)")
+                }
+            }
+            if let configuration = try configuration { return configuration.postgres }
+            if let text = ProcessInfo.processInfo.environment["ROLESYNC_DATABASE"], PostgresSettings.isURL(text) {
+                do {
+                    return try PostgresSettings(url: text)
+                } catch {
+                    throw CLIError("ROLESYNC_DATABASE: \(error)")
+                }
+            }
+            return nil
+        }
+    }
+
+    /// Loads the mappings (printing every diagnostic; any error exits 1) and opens the ledger:
+    /// the SQLite file, or the PostgreSQL database (migrated under its advisory lock, as `serve`
+    /// does).
+    func open() async throws -> Ledger {
         let mappingsPath = try self.mappingsPath
-        let databasePath = try self.databasePath
         let loaded = try MappingFiles.load([mappingsPath], naming: .relativeToLocation)
         if loaded.errorCount > 0 {
             loaded.printDiagnostics()
             throw CLIError("\(mappingsPath): the mappings have errors (above); fix them first")
         }
-        if PostgresSettings.isURL(databasePath) {
-            throw CLIError(
-                "\(databasePath): this command works on a SQLite ledger only in this build; `rolesync migrate` already takes PostgreSQL"
-            )
-        }
-        let store: SQLiteLedgerStore
-        do {
-            store = try SQLiteLedgerStore(path: databasePath)
-        } catch {
-            throw CLIError("\(databasePath): \(error)")
+        let store: any LedgerStore & DirectoryStore
+        var postgres: PostgresLedgerStore.Connected?
+        if let settings = try postgresSettings {
+            // Failures come back as errors, printed once; PostgresNIO's own warnings would repeat them.
+            var logger = Logger(label: "rolesync.postgres")
+            logger.logLevel = .error
+            do {
+                postgres = try await PostgresLedgerStore.open(settings, logger: logger)
+            } catch {
+                throw CLIError("\(error)")
+            }
+            store = postgres!.store
+        } else {
+            let databasePath = try self.databasePath
+            do {
+                store = try SQLiteLedgerStore(path: databasePath)
+            } catch {
+                throw CLIError("\(databasePath): \(error)")
+            }
         }
         let service = SyncService(store: store, mappings: MappingRegistry(loaded.set), logger: Logger(label: "rolesync.ledger"))
-        return Ledger(store: store, service: service)
+        return Ledger(store: store, service: service, postgres: postgres)
     }
 }
 
 /// An open ledger: the store and the rules over it.
 struct Ledger {
-    var store: SQLiteLedgerStore
+    var store: any LedgerStore & DirectoryStore
     var service: SyncService
+    /// Keeps a PostgreSQL store's client running while the command runs.
+    var postgres: PostgresLedgerStore.Connected?
 }
 
 extension Role: ExpressibleByArgument {

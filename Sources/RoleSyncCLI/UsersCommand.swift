@@ -40,7 +40,7 @@ struct UsersSignInCommand: AsyncParsableCommand {
 
     func run() async throws {
         let input = try readClaimsFile(claims)
-        let ledger = try store.open()
+        let ledger = try await store.open()
         let result = try await ledger.service.signIn(issuer: issuer, claims: input)
         let user = result.user
         let eligibility = user.map { ledger.service.eligibility(of: $0) }
@@ -114,7 +114,7 @@ struct UsersListCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let ledger = try store.open()
+        let ledger = try await store.open()
         let page: UsersPage
         do {
             page = try await ledger.store.users(
@@ -156,7 +156,7 @@ struct UsersShowCommand: AsyncParsableCommand {
     var format: OutputFormat = .human
 
     func run() async throws {
-        let ledger = try store.open()
+        let ledger = try await store.open()
         let found = try await ledger.service.user(reference: user)
         let eligibility = ledger.service.eligibility(of: found)
         switch format {
@@ -195,7 +195,7 @@ struct UsersSetRoleCommand: AsyncParsableCommand {
     var role: Role
 
     func run() async throws {
-        let ledger = try store.open()
+        let ledger = try await store.open()
         let found = try await ledger.service.user(reference: user)
         let updated = try await refusalsExit { try await ledger.service.setRole(role, of: found.id, by: .cli) }
         Output.line(
@@ -262,7 +262,7 @@ struct UsersOffboardCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let ledger = try store.open()
+        let ledger = try await store.open()
         let found = try await ledger.service.user(reference: user)
         let result = try await refusalsExit { try await ledger.service.offboard(found.id, reason: reason, by: .cli) }
         let time = Date()
@@ -283,7 +283,7 @@ struct UsersOffboardCommand: AsyncParsableCommand {
 
 /// `users deactivate` and `users reactivate`: one status edit as the command line's operator.
 private func setStatus(_ status: UserStatus, of reference: String, store: StoreOptions) async throws {
-    let ledger = try store.open()
+    let ledger = try await store.open()
     let found = try await ledger.service.user(reference: reference)
     let updated = try await refusalsExit { try await ledger.service.setStatus(status, of: found.id, by: .cli) }
     let reason = updated.deactivationReason.map { " (\($0.rawValue))" } ?? ""

@@ -169,14 +169,38 @@ struct LedgerCLITests {
         #expect(again.stdout == "\(database): 7 of 7 migrations\nup to date: nothing to apply\n")
     }
 
-    @Test("a bad PostgreSQL URL is a usage error naming the option; other commands refuse PostgreSQL for now")
+    @Test("a bad PostgreSQL URL is a usage error naming the option; an unreachable one says so, without the password")
     func postgresRefusals() throws {
         let bad = try Rolesync.run(["migrate", "--database", "postgres://u:secret-pw@h/db?sslmode=prefer"])
         #expect(bad.status == 2, "a usage error, as for every bad option")
         #expect(bad.stderr.contains("--database: sslmode 'prefer' is not supported"))
         #expect(!bad.stderr.contains("secret-pw"))
-        let users = try Rolesync.run(["users", "list", "--database", "postgres://u@h/db"])
+        let users = try Rolesync.run(["users", "list", "--database", "postgres://u:secret-pw@127.0.0.1:1/db"])
         #expect(users.status == 1)
-        #expect(users.stderr.contains("works on a SQLite ledger only in this build"))
+        #expect(users.stderr.contains("cannot reach the PostgreSQL database postgres://u@127.0.0.1:1/db"))
+        #expect(!users.stderr.contains("secret-pw"))
+    }
+}
+
+@Suite(.enabled(if: ScratchPostgres.isConfigured, "set ROLESYNC_POSTGRES_URL (scripts/peers/postgres start; .ci/run does)"))
+struct PostgresCLITests {
+    @Test("the ledger commands work on PostgreSQL: the demo, users, keys and the audit log, never printing the password")
+    func ledgerCommands() async throws {
+        try await ScratchPostgres.with { scratch in
+            var url = scratch.settings
+            url.poolSize = 2
+            let text = "postgres://\(url.username):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)"
+            let demo = try Rolesync.run(["demo", "--database", text])
+            #expect(demo.status == 0, "\(demo.stderr)")
+            #expect(!demo.stdout.contains(url.password ?? "\u{0}"), "the password never shows")
+            let users = try Rolesync.run(["users", "list", "--database", text, "--format", "json"])
+            #expect(users.status == 0)
+            #expect(users.stdout.contains("priya.raman@example.com"))
+            let key = try Rolesync.run(["keys", "create", "--database", text, "--user", "priya.raman@example.com", "--name", "ci"])
+            #expect(key.status == 0, "\(key.stderr)")
+            #expect(key.stdout.hasPrefix("rsk_"))
+            let audit = try Rolesync.run(["audit", "--database", text, "--action", "key.created"])
+            #expect(audit.stdout.contains("key.created"))
+        }
     }
 }
