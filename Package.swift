@@ -186,6 +186,7 @@ let package = Package(
                 "RoleSyncHTTPClient",
                 "RoleSyncLedger",
                 "RoleSyncSQLite",
+                "RoleSyncPostgres",
                 "RoleSyncMapping", "RoleSyncJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

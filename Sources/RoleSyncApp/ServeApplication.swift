@@ -7,6 +7,7 @@ import RoleSyncHTTPClient
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncOIDC
+public import RoleSyncPostgres
 import RoleSyncReconciler
 import RoleSyncSQLite
 public import RoleSyncServer
@@ -22,6 +23,8 @@ public struct ServeApplication {
     let registry: MappingRegistry
     let clients: HTTPClients
     let reconcilers: [Reconciler]
+    /// The PostgreSQL ledger's client, when `database:` is a URL; closed by ``shutdown()``.
+    public let postgres: PostgresLedgerStore.Connected?
     let logger: Logger
 
     /// Opens the ledger, loads and checks the mappings, and prepares the providers and directories.
@@ -31,23 +34,38 @@ public struct ServeApplication {
     ///   - logger: the server's logger.
     /// - Throws: ``ConfigError`` when mappings are invalid, a provider has none, or a CA file is not
     ///   PEM; or the ledger cannot be opened. Nothing is left running then.
+    ///   - checkOnly: for `serve --check`: a PostgreSQL ledger is connected to and its schema version
+    ///     read, but not migrated.
     public init(
         configuration: ServeConfiguration,
         metricsExposition: (@Sendable () -> String)?,
-        logger: Logger
-    ) throws {
+        logger: Logger,
+        checkOnly: Bool = false
+    ) async throws {
         let loaded = try MappingFiles.load([configuration.mappings], naming: .relativeToLocation)
         let errors =
             loaded.diagnostics.filter { $0.severity == .error }
             + configuration.providersWithoutMapping(in: loaded.set)
         guard errors.isEmpty else { throw ConfigError.invalid(errors) }
-        if configuration.postgres != nil {
-            throw ConfigError.file(
-                configuration.file,
-                "database: serve runs on a SQLite ledger only in this build; `rolesync migrate` already takes PostgreSQL"
-            )
+        let store: any LedgerStore & DirectoryStore
+        if let settings = configuration.postgres {
+            let connected: PostgresLedgerStore.Connected
+            do {
+                connected = try await PostgresLedgerStore.open(
+                    settings,
+                    logger: Logger(label: "rolesync.postgres"),
+                    defersSignIns: true,
+                    migrating: !checkOnly
+                )
+            } catch {
+                throw ConfigError.file(configuration.file, "database: \(error)")
+            }
+            postgres = connected
+            store = connected.store
+        } else {
+            postgres = nil
+            store = try SQLiteLedgerStore(path: configuration.database, defersSignIns: true)
         }
-        let store = try SQLiteLedgerStore(path: configuration.database, defersSignIns: true)
         let registry = MappingRegistry(loaded.set)
         let sync = SyncService(store: store, mappings: registry, logger: Logger(label: "rolesync.ledger"))
         let clients = HTTPClients()
@@ -75,8 +93,9 @@ public struct ServeApplication {
                 }
             }
         } catch {
-            // Nothing was started yet: the clients made so far are all there is to release.
+            // Nothing was started yet but the database's client: release it and the HTTP clients.
             clients.syncShutdown()
+            await postgres?.close()
             throw error
         }
         let pushers = SCIMService.pushers(of: configuration)
@@ -194,5 +213,6 @@ public struct ServeApplication {
     /// application without running it must.
     public func shutdown() async {
         await clients.shutdown()
+        await postgres?.close()
     }
 }

@@ -12,7 +12,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract:
             "Run the server: OpenID Connect login, the Admin Dashboard and Console, the admin API, /scim/v2, scheduled reconciliation, /metrics.",
         discussion: """
-            Reads a YAML configuration (listen, public_url, database, mappings, session, idps, gateways); every \
+            Reads a YAML configuration (listen, public_url, database: a SQLite file or a postgres:// URL with \
+            database_password_env, mappings, session, idps, gateways); every \
             error names its file, line, column and key. Open public_url in a browser: admins land on the Admin \
             Dashboard (/admin/users), everyone on the Console (/console/keys) (docs/dashboard.md). An idp with `directory: {scim_url, token_env, interval}` is reconciled \
             on that interval (docs/reconciliation.md); one with `scim_token_env` may push to /scim/v2. Mappings \
@@ -37,14 +38,15 @@ struct ServeCommand: AsyncParsableCommand {
         if !check {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         }
-        let server = try ServeApplication(
+        let server = try await ServeApplication(
             configuration: configuration,
             metricsExposition: {
                 var buffer: [UInt8] = []
                 registry.emit(into: &buffer)
                 return String(decoding: buffer, as: UTF8.self)
             },
-            logger: Logger(label: "rolesync.server")
+            logger: Logger(label: "rolesync.server"),
+            checkOnly: check
         )
         if check {
             await server.shutdown()
@@ -52,6 +54,12 @@ struct ServeCommand: AsyncParsableCommand {
             Output.line(
                 "\(path): valid (\(plural(configuration.idps.count, "identity provider"))\(gateways), mappings in \(configuration.mappings))"
             )
+            if let report = server.postgres?.migration {
+                Output.line(
+                    "\(configuration.database): reachable, schema version \(report.found) of \(report.latest)"
+                        + (report.migrations.isEmpty ? "" : "; serve applies \(plural(report.migrations.count, "migration")) at start")
+                )
+            }
             return
         }
         try await server.run()

@@ -27,18 +27,22 @@ extension PostgresLedgerStore {
     /// Connects to `settings`' database (one probing connection first: a wrong password, a refused
     /// connection or a TLS failure fails here with the server's reason), starts the pool, and
     /// migrates the schema under the advisory lock (replicas starting together apply each migration
-    /// once; a schema newer than this build is refused).
+    /// once; a schema newer than this build is refused). With `migrating` false it only reads the
+    /// schema's version (``Connected/migration`` is then a dry run's report).
     public static func open(
         _ settings: PostgresSettings,
         logger: Logger,
         defersSignIns: Bool = false,
+        migrating: Bool = true,
         timeout: Duration = .seconds(10)
     ) async throws -> Connected {
         try await settings.probe(timeout: timeout, logger: logger)
         let client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
         let running = Task { await client.run() }
+        // Let the pool start before the first lease (PostgresNIO warns of a lease before `run()`).
+        try? await Task.sleep(for: .milliseconds(5))
         do {
-            let migration = try await PostgresMigrator.migrate(client, logger: logger)
+            let migration = try await PostgresMigrator.migrate(client, dryRun: !migrating, logger: logger)
             return Connected(
                 store: PostgresLedgerStore(client: client, logger: logger, defersSignIns: defersSignIns),
                 migration: migration,

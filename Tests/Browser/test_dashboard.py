@@ -40,6 +40,7 @@ from selenium.common.exceptions import (  # noqa: E402
     NoSuchElementException,
     StaleElementReferenceException,
     TimeoutException,
+    WebDriverException,
 )
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -182,7 +183,16 @@ def click_and_load(driver, element, what):
             old.tag_name
             return False
         except StaleElementReferenceException:
+            pass
+        except WebDriverException as error:
+            # Mid-navigation Chromium may answer "Node with given id does not belong to the
+            # document" instead of a stale reference: the old page is gone all the same.
+            if "does not belong to the document" not in str(error):
+                raise
+        try:
             return d.execute_script("return document.readyState") == "complete"
+        except WebDriverException:
+            return False  # the new document is not ready to run script yet
 
     try:
         WebDriverWait(driver, WAIT, poll_frequency=0.1).until(replaced)
