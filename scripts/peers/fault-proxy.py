@@ -10,6 +10,7 @@ gets 500 with `Retry-After: 0` (so the client's retries do not wait) every time.
 """
 import argparse
 import http.server
+import signal
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -59,4 +60,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         pass
 
 
+# The test runner that starts this ignores SIGTERM and SIGINT (swift-service-lifecycle handles them
+# itself), and an ignored signal stays ignored across exec: restore the defaults, or the test's
+# terminate() leaves this proxy running after the test.
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Proxy).serve_forever()
