@@ -70,8 +70,9 @@ let package = Package(
             dependencies: ["RoleSyncLedger", "RoleSyncMapping", "RoleSyncJSON", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        // The PostgreSQL ledger for several replicas (postgres-nio): connection settings, versioned
-        // migrations run once under an advisory lock. No HTTP.
+        // The PostgreSQL ledger for several replicas (postgres-nio): the `LedgerStore`, versioned
+        // migrations run once under an advisory lock, connecting from the configuration's settings.
+        // No HTTP.
         .target(
             name: "RoleSyncPostgres",
             dependencies: [
@@ -174,7 +175,7 @@ let package = Package(
             resources: [.embedInCode("Assets")],
             swiftSettings: swiftSettings
         ),
-        // `rolesync serve` assembled (the composition root): the SQLite ledger, the mappings and
+        // `rolesync serve` assembled (the composition root): the ledger (SQLite or PostgreSQL), the mappings and
         // their reloader, relying parties, reconcilers, HTTP clients, and the service group.
         .target(
             name: "RoleSyncApp",

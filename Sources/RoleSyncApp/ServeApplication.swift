@@ -32,10 +32,11 @@ public struct ServeApplication {
     ///   - configuration: the validated configuration.
     ///   - metricsExposition: renders `/metrics`; the command line bootstraps swift-metrics.
     ///   - logger: the server's logger.
-    /// - Throws: ``ConfigError`` when mappings are invalid, a provider has none, or a CA file is not
-    ///   PEM; or the ledger cannot be opened. Nothing is left running then.
     ///   - checkOnly: for `serve --check`: a PostgreSQL ledger is connected to and its schema version
     ///     read, but not migrated.
+    /// - Throws: ``ConfigError`` when mappings are invalid, a provider has none, a CA file is not PEM,
+    ///   or the PostgreSQL database cannot be reached; or the ledger cannot be opened. Nothing is
+    ///   left running then.
     public init(
         configuration: ServeConfiguration,
         metricsExposition: (@Sendable () -> String)?,
