@@ -92,7 +92,6 @@ public struct PostgresSettings: Sendable, Hashable, CustomStringConvertible {
                     throw PostgresSettingsError("pool_size is a whole number from 1 to \(Self.maximumPoolSize)")
                 }
                 poolSize = size
-            case "application_name", "connect_timeout": continue
             default:
                 throw PostgresSettingsError("unknown URL parameter '\(item.name)'; known: sslmode, sslrootcert, pool_size")
             }

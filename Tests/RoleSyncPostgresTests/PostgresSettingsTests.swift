@@ -42,6 +42,7 @@ import Testing
             ("postgres://u:secret-pw@h/db?pool_size=0", "pool_size is a whole number from 1 to 200"),
             ("postgres://u:secret-pw@h/db?sslrootcert=/ca.pem", "sslrootcert is used only with sslmode=verify-full"),
             ("postgres://u:secret-pw@h/db?sslcert=x", "unknown URL parameter 'sslcert'"),
+            ("postgres://u:secret-pw@h/db?connect_timeout=5", "unknown URL parameter 'connect_timeout'; known: sslmode, sslrootcert, pool_size"),
             ("mysql://u@h/db", "must start with postgres://"),
         ]
     )
