@@ -60,9 +60,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         pass
 
 
-# The test runner that starts this ignores SIGTERM and SIGINT (swift-service-lifecycle handles them
-# itself), and an ignored signal stays ignored across exec: restore the defaults, or the test's
-# terminate() leaves this proxy running after the test.
+# The test runner that starts this blocks and ignores SIGTERM and SIGINT (swift-service-lifecycle
+# handles them itself), and both the mask and an ignored disposition survive exec: restore the
+# defaults, or the test's terminate() leaves this proxy running after the test.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 signal.signal(signal.SIGTERM, signal.SIG_DFL)
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Proxy).serve_forever()
