@@ -11,6 +11,7 @@ Environment:
     NANOIDP_URL            the running nanoidp, RoleSync's only provider (default https://127.0.0.1:8443)
     NANOIDP_TLS            nanoidp's TLS folder: ca.pem and server.pem (default .local/nanoidp/tls)
     ROLESYNC_SCREENSHOTS   a folder to save PNG screenshots of the main pages into (optional)
+    ROLESYNC_WINDOW        the browser window, WIDTHxHEIGHT (default 1280x900; 390x844 is a phone)
     CHROMIUM, CHROMEDRIVER the browser and its driver (default /usr/bin/chromium, /usr/bin/chromedriver)
 
 The steps build on each other (one ledger, in order: test_01 … test_10); a step whose
@@ -52,6 +53,7 @@ NANOIDP_URL = os.environ.get("NANOIDP_URL", "https://127.0.0.1:8443").rstrip("/"
 NANOIDP_TLS = Path(os.environ.get("NANOIDP_TLS", REPO / ".local/nanoidp/tls"))
 MANAGEMENT_SECRET = os.environ.get("NANOIDP_MANAGEMENT_SECRET", "local-management-secret")
 SCREENSHOTS = os.environ.get("ROLESYNC_SCREENSHOTS") or None
+WINDOW = os.environ.get("ROLESYNC_WINDOW", "1280x900").replace("x", ",")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 WAIT = float(os.environ.get("BROWSER_TEST_WAIT", "15"))
@@ -89,7 +91,7 @@ def new_driver():
         "--headless=new",
         "--no-sandbox",
         "--disable-dev-shm-usage",
-        "--window-size=1280,900",
+        f"--window-size={WINDOW}",
         "--no-first-run",
         "--disable-background-networking",
         "--disable-component-update",
@@ -101,6 +103,12 @@ def new_driver():
         "--ignore-certificate-errors-spki-list=" + nanoidp_spki_hash(),
     ):
         options.add_argument(flag)
+    # Headless Chromium's window is at least 500 px wide: narrower (a phone) is emulated.
+    width, height = (int(v) for v in WINDOW.split(","))
+    if width < 500:
+        options.add_experimental_option(
+            "mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0}}
+        )
     # The performance log carries each document's HTTP status (document_status).
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
