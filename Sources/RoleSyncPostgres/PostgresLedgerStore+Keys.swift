@@ -132,25 +132,19 @@ extension PostgresLedgerStore {
         case .expired?:
             conditions.append("k.revoked_at IS NULL AND k.expires_at <= \(try sql.bind(time))")
         }
-        let (key, kind) = Self.sortKey(query.sort)
-        let ascending = query.order == .ascending
-        let cursorName = "keys:" + query.sort.rawValue + ":" + query.order.rawValue
-        if let text = query.cursor {
-            conditions.append(try Cursor.decode(text, sort: cursorName).condition(key: key, id: "k.id", ascending: ascending, &sql))
-        }
-        let direction = ascending ? "ASC" : "DESC"
-        let limitBind = try sql.bind(Int64(limit + 1))
-        sql.append(
-            "SELECT \(PostgresRows.ownedKey), \(key) AS sort_key FROM \(PostgresRows.ownedKeySource)"
-                + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-                + " ORDER BY \(key) \(direction), k.id \(direction) LIMIT \(limitBind)"
+        let (keys, next) = try await keysetPage(
+            &sql,
+            conditions: conditions,
+            select: PostgresRows.ownedKey,
+            from: PostgresRows.ownedKeySource,
+            id: "k.id",
+            key: Self.sortKey(query.sort),
+            ascending: query.order == .ascending,
+            cursor: (query.cursor, "keys:" + query.sort.rawValue + ":" + query.order.rawValue),
+            limit: limit,
+            decode: PostgresRows.ownedKey,
+            rowID: \.key.id
         )
-        let rows = try await self.rows(sql.query) { $0 }
-        let keys = try rows.prefix(limit).map(PostgresRows.ownedKey)
-        var next: String?
-        if rows.count > limit, let last = keys.last {
-            next = try Self.cursor(after: rows[limit - 1], id: last.key.id, kind: kind, sort: cursorName).encoded()
-        }
         return KeysPage(keys: keys, nextCursor: next)
     }
 

@@ -100,26 +100,55 @@ extension PostgresLedgerStore {
         }
         if let role = query.role { conditions.append("role = \(try sql.bind(role.rawValue))") }
         if let status = query.status { conditions.append("status = \(try sql.bind(status.rawValue))") }
-        let key = Self.sortKey(query.sort)
-        let ascending = query.order == .ascending
-        let cursorName = query.sort.rawValue + ":" + query.order.rawValue
-        if let text = query.cursor {
-            conditions.append(try Cursor.decode(text, sort: cursorName).condition(key: key, id: "id", ascending: ascending, &sql))
+        let (users, next) = try await keysetPage(
+            &sql,
+            conditions: conditions,
+            select: PostgresRows.user,
+            from: "users",
+            id: "id",
+            key: (Self.sortKey(query.sort), Self.keyKind(query.sort)),
+            ascending: query.order == .ascending,
+            cursor: (query.cursor, query.sort.rawValue + ":" + query.order.rawValue),
+            limit: limit,
+            decode: PostgresRows.user,
+            rowID: \.id.rawValue
+        )
+        return UsersPage(users: users, nextCursor: next)
+    }
+
+    /// One page of a keyset listing: rows after the cursor under `conditions`, in the key's order
+    /// then `id`'s, and the cursor after the page's last row when more follow.
+    /// - Parameters:
+    ///   - key: the sort expression (fixed SQL) and the kind of value it is.
+    ///   - cursor: the cursor given, and the name of the sort it must have been made for.
+    func keysetPage<Item>(
+        _ sql: inout PostgresSQL,
+        conditions: [String],
+        select: String,
+        from source: String,
+        id: String,
+        key: (sql: String, kind: KeyKind),
+        ascending: Bool,
+        cursor: (text: String?, sort: String),
+        limit: Int,
+        decode: (PostgresRow) throws -> Item,
+        rowID: (Item) -> Int64
+    ) async throws -> ([Item], String?) {
+        var conditions = conditions
+        if let text = cursor.text {
+            conditions.append(try Cursor.decode(text, sort: cursor.sort).condition(key: key.sql, id: id, ascending: ascending, &sql))
         }
         let direction = ascending ? "ASC" : "DESC"
         let limitBind = try sql.bind(Int64(limit + 1))
         sql.append(
-            "SELECT \(PostgresRows.user), \(key) AS sort_key FROM users"
+            "SELECT \(select), \(key.sql) AS sort_key FROM \(source)"
                 + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-                + " ORDER BY \(key) \(direction), id \(direction) LIMIT \(limitBind)"
+                + " ORDER BY \(key.sql) \(direction), \(id) \(direction) LIMIT \(limitBind)"
         )
         let rows = try await self.rows(sql.query) { $0 }
-        let users = try rows.prefix(limit).map(PostgresRows.user)
-        var next: String?
-        if rows.count > limit, let last = users.last {
-            next = try Self.cursor(after: rows[limit - 1], id: last.id.rawValue, kind: Self.keyKind(query.sort), sort: cursorName).encoded()
-        }
-        return UsersPage(users: users, nextCursor: next)
+        let items = try rows.prefix(limit).map(decode)
+        guard rows.count > limit, let last = items.last else { return (items, nil) }
+        return (items, try Self.cursor(after: rows[limit - 1], id: rowID(last), kind: key.kind, sort: cursor.sort).encoded())
     }
 
     public func auditEvents(matching query: AuditQuery) async throws -> AuditPage {
