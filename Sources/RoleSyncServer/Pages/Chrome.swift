@@ -87,7 +87,6 @@ struct Column: Sendable {
     var label: String
     var href: String?
     var ariaSort: String?
-    var numeric = false
 }
 
 /// Links to the first and the next page of a keyset-paged listing.
@@ -96,7 +95,11 @@ struct Pager: Sendable {
     var next: String?
     var summary: String
 
-    var isShown: Bool { first != nil || next != nil }
+    /// `Showing 50 users, more on the next page`.
+    static func summary(count: Int, more: Bool, noun: String) -> String {
+        let shown = count == 1 ? "1 \(noun)" : "\(count) \(noun)s"
+        return "Showing \(shown)" + (more ? ", more on the next page" : "")
+    }
 }
 
 /// A page's own URL with some query parameters: the listing's filters, in a stable order, empty

@@ -66,7 +66,7 @@ struct KeysPageModel: Sendable {
             pager: Pager(
                 first: query.cursor == nil ? nil : url.string,
                 next: page.nextCursor.map { url.with([("cursor", $0)]) },
-                summary: UsersPageModel.summary(count: page.keys.count, search: query.search, more: page.nextCursor != nil, noun: "key")
+                summary: Pager.summary(count: page.keys.count, more: page.nextCursor != nil, noun: "key")
             )
         )
     }

@@ -83,7 +83,6 @@ extension Column: MustacheParent {
         case "label": label
         case "href": href
         case "ariaSort": ariaSort
-        case "numeric": numeric
         default: nil
         }
     }

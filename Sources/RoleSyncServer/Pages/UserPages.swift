@@ -53,15 +53,11 @@ struct UsersPageModel: Sendable {
             pager: Pager(
                 first: query.cursor == nil ? nil : url.string,
                 next: page.nextCursor.map { url.with([("cursor", $0)]) },
-                summary: Self.summary(count: page.users.count, search: query.search, more: page.nextCursor != nil, noun: "user")
+                summary: Pager.summary(count: page.users.count, more: page.nextCursor != nil, noun: "user")
             )
         )
     }
 
-    static func summary(count: Int, search: String?, more: Bool, noun: String) -> String {
-        let shown = count == 1 ? "1 \(noun)" : "\(count) \(noun)s"
-        return "Showing \(shown)" + (more ? ", more on the next page" : "")
-    }
 }
 
 /// A sortable column header: its link sorts by `sort`, ascending first, or the other way when the
@@ -290,7 +286,7 @@ struct AuditRowsModel: Sendable {
         pager = Pager(
             first: isFirstPage ? nil : url.string,
             next: page.nextCursor.map { url.with([("cursor", $0)]) },
-            summary: UsersPageModel.summary(count: page.events.count, search: nil, more: page.nextCursor != nil, noun: "event")
+            summary: Pager.summary(count: page.events.count, more: page.nextCursor != nil, noun: "event")
         )
     }
 }
