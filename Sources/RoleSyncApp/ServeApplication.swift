@@ -23,6 +23,9 @@ public struct ServeApplication {
     let registry: MappingRegistry
     let clients: HTTPClients
     let reconcilers: [Reconciler]
+    /// Which replica runs each IdP's scheduled reconciliation: this one alone on SQLite, the holder
+    /// of an advisory lock on PostgreSQL.
+    let election: any LeaderElection
     /// The PostgreSQL ledger's client, when `database:` is a URL; closed by ``shutdown()``.
     public let postgres: PostgresLedgerStore.Connected?
     let logger: Logger
@@ -63,8 +66,10 @@ public struct ServeApplication {
             }
             postgres = connected
             store = connected.store
+            election = PostgresLeaderElection(settings: settings, logger: Logger(label: "rolesync.election"))
         } else {
             postgres = nil
+            election = SingleNodeElection()
             store = try SQLiteLedgerStore(path: configuration.database, defersSignIns: true)
         }
         let registry = MappingRegistry(loaded.set)
@@ -185,7 +190,7 @@ public struct ServeApplication {
                 services: [
                     .init(service: DeferredWriteFlusher(store: context.sync.store, keyUsage: context.keys.usage, logger: logger)),
                     .init(service: makeApplication()), .init(service: reloader),
-                    .init(service: ReconciliationService(reconcilers: reconcilers, logger: logger)),
+                    .init(service: ReconciliationService(reconcilers: reconcilers, election: election, logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
@@ -213,6 +218,7 @@ public struct ServeApplication {
     /// Releases the HTTP clients; ``run()`` does it on its way out, anyone else who made an
     /// application without running it must.
     public func shutdown() async {
+        await election.resign()
         await clients.shutdown()
         await postgres?.close()
     }

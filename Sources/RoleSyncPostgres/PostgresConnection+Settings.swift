@@ -52,6 +52,15 @@ extension PostgresSettings {
     /// Opens one connection and closes it: a wrong password, a refused connection or a TLS failure
     /// is reported at once, with the server's own reason (the pool would retry for a minute).
     func probe(timeout: Duration, logger: Logger) async throws {
+        let connection = try await connect(timeout: timeout, logger: logger)
+        try? await connection.close()
+    }
+
+    /// One connection outside the pool (the probe's, the leader election's), with `startup`'s
+    /// parameters besides the application name.
+    /// - Throws: ``PostgresStoreError/unreachable(_:reason:)``, or
+    ///   ``PostgresStoreError/unusableSettings(_:)`` for an unreadable CA file.
+    func connect(timeout: Duration, startup: [(String, String)] = [], logger: Logger) async throws -> PostgresConnection {
         let tls: PostgresConnection.Configuration.TLS
         do {
             tls = try tlsConfiguration().map { .require(try NIOSSLContext(configuration: $0)) } ?? .disable
@@ -69,9 +78,9 @@ extension PostgresSettings {
             tls: tls
         )
         configuration.options.connectTimeout = .init(timeout)
+        configuration.options.additionalStartupParameters = [("application_name", "rolesync")] + startup
         do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-            try await connection.close()
+            return try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
         } catch {
             throw PostgresStoreError.unreachable(description, reason: PostgresStoreError.reason(error))
         }

@@ -99,7 +99,7 @@ struct ReconcilerTests {
         directory.setGroup("finance", members: ["alice"])
     }
 
-    func reconciler(pageSize: Int = 2, interval: TimeInterval? = nil) throws -> Reconciler {
+    func reconciler(pageSize: Int = 2, interval: TimeInterval? = nil, directory: MemoryDirectory? = nil) throws -> Reconciler {
         let yaml = """
             listen: 127.0.0.1:8080
             public_url: https://rolesync.example.com
@@ -112,7 +112,7 @@ struct ReconcilerTests {
         let configuration = try ServeConfiguration.parse(yaml: yaml, file: "/tmp/r.yaml", environment: ["DIRECTORY_TOKEN": "directory-token"])
         var idp = configuration.idps[0]
         if let interval { idp.directory?.interval = interval }
-        return try Reconciler(idp: idp, sync: sync, transport: directory, logger: Logger(label: "test"), sleep: { _ in })
+        return try Reconciler(idp: idp, sync: sync, transport: directory ?? self.directory, logger: Logger(label: "test"), sleep: { _ in })
     }
 
     func role(_ sub: String) async throws -> Role { try #require(try await store.user(issuer: Self.issuer, subject: sub)).role }
@@ -169,7 +169,11 @@ struct ReconcilerTests {
     @Test("serve's scheduler runs again each interval, and a failed run does not stop it")
     func scheduled() async throws {
         directory.state.withLock { $0.failUsersAt = (startIndex: 1, status: 503) }
-        let service = ReconciliationService(reconcilers: [try reconciler(interval: 0.05)], logger: Logger(label: "test"))
+        let service = ReconciliationService(
+            reconcilers: [try reconciler(interval: 0.05)],
+            election: SingleNodeElection(),
+            logger: Logger(label: "test")
+        )
         let task = Task { try await service.run() }
         try await Task.sleep(for: .milliseconds(300))
         // The directory recovers and loses erin: a later run deactivates her.
@@ -185,5 +189,77 @@ struct ReconcilerTests {
         #expect(deactivated)
         // At least one run failed first: its five tries of the first page all got 503.
         #expect(directory.state.withLock { $0.requests } >= 5)
+    }
+
+    @Test("Of two replicas only the elected one reconciles; when it dies the other takes over at its next poll")
+    func electedReplica() async throws {
+        let coordinator = Coordinator()
+        let directories = [MemoryDirectory(), MemoryDirectory()]
+        for replica in directories { replica.setUsers(["root", "alice", "bob", "carol", "dave", "erin"]) }
+        func replica(_ index: Int) throws -> (ReplicaElection, Task<Void, any Error>) {
+            let election = ReplicaElection(name: "replica-\(index)", coordinator: coordinator)
+            let service = ReconciliationService(
+                reconcilers: [try reconciler(interval: 0.05, directory: directories[index])],
+                election: election,
+                logger: Logger(label: "test")
+            )
+            return (election, Task { try await service.run() })
+        }
+        let (first, firstTask) = try replica(0)
+        for _ in 0..<100 where directories[0].state.withLock({ $0.requests }) == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        let (_, secondTask) = try replica(1)
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(directories[0].state.withLock { $0.requests } > 4, "the leader runs each interval")
+        #expect(directories[1].state.withLock { $0.requests } == 0, "the follower never reads the directory")
+
+        // The leader dies without resigning (SIGKILL): the coordinator frees its job.
+        first.die()
+        firstTask.cancel()
+        _ = await firstTask.result
+        var tookOver = false
+        for _ in 0..<150 where !tookOver {
+            try await Task.sleep(for: .milliseconds(20))
+            tookOver = directories[1].state.withLock { $0.requests } > 0
+        }
+        #expect(tookOver, "the follower takes over within its poll (1 s here)")
+        #expect(coordinator.holder.withLock { $0 } == "replica-1")
+        secondTask.cancel()
+        _ = await secondTask.result
+        #expect(coordinator.holder.withLock { $0 } == nil, "a replica that stops resigns")
+    }
+}
+
+/// What the database is to replicas' elections: who holds the one job.
+final class Coordinator: Sendable {
+    let holder = Mutex<String?>(nil)
+}
+
+/// One replica's view of the ``Coordinator``.
+final class ReplicaElection: LeaderElection {
+    let name: String
+    let coordinator: Coordinator
+    let dead = Mutex(false)
+
+    init(name: String, coordinator: Coordinator) {
+        self.name = name
+        self.coordinator = coordinator
+    }
+
+    func lead(_ job: String) async -> Bool {
+        guard !dead.withLock({ $0 }) else { return false }
+        return coordinator.holder.withLock { holder in
+            if holder == nil { holder = name }
+            return holder == name
+        }
+    }
+
+    func resign() async {
+        coordinator.holder.withLock { if $0 == name { $0 = nil } }
+    }
+
+    /// The process is gone: its session, and so its lock, with it.
+    func die() {
+        dead.withLock { $0 = true }
+        coordinator.holder.withLock { if $0 == name { $0 = nil } }
     }
 }
