@@ -71,14 +71,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The PostgreSQL ledger for several replicas (postgres-nio): the `LedgerStore`, versioned
-        // migrations run once under an advisory lock, connecting from the configuration's settings.
-        // No HTTP.
+        // migrations run once under an advisory lock, connecting from the configuration's settings,
+        // the pending sign-ins replicas share, and the leader election. No HTTP.
         .target(
             name: "RoleSyncPostgres",
             dependencies: [
                 "RoleSyncLedger",
                 "RoleSyncConfig",
+                "RoleSyncOIDC",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -267,7 +269,7 @@ let package = Package(
         .testTarget(
             name: "RoleSyncOIDCTests",
             dependencies: [
-                "RoleSyncOIDC", "RoleSyncHTTPClient", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
+                "RoleSyncOIDC", "RoleSyncHTTPClient", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport", "RoleSyncPostgres",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -292,7 +294,8 @@ let package = Package(
             name: "RoleSyncServerTests",
             dependencies: [
                 "RoleSyncServer", "RoleSyncReconciler", "RoleSyncReports", "RoleSyncOIDC", "RoleSyncHTTPClient", "RoleSyncConfig",
-                "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
+                "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncPostgres", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -118,6 +118,8 @@ public struct ServeApplication {
                 absoluteLifetime: configuration.session.absoluteLifetime
             ),
             providers: ProviderDirectory(providers),
+            // Replicas share pending sign-ins, so a callback may reach any of them.
+            logins: LoginStateStore(shared: postgres?.store),
             publicURL: configuration.publicURL,
             metricsExposition: metricsExposition,
             scim: pushers.isEmpty

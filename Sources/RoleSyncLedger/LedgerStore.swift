@@ -154,6 +154,9 @@ public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible
     case conflict(Conflict)
     /// A pagination cursor that this store did not issue (or for another sort).
     case invalidCursor
+    /// The database cannot be reached (down, unreachable, refusing connections); nothing was
+    /// written. Carries the server's or the network's reason, never a secret.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -163,6 +166,7 @@ public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible
         case .conflict(.noActiveSuperAdmin): "the change would leave no active super_admin"
         case .conflict(.keyNameTaken(let name)): "an active key of this owner is already named '\(name)'"
         case .invalidCursor: "the cursor is not valid for this listing; start again without it"
+        case .unavailable(let reason): "the ledger's database cannot be reached: \(reason)"
         }
     }
 }

@@ -4,9 +4,9 @@ import RoleSyncJSON
 import Synchronization
 
 /// A sign-in between the redirect to the provider and the callback: what RoleSync must remember to
-/// check the answer. Kept server-side only; the browser holds just the `state` (in the URL) and a
-/// random binding token (in a cookie).
-public struct PendingLogin: Sendable {
+/// check the answer. Kept server-side only (in memory, or in the database replicas share); the
+/// browser holds just the `state` (in the URL) and a random binding token (in a cookie).
+public struct PendingLogin: Sendable, Codable {
     /// The configured issuer the login went to.
     public var issuer: String
     /// ≥ 256 random bits each.
@@ -26,9 +26,30 @@ public struct PendingLogin: Sendable {
     }
 }
 
-/// The pending logins of this process: one-time, short-lived, bound to the browser that started
-/// them, bounded in number. A used `state` is remembered until it would have expired, so a replay
-/// is told apart from a forged state.
+/// Where replicas keep pending logins together, so that a callback may reach another replica than
+/// the one that started the sign-in (the PostgreSQL ledger). Entries are opaque to it.
+public protocol SharedLoginStates: Sendable {
+    /// Keeps `payload` under `key` until `expiresAt`; drops what expired by `now`, and the oldest
+    /// waiting entries beyond `capacity`.
+    func putLoginState(key: Data, payload: Data, expiresAt: Date, now: Date, capacity: Int) async throws
+    /// Takes the entry under `key`, at most once however many replicas ask together.
+    func takeLoginState(key: Data) async throws -> SharedLoginState
+}
+
+/// What taking a shared login state found.
+public enum SharedLoginState: Sendable, Equatable {
+    /// It was waiting; it is taken now.
+    case waiting(Data)
+    /// It was taken before (a replay), and has not expired yet.
+    case taken
+    /// It was never stored, or expired and was dropped.
+    case unknown
+}
+
+/// The pending logins: one-time, short-lived, bound to the browser that started them, bounded in
+/// number. A used `state` is remembered until it would have expired, so a replay is told apart from
+/// a forged state. Kept in this process's memory, or with ``SharedLoginStates`` in the database
+/// that replicas share.
 public final class LoginStateStore: Sendable {
     private struct State {
         var pending: [Data: PendingLogin] = [:]
@@ -38,14 +59,17 @@ public final class LoginStateStore: Sendable {
     }
 
     private let state = Mutex(State())
+    private let shared: (any SharedLoginStates)?
     /// How long a login may take.
     public let lifetime: TimeInterval
     /// At most this many logins wait at once; the oldest are dropped first.
     public let capacity: Int
 
-    public init(lifetime: TimeInterval = 600, capacity: Int = 10_000) {
+    /// - Parameter shared: where replicas keep logins together; `nil` keeps them in this process.
+    public init(lifetime: TimeInterval = 600, capacity: Int = 10_000, shared: (any SharedLoginStates)? = nil) {
         self.lifetime = lifetime
         self.capacity = capacity
+        self.shared = shared
     }
 
     /// Starts a login.
@@ -56,12 +80,13 @@ public final class LoginStateStore: Sendable {
     ///     logins in several tabs do not undo each other.
     ///   - now: the current time.
     /// - Returns: the login, and the binding token to set in the browser's cookie.
+    /// - Throws: only the shared store's errors (the database cannot be reached).
     public func begin(
         issuer: String,
         returnTo: String?,
         browserToken: String?,
         now: Date
-    ) -> (login: PendingLogin, browserToken: String) {
+    ) async throws -> (login: PendingLogin, browserToken: String) {
         let token = browserToken.flatMap { Self.isWellFormed($0) ? $0 : nil } ?? Base64URL.random()
         let login = PendingLogin(
             issuer: issuer,
@@ -72,6 +97,16 @@ public final class LoginStateStore: Sendable {
             createdAt: now,
             browserBindingHash: Self.hash(token)
         )
+        if let shared {
+            try await shared.putLoginState(
+                key: Self.hash(login.state),
+                payload: try JSONEncoder().encode(login),
+                expiresAt: now.addingTimeInterval(lifetime),
+                now: now,
+                capacity: capacity
+            )
+            return (login, token)
+        }
         state.withLock { state in
             Self.prune(&state, now: now, lifetime: lifetime)
             if state.pending.count >= capacity,
@@ -90,25 +125,38 @@ public final class LoginStateStore: Sendable {
     ///   - browserToken: the binding token from the browser's cookie.
     ///   - now: the current time.
     /// - Throws: ``OIDCError/unknownState``, ``OIDCError/reusedState``, ``OIDCError/expiredState``
-    ///   or ``OIDCError/browserMismatch``. A mismatched browser consumes the state too.
-    public func finish(state stateValue: String?, browserToken: String?, now: Date) throws(OIDCError) -> PendingLogin {
-        guard let stateValue, Self.isWellFormed(stateValue) else { throw .unknownState }
+    ///   or ``OIDCError/browserMismatch``; a mismatched browser consumes the state too. Or the shared
+    ///   store's errors (the database cannot be reached).
+    public func finish(state stateValue: String?, browserToken: String?, now: Date) async throws -> PendingLogin {
+        guard let stateValue, Self.isWellFormed(stateValue) else { throw OIDCError.unknownState }
         let key = Self.hash(stateValue)
-        let outcome: Result<PendingLogin, OIDCError> = state.withLock { state in
-            if let until = state.used[key], until > now { return .failure(.reusedState) }
-            guard let login = state.pending.removeValue(forKey: key) else { return .failure(.unknownState) }
-            let expiry = login.createdAt.addingTimeInterval(lifetime)
-            state.used[key] = expiry
-            guard now < expiry else { return .failure(.expiredState) }
-            guard let browserToken, ConstantTime.equal(Self.hash(browserToken), login.browserBindingHash) else {
-                return .failure(.browserMismatch)
+        let login: PendingLogin
+        if let shared {
+            switch try await shared.takeLoginState(key: key) {
+            case .unknown: throw OIDCError.unknownState
+            case .taken: throw OIDCError.reusedState
+            case .waiting(let payload):
+                // Written by a replica of this build or another: anything unreadable was never issued.
+                guard let decoded = try? JSONDecoder().decode(PendingLogin.self, from: payload) else { throw OIDCError.unknownState }
+                login = decoded
             }
-            return .success(login)
+        } else {
+            let outcome: Result<PendingLogin, OIDCError> = state.withLock { state in
+                if let until = state.used[key], until > now { return .failure(.reusedState) }
+                guard let login = state.pending.removeValue(forKey: key) else { return .failure(.unknownState) }
+                state.used[key] = login.createdAt.addingTimeInterval(lifetime)
+                return .success(login)
+            }
+            login = try outcome.get()
         }
-        return try outcome.get()
+        guard now < login.createdAt.addingTimeInterval(lifetime) else { throw OIDCError.expiredState }
+        guard let browserToken, ConstantTime.equal(Self.hash(browserToken), login.browserBindingHash) else {
+            throw OIDCError.browserMismatch
+        }
+        return login
     }
 
-    /// How many logins are waiting.
+    /// How many logins wait in this process (none when they are shared).
     public var count: Int { state.withLock { $0.pending.count } }
 
     /// Drops expired entries, at most every ten seconds so a burst of logins stays cheap.

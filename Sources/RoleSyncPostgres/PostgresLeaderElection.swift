@@ -55,7 +55,9 @@ public actor PostgresLeaderElection: LeaderElection {
         self.connection = nil
         let jobs = held
         held = []
-        // Closing the session releases every lock it held.
+        // Released at once, so another replica's next poll finds the jobs free (closing the session
+        // would release them too, but only once the server has ended it).
+        _ = try? await connection.query("SELECT pg_advisory_unlock_all()", logger: logger)
         try? await connection.close()
         if !jobs.isEmpty {
             logger.notice("this replica resigned its jobs", metadata: ["jobs": "\(jobs.sorted().joined(separator: ","))"])

@@ -48,7 +48,7 @@ extension PostgresLedgerStore: DirectoryStore {
         page.append(
             "SELECT \(PostgresRows.directoryResource) FROM directory_resources WHERE \(pageCondition) ORDER BY seq LIMIT \(limitBind) OFFSET \(offsetBind)"
         )
-        let count = try await Self.count(try await query(total.query))
+        let count = try Self.count(try await query(total.query))
         return (count, try await rows(page.query, PostgresRows.directoryResource))
     }
 

@@ -45,9 +45,10 @@ extension PostgresLedgerStore {
             FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = \(hash)
             """
         )
-        for try await (id, purpose, created, expires, revoked, userID, email, role, status) in rows.decode(
-            (Int64, String, Date, Date?, Bool, Int64, String?, String, String).self
-        ) {
+        for row in rows {
+            let (id, purpose, created, expires, revoked, userID, email, role, status) = try row.decode(
+                (Int64, String, Date, Date?, Bool, Int64, String?, String, String).self
+            )
             let owner = KeyOwner(
                 id: UserID(userID),
                 name: nil,
@@ -171,7 +172,7 @@ extension PostgresLedgerStore {
         let lastKeys = uses.map(\.keyID)
         let lastTimes = uses.map(\.lastUsedAt)
         let logger = self.logger
-        try await transaction { connection in
+        try await transaction { [keys, days, counts] connection in
             try await connection.query(
                 """
                 INSERT INTO api_key_usage (key_id, day, requests)

@@ -177,7 +177,8 @@ extension PostgresLedgerStore {
     public func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {
         var counts: [AuditAction: Int] = [:]
         let rows = try await query("SELECT action, count(*) FROM audit_events WHERE user_id = \(userID.rawValue) GROUP BY action")
-        for try await (action, count) in rows.decode((String, Int64).self) {
+        for row in rows {
+            let (action, count) = try row.decode((String, Int64).self)
             guard let known = AuditAction(rawValue: action) else {
                 throw PostgresStoreError.corrupt("audit events of user \(userID): unknown action '\(action)'")
             }

@@ -4,6 +4,7 @@ public import PostgresNIO
 public import RoleSyncLedger
 import RoleSyncMapping
 import Synchronization
+import _ConnectionPoolModule
 
 /// The ledger in PostgreSQL, for several replicas on one database (postgres-nio's pool).
 ///
@@ -26,36 +27,103 @@ public final class PostgresLedgerStore: LedgerStore {
     /// How many times a transaction that lost a serialization race is run again.
     static let retries = 20
 
+    /// How long an operation waits for a pooled connection before the ledger answers
+    /// ``LedgerStoreError/unavailable(_:)``: PostgresNIO's pool would keep it waiting a minute while
+    /// it retries an unreachable server.
+    public let connectionWait: Duration
+
     /// A store over a running client (its `run()` is the caller's); the schema must be migrated
     /// (``PostgresMigrator``).
-    public init(client: PostgresClient, logger: Logger, defersSignIns: Bool = false) {
+    public init(client: PostgresClient, logger: Logger, defersSignIns: Bool = false, connectionWait: Duration = .seconds(3)) {
         self.client = client
         self.logger = logger
         self.defersSignIns = defersSignIns
+        self.connectionWait = connectionWait
     }
 
     // MARK: Access
 
-    func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await client.query(query, logger: logger)
+    /// Runs one statement on a pooled connection; its rows, read whole.
+    @discardableResult
+    func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        let logger = self.logger
+        return try await withConnection { connection in try await Self.all(try await connection.query(query, logger: logger)) { $0 } }
     }
 
     /// All rows of a read, decoded.
-    func rows<T>(_ query: PostgresQuery, _ decode: (PostgresRow) throws -> T) async throws -> [T] {
-        var result: [T] = []
-        for try await row in try await client.query(query, logger: logger) { result.append(try decode(row)) }
-        return result
+    func rows<T: Sendable>(_ query: PostgresQuery, _ decode: @escaping @Sendable (PostgresRow) throws -> T) async throws -> [T] {
+        let logger = self.logger
+        return try await withConnection { connection in try await Self.all(try await connection.query(query, logger: logger), decode) }
+    }
+
+    /// Runs `body` on a pooled connection, waiting at most ``connectionWait`` for one; a lost,
+    /// refused or shut-down connection comes back as ``LedgerStoreError/unavailable(_:)`` (which
+    /// the server answers 503). Once `body` has its connection it is never cut short.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let client = self.client
+        let wait = connectionWait
+        let leased = LeaseFlag()
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        leased.set()
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: wait)
+                    return nil
+                }
+                while let result = try await group.next() {
+                    if let value = result {
+                        group.cancelAll()
+                        return value
+                    }
+                    guard leased.isSet else {
+                        group.cancelAll()
+                        throw LedgerStoreError.unavailable("no database connection within \(wait)")
+                    }
+                }
+                throw CancellationError()
+            }
+        } catch {
+            throw Self.unavailability(error) ?? error
+        }
+    }
+
+    /// ``LedgerStoreError/unavailable(_:)`` for an error that says the database cannot be used right
+    /// now: the connection failed or closed, the pool shut down, or the server is shutting down,
+    /// starting, or out of connections (SQLSTATE class 08, 57P01–57P03, 53300).
+    static func unavailability(_ error: any Error) -> LedgerStoreError? {
+        let error = unwrap(error)
+        if let pool = error as? ConnectionPoolError, pool == .connectionCreationCircuitBreakerTripped || pool == .poolShutdown {
+            return .unavailable(pool == .poolShutdown ? "the connection pool is shut down" : "no connection could be made for a minute")
+        }
+        guard let psql = error as? PSQLError else { return nil }
+        let connection: Set<PSQLError.Code> = [
+            .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed, .sslUnsupported,
+            .failedToAddSSLHandler,
+        ]
+        if connection.contains(psql.code) { return .unavailable(PostgresStoreError.reason(psql)) }
+        if let state = psql.serverInfo?[.sqlState], state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state) {
+            return .unavailable(PostgresStoreError.reason(psql))
+        }
+        return nil
     }
 
     /// A serializable transaction, run again when it lost a race (SQLSTATE 40001, 40P01); errors
     /// thrown by `body` come back as themselves, not wrapped.
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 0
+        let logger = self.logger
         while true {
             do {
-                return try await client.withTransaction(logger: logger) { connection in
-                    try await connection.query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", logger: logger)
-                    return try await body(connection)
+                return try await withConnection { connection in
+                    try await connection.withTransaction(logger: logger) { connection in
+                        try await connection.query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", logger: logger)
+                        return try await body(connection)
+                    }
                 }
             } catch {
                 let inner = Self.unwrap(error)
@@ -71,6 +139,7 @@ public final class PostgresLedgerStore: LedgerStore {
                     try await Task.sleep(for: .milliseconds(Int.random(in: 1...(2 << min(attempt, 6)))))
                     continue
                 }
+                if let unavailable = Self.unavailability(inner) { throw unavailable }
                 if !(inner is LedgerStoreError) {
                     logger.debug("a transaction failed", metadata: ["error": "\(String(reflecting: inner))"])
                 }
@@ -94,6 +163,10 @@ public final class PostgresLedgerStore: LedgerStore {
         var result: [T] = []
         for try await row in rows { result.append(try decode(row)) }
         return result
+    }
+
+    static func count(_ rows: [PostgresRow]) throws -> Int {
+        try rows.first.map { Int(try $0.decode(Int64.self)) } ?? 0
     }
 
     static func count(_ rows: PostgresRowSequence) async throws -> Int {
@@ -122,7 +195,7 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     public func activeSuperAdminCount() async throws -> Int {
-        try await Self.count(try await query("SELECT count(*) FROM users WHERE role = 'super_admin' AND status = 'active'"))
+        try Self.count(try await query("SELECT count(*) FROM users WHERE role = 'super_admin' AND status = 'active'"))
     }
 
     static func activeSuperAdmins(_ connection: PostgresConnection, _ logger: Logger) async throws -> Int {
@@ -132,7 +205,7 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     public func userCount() async throws -> Int {
-        try await Self.count(try await query("SELECT count(*) FROM users"))
+        try Self.count(try await query("SELECT count(*) FROM users"))
     }
 
     public func forEachUserBatch(size: Int, _ body: @Sendable ([User]) throws -> Void) async throws {
@@ -348,7 +421,7 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     public func sessionCount(userID: UserID) async throws -> Int {
-        try await Self.count(try await query("SELECT count(*) FROM sessions WHERE user_id = \(userID.rawValue)"))
+        try Self.count(try await query("SELECT count(*) FROM sessions WHERE user_id = \(userID.rawValue)"))
     }
 
     // MARK: Sign-ins
@@ -388,4 +461,11 @@ public final class PostgresLedgerStore: LedgerStore {
             """
         )
     }
+}
+
+/// Whether an operation got its pooled connection (``PostgresLedgerStore/withConnection(_:)``).
+final class LeaseFlag: Sendable {
+    private let value = Atomic(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
 }

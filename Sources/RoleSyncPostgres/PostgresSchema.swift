@@ -167,7 +167,26 @@ enum PostgresSchema {
                 """,
                 "CREATE INDEX directory_members_by_member ON directory_members (issuer, member_id)",
             ]
-        )
+        ),
+        // Replicas behind a load balancer: a sign-in started on one replica may come back to
+        // another. Unlogged: a few minutes' state, not worth the WAL (a crash empties it, and
+        // whoever was signing in starts again).
+        Migration(
+            version: 2,
+            name: "pending sign-ins shared by replicas",
+            statements: [
+                """
+                CREATE UNLOGGED TABLE pending_logins (
+                    state_hash bytea PRIMARY KEY,
+                    payload bytea,
+                    created_at timestamptz NOT NULL,
+                    expires_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX pending_logins_by_expiry ON pending_logins (expires_at)",
+                "CREATE INDEX pending_logins_waiting ON pending_logins (created_at) WHERE payload IS NOT NULL",
+            ]
+        ),
     ]
 
     /// The newest version this build knows.

@@ -1216,6 +1216,29 @@ package enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again. The text/html body is for browsers (no Accept: application/json).",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              },
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
           }
         },
         "security": []
@@ -1283,6 +1306,29 @@ package enum OpenAPIDocument {
           },
           "502": {
             "description": "The provider cannot be reached. The text/html body is for browsers (no Accept: application/json).",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              },
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again. The text/html body is for browsers (no Accept: application/json).",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -1421,6 +1467,29 @@ package enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again. The text/html body is for browsers (no Accept: application/json).",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              },
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
           }
         },
         "security": []
@@ -1446,6 +1515,29 @@ package enum OpenAPIDocument {
           },
           "403": {
             "description": "A cross-site request. The text/html body is for browsers (no Accept: application/json).",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              },
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again. The text/html body is for browsers (no Accept: application/json).",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -1568,6 +1660,24 @@ package enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "`temporarily_unavailable`: the ledger's database cannot be reached, so whether the key is active is not known (never answered `active: false`). `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OAuthError"
+                }
+              }
+            }
           }
         }
       }
@@ -1597,6 +1707,24 @@ package enum OpenAPIDocument {
           },
           "401": {
             "description": "Not signed in.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -1634,6 +1762,24 @@ package enum OpenAPIDocument {
           },
           "401": {
             "description": "Not signed in (no session, or an unknown, expired or revoked admin key).",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -1733,6 +1879,24 @@ package enum OpenAPIDocument {
           },
           "422": {
             "description": "An invalid `name` or `expires_in`; `field` names it.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -1856,6 +2020,24 @@ package enum OpenAPIDocument {
           },
           "422": {
             "description": "An invalid `reason`; `field` names it.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2003,6 +2185,24 @@ package enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       }
@@ -2075,6 +2275,24 @@ package enum OpenAPIDocument {
           },
           "404": {
             "description": "No such user.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2188,11 +2406,19 @@ package enum OpenAPIDocument {
             }
           },
           "503": {
-            "description": "Concurrent changes; try again.",
+            "description": "Concurrent changes, or the ledger's database cannot be reached (`ledger_unavailable`); nothing was changed, try again.",
             "content": {
               "application/problem+json": {
                 "schema": {
                   "$ref": "#/components/schemas/Problem"
+                }
+              }
+            },
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
                 }
               }
             }
@@ -2321,11 +2547,19 @@ package enum OpenAPIDocument {
             }
           },
           "503": {
-            "description": "Concurrent changes; try again.",
+            "description": "Concurrent changes, or the ledger's database cannot be reached (`ledger_unavailable`); nothing was changed, try again.",
             "content": {
               "application/problem+json": {
                 "schema": {
                   "$ref": "#/components/schemas/Problem"
+                }
+              }
+            },
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
                 }
               }
             }
@@ -2490,6 +2724,24 @@ package enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       }
@@ -2539,6 +2791,24 @@ package enum OpenAPIDocument {
           },
           "403": {
             "description": "Signed in without the permission (user_admin or super_admin), or a cross-site write with the session cookie.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2626,6 +2896,24 @@ package enum OpenAPIDocument {
           },
           "422": {
             "description": "The mapping is invalid; `detail` lists line:column: message.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -2784,6 +3072,24 @@ package enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       },
@@ -2884,6 +3190,24 @@ package enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
           }
         }
       }
@@ -2957,6 +3281,24 @@ package enum OpenAPIDocument {
           },
           "404": {
             "description": "No such key.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {
@@ -3080,6 +3422,24 @@ package enum OpenAPIDocument {
           },
           "422": {
             "description": "An invalid `reason`; `field` names it.",
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Problem"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`ledger_unavailable`: the ledger's database cannot be reached (PostgreSQL down or unreachable); nothing was changed. `Retry-After` says when to try again.",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
             "content": {
               "application/problem+json": {
                 "schema": {

@@ -42,14 +42,14 @@ package struct ScratchPostgres: Sendable {
     package func create() async throws {
         let name = settings.database
         try await withPostgresClient(admin, logger: Self.logger) { client in
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Self.logger)
+            _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Self.logger)
         }
     }
 
     package func drop() async throws {
         let name = settings.database
         try await withPostgresClient(admin, logger: Self.logger) { client in
-            try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger)
+            _ = try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger)
         }
     }
 }

@@ -44,8 +44,8 @@ struct OpenIDProviderTests {
         )
     }
 
-    func login() -> PendingLogin {
-        LoginStateStore().begin(issuer: Self.issuer, returnTo: nil, browserToken: nil, now: clock.now).login
+    func login() async throws -> PendingLogin {
+        try await LoginStateStore().begin(issuer: Self.issuer, returnTo: nil, browserToken: nil, now: clock.now).login
     }
 
     func idToken(
@@ -66,7 +66,7 @@ struct OpenIDProviderTests {
 
     @Test("The authorization URL carries response_type=code, scopes, state, nonce and an S256 challenge")
     func authorizationURL() async throws {
-        let login = login()
+        let login = try await login()
         let url = try await provider().authorizationURL(for: login)
         let items = Dictionary(
             uniqueKeysWithValues: (URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []).map {
@@ -112,7 +112,7 @@ struct OpenIDProviderTests {
     @Test("A token response whose id_token is not a string is refused, naming it")
     func tokenResponseTypes() async throws {
         let provider = provider()
-        let login = login()
+        let login = try await login()
         scenario.with { $0.tokenResponses["c1"] = (200, "{\"id_token\":42,\"token_type\":\"Bearer\"}") }
         await #expect(throws: OIDCError.tokenExchangeFailed("the response's 'id_token' must be a string, found number")) {
             try await provider.redeem(code: "c1", login: login)
@@ -122,7 +122,7 @@ struct OpenIDProviderTests {
     @Test("The code is exchanged with the verifier and client_secret_basic")
     func exchangeBasic() async throws {
         let provider = provider()
-        let login = login()
+        let login = try await login()
         scenario.issue(code: "c1", idToken: idToken(nonce: login.nonce))
         let identity = try await provider.redeem(code: "c1", login: login)
         #expect(identity.subject == "00u1")
@@ -138,7 +138,7 @@ struct OpenIDProviderTests {
     @Test("client_secret_post sends the secret in the body")
     func exchangePost() async throws {
         let provider = provider(authentication: .clientSecretPost)
-        let login = login()
+        let login = try await login()
         scenario.issue(code: "c1", idToken: idToken(nonce: login.nonce))
         _ = try await provider.redeem(code: "c1", login: login)
         let request = try #require(scenario.requests(to: "/token").first)
@@ -149,21 +149,21 @@ struct OpenIDProviderTests {
     @Test("A refused code exchange names the provider's error code, nothing more")
     func exchangeRefused() async throws {
         await #expect(throws: OIDCError.tokenExchangeFailed("HTTP 400, error 'invalid_grant'")) {
-            try await provider().redeem(code: "never-issued", login: login())
+            try await provider().redeem(code: "never-issued", login: try await login())
         }
     }
 
     @Test("An unknown kid refetches the JWKS once and picks up the rotated key")
     func rotation() async throws {
         let provider = provider()
-        let first = login()
+        let first = try await login()
         scenario.issue(code: "c1", idToken: idToken(nonce: first.nonce))
         _ = try await provider.redeem(code: "c1", login: first)
         #expect(scenario.requests(to: "/jwks").count == 1)
 
         // The provider rotates to a new key.
         scenario.with { $0.keys = [TestSigningKey.rsa2.publicJWK(), TestSigningKey.rsa.publicJWK()] }
-        let second = login()
+        let second = try await login()
         scenario.issue(code: "c2", idToken: idToken(.rsa2, nonce: second.nonce))
         _ = try await provider.redeem(code: "c2", login: second)
         #expect(scenario.requests(to: "/jwks").count == 2)
@@ -171,7 +171,7 @@ struct OpenIDProviderTests {
         // The old key, dropped at the provider, is gone with the next fetch.
         scenario.with { $0.keys = [TestSigningKey.rsa2.publicJWK()] }
         clock.advance(3601)
-        let third = login()
+        let third = try await login()
         scenario.issue(code: "c3", idToken: idToken(.rsa, nonce: third.nonce))
         await #expect(throws: OIDCError.unknownKey(keyID: "rsa-1")) { try await provider.redeem(code: "c3", login: third) }
     }
@@ -227,7 +227,7 @@ struct OpenIDProviderTests {
     @Test("Userinfo claims are laid over the ID token's; protocol claims stay the token's")
     func userinfoMerge() async throws {
         let provider = provider(userinfo: true)
-        let login = login()
+        let login = try await login()
         scenario.issue(code: "c1", idToken: idToken(nonce: login.nonce, extra: ["email": "\"old@example.com\""]))
         scenario.with {
             $0.userinfo = (200, "{\"sub\":\"00u1\",\"email\":\"ada@example.com\",\"groups\":[\"eng\"],\"iss\":\"https://evil\"}")
@@ -243,7 +243,7 @@ struct OpenIDProviderTests {
     @Test("A userinfo response about another subject is refused")
     func userinfoSubject() async throws {
         let provider = provider(userinfo: true)
-        let login = login()
+        let login = try await login()
         scenario.issue(code: "c1", idToken: idToken(nonce: login.nonce))
         scenario.with { $0.userinfo = (200, "{\"sub\":\"someone-else\"}") }
         await #expect(throws: OIDCError.userinfoSubjectMismatch) { try await provider.redeem(code: "c1", login: login) }
@@ -252,7 +252,7 @@ struct OpenIDProviderTests {
     @Test("After a bad ID token, userinfo is never called")
     func noUserinfoAfterBadToken() async throws {
         let provider = provider(userinfo: true)
-        let login = login()
+        let login = try await login()
         scenario.issue(code: "c1", idToken: idToken(nonce: "another-login"))
         await #expect(throws: OIDCError.nonceMismatch) { try await provider.redeem(code: "c1", login: login) }
         #expect(scenario.requests(to: "/userinfo").isEmpty)

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Metrics
 import RoleSyncLedger
 
 /// The JSON API's errors (`/api/...`), rendered in one place: every error a route or middleware of
@@ -45,6 +46,15 @@ struct ProblemMiddleware: RouterMiddleware {
                 detail: LedgerStoreError.invalidCursor.description,
                 field: "cursor"
             )
+        case LedgerStoreError.unavailable(let reason):
+            LedgerUnavailable.log(reason, context: context)
+            return ProblemError(
+                .serviceUnavailable,
+                title: LedgerUnavailable.title,
+                code: LedgerUnavailable.code,
+                detail: LedgerUnavailable.message,
+                headers: LedgerUnavailable.headers
+            )
         case let http as HTTPError where http.status == .contentTooLarge:
             return .bodyTooLarge
         case let http as HTTPError where http.status == .unauthorized:
@@ -84,6 +94,16 @@ struct PageMiddleware: RouterMiddleware {
                 code: "invalid_request",
                 message: (error.field.map { "\($0): " } ?? "") + error.detail
             ).response(from: request, context: context)
+        } catch LedgerStoreError.unavailable(let reason) {
+            LedgerUnavailable.log(reason, context: context)
+            var response = try PageError(
+                .serviceUnavailable,
+                title: LedgerUnavailable.title,
+                code: LedgerUnavailable.code,
+                message: LedgerUnavailable.message
+            ).response(from: request, context: context)
+            response.headers.append(contentsOf: LedgerUnavailable.headers)
+            return response
         } catch LedgerStoreError.invalidCursor {
             return try PageError(
                 .badRequest,
@@ -100,5 +120,21 @@ struct PageMiddleware: RouterMiddleware {
                 message: "RoleSync could not complete the request. Try again, or quote the request id to your administrator."
             ).response(from: request, context: context)
         }
+    }
+}
+
+/// How every surface answers while the ledger's database cannot be reached: 503 with
+/// `Retry-After`, saying nothing was changed (each write is one transaction); the reason goes to
+/// the log only.
+enum LedgerUnavailable {
+    static let title = "Temporarily unavailable"
+    static let code = "ledger_unavailable"
+    static let message = "RoleSync cannot reach its database right now, so nothing was changed. Try again in a few seconds."
+    static let retryAfterSeconds = 5
+    static let headers: HTTPFields = [.retryAfter: String(retryAfterSeconds)]
+
+    static func log(_ reason: String, context: some RequestContext) {
+        Counter(label: "rolesync_ledger_unavailable_total").increment()
+        context.logger.error("the ledger's database cannot be reached; answered 503", metadata: ["reason": "\(reason)"])
     }
 }

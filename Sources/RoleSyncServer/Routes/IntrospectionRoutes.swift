@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import HummingbirdCore
 import HummingbirdAuth
+import HummingbirdCore
 import Metrics
 import RoleSyncLedger
 import RoleSyncOIDC
@@ -35,7 +35,13 @@ extension ServerContext {
 
     func addIntrospectionRoutes(to oauth: RouterGroup<RoleSyncRequestContext>) {
         oauth.post("introspect") { request, context in
-            try await self.introspect(request, context: context, gateway: try Self.gateway(presenting: request, among: self.gateways))
+            do {
+                return try await self.introspect(request, context: context, gateway: try Self.gateway(presenting: request, among: self.gateways))
+            } catch LedgerStoreError.unavailable(let reason) {
+                // Never `active: false` for a key that may well be active: the gateway retries.
+                LedgerUnavailable.log(reason, context: context)
+                throw OAuthError(.serviceUnavailable, "temporarily_unavailable", LedgerUnavailable.message)
+            }
         }
     }
 
@@ -135,6 +141,7 @@ struct OAuthError: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Basic realm=\"rolesync\", charset=\"UTF-8\"" }
+        if status == .serviceUnavailable { headers.append(contentsOf: LedgerUnavailable.headers) }
         let body = try JSONEncoder().encode(["error": error, "error_description": description])
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }

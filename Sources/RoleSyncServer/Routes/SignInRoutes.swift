@@ -43,7 +43,7 @@ extension ServerContext {
             }
             returnTo = path
         }
-        let (login, browserToken) = logins.begin(
+        let (login, browserToken) = try await logins.begin(
             issuer: provider.configuration.issuer,
             returnTo: returnTo,
             browserToken: request.cookies[cookies.login]?.value,
@@ -87,12 +87,12 @@ extension ServerContext {
         let query = request.uri.queryParameters
         let login: PendingLogin
         do {
-            login = try logins.finish(
+            login = try await logins.finish(
                 state: query.get("state"),
                 browserToken: request.cookies[cookies.login]?.value,
                 now: now()
             )
-        } catch {
+        } catch let error as OIDCError {
             try await refuse(request, context, error, issuer: nil)
         }
         guard let provider = providers.provider(issuer: login.issuer) else {
