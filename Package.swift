@@ -323,7 +323,11 @@ let package = Package(
         .testTarget(
             name: "RoleSyncCLITests",
             dependencies: [
-                "RoleSyncCLI", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncHTTPClient", "RoleSyncTestSupport",
+                "RoleSyncCLI", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncHTTPClient", "RoleSyncTestSupport", "RoleSyncConfig",
+                "RoleSyncPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

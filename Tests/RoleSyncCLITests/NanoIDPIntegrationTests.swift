@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOSSL
 import RoleSyncHTTPClient
 import RoleSyncTestSupport
 import Testing
@@ -144,19 +145,30 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     static func start(issuer: String, caFile: String) async throws -> ServeProcess {
-        let scratch = try ScratchFolder("serve")
-        let folder = scratch.url
+        try await start(caFile: caFile) { port, folder in
+            try nanoidpConfiguration(
+                issuer: issuer,
+                caFile: caFile,
+                port: port,
+                publicURL: "http://127.0.0.1:\(port)",
+                database: "rolesync.sqlite",
+                folder: folder
+            )
+        }
+    }
+
+    /// The configuration of a server for nanoidp, its mapping written into `folder`.
+    static func nanoidpConfiguration(issuer: String, caFile: String, port: Int, publicURL: String, database: String, folder: URL) throws -> String {
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("mappings"), withIntermediateDirectories: true)
         let mapping = try String(
             contentsOf: Rolesync.packageRoot.appendingPathComponent("examples/local/mappings/nanoidp.yaml"),
             encoding: .utf8
         ).replacingOccurrences(of: "issuer: \"https://127.0.0.1:8443\"", with: "issuer: \"\(issuer)\"")
         try mapping.write(to: folder.appendingPathComponent("mappings/nanoidp.yaml"), atomically: true, encoding: .utf8)
-        let port = Int.random(in: 20_000..<40_000)
-        let configuration = """
+        return """
             listen: 127.0.0.1:\(port)
-            public_url: http://127.0.0.1:\(port)
-            database: rolesync.sqlite
+            public_url: \(publicURL)
+            database: \(database)
             mappings: mappings/
             idps:
               - name: nanoidp
@@ -167,8 +179,20 @@ final class ServeProcess: @unchecked Sendable {
                 userinfo: true
                 ca_file: \(caFile)
             """
+    }
+
+    /// Starts `rolesync serve` on a free port with the configuration `configuration` writes (given
+    /// the port and the server's folder), and waits until `/healthz` answers.
+    static func start(
+        caFile: String? = nil,
+        environment extra: [String: String] = [:],
+        port: Int = Int.random(in: 20_000..<40_000),
+        _ configuration: (Int, URL) throws -> String
+    ) async throws -> ServeProcess {
+        let scratch = try ScratchFolder("serve")
+        let folder = scratch.url
         let configFile = folder.appendingPathComponent("rolesync.yaml")
-        try configuration.write(to: configFile, atomically: true, encoding: .utf8)
+        try configuration(port, folder).write(to: configFile, atomically: true, encoding: .utf8)
 
         let process = Process()
         process.executableURL = try Rolesync.executable()
@@ -176,6 +200,7 @@ final class ServeProcess: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["ROLESYNC_TEST_SECRET"] = "rolesync-local-secret"
         environment["ROLESYNC_LOG_LEVEL"] = "notice"
+        environment.merge(extra) { $1 }
         process.environment = environment
         let log = try FileHandle(
             forWritingTo: {
@@ -191,17 +216,34 @@ final class ServeProcess: @unchecked Sendable {
             process: process,
             base: "http://127.0.0.1:\(port)",
             scratch: scratch,
-            client: try AsyncHTTPClientTransport.makeClient(caFile: caFile)
+            client: try Self.client(caFile: caFile)
         )
         for _ in 0..<100 {
             if let health = try? await server.get("/healthz"), health.status == 200 { return server }
             try await Task.sleep(for: .milliseconds(100))
         }
         await server.stop()
-        let output = (try? String(contentsOf: folder.appendingPathComponent("serve.log"), encoding: .utf8)) ?? ""
-        Issue.record("rolesync serve did not start: \(output)")
+        Issue.record("rolesync serve did not start: \(server.log)")
         throw CancellationError()
     }
+
+    /// The test's client: trusts `caFile`, follows no redirects, and opens up to 128 connections to
+    /// a host, so a hundred requests can reach the server at once.
+    static func client(caFile: String?) throws -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile { tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caFile))] }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10), read: .seconds(30)),
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
+        )
+        configuration.httpVersion = .http1Only
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    /// What the server logged so far.
+    var log: String { (try? String(contentsOf: folder.appendingPathComponent("serve.log"), encoding: .utf8)) ?? "" }
 
     struct Answer {
         var status: UInt
@@ -214,14 +256,23 @@ final class ServeProcess: @unchecked Sendable {
         }
     }
 
-    func send(_ url: String, method: HTTPMethod = .GET, cookie: String? = nil, form: String? = nil) async throws -> Answer {
+    func send(
+        _ url: String,
+        method: HTTPMethod = .GET,
+        cookie: String? = nil,
+        form: String? = nil,
+        body: String? = nil,
+        headers: [(String, String)] = []
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let cookie { request.headers.add(name: "Cookie", value: cookie) }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let form {
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.body = .bytes(ByteBuffer(string: form))
         }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await client.execute(request, timeout: .seconds(15))
         let body = try await response.body.collect(upTo: 1 << 20)
         return Answer(status: response.status.code, headers: response.headers.map { ($0.name, $0.value) }, body: String(buffer: body))
@@ -265,6 +316,12 @@ final class ServeProcess: @unchecked Sendable {
         process.terminate()
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// SIGKILL: the process dies at once, with nothing flushed or closed.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     func stop() async {

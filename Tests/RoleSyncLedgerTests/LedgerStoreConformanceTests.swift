@@ -1,7 +1,9 @@
 import Foundation
+import Logging
 import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
+import RoleSyncPostgres
 import RoleSyncSQLite
 import RoleSyncTestSupport
 import Synchronization
@@ -610,6 +612,31 @@ extension LedgerStoreConformanceTests {
         #expect(results.allSatisfy { $0.isAllowed })
         #expect(results.filter(\.isCreated).count == 1)
         #expect(Set(results.compactMap { $0.user?.id }).count == 1)
+        #expect(try await h.store.userCount() == 1)
+        #expect(try await h.user("same").signInCount == 100)
+        #expect(try await h.events("same", action: .userCreated).count == 1)
+    }
+
+    @Test(
+        "100 concurrent first sign-ins of one identity over two replicas (two pools on one PostgreSQL database) create exactly one user",
+        .enabled(if: ScratchPostgres.isConfigured, "set ROLESYNC_POSTGRES_URL")
+    )
+    func concurrentFirstSignInsOverReplicas() async throws {
+        let h = try await Harness(conformance: .postgres)
+        let scratch = try #require(h.postgres).scratch
+        let other = try await PostgresLedgerStore.open(scratch.settings, logger: Logger(label: "replica-2"))
+        let parsed = try #require(MappingParser.parse(yaml: Harness.mappingYAML, file: "test.yaml").mapping)
+        let replica = SyncService(store: other.store, mappings: MappingRegistry(MappingSet.build([parsed]).set), logger: Logger(label: "replica-2"))
+        let results = try await withThrowingTaskGroup(of: SignInResult.self) { group in
+            for index in 0..<100 {
+                let service = index.isMultiple(of: 2) ? h.service : replica
+                group.addTask { try await service.signIn(issuer: Harness.issuer, claims: Harness.claims("same", groups: ["finance"])) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        await other.close()
+        #expect(results.allSatisfy { $0.isAllowed })
+        #expect(results.filter(\.isCreated).count == 1)
         #expect(try await h.store.userCount() == 1)
         #expect(try await h.user("same").signInCount == 100)
         #expect(try await h.events("same", action: .userCreated).count == 1)
