@@ -85,6 +85,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `rolesync migrate-data`: a single node's SQLite ledger copied into an empty PostgreSQL
+        // database in one transaction, counts checked. Reads SQLite (GRDB), writes PostgreSQL.
+        .target(
+            name: "RoleSyncLedgerCopy",
+            dependencies: [
+                "RoleSyncPostgres",
+                "RoleSyncConfig",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `serve` configuration file: parse and validate, errors naming the key. No I/O beyond
         // reading the file and the environment.
         .target(
@@ -207,6 +220,7 @@ let package = Package(
                 "RoleSyncLedger",
                 "RoleSyncSQLite",
                 "RoleSyncPostgres",
+                "RoleSyncLedgerCopy",
                 "RoleSyncConfig",
                 "RoleSyncApp",
                 "RoleSyncReports",
@@ -324,7 +338,7 @@ let package = Package(
             name: "RoleSyncCLITests",
             dependencies: [
                 "RoleSyncCLI", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncHTTPClient", "RoleSyncTestSupport", "RoleSyncConfig",
-                "RoleSyncPostgres",
+                "RoleSyncPostgres", "RoleSyncSQLite", "RoleSyncLedger",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

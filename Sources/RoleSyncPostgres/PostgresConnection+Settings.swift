@@ -132,7 +132,7 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
 
     /// PostgresNIO's errors print a generic text on purpose; their reflection names the SQLSTATE and
     /// the server's message (binds are masked).
-    static func reason(_ error: any Error) -> String {
+    package static func reason(_ error: any Error) -> String {
         if let psql = error as? PSQLError {
             if let message = psql.serverInfo?[.message] {
                 return "\(message) (SQLSTATE \(psql.serverInfo?[.sqlState] ?? "?"))"

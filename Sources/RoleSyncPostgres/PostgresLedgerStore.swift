@@ -415,7 +415,7 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     public func deleteSession(tokenHash: String) async throws -> Bool {
-        try await Self.count(
+        try Self.count(
             try await query("WITH ended AS (DELETE FROM sessions WHERE token_hash = \(tokenHash) RETURNING 1) SELECT count(*) FROM ended")
         ) > 0
     }
