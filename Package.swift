@@ -387,6 +387,14 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
             ]
         ),
         benchmark(
+            "PostgresBenchmarks",
+            [
+                "RoleSyncServer", "RoleSyncLedger", "RoleSyncPostgres", "RoleSyncMapping", "RoleSyncTestSupport", logging,
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        benchmark(
             "ReconcileBenchmarks",
             [
                 "RoleSyncReconciler", "RoleSyncConfig", "RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncLedger", "RoleSyncSQLite",

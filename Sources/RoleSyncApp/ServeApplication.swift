@@ -28,6 +28,9 @@ public struct ServeApplication {
     let election: any LeaderElection
     /// The PostgreSQL ledger's client, when `database:` is a URL; closed by ``shutdown()``.
     public let postgres: PostgresLedgerStore.Connected?
+    /// For `serve --check` on SQLite: the file's migrations, applied and pending, read without
+    /// creating or migrating it (the check runs on an in-memory stand-in).
+    public let sqliteCheck: (applied: Int, pending: Int, exists: Bool)?
     let logger: Logger
 
     /// Opens the ledger, loads and checks the mappings, and prepares the providers and directories.
@@ -36,7 +39,7 @@ public struct ServeApplication {
     ///   - metricsExposition: renders `/metrics`; the command line bootstraps swift-metrics.
     ///   - logger: the server's logger.
     ///   - checkOnly: for `serve --check`: a PostgreSQL ledger is connected to and its schema version
-    ///     read, but not migrated.
+    ///     read, but not migrated; a SQLite file is read, never created or migrated.
     /// - Throws: ``ConfigError`` when mappings are invalid, a provider has none, a CA file is not PEM,
     ///   or the PostgreSQL database cannot be reached; or the ledger cannot be opened. Nothing is
     ///   left running then.
@@ -66,9 +69,22 @@ public struct ServeApplication {
             }
             postgres = connected
             store = connected.store
+            sqliteCheck = nil
             election = PostgresLeaderElection(settings: settings, logger: Logger(label: "rolesync.election"))
+        } else if checkOnly {
+            postgres = nil
+            election = SingleNodeElection()
+            let migrations: (applied: [String], pending: [String])
+            do {
+                migrations = try SQLiteLedgerStore.migrations(path: configuration.database, dryRun: true)
+            } catch {
+                throw ConfigError.file(configuration.file, "database: \(configuration.database): \(error)")
+            }
+            sqliteCheck = (migrations.applied.count, migrations.pending.count, FileManager.default.fileExists(atPath: configuration.database))
+            store = try SQLiteLedgerStore.inMemory()
         } else {
             postgres = nil
+            sqliteCheck = nil
             election = SingleNodeElection()
             store = try SQLiteLedgerStore(path: configuration.database, defersSignIns: true)
         }

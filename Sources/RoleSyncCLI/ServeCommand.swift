@@ -60,6 +60,14 @@ struct ServeCommand: AsyncParsableCommand {
                         + (report.migrations.isEmpty ? "" : "; serve applies \(plural(report.migrations.count, "migration")) at start")
                 )
             }
+            if let sqlite = server.sqliteCheck {
+                Output.line(
+                    sqlite.exists
+                        ? "\(configuration.database): \(sqlite.applied) of \(sqlite.applied + sqlite.pending) migrations"
+                            + (sqlite.pending == 0 ? "" : "; serve applies \(plural(sqlite.pending, "migration")) at start")
+                        : "\(configuration.database): does not exist yet; serve creates it"
+                )
+            }
             return
         }
         try await server.run()

@@ -123,5 +123,18 @@ struct KeysCLITests {
                 "rolesync.yaml:8:24: error: idps[0].client_secret_env: the environment variable ROLESYNC_NOT_SET_IN_TESTS is not set"
             )
         )
+        // With the secret, the check passes, reports the ledger, and creates nothing.
+        let fresh = folder.appendingPathComponent("fresh.yaml")
+        try String(contentsOf: configuration, encoding: .utf8).replacingOccurrences(of: "ledger.sqlite", with: "never-created.sqlite")
+            .write(to: fresh, atomically: true, encoding: .utf8)
+        let valid = try Rolesync.run(["serve", "--check", "--config", fresh.path], environment: ["ROLESYNC_NOT_SET_IN_TESTS": "a-client-secret"])
+        #expect(valid.status == 0, "\(valid.stderr)")
+        #expect(valid.stdout.contains("never-created.sqlite: does not exist yet; serve creates it"), "\(valid.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("never-created.sqlite").path), "--check creates no file")
+        let existing = try Rolesync.run(
+            ["serve", "--check", "--config", configuration.path],
+            environment: ["ROLESYNC_NOT_SET_IN_TESTS": "a-client-secret"]
+        )
+        #expect(existing.stdout.contains("ledger.sqlite: 7 of 7 migrations"), "\(existing.stdout)")
     }
 }
