@@ -390,6 +390,7 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
             "PostgresBenchmarks",
             [
                 "RoleSyncServer", "RoleSyncLedger", "RoleSyncPostgres", "RoleSyncMapping", "RoleSyncTestSupport", logging,
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import PostgresNIO
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncPostgres
@@ -45,17 +46,21 @@ private func freshLedger(users: Int, defersSignIns: Bool) async throws -> (Postg
     let connected = try await PostgresLedgerStore.open(settings, logger: quietLogger, defersSignIns: defersSignIns)
     let service = SyncService(store: connected.store, mappings: MappingRegistry(mappings), logger: quietLogger)
     try await LedgerFixtures.populate(connected.store, users: users, under: mappings)
+    // Statistics as autovacuum would have them on a ledger that grew over time, not just now.
+    try await withPostgresClient(settings, logger: quietLogger) { client in
+        _ = try await client.query("ANALYZE", logger: quietLogger)
+    }
     return (connected, service)
 }
 
 /// Runs `count` sign-ins from `clients` tasks at once, each taking the next index.
 private func signIns(_ count: Int, _ service: SyncService, claims: @escaping @Sendable (Int) -> Claims) async throws {
-    let next = Atomic(0)
+    let next = NextIndex()
     try await withThrowingTaskGroup(of: Void.self) { group in
         for _ in 0..<clients {
             group.addTask {
                 while true {
-                    let index = next.add(1, ordering: .relaxed).oldValue
+                    let index = next.take()
                     guard index < count else { return }
                     blackHole(try await service.signIn(issuer: LedgerFixtures.issuer, claims: claims(index)))
                 }
@@ -65,11 +70,17 @@ private func signIns(_ count: Int, _ service: SyncService, claims: @escaping @Se
     }
 }
 
+/// The next index a client takes.
+private final class NextIndex: Sendable {
+    private let value = Atomic(0)
+    func take() -> Int { value.add(1, ordering: .relaxed).oldValue }
+}
+
 /// First sign-ins need subjects never seen: each sample takes the next range.
 private let firstSubjects = Atomic(1_000_000)
 
 /// The 100,000-user ledger and a server over it, with a super_admin's admin key, built once.
-private let server = Task { () throws -> (ServerContext, String) in
+private let server = Task { () throws -> (ServerContext, String, PostgresLedgerStore.Connected) in
     let (connected, sync) = try await freshLedger(users: 100_000, defersSignIns: true)
     let context = ServerContext(
         sync: sync,
@@ -79,7 +90,8 @@ private let server = Task { () throws -> (ServerContext, String) in
     )
     // User 1 is person 0, in platform-admins: super_admin.
     let token = try await context.keys.create(for: UserID(1), name: "bench", lifetime: nil, purpose: .admin, by: .cli).value
-    return (context, token)
+    // The client runs as long as its `Connected` lives: kept with the server.
+    return (context, token, connected)
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -134,7 +146,7 @@ let benchmarks: @Sendable () -> Void = {
             name,
             configuration: .init(timeUnits: .milliseconds, maxDuration: .seconds(10), maxIterations: .count(200))
         ) { benchmark in
-            let (context, token) = try await server.value
+            let (context, token, _) = try await server.value
             let app = Application(router: context.makeRouter(), logger: quietLogger)
             let headers: HTTPFields = [.authorization: "Bearer \(token)"]
             // The test client runs the closure on this task; the benchmark object never crosses threads.

@@ -193,6 +193,9 @@ public struct ServeApplication {
         )
     }
 
+    /// How long SIGTERM lets requests in flight finish before they are cancelled.
+    public static let gracePeriod: Duration = .seconds(20)
+
     /// Serves until SIGTERM or SIGINT; mappings reload on SIGHUP.
     public func run() async throws {
         let reloader = MappingReloader(
@@ -201,19 +204,23 @@ public struct ServeApplication {
             registry: registry,
             logger: logger
         )
-        let group = ServiceGroup(
-            configuration: .init(
-                // Shut down in reverse: the reloader, then the server, then the last flush of sign-ins
-                // and key uses.
-                services: [
-                    .init(service: DeferredWriteFlusher(store: context.sync.store, keyUsage: context.keys.usage, logger: logger)),
-                    .init(service: makeApplication()), .init(service: reloader),
-                    .init(service: ReconciliationService(reconcilers: reconcilers, election: election, logger: logger)),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        var groupConfiguration = ServiceGroupConfiguration(
+            // Shut down in reverse: the reloader, then the server, then the last flush of sign-ins
+            // and key uses.
+            services: [
+                .init(service: DeferredWriteFlusher(store: context.sync.store, keyUsage: context.keys.usage, logger: logger)),
+                .init(service: makeApplication()), .init(service: reloader),
+                .init(service: ReconciliationService(reconcilers: reconcilers, election: election, logger: logger)),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
+        // SIGTERM always ends the process: requests still running after the grace period are
+        // cancelled (each write is one transaction: nothing half-written), well inside systemd's
+        // default 90 s and docs/deployment.md's TimeoutStopSec=30s.
+        groupConfiguration.maximumGracefulShutdownDuration = Self.gracePeriod
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: groupConfiguration)
         logger.notice(
             "RoleSync serving",
             metadata: [

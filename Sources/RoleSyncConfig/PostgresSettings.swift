@@ -86,14 +86,15 @@ public struct PostgresSettings: Sendable, Hashable, CustomStringConvertible {
                     )
                 }
                 tls = mode
-            case "sslrootcert": caFile = value.isEmpty ? nil : value
+            // libpq's name, and the one RoleSync's other TLS settings use.
+            case "sslrootcert", "ca_file": caFile = value.isEmpty ? nil : value
             case "pool_size":
                 guard let size = Int(value), (1...Self.maximumPoolSize).contains(size) else {
                     throw PostgresSettingsError("pool_size is a whole number from 1 to \(Self.maximumPoolSize)")
                 }
                 poolSize = size
             default:
-                throw PostgresSettingsError("unknown URL parameter '\(item.name)'; known: sslmode, sslrootcert, pool_size")
+                throw PostgresSettingsError("unknown URL parameter '\(item.name)'; known: sslmode, sslrootcert (or ca_file), pool_size")
             }
         }
         if caFile != nil, tls != .verifyFull {

@@ -135,7 +135,7 @@ public enum LedgerCopy {
         return try await withPostgresClient(target, logger: logger) { client in
             _ = try await PostgresMigrator.migrate(client, logger: logger)
             do {
-                return try await client.withConnection { connection in
+                let report = try await client.withConnection { connection in
                     try await connection.withTransaction(logger: logger) { connection in
                         try await copy(source, path: path, counts: counts, into: connection, logger: logger)
                         // Every table's count is checked before the commit; a dry run stops here.
@@ -143,6 +143,10 @@ public enum LedgerCopy {
                         return Report(tables: tables.map { ($0.name, counts[$0.name] ?? 0) }, dryRun: false)
                     }
                 }
+                // Statistics for the planner now, not when autovacuum gets round to the new rows:
+                // until then, a search could pick a slower plan.
+                _ = try? await client.query("ANALYZE", logger: logger)
+                return report
             } catch let error as PostgresTransactionError where error.closureError is DryRunDone {
                 return Report(tables: tables.map { ($0.name, counts[$0.name] ?? 0) }, dryRun: true)
             } catch let error as PostgresTransactionError {

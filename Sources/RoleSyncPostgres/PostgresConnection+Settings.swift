@@ -102,6 +102,8 @@ public func withPostgresClient<T: Sendable>(
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await client.run() }
         defer { group.cancelAll() }
+        // Let the pool start before the first lease (PostgresNIO warns of a lease before `run()`).
+        try? await Task.sleep(for: .milliseconds(5))
         return try await body(client)
     }
 }

@@ -6,23 +6,31 @@ import RoleSyncMapping
 import Synchronization
 import _ConnectionPoolModule
 
-/// The ledger in PostgreSQL, for several replicas on one database (postgres-nio's pool).
-///
-/// Every change runs in a `SERIALIZABLE` transaction and is retried on a serialization failure or a
-/// deadlock, so two replicas' concurrent changes behave as one after the other: the last active
-/// `super_admin` cannot be demoted twice over, and two first sign-ins of one subject make one user
-/// (the second sees the first's insert and updates it instead). Reads are single statements, each
-/// atomic on its own. Isolation per operation is in `docs/decisions.md`.
 /// Thrown inside ``PostgresLedgerStore/decide(issuer:subject:_:)`` when the rules ask for the number
 /// of active `super_admin`s, which is then read and the rules run again.
 struct NeedsSuperAdminCount: Error {}
 
+/// Thrown inside a `READ COMMITTED` ``PostgresLedgerStore/decide(issuer:subject:_:)`` when the
+/// decision touches the last-`super_admin` guard: it is made again under `SERIALIZABLE`.
+struct NeedsSerializable: Error {}
+
+/// The ledger in PostgreSQL, for several replicas on one database (postgres-nio's pool).
+///
+/// Every change but a sign-in runs in a `SERIALIZABLE` transaction and is retried on a
+/// serialization failure or a deadlock, so two replicas' concurrent changes behave as one after the
+/// other: the last active `super_admin` cannot be demoted twice over. A sign-in locks its user's row
+/// (`READ COMMITTED`, `SERIALIZABLE` when the last-`super_admin` guard is involved), and two first
+/// sign-ins of one subject make one user (the second meets the first's insert and updates it
+/// instead). Reads are single statements, each atomic on its own. Isolation per operation is in
+/// `docs/decisions.md`.
 public final class PostgresLedgerStore: LedgerStore {
     let client: PostgresClient
     let logger: Logger
     /// Whether sign-ins that change nothing but the last sign-in are batched (`serve`).
     public let defersSignIns: Bool
     let pendingSignIns = PendingSignIns()
+    /// When an operation last finished on a pooled connection.
+    let served = LastServed()
     static let signInBatchSize = 512
     /// How many times a transaction that lost a serialization race is run again.
     static let retries = 20
@@ -56,20 +64,31 @@ public final class PostgresLedgerStore: LedgerStore {
         return try await withConnection { connection in try await Self.all(try await connection.query(query, logger: logger), decode) }
     }
 
-    /// Runs `body` on a pooled connection, waiting at most ``connectionWait`` for one; a lost,
-    /// refused or shut-down connection comes back as ``LedgerStoreError/unavailable(_:)`` (which
-    /// the server answers 503). Once `body` has its connection it is never cut short.
+    /// The longest a busy pool keeps an operation waiting for a connection (the server answers, all
+    /// connections are in use); then it too is answered unavailable.
+    static let busyWait: Duration = .seconds(30)
+
+    /// Runs `body` on a pooled connection; a lost, refused or shut-down connection comes back as
+    /// ``LedgerStoreError/unavailable(_:)`` (which the server answers 503). The wait for a connection
+    /// is at most ``connectionWait`` while no operation has finished meanwhile (the server is down
+    /// or unreachable: PostgresNIO's pool would retry for a minute), and at most ``busyWait`` while
+    /// others do (the pool is busy). Once `body` has its connection it is never cut short.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let client = self.client
         let wait = connectionWait
         let leased = LeaseFlag()
+        let served = self.served
+        let clock = ContinuousClock()
+        let start = clock.now
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask {
-                    try await client.withConnection { connection in
+                    let value = try await client.withConnection { connection in
                         leased.set()
                         return try await body(connection)
                     }
+                    served.record()
+                    return value
                 }
                 group.addTask {
                     try? await Task.sleep(for: wait)
@@ -80,10 +99,22 @@ public final class PostgresLedgerStore: LedgerStore {
                         group.cancelAll()
                         return value
                     }
-                    guard leased.isSet else {
-                        group.cancelAll()
-                        throw LedgerStoreError.unavailable("no database connection within \(wait)")
+                    guard !leased.isSet else { continue }
+                    // The wait ended early because the request was cancelled, not the database.
+                    try Task.checkCancellation()
+                    // Busy, not down: others were served during this wait.
+                    if served.since(clock.now - wait), clock.now - start < Self.busyWait {
+                        group.addTask {
+                            try? await Task.sleep(for: wait)
+                            return nil
+                        }
+                        continue
                     }
+                    group.cancelAll()
+                    throw LedgerStoreError.unavailable(
+                        served.since(clock.now - wait)
+                            ? "every database connection stayed busy for \(Self.busyWait)" : "no database connection within \(wait)"
+                    )
                 }
                 throw CancellationError()
             }
@@ -112,16 +143,21 @@ public final class PostgresLedgerStore: LedgerStore {
         return nil
     }
 
-    /// A serializable transaction, run again when it lost a race (SQLSTATE 40001, 40P01); errors
-    /// thrown by `body` come back as themselves, not wrapped.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    /// A transaction, `SERIALIZABLE` unless asked otherwise, run again when it lost a race
+    /// (SQLSTATE 40001, 40P01); errors thrown by `body` come back as themselves, not wrapped.
+    func transaction<T: Sendable>(
+        serializable: Bool = true,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         var attempt = 0
         let logger = self.logger
         while true {
             do {
                 return try await withConnection { connection in
                     try await connection.withTransaction(logger: logger) { connection in
-                        try await connection.query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", logger: logger)
+                        if serializable {
+                            try await connection.query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", logger: logger)
+                        }
                         return try await body(connection)
                     }
                 }
@@ -246,6 +282,12 @@ public final class PostgresLedgerStore: LedgerStore {
         return try await transaction { connection in try await Self.apply(changes, connection, logger) }
     }
 
+    /// A sign-in's read-decide-write. Most run `READ COMMITTED`: the user's row is locked
+    /// (`FOR UPDATE`), so sign-ins of one subject queue on it, and a first sign-in's insert meets any
+    /// other replica's through the `(issuer, subject)` constraint. What guards the last active
+    /// `super_admin` needs more: a decision that asks for their number, or whose changes must leave
+    /// one, is made again under `SERIALIZABLE`. (Under `SERIALIZABLE` throughout, concurrent first
+    /// sign-ins of different people conflict on the index pages their look-ups lock, and retry.)
     public func decide<T: Sendable>(
         issuer: String,
         subject: String,
@@ -253,9 +295,10 @@ public final class PostgresLedgerStore: LedgerStore {
     ) async throws -> (T, [UserID]) {
         let logger = self.logger
         var attempt = 0
+        var serializable = false
         while true {
             do {
-                return try await transaction { connection in
+                return try await transaction(serializable: serializable) { [serializable] connection in
                     let user = try await Self.all(
                         try await connection.query(
                             "SELECT \(unescaped: PostgresRows.user) FROM users WHERE issuer = \(issuer) AND subject = \(subject) FOR UPDATE",
@@ -263,10 +306,8 @@ public final class PostgresLedgerStore: LedgerStore {
                         ),
                         PostgresRows.user
                     ).first
-                    // Read before deciding: the rules may ask for it, and they run synchronously.
-                    // The rules ask for the count only for an active super_admin, and run synchronously: a
-                    // first pass without it says whether it is needed (reading it always would make every
-                    // sign-in conflict with every other under SERIALIZABLE).
+                    // The rules ask for the count only for an active super_admin, and run synchronously:
+                    // a first pass without it says whether it is needed.
                     var superAdmins: Int?
                     while true {
                         do {
@@ -274,12 +315,16 @@ public final class PostgresLedgerStore: LedgerStore {
                                 guard let superAdmins else { throw NeedsSuperAdminCount() }
                                 return superAdmins
                             }
+                            guard serializable || !changes.requiresActiveSuperAdmin else { throw NeedsSerializable() }
                             return (result, changes.isEmpty ? [] : try await Self.apply(changes, connection, logger))
                         } catch is NeedsSuperAdminCount {
+                            guard serializable else { throw NeedsSerializable() }
                             superAdmins = try await Self.activeSuperAdmins(connection, logger)
                         }
                     }
                 }
+            } catch is NeedsSerializable {
+                serializable = true
             } catch LedgerStoreError.conflict(.identityExists) where attempt < Self.retries {
                 // Another replica created the user since the read: decide again on its row.
                 attempt += 1
@@ -460,6 +505,25 @@ public final class PostgresLedgerStore: LedgerStore {
             WHERE users.id = b.id
             """
         )
+    }
+}
+
+/// When an operation last finished on a pooled connection: a pool whose operations keep finishing
+/// is busy, not cut off from its server.
+final class LastServed: Sendable {
+    private let nanoseconds = Atomic<Int64>(.min)
+    private static let origin = ContinuousClock.now
+
+    func record() { nanoseconds.store(Self.offset(ContinuousClock.now), ordering: .relaxed) }
+
+    /// Whether one finished after `instant`.
+    func since(_ instant: ContinuousClock.Instant) -> Bool {
+        nanoseconds.load(ordering: .relaxed) > Self.offset(instant)
+    }
+
+    private static func offset(_ instant: ContinuousClock.Instant) -> Int64 {
+        let elapsed = instant - origin
+        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
     }
 }
 

@@ -20,6 +20,13 @@ import Testing
         #expect(settings.description == "postgres://role@x@db.internal:6432/ledger?sslmode=verify-full&sslrootcert=/etc/ca.pem")
     }
 
+    @Test("ca_file is sslrootcert by RoleSync's own name")
+    func caFileAlias() throws {
+        let settings = try PostgresSettings(url: "postgres://u@h/db?sslmode=verify-full&ca_file=/etc/rolesync/db-ca.pem")
+        #expect(settings.caFile == "/etc/rolesync/db-ca.pem")
+        #expect(throws: PostgresSettingsError.self) { try PostgresSettings(url: "postgres://u@h/db?ca_file=/ca.pem") }
+    }
+
     @Test("defaults: port 5432, no TLS, pool of 10, no password")
     func defaults() throws {
         let settings = try PostgresSettings(url: "postgres://rolesync@localhost/rolesync")
@@ -42,7 +49,10 @@ import Testing
             ("postgres://u:secret-pw@h/db?pool_size=0", "pool_size is a whole number from 1 to 200"),
             ("postgres://u:secret-pw@h/db?sslrootcert=/ca.pem", "sslrootcert is used only with sslmode=verify-full"),
             ("postgres://u:secret-pw@h/db?sslcert=x", "unknown URL parameter 'sslcert'"),
-            ("postgres://u:secret-pw@h/db?connect_timeout=5", "unknown URL parameter 'connect_timeout'; known: sslmode, sslrootcert, pool_size"),
+            (
+                "postgres://u:secret-pw@h/db?connect_timeout=5",
+                "unknown URL parameter 'connect_timeout'; known: sslmode, sslrootcert (or ca_file), pool_size"
+            ),
             ("mysql://u@h/db", "must start with postgres://"),
         ]
     )
