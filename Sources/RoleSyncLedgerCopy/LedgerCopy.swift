@@ -136,7 +136,7 @@ public enum LedgerCopy {
             _ = try await PostgresMigrator.migrate(client, logger: logger)
             do {
                 let report = try await client.withConnection { connection in
-                    try await connection.withTransaction(logger: logger) { connection in
+                    try await connection.transaction(logger: logger) { connection in
                         try await copy(source, path: path, counts: counts, into: connection, logger: logger)
                         // Every table's count is checked before the commit; a dry run stops here.
                         if dryRun { throw DryRunDone() }
@@ -147,10 +147,8 @@ public enum LedgerCopy {
                 // until then, a search could pick a slower plan.
                 _ = try? await client.query("ANALYZE", logger: logger)
                 return report
-            } catch let error as PostgresTransactionError where error.closureError is DryRunDone {
+            } catch is DryRunDone {
                 return Report(tables: tables.map { ($0.name, counts[$0.name] ?? 0) }, dryRun: true)
-            } catch let error as PostgresTransactionError {
-                throw error.closureError ?? error.commitError ?? error.beginError ?? error
             }
         }
     }
@@ -203,14 +201,14 @@ public enum LedgerCopy {
                 guard let end = batch.last else { break }
                 last = table.key.indices.map { end[$0] }
                 do {
-                    try await connection.query(try insert(batch, into: table), logger: logger)
+                    try await connection.checkedQuery(try insert(batch, into: table), logger: logger)
                 } catch {
                     throw Failure.write(table: table.name, reason: PostgresStoreError.reason(error))
                 }
             }
             if table.identity {
                 // The next id the database gives is past every copied one.
-                try await connection.query(
+                try await connection.checkedQuery(
                     PostgresQuery(
                         unsafeSQL: """
                             SELECT setval(pg_get_serial_sequence('\(table.name)', 'id'), coalesce(max(id), 0) + 1, false) FROM \(table.name)
@@ -257,7 +255,7 @@ public enum LedgerCopy {
     }
 
     static func count(_ table: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int {
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: logger)
+        let rows = try await connection.checkedQuery(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: logger)
         for try await value in rows.decode(Int64.self) { return Int(value) }
         return 0
     }

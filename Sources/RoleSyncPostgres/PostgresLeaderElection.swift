@@ -31,10 +31,10 @@ public actor PostgresLeaderElection: LeaderElection {
             let connection = try await session()
             if held.contains(job) {
                 // The session (and so the lock) is alive as long as the connection answers.
-                try await connection.query("SELECT 1", logger: logger)
+                try await connection.checkedQuery("SELECT 1", logger: logger)
                 return true
             }
-            let rows = try await connection.query(
+            let rows = try await connection.checkedQuery(
                 "SELECT pg_try_advisory_lock(hashtextextended(\("rolesync.leader:" + job), 0))",
                 logger: logger
             )
@@ -56,8 +56,9 @@ public actor PostgresLeaderElection: LeaderElection {
         let jobs = held
         held = []
         // Released at once, so another replica's next poll finds the jobs free (closing the session
-        // would release them too, but only once the server has ended it).
-        _ = try? await connection.query("SELECT pg_advisory_unlock_all()", logger: logger)
+        // would release them too, but only once the server has ended it). A closed session holds
+        // nothing, and a statement written to it would never be answered.
+        _ = try? await connection.checkedQuery("SELECT pg_advisory_unlock_all()", logger: logger)
         try? await connection.close()
         if !jobs.isEmpty {
             logger.notice("this replica resigned its jobs", metadata: ["jobs": "\(jobs.sorted().joined(separator: ","))"])

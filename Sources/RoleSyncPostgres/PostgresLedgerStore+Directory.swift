@@ -61,7 +61,7 @@ extension PostgresLedgerStore: DirectoryStore {
                     if resource.kind == .user, try await Self.nameTaken(resource, connection, logger) {
                         throw DirectoryStoreError.nameTaken(resource.name)
                     }
-                    try await connection.query(
+                    try await connection.checkedQuery(
                         """
                         INSERT INTO directory_resources (issuer, kind, id, external_id, name, attributes, version, created, modified)
                         VALUES (\(resource.issuer), \(resource.kind.rawValue), \(resource.id), \(resource.externalId), \(resource.name),
@@ -75,7 +75,7 @@ extension PostgresLedgerStore: DirectoryStore {
                         throw DirectoryStoreError.nameTaken(resource.name)
                     }
                     let updated = try await Self.count(
-                        try await connection.query(
+                        try await connection.checkedQuery(
                             """
                             WITH changed AS (
                                 UPDATE directory_resources SET external_id = \(resource.externalId), name = \(resource.name),
@@ -93,7 +93,7 @@ extension PostgresLedgerStore: DirectoryStore {
                     try await Self.replaceMembers(of: resource, connection, logger)
                 case .delete(let issuer, let kind, let id, let expected):
                     let deleted = try await Self.count(
-                        try await connection.query(
+                        try await connection.checkedQuery(
                             """
                             WITH gone AS (
                                 DELETE FROM directory_resources WHERE issuer = \(issuer) AND kind = \(kind.rawValue) AND id = \(id)
@@ -106,7 +106,10 @@ extension PostgresLedgerStore: DirectoryStore {
                     )
                     guard deleted == 1 else { throw DirectoryStoreError.staleResource(id: id) }
                     if kind == .group {
-                        try await connection.query("DELETE FROM directory_members WHERE issuer = \(issuer) AND group_id = \(id)", logger: logger)
+                        try await connection.checkedQuery(
+                            "DELETE FROM directory_members WHERE issuer = \(issuer) AND group_id = \(id)",
+                            logger: logger
+                        )
                     }
                 }
             }
@@ -116,7 +119,7 @@ extension PostgresLedgerStore: DirectoryStore {
 
     static func nameTaken(_ resource: DirectoryResource, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
         try await count(
-            try await connection.query(
+            try await connection.checkedQuery(
                 """
                 SELECT count(*) FROM directory_resources
                 WHERE issuer = \(resource.issuer) AND kind = 'User' AND lower(name) = lower(\(resource.name)) AND id <> \(resource.id)
@@ -128,13 +131,13 @@ extension PostgresLedgerStore: DirectoryStore {
 
     static func replaceMembers(of resource: DirectoryResource, _ connection: PostgresConnection, _ logger: Logger) async throws {
         guard resource.kind == .group else { return }
-        try await connection.query(
+        try await connection.checkedQuery(
             "DELETE FROM directory_members WHERE issuer = \(resource.issuer) AND group_id = \(resource.id)",
             logger: logger
         )
         let members = resource.memberIDs
         guard !members.isEmpty else { return }
-        try await connection.query(
+        try await connection.checkedQuery(
             """
             INSERT INTO directory_members (issuer, group_id, member_id)
             SELECT \(resource.issuer), \(resource.id), m FROM unnest(\(members)) AS m ON CONFLICT DO NOTHING

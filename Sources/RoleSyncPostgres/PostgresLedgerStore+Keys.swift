@@ -9,7 +9,7 @@ extension PostgresLedgerStore {
         let logger = self.logger
         return try await transaction { connection in
             let taken = try await Self.count(
-                try await connection.query(
+                try await connection.checkedQuery(
                     """
                     SELECT count(*) FROM api_keys WHERE user_id = \(key.userID.rawValue) AND lower(name) = lower(\(key.name))
                         AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > \(key.createdAt))
@@ -19,7 +19,7 @@ extension PostgresLedgerStore {
             )
             if taken > 0 { throw LedgerStoreError.conflict(.keyNameTaken(key.name)) }
             var id: Int64?
-            for try await value in try await connection.query(
+            for try await value in try await connection.checkedQuery(
                 """
                 INSERT INTO api_keys (user_id, name, purpose, prefix, key_hash, created_at, expires_at)
                 VALUES (\(key.userID.rawValue), \(key.name), \(key.purpose.rawValue), \(key.prefix), \(key.keyHash), \(key.createdAt),
@@ -173,7 +173,7 @@ extension PostgresLedgerStore {
         let lastTimes = uses.map(\.lastUsedAt)
         let logger = self.logger
         try await transaction { [keys, days, counts] connection in
-            try await connection.query(
+            try await connection.checkedQuery(
                 """
                 INSERT INTO api_key_usage (key_id, day, requests)
                 SELECT u.key_id, u.day::int4, u.requests FROM unnest(\(keys), \(days), \(counts)) AS u(key_id, day, requests)
@@ -183,7 +183,7 @@ extension PostgresLedgerStore {
                 """,
                 logger: logger
             )
-            try await connection.query(
+            try await connection.checkedQuery(
                 """
                 UPDATE api_keys SET last_used_at = greatest(coalesce(api_keys.last_used_at, t.time), t.time)
                 FROM unnest(\(lastKeys), \(lastTimes)) AS t(id, time) WHERE api_keys.id = t.id
@@ -198,7 +198,7 @@ extension PostgresLedgerStore {
         return try await transaction { connection in
             guard
                 let owned = try await Self.all(
-                    try await connection.query(
+                    try await connection.checkedQuery(
                         """
                         SELECT \(unescaped: PostgresRows.ownedKey) FROM \(unescaped: PostgresRows.ownedKeySource)
                         WHERE k.id = \(id) FOR UPDATE OF k
@@ -223,7 +223,7 @@ extension PostgresLedgerStore {
         _ logger: Logger
     ) async throws -> Int {
         let keys = try await all(
-            try await connection.query(
+            try await connection.checkedQuery(
                 """
                 SELECT \(unescaped: PostgresRows.ownedKey) FROM \(unescaped: PostgresRows.ownedKeySource)
                 WHERE k.user_id = \(id.rawValue) AND k.revoked_at IS NULL ORDER BY k.id FOR UPDATE OF k
@@ -239,7 +239,7 @@ extension PostgresLedgerStore {
     /// Marks `keys` revoked and writes each one's `key.revoked` event, in order.
     static func revoke(_ keys: [APIKey], _ revocation: KeyRevocation, _ connection: PostgresConnection, _ logger: Logger) async throws {
         for key in keys {
-            try await connection.query(
+            try await connection.checkedQuery(
                 """
                 UPDATE api_keys SET revoked_at = \(revocation.time), revoked_by = \(revocation.actor.description),
                     revocation_cause = \(revocation.cause.rawValue), revocation_reason = \(revocation.reason)

@@ -11,16 +11,16 @@ extension PostgresLedgerStore: SharedLoginStates {
     public func putLoginState(key: Data, payload: Data, expiresAt: Date, now: Date, capacity: Int) async throws {
         let logger = self.logger
         try await withConnection { connection in
-            try await connection.withTransaction(logger: logger) { connection in
-                try await connection.query("DELETE FROM pending_logins WHERE expires_at <= \(now)", logger: logger)
-                try await connection.query(
+            try await connection.transaction(logger: logger) { connection in
+                try await connection.checkedQuery("DELETE FROM pending_logins WHERE expires_at <= \(now)", logger: logger)
+                try await connection.checkedQuery(
                     """
                     INSERT INTO pending_logins (state_hash, payload, created_at, expires_at)
                     VALUES (\(key), \(payload), \(now), \(expiresAt))
                     """,
                     logger: logger
                 )
-                try await connection.query(
+                try await connection.checkedQuery(
                     """
                     DELETE FROM pending_logins WHERE state_hash IN (
                         SELECT state_hash FROM pending_logins WHERE payload IS NOT NULL

@@ -55,13 +55,17 @@ public final class PostgresLedgerStore: LedgerStore {
     @discardableResult
     func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
         let logger = self.logger
-        return try await withConnection { connection in try await Self.all(try await connection.query(query, logger: logger)) { $0 } }
+        return try await withConnection { connection in
+            try await Self.all(try await connection.checkedQuery(query, logger: logger)) { $0 }
+        }
     }
 
     /// All rows of a read, decoded.
     func rows<T: Sendable>(_ query: PostgresQuery, _ decode: @escaping @Sendable (PostgresRow) throws -> T) async throws -> [T] {
         let logger = self.logger
-        return try await withConnection { connection in try await Self.all(try await connection.query(query, logger: logger), decode) }
+        return try await withConnection { connection in
+            try await Self.all(try await connection.checkedQuery(query, logger: logger), decode)
+        }
     }
 
     /// The longest a busy pool keeps an operation waiting for a connection (the server answers, all
@@ -154,11 +158,8 @@ public final class PostgresLedgerStore: LedgerStore {
         while true {
             do {
                 return try await withConnection { connection in
-                    try await connection.withTransaction(logger: logger) { connection in
-                        if serializable {
-                            try await connection.query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", logger: logger)
-                        }
-                        return try await body(connection)
+                    try await connection.transaction(serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN", logger: logger) {
+                        try await body($0)
                     }
                 }
             } catch {
@@ -236,7 +237,7 @@ public final class PostgresLedgerStore: LedgerStore {
 
     static func activeSuperAdmins(_ connection: PostgresConnection, _ logger: Logger) async throws -> Int {
         try await count(
-            try await connection.query("SELECT count(*) FROM users WHERE role = 'super_admin' AND status = 'active'", logger: logger)
+            try await connection.checkedQuery("SELECT count(*) FROM users WHERE role = 'super_admin' AND status = 'active'", logger: logger)
         )
     }
 
@@ -300,7 +301,7 @@ public final class PostgresLedgerStore: LedgerStore {
             do {
                 return try await transaction(serializable: serializable) { [serializable] connection in
                     let user = try await Self.all(
-                        try await connection.query(
+                        try await connection.checkedQuery(
                             "SELECT \(unescaped: PostgresRows.user) FROM users WHERE issuer = \(issuer) AND subject = \(subject) FOR UPDATE",
                             logger: logger
                         ),
@@ -374,7 +375,7 @@ public final class PostgresLedgerStore: LedgerStore {
             switch revocation {
             case .endSessions:
                 counts.sessions += try await count(
-                    try await connection.query(
+                    try await connection.checkedQuery(
                         "WITH ended AS (DELETE FROM sessions WHERE user_id = \(id.rawValue) RETURNING 1) SELECT count(*) FROM ended",
                         logger: logger
                     )
@@ -389,7 +390,7 @@ public final class PostgresLedgerStore: LedgerStore {
     static func insert(_ user: User, _ connection: PostgresConnection, _ logger: Logger) async throws -> UserID {
         let rows: PostgresRowSequence
         do {
-            rows = try await connection.query(
+            rows = try await connection.checkedQuery(
                 """
                 INSERT INTO users (issuer, subject, email, name, organization_unit, role, role_source, status,
                     deactivation_reason, deactivation_source, registered_at, last_sign_in_at, sign_in_count, last_claims, version)
@@ -411,7 +412,7 @@ public final class PostgresLedgerStore: LedgerStore {
     /// MVCC anyway, so the whole row is set.
     static func update(_ user: User, expectedVersion: Int, _ connection: PostgresConnection, _ logger: Logger) async throws {
         let updated = try await count(
-            try await connection.query(
+            try await connection.checkedQuery(
                 """
                 WITH changed AS (
                     UPDATE users SET email = \(user.email), name = \(user.name), organization_unit = \(user.organizationUnit),
@@ -430,7 +431,7 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     static func insert(_ event: AuditEvent, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        try await connection.query(
+        try await connection.checkedQuery(
             """
             INSERT INTO audit_events (time, actor, action, user_id, issuer, subject, details)
             VALUES (\(event.time), \(event.actor.description), \(event.action.rawValue), \(event.userID?.rawValue),

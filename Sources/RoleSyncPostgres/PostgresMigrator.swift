@@ -30,13 +30,13 @@ public enum PostgresMigrator {
     ///   ``PostgresStoreError/migrationFailed(version:name:reason:)``.
     public static func migrate(_ client: PostgresClient, dryRun: Bool = false, logger: Logger) async throws -> Report {
         try await client.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
+            try await connection.checkedQuery("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
             do {
                 let report = try await migrate(connection, dryRun: dryRun, logger: logger)
-                try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+                try await connection.checkedQuery("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
                 return report
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+                _ = try? await connection.checkedQuery("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
                 throw error
             }
         }
@@ -45,11 +45,11 @@ public enum PostgresMigrator {
     /// The schema's version: 0 for a database RoleSync never migrated.
     static func version(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
         let exists =
-            try await connection.query("SELECT to_regclass('rolesync_schema') IS NOT NULL", logger: logger)
+            try await connection.checkedQuery("SELECT to_regclass('rolesync_schema') IS NOT NULL", logger: logger)
             .decode(Bool.self).first { _ in true } ?? false
         guard exists else { return 0 }
         let version =
-            try await connection.query("SELECT coalesce(max(version), 0)::int8 FROM rolesync_schema", logger: logger)
+            try await connection.checkedQuery("SELECT coalesce(max(version), 0)::int8 FROM rolesync_schema", logger: logger)
             .decode(Int64.self).first { _ in true } ?? 0
         return Int(version)
     }
@@ -66,7 +66,7 @@ public enum PostgresMigrator {
             dryRun: dryRun
         )
         guard !dryRun, !pending.isEmpty else { return report }
-        try await connection.query(
+        try await connection.checkedQuery(
             """
             CREATE TABLE IF NOT EXISTS rolesync_schema (
                 version integer PRIMARY KEY,
@@ -78,11 +78,11 @@ public enum PostgresMigrator {
         )
         for migration in pending {
             do {
-                try await connection.withTransaction(logger: logger) { transaction in
+                try await connection.transaction(logger: logger) { transaction in
                     for statement in migration.statements {
-                        try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        try await transaction.checkedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
-                    try await transaction.query(
+                    try await transaction.checkedQuery(
                         "INSERT INTO rolesync_schema (version, name) VALUES (\(migration.version), \(migration.name))",
                         logger: logger
                     )
