@@ -642,6 +642,28 @@ extension LedgerStoreConformanceTests {
         #expect(try await h.events("same", action: .userCreated).count == 1)
     }
 
+    @Test(
+        "The last two super_admins demoted by the IdP in sign-ins at once: one demotion lands, the other is held",
+        arguments: ConformanceKind.all
+    )
+    func concurrentLastSuperAdminDemotions(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
+        for sub in ["ada", "bob"] { _ = try await h.signIn(sub, groups: ["platform-admins"]) }
+        #expect(try await h.store.activeSuperAdminCount() == 2)
+        for _ in 0..<5 {
+            // Both leave the admins group at once; rounds repeat the race with the roles restored.
+            let results = try await withThrowingTaskGroup(of: SignInResult.self) { group in
+                for sub in ["ada", "bob"] { group.addTask { try await h.signIn(sub, groups: ["finance"]) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.allSatisfy { $0.isAllowed })
+            #expect(try await h.store.activeSuperAdminCount() == 1, "never none, never both kept")
+            for sub in ["ada", "bob"] { _ = try await h.signIn(sub, groups: ["platform-admins"]) }
+            #expect(try await h.store.activeSuperAdminCount() == 2)
+        }
+        #expect(try await h.events("ada", action: .roleChangeHeld).count + (try await h.events("bob", action: .roleChangeHeld).count) == 5)
+    }
+
     @Test("1,000 concurrent sign-ins of different users all land", arguments: ConformanceKind.all)
     func concurrentDistinctSignIns(_ kind: ConformanceKind) async throws {
         let h = try await Harness(conformance: kind)
