@@ -23,7 +23,7 @@ struct ReplicaSignInTests {
     static let gatewaySecret = "replica-test-gateway-secret-of-32-bytes"
 
     @Test(
-        "Sign-ins alternate replicas; a session and a key made on one work on the other; a revocation on one is seen by the other's next introspection; 20 concurrent first sign-ins of one subject over both make one user"
+        "Sign-ins alternate replicas; a session and a key made on one work on the other; a revocation on one is seen by the other's next introspection; 10 concurrent first sign-ins of one subject over both make one user"
     )
     func alternating() async throws {
         let idp = try NanoIDP()
@@ -109,25 +109,22 @@ struct ReplicaSignInTests {
         #expect(signOut.status == 303 || signOut.status == 204, "\(signOut.status) \(signOut.body.prefix(300))")
         #expect(try await a.get("/api/me", cookie: second).status == 401)
 
-        // 4. A new subject signs in 20 times at once, half the sign-ins started on each replica and
-        //    finished on the other: one user, one `user.created`. The provider's part goes ten at a
-        //    time, then all the callbacks arrive together. (nanoidp, a small Python server, cannot
-        //    answer 100 code exchanges at once; the ledger's test of 100 over two replicas' pools is
-        //    LedgerStoreConformanceTests.concurrentFirstSignInsOverReplicas.)
+        // 4. A new subject signs in 10 times at once, half the sign-ins started on each replica and
+        //    finished on the other: one user, one `user.created`. The provider's part goes first,
+        //    then all the callbacks arrive together. (nanoidp, a small Python server on a busy CI
+        //    machine, failed code exchanges at 20 at once; the ledger's test of 100 over two
+        //    replicas' pools is LedgerStoreConformanceTests.concurrentFirstSignInsOverReplicas.)
         let newcomer = username + "-new"
         try await idp.createUser(newcomer, groups: ["staff"])
-        var callbacks: [(url: String, cookie: String, finish: ServeProcess)] = []
-        for wave in 0..<2 {
-            callbacks += try await withThrowingTaskGroup(of: (String, String, ServeProcess).self) { group in
-                for index in (wave * 10)..<(wave * 10 + 10) {
-                    let (start, finish) = index.isMultiple(of: 2) ? (a, b) : (b, a)
-                    group.addTask {
-                        let (url, cookie) = try await Self.authorize(newcomer, idp, start: start, finish: finish, publicURL: publicURL)
-                        return (url, cookie, finish)
-                    }
+        let callbacks = try await withThrowingTaskGroup(of: (url: String, cookie: String, finish: ServeProcess).self) { group in
+            for index in 0..<10 {
+                let (start, finish) = index.isMultiple(of: 2) ? (a, b) : (b, a)
+                group.addTask {
+                    let (url, cookie) = try await Self.authorize(newcomer, idp, start: start, finish: finish, publicURL: publicURL)
+                    return (url, cookie, finish)
                 }
-                return try await group.reduce(into: []) { $0.append($1) }
             }
+            return try await group.reduce(into: []) { $0.append($1) }
         }
         let sessions = try await withThrowingTaskGroup(of: String.self) { group in
             for callback in callbacks {
@@ -135,7 +132,7 @@ struct ReplicaSignInTests {
             }
             return try await group.reduce(into: [String]()) { $0.append($1) }
         }
-        #expect(Set(sessions).count == 20, "every sign-in has a session of its own")
+        #expect(Set(sessions).count == 10, "every sign-in has a session of its own")
         let listed = try Rolesync.run(["users", "list", "--database", database, "--search", newcomer, "--format", "json"])
         #expect(listed.status == 0, "\(listed.stderr)")
         let users = try #require(try Self.object(listed.stdout)["users"] as? [[String: Any]])
