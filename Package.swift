@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 "RoleSyncMapping", "RoleSyncJSON",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings

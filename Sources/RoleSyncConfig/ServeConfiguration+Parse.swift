@@ -4,7 +4,11 @@ import Yams
 
 extension ServeConfiguration {
     /// The keys a configuration may have.
-    static let topLevelKeys = ["listen", "public_url", "database", "database_password_env", "mappings", "session", "idps", "gateways"]
+    static let topLevelKeys = [
+        "listen", "public_url", "database", "database_password_env", "mappings", "shadow", "shadow_retention", "override", "session",
+        "idps", "gateways",
+    ]
+    static let overrideKeys = ["max_duration"]
     static let gatewayKeys = ["name", "client_id", "client_secret_env"]
     static let sessionKeys = ["idle_timeout", "absolute_lifetime"]
     static let idpKeys = [
@@ -128,6 +132,9 @@ private struct Parser {
         var databaseURL: (String, Node)?
         var passwordEnv: (String?, Node)?
         var mappings = "mappings"
+        var shadow: String?
+        var shadowRetention: TimeInterval = 14 * 24 * 3600
+        var overrideMaxDuration: TimeInterval = 8 * 3600
         var session = SessionSettings()
         var idps: [IdentityProviderSettings] = []
         var gateways: [GatewaySettings] = []
@@ -145,6 +152,12 @@ private struct Parser {
                 }
             case "database_password_env": passwordEnv = (reader.string(value, "database_password_env"), value)
             case "mappings": mappings = path(value, "mappings") ?? mappings
+            case "shadow": shadow = path(value, "shadow")
+            case "shadow_retention":
+                if let seconds = duration(value, "shadow_retention") {
+                    if seconds < 3600 { reader.error(value, "shadow_retention: keep differences at least 1h") } else { shadowRetention = seconds }
+                }
+            case "override": overrideMaxDuration = self.override(value) ?? overrideMaxDuration
             case "session": session = self.session(value)
             case "idps": idps = providers(value, keyNode: keyNode)
             case "gateways": gateways = self.gateways(value)
@@ -164,10 +177,28 @@ private struct Parser {
             postgres: postgres,
             databasePasswordEnv: passwordEnv?.0,
             mappings: mappings,
+            shadow: shadow,
+            shadowRetention: shadowRetention,
+            overrideMaxDuration: overrideMaxDuration,
             session: session,
             idps: idps,
             gateways: gateways
         )
+    }
+
+    /// `override: { max_duration: 8h }`: how long a break-glass override may last (1 minute to 7 days).
+    mutating func override(_ node: Node) -> TimeInterval? {
+        guard reader.isMapping(node, "override") else { return nil }
+        var result: TimeInterval?
+        for (_, _, value) in reader.pairs(node, of: "override", allowed: ServeConfiguration.overrideKeys) {
+            guard let seconds = duration(value, "override.max_duration") else { continue }
+            guard seconds >= 60, seconds <= 7 * 24 * 3600 else {
+                reader.error(value, "override.max_duration: between 1m and 7d (break-glass is bounded)")
+                continue
+            }
+            result = seconds
+        }
+        return result
     }
 
     /// `database:` as a PostgreSQL URL, with its password from `database_password_env` (required

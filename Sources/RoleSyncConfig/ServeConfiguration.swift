@@ -30,6 +30,13 @@ public struct ServeConfiguration: Sendable {
     public var databasePasswordEnv: String?
     /// A mapping file or folder, resolved against the file's folder.
     public var mappings: String
+    /// Candidate mappings (`shadow:`, a file or folder) evaluated beside the live ones on every
+    /// sign-in, reconciliation and push, with no effect on the ledger; `nil` when there are none.
+    public var shadow: String?
+    /// How long a recorded shadow difference is kept after it was last seen (default 14 days).
+    public var shadowRetention: TimeInterval = 14 * 24 * 3600
+    /// The longest break-glass override (`override.max_duration`, default 8 hours).
+    public var overrideMaxDuration: TimeInterval = 8 * 3600
     /// Session lifetimes.
     public var session: SessionSettings
     /// The providers people sign in with.

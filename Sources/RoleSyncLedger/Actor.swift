@@ -10,6 +10,8 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible, Lossles
     case scim
     /// The machine's operator through the `rolesync` command line.
     case cli
+    /// RoleSync itself, on a clock: a break-glass override reaching its deadline.
+    case system
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible, Lossles
         case .reconciler: "reconciler"
         case .scim: "scim"
         case .cli: "cli"
+        case .system: "system"
         }
     }
 
@@ -27,6 +30,7 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible, Lossles
         case "reconciler": self = .reconciler
         case "scim": self = .scim
         case "cli": self = .cli
+        case "system": self = .system
         default:
             guard description.hasPrefix("user:"), let id = Int64(description.dropFirst(5)) else { return nil }
             self = .user(UserID(id))

@@ -24,6 +24,12 @@ public enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable {
     case decisionUndetermined = "user.decision_undetermined"
     /// A sign-in was refused.
     case signInRefused = "signin.refused"
+    /// A `super_admin` gave a covered user a break-glass role until a deadline (role, until, reason).
+    case overrideGranted = "user.override_granted"
+    /// A break-glass override ended: `expired`, `ended_early` or `deactivated`; the role it returns.
+    case overrideEnded = "user.override_ended"
+    /// A candidate mapping was made live (`rolesync mapping promote`): both files, the dry run's counts.
+    case mappingPromoted = "mapping.promoted"
     /// An API key was created (actor, owner, key id, prefix, name, purpose, expiry).
     case keyCreated = "key.created"
     /// An API key was revoked (actor, owner, key id, prefix, name, cause, reason).
@@ -104,6 +110,13 @@ public struct AuditKey: RawRepresentable, Hashable, Comparable, Sendable, Custom
     public static let purpose = AuditKey("purpose")
     /// Why an API key was revoked: `owner`, `admin`, `offboarding` or `deactivation`.
     public static let cause = AuditKey("cause")
+    /// When a break-glass override ends.
+    public static let until = AuditKey("until")
+    /// The live mapping file a promotion replaced, and the candidate it came from.
+    public static let live = AuditKey("live")
+    public static let candidate = AuditKey("candidate")
+    /// A dry run's counts by kind of change.
+    public static let changes = AuditKey("changes")
 }
 
 /// One append-only entry of the audit log.

@@ -28,6 +28,16 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case adminKeyNeedsAdminRole(user: String, role: Role)
     /// A reconciliation tripped its safety valve and applied nothing.
     case safetyValve(String)
+    /// A break-glass override cannot be given as asked: `field` says which input is wrong and how.
+    case invalidOverride(field: String, String)
+    /// Only a `super_admin` gives or ends a break-glass override.
+    case overrideNotPermitted(role: Role)
+    /// The user's role is not the IdP's (no rule covers them): edit it by hand instead.
+    case overrideNotNeeded(user: String)
+    /// Overrides are given to active users only (a deactivation ends one).
+    case userInactive(user: String)
+    /// There is no override in force to end.
+    case noOverride(user: String)
 
     /// A stable code for JSON errors and logs.
     public var code: String {
@@ -46,6 +56,11 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .keyOwnerInactive: "key_owner_inactive"
         case .adminKeyNeedsAdminRole: "admin_key_needs_admin_role"
         case .safetyValve: "safety_valve"
+        case .invalidOverride: "invalid_override"
+        case .overrideNotPermitted: "not_permitted"
+        case .overrideNotNeeded: "override_not_needed"
+        case .userInactive: "user_inactive"
+        case .noOverride: "no_override"
         }
     }
 
@@ -80,6 +95,16 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
             "an admin key needs an owner who holds user_admin or super_admin; \(user) is \(role)"
         case .safetyValve(let reason):
             reason
+        case .invalidOverride(let field, let reason):
+            "\(field): \(reason)"
+        case .overrideNotPermitted(let role):
+            "only a super_admin may give or end a break-glass override (the \(role) role may not)"
+        case .overrideNotNeeded(let user):
+            "no mapping rule covers \(user): their role is not the IdP's, so edit it by hand instead of overriding it"
+        case .userInactive(let user):
+            "\(user) is inactive; an override is given to active users only"
+        case .noOverride(let user):
+            "\(user) has no override in force"
         }
     }
 }

@@ -43,6 +43,9 @@ public protocol LedgerStore: Sendable {
     /// Calls `body` with every user, in id order, a batch at a time (for re-evaluation).
     func forEachUserBatch(size: Int, _ body: @Sendable ([User]) throws -> Void) async throws
     func userCount() async throws -> Int
+    /// Users with a break-glass override (expired or not), the soonest to end first: what the
+    /// clock ends, and when it must look next.
+    func overriddenUsers(limit: Int) async throws -> [User]
     /// Users of `issuer` whose last sign-in claim `claim` equals `value` (ignoring case when asked):
     /// how a push finds the user a directory entry matches when the match claim is not `sub`.
     func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User]

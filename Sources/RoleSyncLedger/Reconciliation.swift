@@ -51,6 +51,9 @@ public struct ReconciliationPolicy: Sendable, Hashable {
     public var force: Bool
     /// What deactivates and what the audit events say: `directory` (a pull) or `scim` (a push).
     public var source: DeactivationSource
+    /// Whether the candidate mappings are evaluated beside the live ones and their differences
+    /// recorded: a real run or push, never a dry run.
+    public var recordsShadow = false
 
     public init(
         matchClaim: String = "sub",
@@ -146,9 +149,13 @@ extension SyncService {
         let index = Self.index(listing)
         let current = mappings.current
         let collector = ReconciliationCollector()
+        let time = now()
+        let observe = shadowObserver(policy, current: current, at: time)
         try await store.forEachUserBatch(size: 2_000) { users in
             for user in users where user.issuer == issuer {
-                collector.add(Self.reconcile(user, index: index, listing: listing, policy: policy, mappings: current))
+                collector.add(
+                    Self.reconcile(user, index: index, listing: listing, policy: policy, mappings: current, at: time, observe: observe)
+                )
             }
         }
         var plan = try await makePlan(issuer: issuer, collector.result, listing: listing, indexed: index.count, policy: policy)
@@ -179,6 +186,7 @@ extension SyncService {
             safetyValve: nil
         )
         plan.plan.claimUpdates = result.claimUpdates
+        plan.plan.overridesKept = result.overridesKept
         plan.plan.via = policy.source.rawValue
         return plan
     }
@@ -200,10 +208,30 @@ extension SyncService {
         let index = Self.index(listing)
         let current = mappings.current
         let collector = ReconciliationCollector()
+        let time = now()
+        let observe = shadowObserver(policy, current: current, at: time)
         for user in users.values.sorted(by: { $0.id < $1.id }) {
-            collector.add(Self.reconcile(user, index: index, listing: listing, policy: policy, mappings: current))
+            collector.add(Self.reconcile(user, index: index, listing: listing, policy: policy, mappings: current, at: time, observe: observe))
         }
         return try await makePlan(issuer: issuer, collector.result, listing: listing, indexed: index.count, policy: policy)
+    }
+
+    /// What a real run does with each listed user's claims: the candidate mapping's decision is
+    /// compared with the live one (queued, written later). `nil` for a dry run, or without candidates.
+    private func shadowObserver(_ policy: ReconciliationPolicy, current: MappingSet, at time: Date) -> (@Sendable (User, Claims) -> Void)? {
+        guard policy.recordsShadow, shadow != nil, mappings.shadow != nil else { return nil }
+        let path: ShadowDifference.Path = policy.source == .scim ? .push : .reconcile
+        return { user, claims in
+            compareShadow(
+                current.mapping(forIssuer: user.issuer)?.evaluate(claims, tracing: false),
+                claims: claims,
+                issuer: user.issuer,
+                subject: user.subject,
+                user: user,
+                via: path,
+                at: time
+            )
+        }
     }
 
     /// Applies a plan in one transaction, every change audited with `actor`.
@@ -260,7 +288,9 @@ extension SyncService {
         index: [String: DirectoryEntry],
         listing: DirectoryListing,
         policy: ReconciliationPolicy,
-        mappings: MappingSet
+        mappings: MappingSet,
+        at time: Date,
+        observe: (@Sendable (User, Claims) -> Void)? = nil
     ) -> ReconcileOutcome {
         let key: String? =
             policy.matchClaim == "sub" ? user.subject : user.lastClaims.values[policy.matchClaim]?.scalarText
@@ -274,7 +304,8 @@ extension SyncService {
             guard user.status == .active else {
                 return .evaluated(key: matchedKey, isActive: user.status == .active, outcome: .unchanged, claimUpdate: nil)
             }
-            let covered = mappings.mapping(forIssuer: user.issuer)?.evaluate(user.lastClaims, tracing: false).isCovered ?? false
+            let decision = mappings.mapping(forIssuer: user.issuer)?.evaluate(user.lastClaims, tracing: false)
+            let covered = decision?.isCovered ?? false
             var change = ReevaluationPlan.Change(
                 userID: user.id,
                 user: user.displayName,
@@ -293,6 +324,7 @@ extension SyncService {
                 before: user
             )
             change.deactivationSource = policy.source
+            change.decision = decision
             change.deactivationCause =
                 entry == nil ? "absent_from_directory" : entry?.isDeleted == true ? "deleted_in_directory" : "inactive_in_directory"
             return .evaluated(key: matchedKey, isActive: true, outcome: .change(change), claimUpdate: nil)
@@ -300,16 +332,21 @@ extension SyncService {
         var values = user.lastClaims.values
         for (name, value) in entry.claims { values[name] = value }
         let claims = Claims(values)
+        observe?(user, claims)
         let changedClaims = entry.claims.keys.filter { !Self.sameClaim(user.lastClaims.values[$0], entry.claims[$0]) }.sorted()
         let newClaims = changedClaims.isEmpty ? nil : claims
         let liftable = Set(DeactivationSource.allCases)
-        var outcome = change(for: user, claims: claims, current: mappings, candidate: mappings, liftable: liftable)
+        var outcome = change(for: user, claims: claims, current: mappings, candidate: mappings, liftable: liftable, at: time)
         var claimUpdate: ReevaluationPlan.Change?
         switch outcome {
         case .change(var change):
             change.claims = newClaims
             change.changedClaims = changedClaims
             outcome = .change(change)
+        case .overrideKept(var change):
+            change.claims = newClaims
+            change.changedClaims = changedClaims
+            outcome = .overrideKept(change)
         case .unchanged where newClaims != nil:
             let d = mappings.mapping(forIssuer: user.issuer)?.evaluate(claims, tracing: false)
             claimUpdate = ReevaluationPlan.Change(
@@ -344,6 +381,7 @@ final class ReconciliationCollector: @unchecked Sendable {
     struct Result {
         var changes: [ReevaluationPlan.Change] = []
         var claimUpdates: [ReevaluationPlan.Change] = []
+        var overridesKept: [ReevaluationPlan.Change] = []
         var evaluated = 0
         var active = 0
         var undetermined = 0
@@ -371,6 +409,7 @@ final class ReconciliationCollector: @unchecked Sendable {
             if let key { state.matchedKeys.insert(key) } else { state.missing += 1 }
             switch result {
             case .change(let change): state.changes.append(change)
+            case .overrideKept(let change): state.overridesKept.append(change)
             case .undetermined: state.undetermined += 1
             case .unchanged: break
             }

@@ -43,9 +43,14 @@ public struct ReevaluationPlan: Sendable {
         var before: User
         /// The claims to store, when the directory changed them.
         var claims: Claims?
+        /// The decision under the new mapping, for ending an override when the user is deactivated.
+        var decision: Decision?
     }
 
     public var changes: [Change]
+    /// Users whose mapped role waits for their break-glass override to end: nothing changes, each
+    /// is audited as a held role change (`held_because: override`).
+    public var overridesKept: [Change] = []
     /// Users whose only change is the claims the directory supplies (reconciliation only): stored
     /// so that later dry runs see what reconciliation saw.
     public var claimUpdates: [Change] = []
@@ -78,14 +83,17 @@ extension SyncService {
     public func reevaluateAll(under candidate: MappingSet) async throws -> ReevaluationPlan {
         let current = mappings.current
         let collector = ChangeCollector()
+        let time = now()
         try await store.forEachUserBatch(size: 2_000) { users in
             for user in users {
-                collector.add(Self.change(for: user, current: current, candidate: candidate))
+                collector.add(Self.change(for: user, current: current, candidate: candidate, at: time))
             }
         }
-        var (changes, evaluated, undetermined) = collector.result
+        var (changes, kept, evaluated, undetermined) = collector.result
         Self.holdLastSuperAdmin(&changes, activeSuperAdmins: try await store.activeSuperAdminCount())
-        return ReevaluationPlan(changes: changes, usersEvaluated: evaluated, undetermined: undetermined)
+        var plan = ReevaluationPlan(changes: changes, usersEvaluated: evaluated, undetermined: undetermined)
+        plan.overridesKept = kept
+        return plan
     }
 
     /// Marks held the demotions and deactivations of active super_admins that would leave none.
@@ -108,6 +116,8 @@ extension SyncService {
         /// The new mapping's decision depends on unknown claims: left as it is.
         case undetermined
         case change(ReevaluationPlan.Change)
+        /// The mapped role differs, but a break-glass override holds the user's role until its end.
+        case overrideKept(ReevaluationPlan.Change)
     }
 
     /// - Parameters:
@@ -119,7 +129,8 @@ extension SyncService {
         claims: Claims? = nil,
         current: MappingSet,
         candidate: MappingSet,
-        liftable: Set<DeactivationSource> = [.mapping]
+        liftable: Set<DeactivationSource> = [.mapping],
+        at time: Date
     ) -> Outcome {
         let old = current.mapping(forIssuer: user.issuer)?.evaluate(user.lastClaims, tracing: false)
         let new = candidate.mapping(forIssuer: user.issuer)?.evaluate(claims ?? user.lastClaims, tracing: false)
@@ -132,9 +143,14 @@ extension SyncService {
         var toRole = user.role
         var toStatus = user.status
         if wasCovered != isCovered { kinds.append(isCovered ? .coverageGained : .coverageLost) }
+        var overrideHolds = false
         if isCovered, let role = new?.role, role != user.role {
-            kinds.append(.roleChange)
-            toRole = role
+            if user.override(at: time) != nil {
+                overrideHolds = true
+            } else {
+                kinds.append(.roleChange)
+                toRole = role
+            }
         }
         if new?.shouldDeactivate == true, user.status == .active {
             kinds.append(.deactivation)
@@ -145,26 +161,30 @@ extension SyncService {
             kinds.append(.reactivation)
             toStatus = .active
         }
-        guard !kinds.isEmpty else { return .unchanged }
-        return .change(
-            ReevaluationPlan.Change(
-                userID: user.id,
-                user: user.displayName,
-                issuer: user.issuer,
-                kinds: kinds,
-                fromRole: user.role,
-                toRole: toRole,
-                wasCovered: wasCovered,
-                isCovered: isCovered,
-                fromStatus: user.status,
-                toStatus: toStatus,
-                rule: new?.ruleID,
-                mappingFile: new?.mappingFile,
-                isHeld: false,
-                version: user.version,
-                before: user
-            )
+        guard !kinds.isEmpty || overrideHolds else { return .unchanged }
+        var change = ReevaluationPlan.Change(
+            userID: user.id,
+            user: user.displayName,
+            issuer: user.issuer,
+            kinds: kinds,
+            fromRole: user.role,
+            toRole: toRole,
+            wasCovered: wasCovered,
+            isCovered: isCovered,
+            fromStatus: user.status,
+            toStatus: toStatus,
+            rule: new?.ruleID,
+            mappingFile: new?.mappingFile,
+            isHeld: false,
+            version: user.version,
+            before: user
         )
+        change.decision = new
+        if overrideHolds, kinds.isEmpty {
+            change.toRole = new?.role ?? user.role
+            return .overrideKept(change)
+        }
+        return .change(change)
     }
 
     /// Applies a plan in one transaction: role changes (source `idp`), deactivations (sessions
@@ -189,19 +209,39 @@ extension SyncService {
         let time = now()
         var userChanges: [LedgerChanges.UserChange] = []
         var removesSuperAdmin = false
-        for update in plan.claimUpdates {
-            guard let claims = update.claims else { continue }
+        /// The directory's new claims stored for a user whose role and status stay.
+        func claimsStored(_ update: ReevaluationPlan.Change, _ claims: Claims, then events: [AuditEvent]) -> LedgerChanges.UserChange {
             var updated = update.before
             updated.lastClaims = claims
             updated.version = update.version + 1
-            let event = AuditEvent(
+            let profile = AuditEvent(
                 time: time,
                 actor: actor,
                 action: .profileUpdated,
                 userID: update.userID,
                 details: [.claims: .array(update.changedClaims.map(ClaimValue.string)), .via: .string(plan.via)]
             )
-            userChanges.append(.init(write: .update(updated, expectedVersion: update.version), audit: [event]))
+            return .init(write: .update(updated, expectedVersion: update.version), audit: [profile] + events)
+        }
+        for update in plan.claimUpdates {
+            guard let claims = update.claims else { continue }
+            userChanges.append(claimsStored(update, claims, then: []))
+        }
+        for kept in plan.overridesKept {
+            guard let override = kept.before.override else { continue }
+            let event = AuditEvent(
+                time: time,
+                actor: actor,
+                action: .roleChangeHeld,
+                userID: kept.userID,
+                details: [
+                    .from: .string(kept.fromRole.rawValue), .to: .string(kept.toRole.rawValue), .heldBecause: "override",
+                    .until: .string(OverrideRules.timestamp(override.until)), .rule: kept.rule.map(ClaimValue.string) ?? .null,
+                    .mapping: kept.mappingFile.map(ClaimValue.string) ?? .null, .via: .string(plan.via),
+                ]
+            )
+            // Claims the directory changed meanwhile are stored as for any other user.
+            userChanges.append(kept.claims.map { claimsStored(kept, $0, then: [event]) } ?? .init(write: .none(kept.userID), audit: [event]))
         }
         for change in plan.changes {
             let base: [AuditKey: ClaimValue] = [
@@ -250,6 +290,17 @@ extension SyncService {
                         ]
                     )
                 )
+                // An override never outlives a deactivation.
+                if let ended = OverrideRules.end(
+                    &updated,
+                    decision: change.decision,
+                    reason: "deactivated",
+                    actor: actor,
+                    time: time,
+                    deactivating: true
+                ) {
+                    events.append(ended)
+                }
             }
             if change.kinds.contains(.reactivation) {
                 updated.status = .active
@@ -297,6 +348,7 @@ extension SyncService {
 private final class ChangeCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var changes: [ReevaluationPlan.Change] = []
+    private var kept: [ReevaluationPlan.Change] = []
     private var evaluated = 0
     private var undetermined = 0
 
@@ -306,14 +358,15 @@ private final class ChangeCollector: @unchecked Sendable {
         evaluated += 1
         switch outcome {
         case .change(let c): changes.append(c)
+        case .overrideKept(let c): kept.append(c)
         case .undetermined: undetermined += 1
         case .unchanged: break
         }
     }
 
-    var result: ([ReevaluationPlan.Change], Int, Int) {
+    var result: ([ReevaluationPlan.Change], [ReevaluationPlan.Change], Int, Int) {
         lock.lock()
         defer { lock.unlock() }
-        return (changes, evaluated, undetermined)
+        return (changes, kept, evaluated, undetermined)
     }
 }

@@ -173,6 +173,9 @@ enum SignInRules {
                 .statusChanged,
                 [.from: "active", .to: "inactive", .reason: "idp", .check: .string(check), .mapping: .string(input.mapping.file)]
             )
+            if let ended = OverrideRules.end(&updated, decision: d, reason: "deactivated", actor: .idp, time: input.time, deactivating: true) {
+                events.append(ended)
+            }
             refused(refusal)
             return Plan(
                 changes: LedgerChanges(
@@ -211,7 +214,7 @@ enum SignInRules {
         ]
         let unknownDetails: [AuditKey: ClaimValue] = [.unknownClaims: .array(d.unknownClaims.map(ClaimValue.string))]
 
-        guard let user = input.existing else {
+        guard let stored = input.existing else {
             let role = covered ? (d.role ?? .user) : .user
             let source: RoleSource = covered ? .idp : .default
             let created = User(
@@ -248,6 +251,22 @@ enum SignInRules {
             )
         }
 
+        // An override whose deadline passed before the expiry was written ends here, first: the
+        // decision below then applies to the role it returns.
+        var user = stored
+        if user.override != nil, user.override(at: input.time) == nil,
+            let ended = OverrideRules.end(
+                &user,
+                decision: d,
+                reason: "expired",
+                actor: .system,
+                time: input.time,
+                activeSuperAdmins: input.activeSuperAdmins
+            )
+        {
+            events.append(ended)
+        }
+        let kept = user.override(at: input.time)
         var updated = user
         var requiresSuperAdmin = false
         if user.status == .inactive {
@@ -276,7 +295,18 @@ enum SignInRules {
         updated.organizationUnit = refresh(.organizationUnit, user.organizationUnit, profile.organizationUnit)
         if !profileChanges.isEmpty { event(.profileUpdated, profileChanges) }
 
-        if covered, let mapped = d.role {
+        if covered, let mapped = d.role, let kept {
+            // A break-glass override holds until its deadline: the mapped role waits, and says so.
+            if mapped != user.role {
+                event(
+                    .roleChangeHeld,
+                    ruleDetails.merging([
+                        .from: .string(user.role.rawValue), .to: .string(mapped.rawValue), .heldBecause: "override",
+                        .until: .string(OverrideRules.timestamp(kept.until)),
+                    ]) { $1 }
+                )
+            }
+        } else if covered, let mapped = d.role {
             if mapped != user.role {
                 if user.isActiveSuperAdmin, input.activeSuperAdmins <= 1 {
                     event(
@@ -312,6 +342,7 @@ enum SignInRules {
             event(.decisionUndetermined, unknownDetails.merging([.roleKept: .string(user.role.rawValue)]) { $1 })
         }
 
+        if stored.isActiveSuperAdmin, !updated.isActiveSuperAdmin { requiresSuperAdmin = true }
         updated.lastSignInAt = input.time
         updated.signInCount = user.signInCount + 1
         updated.lastClaims = input.claims

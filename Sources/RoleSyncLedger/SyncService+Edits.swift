@@ -167,10 +167,23 @@ extension SyncService {
             changed[.via] = "offboarding"
             changed[.detail] = .string(reason)
         }
-        let events = [
+        var events = [
             AuditEvent(time: time, actor: principal.actor, action: .sessionsEnded, userID: user.id, details: ended),
             AuditEvent(time: time, actor: principal.actor, action: .statusChanged, userID: user.id, details: changed),
         ]
+        // An override never outlives a deactivation.
+        if user.override != nil,
+            let overrideEnded = OverrideRules.end(
+                &updated,
+                decision: mappings.current.mapping(forIssuer: user.issuer)?.evaluate(user.lastClaims, tracing: false),
+                reason: "deactivated",
+                actor: principal.actor,
+                time: time,
+                deactivating: true
+            )
+        {
+            events.append(overrideEnded)
+        }
         let keys = KeyRevocation(
             time: time,
             actor: principal.actor,

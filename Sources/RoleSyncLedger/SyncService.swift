@@ -14,6 +14,10 @@ public struct SyncService: Sendable {
     public let mappings: MappingRegistry
     let logger: Logger
     let now: @Sendable () -> Date
+    /// How long a break-glass override may last.
+    public let overridePolicy: OverridePolicy
+    /// Records where the candidate mappings disagree with the live ones; `nil` records nothing.
+    public let shadow: ShadowRecorder?
     /// How often an operation is tried when concurrent writes keep invalidating what it read.
     static let attempts = 64
 
@@ -28,16 +32,22 @@ public struct SyncService: Sendable {
     ///   - store: the ledger's storage.
     ///   - mappings: the mappings in force (reloadable).
     ///   - logger: where decisions are logged (never tokens or claims values).
+    ///   - overridePolicy: how long a break-glass override may last.
+    ///   - shadow: where differences of the candidate mappings (``MappingRegistry/shadow``) go.
     ///   - now: the clock; tests pass their own.
     public init(
         store: any LedgerStore,
         mappings: MappingRegistry,
         logger: Logger,
+        overridePolicy: OverridePolicy = OverridePolicy(),
+        shadow: ShadowRecorder? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.shadow = shadow
         self.store = store
         self.mappings = mappings
         self.logger = logger
+        self.overridePolicy = overridePolicy
         self.now = now
     }
 
@@ -91,6 +101,7 @@ public struct SyncService: Sendable {
         if let touched {
             try await store.recordSignIn(of: touched, at: time)
             log(result, issuer: issuer)
+            compareShadow(decision, claims: claims, issuer: issuer, subject: subject, user: result.user, via: .signIn, at: time)
             return result
         }
         if result.isCreated, let id = ids.first {
@@ -102,7 +113,31 @@ public struct SyncService: Sendable {
             }
         }
         log(result, issuer: issuer)
+        compareShadow(decision, claims: claims, issuer: issuer, subject: subject, user: result.user, via: .signIn, at: time)
         return result
+    }
+
+    /// Evaluates the candidate mapping for the issuer, if there is one, on the claims the live
+    /// decision saw, and queues any difference. Writes nothing now; never fails the caller.
+    func compareShadow(
+        _ live: Decision?,
+        claims: Claims,
+        issuer: String,
+        subject: String,
+        user: User?,
+        via path: ShadowDifference.Path,
+        at time: Date
+    ) {
+        guard let shadow, let live, let candidate = mappings.shadow?.mapping(forIssuer: issuer) else { return }
+        shadow.compare(
+            live: live,
+            candidate: candidate.evaluate(claims, tracing: false),
+            issuer: issuer,
+            subject: subject,
+            user: user,
+            via: path,
+            at: time
+        )
     }
 
     /// Audits a sign-in refused before the ledger's rules were reached: a bad or replayed

@@ -65,6 +65,8 @@ public struct User: Sendable, Hashable, Identifiable {
     public var lastClaims: Claims
     /// Bumped by every write; a write naming an older version is a conflict.
     public var version: Int
+    /// A time-boxed break-glass role that holds over the mapped one until ``RoleOverride/until``.
+    public var override: RoleOverride?
 
     public init(
         id: UserID,
@@ -82,7 +84,8 @@ public struct User: Sendable, Hashable, Identifiable {
         lastSignInAt: Date?,
         signInCount: Int,
         lastClaims: Claims,
-        version: Int
+        version: Int,
+        override: RoleOverride? = nil
     ) {
         self.id = id
         self.issuer = issuer
@@ -100,11 +103,46 @@ public struct User: Sendable, Hashable, Identifiable {
         self.signInCount = signInCount
         self.lastClaims = lastClaims
         self.version = version
+        self.override = override
     }
 
     /// Whether the user is an active `super_admin` (the guard counts these).
     public var isActiveSuperAdmin: Bool { role == .superAdmin && status == .active }
 
+    /// The override in force at `time`: one whose deadline has passed no longer holds, even before
+    /// the expiry has been written.
+    public func override(at time: Date) -> RoleOverride? {
+        guard let override, override.until > time else { return nil }
+        return override
+    }
+
     /// `email`, else `name`, else `issuer#subject`: how messages name the user.
     public var displayName: String { email ?? name ?? "\(issuer)#\(subject)" }
+}
+
+/// A break-glass role given to a covered user for a bounded time (SPEC §3 leaves the IdP owning the
+/// role; this is the audited exception). While it lasts, sign-ins, reconciliation and pushes keep
+/// ``role``; at ``until`` the mapped role returns without waiting for a sign-in.
+public struct RoleOverride: Sendable, Hashable {
+    /// The role the user holds while the override lasts.
+    public var role: Role
+    /// When it ends.
+    public var until: Date
+    /// Why (required; shown in the audit log and on the user's page).
+    public var reason: String
+    /// Who gave it.
+    public var grantedBy: Actor
+    public var grantedAt: Date
+    /// The role the user held when the first override began: what returns when the mapping no
+    /// longer decides one at the end.
+    public var previousRole: Role
+
+    public init(role: Role, until: Date, reason: String, grantedBy: Actor, grantedAt: Date, previousRole: Role) {
+        self.role = role
+        self.until = until
+        self.reason = reason
+        self.grantedBy = grantedBy
+        self.grantedAt = grantedAt
+        self.previousRole = previousRole
+    }
 }

@@ -74,6 +74,8 @@ public enum LedgerCopy {
                 ("id", .integer), ("issuer", .text), ("subject", .text), ("email", .text), ("name", .text), ("organization_unit", .text),
                 ("role", .text), ("role_source", .text), ("status", .text), ("deactivation_reason", .text), ("deactivation_source", .text),
                 ("registered_at", .time), ("last_sign_in_at", .time), ("sign_in_count", .integer), ("last_claims", .json), ("version", .integer),
+                ("override_role", .text), ("override_until", .time), ("override_reason", .text), ("override_by", .text),
+                ("override_at", .time), ("override_previous_role", .text),
             ],
             identity: true
         ),

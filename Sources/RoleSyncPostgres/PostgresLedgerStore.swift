@@ -419,7 +419,10 @@ public final class PostgresLedgerStore: LedgerStore {
                         role = \(user.role.rawValue), role_source = \(user.roleSource.rawValue), status = \(user.status.rawValue),
                         deactivation_reason = \(user.deactivationReason?.rawValue), deactivation_source = \(user.deactivationSource?.rawValue),
                         last_sign_in_at = \(user.lastSignInAt), sign_in_count = \(Int64(user.signInCount)),
-                        last_claims = \(user.lastClaims.jsonText)::jsonb, version = \(Int64(expectedVersion + 1))
+                        last_claims = \(user.lastClaims.jsonText)::jsonb, version = \(Int64(expectedVersion + 1)),
+                        override_role = \(user.override?.role.rawValue), override_until = \(user.override?.until),
+                        override_reason = \(user.override?.reason), override_by = \(user.override?.grantedBy.description),
+                        override_at = \(user.override?.grantedAt), override_previous_role = \(user.override?.previousRole.rawValue)
                     WHERE id = \(user.id.rawValue) AND version = \(Int64(expectedVersion))
                     RETURNING 1
                 ) SELECT count(*) FROM changed

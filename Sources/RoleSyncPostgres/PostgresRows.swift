@@ -10,7 +10,8 @@ import RoleSyncMapping
 enum PostgresRows {
     static let user = """
         id, issuer, subject, email, name, organization_unit, role, role_source, status, deactivation_reason,
-        deactivation_source, registered_at, last_sign_in_at, sign_in_count, last_claims::text AS last_claims, version
+        deactivation_source, registered_at, last_sign_in_at, sign_in_count, last_claims::text AS last_claims, version,
+        override_role, override_until, override_reason, override_by, override_at, override_previous_role
         """
 
     static func user(_ row: PostgresRow) throws -> User {
@@ -39,7 +40,22 @@ enum PostgresRows {
             lastSignInAt: try r["last_sign_in_at"].decode(Date?.self),
             signInCount: Int(try r["sign_in_count"].decode(Int64.self)),
             lastClaims: claims,
-            version: Int(try r["version"].decode(Int64.self))
+            version: Int(try r["version"].decode(Int64.self)),
+            override: try override(r, id)
+        )
+    }
+
+    private static func override(_ r: PostgresRandomAccessRow, _ id: Int64) throws -> RoleOverride? {
+        guard let role = try r["override_role"].decode(String?.self) else { return nil }
+        let by = try r["override_by"].decode(String?.self) ?? ""
+        guard let actor = Actor(by) else { throw PostgresStoreError.corrupt("user \(id): unknown override_by '\(by)'") }
+        return RoleOverride(
+            role: try enumeration(role, "user \(id): override_role"),
+            until: try r["override_until"].decode(Date?.self) ?? Date(timeIntervalSince1970: 0),
+            reason: try r["override_reason"].decode(String?.self) ?? "",
+            grantedBy: actor,
+            grantedAt: try r["override_at"].decode(Date?.self) ?? Date(timeIntervalSince1970: 0),
+            previousRole: try enumeration(r["override_previous_role"].decode(String?.self) ?? "", "user \(id): override_previous_role")
         )
     }
 

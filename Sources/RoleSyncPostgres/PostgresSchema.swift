@@ -187,6 +187,42 @@ enum PostgresSchema {
                 "CREATE INDEX pending_logins_waiting ON pending_logins (created_at) WHERE payload IS NOT NULL",
             ]
         ),
+        // Break-glass overrides on the user's row (read and kept by the transaction that decides a
+        // sign-in), and the shadow mapping's latest disagreement per identity.
+        Migration(
+            version: 3,
+            name: "break-glass overrides, shadow mapping differences",
+            statements: [
+                """
+                ALTER TABLE users
+                    ADD COLUMN override_role text CHECK (override_role IN ('super_admin', 'model_admin', 'provider_admin',
+                        'mcp_admin', 'user_admin', 'billing_admin', 'user')),
+                    ADD COLUMN override_until timestamptz,
+                    ADD COLUMN override_reason text,
+                    ADD COLUMN override_by text,
+                    ADD COLUMN override_at timestamptz,
+                    ADD COLUMN override_previous_role text
+                """,
+                "CREATE INDEX users_by_override_end ON users (override_until, id) WHERE override_until IS NOT NULL",
+                """
+                CREATE TABLE shadow_differences (
+                    issuer text NOT NULL,
+                    subject text NOT NULL,
+                    user_id bigint,
+                    user_name text NOT NULL,
+                    via text NOT NULL CHECK (via IN ('sign_in', 'reconcile', 'push')),
+                    kinds text NOT NULL,
+                    live jsonb NOT NULL,
+                    candidate jsonb NOT NULL,
+                    first_seen timestamptz NOT NULL,
+                    last_seen timestamptz NOT NULL,
+                    occurrences bigint NOT NULL,
+                    PRIMARY KEY (issuer, subject)
+                )
+                """,
+                "CREATE INDEX shadow_differences_by_last_seen ON shadow_differences (last_seen)",
+            ]
+        ),
     ]
 
     /// The newest version this build knows.

@@ -51,7 +51,9 @@ public struct Reconciler: Sendable {
 
     /// Reads the directory and plans; writes nothing.
     /// - Throws: ``ReconcileError/directory(_:)`` when the directory cannot be read whole.
-    public func plan(force: Bool = false) async throws -> ReconciliationPlan {
+    /// - Parameter recordsShadow: evaluate the candidate mappings too and record their differences
+    ///   (a real run; a dry run records nothing).
+    public func plan(force: Bool = false, recordsShadow: Bool = false) async throws -> ReconciliationPlan {
         let client = SCIMClient(
             baseURL: url,
             token: settings.token ?? "",
@@ -66,16 +68,14 @@ public struct Reconciler: Sendable {
         } catch {
             throw ReconcileError.directory(error)
         }
-        return try await plan(snapshot: snapshot, force: force)
+        return try await plan(snapshot: snapshot, force: force, recordsShadow: recordsShadow)
     }
 
     /// Plans from a snapshot already read.
-    public func plan(snapshot: DirectorySnapshot, force: Bool = false) async throws -> ReconciliationPlan {
-        try await sync.planReconciliation(
-            issuer: idp.issuer,
-            listing: settings.listing(from: snapshot),
-            policy: policy(force: force)
-        )
+    public func plan(snapshot: DirectorySnapshot, force: Bool = false, recordsShadow: Bool = false) async throws -> ReconciliationPlan {
+        var policy = policy(force: force)
+        policy.recordsShadow = recordsShadow
+        return try await sync.planReconciliation(issuer: idp.issuer, listing: settings.listing(from: snapshot), policy: policy)
     }
 
     func policy(force: Bool) -> ReconciliationPolicy {
@@ -101,7 +101,7 @@ public struct Reconciler: Sendable {
             var attempt = 0
             while true {
                 attempt += 1
-                let plan = try await self.plan(force: force)
+                let plan = try await self.plan(force: force, recordsShadow: !dryRun && attempt == 1)
                 if let valve = plan.safetyValve {
                     Counter(label: "rolesync_reconcile_safety_valve_total", dimensions: dimensions + [("reason", valve.code)]).increment()
                     logger.error(
@@ -117,7 +117,10 @@ public struct Reconciler: Sendable {
                     logger.info("a user changed while reconciling; planning again", metadata: ["attempt": "\(attempt)"])
                     continue
                 }
-                let applied = !plan.plan.changes.isEmpty || !plan.plan.claimUpdates.isEmpty
+                let applied = !plan.plan.changes.isEmpty || !plan.plan.claimUpdates.isEmpty || !plan.plan.overridesKept.isEmpty
+                // The candidate's differences are written now, not at the server's next flush:
+                // `rolesync reconcile` ends here.
+                if !dryRun { try? await sync.shadow?.flush() }
                 return finish(plan, outcome: applied ? "applied" : "unchanged", start: start, clock: clock)
             }
         } catch {

@@ -197,7 +197,11 @@ public struct SCIMService: Sendable {
         let plan = try await sync.planPush(
             issuer: pusher.issuer,
             listing: listing,
-            policy: ReconciliationPolicy(matchClaim: pusher.settings.matchClaim, force: true, source: .scim)
+            policy: {
+                var policy = ReconciliationPolicy(matchClaim: pusher.settings.matchClaim, force: true, source: .scim)
+                policy.recordsShadow = true
+                return policy
+            }()
         )
         try await directory.apply(writes, sync.ledgerChanges(for: plan.plan, as: .scim))
         if !plan.plan.changes.isEmpty {

@@ -27,12 +27,19 @@ struct UserRecord: FetchableRecord {
         static let signInCount = Column("sign_in_count")
         static let lastClaims = Column("last_claims")
         static let version = Column("version")
+        static let overrideRole = Column("override_role")
+        static let overrideUntil = Column("override_until")
+        static let overrideReason = Column("override_reason")
+        static let overrideBy = Column("override_by")
+        static let overrideAt = Column("override_at")
+        static let overridePreviousRole = Column("override_previous_role")
     }
 
     /// Every column, for `SELECT`: the record reads them by name, so the order does not matter.
     static let selection = """
         id, issuer, subject, email, name, organization_unit, role, role_source, status, deactivation_reason,
-        deactivation_source, registered_at, last_sign_in_at, sign_in_count, last_claims, version
+        deactivation_source, registered_at, last_sign_in_at, sign_in_count, last_claims, version,
+        override_role, override_until, override_reason, override_by, override_at, override_previous_role
         """
 
     var user: User
@@ -68,7 +75,25 @@ struct UserRecord: FetchableRecord {
             lastSignInAt: lastSignIn.map(Date.init(timeIntervalSince1970:)),
             signInCount: row[Columns.signInCount],
             lastClaims: claims,
-            version: row[Columns.version]
+            version: row[Columns.version],
+            override: try Self.override(row, id)
+        )
+    }
+
+    private static func override(_ row: Row, _ id: Int64) throws -> RoleOverride? {
+        let role: String? = row[Columns.overrideRole]
+        guard let role else { return nil }
+        let by: String = row[Columns.overrideBy] ?? ""
+        guard let actor = Actor(by) else { throw SQLiteStoreError.corrupt("user \(id): unknown override_by '\(by)'") }
+        let until: Double = row[Columns.overrideUntil] ?? 0
+        let at: Double = row[Columns.overrideAt] ?? 0
+        return RoleOverride(
+            role: try decode(role, "override_role", id),
+            until: Date(timeIntervalSince1970: until),
+            reason: row[Columns.overrideReason] ?? "",
+            grantedBy: actor,
+            grantedAt: Date(timeIntervalSince1970: at),
+            previousRole: try decode(row[Columns.overridePreviousRole] ?? "", "override_previous_role", id)
         )
     }
 
@@ -91,6 +116,12 @@ struct UserRecord: FetchableRecord {
             (Columns.lastSignInAt, user.lastSignInAt?.timeIntervalSince1970.databaseValue ?? .null),
             (Columns.signInCount, user.signInCount.databaseValue),
             (Columns.lastClaims, user.lastClaims.jsonText.databaseValue),
+            (Columns.overrideRole, user.override?.role.rawValue.databaseValue ?? .null),
+            (Columns.overrideUntil, user.override?.until.timeIntervalSince1970.databaseValue ?? .null),
+            (Columns.overrideReason, user.override?.reason.databaseValue ?? .null),
+            (Columns.overrideBy, user.override?.grantedBy.description.databaseValue ?? .null),
+            (Columns.overrideAt, user.override?.grantedAt.timeIntervalSince1970.databaseValue ?? .null),
+            (Columns.overridePreviousRole, user.override?.previousRole.rawValue.databaseValue ?? .null),
         ]
     }
 }

@@ -201,6 +201,38 @@ enum LedgerSchema {
                     """
             )
         }
+        migrator.registerMigration("v8: break-glass overrides, shadow mapping differences") { db in
+            // An override lives on the user's row, so a sign-in reads and keeps it in the one
+            // transaction that decides; the partial index finds the next to expire. A shadow
+            // difference is one row per identity, the latest evaluation that disagreed.
+            try db.execute(
+                sql: """
+                    ALTER TABLE users ADD COLUMN override_role TEXT CHECK (override_role IN ('super_admin', 'model_admin',
+                        'provider_admin', 'mcp_admin', 'user_admin', 'billing_admin', 'user'));
+                    ALTER TABLE users ADD COLUMN override_until REAL;
+                    ALTER TABLE users ADD COLUMN override_reason TEXT;
+                    ALTER TABLE users ADD COLUMN override_by TEXT;
+                    ALTER TABLE users ADD COLUMN override_at REAL;
+                    ALTER TABLE users ADD COLUMN override_previous_role TEXT;
+                    CREATE INDEX users_by_override_end ON users (override_until, id) WHERE override_until IS NOT NULL;
+                    CREATE TABLE shadow_differences (
+                        issuer TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        user_id INTEGER,
+                        user_name TEXT NOT NULL,
+                        via TEXT NOT NULL CHECK (via IN ('sign_in', 'reconcile', 'push')),
+                        kinds TEXT NOT NULL,
+                        live TEXT NOT NULL,
+                        candidate TEXT NOT NULL,
+                        first_seen REAL NOT NULL,
+                        last_seen REAL NOT NULL,
+                        occurrences INTEGER NOT NULL,
+                        PRIMARY KEY (issuer, subject)
+                    );
+                    CREATE INDEX shadow_differences_by_last_seen ON shadow_differences (last_seen);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -159,14 +159,14 @@ struct LedgerCLITests {
         let database = scratch.path("ledger.sqlite")
         let dry = try Rolesync.run(["migrate", "--database", database, "--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
-        #expect(dry.stdout.contains("0 of 7 migrations"))
-        #expect(dry.stdout.contains("would apply v7: API keys replace admin API tokens"))
+        #expect(dry.stdout.contains("0 of 8 migrations"))
+        #expect(dry.stdout.contains("would apply v8: break-glass overrides, shadow mapping differences"))
         #expect(dry.stdout.hasSuffix("dry run: nothing was changed\n"))
         #expect(!FileManager.default.fileExists(atPath: database))
         let applied = try Rolesync.run(["migrate", "--database", database])
-        #expect(applied.stdout.hasSuffix("migrated: 7 applied\n"))
+        #expect(applied.stdout.hasSuffix("migrated: 8 applied\n"))
         let again = try Rolesync.run(["migrate", "--database", database])
-        #expect(again.stdout == "\(database): 7 of 7 migrations\nup to date: nothing to apply\n")
+        #expect(again.stdout == "\(database): 8 of 8 migrations\nup to date: nothing to apply\n")
     }
 
     @Test("a bad PostgreSQL URL is a usage error naming the option; an unreachable one says so, without the password")

@@ -65,24 +65,44 @@ struct Harness {
     }
 
     /// A harness over one of the conformance suite's stores.
-    init(conformance kind: ConformanceKind) async throws {
+    init(conformance kind: ConformanceKind, shadow: String? = nil) async throws {
         switch kind {
-        case .memory: try self.init(StoreKind.memory)
-        case .disk: try self.init(StoreKind.disk)
+        case .memory: try self.init(StoreKind.memory, shadow: shadow)
+        case .disk: try self.init(StoreKind.disk, shadow: shadow)
         case .postgres:
             let postgres = try await ScratchPostgresStore()
-            try self.init(store: postgres.store, path: nil, scratch: nil, postgres: postgres, mapping: Self.mappingYAML)
+            try self.init(store: postgres.store, path: nil, scratch: nil, postgres: postgres, mapping: Self.mappingYAML, shadow: shadow)
         }
     }
 
-    init(_ kind: StoreKind, mapping: String = Harness.mappingYAML, fault: (@Sendable (SQLiteLedgerStore.FaultPoint) throws -> Void)? = nil) throws {
+    /// - Parameter shadow: a candidate mapping to evaluate beside `mapping`, its differences recorded.
+    init(
+        _ kind: StoreKind,
+        mapping: String = Harness.mappingYAML,
+        shadow: String? = nil,
+        fault: (@Sendable (SQLiteLedgerStore.FaultPoint) throws -> Void)? = nil
+    ) throws {
         switch kind {
         case .memory:
-            try self.init(store: try SQLiteLedgerStore.inMemory(fault: fault), path: nil, scratch: nil, postgres: nil, mapping: mapping)
+            try self.init(
+                store: try SQLiteLedgerStore.inMemory(fault: fault),
+                path: nil,
+                scratch: nil,
+                postgres: nil,
+                mapping: mapping,
+                shadow: shadow
+            )
         case .disk:
             let scratch = try ScratchFolder("ledger")
             let file = scratch.path("ledger.sqlite")
-            try self.init(store: try SQLiteLedgerStore(path: file, fault: fault), path: file, scratch: scratch, postgres: nil, mapping: mapping)
+            try self.init(
+                store: try SQLiteLedgerStore(path: file, fault: fault),
+                path: file,
+                scratch: scratch,
+                postgres: nil,
+                mapping: mapping,
+                shadow: shadow
+            )
         }
     }
 
@@ -91,7 +111,8 @@ struct Harness {
         path: String?,
         scratch: ScratchFolder?,
         postgres: ScratchPostgresStore?,
-        mapping: String
+        mapping: String,
+        shadow: String? = nil
     ) throws {
         self.store = store
         self.path = path
@@ -100,10 +121,18 @@ struct Harness {
         let clock = TestClock()
         self.clock = clock
         let parsed = try #require(MappingParser.parse(yaml: mapping, file: "test.yaml").mapping)
+        var candidates: MappingSet?
+        var recorder: ShadowRecorder?
+        if let shadow {
+            let candidate = try #require(MappingParser.parse(yaml: shadow, file: "candidate.yaml").mapping)
+            candidates = MappingSet.build([candidate]).set
+            recorder = ShadowRecorder(store: try #require(store as? any ShadowStore), logger: Logger(label: "test"))
+        }
         service = SyncService(
             store: store,
-            mappings: MappingRegistry(MappingSet.build([parsed]).set),
+            mappings: MappingRegistry(MappingSet.build([parsed]).set, shadow: candidates),
             logger: Logger(label: "test"),
+            shadow: recorder,
             now: { clock.now }
         )
         sessions = SessionService(store: store, idleTimeout: 3_600, absoluteLifetime: 86_400, now: { clock.now })

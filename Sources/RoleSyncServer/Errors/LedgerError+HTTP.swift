@@ -13,6 +13,10 @@ extension LedgerError {
         case .keyNotFound: .notFound
         case .keyAlreadyRevoked, .keyNameTaken, .keyOwnerInactive: .conflict
         case .adminKeyNeedsAdminRole: .forbidden
+        case .invalidOverride: .unprocessableContent
+        case .overrideNotPermitted: .forbidden
+        case .overrideNotNeeded, .userInactive: .conflict
+        case .noOverride: .notFound
         }
     }
 
@@ -32,6 +36,11 @@ extension LedgerError {
         case .keyOwnerInactive: "Owner inactive"
         case .adminKeyNeedsAdminRole: "Admin keys need an admin"
         case .safetyValve: "Safety valve tripped"
+        case .invalidOverride: "Invalid override"
+        case .overrideNotPermitted: "Only a super_admin may do this"
+        case .overrideNotNeeded: "Role not managed by the identity provider"
+        case .userInactive: "User inactive"
+        case .noOverride: "No override in force"
         }
     }
 }

@@ -1,0 +1,258 @@
+public import Foundation
+public import Logging
+import Metrics
+public import RoleSyncMapping
+import Synchronization
+
+/// One identity on which a candidate (shadow) mapping decides differently from the live one: the
+/// latest evaluation that disagreed, with both decisions and both rules. Recording one never
+/// touches the user.
+public struct ShadowDifference: Sendable, Hashable {
+    /// What differs.
+    public enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
+        /// Both cover the user, with different roles.
+        case role
+        /// One covers the user and the other does not.
+        case coverage
+        /// One would deactivate the user (a `deactivate` condition holds) and the other not.
+        case status
+        /// One lets the user sign in and the other refuses.
+        case access
+    }
+
+    /// Where the evaluation happened.
+    public enum Path: String, Sendable, Hashable, CaseIterable, Codable {
+        case signIn = "sign_in"
+        case reconcile
+        case push
+    }
+
+    /// One mapping's decision, as much as a report needs.
+    public struct Side: Sendable, Hashable, Codable {
+        public var allowed: Bool
+        /// Why sign-in is refused (`requirement_failed`, `unmatched_denied`, …); `nil` when allowed.
+        public var refusal: String?
+        public var covered: Bool
+        /// The role the rule gives; `nil` when no rule covers the user.
+        public var role: Role?
+        /// `inactive` when a `deactivate` condition holds.
+        public var status: UserStatus
+        public var rule: String?
+        public var file: String
+
+        public init(_ decision: Decision) {
+            allowed = decision.refusal == nil
+            refusal = decision.refusal?.code
+            covered = decision.isCovered && decision.isRoleDetermined
+            role = covered ? decision.role : nil
+            status = decision.shouldDeactivate ? .inactive : .active
+            rule = decision.ruleID
+            file = decision.mappingFile
+        }
+
+        public init(allowed: Bool, refusal: String?, covered: Bool, role: Role?, status: UserStatus, rule: String?, file: String) {
+            self.allowed = allowed
+            self.refusal = refusal
+            self.covered = covered
+            self.role = role
+            self.status = status
+            self.rule = rule
+            self.file = file
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case allowed, refusal, covered, role, status, rule, file
+        }
+    }
+
+    public var issuer: String
+    public var subject: String
+    /// The ledger user, once there is one (a refused first sign-in has none).
+    public var userID: UserID?
+    /// How reports name the user (email, else name, else issuer#subject).
+    public var user: String
+    public var via: Path
+    public var kinds: [Kind]
+    public var live: Side
+    public var candidate: Side
+    public var firstSeen: Date
+    public var lastSeen: Date
+    /// How many evaluations disagreed since it was first seen.
+    public var occurrences: Int
+
+    public init(
+        issuer: String,
+        subject: String,
+        userID: UserID?,
+        user: String,
+        via: Path,
+        kinds: [Kind],
+        live: Side,
+        candidate: Side,
+        firstSeen: Date,
+        lastSeen: Date,
+        occurrences: Int = 1
+    ) {
+        self.issuer = issuer
+        self.subject = subject
+        self.userID = userID
+        self.user = user
+        self.via = via
+        self.kinds = kinds
+        self.live = live
+        self.candidate = candidate
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.occurrences = occurrences
+    }
+
+    /// What differs between two decisions on the same claims; empty when they agree.
+    public static func kinds(live: Side, candidate: Side) -> [Kind] {
+        var kinds: [Kind] = []
+        if live.covered && candidate.covered && live.role != candidate.role { kinds.append(.role) }
+        if live.covered != candidate.covered { kinds.append(.coverage) }
+        if live.status != candidate.status { kinds.append(.status) }
+        if live.allowed != candidate.allowed { kinds.append(.access) }
+        return kinds
+    }
+
+    /// One line for logs and the command line: `role user → model_admin (rule admins → model-admins)`.
+    public var summary: String {
+        kinds.map { kind in
+            switch kind {
+            case .role: "role \(live.role?.rawValue ?? "-") → \(candidate.role?.rawValue ?? "-")"
+            case .coverage: candidate.covered ? "coverage gained" : "coverage lost"
+            case .status: "status \(live.status.rawValue) → \(candidate.status.rawValue)"
+            case .access: candidate.allowed ? "sign-in allowed" : "sign-in refused (\(candidate.refusal ?? "?"))"
+            }
+        }.joined(separator: ", ")
+    }
+}
+
+/// Which recorded differences to list.
+public struct ShadowQuery: Sendable, Hashable {
+    /// Only differences seen at or after this time.
+    public var since: Date?
+    public var issuer: String?
+    public var kind: ShadowDifference.Kind?
+    public var limit: Int
+
+    public init(since: Date? = nil, issuer: String? = nil, kind: ShadowDifference.Kind? = nil, limit: Int = 100) {
+        self.since = since
+        self.issuer = issuer
+        self.kind = kind
+        self.limit = limit
+    }
+}
+
+/// Recorded differences, newest first, and how many match in all.
+public struct ShadowPage: Sendable, Hashable {
+    public var differences: [ShadowDifference]
+    public var total: Int
+    /// How many of those that match have each kind.
+    public var counts: [ShadowDifference.Kind: Int]
+
+    public init(differences: [ShadowDifference], total: Int, counts: [ShadowDifference.Kind: Int]) {
+        self.differences = differences
+        self.total = total
+        self.counts = counts
+    }
+}
+
+/// Storage for shadow differences: one row per identity, the latest disagreement.
+public protocol ShadowStore: Sendable {
+    /// Inserts each difference, or updates the identity's row (kinds, decisions, last seen; the
+    /// count grows, the first sighting stays).
+    func recordShadowDifferences(_ differences: [ShadowDifference]) async throws
+    func shadowDifferences(matching query: ShadowQuery) async throws -> ShadowPage
+    /// Deletes differences last seen before `time`; returns how many.
+    @discardableResult
+    func pruneShadowDifferences(before time: Date) async throws -> Int
+    /// Deletes the differences of these issuers (all when empty): a promoted candidate is live.
+    @discardableResult
+    func clearShadowDifferences(issuers: [String]) async throws -> Int
+}
+
+/// Evaluates the candidate mappings beside the live ones and records where they disagree, off the
+/// sign-in's path: differences wait in memory and are written in batches by ``flush()``.
+public final class ShadowRecorder: Sendable {
+    private let store: any ShadowStore
+    private let pending = Mutex<[ShadowDifference]>([])
+    private let logger: Logger
+    /// The most differences held between flushes; more are counted and dropped (a flood of them
+    /// says enough).
+    static let capacity = 10_000
+
+    public init(store: any ShadowStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Compares the decisions on the same claims and queues the difference, if any.
+    /// - Returns: the difference queued, or `nil` when the two agree.
+    @discardableResult
+    public func compare(
+        live: Decision,
+        candidate: Decision,
+        issuer: String,
+        subject: String,
+        user: User?,
+        via path: ShadowDifference.Path,
+        at time: Date
+    ) -> ShadowDifference? {
+        Counter(label: "rolesync_shadow_evaluations_total", dimensions: [("via", path.rawValue)]).increment()
+        let liveSide = ShadowDifference.Side(live)
+        let candidateSide = ShadowDifference.Side(candidate)
+        let kinds = ShadowDifference.kinds(live: liveSide, candidate: candidateSide)
+        guard !kinds.isEmpty else { return nil }
+        for kind in kinds {
+            Counter(label: "rolesync_shadow_differences_total", dimensions: [("kind", kind.rawValue), ("via", path.rawValue)]).increment()
+        }
+        let difference = ShadowDifference(
+            issuer: issuer,
+            subject: subject,
+            userID: user?.id,
+            user: user?.displayName ?? live.profile.email ?? live.profile.name ?? "\(issuer)#\(subject)",
+            via: path,
+            kinds: kinds,
+            live: liveSide,
+            candidate: candidateSide,
+            firstSeen: time,
+            lastSeen: time
+        )
+        let queued = pending.withLock { queue in
+            guard queue.count < Self.capacity else { return false }
+            queue.append(difference)
+            return true
+        }
+        if !queued { Counter(label: "rolesync_shadow_dropped_total").increment() }
+        return difference
+    }
+
+    /// Writes the queued differences (the latest per identity wins within a batch).
+    public func flush() async throws {
+        let batch = pending.withLock { queue in
+            defer { queue.removeAll(keepingCapacity: true) }
+            return queue
+        }
+        guard !batch.isEmpty else { return }
+        var latest: [String: ShadowDifference] = [:]
+        for difference in batch {
+            let key = difference.issuer + "\u{0}" + difference.subject
+            if var kept = latest[key] {
+                let occurrences = kept.occurrences + 1
+                kept = difference
+                kept.occurrences = occurrences
+                latest[key] = kept
+            } else {
+                latest[key] = difference
+            }
+        }
+        do {
+            try await store.recordShadowDifferences(Array(latest.values))
+        } catch {
+            logger.error("shadow differences not recorded", metadata: ["differences": "\(latest.count)", "error": "\(error)"])
+            throw error
+        }
+    }
+}
