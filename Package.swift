@@ -172,6 +172,7 @@ let package = Package(
         .target(
             name: "RoleSyncServer",
             dependencies: [
+                "RoleSyncConfig",
                 "RoleSyncReconciler",
                 "RoleSyncReports",
                 "RoleSyncSCIM",

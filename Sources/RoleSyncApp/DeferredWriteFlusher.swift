@@ -5,16 +5,19 @@ import ServiceLifecycle
 
 /// Writes what the ledger defers: sign-ins that changed nothing but the last sign-in time (every
 /// second) and API key uses (every ``KeyUsageRecorder/flushInterval`` seconds: the documented
-/// precision of last used). Both are written once more at shutdown: a crash loses at most a second
-/// of sign-ins and ten seconds of key uses, never a role, status, revocation or audit event.
+/// precision of last used), and the shadow mapping's differences (every second). All are written
+/// once more at shutdown: a crash loses at most a second of sign-ins and shadow differences and ten
+/// seconds of key uses, never a role, status, revocation or audit event.
 package struct DeferredWriteFlusher: Service {
     let store: any LedgerStore
     let keyUsage: KeyUsageRecorder
+    let shadow: ShadowRecorder?
     let logger: Logger
 
-    package init(store: any LedgerStore, keyUsage: KeyUsageRecorder, logger: Logger) {
+    package init(store: any LedgerStore, keyUsage: KeyUsageRecorder, shadow: ShadowRecorder? = nil, logger: Logger) {
         self.store = store
         self.keyUsage = keyUsage
+        self.shadow = shadow
         self.logger = logger
     }
 
@@ -26,9 +29,11 @@ package struct DeferredWriteFlusher: Service {
             tick += 1
             await flushSignIns()
             if tick % keyUsageEvery == 0 { await flushKeyUsage() }
+            try? await shadow?.flush()
         }
         await flushSignIns()
         await flushKeyUsage()
+        try? await shadow?.flush()
     }
 
     private func flushSignIns() async {

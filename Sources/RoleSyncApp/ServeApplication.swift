@@ -49,12 +49,10 @@ public struct ServeApplication {
         logger: Logger,
         checkOnly: Bool = false
     ) async throws {
-        let loaded = try MappingFiles.load([configuration.mappings], naming: .relativeToLocation)
-        let errors =
-            loaded.diagnostics.filter { $0.severity == .error }
-            + configuration.providersWithoutMapping(in: loaded.set)
+        let loaded = try LoadedMappings.load(mappings: configuration.mappings, shadow: configuration.shadow, issuers: [])
+        let errors = loaded.errors + configuration.providersWithoutMapping(in: loaded.live.set)
         guard errors.isEmpty else { throw ConfigError.invalid(errors) }
-        let store: any LedgerStore & DirectoryStore
+        let store: any LedgerStore & DirectoryStore & ShadowStore
         if let settings = configuration.postgres {
             let connected: PostgresLedgerStore.Connected
             do {
@@ -88,8 +86,14 @@ public struct ServeApplication {
             election = SingleNodeElection()
             store = try SQLiteLedgerStore(path: configuration.database, defersSignIns: true)
         }
-        let registry = MappingRegistry(loaded.set)
-        let sync = SyncService(store: store, mappings: registry, logger: Logger(label: "rolesync.ledger"))
+        let registry = MappingRegistry(loaded.live.set, shadow: loaded.shadow?.set)
+        let sync = SyncService(
+            store: store,
+            mappings: registry,
+            logger: Logger(label: "rolesync.ledger"),
+            overridePolicy: OverridePolicy(maxDuration: configuration.overrideMaxDuration),
+            shadow: ShadowRecorder(store: store, logger: Logger(label: "rolesync.shadow"))
+        )
         let clients = HTTPClients()
         let providers: [OpenIDProvider]
         let reconcilers: [Reconciler]
@@ -200,16 +204,33 @@ public struct ServeApplication {
     public func run() async throws {
         let reloader = MappingReloader(
             path: configuration.mappings,
+            shadow: configuration.shadow,
             issuers: configuration.idps.map(\.issuer),
             registry: registry,
-            logger: logger
+            logger: logger,
+            store: context.sync.store
         )
         var groupConfiguration = ServiceGroupConfiguration(
             // Shut down in reverse: the reloader, then the server, then the last flush of sign-ins
             // and key uses.
             services: [
-                .init(service: DeferredWriteFlusher(store: context.sync.store, keyUsage: context.keys.usage, logger: logger)),
+                .init(
+                    service: DeferredWriteFlusher(
+                        store: context.sync.store,
+                        keyUsage: context.keys.usage,
+                        shadow: context.sync.shadow,
+                        logger: logger
+                    )
+                ),
                 .init(service: makeApplication()), .init(service: reloader),
+                .init(
+                    service: LedgerClock(
+                        sync: context.sync,
+                        shadowStore: context.sync.store as? any ShadowStore,
+                        shadowRetention: configuration.shadowRetention,
+                        logger: logger
+                    )
+                ),
                 .init(service: ReconciliationService(reconcilers: reconcilers, election: election, logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

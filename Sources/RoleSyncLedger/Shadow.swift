@@ -251,7 +251,9 @@ public final class ShadowRecorder: Sendable {
         do {
             try await store.recordShadowDifferences(Array(latest.values))
         } catch {
-            logger.error("shadow differences not recorded", metadata: ["differences": "\(latest.count)", "error": "\(error)"])
+            // Kept for the next flush, within the bound.
+            pending.withLock { queue in queue.insert(contentsOf: latest.values.prefix(max(0, Self.capacity - queue.count)), at: 0) }
+            logger.error("shadow differences not recorded yet", metadata: ["differences": "\(latest.count)", "error": "\(error)"])
             throw error
         }
     }

@@ -54,6 +54,29 @@ public struct UserReport: Encodable, Sendable {
         case registeredAt = "registered_at"
         case lastSignInAt = "last_sign_in_at"
         case signInCount = "sign_in_count"
+        case override
+    }
+
+    /// A break-glass override as JSON shows it.
+    public struct Override: Encodable, Sendable {
+        public var override: RoleOverride
+
+        enum CodingKeys: String, CodingKey {
+            case role, until, reason
+            case grantedBy = "granted_by"
+            case grantedAt = "granted_at"
+            case previousRole = "previous_role"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(override.role.rawValue, forKey: .role)
+            try c.encode(Timestamp.format(override.until), forKey: .until)
+            try c.encode(override.reason, forKey: .reason)
+            try c.encode(override.grantedBy.description, forKey: .grantedBy)
+            try c.encode(Timestamp.format(override.grantedAt), forKey: .grantedAt)
+            try c.encode(override.previousRole.rawValue, forKey: .previousRole)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -74,11 +97,16 @@ public struct UserReport: Encodable, Sendable {
         try c.encode(Timestamp.format(user.registeredAt), forKey: .registeredAt)
         try c.encode(Timestamp.format(user.lastSignInAt), forKey: .lastSignInAt)
         try c.encode(user.signInCount, forKey: .signInCount)
+        try c.encode(user.override.map(Override.init), forKey: .override)
     }
 
     /// `super_admin (IdP-managed: okta.yaml rule 'platform-admins')`, `user (manual, editable by hand)`:
     /// the role in one line, for people.
     public static func roleLine(_ user: User, _ eligibility: Eligibility) -> String {
+        if let override = user.override {
+            return "\(user.role) (break-glass override until \(Timestamp.format(override.until)): \(override.reason); "
+                + "then \(eligibility.mappedRole?.rawValue ?? override.previousRole.rawValue))"
+        }
         if eligibility.isCovered {
             return "\(user.role) (IdP-managed: \(eligibility.mappingFile ?? "?") rule '\(eligibility.ruleID ?? "?")')"
         }

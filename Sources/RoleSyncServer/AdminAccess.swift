@@ -11,6 +11,7 @@ public enum AdminPermission: String, Sendable, CaseIterable {
     case createKeys = "keys:create"
     case revokeKeys = "keys:revoke"
     case offboardUsers = "users:offboard"
+    case overrideRoles = "users:override"
 
     /// The roles that hold the permission: SPEC §1's role table, in one place. `user_admin`
     /// manages users; `super_admin` may do everything. The mappings decide users' roles, so reading
@@ -20,6 +21,9 @@ public enum AdminPermission: String, Sendable, CaseIterable {
         switch self {
         case .readUsers, .editUsers, .readAudit, .readMappings, .readKeys, .createKeys, .revokeKeys, .offboardUsers:
             [.superAdmin, .userAdmin]
+        // Break-glass sets aside the IdP's decision: only super_admin, who may grant any role.
+        case .overrideRoles:
+            [.superAdmin]
         }
     }
 }
@@ -76,6 +80,24 @@ package struct AdminRoute: Sendable, Hashable {
         permission: .offboardUsers,
         queryParameters: []
     )
+    package static let grantOverride = AdminRoute(
+        method: .post,
+        path: "/api/admin/users/{id}/override",
+        permission: .overrideRoles,
+        queryParameters: []
+    )
+    package static let endOverride = AdminRoute(
+        method: .delete,
+        path: "/api/admin/users/{id}/override",
+        permission: .overrideRoles,
+        queryParameters: []
+    )
+    package static let shadow = AdminRoute(
+        method: .get,
+        path: "/api/admin/mapping/shadow",
+        permission: .readMappings,
+        queryParameters: ["since", "issuer", "kind", "limit"]
+    )
     package static let listKeys = AdminRoute(
         method: .get,
         path: "/api/admin/keys",
@@ -103,7 +125,8 @@ package struct AdminRoute: Sendable, Hashable {
 
     /// Every admin route.
     package static let all: [AdminRoute] = [
-        listUsers, showUser, editUser, offboardUser, audit, mappings, dryRun, listKeys, createKey, showKey, revokeKey,
+        listUsers, showUser, editUser, offboardUser, grantOverride, endOverride, audit, mappings, dryRun, shadow, listKeys,
+        createKey, showKey, revokeKey,
     ]
 
     /// Where the admin routes live.

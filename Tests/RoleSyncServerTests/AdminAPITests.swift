@@ -50,6 +50,14 @@ struct AdminAPITests {
                     case .createKey:
                         body = ByteBuffer(string: #"{"name":"created by \#(caller?.rawValue ?? "nobody")"}"#)
                         served = .created
+                    case .grantOverride:
+                        // The model_admin is covered (rule ml): their role is the IdP's to override.
+                        id = harness.users[.modelAdmin]!.rawValue
+                        body = ByteBuffer(string: #"{"role":"mcp_admin","for":"1h","reason":"permissions test"}"#)
+                    case .endOverride:
+                        // Ends the override the super_admin gave just before.
+                        id = harness.users[.modelAdmin]!.rawValue
+                        headers[.contentType] = nil
                     case .dryRun:
                         headers[.contentType] = "application/yaml"
                         body = ByteBuffer(string: AdminHarness.mapping)

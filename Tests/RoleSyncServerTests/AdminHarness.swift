@@ -28,6 +28,9 @@ final class AdminHarness: Sendable {
         unmatched: manual
         """
 
+    /// The shadow (candidate) mapping: the ml group would get mcp_admin instead of model_admin.
+    static let candidate = mapping.replacingOccurrences(of: "role: model_admin", with: "role: mcp_admin")
+
     let store: SQLiteLedgerStore
     let context: ServerContext
     let folder: URL
@@ -46,7 +49,13 @@ final class AdminHarness: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         store = try SQLiteLedgerStore(path: folder.appendingPathComponent("ledger.sqlite").path)
         let mapping = try #require(MappingParser.parse(yaml: Self.mapping, file: "idp.yaml").mapping)
-        let sync = SyncService(store: store, mappings: MappingRegistry(MappingSet.build([mapping]).set), logger: Logger(label: "test"))
+        let candidate = try #require(MappingParser.parse(yaml: Self.candidate, file: "shadow/idp.yaml").mapping)
+        let sync = SyncService(
+            store: store,
+            mappings: MappingRegistry(MappingSet.build([mapping]).set, shadow: MappingSet.build([candidate]).set),
+            logger: Logger(label: "test"),
+            shadow: ShadowRecorder(store: store, logger: Logger(label: "test"))
+        )
         context = ServerContext(
             sync: sync,
             sessions: SessionService(store: store),

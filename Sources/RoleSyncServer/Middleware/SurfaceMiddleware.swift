@@ -36,6 +36,7 @@ struct ProblemMiddleware: RouterMiddleware {
                 problem.mappingFile = file
             }
             if case .invalidKey(let field, _) = ledger { problem.field = field }
+            if case .invalidOverride(let field, _) = ledger { problem.field = field }
             if case .keyNameTaken = ledger { problem.field = "name" }
             return problem
         case LedgerStoreError.invalidCursor:

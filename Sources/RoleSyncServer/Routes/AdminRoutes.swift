@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdAuth
 import Logging
+import RoleSyncConfig
 import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
@@ -27,6 +28,13 @@ extension ServerContext {
         route(.offboardUser, in: admin) { request, context in
             try await self.offboard(try Self.userID(context), request, context)
         }
+        route(.grantOverride, in: admin) { request, context in
+            try await self.grantOverride(try Self.userID(context), request, try context.requireIdentity())
+        }
+        route(.endOverride, in: admin) { request, context in
+            try await self.endOverride(try Self.userID(context), request, try context.requireIdentity())
+        }
+        route(.shadow, in: admin) { request, _ in try await self.shadowReport(request) }
         route(.listKeys, in: admin) { request, _ in try await self.listKeys(request) }
         route(.createKey, in: admin) { request, context in
             try await self.createKey(request, context, allowingPurpose: true)
@@ -124,6 +132,89 @@ extension ServerContext {
         }
         let user = try await sync.update(id, role: role, status: status, by: caller.principal)
         return JSONBody(try await UserDetailReport(user, eligibility: sync.eligibility(of: user), store: sync.store))
+    }
+
+    // MARK: Break-glass overrides
+
+    /// `POST /api/admin/users/{id}/override`: `{ "role", "until" | "for", "reason" }`.
+    func grantOverride(_ id: UserID, _ request: Request, _ caller: Caller) async throws -> JSONBody<UserDetailReport> {
+        let members = try await Self.jsonObject(request, allowed: ["role", "until", "for", "reason"], what: "'role', 'until' or 'for', and 'reason'")
+        guard case .string(let roleText)? = members["role"] else {
+            throw AdminInputError.unprocessable("role", "'role' is required: one of " + Role.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard let role = Role(rawValue: roleText) else {
+            throw AdminInputError.unprocessable(
+                "role",
+                "'\(roleText)' is not a role; roles: " + Role.allCases.map(\.rawValue).joined(separator: ", ")
+            )
+        }
+        let deadline = try Self.overrideDeadline(until: members["until"], for: members["for"])
+        guard case .string(let reason)? = members["reason"] else {
+            throw AdminInputError.unprocessable("reason", "'reason' is required: say why the IdP's role must wait")
+        }
+        let user = try await sync.grantOverride(role, of: id, until: deadline, reason: reason, by: caller.principal)
+        return JSONBody(try await UserDetailReport(user, eligibility: sync.eligibility(of: user), store: sync.store))
+    }
+
+    /// Exactly one of `until` (a time) and `for` (`90m`, `2h`, or seconds).
+    static func overrideDeadline(until: ClaimValue?, for duration: ClaimValue?) throws -> OverrideDeadline {
+        switch (until, duration) {
+        case (.string(let text)?, nil):
+            guard let date = Timestamp.parse(text) else { throw AdminInputError.unprocessable("until", "'until' is \(Timestamp.grammar)") }
+            return .until(date)
+        case (nil, .string(let text)?):
+            guard let seconds = ServeConfiguration.seconds(text), seconds > 0 else {
+                throw AdminInputError.unprocessable("for", "'for' is a duration: 90m, 2h, or seconds")
+            }
+            return .duration(seconds)
+        case (nil, .number(let seconds)?):
+            guard seconds.isFinite, seconds > 0 else { throw AdminInputError.unprocessable("for", "'for' is a positive number of seconds") }
+            return .duration(seconds)
+        case (nil, nil):
+            throw AdminInputError.unprocessable("until", "give 'until' (a time) or 'for' (a duration, at most the configured maximum)")
+        case (_?, _?):
+            throw AdminInputError.unprocessable("for", "give 'until' or 'for', not both")
+        case (let value?, nil):
+            throw AdminInputError.unprocessable("until", "'until' is \(Timestamp.grammar), not a \(value.typeName)")
+        case (nil, let value?):
+            throw AdminInputError.unprocessable("for", "'for' is a duration such as 2h, not a \(value.typeName)")
+        }
+    }
+
+    /// `DELETE /api/admin/users/{id}/override`, optionally with `{ "reason" }`.
+    func endOverride(_ id: UserID, _ request: Request, _ caller: Caller) async throws -> JSONBody<UserDetailReport> {
+        let members = try await Self.jsonObject(request, allowed: ["reason"], what: "an optional 'reason'", optional: true)
+        var reason: String?
+        if let value = members["reason"] {
+            guard case .string(let text) = value, text.count <= OverridePolicy.maxReasonLength else {
+                throw AdminInputError.unprocessable("reason", "'reason' is text of at most \(OverridePolicy.maxReasonLength) characters")
+            }
+            reason = text
+        }
+        let user = try await sync.endOverride(of: id, reason: reason, by: caller.principal)
+        return JSONBody(try await UserDetailReport(user, eligibility: sync.eligibility(of: user), store: sync.store))
+    }
+
+    // MARK: Shadow mapping
+
+    /// `GET /api/admin/mapping/shadow`: who the candidate mappings would change, and why.
+    func shadowReport(_ request: Request) async throws -> JSONBody<ShadowReport> {
+        let query = try Self.shadowQuery(request.uri.queryParameters)
+        guard let store = sync.store as? any ShadowStore else { throw LedgerError.contention }
+        let page = try await store.shadowDifferences(matching: query)
+        return JSONBody(ShadowReport(page, candidates: sync.mappings.shadow, query: query))
+    }
+
+    static func shadowQuery(_ query: Parameters) throws -> ShadowQuery {
+        var shadow = ShadowQuery()
+        shadow.since = try Self.time(query.get("since"), "since")
+        if let issuer = query.get("issuer") {
+            guard !issuer.isEmpty, issuer.count <= 1024 else { throw AdminInputError.badRequest("issuer", "'issuer' is an issuer URL") }
+            shadow.issuer = issuer
+        }
+        shadow.kind = try Self.enumParameter(query.get("kind"), "kind", ShadowDifference.Kind.self)
+        shadow.limit = try Self.limit(query.get("limit"))
+        return shadow
     }
 
     // MARK: Audit

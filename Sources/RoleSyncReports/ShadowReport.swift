@@ -1,0 +1,73 @@
+public import RoleSyncLedger
+public import RoleSyncMapping
+
+/// Who the candidate (shadow) mappings would change, and why: `GET /api/admin/mapping/shadow` and
+/// `rolesync mapping shadow-report --format json`.
+public struct ShadowReport: Encodable, Sendable {
+    public struct Candidate: Encodable, Sendable {
+        public var issuer: String
+        public var file: String
+    }
+
+    public struct Side: Encodable, Sendable {
+        public var side: ShadowDifference.Side
+
+        enum CodingKeys: String, CodingKey {
+            case allowed, refusal, covered, role, status, rule, file
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(side.allowed, forKey: .allowed)
+            try c.encode(side.refusal, forKey: .refusal)
+            try c.encode(side.covered, forKey: .covered)
+            try c.encode(side.role?.rawValue, forKey: .role)
+            try c.encode(side.status.rawValue, forKey: .status)
+            try c.encode(side.rule, forKey: .rule)
+            try c.encode(side.file, forKey: .file)
+        }
+    }
+
+    public struct Difference: Encodable, Sendable {
+        public var difference: ShadowDifference
+
+        enum CodingKeys: String, CodingKey {
+            case issuer, subject, user, via, kinds, live, candidate, summary, occurrences
+            case userID = "user_id"
+            case firstSeen = "first_seen"
+            case lastSeen = "last_seen"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(difference.issuer, forKey: .issuer)
+            try c.encode(difference.subject, forKey: .subject)
+            try c.encode(difference.userID?.rawValue, forKey: .userID)
+            try c.encode(difference.user, forKey: .user)
+            try c.encode(difference.via.rawValue, forKey: .via)
+            try c.encode(difference.kinds.map(\.rawValue), forKey: .kinds)
+            try c.encode(difference.summary, forKey: .summary)
+            try c.encode(Side(side: difference.live), forKey: .live)
+            try c.encode(Side(side: difference.candidate), forKey: .candidate)
+            try c.encode(Timestamp.format(difference.firstSeen), forKey: .firstSeen)
+            try c.encode(Timestamp.format(difference.lastSeen), forKey: .lastSeen)
+            try c.encode(difference.occurrences, forKey: .occurrences)
+        }
+    }
+
+    /// The candidate mappings in force now (empty when `shadow:` configures none).
+    public var candidates: [Candidate]
+    public var since: String?
+    /// Differences matching the query, in all; `differences` holds the newest `limit` of them.
+    public var total: Int
+    public var counts: [String: Int]
+    public var differences: [Difference]
+
+    public init(_ page: ShadowPage, candidates: MappingSet?, query: ShadowQuery) {
+        self.candidates = (candidates?.mappings ?? []).map { Candidate(issuer: $0.issuer, file: $0.file) }
+        since = query.since.map { Timestamp.format($0) }
+        total = page.total
+        counts = Dictionary(uniqueKeysWithValues: ShadowDifference.Kind.allCases.map { ($0.rawValue, page.counts[$0] ?? 0) })
+        differences = page.differences.map(Difference.init)
+    }
+}
