@@ -30,27 +30,35 @@ struct LedgerDryRun {
             Output.line(try jsonText(PlanReport(plan)))
         case .human:
             Output.line("Dry run of \(mapping) over \(plural(plan.usersEvaluated, "user")) in \(database); nothing is written.")
-            if plan.changes.isEmpty {
-                Output.line("No user's role, coverage or status would change.")
-            } else {
-                var table = [["ID", "USER", "CHANGES", "ROLE", "COVERED", "STATUS", "RULE"]]
-                func yesNo(_ b: Bool) -> String { b ? "yes" : "no" }
-                for c in plan.changes {
-                    let kinds: String = c.kinds.map(\.rawValue).joined(separator: ",") + (c.isHeld ? " (HELD)" : "")
-                    let role: String = c.fromRole == c.toRole ? c.toRole.rawValue : "\(c.fromRole) → \(c.toRole)"
-                    let covered: String = c.wasCovered == c.isCovered ? yesNo(c.isCovered) : "\(yesNo(c.wasCovered)) → \(yesNo(c.isCovered))"
-                    let status: String = c.fromStatus == c.toStatus ? c.toStatus.rawValue : "\(c.fromStatus) → \(c.toStatus)"
-                    let rule: String = c.rule.map { "\(c.mappingFile ?? "?")#\($0)" } ?? "-"
-                    table.append([c.userID.description, c.user, kinds, role, covered, status, rule])
-                }
-                for line in formatTable(table) { Output.line(line) }
-            }
-            let counts = plan.counts
-            let summary = ReevaluationPlan.Kind.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
-            Output.line(
-                "Summary: \(summary); \(plan.heldCount) held (would leave no active super_admin); "
-                    + "\(plan.undetermined) undetermined (unknown claims, left as they are)"
-            )
+            printPlan(plan)
         }
     }
+}
+
+/// A re-evaluation plan as people read it: one row per user who would change, then the counts.
+func printPlan(_ plan: ReevaluationPlan) {
+    if plan.changes.isEmpty {
+        Output.line("No user's role, coverage or status would change.")
+    } else {
+        var table = [["ID", "USER", "CHANGES", "ROLE", "COVERED", "STATUS", "RULE"]]
+        func yesNo(_ b: Bool) -> String { b ? "yes" : "no" }
+        for c in plan.changes {
+            let kinds: String = c.kinds.map(\.rawValue).joined(separator: ",") + (c.isHeld ? " (HELD)" : "")
+            let role: String = c.fromRole == c.toRole ? c.toRole.rawValue : "\(c.fromRole) → \(c.toRole)"
+            let covered: String = c.wasCovered == c.isCovered ? yesNo(c.isCovered) : "\(yesNo(c.wasCovered)) → \(yesNo(c.isCovered))"
+            let status: String = c.fromStatus == c.toStatus ? c.toStatus.rawValue : "\(c.fromStatus) → \(c.toStatus)"
+            let rule: String = c.rule.map { "\(c.mappingFile ?? "?")#\($0)" } ?? "-"
+            table.append([c.userID.description, c.user, kinds, role, covered, status, rule])
+        }
+        for line in formatTable(table) { Output.line(line) }
+    }
+    for kept in plan.overridesKept {
+        Output.line("user \(kept.userID) \(kept.user): keeps \(kept.fromRole) under a break-glass override (mapped: \(kept.toRole))")
+    }
+    let counts = plan.counts
+    let summary = ReevaluationPlan.Kind.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+    Output.line(
+        "Summary: \(summary); \(plan.heldCount) held (would leave no active super_admin); "
+            + "\(plan.undetermined) undetermined (unknown claims, left as they are)"
+    )
 }

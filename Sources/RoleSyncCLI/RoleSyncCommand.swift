@@ -19,7 +19,10 @@ struct MappingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mapping",
         abstract: "Validate, test and try out role mappings.",
-        subcommands: [MappingCheckCommand.self, MappingTestCommand.self, MappingDryRunCommand.self]
+        subcommands: [
+            MappingCheckCommand.self, MappingTestCommand.self, MappingDryRunCommand.self, MappingShadowReportCommand.self,
+            MappingPromoteCommand.self,
+        ]
     )
 }
 

@@ -34,6 +34,15 @@ struct StoreOptions: ParsableArguments {
     )
     var mappings: String?
 
+    @Option(
+        name: .customLong("shadow"),
+        help: ArgumentHelp(
+            "Candidate mappings to compare with the live ones, a file or folder (env ROLESYNC_SHADOW; default the configuration's shadow:).",
+            valueName: "path"
+        )
+    )
+    var shadow: String?
+
     init() {}
 
     /// Options given in code (the dry run's own `--database` and `--mappings`).
@@ -41,6 +50,7 @@ struct StoreOptions: ParsableArguments {
         self.config = nil
         self.database = database
         self.mappings = mappings
+        self.shadow = nil
     }
 
     /// The configuration file, read once; secrets are not needed outside `serve`.
@@ -67,6 +77,20 @@ struct StoreOptions: ParsableArguments {
             if let configuration = try configuration { return configuration.mappings }
             return ProcessInfo.processInfo.environment["ROLESYNC_MAPPINGS"] ?? "mappings"
         }
+    }
+
+    /// The candidate mappings, when any are configured.
+    var shadowPath: String? {
+        get throws {
+            if let shadow { return shadow }
+            if mappings == nil, let configuration = try configuration, let shadow = configuration.shadow { return shadow }
+            return ProcessInfo.processInfo.environment["ROLESYNC_SHADOW"]
+        }
+    }
+
+    /// The longest break-glass override: the configuration's `override.max_duration`, else 8 hours.
+    var overridePolicy: OverridePolicy {
+        get throws { OverridePolicy(maxDuration: try configuration?.overrideMaxDuration ?? 8 * 3600) }
     }
 
     /// The PostgreSQL database `--database`, `ROLESYNC_DATABASE` or the configuration names, if it
@@ -98,12 +122,16 @@ struct StoreOptions: ParsableArguments {
     /// does).
     func open() async throws -> Ledger {
         let mappingsPath = try self.mappingsPath
-        let loaded = try MappingFiles.load([mappingsPath], naming: .relativeToLocation)
-        if loaded.errorCount > 0 {
-            loaded.printDiagnostics()
+        let loaded = try LoadedMappings.load(mappings: mappingsPath, shadow: try shadowPath, issuers: [])
+        if !loaded.errors.isEmpty {
+            loaded.live.printDiagnostics()
+            loaded.shadow?.printDiagnostics()
+            for error in loaded.errors where !loaded.live.diagnostics.contains(error) && loaded.shadow?.diagnostics.contains(error) != true {
+                Output.error(error.description)
+            }
             throw CLIError("\(mappingsPath): the mappings have errors (above); fix them first")
         }
-        let store: any LedgerStore & DirectoryStore
+        let store: any LedgerStore & DirectoryStore & ShadowStore
         var postgres: PostgresLedgerStore.Connected?
         if let settings = try postgresSettings {
             // Failures come back as errors, printed once; PostgresNIO's own warnings would repeat them.
@@ -123,17 +151,25 @@ struct StoreOptions: ParsableArguments {
                 throw CLIError("\(databasePath): \(error)")
             }
         }
-        let service = SyncService(store: store, mappings: MappingRegistry(loaded.set), logger: Logger(label: "rolesync.ledger"))
-        return Ledger(store: store, service: service, postgres: postgres)
+        let service = SyncService(
+            store: store,
+            mappings: MappingRegistry(loaded.live.set, shadow: loaded.shadow?.set),
+            logger: Logger(label: "rolesync.ledger"),
+            overridePolicy: try overridePolicy,
+            shadow: ShadowRecorder(store: store, logger: Logger(label: "rolesync.shadow"))
+        )
+        return Ledger(store: store, service: service, postgres: postgres, mappings: loaded)
     }
 }
 
 /// An open ledger: the store and the rules over it.
 struct Ledger {
-    var store: any LedgerStore & DirectoryStore
+    var store: any LedgerStore & DirectoryStore & ShadowStore
     var service: SyncService
     /// Keeps a PostgreSQL store's client running while the command runs.
     var postgres: PostgresLedgerStore.Connected?
+    /// The live mappings and the candidates, as loaded.
+    var mappings: LoadedMappings
 }
 
 extension Role: ExpressibleByArgument {
@@ -145,6 +181,7 @@ extension UserStatus: ExpressibleByArgument {}
 extension UsersQuery.Sort: ExpressibleByArgument {}
 extension UsersQuery.Order: ExpressibleByArgument {}
 extension AuditAction: ExpressibleByArgument {}
+extension ShadowDifference.Kind: ExpressibleByArgument {}
 extension APIKeyStatus: ExpressibleByArgument {}
 extension APIKeyPurpose: ExpressibleByArgument {}
 extension KeysQuery.Sort: ExpressibleByArgument {}

@@ -15,7 +15,8 @@ struct UsersCommand: AsyncParsableCommand {
             """,
         subcommands: [
             UsersSignInCommand.self, UsersListCommand.self, UsersShowCommand.self, UsersSetRoleCommand.self,
-            UsersDeactivateCommand.self, UsersReactivateCommand.self, UsersOffboardCommand.self,
+            UsersDeactivateCommand.self, UsersReactivateCommand.self, UsersOffboardCommand.self, UsersOverrideCommand.self,
+            UsersEndOverrideCommand.self,
         ]
     )
 }
@@ -42,6 +43,8 @@ struct UsersSignInCommand: AsyncParsableCommand {
         let input = try readClaimsFile(claims)
         let ledger = try await store.open()
         let result = try await ledger.service.signIn(issuer: issuer, claims: input)
+        // A candidate mapping's difference is written now: the command ends here.
+        try await ledger.service.shadow?.flush()
         let user = result.user
         let eligibility = user.map { ledger.service.eligibility(of: $0) }
         switch format {
@@ -131,7 +134,9 @@ struct UsersListCommand: AsyncParsableCommand {
             var table = [["ID", "EMAIL", "NAME", "ROLE", "SOURCE", "EDITABLE", "GOVERNED BY", "STATUS", "LAST SIGN-IN"]]
             for (user, eligibility) in rows {
                 table.append([
-                    user.id.description, user.email ?? "-", user.name ?? "-", user.role.rawValue, user.roleSource.rawValue,
+                    user.id.description, user.email ?? "-", user.name ?? "-",
+                    user.role.rawValue + (user.override.map { " (override until \(Timestamp.format($0.until)))" } ?? ""),
+                    user.roleSource.rawValue,
                     eligibility.isManualRoleEditable ? "yes" : "no",
                     eligibility.isCovered ? "\(eligibility.mappingFile ?? "?")#\(eligibility.ruleID ?? "?")" : "-",
                     user.status == .active ? "active" : "inactive (\(user.deactivationReason?.rawValue ?? "?"))",

@@ -7,6 +7,8 @@ public struct MappingFiles: Sendable {
     public var mappings: [Mapping] = []
     public var diagnostics: [Diagnostic] = []
     public var files: [String] = []
+    /// The file each of ``mappings`` was read from, in the same order.
+    public var paths: [String] = []
 
     /// The valid mappings, one per issuer (a second mapping for an issuer is left out).
     public var set = MappingSet.build([]).set
@@ -53,6 +55,7 @@ public struct MappingFiles: Sendable {
             if var mapping = parsed.mapping {
                 mapping.file = name
                 result.mappings.append(mapping)
+                result.paths.append(file)
             }
         }
         let (set, crossFile) = MappingSet.build(result.mappings)
