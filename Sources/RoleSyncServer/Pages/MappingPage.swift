@@ -52,6 +52,55 @@ struct MappingPageModel: Sendable {
         var truncated: String?
     }
 
+    /// The shadow mappings' section: the candidates, and who they would change from real traffic.
+    struct Shadow: Sendable {
+        struct Row: Sendable {
+            var href: String?
+            var user: String
+            var via: String
+            var change: String
+            var live: String
+            var candidate: String
+            var lastSeen: PageTime
+            var times: Int
+        }
+
+        var candidates: [String]
+        var summary: String
+        var counts: [Count]
+        var rows: [Row]
+        var truncated: String?
+
+        /// The most differences the page lists.
+        static let shown = 100
+
+        init(candidates: MappingSet?, page: ShadowPage) {
+            self.candidates = (candidates?.mappings ?? []).map { "\($0.file) for \($0.issuer)" }
+            summary =
+                page.total == 0
+                ? "No real sign-in, reconciliation or push has been decided differently by the candidate yet."
+                : "\(page.total) user\(page.total == 1 ? "" : "s") would change, from real traffic; each row is the latest evaluation that differed."
+            counts = ShadowDifference.Kind.allCases.map { Count(value: "\(page.counts[$0] ?? 0)", label: $0.rawValue) }
+            rows = page.differences.map { d in
+                Row(
+                    href: d.userID.map { "/admin/users/\($0)" },
+                    user: d.user,
+                    via: d.via.rawValue.replacingOccurrences(of: "_", with: " "),
+                    change: d.summary,
+                    live: d.live.rule.map { "‘\($0)’ in \(d.live.file)" } ?? (d.live.allowed ? "no rule" : "refused: \(d.live.refusal ?? "?")"),
+                    candidate: d.candidate.rule.map { "‘\($0)’ in \(d.candidate.file)" }
+                        ?? (d.candidate.allowed ? "no rule" : "refused: \(d.candidate.refusal ?? "?")"),
+                    lastSeen: PageTime(d.lastSeen),
+                    times: d.occurrences
+                )
+            }
+            truncated =
+                page.total > page.differences.count
+                ? "The newest \(page.differences.count) of \(page.total) are listed; `rolesync mapping shadow-report` and GET /api/admin/mapping/shadow list them all."
+                : nil
+        }
+    }
+
     /// The most changes a page lists; the counts above the table are always whole.
     static let shownChanges = 500
 
@@ -60,9 +109,18 @@ struct MappingPageModel: Sendable {
     var candidate: String
     var problemList: ProblemList?
     var result: Result?
+    var shadow: Shadow?
 
-    init(chrome: Chrome, mappings: MappingSet, candidate: String = "", problems: [Diagnostic] = [], plan: ReevaluationPlan? = nil) {
+    init(
+        chrome: Chrome,
+        mappings: MappingSet,
+        candidate: String = "",
+        problems: [Diagnostic] = [],
+        plan: ReevaluationPlan? = nil,
+        shadow: Shadow? = nil
+    ) {
         self.chrome = chrome
+        self.shadow = shadow
         self.mappings = mappings.mappings.map { mapping in
             Entry(
                 issuer: mapping.issuer,

@@ -19,6 +19,7 @@ extension UserRow: MustacheParent {
         case "organizationUnit": organizationUnit
         case "lastSignIn": lastSignIn
         case "status": status
+        case "overrideUntil": overrideUntil
         default: nil
         }
     }

@@ -91,6 +91,8 @@ struct UserRow: Sendable {
     var organizationUnit: String
     var lastSignIn: PageTime?
     var status: String
+    /// When a break-glass override in force ends.
+    var overrideUntil: PageTime?
 
     init(_ user: User, _ eligibility: Eligibility) {
         id = user.id.rawValue
@@ -103,6 +105,7 @@ struct UserRow: Sendable {
         organizationUnit = user.organizationUnit ?? ""
         lastSignIn = PageTime.optional(user.lastSignInAt)
         status = user.status.rawValue
+        overrideUntil = PageTime.optional(user.override?.until)
     }
 }
 
@@ -180,6 +183,27 @@ struct UserPageModel: Sendable {
         var lastRefusal: Refusal?
         var keys: [KeyLine]
         var audit: AuditRowsModel?
+        var breakGlass: BreakGlass?
+    }
+
+    /// The break-glass section: the override in force, and the controls a super_admin gets.
+    struct BreakGlass: Sendable {
+        struct Current: Sendable {
+            var role: String
+            var until: PageTime
+            var reason: String
+            var grantedBy: String
+            var returning: String
+        }
+
+        var current: Current?
+        /// The form to give one (a super_admin, an active covered user).
+        var canGrant: Bool
+        /// The button to end one (a super_admin).
+        var canEnd: Bool
+        var roleOptions: [Option]
+        var durationOptions: [Option]
+        var note: String?
     }
 
     var chrome: Chrome
@@ -194,7 +218,16 @@ struct UserPageModel: Sendable {
         var keyRequests: [Int64: Int]
     }
 
-    init(chrome: Chrome, user: User, eligibility: Eligibility, activity: Activity?, audit: AuditRowsModel?, at time: Date) {
+    /// - Parameter overrides: the caller may give and end overrides (a `super_admin`), up to this long.
+    init(
+        chrome: Chrome,
+        user: User,
+        eligibility: Eligibility,
+        activity: Activity?,
+        audit: AuditRowsModel?,
+        at time: Date,
+        overrides maxDuration: TimeInterval? = nil
+    ) {
         self.chrome = chrome
         let management = RoleManagement(user, eligibility)
         var deactivation: String?
@@ -249,8 +282,47 @@ struct UserPageModel: Sendable {
                     status: key.status(at: time).rawValue
                 )
             },
-            audit: audit
+            audit: audit,
+            breakGlass: Self.breakGlass(user, eligibility, maxDuration: maxDuration)
         )
+    }
+
+    /// Shown for a covered user or one with an override; the controls only to a super_admin.
+    static func breakGlass(_ user: User, _ eligibility: Eligibility, maxDuration: TimeInterval?) -> BreakGlass? {
+        guard eligibility.isCovered || user.override != nil else { return nil }
+        let current = user.override.map { override in
+            BreakGlass.Current(
+                role: override.role.rawValue,
+                until: PageTime(override.until),
+                reason: override.reason,
+                grantedBy: override.grantedBy.description,
+                returning: eligibility.mappedRole?.rawValue ?? override.previousRole.rawValue
+            )
+        }
+        let canGrant = maxDuration != nil && user.status == .active && eligibility.isCovered
+        var durations: [Option] = []
+        if let maxDuration {
+            let hours = [1.0, 2, 4, 8, 24, 72, 168].map { $0 * 3600 }.filter { $0 <= maxDuration }
+            let choices = hours.contains(maxDuration) ? hours : hours + [maxDuration]
+            durations = choices.map { seconds in
+                Option(value: String(Int(seconds)), label: Self.hours(seconds), selected: seconds == min(3600, maxDuration))
+            }
+        }
+        return BreakGlass(
+            current: current,
+            canGrant: canGrant,
+            canEnd: maxDuration != nil && current != nil,
+            roleOptions: Option.list(Role.allCases.map(\.rawValue).filter { $0 != user.role.rawValue || current != nil }, selected: nil),
+            durationOptions: durations,
+            note: maxDuration == nil ? "Only a super_admin may give or end a break-glass override." : nil
+        )
+    }
+
+    /// `1 hour`, `8 hours`, `90 minutes`.
+    static func hours(_ seconds: TimeInterval) -> String {
+        let minutes = Int(seconds / 60)
+        if minutes % 60 == 0 { return minutes == 60 ? "1 hour" : "\(minutes / 60) hours" }
+        return "\(minutes) minutes"
     }
 }
 

@@ -38,6 +38,12 @@ extension ServerContext {
         page(.post, "users/{id}/reactivate", .editUsers, in: admin) { _, context in
             try await self.changeStatus(try Self.pageUserID(context), to: .active, context)
         }
+        page(.post, "users/{id}/override", .overrideRoles, in: admin) { request, context in
+            try await self.grantOverridePage(try Self.pageUserID(context), request, context)
+        }
+        page(.post, "users/{id}/override/end", .overrideRoles, in: admin) { request, context in
+            try await self.endOverridePage(try Self.pageUserID(context), request, context)
+        }
         page(.get, "users/{id}/offboard", .offboardUsers, in: admin) { _, context in
             try await self.confirmOffboarding(try Self.pageUserID(context), reason: "", error: nil, context)
         }
@@ -59,7 +65,11 @@ extension ServerContext {
         page(.get, "mapping", .readMappings, in: admin) { _, context in
             PageRenderer.page(
                 "mapping",
-                MappingPageModel(chrome: try self.chrome("Mapping", .mapping, context), mappings: self.sync.mappings.current)
+                MappingPageModel(
+                    chrome: try self.chrome("Mapping", .mapping, context),
+                    mappings: self.sync.mappings.current,
+                    shadow: try await self.shadowSection()
+                )
             )
         }
         page(.post, "mapping", .readMappings, in: admin) { request, context in try await self.mappingDryRunPage(request, context) }
@@ -159,7 +169,8 @@ extension ServerContext {
             eligibility: sync.eligibility(of: user),
             activity: activity,
             audit: nil,
-            at: now()
+            at: now(),
+            overrides: try context.requireIdentity().principal.role == .superAdmin ? sync.overridePolicy.maxDuration : nil
         )
         return PageRenderer.page("user", model, status: status)
     }
@@ -193,6 +204,10 @@ extension ServerContext {
         case "role": return "Role changed to \(user.role.rawValue)."
         case "deactivated": return "Deactivated: their API keys were revoked and their sessions ended."
         case "reactivated": return "Reactivated: they may sign in again."
+        case "override":
+            return
+                "Break-glass override given: \(user.role.rawValue) until \(user.override.map { PageTime($0.until).text } ?? "?"). It is in the audit log."
+        case "override-ended": return "Override ended: the mapped role \(user.role.rawValue) is back."
         case "offboarded":
             let keys = query.get("keys").flatMap { Int($0) } ?? 0
             let sessions = query.get("sessions").flatMap { Int($0) } ?? 0
@@ -219,6 +234,35 @@ extension ServerContext {
             return try await userPage(id, request, context, error: error.description, status: error.httpStatus)
         }
         return Self.seeOther("/admin/users/\(id)?done=role")
+    }
+
+    /// The user page's break-glass form: role, `for` (seconds, from the page's choices), reason.
+    func grantOverridePage(_ id: UserID, _ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let caller = try context.requireIdentity()
+        let form = try await PageForm(request)
+        guard let text = form.text("role"), let role = Role(rawValue: text) else {
+            return try await userPage(id, request, context, error: "Choose the override's role from the list.", status: .unprocessableContent)
+        }
+        guard let seconds = form.text("for").flatMap(Double.init), seconds > 0 else {
+            return try await userPage(id, request, context, error: "Choose how long the override lasts.", status: .unprocessableContent)
+        }
+        do {
+            _ = try await sync.grantOverride(role, of: id, until: .duration(seconds), reason: form.text("reason") ?? "", by: caller.principal)
+        } catch let error as LedgerError {
+            return try await userPage(id, request, context, error: "Not given: \(error.description)", status: error.httpStatus)
+        }
+        return Self.seeOther("/admin/users/\(id)?done=override")
+    }
+
+    func endOverridePage(_ id: UserID, _ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let caller = try context.requireIdentity()
+        let form = try await PageForm(request)
+        do {
+            _ = try await sync.endOverride(of: id, reason: form.text("reason"), by: caller.principal)
+        } catch let error as LedgerError {
+            return try await userPage(id, request, context, error: "Not ended: \(error.description)", status: error.httpStatus)
+        }
+        return Self.seeOther("/admin/users/\(id)?done=override-ended")
     }
 
     func changeStatus(_ id: UserID, to status: UserStatus, _ context: RoleSyncRequestContext) async throws -> Response {
@@ -345,6 +389,15 @@ extension ServerContext {
 
     // MARK: Mapping
 
+    /// The Mapping page's shadow section, when candidates are configured or differences recorded.
+    func shadowSection() async throws -> MappingPageModel.Shadow? {
+        guard let store = sync.store as? any ShadowStore else { return nil }
+        let page = try await store.shadowDifferences(matching: ShadowQuery(limit: MappingPageModel.Shadow.shown))
+        let candidates = sync.mappings.shadow
+        guard candidates?.mappings.isEmpty == false || page.total > 0 else { return nil }
+        return MappingPageModel.Shadow(candidates: candidates, page: page)
+    }
+
     func mappingDryRunPage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
         let form = try await PageForm(request)
         let candidate = form.value("mapping") ?? ""
@@ -363,7 +416,13 @@ extension ServerContext {
         }
         switch try await candidatePlan(candidate) {
         case .success(let plan):
-            let model = MappingPageModel(chrome: try chrome("Mapping", .mapping, context), mappings: mappings, candidate: candidate, plan: plan)
+            let model = MappingPageModel(
+                chrome: try chrome("Mapping", .mapping, context),
+                mappings: mappings,
+                candidate: candidate,
+                plan: plan,
+                shadow: try await shadowSection()
+            )
             return PageRenderer.page("mapping", model)
         case .failure(let invalid):
             let count = invalid.diagnostics.count
