@@ -21,13 +21,15 @@ private let quietLogger: Logger = {
     return logger
 }()
 
-private func freshLedger(users: Int, defersSignIns: Bool = false) async throws -> (SQLiteLedgerStore, SyncService) {
+/// - Parameter shadow: a candidate mapping evaluated beside the live one on every sign-in.
+private func freshLedger(users: Int, defersSignIns: Bool = false, shadow: String? = nil) async throws -> (SQLiteLedgerStore, SyncService) {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-bench-\(UUID().uuidString).sqlite").path
     let store = try SQLiteLedgerStore(path: path, defersSignIns: defersSignIns)
     let service = SyncService(
         store: store,
-        mappings: MappingRegistry(mapping(LedgerFixtures.mappingYAML)),
-        logger: quietLogger
+        mappings: MappingRegistry(mapping(LedgerFixtures.mappingYAML), shadow: shadow.map(mapping)),
+        logger: quietLogger,
+        shadow: shadow == nil ? nil : ShadowRecorder(store: store, logger: quietLogger)
     )
     try await LedgerFixtures.populate(store, users: users, under: service.mappings.current)
     return (store, service)
@@ -56,6 +58,24 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try await service.signIn(issuer: LedgerFixtures.issuer, claims: claims[i % 1_000]))
         }
         try await store.flushSignIns()
+        benchmark.stopMeasurement()
+    }
+
+    // Issue #15: the same, with a candidate (shadow) mapping that decides about 1 user in 10
+    // differently. Its evaluation is on the sign-in's path; its differences are written by the
+    // server's flush every second, here at the end of each sample, inside the measurement.
+    Benchmark(
+        "sign-in: existing user, no change, with a shadow mapping",
+        configuration: .init(scalingFactor: .kilo, maxIterations: .count(20))
+    ) { benchmark in
+        let (store, service) = try await freshLedger(users: 1_000, defersSignIns: true, shadow: LedgerFixtures.changedMappingYAML)
+        let claims = (0..<1_000).map(LedgerFixtures.claims)
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            blackHole(try await service.signIn(issuer: LedgerFixtures.issuer, claims: claims[i % 1_000]))
+        }
+        try await store.flushSignIns()
+        try await service.shadow?.flush()
         benchmark.stopMeasurement()
     }
 
