@@ -14,6 +14,8 @@ public struct SyncService: Sendable {
     public let mappings: MappingRegistry
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Looks up a token's distributed claims in the IdP's directory at sign-in; `nil`: they stay unknown.
+    let claimResolver: (any DirectoryClaimResolver)?
     /// How often an operation is tried when concurrent writes keep invalidating what it read.
     static let attempts = 64
 
@@ -29,16 +31,20 @@ public struct SyncService: Sendable {
     ///   - mappings: the mappings in force (reloadable).
     ///   - logger: where decisions are logged (never tokens or claims values).
     ///   - now: the clock; tests pass their own.
+    ///   - claimResolver: finds distributed claims in the IdP's directory at sign-in (see
+    ///     ``DirectoryClaimResolver``); without one they are unknown.
     public init(
         store: any LedgerStore,
         mappings: MappingRegistry,
         logger: Logger,
-        now: @escaping @Sendable () -> Date = Date.init
+        now: @escaping @Sendable () -> Date = Date.init,
+        claimResolver: (any DirectoryClaimResolver)? = nil
     ) {
         self.store = store
         self.mappings = mappings
         self.logger = logger
         self.now = now
+        self.claimResolver = claimResolver
     }
 
     // MARK: Sign-in
@@ -65,7 +71,9 @@ public struct SyncService: Sendable {
         guard let subject else {
             return try await refuseEarly(.missingSubject, issuer: issuer, subject: nil)
         }
-        let decision = mapping.evaluate(claims, tracing: false)
+        // Distributed claims the directory knows are decided on, and stored, as the directory has them.
+        let resolved = await resolvingDistributedClaims(issuer: issuer, claims: claims)
+        let decision = mapping.evaluate(resolved, tracing: !resolved.sources.isEmpty)
         let time = now()
         // One write transaction reads the user and applies the decision, so concurrent sign-ins of
         // one identity are serialised instead of racing. Most sign-ins change nothing but the last sign-in: the transaction then writes nothing, and
@@ -75,14 +83,14 @@ public struct SyncService: Sendable {
                 .init(
                     issuer: issuer,
                     subject: subject,
-                    claims: claims,
+                    claims: resolved.withoutSources,
                     mapping: mapping,
                     decision: decision,
                     existing: existing,
                     activeSuperAdmins: existing?.isActiveSuperAdmin == true ? try superAdmins() : 0,
                     time: time
                 )
-            )
+            ).recordingClaimSources(decision.claimSources)
             if let existing, let result = SignInRules.touchOnly(plan, existing: existing) {
                 return (LedgerChanges(), (result, existing.id as UserID?))
             }
