@@ -175,7 +175,8 @@ public struct ServeApplication {
             allowsHMAC: idp.allowHMACIDTokens,
             trustedAudiences: Set(idp.trustedAudiences),
             clockSkew: idp.clockSkew,
-            redirectURI: redirectURI
+            redirectURI: redirectURI,
+            claimSourceHosts: idp.claimSourceHosts
         )
     }
 

@@ -165,6 +165,22 @@ struct DistributedClaimsTests {
         #expect(try await harness.user("erin").status == .active && other.user?.role == .billingAdmin)
     }
 
+    @Test("Claims the relying party fetched from the token's own source are decided on and audited as such")
+    func fromClaimSource() async throws {
+        let resolver = ScriptedClaimResolver(pushed(["platform-admins"], age: 0))
+        let graph = ClaimSource(via: .claimSourceEndpoint(host: "graph.microsoft.com"), asOf: harness.clock.now, ageSeconds: 0)
+        let claims = Self.overage("gina").resolving(["groups": .array(["finance"])], from: graph)
+        let result = try await service(resolver).signIn(issuer: Harness.issuer, claims: claims)
+        #expect(result.user?.role == .billingAdmin)
+        #expect(resolver.asked.withLock { $0 }.isEmpty, "nothing left unknown for the directory")
+        let created = try #require(result.events.first { $0.action == .userCreated })
+        guard case .object(let sources)? = created.details[.claimSources], case .object(let groups)? = sources["groups"] else {
+            Issue.record("no claim_sources: \(created.detailsJSON)")
+            return
+        }
+        #expect(groups["source"] == "claim_source" && groups["via"] == "graph.microsoft.com" && groups["age_seconds"] == 0)
+    }
+
     @Test("The resolver is not asked when the token has no distributed claims")
     func notAskedWithoutUnknownClaims() async throws {
         let resolver = ScriptedClaimResolver(pushed(["platform-admins"], age: 0))
