@@ -303,6 +303,7 @@ let package = Package(
                 "RoleSyncReconciler", "RoleSyncConfig", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncSCIM", "RoleSyncHTTPClient",
                 "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -87,17 +87,20 @@ public struct ServeApplication {
             store = try SQLiteLedgerStore(path: configuration.database, defersSignIns: true)
         }
         let registry = MappingRegistry(loaded.live.set, shadow: loaded.shadow?.set)
-        let sync = SyncService(
-            store: store,
-            mappings: registry,
-            logger: Logger(label: "rolesync.ledger"),
-            overridePolicy: OverridePolicy(maxDuration: configuration.overrideMaxDuration),
-            shadow: ShadowRecorder(store: store, logger: Logger(label: "rolesync.shadow"))
-        )
         let clients = HTTPClients()
         let providers: [OpenIDProvider]
         let reconcilers: [Reconciler]
+        let sync: SyncService
         do {
+            let claimLookup = try Self.claimLookup(configuration, store: store, clients: clients)
+            sync = SyncService(
+                store: store,
+                mappings: registry,
+                logger: Logger(label: "rolesync.ledger"),
+                overridePolicy: OverridePolicy(maxDuration: configuration.overrideMaxDuration),
+                shadow: ShadowRecorder(store: store, logger: Logger(label: "rolesync.shadow")),
+                claimResolver: claimLookup.isEmpty ? nil : claimLookup
+            )
             providers = try configuration.idps.map { idp in
                 OpenIDProvider(
                     configuration: Self.providerConfiguration(idp, redirectURI: configuration.redirectURI),
@@ -151,7 +154,7 @@ public struct ServeApplication {
     }
 
     /// A client for a provider or directory, or the configuration error naming its CA file.
-    private static func client(_ clients: HTTPClients, caFile: String?) throws -> HTTPClient {
+    static func client(_ clients: HTTPClients, caFile: String?) throws -> HTTPClient {
         do {
             return try clients.make(caFile: caFile)
         } catch {
@@ -172,7 +175,8 @@ public struct ServeApplication {
             allowsHMAC: idp.allowHMACIDTokens,
             trustedAudiences: Set(idp.trustedAudiences),
             clockSkew: idp.clockSkew,
-            redirectURI: redirectURI
+            redirectURI: redirectURI,
+            claimSourceHosts: idp.claimSourceHosts
         )
     }
 

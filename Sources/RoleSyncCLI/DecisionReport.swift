@@ -152,6 +152,9 @@ enum DecisionReport {
         let indent = String(repeating: "  ", count: depth) + (depth > 0 ? "└ " : "")
         let lead = first ?? ["", "", "", label(c.outcome)]
         rows.append(lead + [indent + c.check, c.detail])
+        if let source = c.source {
+            rows.append(["", "", "", "", "", "source: " + source])
+        }
         if let nearMiss = c.nearMiss {
             rows.append(["", "", "", "", "", "near miss: " + nearMiss])
         }

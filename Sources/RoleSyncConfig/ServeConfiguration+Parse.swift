@@ -14,7 +14,7 @@ extension ServeConfiguration {
     static let idpKeys = [
         "name", "issuer", "client_id", "client_secret", "client_secret_env", "scopes", "token_endpoint_auth",
         "userinfo", "ca_file", "allow_hmac_id_tokens", "trusted_audiences", "clock_skew", "directory", "scim_token",
-        "scim_token_env",
+        "scim_token_env", "follow_claim_sources", "claim_source_hosts",
     ]
     static let directoryKeys = [
         "scim_url", "token_env", "interval", "match_by", "match_claim", "claims", "safety_valve", "ca_file", "page_size",
@@ -475,6 +475,14 @@ private struct Parser {
             valid = false
         }
 
+        let claimSourceHosts = IdentityProviderSettings.claimSourceHosts(
+            follow: values["follow_claim_sources"]?.value,
+            hosts: values["claim_source_hosts"]?.value,
+            at: at,
+            reader: &reader
+        )
+        if claimSourceHosts == nil { valid = false }
+
         guard valid, let clientID, !clientID.isEmpty else { return nil }
         return IdentityProviderSettings(
             name: name,
@@ -490,7 +498,8 @@ private struct Parser {
             clockSkew: skew,
             location: reader.location(issuerNode),
             directory: directory,
-            scimToken: scimToken
+            scimToken: scimToken,
+            claimSourceHosts: claimSourceHosts ?? []
         )
     }
 

@@ -130,6 +130,9 @@ public struct IdentityProviderSettings: Sendable {
     /// The bearer token this provider pushes SCIM changes with (`scim_token_env`, else
     /// `scim_token`); `nil` when it does not push. Never printed.
     public var scimToken: String?
+    /// The hosts whose `_claim_sources` endpoints a sign-in follows with the access token
+    /// (`follow_claim_sources: true`, `claim_source_hosts`); empty: never followed.
+    public var claimSourceHosts: Set<String> = []
 }
 
 /// Which attribute of a directory user matches a ledger user.

@@ -18,6 +18,8 @@ public struct SyncService: Sendable {
     public let overridePolicy: OverridePolicy
     /// Records where the candidate mappings disagree with the live ones; `nil` records nothing.
     public let shadow: ShadowRecorder?
+    /// Looks up a token's distributed claims in the IdP's directory at sign-in; `nil`: they stay unknown.
+    let claimResolver: (any DirectoryClaimResolver)?
     /// How often an operation is tried when concurrent writes keep invalidating what it read.
     static let attempts = 64
 
@@ -35,13 +37,16 @@ public struct SyncService: Sendable {
     ///   - overridePolicy: how long a break-glass override may last.
     ///   - shadow: where differences of the candidate mappings (``MappingRegistry/shadow``) go.
     ///   - now: the clock; tests pass their own.
+    ///   - claimResolver: finds distributed claims in the IdP's directory at sign-in (see
+    ///     ``DirectoryClaimResolver``); without one they are unknown.
     public init(
         store: any LedgerStore,
         mappings: MappingRegistry,
         logger: Logger,
         overridePolicy: OverridePolicy = OverridePolicy(),
         shadow: ShadowRecorder? = nil,
-        now: @escaping @Sendable () -> Date = Date.init
+        now: @escaping @Sendable () -> Date = Date.init,
+        claimResolver: (any DirectoryClaimResolver)? = nil
     ) {
         self.shadow = shadow
         self.store = store
@@ -49,6 +54,7 @@ public struct SyncService: Sendable {
         self.logger = logger
         self.overridePolicy = overridePolicy
         self.now = now
+        self.claimResolver = claimResolver
     }
 
     // MARK: Sign-in
@@ -75,7 +81,9 @@ public struct SyncService: Sendable {
         guard let subject else {
             return try await refuseEarly(.missingSubject, issuer: issuer, subject: nil)
         }
-        let decision = mapping.evaluate(claims, tracing: false)
+        // Distributed claims the directory knows are decided on, and stored, as the directory has them.
+        let resolved = await resolvingDistributedClaims(issuer: issuer, claims: claims)
+        let decision = mapping.evaluate(resolved, tracing: !resolved.sources.isEmpty)
         let time = now()
         // One write transaction reads the user and applies the decision, so concurrent sign-ins of
         // one identity are serialised instead of racing. Most sign-ins change nothing but the last sign-in: the transaction then writes nothing, and
@@ -85,14 +93,14 @@ public struct SyncService: Sendable {
                 .init(
                     issuer: issuer,
                     subject: subject,
-                    claims: claims,
+                    claims: resolved.withoutSources,
                     mapping: mapping,
                     decision: decision,
                     existing: existing,
                     activeSuperAdmins: existing?.isActiveSuperAdmin == true ? try superAdmins() : 0,
                     time: time
                 )
-            )
+            ).recordingClaimSources(decision.claimSources)
             if let existing, let result = SignInRules.touchOnly(plan, existing: existing) {
                 return (LedgerChanges(), (result, existing.id as UserID?))
             }

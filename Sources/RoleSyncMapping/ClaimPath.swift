@@ -1,4 +1,5 @@
 public import RoleSyncJSON
+
 /// A dotted path to a claim: `email`, `realm_access.roles`, `resource_access.rolesync.roles`.
 ///
 /// At each level the whole remaining name is tried first, so a claim whose own name has dots or
@@ -81,4 +82,9 @@ public struct ClaimPath: Sendable, Hashable, CustomStringConvertible {
 
     /// The top-level claim name this path starts with, as written (for near-miss hints).
     var firstSegment: String { keys[0][0] }
+
+    /// The top-level claim this path starts with that ``Claims/sources`` notes, if any.
+    func sourcedName(in claims: Claims) -> String? {
+        claims.sources.isEmpty ? nil : keys[0].first { claims.sources[$0] != nil }
+    }
 }

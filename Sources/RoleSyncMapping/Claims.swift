@@ -10,6 +10,10 @@ public struct Claims: Sendable, Hashable {
     public var values: [String: ClaimValue]
     /// The claims the token marks as distributed (`_claim_names`) and that carry no value here.
     public var unknownNames: Set<String>
+    /// Where the values of formerly distributed claims were found, by claim name (see
+    /// ``resolving(_:from:)``); empty for claims as the IdP sent them. Not part of ``jsonText``, so
+    /// claims stored and read back have none.
+    public var sources: [String: ClaimSource] = [:]
 
     /// Creates claims from a top-level object.
     /// - Parameter values: the claims by name; `_claim_names` is read for unknown claims.

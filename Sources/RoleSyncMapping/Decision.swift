@@ -56,6 +56,9 @@ public struct Decision: Sendable, Hashable {
     public var isRoleDetermined: Bool
     /// Every condition tried and why it held or not; `nil` when evaluated without tracing.
     public var trace: [TraceEntry]?
+    /// Where the claims resolved from elsewhere (the token sent them distributed) came from, by
+    /// claim name: the evaluated claims' ``Claims/sources``. Empty for claims as the IdP sent them.
+    public var claimSources: [String: ClaimSource] = [:]
 
     /// Sign-in may go ahead.
     public var isAllowed: Bool { refusal == nil }

@@ -66,6 +66,7 @@ extension EvaluationContext {
     mutating func trace(_ p: Predicate) -> Traced {
         let truth = truth(p)
         var nearMiss: String?
+        var source: String?
         let detail: String
         switch resolve(p) {
         case .unknown(let name):
@@ -76,6 +77,9 @@ extension EvaluationContext {
             detail = "claim absent"
             nearMiss = claimNameNearMiss(p.path)
         case .value(let value):
+            source = p.path.sourcedName(in: claims).flatMap { name in
+                claims.sources[name].map { "claim '\(name)' from \($0.summary)" }
+            }
             let shown = value.abbreviated()
             if case .exists = p.op {
                 detail = value.isEmpty ? "claim present but empty: \(shown)" : "claim present: \(shown)"
@@ -103,7 +107,8 @@ extension EvaluationContext {
                 outcome: truth.outcome,
                 detail: detail,
                 nearMiss: nearMiss,
-                children: []
+                children: [],
+                source: source
             )
         )
     }

@@ -151,7 +151,8 @@ extension Mapping {
             profile: derivedProfile(claims),
             unknownClaims: unknown.sorted(),
             isRoleDetermined: rolesUnknown.isEmpty,
-            trace: tracing ? entries : nil
+            trace: tracing ? entries : nil,
+            claimSources: claims.sources
         )
     }
 

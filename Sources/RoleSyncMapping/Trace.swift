@@ -41,6 +41,9 @@ public struct ConditionTrace: Sendable, Hashable, Codable {
     /// A value that would have matched but for case, surrounding whitespace or JSON type.
     public var nearMiss: String?
     public var children: [ConditionTrace]
+    /// Where the claim's value came from when the token sent it distributed:
+    /// `claim 'groups' from the directory (SCIM push), 4 min old`; `nil` for the token's own claims.
+    public var source: String?
 
     enum CodingKeys: String, CodingKey {
         case check
@@ -48,5 +51,6 @@ public struct ConditionTrace: Sendable, Hashable, Codable {
         case detail
         case nearMiss = "near_miss"
         case children
+        case source
     }
 }

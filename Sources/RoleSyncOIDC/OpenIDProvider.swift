@@ -218,7 +218,9 @@ public actor OpenIDProvider {
     /// - Parameters:
     ///   - code: the callback's `code`.
     ///   - login: the pending login the callback's `state` belongs to.
-    /// - Returns: the verified identity; with `userinfo: true`, its claims include userinfo's.
+    /// - Returns: the verified identity; with `userinfo: true`, its claims include userinfo's; with
+    ///   ``ProviderConfiguration/claimSourceHosts``, distributed claims found at an allowed
+    ///   `_claim_sources` endpoint (a failure there leaves them unknown, it never fails the sign-in).
     /// - Throws: the ``OIDCError`` of the first failed step. After a bad ID token, userinfo is
     ///   never called.
     public func redeem(code: String, login: PendingLogin) async throws(OIDCError) -> VerifiedIdentity {
@@ -236,6 +238,10 @@ public actor OpenIDProvider {
             let userinfo = try await fetchUserinfo(endpoint: endpoint, accessToken: accessToken)
             guard userinfo["sub"]?.stringValue == token.subject else { throw .userinfoSubjectMismatch }
             claims = Self.merge(idToken: claims, userinfo: userinfo)
+        }
+        if !configuration.claimSourceHosts.isEmpty, !claims.unknownNames.isEmpty {
+            let fetcher = ClaimSourceFetcher(idp: configuration.name, hosts: configuration.claimSourceHosts, transport: transport, logger: logger)
+            claims = await fetcher.resolve(claims, accessToken: tokens.accessToken, now: now())
         }
         return VerifiedIdentity(issuer: configuration.issuer, subject: token.subject, claims: claims, idToken: token)
     }

@@ -36,6 +36,9 @@ public struct ProviderConfiguration: Sendable {
     /// The shortest time between two refetches of the JWKS caused by an unknown `kid`, so a flood
     /// of tokens with made-up ids cannot make RoleSync hammer the provider.
     public var keyRefetchInterval: TimeInterval
+    /// The hosts whose `_claim_sources` endpoints a sign-in follows with the access token, for
+    /// claims the ID token sends distributed (see ``ClaimSourceFetcher``); empty: never followed.
+    public var claimSourceHosts: Set<String>
 
     public init(
         name: String,
@@ -51,7 +54,8 @@ public struct ProviderConfiguration: Sendable {
         redirectURI: URL,
         metadataLifetime: TimeInterval = 3600,
         keySetLifetime: TimeInterval = 3600,
-        keyRefetchInterval: TimeInterval = 30
+        keyRefetchInterval: TimeInterval = 30,
+        claimSourceHosts: Set<String> = []
     ) {
         self.name = name
         self.issuer = issuer
@@ -67,6 +71,7 @@ public struct ProviderConfiguration: Sendable {
         self.metadataLifetime = metadataLifetime
         self.keySetLifetime = keySetLifetime
         self.keyRefetchInterval = keyRefetchInterval
+        self.claimSourceHosts = claimSourceHosts
     }
 
     /// Whether the issuer may be plain `http://`: only on a loopback host (tests, local trials).

@@ -65,11 +65,33 @@ public struct SCIMClient: Sendable {
         {
             size = min(size, Int(maximum))
         }
+        return try await pages(of: resource, filter: nil, size: size)
+    }
+
+    /// Every resource of a type that a filter selects (RFC 7644 §3.4.2.2), page by page, with the
+    /// same consistency checks as ``list(_:)``; for look-ups of one person, so it does not ask for
+    /// `ServiceProviderConfig` first. The caller checks what comes back: a directory may ignore a
+    /// filter it does not support.
+    /// - Parameters:
+    ///   - resource: `Users` or `Groups`.
+    ///   - filter: a SCIM filter, e.g. from ``equalityFilter(_:_:)``.
+    /// - Throws: ``SCIMError`` when any page fails or the listing is inconsistent.
+    public func search(_ resource: String, filter: String) async throws(SCIMError) -> [[String: ClaimValue]] {
+        try await pages(of: resource, filter: filter, size: pageSize)
+    }
+
+    /// `attribute eq "value"`, the value quoted as a JSON string (RFC 7644 §3.4.2.2).
+    public static func equalityFilter(_ attribute: String, _ value: String) -> String {
+        "\(attribute) eq \(ClaimValue.string(value).jsonText)"
+    }
+
+    private func pages(of resource: String, filter: String?, size: Int) async throws(SCIMError) -> [[String: ClaimValue]] {
         var resources: [[String: ClaimValue]] = []
         var total: Int?
         var startIndex = 1
         while true {
-            let (_, body) = try await get(resource, query: [("startIndex", "\(startIndex)"), ("count", "\(size)")])
+            let paging = [("startIndex", "\(startIndex)"), ("count", "\(size)")]
+            let (_, body) = try await get(resource, query: (filter.map { [("filter", $0)] } ?? []) + paging)
             guard case .object(let page) = body, case .number(let pageTotal)? = page["totalResults"], pageTotal >= 0,
                 pageTotal == pageTotal.rounded()
             else {
@@ -110,7 +132,12 @@ public struct SCIMClient: Sendable {
         allowNotFound: Bool = false
     ) async throws(SCIMError) -> (Int, ClaimValue) {
         var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)
-        if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
+        if !query.isEmpty {
+            components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
+            // URLComponents leaves `+` as it is, which servers read as a space (`a+b@example.com`).
+            let encoded = components?.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+            components?.percentEncodedQuery = encoded
+        }
         guard let url = components?.url else { throw .malformed("\(path) is not a valid URL") }
         let request = HTTPTransportRequest(
             method: .get,

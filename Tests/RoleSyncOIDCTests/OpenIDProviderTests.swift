@@ -24,7 +24,9 @@ struct OpenIDProviderTests {
 
     func provider(
         authentication: ProviderConfiguration.ClientAuthentication = .clientSecretBasic,
-        userinfo: Bool = false
+        userinfo: Bool = false,
+        claimSourceHosts: Set<String> = [],
+        transport: (any HTTPTransport)? = nil
     ) -> OpenIDProvider {
         let clock = self.clock
         return OpenIDProvider(
@@ -36,9 +38,10 @@ struct OpenIDProviderTests {
                 scopes: ["openid", "email", "groups"],
                 clientAuthentication: authentication,
                 fetchUserinfo: userinfo,
-                redirectURI: URL(string: "https://rolesync.example.com/auth/callback")!
+                redirectURI: URL(string: "https://rolesync.example.com/auth/callback")!,
+                claimSourceHosts: claimSourceHosts
             ),
-            transport: scenario,
+            transport: transport ?? scenario,
             logger: Logger(label: "test"),
             now: { clock.now }
         )

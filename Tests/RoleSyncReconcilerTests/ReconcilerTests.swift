@@ -10,7 +10,8 @@ import RoleSyncSQLite
 import Synchronization
 import Testing
 
-/// A SCIM directory in memory: pages `/Users` and `/Groups` by `startIndex`/`count`; can fail a page.
+/// A SCIM directory in memory: pages `/Users` and `/Groups` by `startIndex`/`count`, answers
+/// `attr eq "value"` filters (unless told to ignore them, as some directories do); can fail a page.
 final class MemoryDirectory: HTTPTransport, Sendable {
     struct State {
         var users: [[String: ClaimValue]] = []
@@ -18,6 +19,10 @@ final class MemoryDirectory: HTTPTransport, Sendable {
         /// Answer this status for the page of `/Users` starting here.
         var failUsersAt: (startIndex: Int, status: Int)?
         var requests = 0
+        /// The `filter` of each request that had one, as the server decoded it.
+        var filters: [String] = []
+        /// List everything whatever the filter says.
+        var ignoresFilters = false
     }
 
     let state = Mutex(State())
@@ -26,10 +31,12 @@ final class MemoryDirectory: HTTPTransport, Sendable {
         let items = URLComponents(url: request.url, resolvingAgainstBaseURL: false)?.queryItems ?? []
         let start = items.first { $0.name == "startIndex" }?.value.flatMap(Int.init) ?? 1
         let count = items.first { $0.name == "count" }?.value.flatMap(Int.init) ?? 100
-        return state.withLock { state in
+        let filter = items.first { $0.name == "filter" }?.value
+        return try state.withLock { state in
             state.requests += 1
             guard request.header("Authorization") == "Bearer directory-token" else { return HTTPTransportResponse(status: 401, body: Data()) }
-            let all: [[String: ClaimValue]]
+            if let filter { state.filters.append(filter) }
+            var all: [[String: ClaimValue]]
             switch request.url.lastPathComponent {
             case "Users":
                 if let fail = state.failUsersAt, fail.startIndex == start { return HTTPTransportResponse(status: fail.status, body: Data()) }
@@ -37,12 +44,32 @@ final class MemoryDirectory: HTTPTransport, Sendable {
             case "Groups": all = state.groups
             default: return HTTPTransportResponse(status: 404, body: Data())
             }
+            if let filter, !state.ignoresFilters { all = try all.filter(Self.selector(filter)) }
             let page = Array(all.dropFirst(start - 1).prefix(count)).map(ClaimValue.object)
             let body: ClaimValue = .object([
                 "schemas": .array(["urn:ietf:params:scim:api:messages:2.0:ListResponse"]), "totalResults": .number(Double(all.count)),
                 "startIndex": .number(Double(start)), "itemsPerPage": .number(Double(page.count)), "Resources": .array(page),
             ])
             return HTTPTransportResponse(status: 200, body: Data(body.jsonText.utf8))
+        }
+    }
+
+    /// What `attr eq "value"` selects: `externalId` exactly, `userName` ignoring case, a group by a
+    /// member's `value`.
+    static func selector(_ filter: String) throws -> ([String: ClaimValue]) -> Bool {
+        let parts = filter.split(separator: " ", maxSplits: 2).map(String.init)
+        guard parts.count == 3, parts[1] == "eq", case .string(let value) = try ClaimValue(json: Data(parts[2].utf8)) else {
+            throw DirectoryFault.unsupportedFilter(filter)
+        }
+        switch parts[0] {
+        case "externalId": return { $0["externalId"] == .string(value) }
+        case "userName": return { $0["userName"]?.stringValue?.lowercased() == value.lowercased() }
+        case "members.value":
+            return { group in
+                guard case .array(let members)? = group["members"] else { return false }
+                return members.contains { if case .object(let m) = $0 { m["value"] == .string(value) } else { false } }
+            }
+        default: throw DirectoryFault.unsupportedFilter(filter)
         }
     }
 
@@ -66,6 +93,11 @@ final class MemoryDirectory: HTTPTransport, Sendable {
             ])
         }
     }
+}
+
+/// Why a fake directory could not answer.
+enum DirectoryFault: Error {
+    case unsupportedFilter(String)
 }
 
 @Suite("Reconciler: directory to ledger")
@@ -100,19 +132,24 @@ struct ReconcilerTests {
     }
 
     func reconciler(pageSize: Int = 2, interval: TimeInterval? = nil, directory: MemoryDirectory? = nil) throws -> Reconciler {
+        var idp = try Self.idp(#"directory: { scim_url: "https://idp.example.com/scim/v2", token_env: DIRECTORY_TOKEN, page_size: \#(pageSize) }"#)
+        if let interval { idp.directory?.interval = interval }
+        return try Reconciler(idp: idp, sync: sync, transport: directory ?? self.directory, logger: Logger(label: "test"), sleep: { _ in })
+    }
+
+    /// The configuration's one IdP (``issuer``), with `lines` added to its entry; the directory's
+    /// token variable is set.
+    static func idp(_ lines: String = "") throws -> IdentityProviderSettings {
         let yaml = """
             listen: 127.0.0.1:8080
             public_url: https://rolesync.example.com
             idps:
-              - issuer: \(Self.issuer)
+              - issuer: \(issuer)
                 client_id: rolesync
                 client_secret: s
-                directory: { scim_url: "https://idp.example.com/scim/v2", token_env: DIRECTORY_TOKEN, page_size: \(pageSize) }
+            \(lines.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
             """
-        let configuration = try ServeConfiguration.parse(yaml: yaml, file: "/tmp/r.yaml", environment: ["DIRECTORY_TOKEN": "directory-token"])
-        var idp = configuration.idps[0]
-        if let interval { idp.directory?.interval = interval }
-        return try Reconciler(idp: idp, sync: sync, transport: directory ?? self.directory, logger: Logger(label: "test"), sleep: { _ in })
+        return try ServeConfiguration.parse(yaml: yaml, file: "/tmp/r.yaml", environment: ["DIRECTORY_TOKEN": "directory-token"]).idps[0]
     }
 
     func role(_ sub: String) async throws -> Role { try #require(try await store.user(issuer: Self.issuer, subject: sub)).role }

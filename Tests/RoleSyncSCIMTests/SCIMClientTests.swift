@@ -77,6 +77,23 @@ struct SCIMClientTests {
         #expect(asked.last?.url.query == "startIndex=5&count=2")
     }
 
+    @Test("A search sends its filter, quoted and with '+' escaped, and skips ServiceProviderConfig")
+    func search() async throws {
+        let directory = ScriptedDirectory([
+            ("Users", 1, 200, [:], ScriptedDirectory.page(total: 3, ["a", "b"])),
+            ("Users", 3, 200, [:], ScriptedDirectory.page(total: 3, ["c"])),
+        ])
+        let filter = SCIMClient.equalityFilter("userName", #"a+b"c@example.com"#)
+        #expect(filter == #"userName eq "a+b\"c@example.com""#)
+        let users = try await client(directory).search("Users", filter: filter)
+        #expect(users.compactMap { $0["id"]?.stringValue } == ["a", "b", "c"])
+        let asked = directory.asked.withLock { $0 }
+        #expect(asked.map(\.url.path) == ["/scim/v2/Users", "/scim/v2/Users"])
+        #expect(asked.first?.url.query == "filter=userName%20eq%20%22a%2Bb%5C%22c@example.com%22&startIndex=1&count=2")
+        let decoded = URLComponents(url: try #require(asked.first?.url), resolvingAgainstBaseURL: false)?.queryItems?.first?.value
+        #expect(decoded == filter)
+    }
+
     @Test("The directory's maxResults lowers the page size")
     func maxResults() async throws {
         let directory = ScriptedDirectory([
