@@ -109,7 +109,7 @@ public struct SyncService: Sendable {
         if let touched {
             try await store.recordSignIn(of: touched, at: time)
             log(result, issuer: issuer)
-            compareShadow(decision, claims: claims, issuer: issuer, subject: subject, user: result.user, via: .signIn, at: time)
+            compareShadow(decision, claims: resolved, issuer: issuer, subject: subject, user: result.user, via: .signIn, at: time)
             return result
         }
         if result.isCreated, let id = ids.first {
@@ -121,7 +121,7 @@ public struct SyncService: Sendable {
             }
         }
         log(result, issuer: issuer)
-        compareShadow(decision, claims: claims, issuer: issuer, subject: subject, user: result.user, via: .signIn, at: time)
+        compareShadow(decision, claims: resolved, issuer: issuer, subject: subject, user: result.user, via: .signIn, at: time)
         return result
     }
 

@@ -71,6 +71,28 @@ struct DistributedClaimsTests {
         return (decision?.trace ?? []).compactMap(\.condition).flatMap(all)
     }
 
+    @Test("A shadow mapping is compared on the directory's groups too, not on the unknown claim")
+    func shadowSeesResolvedClaims() async throws {
+        let candidate = try #require(
+            MappingParser.parse(yaml: Self.mapping.replacingOccurrences(of: "role: billing_admin", with: "role: user_admin"), file: "c.yaml").mapping
+        )
+        let store = try #require(harness.store as? any ShadowStore)
+        let clock = harness.clock
+        let sync = SyncService(
+            store: harness.store,
+            mappings: MappingRegistry(harness.service.mappings.current, shadow: MappingSet.build([candidate]).set),
+            logger: Logger(label: "test"),
+            shadow: ShadowRecorder(store: store, logger: Logger(label: "test")),
+            now: { clock.now },
+            claimResolver: ScriptedClaimResolver(pushed(["finance"], age: 60))
+        )
+        try await sync.signIn(issuer: Harness.issuer, claims: Self.overage("alice"))
+        try await sync.shadow?.flush()
+        let differences = try await store.shadowDifferences(matching: ShadowQuery()).differences
+        #expect(differences.map(\.kinds) == [[.role]])
+        #expect(differences.first?.live.role == .billingAdmin && differences.first?.candidate.role == .userAdmin)
+    }
+
     @Test("An overage user is decided on the directory's groups; the audit and the trace say so, with the age")
     func decidedFromDirectory() async throws {
         let resolver = ScriptedClaimResolver(pushed(["finance"], age: 240))
