@@ -333,6 +333,7 @@ let package = Package(
             name: "RoleSyncAppTests",
             dependencies: [
                 "RoleSyncApp", "RoleSyncConfig", "RoleSyncLedger", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
+                "RoleSyncSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
