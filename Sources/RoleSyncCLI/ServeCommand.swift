@@ -52,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
             await server.shutdown()
             let gateways = configuration.gateways.isEmpty ? "" : ", \(plural(configuration.gateways.count, "gateway"))"
             Output.line(
-                "\(path): valid (\(plural(configuration.idps.count, "identity provider"))\(gateways), mappings in \(configuration.mappings))"
+                "\(path): valid (\(plural(configuration.idps.count, "identity provider"))\(gateways), mappings in \(configuration.mappings)\(configuration.shadow.map { ", candidates in \($0)" } ?? ""))"
             )
             if let report = server.postgres?.migration {
                 Output.line(

@@ -753,6 +753,57 @@ class DashboardInChromium(unittest.TestCase):
         click_and_load(alice, find(alice, "#open-dashboard"), "Admin Dashboard")
         wait_page(alice, "/admin/users", "Users")
 
+    # 11 ---------------------------------------------------------------------------------------
+    def test_11_break_glass_override_and_the_shadow_mapping(self):
+        self.need("alice")
+        alice = self.browser("alice")
+        suffix = uuid.uuid4().hex[:8]
+        username, password, name = f"ml-{suffix}", "ml-pw", f"ML Engineer {suffix}"
+        email = f"{username}@example.org"
+        create_idp_user(username, password, ["ml-engineers", "staff"], name)
+        engineer = self.browser("engineer")
+        sign_in(engineer, username, password, "/console/keys")
+        wait_h1(engineer, "Console: API keys")
+        self.drivers.pop("engineer").quit()
+
+        # The shadow mapping (examples/local/shadow/) would make ML engineers provider_admin: the
+        # sign-in above is on the Mapping page, and nothing changed for the engineer.
+        def shadow_lists_engineer(d):
+            d.get(ROLESYNC_URL + "/admin/mapping")
+            return present(d, "#shadow-table") and email in d.find_element(By.ID, "shadow-table").text
+
+        wait_for(alice, shadow_lists_engineer, "the engineer's sign-in in the Mapping page's shadow section", timeout=15)
+        shadow = alice.find_element(By.ID, "shadow-table").text
+        self.assertIn("role model_admin → provider_admin", shadow)
+        alice.execute_script("document.getElementById('shadow').scrollIntoView()")
+        shot(alice, "mapping-shadow")
+
+        user_id = open_user(alice, email, name)
+        self.assertTrue(definitions(alice, "#profile").get("Role", "").startswith("model_admin"))
+        find(alice, "#grant-override")
+        Select(find(alice, "#override-role")).select_by_value("user_admin")
+        Select(find(alice, "#override-for")).select_by_visible_text("2 hours")
+        find(alice, "#override-reason").send_keys("Incident 4711: model gateway down (browser test)")
+        click_and_load(alice, find(alice, "#grant-override button[type=submit]"), "Give override")
+        wait_for(alice, lambda d: on_rolesync(d, f"/admin/users/{user_id}") and "Break-glass override given" in d.find_element(By.ID, "notice").text, "the override's notice")
+        self.assertTrue(definitions(alice, "#profile").get("Role", "").startswith("user_admin"), definitions(alice, "#profile"))
+        current = find(alice, "#override-current").text
+        self.assertIn("Incident 4711", current)
+        self.assertIn("model_admin returns", current)
+        alice.execute_script("document.getElementById('break-glass').scrollIntoView()")
+        shot(alice, "user-override")
+
+        go(alice, "/admin/users?" + urllib.parse.urlencode({"q": email}), "Users")
+        listed = [r for r in rows(alice, "#users-rows") if r["cells"] and r["cells"][0] == name]
+        self.assertEqual(len(listed), 1, rows(alice, "#users-rows"))
+        self.assertIn("override until", listed[0]["cells"][2])
+
+        open_user(alice, email, name)
+        click_and_load(alice, find(alice, "#end-override button[type=submit]"), "End override now")
+        wait_for(alice, lambda d: on_rolesync(d, f"/admin/users/{user_id}") and "Override ended" in d.find_element(By.ID, "notice").text, "the end's notice")
+        self.assertTrue(definitions(alice, "#profile").get("Role", "").startswith("model_admin"))
+        self.assertFalse(present(alice, "#override-current"), "the override is still shown after it ended")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

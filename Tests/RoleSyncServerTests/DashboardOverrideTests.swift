@@ -87,7 +87,7 @@ import Testing
             #expect(html.contains("<code>shadow/idp.yaml for \(AdminHarness.issuer)</code>"))
             #expect(html.contains("1 user would change, from real traffic"))
             #expect(html.contains("role model_admin → mcp_admin") && html.contains("‘ml’ in shadow/idp.yaml"))
-            #expect(html.contains("<td>sign in</td>"))
+            #expect(html.contains("in a sign-in, 1 time"))
         }
     }
 }

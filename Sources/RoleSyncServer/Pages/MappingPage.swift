@@ -57,12 +57,12 @@ struct MappingPageModel: Sendable {
         struct Row: Sendable {
             var href: String?
             var user: String
-            var via: String
             var change: String
             var live: String
             var candidate: String
             var lastSeen: PageTime
-            var times: Int
+            /// Where and how often: `in a sign-in, 3 times`.
+            var seen: String
         }
 
         var candidates: [String]
@@ -73,6 +73,14 @@ struct MappingPageModel: Sendable {
 
         /// The most differences the page lists.
         static let shown = 100
+
+        static func path(_ path: ShadowDifference.Path) -> String {
+            switch path {
+            case .signIn: "sign-in"
+            case .reconcile: "reconciliation"
+            case .push: "SCIM push"
+            }
+        }
 
         init(candidates: MappingSet?, page: ShadowPage) {
             self.candidates = (candidates?.mappings ?? []).map { "\($0.file) for \($0.issuer)" }
@@ -85,13 +93,12 @@ struct MappingPageModel: Sendable {
                 Row(
                     href: d.userID.map { "/admin/users/\($0)" },
                     user: d.user,
-                    via: d.via.rawValue.replacingOccurrences(of: "_", with: " "),
                     change: d.summary,
                     live: d.live.rule.map { "‘\($0)’ in \(d.live.file)" } ?? (d.live.allowed ? "no rule" : "refused: \(d.live.refusal ?? "?")"),
                     candidate: d.candidate.rule.map { "‘\($0)’ in \(d.candidate.file)" }
                         ?? (d.candidate.allowed ? "no rule" : "refused: \(d.candidate.refusal ?? "?")"),
                     lastSeen: PageTime(d.lastSeen),
-                    times: d.occurrences
+                    seen: "in a \(Self.path(d.via)), \(d.occurrences) time\(d.occurrences == 1 ? "" : "s")"
                 )
             }
             truncated =
