@@ -79,6 +79,39 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
     }
 
+    // The shadow step alone, as a sign-in runs it after its transaction: evaluate the candidate on
+    // the claims, compare with the live decision, queue a difference (about 1 in 10), and the
+    // flush of the queue at the end of each sample. Its median against the sign-in's is the ratio.
+    Benchmark(
+        "sign-in: the shadow step alone (evaluate, compare, queue, flush)",
+        configuration: .init(scalingFactor: .kilo, maxIterations: .count(50))
+    ) { benchmark in
+        let (store, _) = try await freshLedger(users: 0)
+        let live = mapping(LedgerFixtures.mappingYAML).mappings[0]
+        let candidate = mapping(LedgerFixtures.changedMappingYAML).mappings[0]
+        let recorder = ShadowRecorder(store: store, logger: quietLogger)
+        let claims = (0..<1_000).map(LedgerFixtures.claims)
+        let decisions = claims.map { live.evaluate($0, tracing: false) }
+        let time = Date()
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            let k = i % 1_000
+            blackHole(
+                recorder.compare(
+                    live: decisions[k],
+                    candidate: candidate.evaluate(claims[k], tracing: false),
+                    issuer: LedgerFixtures.issuer,
+                    subject: "sub-\(k)",
+                    user: nil,
+                    via: .signIn,
+                    at: time
+                )
+            )
+        }
+        try await recorder.flush()
+        benchmark.stopMeasurement()
+    }
+
     // As the command line runs it: each sign-in's last-sign-in write is its own transaction.
     Benchmark(
         "sign-in: existing user, no change, written at once",
