@@ -28,8 +28,11 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case adminKeyNeedsAdminRole(user: String, role: Role)
     /// A reconciliation tripped its safety valve and applied nothing.
     case safetyValve(String)
-    /// A break-glass override cannot be given as asked: `field` says which input is wrong and how.
+    /// A break-glass override's input is wrong (an empty or too long reason): `field` says which.
     case invalidOverride(field: String, String)
+    /// A break-glass override cannot be given now: its deadline is past or beyond the configured
+    /// maximum, or the user already holds that role. `field` names the input.
+    case overrideRefused(field: String, String)
     /// Only a `super_admin` gives or ends a break-glass override.
     case overrideNotPermitted(role: Role)
     /// The user's role is not the IdP's (no rule covers them): edit it by hand instead.
@@ -57,6 +60,7 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .adminKeyNeedsAdminRole: "admin_key_needs_admin_role"
         case .safetyValve: "safety_valve"
         case .invalidOverride: "invalid_override"
+        case .overrideRefused: "override_refused"
         case .overrideNotPermitted: "not_permitted"
         case .overrideNotNeeded: "override_not_needed"
         case .userInactive: "user_inactive"
@@ -95,7 +99,7 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
             "an admin key needs an owner who holds user_admin or super_admin; \(user) is \(role)"
         case .safetyValve(let reason):
             reason
-        case .invalidOverride(let field, let reason):
+        case .invalidOverride(let field, let reason), .overrideRefused(let field, let reason):
             "\(field): \(reason)"
         case .overrideNotPermitted(let role):
             "only a super_admin may give or end a break-glass override (the \(role) role may not)"

@@ -153,11 +153,11 @@ extension SyncService {
         case .duration(let duration): seconds = duration
         }
         guard seconds > 0 else {
-            return .invalidOverride(field: deadline.field, "the override must end in the future")
+            return .overrideRefused(field: deadline.field, "the override must end in the future")
         }
         // A second's slack: an `until` computed by the caller a moment ago from the maximum.
         guard seconds <= overridePolicy.maxDuration + 1 else {
-            return .invalidOverride(
+            return .overrideRefused(
                 field: deadline.field,
                 "at most \(Self.duration(overridePolicy.maxDuration)) (override.max_duration); \(Self.duration(seconds)) asked"
             )
@@ -165,7 +165,7 @@ extension SyncService {
         guard user.status == .active else { return .userInactive(user: user.displayName) }
         guard eligibility(of: user).isCovered else { return .overrideNotNeeded(user: user.displayName) }
         if role == user.role, user.override(at: time) == nil {
-            return .invalidOverride(field: "role", "\(user.displayName) already holds \(role.rawValue); an override gives another role")
+            return .overrideRefused(field: "role", "\(user.displayName) already holds \(role.rawValue); an override gives another role")
         }
         if user.isActiveSuperAdmin, role != .superAdmin, try await store.activeSuperAdminCount() <= 1 {
             return .lastSuperAdmin(user: user.displayName)

@@ -270,6 +270,13 @@ extension SyncService {
                 events.append(event(.profileUpdated, [.claims: .array(change.changedClaims.map(ClaimValue.string))]))
             }
             if change.kinds.contains(.roleChange) {
+                // An override past its deadline that the clock has not ended yet ends here, so
+                // the row never keeps one that no longer holds.
+                if updated.override != nil,
+                    let ended = OverrideRules.end(&updated, decision: change.decision, reason: "expired", actor: .system, time: time)
+                {
+                    events.append(ended)
+                }
                 updated.role = change.toRole
                 updated.roleSource = .idp
                 events.append(

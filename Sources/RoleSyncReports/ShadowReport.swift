@@ -63,6 +63,20 @@ public struct ShadowReport: Encodable, Sendable {
     public var counts: [String: Int]
     public var differences: [Difference]
 
+    enum CodingKeys: String, CodingKey {
+        case candidates, since, total, counts, differences
+    }
+
+    /// Every key always present (`since` null when not asked).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(candidates, forKey: .candidates)
+        try c.encode(since, forKey: .since)
+        try c.encode(total, forKey: .total)
+        try c.encode(counts, forKey: .counts)
+        try c.encode(differences, forKey: .differences)
+    }
+
     public init(_ page: ShadowPage, candidates: MappingSet?, query: ShadowQuery) {
         self.candidates = (candidates?.mappings ?? []).map { Candidate(issuer: $0.issuer, file: $0.file) }
         since = query.since.map { Timestamp.format($0) }

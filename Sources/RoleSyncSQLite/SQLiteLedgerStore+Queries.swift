@@ -71,7 +71,10 @@ extension SQLiteLedgerStore {
         let limit = max(1, min(query.limit, 500))
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
-        if let search = query.search?.trimmingCharacters(in: .whitespacesAndNewlines), !search.isEmpty {
+        // NUL ends a full-text query early (a syntax error): no name or email holds one.
+        if let search = query.search?.replacingOccurrences(of: "\u{0}", with: "").trimmingCharacters(in: .whitespacesAndNewlines),
+            !search.isEmpty
+        {
             let phrase = "\"" + search.replacingOccurrences(of: "\"", with: "\"\"") + "\""
             // The trigram index finds substrings of three characters or more, ignoring case. When it
             // finds few users it is the fastest way; when a term is common (thousands match) walking

@@ -58,15 +58,15 @@ extension SQLiteLedgerStore: ShadowStore {
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let bound = StatementArguments(arguments)
-        let limit = max(0, query.limit)
+        let paged = StatementArguments(arguments + [max(0, query.limit)])
         return try await reading { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT issuer, subject, user_id, user_name, via, kinds, live, candidate, first_seen, last_seen, occurrences
-                    FROM shadow_differences\(filter) ORDER BY last_seen DESC, issuer, subject LIMIT \(limit)
+                    FROM shadow_differences\(filter) ORDER BY last_seen DESC, issuer, subject LIMIT ?
                     """,
-                arguments: bound
+                arguments: paged
             )
             let kinds = try String.fetchAll(db, sql: "SELECT kinds FROM shadow_differences\(filter)", arguments: bound)
             return ShadowPage(

@@ -1194,7 +1194,8 @@ package enum OpenAPIDocument {
                   },
                   "until": {
                     "type": "string",
-                    "description": "When it ends: an RFC 3339 time, at most `override.max_duration` (default 8h) from now. Give `until` or `for`."
+                    "description": "When it ends: an RFC 3339 time, at most `override.max_duration` (default 8h) from now. Give `until` or `for`.",
+                    "format": "date-time"
                   },
                   "for": {
                     "oneOf": [
@@ -1212,10 +1213,23 @@ package enum OpenAPIDocument {
                   "reason": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 500
+                    "maxLength": 500,
+                    "pattern": "\\S"
                   }
                 },
-                "description": "A break-glass override: the role, when it ends (`until` or `for`, not both), and why."
+                "description": "A break-glass override: the role, when it ends (`until` or `for`, not both), and why.",
+                "oneOf": [
+                  {
+                    "required": [
+                      "until"
+                    ]
+                  },
+                  {
+                    "required": [
+                      "for"
+                    ]
+                  }
+                ]
               },
               "OverrideEnd": {
                 "type": "object",
@@ -2930,7 +2944,7 @@ package enum OpenAPIDocument {
                     }
                   },
                   "409": {
-                    "description": "The user's role is not the IdP's (edit it by hand), the user is inactive, or they are the last active super_admin.",
+                    "description": "The user's role is not the IdP's (edit it by hand), the user is inactive or the last active super_admin, or the override cannot be given now: its deadline is past or beyond `override.max_duration`, or the user already holds that role (`override_refused`, `field` names the input).",
                     "content": {
                       "application/problem+json": {
                         "schema": {
@@ -2950,7 +2964,7 @@ package enum OpenAPIDocument {
                     }
                   },
                   "422": {
-                    "description": "A missing or invalid `role`, `until`, `for` or `reason`, or a deadline past the maximum; `field` names it.",
+                    "description": "A missing or unknown `role`, no `until`/`for` or both, an unreadable time or duration, or a `reason` missing, only spaces or over 500 characters; `field` names it.",
                     "content": {
                       "application/problem+json": {
                         "schema": {
@@ -3483,7 +3497,15 @@ package enum OpenAPIDocument {
                     "in": "query",
                     "required": false,
                     "schema": {
-                      "type": "string"
+                      "type": "string",
+                      "anyOf": [
+                        {
+                          "format": "date-time"
+                        },
+                        {
+                          "format": "date"
+                        }
+                      ]
                     },
                     "description": "Only differences seen at or after this time (RFC 3339, or a date)."
                   },
@@ -3492,7 +3514,9 @@ package enum OpenAPIDocument {
                     "in": "query",
                     "required": false,
                     "schema": {
-                      "type": "string"
+                      "type": "string",
+                      "minLength": 1,
+                      "maxLength": 1024
                     },
                     "description": "Only this issuer's."
                   },

@@ -77,6 +77,28 @@ struct OverrideTests {
         #expect(try await h.user("bob").override == nil)
     }
 
+    @Test("A reconciliation after the deadline, before the clock, ends the override with the role change", arguments: ConformanceKind.all)
+    func endedByReconciliation(kind: ConformanceKind) async throws {
+        let (h, bob) = try await Self.populated(kind)
+        try await h.service.grantOverride(.modelAdmin, of: bob.id, until: .duration(3600), reason: "outage", by: Self.root)
+        h.clock.advance(7200)
+        let listing = DirectoryListing(
+            entries: [
+                DirectoryEntry(key: "root", isActive: true, claims: ["groups": .array(["platform-admins"])]),
+                DirectoryEntry(key: "bob", isActive: true, claims: ["groups": .array(["finance"])]),
+            ],
+            ignoresKeyCase: false,
+            isComplete: true
+        )
+        let plan = try await h.service.planReconciliation(issuer: Harness.issuer, listing: listing, policy: .init())
+        #expect(plan.plan.overridesKept.isEmpty && plan.plan.changes.map(\.toRole) == [.billingAdmin])
+        try await h.service.applyReconciliation(plan, as: .reconciler)
+        let after = try await h.user("bob")
+        #expect(after.role == .billingAdmin && after.override == nil)
+        let ended = try #require(try await h.events("bob", action: .overrideEnded).first)
+        #expect(ended.details[.reason] == "expired" && ended.actor == .system)
+    }
+
     @Test("An admin ends an override early; the mapped role returns at once", arguments: ConformanceKind.all)
     func endedEarly(kind: ConformanceKind) async throws {
         let (h, bob) = try await Self.populated(kind)
@@ -114,10 +136,10 @@ struct OverrideTests {
         await #expect(throws: LedgerError.overrideNotPermitted(role: .userAdmin)) {
             try await h.service.grantOverride(.modelAdmin, of: bob.id, until: .duration(60), reason: "x", by: admin)
         }
-        await #expect(throws: LedgerError.invalidOverride(field: "for", "at most 8h (override.max_duration); 9h asked")) {
+        await #expect(throws: LedgerError.overrideRefused(field: "for", "at most 8h (override.max_duration); 9h asked")) {
             try await h.service.grantOverride(.modelAdmin, of: bob.id, until: .duration(9 * 3600), reason: "x", by: Self.root)
         }
-        await #expect(throws: LedgerError.invalidOverride(field: "until", "the override must end in the future")) {
+        await #expect(throws: LedgerError.overrideRefused(field: "until", "the override must end in the future")) {
             try await h.service.grantOverride(.modelAdmin, of: bob.id, until: .until(h.clock.now), reason: "x", by: Self.root)
         }
         await #expect(throws: LedgerError.self) {

@@ -15,7 +15,7 @@ extension LedgerError {
         case .adminKeyNeedsAdminRole: .forbidden
         case .invalidOverride: .unprocessableContent
         case .overrideNotPermitted: .forbidden
-        case .overrideNotNeeded, .userInactive: .conflict
+        case .overrideNotNeeded, .userInactive, .overrideRefused: .conflict
         case .noOverride: .notFound
         }
     }
@@ -37,6 +37,7 @@ extension LedgerError {
         case .adminKeyNeedsAdminRole: "Admin keys need an admin"
         case .safetyValve: "Safety valve tripped"
         case .invalidOverride: "Invalid override"
+        case .overrideRefused: "Override refused"
         case .overrideNotPermitted: "Only a super_admin may do this"
         case .overrideNotNeeded: "Role not managed by the identity provider"
         case .userInactive: "User inactive"

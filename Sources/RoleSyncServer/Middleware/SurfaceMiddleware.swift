@@ -37,6 +37,7 @@ struct ProblemMiddleware: RouterMiddleware {
             }
             if case .invalidKey(let field, _) = ledger { problem.field = field }
             if case .invalidOverride(let field, _) = ledger { problem.field = field }
+            if case .overrideRefused(let field, _) = ledger { problem.field = field }
             if case .keyNameTaken = ledger { problem.field = "name" }
             return problem
         case LedgerStoreError.invalidCursor:

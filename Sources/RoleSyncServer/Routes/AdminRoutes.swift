@@ -86,10 +86,7 @@ extension ServerContext {
     /// The users listing's query parameters (the admin API's and the dashboard's).
     static func usersQuery(_ query: Parameters) throws -> UsersQuery {
         var users = UsersQuery()
-        if let q = query.get("q") {
-            guard q.unicodeScalars.count <= 200 else { throw AdminInputError.badRequest("q", "the search text is at most 200 characters") }
-            users.search = q.isEmpty ? nil : q
-        }
+        users.search = try Self.searchText(query.get("q"))
         users.role = try Self.enumParameter(query.get("role"), "role", Role.self)
         users.status = try Self.enumParameter(query.get("status"), "status", UserStatus.self)
         users.sort = try Self.enumParameter(query.get("sort"), "sort", UsersQuery.Sort.self) ?? .name
@@ -163,7 +160,8 @@ extension ServerContext {
             guard let date = Timestamp.parse(text) else { throw AdminInputError.unprocessable("until", "'until' is \(Timestamp.grammar)") }
             return .until(date)
         case (nil, .string(let text)?):
-            guard let seconds = ServeConfiguration.seconds(text), seconds > 0 else {
+            // Zero is well-formed: the ledger refuses it (409), as it does a deadline past the maximum.
+            guard let seconds = ServeConfiguration.seconds(text) else {
                 throw AdminInputError.unprocessable("for", "'for' is a duration: 90m, 2h, or seconds")
             }
             return .duration(seconds)

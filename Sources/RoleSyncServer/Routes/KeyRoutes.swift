@@ -103,13 +103,20 @@ extension ServerContext {
         return JSONBody(PageReport(key: "keys", items: page.keys.map { KeyReport($0, at: time) }, nextCursor: page.nextCursor))
     }
 
+    /// A listing's `q`: at most 200 characters, without NUL (never part of a name, an email or a
+    /// key name, and neither SQLite's full-text query nor PostgreSQL's text takes one); `nil` when
+    /// nothing is left.
+    static func searchText(_ q: String?) throws -> String? {
+        guard let q else { return nil }
+        guard q.unicodeScalars.count <= 200 else { throw AdminInputError.badRequest("q", "the search text is at most 200 characters") }
+        let text = q.replacingOccurrences(of: "\u{0}", with: "")
+        return text.isEmpty ? nil : text
+    }
+
     /// The keys listing's query parameters (the admin API's and the dashboard's).
     static func keysQuery(_ parameters: Parameters) throws -> KeysQuery {
         var query = KeysQuery()
-        if let q = parameters.get("q") {
-            guard q.unicodeScalars.count <= 200 else { throw AdminInputError.badRequest("q", "the search text is at most 200 characters") }
-            query.search = q.isEmpty ? nil : q
-        }
+        query.search = try Self.searchText(parameters.get("q"))
         if let owner = parameters.get("owner") {
             guard let id = Int64(owner), id > 0 else { throw AdminInputError.badRequest("owner", "'owner' is a user id") }
             query.ownerID = UserID(id)
