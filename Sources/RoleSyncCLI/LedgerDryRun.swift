@@ -52,13 +52,19 @@ func printPlan(_ plan: ReevaluationPlan) {
         }
         for line in formatTable(table) { Output.line(line) }
     }
-    for kept in plan.overridesKept {
-        Output.line("user \(kept.userID) \(kept.user): keeps \(kept.fromRole) under a break-glass override (mapped: \(kept.toRole))")
-    }
+    printOverridesKept(plan)
     let counts = plan.counts
     let summary = ReevaluationPlan.Kind.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
     Output.line(
         "Summary: \(summary); \(plan.heldCount) held (would leave no active super_admin); "
             + "\(plan.undetermined) undetermined (unknown claims, left as they are)"
     )
+}
+
+/// The users whose mapped role waits for their break-glass override to end: held, and said so.
+func printOverridesKept(_ plan: ReevaluationPlan) {
+    for kept in plan.overridesKept {
+        let until = kept.overrideUntil.map { " until \(Timestamp.format($0))" } ?? ""
+        Output.line("user \(kept.userID) \(kept.user): keeps \(kept.fromRole) under a break-glass override\(until) (mapped: \(kept.toRole))")
+    }
 }

@@ -146,6 +146,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             }
             for line in formatTable(table) { Output.line(line) }
         }
+        printOverridesKept(plan.plan)
         let counts = plan.plan.counts
         let summary = ReevaluationPlan.Kind.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
         Output.line(

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import RoleSyncJSON
 public import RoleSyncMapping
 
@@ -45,6 +45,8 @@ public struct ReevaluationPlan: Sendable {
         var claims: Claims?
         /// The decision under the new mapping, for ending an override when the user is deactivated.
         var decision: Decision?
+        /// When the break-glass override that holds the user's role ends (``ReevaluationPlan/overridesKept``).
+        public var overrideUntil: Date? { before.override?.until }
     }
 
     public var changes: [Change]

@@ -35,11 +35,36 @@ public struct PlanReport: Encodable, Sendable {
         }
     }
 
+    /// A user whose mapped role waits for their break-glass override to end.
+    public struct KeptOverride: Encodable, Sendable {
+        var userID: Int64
+        var user: String
+        var role: String
+        var mappedRole: String
+        var until: String?
+
+        enum CodingKeys: String, CodingKey {
+            case user, role, until
+            case userID = "user_id"
+            case mappedRole = "mapped_role"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(userID, forKey: .userID)
+            try c.encode(user, forKey: .user)
+            try c.encode(role, forKey: .role)
+            try c.encode(mappedRole, forKey: .mappedRole)
+            try c.encode(until, forKey: .until)
+        }
+    }
+
     var usersEvaluated: Int
     var undetermined: Int
     var held: Int
     var summary: [String: Int]
     var changes: [Change]
+    var overridesKept: [KeptOverride]
 
     public init(_ plan: ReevaluationPlan) {
         usersEvaluated = plan.usersEvaluated
@@ -61,10 +86,20 @@ public struct PlanReport: Encodable, Sendable {
                 held: c.isHeld
             )
         }
+        overridesKept = plan.overridesKept.map { k in
+            KeptOverride(
+                userID: k.userID.rawValue,
+                user: k.user,
+                role: k.fromRole.rawValue,
+                mappedRole: k.toRole.rawValue,
+                until: k.overrideUntil.map { Timestamp.format($0) }
+            )
+        }
     }
 
     enum CodingKeys: String, CodingKey {
         case undetermined, held, summary, changes
         case usersEvaluated = "users_evaluated"
+        case overridesKept = "overrides_kept"
     }
 }

@@ -498,7 +498,8 @@ package enum OpenAPIDocument {
                   "undetermined",
                   "held",
                   "summary",
-                  "changes"
+                  "changes",
+                  "overrides_kept"
                 ],
                 "properties": {
                   "users_evaluated": {
@@ -571,6 +572,41 @@ package enum OpenAPIDocument {
                         },
                         "held": {
                           "type": "boolean"
+                        }
+                      }
+                    }
+                  },
+                  "overrides_kept": {
+                    "type": "array",
+                    "description": "Users whose mapped role differs but waits for their break-glass override to end: nothing changes for them.",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "user_id",
+                        "user",
+                        "role",
+                        "mapped_role",
+                        "until"
+                      ],
+                      "properties": {
+                        "user_id": {
+                          "type": "integer"
+                        },
+                        "user": {
+                          "type": "string"
+                        },
+                        "role": {
+                          "$ref": "#/components/schemas/Role"
+                        },
+                        "mapped_role": {
+                          "$ref": "#/components/schemas/Role"
+                        },
+                        "until": {
+                          "type": [
+                            "string",
+                            "null"
+                          ],
+                          "format": "date-time"
                         }
                       }
                     }

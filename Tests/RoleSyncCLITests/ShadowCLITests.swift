@@ -85,6 +85,19 @@ struct ShadowCLITests {
         #expect(granted.stdout.contains("role billing_admin → model_admin until"))
         let list = try Rolesync.run(["users", "list"] + options)
         #expect(list.stdout.contains("model_admin (override until "), "\(list.stdout)")
+        // A dry run says whose role an override holds, and until when.
+        let dry = try Rolesync.run([
+            "mapping", "dry-run", scratch.path("live"), "--database", scratch.path("ledger.sqlite"), "--mappings", scratch.path("live"),
+        ])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("greta.lund@example.com: keeps model_admin under a break-glass override until "), "\(dry.stdout)")
+        let dryJSON = try Rolesync.run(
+            [
+                "mapping", "dry-run", scratch.path("live"), "--database", scratch.path("ledger.sqlite"), "--mappings", scratch.path("live"),
+                "--format", "json",
+            ]
+        )
+        #expect(dryJSON.stdout.contains("\"mapped_role\" : \"billing_admin\""), "\(dryJSON.stdout)")
         let show = try Rolesync.run(["users", "show", "1"] + options)
         #expect(show.stdout.contains("break-glass override until") && show.stdout.contains("month-end close; then billing_admin"))
 
