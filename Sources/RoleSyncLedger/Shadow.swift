@@ -50,18 +50,21 @@ public struct ShadowDifference: Sendable, Hashable {
             file = decision.mappingFile
         }
 
-        public init(allowed: Bool, refusal: String?, covered: Bool, role: Role?, status: UserStatus, rule: String?, file: String) {
-            self.allowed = allowed
-            self.refusal = refusal
-            self.covered = covered
-            self.role = role
-            self.status = status
-            self.rule = rule
-            self.file = file
-        }
-
         enum CodingKeys: String, CodingKey {
             case allowed, refusal, covered, role, status, rule, file
+        }
+
+        /// Every key always present (null rather than missing): how the report and the stores
+        /// write a decision.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(allowed, forKey: .allowed)
+            try c.encode(refusal, forKey: .refusal)
+            try c.encode(covered, forKey: .covered)
+            try c.encode(role, forKey: .role)
+            try c.encode(status, forKey: .status)
+            try c.encode(rule, forKey: .rule)
+            try c.encode(file, forKey: .file)
         }
     }
 
@@ -183,9 +186,28 @@ public final class ShadowRecorder: Sendable {
     /// says enough).
     static let capacity = 10_000
 
+    /// Made once: a sign-in only increments them.
+    private let evaluations: [ShadowDifference.Path: Counter]
+    private let differences: [ShadowDifference.Path: [ShadowDifference.Kind: Counter]]
+    private let dropped = Counter(label: "rolesync_shadow_dropped_total")
+
+    /// Make it after swift-metrics is bootstrapped: its counters are made here.
     public init(store: any ShadowStore, logger: Logger) {
         self.store = store
         self.logger = logger
+        var evaluations: [ShadowDifference.Path: Counter] = [:]
+        var differences: [ShadowDifference.Path: [ShadowDifference.Kind: Counter]] = [:]
+        for path in ShadowDifference.Path.allCases {
+            evaluations[path] = Counter(label: "rolesync_shadow_evaluations_total", dimensions: [("via", path.rawValue)])
+            for kind in ShadowDifference.Kind.allCases {
+                differences[path, default: [:]][kind] = Counter(
+                    label: "rolesync_shadow_differences_total",
+                    dimensions: [("kind", kind.rawValue), ("via", path.rawValue)]
+                )
+            }
+        }
+        self.evaluations = evaluations
+        self.differences = differences
     }
 
     /// Compares the decisions on the same claims and queues the difference, if any.
@@ -200,13 +222,13 @@ public final class ShadowRecorder: Sendable {
         via path: ShadowDifference.Path,
         at time: Date
     ) -> ShadowDifference? {
-        Counter(label: "rolesync_shadow_evaluations_total", dimensions: [("via", path.rawValue)]).increment()
+        evaluations[path]?.increment()
         let liveSide = ShadowDifference.Side(live)
         let candidateSide = ShadowDifference.Side(candidate)
         let kinds = ShadowDifference.kinds(live: liveSide, candidate: candidateSide)
         guard !kinds.isEmpty else { return nil }
         for kind in kinds {
-            Counter(label: "rolesync_shadow_differences_total", dimensions: [("kind", kind.rawValue), ("via", path.rawValue)]).increment()
+            differences[path]?[kind]?.increment()
         }
         let difference = ShadowDifference(
             issuer: issuer,
@@ -225,7 +247,7 @@ public final class ShadowRecorder: Sendable {
             queue.append(difference)
             return true
         }
-        if !queued { Counter(label: "rolesync_shadow_dropped_total").increment() }
+        if !queued { dropped.increment() }
         return difference
     }
 

@@ -9,25 +9,6 @@ public struct ShadowReport: Encodable, Sendable {
         public var file: String
     }
 
-    public struct Side: Encodable, Sendable {
-        public var side: ShadowDifference.Side
-
-        enum CodingKeys: String, CodingKey {
-            case allowed, refusal, covered, role, status, rule, file
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(side.allowed, forKey: .allowed)
-            try c.encode(side.refusal, forKey: .refusal)
-            try c.encode(side.covered, forKey: .covered)
-            try c.encode(side.role?.rawValue, forKey: .role)
-            try c.encode(side.status.rawValue, forKey: .status)
-            try c.encode(side.rule, forKey: .rule)
-            try c.encode(side.file, forKey: .file)
-        }
-    }
-
     public struct Difference: Encodable, Sendable {
         public var difference: ShadowDifference
 
@@ -47,8 +28,8 @@ public struct ShadowReport: Encodable, Sendable {
             try c.encode(difference.via.rawValue, forKey: .via)
             try c.encode(difference.kinds.map(\.rawValue), forKey: .kinds)
             try c.encode(difference.summary, forKey: .summary)
-            try c.encode(Side(side: difference.live), forKey: .live)
-            try c.encode(Side(side: difference.candidate), forKey: .candidate)
+            try c.encode(difference.live, forKey: .live)
+            try c.encode(difference.candidate, forKey: .candidate)
             try c.encode(Timestamp.format(difference.firstSeen), forKey: .firstSeen)
             try c.encode(Timestamp.format(difference.lastSeen), forKey: .lastSeen)
             try c.encode(difference.occurrences, forKey: .occurrences)
