@@ -62,15 +62,16 @@ package struct ShadowRow: Sendable {
         )
     }
 
-    /// How many rows have each kind, from their `kinds` texts.
-    package static func counts(_ kinds: [String]) -> [ShadowDifference.Kind: Int] {
+    /// How many rows there are, and how many have each kind, from the rows counted by their
+    /// `kinds` text (`SELECT kinds, count(*) … GROUP BY kinds`: a handful of combinations).
+    package static func counts(_ groups: [(kinds: String, rows: Int)]) -> (total: Int, byKind: [ShadowDifference.Kind: Int]) {
         var counts: [ShadowDifference.Kind: Int] = [:]
-        for text in kinds {
-            for part in text.split(separator: ",") {
-                if let kind = ShadowDifference.Kind(rawValue: String(part)) { counts[kind, default: 0] += 1 }
+        for group in groups {
+            for part in group.kinds.split(separator: ",") {
+                if let kind = ShadowDifference.Kind(rawValue: String(part)) { counts[kind, default: 0] += group.rows }
             }
         }
-        return counts
+        return (groups.reduce(0) { $0 + $1.rows }, counts)
     }
 }
 

@@ -61,7 +61,7 @@ extension PostgresLedgerStore: ShadowStore {
             """
         )
         var all = PostgresSQL()
-        all.append("SELECT kinds FROM shadow_differences" + (try filter(&all)))
+        all.append("SELECT kinds, count(*) FROM shadow_differences" + (try filter(&all)) + " GROUP BY kinds")
         let differences = try await rows(page.query) { row in
             let (issuer, subject, userID, user, via, kinds, live, candidate, first, last, occurrences) = try row.decode(
                 (String, String, Int64?, String, String, String, String, String, Date, Date, Int64).self
@@ -80,8 +80,12 @@ extension PostgresLedgerStore: ShadowStore {
                 occurrences: Int(occurrences)
             )
         }
-        let kinds = try await rows(all.query) { try $0.decode(String.self) }
-        return ShadowPage(differences: differences, total: kinds.count, counts: ShadowRow.counts(kinds))
+        let groups = try await rows(all.query) { row in
+            let (kinds, rows) = try row.decode((String, Int64).self)
+            return (kinds: kinds, rows: Int(rows))
+        }
+        let counts = ShadowRow.counts(groups)
+        return ShadowPage(differences: differences, total: counts.total, counts: counts.byKind)
     }
 
     public func pruneShadowDifferences(before time: Date) async throws -> Int {

@@ -68,7 +68,8 @@ extension SQLiteLedgerStore: ShadowStore {
                     """,
                 arguments: paged
             )
-            let kinds = try String.fetchAll(db, sql: "SELECT kinds FROM shadow_differences\(filter)", arguments: bound)
+            let groups = try Row.fetchAll(db, sql: "SELECT kinds, count(*) FROM shadow_differences\(filter) GROUP BY kinds", arguments: bound)
+            let counts = ShadowRow.counts(groups.map { (kinds: $0[0], rows: $0[1]) })
             return ShadowPage(
                 differences: try rows.map { row in
                     try ShadowRow.difference(
@@ -85,8 +86,8 @@ extension SQLiteLedgerStore: ShadowStore {
                         occurrences: row["occurrences"]
                     )
                 },
-                total: kinds.count,
-                counts: ShadowRow.counts(kinds)
+                total: counts.total,
+                counts: counts.byKind
             )
         }
     }
