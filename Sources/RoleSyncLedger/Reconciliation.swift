@@ -216,14 +216,21 @@ extension SyncService {
         return try await makePlan(issuer: issuer, collector.result, listing: listing, indexed: index.count, policy: policy)
     }
 
-    /// What a real run does with each listed user's claims: the candidate mapping's decision is
-    /// compared with the live one (queued, written later). `nil` for a dry run, or without candidates.
-    private func shadowObserver(_ policy: ReconciliationPolicy, current: MappingSet, at time: Date) -> (@Sendable (User, Claims) -> Void)? {
+    /// What a real run does with each listed user's claims and the live decision on them: the
+    /// candidate mapping's decision is compared with it (queued, written later). `nil` for a dry
+    /// run, or without candidates.
+    private func shadowObserver(
+        _ policy: ReconciliationPolicy,
+        current: MappingSet,
+        at time: Date
+    ) -> (
+        @Sendable (User, Claims, Decision?) -> Void
+    )? {
         guard policy.recordsShadow, shadow != nil, mappings.shadow != nil else { return nil }
         let path: ShadowDifference.Path = policy.source == .scim ? .push : .reconcile
-        return { user, claims in
+        return { user, claims, live in
             compareShadow(
-                current.mapping(forIssuer: user.issuer)?.evaluate(claims, tracing: false),
+                live,
                 claims: claims,
                 issuer: user.issuer,
                 subject: user.subject,
@@ -290,7 +297,7 @@ extension SyncService {
         policy: ReconciliationPolicy,
         mappings: MappingSet,
         at time: Date,
-        observe: (@Sendable (User, Claims) -> Void)? = nil
+        observe: (@Sendable (User, Claims, Decision?) -> Void)? = nil
     ) -> ReconcileOutcome {
         let key: String? =
             policy.matchClaim == "sub" ? user.subject : user.lastClaims.values[policy.matchClaim]?.scalarText
@@ -332,11 +339,13 @@ extension SyncService {
         var values = user.lastClaims.values
         for (name, value) in entry.claims { values[name] = value }
         let claims = Claims(values)
-        observe?(user, claims)
+        // The live decision on the directory's claims, evaluated once for the plan and the shadow.
+        let live = mappings.mapping(forIssuer: user.issuer)?.evaluate(claims, tracing: false)
+        observe?(user, claims, live)
         let changedClaims = entry.claims.keys.filter { !Self.sameClaim(user.lastClaims.values[$0], entry.claims[$0]) }.sorted()
         let newClaims = changedClaims.isEmpty ? nil : claims
         let liftable = Set(DeactivationSource.allCases)
-        var outcome = change(for: user, claims: claims, current: mappings, candidate: mappings, liftable: liftable, at: time)
+        var outcome = change(for: user, claims: claims, decided: live, current: mappings, candidate: mappings, liftable: liftable, at: time)
         var claimUpdate: ReevaluationPlan.Change?
         switch outcome {
         case .change(var change):
@@ -348,7 +357,7 @@ extension SyncService {
             change.changedClaims = changedClaims
             outcome = .overrideKept(change)
         case .unchanged where newClaims != nil:
-            let d = mappings.mapping(forIssuer: user.issuer)?.evaluate(claims, tracing: false)
+            let d = live
             claimUpdate = ReevaluationPlan.Change(
                 userID: user.id,
                 user: user.displayName,

@@ -125,17 +125,19 @@ extension SyncService {
     /// - Parameters:
     ///   - claims: the claims to decide on under `candidate` (the user's last claims unless the
     ///     directory supplied newer ones).
+    ///   - decided: `candidate`'s decision on those claims, when the caller has it already.
     ///   - liftable: the deactivation sources that a decision without a `deactivate` rule lifts.
     static func change(
         for user: User,
         claims: Claims? = nil,
+        decided: Decision? = nil,
         current: MappingSet,
         candidate: MappingSet,
         liftable: Set<DeactivationSource> = [.mapping],
         at time: Date
     ) -> Outcome {
         let old = current.mapping(forIssuer: user.issuer)?.evaluate(user.lastClaims, tracing: false)
-        let new = candidate.mapping(forIssuer: user.issuer)?.evaluate(claims ?? user.lastClaims, tracing: false)
+        let new = decided ?? candidate.mapping(forIssuer: user.issuer)?.evaluate(claims ?? user.lastClaims, tracing: false)
         if let new, !new.isRoleDetermined || new.refusal.map({ if case .undetermined = $0 { true } else { false } }) == true {
             return .undetermined
         }
