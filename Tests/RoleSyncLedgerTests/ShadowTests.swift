@@ -6,28 +6,15 @@ import Testing
 
 @Suite("Shadow mappings")
 struct ShadowTests {
-    /// The harness mapping with finance made model_admin, eng-* no longer covered, and a new
-    /// requirement that refuses contractors.
-    static let candidate = """
-        version: 1
-        issuer: https://idp.example.com
-        profile:
-          email: email
-          name: name
-        require:
-          - { claim: email_verified, equals: true }
-          - { not: { claim: groups, contains: contractors } }
-        deactivate:
-          - { claim: groups, contains: offboarded }
-        roles:
-          - id: admins
-            role: super_admin
-            when: { claim: groups, contains: platform-admins }
-          - id: finance-models
-            role: model_admin
-            when: { claim: groups, contains: finance }
-        unmatched: manual
-        """
+    /// The harness mapping with finance made model_admin (rule finance-models), eng-* no longer
+    /// covered, and a new requirement that refuses contractors.
+    static let candidate = Harness.mappingYAML
+        .replacingOccurrences(of: "  - id: finance\n    role: billing_admin", with: "  - id: finance-models\n    role: model_admin")
+        .replacingOccurrences(of: "  - id: engineers\n    role: user\n    when: { claim: groups, glob: \"eng-*\" }\n", with: "")
+        .replacingOccurrences(
+            of: "  - { claim: email_verified, equals: true }\n",
+            with: "  - { claim: email_verified, equals: true }\n  - { not: { claim: groups, contains: contractors } }\n"
+        )
 
     static func stored(_ h: Harness) async throws -> [ShadowDifference] {
         try await h.service.shadow?.flush()
