@@ -123,7 +123,7 @@ public struct ServeApplication {
             }
         } catch {
             // Nothing was started yet but the database's client: release it and the HTTP clients.
-            clients.syncShutdown()
+            await clients.shutdown()
             await postgres?.close()
             throw error
         }

@@ -79,6 +79,15 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
+    /// Whether the mappings are the configuration's own (`--config` or `ROLESYNC_CONFIG`, no
+    /// `--mappings`): only then does an issuer without a mapping truly have none.
+    var usesConfigurationsMappings: Bool {
+        get throws {
+            guard mappings == nil else { return false }
+            return try configuration != nil
+        }
+    }
+
     /// The candidate mappings, when any are configured.
     var shadowPath: String? {
         get throws {
@@ -153,7 +162,7 @@ struct StoreOptions: ParsableArguments {
         }
         let service = SyncService(
             store: store,
-            mappings: MappingRegistry(loaded.live.set, shadow: loaded.shadow?.set),
+            mappings: MappingRegistry(loaded.live.set, shadow: loaded.shadow?.set, isConfigurations: try usesConfigurationsMappings),
             logger: Logger(label: "rolesync.ledger"),
             overridePolicy: try overridePolicy,
             shadow: ShadowRecorder(store: store, logger: Logger(label: "rolesync.shadow"))

@@ -137,14 +137,22 @@ struct UsersListCommand: AsyncParsableCommand {
                     user.id.description, user.email ?? "-", user.name ?? "-",
                     user.role.rawValue + (user.override.map { " (override until \(Timestamp.format($0.until)))" } ?? ""),
                     user.roleSource.rawValue,
-                    eligibility.isManualRoleEditable ? "yes" : "no",
-                    eligibility.isCovered ? "\(eligibility.mappingFile ?? "?")#\(eligibility.ruleID ?? "?")" : "-",
+                    eligibility.unloadedIssuer != nil ? "unknown" : eligibility.isManualRoleEditable ? "yes" : "no",
+                    eligibility.isCovered ? "\(eligibility.mappingFile ?? "?")#\(eligibility.ruleID ?? "?")"
+                        : eligibility.unloadedIssuer != nil ? "? (no mapping loaded)" : "-",
                     user.status == .active ? "active" : "inactive (\(user.deactivationReason?.rawValue ?? "?"))",
                     Timestamp.format(user.lastSignInAt) ?? "-",
                 ])
             }
             for line in formatTable(table) { Output.line(line) }
             Output.line("\(plural(page.users.count, "user"))" + (page.nextCursor.map { "; next page: --cursor \($0)" } ?? ""))
+            let unloaded = Set(rows.compactMap(\.1.unloadedIssuer)).sorted()
+            if !unloaded.isEmpty {
+                Output.line(
+                    "EDITABLE unknown: no mapping for \(unloaded.joined(separator: ", ")) is loaded from \(try store.mappingsPath), "
+                        + "so whether the IdP owns those roles cannot be told here; pass --config with the server's configuration"
+                )
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Where and how to reach a PostgreSQL ledger: a `postgres://` or `postgresql://` URL in libpq's
 /// form, `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE?sslmode=MODE&sslrootcert=CA`.

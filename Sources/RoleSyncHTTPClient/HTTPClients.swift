@@ -21,11 +21,6 @@ package final class HTTPClients: Sendable {
         for client in taken() { try? await client.shutdown() }
     }
 
-    /// The same from synchronous code (an initializer that failed half-way): waits until done.
-    package func syncShutdown() {
-        for client in taken() { try? client.syncShutdown() }
-    }
-
     private func taken() -> [HTTPClient] {
         clients.withLock { made in
             defer { made.removeAll() }

@@ -14,14 +14,21 @@ public struct Eligibility: Sendable, Hashable {
     public var isDetermined: Bool
     /// Set when no mapping governs the user's issuer.
     public var hasNoMapping: Bool
+    /// The user's issuer, when this process did not load the configuration's mappings and has none
+    /// for it (the command line without `--config`): whether the IdP owns the role is unknown here,
+    /// so it is neither covered nor editable.
+    public var unloadedIssuer: String?
 
-    /// Manual role edits are allowed for users the mapping does not cover.
-    public var isManualRoleEditable: Bool { !isCovered }
+    /// Manual role edits are allowed for users the mapping does not cover, when it is known.
+    public var isManualRoleEditable: Bool { !isCovered && unloadedIssuer == nil }
 
     /// Coverage of `user` under `mappings`, evaluated on their last claims.
-    public init(of user: User, under mappings: MappingSet) {
+    /// - Parameter complete: whether `mappings` are the configuration's own, so that an issuer
+    ///   without one truly has none (`serve`); else such a user's eligibility is unknown.
+    public init(of user: User, under mappings: MappingSet, complete: Bool = true) {
         guard let mapping = mappings.mapping(forIssuer: user.issuer) else {
             self.init(isCovered: false, ruleID: nil, mappingFile: nil, mappedRole: nil, isDetermined: true, hasNoMapping: true)
+            if !complete { unloadedIssuer = user.issuer }
             return
         }
         self.init(decision: mapping.evaluate(user.lastClaims, tracing: false))

@@ -168,6 +168,19 @@ public struct KeyService: Sendable {
         try await store.keys(matching: query, at: now())
     }
 
+    /// Whose keys a listing's owner filter means: a user id as it is, or the one user with this email
+    /// (ignoring case), as the leaver's step of the operator guide filters by it.
+    /// - Throws: ``OwnerFilterError`` when no user, or more than one, has the email.
+    public func ownerID(reference: String) async throws -> UserID {
+        if let id = Int64(reference), id > 0 { return UserID(id) }
+        let matches = try await store.users(email: reference)
+        switch matches.count {
+        case 1: return matches[0].id
+        case 0: throw OwnerFilterError.noUser(reference)
+        default: throw OwnerFilterError.ambiguous(reference, ids: matches.map(\.id))
+        }
+    }
+
     /// The users who own a key, by email (at most ``ownerListLimit``).
     public func owners() async throws -> [KeyOwner] {
         try await store.keyOwners(limit: Self.ownerListLimit)
@@ -234,5 +247,21 @@ public struct KeyService: Sendable {
         }
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         return trimmed.isEmpty ? nil : trimmed
+    }
+}
+
+/// Why a keys listing's owner filter names nobody in particular.
+public enum OwnerFilterError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Neither a user id nor any user's email.
+    case noUser(String)
+    /// Several users (of different identity providers) share the email.
+    case ambiguous(String, ids: [UserID])
+
+    public var description: String {
+        switch self {
+        case .noUser(let reference): "no user has the id or email '\(reference)'"
+        case .ambiguous(let email, let ids):
+            "\(ids.count) users share the email '\(email)' (ids \(ids.map(\.description).joined(separator: ", "))); filter by one of the ids"
+        }
     }
 }

@@ -5,6 +5,9 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case userNotFound(String)
     /// The role belongs to the IdP: a role rule covers the user.
     case roleManagedByIdP(user: String, rule: String, mappingFile: String)
+    /// No mapping for the user's issuer is loaded here (a command without the configuration): whether
+    /// the IdP owns the role is unknown, so it is not edited blind.
+    case mappingNotLoaded(user: String, issuer: String)
     /// Only a `super_admin` grants or revokes `super_admin`, or deactivates one.
     case escalation(user: String)
     /// The change would leave no active `super_admin`.
@@ -47,6 +50,7 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .userNotFound: "user_not_found"
         case .roleManagedByIdP: "role_managed_by_idp"
+        case .mappingNotLoaded: "mapping_not_loaded"
         case .escalation: "escalation"
         case .lastSuperAdmin: "last_super_admin"
         case .notPermitted: "not_permitted"
@@ -75,6 +79,9 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .roleManagedByIdP(let user, let rule, let file):
             "the role of \(user) is managed by the IdP: rule '\(rule)' in \(file) covers them; "
                 + "change the user's groups (or claims) in the IdP instead"
+        case .mappingNotLoaded(let user, let issuer):
+            "no mapping for \(user)'s issuer \(issuer) is loaded, so whether the IdP owns their role is unknown; "
+                + "pass --config with the server's configuration (or --mappings with its mapping folder)"
         case .escalation(let user):
             "only a super_admin may grant or revoke super_admin or deactivate a super_admin (\(user))"
         case .lastSuperAdmin(let user):

@@ -13,6 +13,12 @@ public import RoleSyncMapping
 /// Database work must not hold a thread of Swift's cooperative pool while it waits for a lock or
 /// the disk: a store suspends the calling task instead.
 public protocol LedgerStore: Sendable {
+    /// Answers when the database does: one read, nothing written (`GET /healthz`).
+    func ping() async throws
+    /// Writes the store's one probe row in a transaction of its own (`GET /readyz`): throws
+    /// ``LedgerStoreError/notWritable(_:)`` while the database cannot write.
+    func probeWrite(at time: Date) async throws
+
     func user(id: UserID) async throws -> User?
     func user(issuer: String, subject: String) async throws -> User?
     /// Users whose email equals `email`, ignoring case (emails are not unique).
@@ -160,6 +166,10 @@ public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible
     /// The database cannot be reached (down, unreachable, refusing connections); nothing was
     /// written. Carries the server's or the network's reason, never a secret.
     case unavailable(String)
+    /// The database answers but cannot write: its disk is full (`SQLITE_FULL`, SQLSTATE 53100) or
+    /// it is read-only (`SQLITE_READONLY`, SQLSTATE 25006: a standby, a read-only file system);
+    /// nothing was written. Carries the database's reason and code, never a secret.
+    case notWritable(String)
 
     public var description: String {
         switch self {
@@ -170,6 +180,7 @@ public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible
         case .conflict(.keyNameTaken(let name)): "an active key of this owner is already named '\(name)'"
         case .invalidCursor: "the cursor is not valid for this listing; start again without it"
         case .unavailable(let reason): "the ledger's database cannot be reached: \(reason)"
+        case .notWritable(let reason): "the ledger's database cannot write: \(reason)"
         }
     }
 }

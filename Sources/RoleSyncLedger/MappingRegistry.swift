@@ -11,8 +11,14 @@ public final class MappingRegistry: Sendable {
 
     private let state: Mutex<State>
 
-    public init(_ mappings: MappingSet, shadow: MappingSet? = nil) {
+    /// Whether these are the configuration's mappings (`serve`, or a command given `--config`), so
+    /// that an issuer without a mapping truly has none. A command that loaded a mapping folder on
+    /// its own cannot know that, and says a role's ownership is unknown for such an issuer.
+    public let isConfigurations: Bool
+
+    public init(_ mappings: MappingSet, shadow: MappingSet? = nil, isConfigurations: Bool = true) {
         state = Mutex(State(live: mappings, shadow: shadow))
+        self.isConfigurations = isConfigurations
     }
 
     /// The current mappings.

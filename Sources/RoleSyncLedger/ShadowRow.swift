@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// A shadow difference as both stores keep it: kinds as comma-separated text, each side as JSON.
 package struct ShadowRow: Sendable {

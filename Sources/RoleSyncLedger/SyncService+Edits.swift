@@ -96,6 +96,7 @@ extension SyncService {
         if eligibility.isCovered {
             return .roleManagedByIdP(user: user.displayName, rule: eligibility.ruleID ?? "?", mappingFile: eligibility.mappingFile ?? "?")
         }
+        if let issuer = eligibility.unloadedIssuer { return .mappingNotLoaded(user: user.displayName, issuer: issuer) }
         if role != user.role, role == .superAdmin || user.role == .superAdmin, principal.role != .superAdmin {
             return .escalation(user: user.displayName)
         }

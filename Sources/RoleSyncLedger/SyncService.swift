@@ -220,7 +220,7 @@ public struct SyncService: Sendable {
 
     /// Whether the user's role may be edited by hand, under the mappings in force.
     public func eligibility(of user: User) -> Eligibility {
-        Eligibility(of: user, under: mappings.current)
+        Eligibility(of: user, under: mappings.current, complete: mappings.isConfigurations)
     }
 
     /// A user by id (digits) or email (unique, case-insensitive).

@@ -144,6 +144,11 @@ public final class PostgresLedgerStore: LedgerStore {
         if let state = psql.serverInfo?[.sqlState], state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state) {
             return .unavailable(PostgresStoreError.reason(psql))
         }
+        // The server answers but cannot write: disk full (53100), a read-only transaction (25006: a
+        // standby, default_transaction_read_only), or an I/O error (58030).
+        if let state = psql.serverInfo?[.sqlState], ["53100", "25006", "58030"].contains(state) {
+            return .notWritable(PostgresStoreError.reason(psql))
+        }
         return nil
     }
 
@@ -209,6 +214,16 @@ public final class PostgresLedgerStore: LedgerStore {
     static func count(_ rows: PostgresRowSequence) async throws -> Int {
         for try await value in rows.decode(Int64.self) { return Int(value) }
         return 0
+    }
+
+    public func ping() async throws {
+        try await query("SELECT 1")
+    }
+
+    public func probeWrite(at time: Date) async throws {
+        try await transaction(serializable: false) { [logger] connection in
+            try await connection.checkedQuery("UPDATE write_probe SET written_at = \(time) WHERE id = 1", logger: logger)
+        }
     }
 
     // MARK: Users
@@ -526,8 +541,7 @@ final class LastServed: Sendable {
     }
 
     private static func offset(_ instant: ContinuousClock.Instant) -> Int64 {
-        let elapsed = instant - origin
-        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        (instant - origin).wholeNanoseconds
     }
 }
 

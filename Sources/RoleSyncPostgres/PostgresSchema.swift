@@ -223,6 +223,16 @@ enum PostgresSchema {
                 "CREATE INDEX shadow_differences_by_last_seen ON shadow_differences (last_seen)",
             ]
         ),
+        // The one row `GET /readyz` writes: a replica whose database answers but cannot write (a
+        // full disk, a standby after a fail-over) is not ready.
+        Migration(
+            version: 4,
+            name: "a row the readiness check writes",
+            statements: [
+                "CREATE TABLE write_probe (id smallint PRIMARY KEY CHECK (id = 1), written_at timestamptz NOT NULL)",
+                "INSERT INTO write_probe (id, written_at) VALUES (1, 'epoch')",
+            ]
+        ),
     ]
 
     /// The newest version this build knows.

@@ -138,7 +138,7 @@ public struct Reconciler: Sendable {
         let dimensions = [("idp", idp.name)]
         let applied = outcome == "applied"
         Timer(label: "rolesync_reconcile_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
-            .recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+            .recordNanoseconds(duration.wholeNanoseconds)
         Counter(label: "rolesync_reconcile_runs_total", dimensions: dimensions + [("outcome", outcome)]).increment()
         if applied {
             for (kind, count) in plan.plan.counts {
@@ -157,7 +157,7 @@ public struct Reconciler: Sendable {
                 "outcome": "\(outcome)", "directory_users": "\(plan.directoryUsers)", "matched": "\(plan.matched)",
                 "changes": "\(plan.plan.changes.count)", "claim_updates": "\(plan.plan.claimUpdates.count)",
                 "held": "\(plan.plan.heldCount)",
-                "duration_ms": "\(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)",
+                "duration_ms": "\(duration.wholeMilliseconds)",
             ]
         )
         return Outcome(plan: plan, applied: applied, duration: duration)

@@ -15,14 +15,22 @@ public struct UserReport: Encodable, Sendable {
                 kind = "idp"
                 mappingFile = eligibility.mappingFile
                 rule = eligibility.ruleID
+            } else if let issuer = eligibility.unloadedIssuer {
+                // Only the command line without the configuration says this.
+                kind = "unknown"
+                unloadedIssuer = issuer
             } else {
                 kind = "manual"
             }
         }
 
+        /// For `unknown`: the issuer no loaded mapping governs.
+        public var unloadedIssuer: String?
+
         enum CodingKeys: String, CodingKey {
             case kind, rule
             case mappingFile = "mapping_file"
+            case unloadedIssuer = "no_mapping_loaded_for"
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -32,6 +40,7 @@ public struct UserReport: Encodable, Sendable {
                 try c.encode(mappingFile, forKey: .mappingFile)
                 try c.encode(rule, forKey: .rule)
             }
+            if kind == "unknown" { try c.encode(unloadedIssuer, forKey: .unloadedIssuer) }
         }
     }
 
@@ -109,6 +118,9 @@ public struct UserReport: Encodable, Sendable {
         }
         if eligibility.isCovered {
             return "\(user.role) (IdP-managed: \(eligibility.mappingFile ?? "?") rule '\(eligibility.ruleID ?? "?")')"
+        }
+        if let issuer = eligibility.unloadedIssuer {
+            return "\(user.role) (\(user.roleSource.rawValue); whether the IdP owns it is unknown: no mapping for \(issuer) is loaded)"
         }
         return "\(user.role) (\(user.roleSource.rawValue), editable by hand)"
     }

@@ -233,6 +233,16 @@ enum LedgerSchema {
                     """
             )
         }
+        migrator.registerMigration("v9: a row the readiness check writes") { db in
+            // `GET /readyz` writes this one row: a ledger that can be read but not written (a full
+            // disk, a read-only file) is not ready, and is ready again as soon as it can write.
+            try db.execute(
+                sql: """
+                    CREATE TABLE write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), written_at REAL NOT NULL);
+                    INSERT INTO write_probe (id, written_at) VALUES (1, 0);
+                    """
+            )
+        }
         return migrator
     }
 }

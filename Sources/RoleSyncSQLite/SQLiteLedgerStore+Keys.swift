@@ -39,7 +39,7 @@ extension SQLiteLedgerStore {
     /// `api_keys_by_hash` holds every key column it needs, so it is one descent of that index and
     /// one of `users` by primary key.
     public func credential(hash: String) async throws -> KeyCredential? {
-        try pointRead { db in
+        try await pointRead { db in
             guard
                 let row = try Row.fetchOne(
                     try db.cachedStatement(

@@ -14,8 +14,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     package let writer: any DatabaseWriter
-    /// A connection of its own for ``pointRead(_:)`` (on disk); `nil` reads through `writer`.
-    private let pointReader: DatabaseQueue?
+    /// Read-only connections of their own for ``pointRead(_:)`` (on disk; none in memory).
+    private let pointReaders: PointReaders?
     private let fault: (@Sendable (FaultPoint) throws -> Void)?
     /// Whether sign-ins that change nothing but the last sign-in are batched (`rolesync serve`) or
     /// written at once (the command line, tests).
@@ -58,17 +58,14 @@ public final class SQLiteLedgerStore: LedgerStore {
         } catch {
             throw SQLiteStoreError.cannotOpen(path: path, reason: "\(error)")
         }
-        // Introspection's point reads get a read-only connection of their own (see pointRead).
-        var readOnly = Configuration()
-        readOnly.readonly = true
-        readOnly.busyMode = .timeout(10)
-        let pointReader: DatabaseQueue
+        // Introspection's point reads get read-only connections of their own (see pointRead).
+        let pointReaders: PointReaders
         do {
-            pointReader = try DatabaseQueue(path: path, configuration: readOnly)
+            pointReaders = try PointReaders(path: path, count: max(2, ProcessInfo.processInfo.activeProcessorCount))
         } catch {
             throw SQLiteStoreError.cannotOpen(path: path, reason: "\(error)")
         }
-        try self.init(writer: pool, defersSignIns: defersSignIns, fault: fault, pointReader: pointReader)
+        try self.init(writer: pool, defersSignIns: defersSignIns, fault: fault, pointReaders: pointReaders)
     }
 
     /// A private in-memory database (tests, demos).
@@ -91,10 +88,10 @@ public final class SQLiteLedgerStore: LedgerStore {
         writer: any DatabaseWriter,
         defersSignIns: Bool = false,
         fault: (@Sendable (FaultPoint) throws -> Void)?,
-        pointReader: DatabaseQueue? = nil
+        pointReaders: PointReaders? = nil
     ) throws {
         self.writer = writer
-        self.pointReader = pointReader
+        self.pointReaders = pointReaders
         self.defersSignIns = defersSignIns
         self.fault = fault
         do {
@@ -113,26 +110,58 @@ public final class SQLiteLedgerStore: LedgerStore {
         try await writer.read(body)
     }
 
-    /// One statement reading a few rows by unique index, run on the calling thread. In WAL mode a
-    /// reader never waits for the writer's lock, so this holds the thread only for the read itself (a
-    /// few microseconds, from SQLite's page cache); ``reading(_:)``'s two thread hops cost about
+    /// One statement reading a few rows by unique index (introspection's look-up), on the calling
+    /// thread when a point reader is free, else as an ordinary ``reading(_:)``. In WAL mode a reader
+    /// never waits for the writer, so a free point reader holds the thread only for the read itself
+    /// (a few microseconds, from SQLite's page cache); ``reading(_:)``'s two thread hops cost about
     /// 80 µs on the 2-core VM (docs/performance.md), which capped introspection at ~8,000/s. No
     /// transaction is opened: one statement is atomic by itself. Only for a single look-up by a
     /// unique key, never a scan.
     ///
-    /// On disk it uses a read-only connection of its own, never the pool's readers: an async read
-    /// keeps its pool reader until its task resumes on Swift's pool, so threads of that pool blocked
-    /// waiting for a pool reader could wait for themselves (under 8 concurrent requests they did).
-    /// Point reads hold their connection only while SQLite runs, so waiting for it always ends.
-    func pointRead<T>(_ body: (Database) throws -> T) throws -> T {
-        if let pointReader { return try pointReader.unsafeRead(body) }
-        return try writer.unsafeRead(body)
+    /// A thread of Swift's cooperative pool never waits here: a point reader is taken only when
+    /// free (another thread never holds it meanwhile), and a read that would wait for a lock (SQLite
+    /// busy) suspends instead, through ``reading(_:)``. Never the pool's readers: an async read
+    /// keeps its pool reader until its task resumes on Swift's pool, so threads of that pool waiting
+    /// for a pool reader could wait for themselves (under 8 concurrent requests they did).
+    func pointRead<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if let pointReaders, let result = try pointReaders.tryRead(body) { return result }
+        return try await reading(body)
     }
 
     /// A write transaction on the writer's serial queue; the calling task suspends while another
-    /// writer (a thread here, or another process: a CLI command, a backup) holds the lock.
+    /// writer (a thread here, or another process: a CLI command, a backup) holds the lock. A
+    /// database that cannot write (full, read-only) is ``LedgerStoreError/notWritable(_:)``.
     func writing<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writer.write(body)
+        do {
+            return try await writer.write(body)
+        } catch let error as DatabaseError {
+            throw Self.notWritable(error) ?? error
+        }
+    }
+
+    /// ``LedgerStoreError/notWritable(_:)`` for the errors that say SQLite cannot write at all:
+    /// the disk or the file's size limit is full, the file or its folder is read-only, or a write
+    /// to the disk failed. The reason names SQLite's code, for the log.
+    static func notWritable(_ error: DatabaseError) -> LedgerStoreError? {
+        let name: String
+        switch error.resultCode {
+        case .SQLITE_FULL: name = "SQLITE_FULL"
+        case .SQLITE_READONLY: name = "SQLITE_READONLY"
+        case .SQLITE_IOERR: name = "SQLITE_IOERR"
+        case .SQLITE_CANTOPEN: name = "SQLITE_CANTOPEN"
+        default: return nil
+        }
+        return .notWritable("\(error.message ?? "SQLite error") (\(name), extended code \(error.extendedResultCode.rawValue))")
+    }
+
+    public func ping() async throws {
+        _ = try await reading { db in try Int.fetchOne(try db.cachedStatement(sql: "SELECT 1")) }
+    }
+
+    public func probeWrite(at time: Date) async throws {
+        try await writing { db in
+            try db.cachedStatement(sql: "UPDATE write_probe SET written_at = ? WHERE id = 1").execute(arguments: [time.timeIntervalSince1970])
+        }
     }
 
     // MARK: Users
@@ -369,6 +398,32 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func sessionCount(userID: UserID) async throws -> Int {
         try await reading { db in
             try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM sessions WHERE user_id = ?"), arguments: [userID.rawValue]) ?? 0
+        }
+    }
+}
+
+/// Read-only connections for ``SQLiteLedgerStore/pointRead(_:)``, each used by one thread at a
+/// time: one is taken only when free, so no thread ever waits for another's.
+package final class PointReaders: Sendable {
+    private let free: Mutex<[DatabaseQueue]>
+
+    init(path: String, count: Int) throws {
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        // A read that would wait for a lock fails at once and is made again off the pool's threads.
+        readOnly.busyMode = .immediateError
+        free = Mutex(try (0..<count).map { _ in try DatabaseQueue(path: path, configuration: readOnly) })
+    }
+
+    /// `body`'s result on a free connection, on this thread; `nil` when none is free or SQLite is
+    /// busy (the caller reads another way).
+    func tryRead<T>(_ body: (Database) throws -> T) throws -> T? {
+        guard let reader = free.withLock({ $0.popLast() }) else { return nil }
+        defer { free.withLock { $0.append(reader) } }
+        do {
+            return try reader.unsafeRead(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            return nil
         }
     }
 }

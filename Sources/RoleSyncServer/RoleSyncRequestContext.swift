@@ -2,6 +2,7 @@ public import Foundation
 public import Hummingbird
 public import HummingbirdAuth
 import Logging
+import RoleSyncLedger
 public import RoleSyncReconciler
 
 /// The request context of every RoleSync route: Hummingbird's core context (its logger carries the
@@ -90,7 +91,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             "request",
             metadata: [
                 "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)",
-                "duration_ms": "\((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)",
+                "duration_ms": "\((ContinuousClock.now - started).wholeMilliseconds)",
             ]
         )
     }

@@ -135,6 +135,6 @@ struct KeysCLITests {
             ["serve", "--check", "--config", configuration.path],
             environment: ["ROLESYNC_NOT_SET_IN_TESTS": "a-client-secret"]
         )
-        #expect(existing.stdout.contains("ledger.sqlite: 8 of 8 migrations"), "\(existing.stdout)")
+        #expect(existing.stdout.contains("ledger.sqlite: 9 of 9 migrations"), "\(existing.stdout)")
     }
 }

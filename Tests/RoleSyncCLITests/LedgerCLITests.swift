@@ -33,6 +33,49 @@ struct LedgerCLITests {
         return #"{"iss":"\#(Self.okta)","sub":"\#(sub)","email":"\#(sub)@example.com","email_verified":true,"name":"\#(sub)","groups":[\#(list)]}"#
     }
 
+    @Test("A user whose issuer has no loaded mapping is shown as unknown, never editable; --config shows the truth")
+    func unloadedIssuer() throws {
+        // The local example's user, signed in under its own mapping (as `serve` with its configuration does).
+        let claims = #"{"iss":"https://127.0.0.1:8443","sub":"alice","email":"alice@example.org","email_verified":true,"groups":["rolesync-admins"]}"#
+        let created = try run(["users", "sign-in", "--issuer", "https://127.0.0.1:8443", "--claims", "-", "--mappings", "examples/local/mappings/"], stdin: claims)
+        #expect(created.status == 0, "\(created.stderr)")
+
+        // Without the configuration the command loads mappings/, which has no mapping for that issuer.
+        let list = try run(["users", "list"])
+        #expect(list.status == 0, "\(list.stderr)")
+        let row = try #require(list.stdout.split(separator: "\n").first { $0.contains("alice@example.org") }, "\(list.stdout)")
+        #expect(row.contains("unknown"), "\(row)")
+        #expect(!row.contains(" yes "), "\(row)")
+        #expect(list.stdout.contains("no mapping for https://127.0.0.1:8443 is loaded"), "\(list.stdout)")
+        let shown = try json(try run(["users", "show", "alice@example.org", "--format", "json"]))
+        let user = try #require(shown["user"] as? [String: Any])
+        #expect(user["manual_role_editable"] as? Bool == false)
+        let managedBy = try #require(user["role_managed_by"] as? [String: Any])
+        #expect(managedBy["kind"] as? String == "unknown")
+        #expect(managedBy["no_mapping_loaded_for"] as? String == "https://127.0.0.1:8443")
+        let edit = try run(["users", "set-role", "alice@example.org", "user"])
+        #expect(edit.status == 1)
+        #expect(edit.stderr.contains("refused (mapping_not_loaded)"), "\(edit.stderr)")
+
+        // The same ledger under the local example's configuration: the IdP owns alice's role.
+        let config = scratch.path("rolesync.yaml")
+        try """
+        listen: 127.0.0.1:8080
+        public_url: http://127.0.0.1:8080
+        database: \(database)
+        mappings: \(Rolesync.packageRoot.path)/examples/local/mappings/
+        idps:
+          - issuer: https://127.0.0.1:8443
+            client_id: rolesync
+            client_secret_env: ROLESYNC_NOT_SET_IN_TESTS
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let truth = try Rolesync.run(["users", "list", "--config", config])
+        #expect(truth.status == 0, "\(truth.stderr)")
+        let governed = try #require(truth.stdout.split(separator: "\n").first { $0.contains("alice@example.org") }, "\(truth.stdout)")
+        #expect(governed.contains("nanoidp.yaml#"), "\(governed)")
+        #expect(!truth.stdout.contains("unknown"), "\(truth.stdout)")
+    }
+
     @Test func signInShowAndEdit() throws {
         let created = try signIn(oktaClaims("ann", groups: ["finance-ops"]))
         #expect(created.status == 0, "\(created.stderr)")
@@ -159,14 +202,14 @@ struct LedgerCLITests {
         let database = scratch.path("ledger.sqlite")
         let dry = try Rolesync.run(["migrate", "--database", database, "--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
-        #expect(dry.stdout.contains("0 of 8 migrations"))
-        #expect(dry.stdout.contains("would apply v8: break-glass overrides, shadow mapping differences"))
+        #expect(dry.stdout.contains("0 of 9 migrations"))
+        #expect(dry.stdout.contains("would apply v9: a row the readiness check writes"))
         #expect(dry.stdout.hasSuffix("dry run: nothing was changed\n"))
         #expect(!FileManager.default.fileExists(atPath: database))
         let applied = try Rolesync.run(["migrate", "--database", database])
-        #expect(applied.stdout.hasSuffix("migrated: 8 applied\n"))
+        #expect(applied.stdout.hasSuffix("migrated: 9 applied\n"))
         let again = try Rolesync.run(["migrate", "--database", database])
-        #expect(again.stdout == "\(database): 8 of 8 migrations\nup to date: nothing to apply\n")
+        #expect(again.stdout == "\(database): 9 of 9 migrations\nup to date: nothing to apply\n")
     }
 
     @Test("a bad PostgreSQL URL is a usage error naming the option; an unreachable one says so, without the password")

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import RoleSyncLedger
 import RoleSyncMapping
-import RoleSyncSQLite
+@testable import RoleSyncSQLite
 import Synchronization
 import Testing
 
@@ -10,6 +10,27 @@ import Testing
 /// faults, and an audit log its triggers keep append-only.
 @Suite("SQLite store")
 struct StoreTests {
+    @Test("A point read never waits for another thread's connection: with every point reader taken it reads another way")
+    func pointReadersNeverWait() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-point-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        _ = try SQLiteLedgerStore(path: path)
+        let readers = try PointReaders(path: path, count: 1)
+        // While the one reader is in use, a second read is not queued behind it (a thread of Swift's
+        // pool would block there): it is declined, and the caller suspends on an ordinary read.
+        var declined = false
+        let outer = try readers.tryRead { db -> Int in
+            declined = try readers.tryRead { db in try Int.fetchOne(db, sql: "SELECT 1") } == nil
+            return try Int.fetchOne(db, sql: "SELECT 1") ?? 0
+        }
+        #expect(outer == 1)
+        #expect(declined, "the busy reader declined")
+        let again: Int?? = try readers.tryRead { db in try Int.fetchOne(db, sql: "SELECT 2") }
+        #expect(again == .some(.some(2)), "and is free again after")
+    }
+
     @Test(
         "A failure injected mid-transaction leaves no partial user, role change or audit event",
         arguments: [SQLiteLedgerStore.FaultPoint.afterUserWrite, .afterAuditEvents]

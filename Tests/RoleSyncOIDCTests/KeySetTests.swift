@@ -86,8 +86,9 @@ struct KeySetTests {
     @Test("key_ops without verify is skipped")
     func keyOperations() async throws {
         let jwk = TestSigningKey.p256.publicJWK().dropLast() + ",\"key_ops\":[\"encrypt\"]}"
-        let set = try await parse([String(jwk)], allowed: allowed)
-        #expect(set.keys.isEmpty)
+        let set = try await parse([String(jwk), TestSigningKey.rsa.publicJWK()], allowed: allowed)
+        #expect(set.keys.keys.sorted() == ["rsa-1"])
+        #expect(set.skipped.map(\.reason) == ["'key_ops' does not include 'verify'"])
     }
 
     @Test("An RSA key shorter than 2048 bits is skipped")
@@ -96,9 +97,10 @@ struct KeySetTests {
         let jwk = """
             {"kty":"RSA","kid":"weak","e":"AQAB","n":"wBnUR5wO-pDwNK7pl1F41RTbLfjoGz-uG8lYv4VbT4Vl3Ldy1vKGRErzQK9JwwOLRT0PbffcJQf0A_MDFLP-Ww"}
             """
-        let set = try await parse([jwk])
-        #expect(set.keys.isEmpty)
-        #expect(set.skipped.first?.keyID == "weak")
+        let set = try await parse([jwk, TestSigningKey.p256.publicJWK()])
+        #expect(set.keys.keys.sorted() == ["ec-1"])
+        #expect(set.skipped.map(\.keyID) == ["weak"])
+        #expect(set.skipped.first?.reason.contains("key material is invalid") == true, "\(set.skipped)")
     }
 
     @Test("A second key with the same kid is skipped, not merged")

@@ -195,12 +195,17 @@ struct KeyRoutesTests {
             func list(_ query: String) async throws -> [ClaimValue] {
                 let response = try await client.execute(uri: "/api/admin/keys?" + query, method: .get, headers: auth)
                 #expect(response.status == .ok, "\(query): \(String(buffer: response.body))")
-                return try AdminHarness.json(response)["keys"]?.arrayValue ?? []
+                return try #require(try AdminHarness.json(response)["keys"]?.arrayValue, "\(query): a keys array")
             }
             func names(_ query: String) async throws -> [String] {
-                try await list(query).compactMap { $0.objectValue?["name"]?.stringValue }
+                try await list(query).map { try #require($0.objectValue?["name"]?.stringValue, "every key has a name") }
             }
             #expect(try await names("owner=\(carol.rawValue)&sort=last_used&order=asc") == ["stale-experiment", "checkout-service-prod"])
+            // The leaver's step filters by email: the one user with it, ignoring case.
+            #expect(try await names("owner=USER%40example.com&sort=last_used&order=asc") == ["stale-experiment", "checkout-service-prod"])
+            let nobody = try await client.execute(uri: "/api/admin/keys?owner=nobody%40example.com", method: .get, headers: auth)
+            #expect(nobody.status == .badRequest)
+            #expect(try AdminHarness.json(nobody)["field"] == "owner")
             #expect(try await names("q=CHECKOUT") == ["checkout-service-prod"])
             #expect(try await names("q=user%40example.com&purpose=gateway").count == 2)
             #expect(try await names("purpose=admin&sort=owner&order=asc").count == 2)

@@ -6,7 +6,7 @@ extension LedgerError {
     var httpStatus: HTTPResponse.Status {
         switch self {
         case .userNotFound: .notFound
-        case .roleManagedByIdP, .lastSuperAdmin, .deactivatedByIdP, .safetyValve: .conflict
+        case .roleManagedByIdP, .mappingNotLoaded, .lastSuperAdmin, .deactivatedByIdP, .safetyValve: .conflict
         case .escalation, .notPermitted: .forbidden
         case .contention: .serviceUnavailable
         case .invalidKey: .unprocessableContent
@@ -24,6 +24,7 @@ extension LedgerError {
         switch self {
         case .userNotFound: "No such user"
         case .roleManagedByIdP: "Role managed by the identity provider"
+        case .mappingNotLoaded: "Mapping not loaded"
         case .lastSuperAdmin: "Last active super_admin"
         case .deactivatedByIdP: "Deactivated by the identity provider"
         case .escalation: "Only a super_admin may do this"

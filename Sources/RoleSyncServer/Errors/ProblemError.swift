@@ -60,6 +60,13 @@ public struct ProblemError: HTTPResponseError, Sendable {
         detail: "A change made with the session cookie must come from this site (Origin or Sec-Fetch-Site)."
     )
 
+    static let internalError = ProblemError(
+        .internalServerError,
+        title: "Internal error",
+        code: "internal_error",
+        detail: "The server could not complete the request; quote the request id to the operator."
+    )
+
     static let bodyTooLarge = ProblemError(
         .contentTooLarge,
         title: "Body too large",

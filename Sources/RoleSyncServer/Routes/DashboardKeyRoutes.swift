@@ -10,7 +10,7 @@ extension ServerContext {
     // MARK: Admin
 
     func keysPage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
-        let query = try Self.keysQuery(Self.filledParameters(request))
+        let query = try await keysQuery(Self.filledParameters(request))
         let page = try await keys.keys(matching: query)
         // The owner choices only matter to the whole page; the results region does without them.
         let owners = Self.wantsFragment(request) ? [] : try await keys.owners()

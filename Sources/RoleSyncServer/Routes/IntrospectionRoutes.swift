@@ -37,10 +37,11 @@ extension ServerContext {
         oauth.post("introspect") { request, context in
             do {
                 return try await self.introspect(request, context: context, gateway: try Self.gateway(presenting: request, among: self.gateways))
-            } catch LedgerStoreError.unavailable(let reason) {
+            } catch let error as LedgerStoreError {
                 // Never `active: false` for a key that may well be active: the gateway retries.
-                LedgerUnavailable.log(reason, context: context)
-                throw OAuthError(.serviceUnavailable, "temporarily_unavailable", LedgerUnavailable.message)
+                guard let unavailable = LedgerUnavailable(error) else { throw error }
+                unavailable.log(context: context)
+                throw OAuthError(.serviceUnavailable, "temporarily_unavailable", unavailable.message)
             }
         }
     }

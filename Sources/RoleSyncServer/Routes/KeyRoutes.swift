@@ -98,7 +98,7 @@ extension ServerContext {
     // MARK: Admin
 
     func listKeys(_ request: Request) async throws -> JSONBody<PageReport<KeyReport>> {
-        let page = try await keys.keys(matching: try Self.keysQuery(request.uri.queryParameters))
+        let page = try await keys.keys(matching: try await keysQuery(request.uri.queryParameters))
         let time = now()
         return JSONBody(PageReport(key: "keys", items: page.keys.map { KeyReport($0, at: time) }, nextCursor: page.nextCursor))
     }
@@ -113,13 +113,20 @@ extension ServerContext {
         return text.isEmpty ? nil : text
     }
 
-    /// The keys listing's query parameters (the admin API's and the dashboard's).
-    static func keysQuery(_ parameters: Parameters) throws -> KeysQuery {
+    /// The keys listing's query parameters (the admin API's and the dashboard's). `owner` is a user
+    /// id or an email (the one user who has it).
+    func keysQuery(_ parameters: Parameters) async throws -> KeysQuery {
         var query = KeysQuery()
         query.search = try Self.searchText(parameters.get("q"))
         if let owner = parameters.get("owner") {
-            guard let id = Int64(owner), id > 0 else { throw AdminInputError.badRequest("owner", "'owner' is a user id") }
-            query.ownerID = UserID(id)
+            guard !owner.isEmpty, owner.unicodeScalars.count <= 320, !owner.contains("\u{0}") else {
+                throw AdminInputError.badRequest("owner", "'owner' is a user id or an email")
+            }
+            do {
+                query.ownerID = try await keys.ownerID(reference: owner)
+            } catch let error as OwnerFilterError {
+                throw AdminInputError.badRequest("owner", "\(error)")
+            }
         }
         query.status = try Self.enumParameter(parameters.get("status"), "status", APIKeyStatus.self)
         query.purpose = try Self.enumParameter(parameters.get("purpose"), "purpose", APIKeyPurpose.self)

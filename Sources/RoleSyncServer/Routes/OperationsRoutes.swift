@@ -1,16 +1,34 @@
 import Foundation
 import Hummingbird
+import RoleSyncLedger
 
 extension ServerContext {
-    /// `GET /healthz` (the ledger answers), `GET /metrics` (Prometheus text) and `GET /openapi.json`.
+    /// `GET /healthz` (liveness: the ledger answers a read), `GET /readyz` (readiness: it also
+    /// writes), `GET /metrics` (Prometheus text) and `GET /openapi.json`.
     func addOperationsRoutes(to group: RouterGroup<RoleSyncRequestContext>) {
         group.get("healthz") { _, context in
             do {
-                _ = try await self.sync.store.session(tokenHash: "")
+                try await self.sync.store.ping()
                 return EditedResponse(response: JSONBody(["status": "ok"]))
             } catch {
                 context.logger.error("health check failed", metadata: ["error": "\(error)"])
                 return EditedResponse(status: .serviceUnavailable, response: JSONBody(["status": "unavailable"]))
+            }
+        }
+        group.get("readyz") { _, context in
+            do {
+                try await self.sync.store.ping()
+                try await self.sync.store.probeWrite(at: self.now())
+                return EditedResponse(response: JSONBody(["status": "ready"]))
+            } catch let error as LedgerStoreError {
+                guard let unavailable = LedgerUnavailable(error) else { throw error }
+                unavailable.log(context: context)
+                let status = unavailable.code == "ledger_not_writable" ? "not_writable" : "unavailable"
+                return EditedResponse(
+                    status: .serviceUnavailable,
+                    headers: LedgerUnavailable.headers,
+                    response: JSONBody(["status": status, "detail": unavailable.message])
+                )
             }
         }
         if let exposition = metricsExposition {
@@ -26,8 +44,11 @@ extension ServerContext {
             Response(
                 status: .ok,
                 headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json))
+                body: .init(byteBuffer: Self.openAPIDocument)
             )
         }
     }
+
+    /// `docs/openapi.json`, compiled in as a resource (`Assets/openapi.json` links to it).
+    static let openAPIDocument = ByteBuffer(bytes: PackageResources.openapi_json)
 }

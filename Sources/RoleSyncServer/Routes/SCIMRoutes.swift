@@ -79,9 +79,10 @@ struct SCIMMiddleware: RouterMiddleware {
             return SCIMErrorResponse(.uniqueness("userName '\(SCIMProtocolError.excerpt(name))' is already taken"))
         case let http as HTTPError where http.status == .contentTooLarge:
             return SCIMErrorResponse(SCIMProtocolError(status: 413, detail: "the body is larger than \(SCIMService.maximumBody) bytes"))
-        case LedgerStoreError.unavailable(let reason):
-            LedgerUnavailable.log(reason, context: context)
-            return SCIMErrorResponse(SCIMProtocolError(status: 503, detail: LedgerUnavailable.message), headers: LedgerUnavailable.headers)
+        case let store as LedgerStoreError where LedgerUnavailable(store) != nil:
+            let unavailable = LedgerUnavailable(store)!
+            unavailable.log(context: context)
+            return SCIMErrorResponse(SCIMProtocolError(status: 503, detail: unavailable.message), headers: LedgerUnavailable.headers)
         default:
             context.logger.error("SCIM request failed", metadata: ["idp": "\(pusher.name)", "error": "\(error)"])
             return SCIMErrorResponse(SCIMProtocolError(status: 500, detail: "the request could not be completed; nothing was changed"))
