@@ -238,12 +238,14 @@ public enum LedgerCopy {
         for row in rows {
             var placeholders: [String] = []
             for (index, column) in table.columns.enumerated() {
-                let value = row[table.key.count + index] as DatabaseValue
+                // Each value decoded as its column's type (a NULL as nil; another type is an error
+                // naming the table), straight from the row: no DatabaseValue is held across the
+                // switch (Swift 6.3.1's optimiser crashed on that shape, decision 113).
+                let position = table.key.count + index
                 switch column.kind {
-                case .integer: bindings.append(Int64.fromDatabaseValue(value))
-                case .text: bindings.append(String.fromDatabaseValue(value))
-                case .time: bindings.append(Double.fromDatabaseValue(value).map(Date.init(timeIntervalSince1970:)))
-                case .json: bindings.append(String.fromDatabaseValue(value))
+                case .integer: bindings.append(try row.decode(Int64?.self, atIndex: position))
+                case .text, .json: bindings.append(try row.decode(String?.self, atIndex: position))
+                case .time: bindings.append(try row.decode(Double?.self, atIndex: position).map(Date.init(timeIntervalSince1970:)))
                 }
                 placeholders.append("$\(bindings.count)" + (column.kind == .json ? "::jsonb" : ""))
             }

@@ -222,7 +222,7 @@ public final class PostgresLedgerStore: LedgerStore {
 
     public func probeWrite(at time: Date) async throws {
         try await transaction(serializable: false) { [logger] connection in
-            try await connection.checkedQuery("UPDATE write_probe SET written_at = \(time) WHERE id = 1", logger: logger)
+            _ = try await connection.checkedQuery("UPDATE write_probe SET written_at = \(time) WHERE id = 1", logger: logger)
         }
     }
 
