@@ -54,7 +54,8 @@ let package = Package(
             dependencies: ["RoleSyncJSON", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
-        // Users, sessions, audit and the sync rules over a `LedgerStore`. No SQL, no HTTP.
+        // Users, sessions, audit, the sync rules, and the store's algorithm over a storage engine
+        // (`EngineStore` over `LedgerEngine`). No SQL, no HTTP.
         .target(
             name: "RoleSyncLedger",
             dependencies: [
@@ -65,13 +66,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The SQLite `LedgerStore` (GRDB, system libsqlite3).
+        // The SQLite engine under `EngineStore` (GRDB, system libsqlite3): SQL and connections only.
         .target(
             name: "RoleSyncSQLite",
             dependencies: ["RoleSyncLedger", "RoleSyncMapping", "RoleSyncJSON", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        // The PostgreSQL ledger for several replicas (postgres-nio): the `LedgerStore`, versioned
+        // The PostgreSQL ledger for several replicas (postgres-nio): the engine under `EngineStore`, versioned
         // migrations run once under an advisory lock, connecting from the configuration's settings,
         // the pending sign-ins replicas share, and the leader election. No HTTP.
         .target(

@@ -7,7 +7,7 @@ import RoleSyncHTTPClient
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncOIDC
-public import RoleSyncPostgres
+package import RoleSyncPostgres
 import RoleSyncReconciler
 import RoleSyncSQLite
 public import RoleSyncServer
@@ -27,7 +27,7 @@ public struct ServeApplication {
     /// of an advisory lock on PostgreSQL.
     let election: any LeaderElection
     /// The PostgreSQL ledger's client, when `database:` is a URL; closed by ``shutdown()``.
-    public let postgres: PostgresLedgerStore.Connected?
+    package let postgres: PostgresLedgerStore.Connected?
     /// For `serve --check` on SQLite: the file's migrations, applied and pending, read without
     /// creating or migrating it (the check runs on an in-memory stand-in).
     public let sqliteCheck: (applied: Int, pending: Int, exists: Bool)?

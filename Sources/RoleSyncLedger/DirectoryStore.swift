@@ -76,9 +76,8 @@ public enum DirectoryWrite: Sendable {
     case delete(issuer: String, kind: DirectoryResource.Kind, id: String, expectedVersion: Int)
 }
 
-/// Storage for pushed directory entries, beside the ledger: a push's entry writes and the ledger
-/// changes they cause are applied in one transaction.
-public protocol DirectoryStore: Sendable {
+/// Reads of pushed directory entries, which an engine answers with SQL alone.
+public protocol DirectoryReads: Sendable {
     func directoryResource(issuer: String, kind: DirectoryResource.Kind, id: String) async throws -> DirectoryResource?
     /// Resources of a kind in creation order, optionally by an indexed look-up; `offset` and `limit`
     /// page them. Also returns how many match in all.
@@ -89,6 +88,11 @@ public protocol DirectoryStore: Sendable {
         offset: Int,
         limit: Int
     ) async throws -> (total: Int, resources: [DirectoryResource])
+}
+
+/// Storage for pushed directory entries, beside the ledger: a push's entry writes and the ledger
+/// changes they cause are applied in one transaction.
+public protocol DirectoryStore: DirectoryReads {
     /// Applies directory writes and then ledger changes, all or nothing.
     /// - Throws: ``DirectoryStoreError``, ``LedgerStoreError/conflict(_:)``; nothing is written then.
     func apply(_ writes: [DirectoryWrite], _ changes: LedgerChanges) async throws

@@ -1,18 +1,12 @@
 public import Foundation
 public import RoleSyncMapping
 
-/// Persistence for users, sessions and the audit log. The sync rules live in ``SyncService``; a
-/// store only reads, and applies a ``LedgerChanges`` atomically: all of it or none of it.
-///
-/// The SQLite store implements it; a PostgreSQL store will too. Implementations must enforce:
-/// `(issuer, subject)` unique; an update applies only at its expected version; the audit log is
-/// append-only. A store holds no business rule: what a deactivation takes away, and what its audit
-/// events say, come from the ledger in ``LedgerChanges``. Every requirement is checked by the
-/// conformance suite (`LedgerStoreConformanceTests`), which each store must pass.
+/// What a storage engine answers with SQL alone: reads, and the writes no rule decides (sessions,
+/// key uses, the readiness probe). ``LedgerStore`` adds what the ledger decides.
 ///
 /// Database work must not hold a thread of Swift's cooperative pool while it waits for a lock or
 /// the disk: a store suspends the calling task instead.
-public protocol LedgerStore: Sendable {
+public protocol LedgerReads: Sendable {
     /// Answers when the database does: one read, nothing written (`GET /healthz`).
     func ping() async throws
     /// Writes the store's one probe row in a transaction of its own (`GET /readyz`): throws
@@ -24,7 +18,51 @@ public protocol LedgerStore: Sendable {
     /// Users whose email equals `email`, ignoring case (emails are not unique).
     func users(email: String) async throws -> [User]
     func activeSuperAdminCount() async throws -> Int
+    func userCount() async throws -> Int
+    /// Users with a break-glass override (expired or not), the soonest to end first: what the
+    /// clock ends, and when it must look next.
+    func overriddenUsers(limit: Int) async throws -> [User]
+    /// Users of `issuer` whose last sign-in claim `claim` equals `value` (ignoring case when asked):
+    /// how a push finds the user a directory entry matches when the match claim is not `sub`.
+    func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User]
+    /// Counts of a user's audit events by action.
+    func auditCounts(userID: UserID) async throws -> [AuditAction: Int]
 
+    func insertSession(_ session: Session) async throws
+    /// The session with this token hash, if it exists (expired or not).
+    func session(tokenHash: String) async throws -> Session?
+    func touchSession(tokenHash: String, at time: Date) async throws
+    /// Deletes one session; returns whether it existed.
+    @discardableResult
+    func deleteSession(tokenHash: String) async throws -> Bool
+    func sessionCount(userID: UserID) async throws -> Int
+
+    /// The key with this hash and its owner as they are now, if it exists (in any status): one
+    /// read, on every introspection, so a store makes it as cheap as it can and never caches it.
+    func credential(hash: String) async throws -> KeyCredential?
+    func key(id: Int64) async throws -> OwnedKey?
+    /// One owner's keys, newest first, in every status.
+    func keys(ownerID: UserID) async throws -> [APIKey]
+    /// The users who own at least one key (in any status), by email, at most `limit` of them: the
+    /// dashboard's Owner filter.
+    func keyOwners(limit: Int) async throws -> [KeyOwner]
+    /// Requests per day of one key from `firstDay` (days since 1970-01-01, UTC) on; days without
+    /// requests are left out.
+    func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay]
+    /// Adds uses (counts per day, the latest use) in one transaction. Uses of a key that no longer
+    /// exists are dropped.
+    func recordKeyUses(_ uses: [KeyUse]) async throws
+}
+
+/// Persistence for users, sessions and the audit log. The sync rules live in ``SyncService``; a
+/// store only reads, and applies a ``LedgerChanges`` atomically: all of it or none of it.
+///
+/// ``EngineStore`` is the one implementation, over a storage engine (SQLite, PostgreSQL) that is
+/// SQL only. It enforces: `(issuer, subject)` unique; an update applies only at its expected
+/// version; the audit log is append-only. A store holds no business rule: what a deactivation takes
+/// away, and what its audit events say, come from the ledger in ``LedgerChanges``. Every
+/// requirement is checked by the conformance suite (`LedgerStoreConformanceTests`) on every engine.
+public protocol LedgerStore: LedgerReads {
     /// Applies every write in one transaction.
     /// - Returns: the id of each user change, in order (new ids for inserts).
     /// - Throws: ``LedgerStoreError/conflict(_:)`` when a precondition fails (nothing is written),
@@ -48,18 +86,9 @@ public protocol LedgerStore: Sendable {
     func users(matching query: UsersQuery) async throws -> UsersPage
     /// Calls `body` with every user, in id order, a batch at a time (for re-evaluation).
     func forEachUserBatch(size: Int, _ body: @Sendable ([User]) throws -> Void) async throws
-    func userCount() async throws -> Int
-    /// Users with a break-glass override (expired or not), the soonest to end first: what the
-    /// clock ends, and when it must look next.
-    func overriddenUsers(limit: Int) async throws -> [User]
-    /// Users of `issuer` whose last sign-in claim `claim` equals `value` (ignoring case when asked):
-    /// how a push finds the user a directory entry matches when the match claim is not `sub`.
-    func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User]
 
     /// Audit events, newest first.
     func auditEvents(matching query: AuditQuery) async throws -> AuditPage
-    /// Counts of a user's audit events by action.
-    func auditCounts(userID: UserID) async throws -> [AuditAction: Int]
 
     /// Records a sign-in that changed nothing but the last sign-in time and the sign-in count. A
     /// store may defer and batch these writes (see ``flushSignIns()``); they never conflict with a
@@ -68,37 +97,13 @@ public protocol LedgerStore: Sendable {
     /// Writes the sign-ins ``recordSignIn(of:at:)`` deferred.
     func flushSignIns() async throws
 
-    func insertSession(_ session: Session) async throws
-    /// The session with this token hash, if it exists (expired or not).
-    func session(tokenHash: String) async throws -> Session?
-    func touchSession(tokenHash: String, at time: Date) async throws
-    /// Deletes one session; returns whether it existed.
-    @discardableResult
-    func deleteSession(tokenHash: String) async throws -> Bool
-    func sessionCount(userID: UserID) async throws -> Int
-
     /// Stores a new API key and its `key.created` event in one transaction.
     /// - Returns: the key's id.
     /// - Throws: ``LedgerStoreError/conflict(_:)`` (``LedgerStoreError/Conflict/keyNameTaken(_:)``)
     ///   when the owner has an active key (unrevoked, unexpired at its `createdAt`) of that name.
     func insertKey(_ key: APIKey, audit: AuditEvent) async throws -> Int64
-    /// The key with this hash and its owner as they are now, if it exists (in any status): one
-    /// read, on every introspection, so a store makes it as cheap as it can and never caches it.
-    func credential(hash: String) async throws -> KeyCredential?
-    func key(id: Int64) async throws -> OwnedKey?
-    /// One owner's keys, newest first, in every status.
-    func keys(ownerID: UserID) async throws -> [APIKey]
     /// A page of every key on the platform.
     func keys(matching query: KeysQuery, at time: Date) async throws -> KeysPage
-    /// The users who own at least one key (in any status), by email, at most `limit` of them: the
-    /// dashboard's Owner filter.
-    func keyOwners(limit: Int) async throws -> [KeyOwner]
-    /// Requests per day of one key from `firstDay` (days since 1970-01-01, UTC) on; days without
-    /// requests are left out.
-    func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay]
-    /// Adds uses (counts per day, the latest use) in one transaction. Uses of a key that no longer
-    /// exists are dropped.
-    func recordKeyUses(_ uses: [KeyUse]) async throws
     /// Revokes one key unless it is already revoked, writing ``KeyRevocation/event(for:)`` in the
     /// same transaction.
     /// - Parameter ownerID: when set, only a key of this owner is revoked (the Console's own keys).

@@ -1,12 +1,12 @@
 import Foundation
 import PostgresNIO
 import RoleSyncJSON
-public import RoleSyncLedger
+package import RoleSyncLedger
 import RoleSyncMapping
 
 /// Directory entries pushed over SCIM, in the ledger's database, so that a push's entry writes and
 /// the ledger changes they cause commit together.
-extension PostgresLedgerStore: DirectoryStore {
+extension PostgresEngine: DirectoryReads {
     public func directoryResource(issuer: String, kind: DirectoryResource.Kind, id: String) async throws -> DirectoryResource? {
         try await rows(
             """
@@ -52,69 +52,62 @@ extension PostgresLedgerStore: DirectoryStore {
         return (count, try await rows(page.query, PostgresRows.directoryResource))
     }
 
-    public func apply(_ writes: [DirectoryWrite], _ changes: LedgerChanges) async throws {
-        let logger = self.logger
-        try await transaction { connection in
-            for write in writes {
-                switch write {
-                case .insert(let resource):
-                    if resource.kind == .user, try await Self.nameTaken(resource, connection, logger) {
-                        throw DirectoryStoreError.nameTaken(resource.name)
-                    }
-                    try await connection.checkedQuery(
-                        """
-                        INSERT INTO directory_resources (issuer, kind, id, external_id, name, attributes, version, created, modified)
-                        VALUES (\(resource.issuer), \(resource.kind.rawValue), \(resource.id), \(resource.externalId), \(resource.name),
-                            \(ClaimValue.object(resource.attributes).jsonText)::jsonb, 1, \(resource.created), \(resource.modified))
-                        """,
-                        logger: logger
-                    )
-                    try await Self.replaceMembers(of: resource, connection, logger)
-                case .update(let resource, let expected):
-                    if resource.kind == .user, try await Self.nameTaken(resource, connection, logger) {
-                        throw DirectoryStoreError.nameTaken(resource.name)
-                    }
-                    let updated = try await Self.count(
-                        try await connection.checkedQuery(
-                            """
-                            WITH changed AS (
-                                UPDATE directory_resources SET external_id = \(resource.externalId), name = \(resource.name),
-                                    attributes = \(ClaimValue.object(resource.attributes).jsonText)::jsonb, version = \(Int64(expected + 1)),
-                                    modified = \(resource.modified)
-                                WHERE issuer = \(resource.issuer) AND kind = \(resource.kind.rawValue) AND id = \(resource.id)
-                                    AND version = \(Int64(expected))
-                                RETURNING 1
-                            ) SELECT count(*) FROM changed
-                            """,
-                            logger: logger
-                        )
-                    )
-                    guard updated == 1 else { throw DirectoryStoreError.staleResource(id: resource.id) }
-                    try await Self.replaceMembers(of: resource, connection, logger)
-                case .delete(let issuer, let kind, let id, let expected):
-                    let deleted = try await Self.count(
-                        try await connection.checkedQuery(
-                            """
-                            WITH gone AS (
-                                DELETE FROM directory_resources WHERE issuer = \(issuer) AND kind = \(kind.rawValue) AND id = \(id)
-                                    AND version = \(Int64(expected))
-                                RETURNING 1
-                            ) SELECT count(*) FROM gone
-                            """,
-                            logger: logger
-                        )
-                    )
-                    guard deleted == 1 else { throw DirectoryStoreError.staleResource(id: id) }
-                    if kind == .group {
-                        try await connection.checkedQuery(
-                            "DELETE FROM directory_members WHERE issuer = \(issuer) AND group_id = \(id)",
-                            logger: logger
-                        )
-                    }
-                }
-            }
-            if !changes.isEmpty { _ = try await Self.apply(changes, connection, logger) }
-        }
+    static func insert(_ resource: DirectoryResource, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.checkedQuery(
+            """
+            INSERT INTO directory_resources (issuer, kind, id, external_id, name, attributes, version, created, modified)
+            VALUES (\(resource.issuer), \(resource.kind.rawValue), \(resource.id), \(resource.externalId), \(resource.name),
+                \(ClaimValue.object(resource.attributes).jsonText)::jsonb, 1, \(resource.created), \(resource.modified))
+            """,
+            logger: logger
+        )
+    }
+
+    /// - Returns: whether it was written (the stored version was `expectedVersion`).
+    static func update(
+        _ resource: DirectoryResource,
+        expectedVersion expected: Int,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> Bool {
+        try await count(
+            try await connection.checkedQuery(
+                """
+                WITH changed AS (
+                    UPDATE directory_resources SET external_id = \(resource.externalId), name = \(resource.name),
+                        attributes = \(ClaimValue.object(resource.attributes).jsonText)::jsonb, version = \(Int64(expected + 1)),
+                        modified = \(resource.modified)
+                    WHERE issuer = \(resource.issuer) AND kind = \(resource.kind.rawValue) AND id = \(resource.id)
+                        AND version = \(Int64(expected))
+                    RETURNING 1
+                ) SELECT count(*) FROM changed
+                """,
+                logger: logger
+            )
+        ) == 1
+    }
+
+    /// - Returns: whether it was deleted (the stored version was `expectedVersion`).
+    static func deleteResource(
+        issuer: String,
+        kind: DirectoryResource.Kind,
+        id: String,
+        expectedVersion expected: Int,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> Bool {
+        try await count(
+            try await connection.checkedQuery(
+                """
+                WITH gone AS (
+                    DELETE FROM directory_resources WHERE issuer = \(issuer) AND kind = \(kind.rawValue) AND id = \(id)
+                        AND version = \(Int64(expected))
+                    RETURNING 1
+                ) SELECT count(*) FROM gone
+                """,
+                logger: logger
+            )
+        ) == 1
     }
 
     static func nameTaken(_ resource: DirectoryResource, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
@@ -129,18 +122,13 @@ extension PostgresLedgerStore: DirectoryStore {
         ) > 0
     }
 
-    static func replaceMembers(of resource: DirectoryResource, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        guard resource.kind == .group else { return }
-        try await connection.checkedQuery(
-            "DELETE FROM directory_members WHERE issuer = \(resource.issuer) AND group_id = \(resource.id)",
-            logger: logger
-        )
-        let members = resource.memberIDs
+    static func setMembers(issuer: String, group: String, members: [String], _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.checkedQuery("DELETE FROM directory_members WHERE issuer = \(issuer) AND group_id = \(group)", logger: logger)
         guard !members.isEmpty else { return }
         try await connection.checkedQuery(
             """
             INSERT INTO directory_members (issuer, group_id, member_id)
-            SELECT \(resource.issuer), \(resource.id), m FROM unnest(\(members)) AS m ON CONFLICT DO NOTHING
+            SELECT \(issuer), \(group), m FROM unnest(\(members)) AS m ON CONFLICT DO NOTHING
             """,
             logger: logger
         )

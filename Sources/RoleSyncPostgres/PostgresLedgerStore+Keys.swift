@@ -1,41 +1,10 @@
-public import Foundation
+package import Foundation
 import PostgresNIO
-public import RoleSyncLedger
+package import RoleSyncLedger
 import RoleSyncMapping
 
 /// API keys: creation, the one read introspection makes, listings, revocation, batched usage.
-extension PostgresLedgerStore {
-    public func insertKey(_ key: APIKey, audit: AuditEvent) async throws -> Int64 {
-        let logger = self.logger
-        return try await transaction { connection in
-            let taken = try await Self.count(
-                try await connection.checkedQuery(
-                    """
-                    SELECT count(*) FROM api_keys WHERE user_id = \(key.userID.rawValue) AND lower(name) = lower(\(key.name))
-                        AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > \(key.createdAt))
-                    """,
-                    logger: logger
-                )
-            )
-            if taken > 0 { throw LedgerStoreError.conflict(.keyNameTaken(key.name)) }
-            var id: Int64?
-            for try await value in try await connection.checkedQuery(
-                """
-                INSERT INTO api_keys (user_id, name, purpose, prefix, key_hash, created_at, expires_at)
-                VALUES (\(key.userID.rawValue), \(key.name), \(key.purpose.rawValue), \(key.prefix), \(key.keyHash), \(key.createdAt),
-                    \(key.expiresAt))
-                RETURNING id
-                """,
-                logger: logger
-            ).decode(Int64.self) { id = value }
-            guard let id else { throw PostgresStoreError.corrupt("api_keys: the insert returned no id") }
-            var event = audit
-            event.details[.keyID] = .number(Double(id))
-            try await Self.insert(event, connection, logger)
-            return id
-        }
-    }
-
+extension PostgresEngine {
     /// Introspection's read: one index look-up of the hash (`api_keys_by_hash` covers it) joined
     /// with the owner by primary key.
     public func credential(hash: String) async throws -> KeyCredential? {
@@ -112,8 +81,12 @@ extension PostgresLedgerStore {
         }
     }
 
-    public func keys(matching query: KeysQuery, at time: Date) async throws -> KeysPage {
-        let limit = max(1, min(query.limit, 500))
+    public func keys(
+        matching query: KeysQuery,
+        limit: Int,
+        after cursor: PageCursor?,
+        at time: Date
+    ) async throws -> [(OwnedKey, PageCursor.Value)] {
         var sql = PostgresSQL()
         var conditions: [String] = []
         if let search = query.search?.trimmingCharacters(in: .whitespacesAndNewlines), !search.isEmpty {
@@ -133,7 +106,7 @@ extension PostgresLedgerStore {
         case .expired?:
             conditions.append("k.revoked_at IS NULL AND k.expires_at <= \(try sql.bind(time))")
         }
-        let (keys, next) = try await keysetPage(
+        return try await keysetRows(
             &sql,
             conditions: conditions,
             select: PostgresRows.ownedKey,
@@ -141,12 +114,10 @@ extension PostgresLedgerStore {
             id: "k.id",
             key: Self.sortKey(query.sort),
             ascending: query.order == .ascending,
-            cursor: (query.cursor, "keys:" + query.sort.rawValue + ":" + query.order.rawValue),
+            after: cursor,
             limit: limit,
-            decode: PostgresRows.ownedKey,
-            rowID: \.key.id
+            decode: PostgresRows.ownedKey
         )
-        return KeysPage(keys: keys, nextCursor: next)
     }
 
     public func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay] {
@@ -158,7 +129,6 @@ extension PostgresLedgerStore {
 
     /// Adds to the counts and moves last used forward only: replicas flush in any order.
     public func recordKeyUses(_ uses: [KeyUse]) async throws {
-        guard !uses.isEmpty else { return }
         var keys: [Int64] = []
         var days: [Int64] = []
         var counts: [Int64] = []
@@ -193,36 +163,23 @@ extension PostgresLedgerStore {
         }
     }
 
-    public func revokeKey(id: Int64, ownerID: UserID?, _ revocation: KeyRevocation) async throws -> KeyRevocationOutcome? {
-        let logger = self.logger
-        return try await transaction { connection in
-            guard
-                let owned = try await Self.all(
-                    try await connection.checkedQuery(
-                        """
-                        SELECT \(unescaped: PostgresRows.ownedKey) FROM \(unescaped: PostgresRows.ownedKeySource)
-                        WHERE k.id = \(id) FOR UPDATE OF k
-                        """,
-                        logger: logger
-                    ),
-                    PostgresRows.ownedKey
-                ).first,
-                ownerID.map({ $0 == owned.key.userID }) ?? true
-            else { return nil }
-            guard owned.key.revokedAt == nil else { return .alreadyRevoked(owned.key) }
-            try await Self.revoke([owned.key], revocation, connection, logger)
-            return .revoked(OwnedKey(key: revocation.applied(to: owned.key), owner: owned.owner))
-        }
+    /// The key with its owner, the key's row locked (`FOR UPDATE OF k`).
+    static func lockedKey(id: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws -> OwnedKey? {
+        try await all(
+            try await connection.checkedQuery(
+                """
+                SELECT \(unescaped: PostgresRows.ownedKey) FROM \(unescaped: PostgresRows.ownedKeySource)
+                WHERE k.id = \(id) FOR UPDATE OF k
+                """,
+                logger: logger
+            ),
+            PostgresRows.ownedKey
+        ).first
     }
 
-    /// Revokes every unrevoked key of a user. - Returns: how many.
-    static func revokeAPIKeys(
-        of id: UserID,
-        _ revocation: KeyRevocation,
-        _ connection: PostgresConnection,
-        _ logger: Logger
-    ) async throws -> Int {
-        let keys = try await all(
+    /// The user's unrevoked keys in id order, their rows locked.
+    static func unrevokedKeys(of id: UserID, _ connection: PostgresConnection, _ logger: Logger) async throws -> [APIKey] {
+        try await all(
             try await connection.checkedQuery(
                 """
                 SELECT \(unescaped: PostgresRows.ownedKey) FROM \(unescaped: PostgresRows.ownedKeySource)
@@ -232,22 +189,47 @@ extension PostgresLedgerStore {
             ),
             PostgresRows.ownedKey
         ).map(\.key)
-        try await revoke(keys, revocation, connection, logger)
-        return keys.count
     }
 
-    /// Marks `keys` revoked and writes each one's `key.revoked` event, in order.
-    static func revoke(_ keys: [APIKey], _ revocation: KeyRevocation, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        for key in keys {
+    static func hasActiveKey(
+        of user: UserID,
+        named name: String,
+        at time: Date,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> Bool {
+        try await count(
             try await connection.checkedQuery(
                 """
-                UPDATE api_keys SET revoked_at = \(revocation.time), revoked_by = \(revocation.actor.description),
-                    revocation_cause = \(revocation.cause.rawValue), revocation_reason = \(revocation.reason)
-                WHERE id = \(key.id) AND revoked_at IS NULL
+                SELECT count(*) FROM api_keys WHERE user_id = \(user.rawValue) AND lower(name) = lower(\(name))
+                    AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > \(time))
                 """,
                 logger: logger
             )
-            try await insert(revocation.event(for: key), connection, logger)
-        }
+        ) > 0
+    }
+
+    static func insert(_ key: APIKey, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int64 {
+        for try await id in try await connection.checkedQuery(
+            """
+            INSERT INTO api_keys (user_id, name, purpose, prefix, key_hash, created_at, expires_at)
+            VALUES (\(key.userID.rawValue), \(key.name), \(key.purpose.rawValue), \(key.prefix), \(key.keyHash), \(key.createdAt),
+                \(key.expiresAt))
+            RETURNING id
+            """,
+            logger: logger
+        ).decode(Int64.self) { return id }
+        throw PostgresStoreError.corrupt("api_keys: the insert returned no id")
+    }
+
+    static func markRevoked(_ key: APIKey, _ revocation: KeyRevocation, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.checkedQuery(
+            """
+            UPDATE api_keys SET revoked_at = \(revocation.time), revoked_by = \(revocation.actor.description),
+                revocation_cause = \(revocation.cause.rawValue), revocation_reason = \(revocation.reason)
+            WHERE id = \(key.id) AND revoked_at IS NULL
+            """,
+            logger: logger
+        )
     }
 }

@@ -1,11 +1,11 @@
-public import Foundation
+package import Foundation
 import PostgresNIO
-public import RoleSyncOIDC
+package import RoleSyncOIDC
 
 /// Pending sign-ins, shared by replicas (`pending_logins`, unlogged): a callback may reach another
 /// replica than the one its sign-in started on. Entries are opaque here; the relying party encodes
 /// and checks them.
-extension PostgresLedgerStore: SharedLoginStates {
+extension PostgresEngine: SharedLoginStates {
     /// Keeps `payload` under `key` until `expiresAt`, after dropping what expired by `now`; then
     /// drops the oldest waiting entries beyond `capacity`. One transaction.
     public func putLoginState(key: Data, payload: Data, expiresAt: Date, now: Date, capacity: Int) async throws {

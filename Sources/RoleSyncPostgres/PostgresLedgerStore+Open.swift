@@ -1,12 +1,15 @@
-public import Logging
-import PostgresNIO
-public import RoleSyncConfig
+package import Logging
+package import PostgresNIO
+package import RoleSyncConfig
+public import RoleSyncLedger
+package import RoleSyncOIDC
+package import Foundation
 
-extension PostgresLedgerStore {
+extension PostgresEngine {
     /// A store over a client of its own: the client runs in a task until ``close()``.
-    public final class Connected: Sendable {
-        public let store: PostgresLedgerStore
-        public let migration: PostgresMigrator.Report
+    package final class Connected: Sendable {
+        package let store: PostgresLedgerStore
+        package let migration: PostgresMigrator.Report
         private let running: Task<Void, Never>
 
         init(store: PostgresLedgerStore, migration: PostgresMigrator.Report, running: Task<Void, Never>) {
@@ -16,12 +19,23 @@ extension PostgresLedgerStore {
         }
 
         /// Writes what the store deferred, then stops the client.
-        public func close() async {
+        package func close() async {
             try? await store.flushSignIns()
             running.cancel()
         }
 
         deinit { running.cancel() }
+    }
+}
+
+/// Opening the PostgreSQL ledger: ``EngineStore`` over ``PostgresEngine``.
+extension EngineStore where Engine == PostgresEngine {
+    package typealias Connected = PostgresEngine.Connected
+
+    /// A store over a running client (its `run()` is the caller's); the schema must be migrated
+    /// (``PostgresMigrator``).
+    package convenience init(client: PostgresClient, logger: Logger, defersSignIns: Bool = false, connectionWait: Duration = .seconds(3)) {
+        self.init(engine: PostgresEngine(client: client, logger: logger, connectionWait: connectionWait), defersSignIns: defersSignIns)
     }
 
     /// Connects to `settings`' database (one probing connection first: a wrong password, a refused
@@ -29,7 +43,7 @@ extension PostgresLedgerStore {
     /// migrates the schema under the advisory lock (replicas starting together apply each migration
     /// once; a schema newer than this build is refused). With `migrating` false it only reads the
     /// schema's version (``Connected/migration`` is then a dry run's report).
-    public static func open(
+    package static func open(
         _ settings: PostgresSettings,
         logger: Logger,
         defersSignIns: Bool = false,
@@ -52,5 +66,16 @@ extension PostgresLedgerStore {
             running.cancel()
             throw error
         }
+    }
+}
+
+/// Replicas share pending sign-ins through the engine's table.
+extension EngineStore: SharedLoginStates where Engine == PostgresEngine {
+    package func putLoginState(key: Data, payload: Data, expiresAt: Date, now: Date, capacity: Int) async throws {
+        try await engine.putLoginState(key: key, payload: payload, expiresAt: expiresAt, now: now, capacity: capacity)
+    }
+
+    package func takeLoginState(key: Data) async throws -> SharedLoginState {
+        try await engine.takeLoginState(key: key)
     }
 }

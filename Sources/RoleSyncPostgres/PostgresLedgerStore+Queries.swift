@@ -1,45 +1,26 @@
 import Foundation
 import PostgresNIO
 import RoleSyncJSON
-public import RoleSyncLedger
+package import RoleSyncLedger
 import RoleSyncMapping
 
 /// Listings: users with search, filters, sorting and keyset pages; the audit log.
-extension PostgresLedgerStore {
-    /// A keyset cursor: the sort it was made for, the last row's sort value and its id. Times are
-    /// whole microseconds (PostgreSQL's precision), so a cursor compares exactly.
-    struct Cursor: Codable {
-        var sort: String
-        var text: String?
-        var micros: Int64?
-        var number: Int64?
-        /// The sort value is `-infinity` (a key never used).
-        var never: Bool?
-        var id: Int64
-
-        func encoded() -> String { Base64URL.encode((try? JSONEncoder().encode(self)) ?? Data()) }
-
-        static func decode(_ text: String, sort: String) throws -> Cursor {
-            guard text.utf8.count <= 1_024, let data = Base64URL.decode(text), let cursor = try? JSONDecoder().decode(Cursor.self, from: data),
-                cursor.sort == sort
-            else { throw LedgerStoreError.invalidCursor }
-            return cursor
+extension PostgresEngine {
+    /// The keyset condition after `cursor`: rows after its sort value and id in the listing's order.
+    static func condition(after cursor: PageCursor, key: String, id: String, ascending: Bool, _ sql: inout PostgresSQL) throws -> String {
+        let value: String
+        switch cursor.value {
+        case .text(let text): value = try sql.bind(text)
+        case .micros(let micros): value = "(timestamptz 'epoch' + \(try sql.bind(micros)) * interval '1 microsecond')"
+        case .number(let number):
+            // This engine's numbers are whole (a role's rank).
+            guard let whole = Int64(exactly: number) else { throw LedgerStoreError.invalidCursor }
+            value = try sql.bind(whole)
+        case .never: value = "'-infinity'::timestamptz"
         }
-
-        /// The keyset condition: rows after the cursor's in the listing's order.
-        func condition(key: String, id: String, ascending: Bool, _ sql: inout PostgresSQL) throws -> String {
-            let value: String
-            switch (text, micros, number, never) {
-            case (let text?, nil, nil, nil): value = try sql.bind(text)
-            case (nil, let micros?, nil, nil): value = "(timestamptz 'epoch' + \(try sql.bind(micros)) * interval '1 microsecond')"
-            case (nil, nil, let number?, nil): value = try sql.bind(number)
-            case (nil, nil, nil, true?): value = "'-infinity'::timestamptz"
-            default: throw LedgerStoreError.invalidCursor
-            }
-            let op = ascending ? ">" : "<"
-            let last = try sql.bind(self.id)
-            return "(\(key) \(op) \(value) OR (\(key) = \(value) AND \(id) \(op) \(last)))"
-        }
+        let op = ascending ? ">" : "<"
+        let last = try sql.bind(cursor.id)
+        return "(\(key) \(op) \(value) OR (\(key) = \(value) AND \(id) \(op) \(last)))"
     }
 
     static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
@@ -66,20 +47,18 @@ extension PostgresLedgerStore {
         }
     }
 
-    /// A cursor after `row`, from the sort value the database computed for it (`sort_key`), so it
-    /// compares exactly as the listing orders.
-    static func cursor(after row: PostgresRow, id: Int64, kind: KeyKind, sort: String) throws -> Cursor {
+    /// The cursor value of `row`, from the sort value the database computed for it (`sort_key`), so
+    /// it compares exactly as the listing orders.
+    static func cursorValue(of row: PostgresRow, kind: KeyKind) throws -> PageCursor.Value {
         let value = PostgresRandomAccessRow(row)["sort_key"]
         switch kind {
-        case .text: return Cursor(sort: sort, text: try value.decode(String.self), id: id)
-        case .number: return Cursor(sort: sort, number: try value.decode(Int64.self), id: id)
+        case .text: return .text(try value.decode(String.self))
+        case .number: return .number(Double(try value.decode(Int64.self)))
         case .time:
             let date = try value.decode(Date.self)
             // `-infinity` (a key never used) decodes far before PostgreSQL's earliest time (4713 BC).
-            if !date.timeIntervalSince1970.isFinite || date.timeIntervalSince1970 < -1e12 {
-                return Cursor(sort: sort, never: true, id: id)
-            }
-            return Cursor(sort: sort, micros: micros(date), id: id)
+            if !date.timeIntervalSince1970.isFinite || date.timeIntervalSince1970 < -1e12 { return .never }
+            return .micros(micros(date))
         }
     }
 
@@ -90,8 +69,7 @@ extension PostgresLedgerStore {
             .replacingOccurrences(of: "_", with: "\\_") + "%"
     }
 
-    public func users(matching query: UsersQuery) async throws -> UsersPage {
-        let limit = max(1, min(query.limit, 500))
+    public func users(matching query: UsersQuery, limit: Int, after cursor: PageCursor?) async throws -> [(User, PageCursor.Value)] {
         var sql = PostgresSQL()
         var conditions: [String] = []
         if let search = query.search?.trimmingCharacters(in: .whitespacesAndNewlines), !search.isEmpty {
@@ -100,7 +78,7 @@ extension PostgresLedgerStore {
         }
         if let role = query.role { conditions.append("role = \(try sql.bind(role.rawValue))") }
         if let status = query.status { conditions.append("status = \(try sql.bind(status.rawValue))") }
-        let (users, next) = try await keysetPage(
+        return try await keysetRows(
             &sql,
             conditions: conditions,
             select: PostgresRows.user,
@@ -108,20 +86,16 @@ extension PostgresLedgerStore {
             id: "id",
             key: (Self.sortKey(query.sort), Self.keyKind(query.sort)),
             ascending: query.order == .ascending,
-            cursor: (query.cursor, query.sort.rawValue + ":" + query.order.rawValue),
+            after: cursor,
             limit: limit,
-            decode: PostgresRows.user,
-            rowID: \.id.rawValue
+            decode: PostgresRows.user
         )
-        return UsersPage(users: users, nextCursor: next)
     }
 
-    /// One page of a keyset listing: rows after the cursor under `conditions`, in the key's order
-    /// then `id`'s, and the cursor after the page's last row when more follow.
-    /// - Parameters:
-    ///   - key: the sort expression (fixed SQL) and the kind of value it is.
-    ///   - cursor: the cursor given, and the name of the sort it must have been made for.
-    func keysetPage<Item>(
+    /// At most `limit` rows of a keyset listing after `cursor` under `conditions`, in the key's
+    /// order then `id`'s, each with its sort value.
+    /// - Parameter key: the sort expression (fixed SQL) and the kind of value it is.
+    func keysetRows<Item>(
         _ sql: inout PostgresSQL,
         conditions: [String],
         select: String,
@@ -129,30 +103,23 @@ extension PostgresLedgerStore {
         id: String,
         key: (sql: String, kind: KeyKind),
         ascending: Bool,
-        cursor: (text: String?, sort: String),
+        after cursor: PageCursor?,
         limit: Int,
-        decode: (PostgresRow) throws -> Item,
-        rowID: (Item) -> Int64
-    ) async throws -> ([Item], String?) {
+        decode: (PostgresRow) throws -> Item
+    ) async throws -> [(Item, PageCursor.Value)] {
         var conditions = conditions
-        if let text = cursor.text {
-            conditions.append(try Cursor.decode(text, sort: cursor.sort).condition(key: key.sql, id: id, ascending: ascending, &sql))
-        }
+        if let cursor { conditions.append(try Self.condition(after: cursor, key: key.sql, id: id, ascending: ascending, &sql)) }
         let direction = ascending ? "ASC" : "DESC"
-        let limitBind = try sql.bind(Int64(limit + 1))
+        let limitBind = try sql.bind(Int64(limit))
         sql.append(
             "SELECT \(select), \(key.sql) AS sort_key FROM \(source)"
                 + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
                 + " ORDER BY \(key.sql) \(direction), \(id) \(direction) LIMIT \(limitBind)"
         )
-        let rows = try await self.rows(sql.query) { $0 }
-        let items = try rows.prefix(limit).map(decode)
-        guard rows.count > limit, let last = items.last else { return (items, nil) }
-        return (items, try Self.cursor(after: rows[limit - 1], id: rowID(last), kind: key.kind, sort: cursor.sort).encoded())
+        return try await self.rows(sql.query) { $0 }.map { row in (try decode(row), try Self.cursorValue(of: row, kind: key.kind)) }
     }
 
-    public func auditEvents(matching query: AuditQuery) async throws -> AuditPage {
-        let limit = max(1, min(query.limit, 1_000))
+    public func auditEvents(matching query: AuditQuery, limit: Int, before id: Int64?) async throws -> [AuditEvent] {
         var sql = PostgresSQL()
         var conditions: [String] = []
         if let user = query.userID { conditions.append("user_id = \(try sql.bind(user.rawValue))") }
@@ -160,18 +127,13 @@ extension PostgresLedgerStore {
         if let actor = query.actor { conditions.append("actor = \(try sql.bind(actor.description))") }
         if let since = query.since { conditions.append("time >= \(try sql.bind(since))") }
         if let until = query.until { conditions.append("time < \(try sql.bind(until))") }
-        if let cursor = query.cursor {
-            guard let id = Int64(cursor), id > 0 else { throw LedgerStoreError.invalidCursor }
-            conditions.append("id < \(try sql.bind(id))")
-        }
-        let limitBind = try sql.bind(Int64(limit + 1))
+        if let id { conditions.append("id < \(try sql.bind(id))") }
+        let limitBind = try sql.bind(Int64(limit))
         sql.append(
             "SELECT \(PostgresRows.auditEvent) FROM audit_events"
                 + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY id DESC LIMIT \(limitBind)"
         )
-        let rows = try await self.rows(sql.query, PostgresRows.auditEvent)
-        let events = Array(rows.prefix(limit))
-        return AuditPage(events: events, nextCursor: rows.count > limit ? events.last?.id.map(String.init) : nil)
+        return try await self.rows(sql.query, PostgresRows.auditEvent)
     }
 
     public func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {

@@ -1,10 +1,10 @@
-public import Foundation
+package import Foundation
 import PostgresNIO
-public import RoleSyncLedger
+package import RoleSyncLedger
 import RoleSyncMapping
 
 /// Break-glass overrides waiting for their end, and the shadow mapping's differences.
-extension PostgresLedgerStore: ShadowStore {
+extension PostgresEngine: ShadowStore {
     public func overriddenUsers(limit: Int) async throws -> [User] {
         try await rows(
             """

@@ -1,37 +1,33 @@
-public import Foundation
-public import Logging
-public import PostgresNIO
-public import RoleSyncLedger
+package import Foundation
+package import Logging
+package import PostgresNIO
+package import RoleSyncLedger
 import RoleSyncMapping
 import Synchronization
 import _ConnectionPoolModule
 
-/// Thrown inside ``PostgresLedgerStore/decide(issuer:subject:_:)`` when the rules ask for the number
-/// of active `super_admin`s, which is then read and the rules run again.
-struct NeedsSuperAdminCount: Error {}
-
-/// Thrown inside a `READ COMMITTED` ``PostgresLedgerStore/decide(issuer:subject:_:)`` when the
-/// decision touches the last-`super_admin` guard: it is made again under `SERIALIZABLE`.
+/// Thrown inside a sign-in's `READ COMMITTED` transaction when its decision touches the
+/// last-`super_admin` guard: it is made again under `SERIALIZABLE`.
 struct NeedsSerializable: Error {}
 
-/// The ledger in PostgreSQL, for several replicas on one database (postgres-nio's pool).
+/// The ledger in PostgreSQL, for several replicas on one database: ``EngineStore`` over
+/// ``PostgresEngine``.
+package typealias PostgresLedgerStore = EngineStore<PostgresEngine>
+
+/// The PostgreSQL engine (postgres-nio's pool): SQL and connection handling only.
 ///
-/// Every change but a sign-in runs in a `SERIALIZABLE` transaction and is retried on a
-/// serialization failure or a deadlock, so two replicas' concurrent changes behave as one after the
-/// other: the last active `super_admin` cannot be demoted twice over. A sign-in locks its user's row
-/// (`READ COMMITTED`, `SERIALIZABLE` when the last-`super_admin` guard is involved), and two first
-/// sign-ins of one subject make one user (the second meets the first's insert and updates it
-/// instead). Reads are single statements, each atomic on its own. Isolation per operation is in
-/// `docs/decisions.md`.
-public final class PostgresLedgerStore: LedgerStore {
+/// Every write transaction but a sign-in's runs `SERIALIZABLE` and is retried on a serialization
+/// failure or a deadlock, so two replicas' concurrent changes behave as one after the other: the
+/// last active `super_admin` cannot be demoted twice over. A sign-in locks its user's row
+/// (`READ COMMITTED`, made again `SERIALIZABLE` when the last-`super_admin` guard is involved), and
+/// two first sign-ins of one subject make one user (the second meets the first's insert, and the
+/// ledger decides again). Reads are single statements, each atomic on its own. Isolation per
+/// operation is in `docs/decisions.md`.
+package final class PostgresEngine: LedgerEngine {
     let client: PostgresClient
     let logger: Logger
-    /// Whether sign-ins that change nothing but the last sign-in are batched (`serve`).
-    public let defersSignIns: Bool
-    let pendingSignIns = PendingSignIns()
     /// When an operation last finished on a pooled connection.
     let served = LastServed()
-    static let signInBatchSize = 512
     /// How many times a transaction that lost a serialization race is run again.
     static let retries = 20
 
@@ -40,12 +36,11 @@ public final class PostgresLedgerStore: LedgerStore {
     /// it retries an unreachable server.
     public let connectionWait: Duration
 
-    /// A store over a running client (its `run()` is the caller's); the schema must be migrated
+    /// An engine over a running client (its `run()` is the caller's); the schema must be migrated
     /// (``PostgresMigrator``).
-    public init(client: PostgresClient, logger: Logger, defersSignIns: Bool = false, connectionWait: Duration = .seconds(3)) {
+    public init(client: PostgresClient, logger: Logger, connectionWait: Duration = .seconds(3)) {
         self.client = client
         self.logger = logger
-        self.defersSignIns = defersSignIns
         self.connectionWait = connectionWait
     }
 
@@ -260,17 +255,11 @@ public final class PostgresLedgerStore: LedgerStore {
         try Self.count(try await query("SELECT count(*) FROM users"))
     }
 
-    public func forEachUserBatch(size: Int, _ body: @Sendable ([User]) throws -> Void) async throws {
-        var after: Int64 = 0
-        while true {
-            let batch = try await rows(
-                "SELECT \(unescaped: PostgresRows.user) FROM users WHERE id > \(after) ORDER BY id LIMIT \(Int64(size))",
-                PostgresRows.user
-            )
-            guard let last = batch.last else { return }
-            try body(batch)
-            after = last.id.rawValue
-        }
+    public func users(after id: UserID, limit: Int) async throws -> [User] {
+        try await rows(
+            "SELECT \(unescaped: PostgresRows.user) FROM users WHERE id > \(id.rawValue) ORDER BY id LIMIT \(Int64(limit))",
+            PostgresRows.user
+        )
     }
 
     public func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User] {
@@ -292,117 +281,29 @@ public final class PostgresLedgerStore: LedgerStore {
 
     // MARK: Writes
 
-    public func apply(_ changes: LedgerChanges) async throws -> [UserID] {
-        guard !changes.isEmpty else { return [] }
+    public func write<T: Sendable>(
+        _ isolation: WriteIsolation,
+        _ body: nonisolated(nonsending) @escaping @Sendable (PostgresTransaction) async throws -> T
+    ) async throws -> T {
         let logger = self.logger
-        return try await transaction { connection in try await Self.apply(changes, connection, logger) }
-    }
-
-    /// A sign-in's read-decide-write. Most run `READ COMMITTED`: the user's row is locked
-    /// (`FOR UPDATE`), so sign-ins of one subject queue on it, and a first sign-in's insert meets any
-    /// other replica's through the `(issuer, subject)` constraint. What guards the last active
-    /// `super_admin` needs more: a decision that asks for their number, or whose changes must leave
-    /// one, is made again under `SERIALIZABLE`. (Under `SERIALIZABLE` throughout, concurrent first
-    /// sign-ins of different people conflict on the index pages their look-ups lock, and retry.)
-    public func decide<T: Sendable>(
-        issuer: String,
-        subject: String,
-        _ decide: @escaping @Sendable (User?, () throws -> Int) throws -> (LedgerChanges, T)
-    ) async throws -> (T, [UserID]) {
-        let logger = self.logger
-        var attempt = 0
-        var serializable = false
+        // A sign-in starts `READ COMMITTED` on its locked row; a decision that needs the
+        // last-super_admin guard asks for `SERIALIZABLE` (NeedsSerializable) and is made again.
+        // (Under `SERIALIZABLE` throughout, concurrent first sign-ins of different people conflict
+        // on the index pages their look-ups lock, and retry.)
+        var serializable = isolation == .serializable
         while true {
             do {
                 return try await transaction(serializable: serializable) { [serializable] connection in
-                    let user = try await Self.all(
-                        try await connection.checkedQuery(
-                            "SELECT \(unescaped: PostgresRows.user) FROM users WHERE issuer = \(issuer) AND subject = \(subject) FOR UPDATE",
-                            logger: logger
-                        ),
-                        PostgresRows.user
-                    ).first
-                    // The rules ask for the count only for an active super_admin, and run synchronously:
-                    // a first pass without it says whether it is needed.
-                    var superAdmins: Int?
-                    while true {
-                        do {
-                            let (changes, result) = try decide(user) {
-                                guard let superAdmins else { throw NeedsSuperAdminCount() }
-                                return superAdmins
-                            }
-                            guard serializable || !changes.requiresActiveSuperAdmin else { throw NeedsSerializable() }
-                            return (result, changes.isEmpty ? [] : try await Self.apply(changes, connection, logger))
-                        } catch is NeedsSuperAdminCount {
-                            guard serializable else { throw NeedsSerializable() }
-                            superAdmins = try await Self.activeSuperAdmins(connection, logger)
-                        }
-                    }
+                    try await body(PostgresTransaction(connection: connection, logger: logger, serializable: serializable))
                 }
             } catch is NeedsSerializable {
                 serializable = true
-            } catch LedgerStoreError.conflict(.identityExists) where attempt < Self.retries {
-                // Another replica created the user since the read: decide again on its row.
-                attempt += 1
             }
         }
     }
 
-    /// Applies changes inside an open transaction: for each user, the revocations in the ledger's
-    /// order, the row, then the events the ledger composed with what was revoked.
-    static func apply(_ changes: LedgerChanges, _ connection: PostgresConnection, _ logger: Logger) async throws -> [UserID] {
-        var ids: [UserID] = []
-        for change in changes.users {
-            var revoked = RevocationCounts()
-            let id: UserID
-            switch change.write {
-            case .insert(let user):
-                id = try await insert(user, connection, logger)
-            case .update(let user, let expected):
-                revoked = try await revoke(change.revoking, of: user.id, connection, logger)
-                try await update(user, expectedVersion: expected, connection, logger)
-                id = user.id
-            case .none(let existing):
-                revoked = try await revoke(change.revoking, of: existing, connection, logger)
-                id = existing
-            }
-            for var event in change.auditEvents(after: revoked) {
-                event.userID = id
-                try await insert(event, connection, logger)
-            }
-            ids.append(id)
-        }
-        for event in changes.audit { try await insert(event, connection, logger) }
-        if changes.requiresActiveSuperAdmin, try await activeSuperAdmins(connection, logger) == 0 {
-            throw LedgerStoreError.conflict(.noActiveSuperAdmin)
-        }
-        return ids
-    }
-
-    static func revoke(
-        _ revocations: [CredentialRevocation],
-        of id: UserID,
-        _ connection: PostgresConnection,
-        _ logger: Logger
-    ) async throws -> RevocationCounts {
-        var counts = RevocationCounts()
-        for revocation in revocations {
-            switch revocation {
-            case .endSessions:
-                counts.sessions += try await count(
-                    try await connection.checkedQuery(
-                        "WITH ended AS (DELETE FROM sessions WHERE user_id = \(id.rawValue) RETURNING 1) SELECT count(*) FROM ended",
-                        logger: logger
-                    )
-                )
-            case .revokeAPIKeys(let revocation):
-                counts.apiKeys += try await revokeAPIKeys(of: id, revocation, connection, logger)
-            }
-        }
-        return counts
-    }
-
-    static func insert(_ user: User, _ connection: PostgresConnection, _ logger: Logger) async throws -> UserID {
+    /// - Returns: the new id; `nil` when a user has its identity (another replica's insert).
+    static func insert(_ user: User, _ connection: PostgresConnection, _ logger: Logger) async throws -> UserID? {
         let rows: PostgresRowSequence
         do {
             rows = try await connection.checkedQuery(
@@ -420,12 +321,13 @@ public final class PostgresLedgerStore: LedgerStore {
             )
         }
         for try await id in rows.decode(Int64.self) { return UserID(id) }
-        throw LedgerStoreError.conflict(.identityExists(issuer: user.issuer, subject: user.subject))
+        return nil
     }
 
     /// Writes the row at its expected version; only a changed column is rewritten by PostgreSQL's
     /// MVCC anyway, so the whole row is set.
-    static func update(_ user: User, expectedVersion: Int, _ connection: PostgresConnection, _ logger: Logger) async throws {
+    /// - Returns: whether it was written (the stored version was `expectedVersion`).
+    static func update(_ user: User, expectedVersion: Int, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
         let updated = try await count(
             try await connection.checkedQuery(
                 """
@@ -445,7 +347,7 @@ public final class PostgresLedgerStore: LedgerStore {
                 logger: logger
             )
         )
-        if updated == 0 { throw LedgerStoreError.conflict(.staleUser(user.id)) }
+        return updated > 0
     }
 
     static func insert(_ event: AuditEvent, _ connection: PostgresConnection, _ logger: Logger) async throws {
@@ -490,29 +392,9 @@ public final class PostgresLedgerStore: LedgerStore {
 
     // MARK: Sign-ins
 
-    public func recordSignIn(of userID: UserID, at time: Date) async throws {
-        guard defersSignIns else {
-            try await writeSignIns([userID: (time, 1)])
-            return
-        }
-        let waiting = pendingSignIns.record(userID, at: time)
-        if waiting >= Self.signInBatchSize { try await flushSignIns() }
-    }
-
-    public func flushSignIns() async throws {
-        let batch = pendingSignIns.take()
-        guard !batch.isEmpty else { return }
-        do {
-            try await writeSignIns(batch)
-        } catch {
-            pendingSignIns.restore(batch)
-            throw error
-        }
-    }
-
     /// The last sign-in only moves forward and the count only grows, whichever replica writes
-    /// first; the user's version is left alone (a sign-in's touch is not an edit).
-    func writeSignIns(_ batch: [UserID: (time: Date, count: Int)]) async throws {
+    /// first.
+    public func writeSignIns(_ batch: [UserID: SignInTally]) async throws {
         let ids = batch.keys.sorted()
         let times = ids.map { batch[$0]!.time }
         let counts = ids.map { Int64(batch[$0]!.count) }

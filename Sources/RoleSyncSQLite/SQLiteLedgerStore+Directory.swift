@@ -1,12 +1,12 @@
 import Foundation
 import GRDB
 import RoleSyncJSON
-public import RoleSyncLedger
+package import RoleSyncLedger
 import RoleSyncMapping
 
 /// Directory entries pushed over SCIM, in the ledger's database so that a push's entry writes and
 /// the ledger changes they cause commit together.
-extension SQLiteLedgerStore: DirectoryStore {
+extension SQLiteEngine: DirectoryReads {
     public func directoryResource(issuer: String, kind: DirectoryResource.Kind, id: String) async throws -> DirectoryResource? {
         try await reading { db in
             try DirectoryResourceRecord.fetchOne(
@@ -57,49 +57,37 @@ extension SQLiteLedgerStore: DirectoryStore {
         }
     }
 
-    public func apply(_ writes: [DirectoryWrite], _ changes: LedgerChanges) async throws {
-        try await writing { db in
-            for write in writes {
-                switch write {
-                case .insert(let resource):
-                    if resource.kind == .user, try Self.nameTaken(resource, db) { throw DirectoryStoreError.nameTaken(resource.name) }
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO directory_resources (issuer, kind, id, external_id, name, attributes, version, created, modified)
-                            VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
-                            """
-                    ).execute(arguments: [
-                        resource.issuer, resource.kind.rawValue, resource.id, resource.externalId, resource.name,
-                        ClaimValue.object(resource.attributes).jsonText, resource.created.timeIntervalSince1970,
-                        resource.modified.timeIntervalSince1970,
-                    ])
-                    try Self.replaceMembers(of: resource, db)
-                case .update(let resource, let expected):
-                    if resource.kind == .user, try Self.nameTaken(resource, db) { throw DirectoryStoreError.nameTaken(resource.name) }
-                    try db.cachedStatement(
-                        sql: """
-                            UPDATE directory_resources SET external_id = ?, name = ?, attributes = ?, version = ?, modified = ?
-                            WHERE issuer = ? AND kind = ? AND id = ? AND version = ?
-                            """
-                    ).execute(arguments: [
-                        resource.externalId, resource.name, ClaimValue.object(resource.attributes).jsonText, expected + 1,
-                        resource.modified.timeIntervalSince1970, resource.issuer, resource.kind.rawValue, resource.id, expected,
-                    ])
-                    guard db.changesCount == 1 else { throw DirectoryStoreError.staleResource(id: resource.id) }
-                    try Self.replaceMembers(of: resource, db)
-                case .delete(let issuer, let kind, let id, let expected):
-                    try db.cachedStatement(sql: "DELETE FROM directory_resources WHERE issuer = ? AND kind = ? AND id = ? AND version = ?")
-                        .execute(arguments: [issuer, kind.rawValue, id, expected])
-                    guard db.changesCount == 1 else { throw DirectoryStoreError.staleResource(id: id) }
-                    if kind == .group {
-                        try db.cachedStatement(sql: "DELETE FROM directory_members WHERE issuer = ? AND group_id = ?").execute(arguments: [
-                            issuer, id,
-                        ])
-                    }
-                }
-            }
-            if !changes.isEmpty { _ = try self.apply(changes, db) }
-        }
+    static func insert(_ resource: DirectoryResource, _ db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO directory_resources (issuer, kind, id, external_id, name, attributes, version, created, modified)
+                VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
+                """
+        ).execute(arguments: [
+            resource.issuer, resource.kind.rawValue, resource.id, resource.externalId, resource.name,
+            ClaimValue.object(resource.attributes).jsonText, resource.created.timeIntervalSince1970, resource.modified.timeIntervalSince1970,
+        ])
+    }
+
+    /// - Returns: whether it was written (the stored version was `expectedVersion`).
+    static func update(_ resource: DirectoryResource, expectedVersion expected: Int, _ db: Database) throws -> Bool {
+        try db.cachedStatement(
+            sql: """
+                UPDATE directory_resources SET external_id = ?, name = ?, attributes = ?, version = ?, modified = ?
+                WHERE issuer = ? AND kind = ? AND id = ? AND version = ?
+                """
+        ).execute(arguments: [
+            resource.externalId, resource.name, ClaimValue.object(resource.attributes).jsonText, expected + 1,
+            resource.modified.timeIntervalSince1970, resource.issuer, resource.kind.rawValue, resource.id, expected,
+        ])
+        return db.changesCount == 1
+    }
+
+    /// - Returns: whether it was deleted (the stored version was `expectedVersion`).
+    static func deleteResource(issuer: String, kind: DirectoryResource.Kind, id: String, expectedVersion: Int, _ db: Database) throws -> Bool {
+        try db.cachedStatement(sql: "DELETE FROM directory_resources WHERE issuer = ? AND kind = ? AND id = ? AND version = ?")
+            .execute(arguments: [issuer, kind.rawValue, id, expectedVersion])
+        return db.changesCount == 1
     }
 
     static func nameTaken(_ resource: DirectoryResource, _ db: Database) throws -> Bool {
@@ -111,13 +99,10 @@ extension SQLiteLedgerStore: DirectoryStore {
         ) ?? false
     }
 
-    static func replaceMembers(of resource: DirectoryResource, _ db: Database) throws {
-        guard resource.kind == .group else { return }
-        try db.cachedStatement(sql: "DELETE FROM directory_members WHERE issuer = ? AND group_id = ?").execute(arguments: [
-            resource.issuer, resource.id,
-        ])
+    static func setMembers(issuer: String, group: String, members: [String], _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM directory_members WHERE issuer = ? AND group_id = ?").execute(arguments: [issuer, group])
         let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO directory_members (issuer, group_id, member_id) VALUES (?, ?, ?)")
-        for member in resource.memberIDs { try insert.execute(arguments: [resource.issuer, resource.id, member]) }
+        for member in members { try insert.execute(arguments: [issuer, group, member]) }
     }
 
     public func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User] {

@@ -1,38 +1,34 @@
-public import Foundation
+package import Foundation
 import GRDB
 import RoleSyncJSON
-public import RoleSyncLedger
+package import RoleSyncLedger
 import RoleSyncMapping
 
 /// API keys: creation, the one-read look-up introspection makes, listings, revocation, batched usage.
-extension SQLiteLedgerStore {
-    public func insertKey(_ key: APIKey, audit: AuditEvent) async throws -> Int64 {
-        try await writing { db in
-            let taken = try Bool.fetchOne(
-                try db.cachedStatement(
-                    sql: """
-                        SELECT EXISTS (SELECT 1 FROM api_keys WHERE user_id = ? AND name = ? COLLATE NOCASE
-                            AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?))
-                        """
-                ),
-                arguments: [key.userID.rawValue, key.name, key.createdAt.timeIntervalSince1970]
-            )
-            if taken == true { throw LedgerStoreError.conflict(.keyNameTaken(key.name)) }
+extension SQLiteEngine {
+    static func hasActiveKey(of user: UserID, named name: String, at time: Date, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO api_keys (user_id, name, purpose, prefix, key_hash, created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    SELECT EXISTS (SELECT 1 FROM api_keys WHERE user_id = ? AND name = ? COLLATE NOCASE
+                        AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?))
                     """
-            ).execute(arguments: [
-                key.userID.rawValue, key.name, key.purpose.rawValue, key.prefix, key.keyHash, key.createdAt.timeIntervalSince1970,
-                key.expiresAt?.timeIntervalSince1970,
-            ])
-            let id = db.lastInsertedRowID
-            var event = audit
-            event.details[.keyID] = .number(Double(id))
-            try Self.insert(event, db)
-            return id
-        }
+            ),
+            arguments: [user.rawValue, name, time.timeIntervalSince1970]
+        ) ?? false
+    }
+
+    static func insert(_ key: APIKey, _ db: Database) throws -> Int64 {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO api_keys (user_id, name, purpose, prefix, key_hash, created_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            key.userID.rawValue, key.name, key.purpose.rawValue, key.prefix, key.keyHash, key.createdAt.timeIntervalSince1970,
+            key.expiresAt?.timeIntervalSince1970,
+        ])
+        return db.lastInsertedRowID
     }
 
     /// Introspection's read, on the calling thread (see ``pointRead(_:)``): the covering index
@@ -119,17 +115,22 @@ extension SQLiteLedgerStore {
         }
     }
 
-    static func sortValue(_ owned: OwnedKey, _ sort: KeysQuery.Sort) -> (String?, Double?) {
+    /// The cursor value of a key under `sort`: what ``sortKey(_:)`` computes for its row.
+    static func sortValue(_ owned: OwnedKey, _ sort: KeysQuery.Sort) -> PageCursor.Value {
         switch sort {
-        case .lastUsed: (nil, owned.key.lastUsedAt?.timeIntervalSince1970 ?? -1)
-        case .created: (nil, owned.key.createdAt.timeIntervalSince1970)
-        case .name: (owned.key.name, nil)
-        case .owner: (owned.owner.name ?? owned.owner.email ?? "", nil)
+        case .lastUsed: .number(owned.key.lastUsedAt?.timeIntervalSince1970 ?? -1)
+        case .created: .number(owned.key.createdAt.timeIntervalSince1970)
+        case .name: .text(owned.key.name)
+        case .owner: .text(owned.owner.name ?? owned.owner.email ?? "")
         }
     }
 
-    public func keys(matching query: KeysQuery, at time: Date) async throws -> KeysPage {
-        let limit = max(1, min(query.limit, 500))
+    public func keys(
+        matching query: KeysQuery,
+        limit: Int,
+        after cursor: PageCursor?,
+        at time: Date
+    ) async throws -> [(OwnedKey, PageCursor.Value)] {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         if let search = query.search?.trimmingCharacters(in: .whitespacesAndNewlines), !search.isEmpty {
@@ -163,9 +164,8 @@ extension SQLiteLedgerStore {
         }
         let key = Self.sortKey(query.sort)
         let ascending = query.order == .ascending
-        let cursorSort = "keys:" + query.sort.rawValue + ":" + query.order.rawValue
-        if let text = query.cursor {
-            let (condition, values) = try Cursor.condition(text, sort: cursorSort, key: key, id: "k.id", ascending: ascending)
+        if let cursor {
+            let (condition, values) = try Self.after(cursor, key: key, id: "k.id", ascending: ascending)
             conditions.append(condition)
             arguments += values
         }
@@ -175,18 +175,12 @@ extension SQLiteLedgerStore {
             SELECT \(OwnedKeyRecord.selection) FROM \(OwnedKeyRecord.source) \(whereClause)
             ORDER BY \(key) \(direction), k.id \(direction) LIMIT ?
             """
-        arguments.append(limit + 1)
+        arguments.append(limit)
         let statementArguments = StatementArguments(arguments)
-        let rows = try await reading { db in
-            try OwnedKeyRecord.fetchAll(try db.cachedStatement(sql: sql), arguments: statementArguments).map(\.owned)
+        let sort = query.sort
+        return try await reading { db in
+            try OwnedKeyRecord.fetchAll(try db.cachedStatement(sql: sql), arguments: statementArguments).map { ($0.owned, Self.sortValue($0.owned, sort)) }
         }
-        let keys = Array(rows.prefix(limit))
-        var next: String?
-        if rows.count > limit, let last = keys.last {
-            let (text, number) = Self.sortValue(last, query.sort)
-            next = Cursor(sort: cursorSort, text: text, number: number, id: last.key.id).encoded()
-        }
-        return KeysPage(keys: keys, nextCursor: next)
     }
 
     public func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay] {
@@ -199,7 +193,6 @@ extension SQLiteLedgerStore {
     }
 
     public func recordKeyUses(_ uses: [KeyUse]) async throws {
-        guard !uses.isEmpty else { return }
         try await writing { db in
             let count = try db.cachedStatement(
                 sql: """
@@ -220,40 +213,24 @@ extension SQLiteLedgerStore {
         }
     }
 
-    public func revokeKey(id: Int64, ownerID: UserID?, _ revocation: KeyRevocation) async throws -> KeyRevocationOutcome? {
-        try await writing { db in
-            guard let owned = try Self.key(id: id, db), ownerID.map({ $0 == owned.key.userID }) ?? true else { return nil }
-            guard owned.key.revokedAt == nil else { return .alreadyRevoked(owned.key) }
-            try Self.revoke([owned.key], revocation, db)
-            return .revoked(OwnedKey(key: revocation.applied(to: owned.key), owner: owned.owner))
-        }
-    }
-
-    /// Revokes every unrevoked key of a user. - Returns: how many.
-    static func revokeAPIKeys(of id: UserID, _ revocation: KeyRevocation, _ db: Database) throws -> Int {
-        let keys = try OwnedKeyRecord.fetchAll(
+    /// The user's unrevoked keys, in id order.
+    static func unrevokedKeys(of id: UserID, _ db: Database) throws -> [APIKey] {
+        try OwnedKeyRecord.fetchAll(
             try db.cachedStatement(
                 sql: "SELECT \(OwnedKeyRecord.selection) FROM \(OwnedKeyRecord.source) WHERE k.user_id = ? AND k.revoked_at IS NULL ORDER BY k.id"
             ),
             arguments: [id.rawValue]
         ).map(\.owned.key)
-        try revoke(keys, revocation, db)
-        return keys.count
     }
 
-    /// Marks `keys` revoked and writes each one's `key.revoked` event, in order.
-    static func revoke(_ keys: [APIKey], _ revocation: KeyRevocation, _ db: Database) throws {
-        let update = try db.cachedStatement(
+    static func markRevoked(_ key: APIKey, _ revocation: KeyRevocation, _ db: Database) throws {
+        try db.cachedStatement(
             sql: """
                 UPDATE api_keys SET revoked_at = ?, revoked_by = ?, revocation_cause = ?, revocation_reason = ?
                 WHERE id = ? AND revoked_at IS NULL
                 """
-        )
-        for key in keys {
-            try update.execute(arguments: [
-                revocation.time.timeIntervalSince1970, revocation.actor.description, revocation.cause.rawValue, revocation.reason, key.id,
-            ])
-            try insert(revocation.event(for: key), db)
-        }
+        ).execute(arguments: [
+            revocation.time.timeIntervalSince1970, revocation.actor.description, revocation.cause.rawValue, revocation.reason, key.id,
+        ])
     }
 }

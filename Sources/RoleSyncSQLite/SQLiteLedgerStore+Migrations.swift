@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-extension SQLiteLedgerStore {
+extension SQLiteEngine {
     /// The SQLite ledger's migrations at `path`: which are applied and which are pending; unless
     /// `dryRun`, applies the pending ones (all of them in one transaction each, as opening the
     /// store does). A dry run on a missing file creates nothing.

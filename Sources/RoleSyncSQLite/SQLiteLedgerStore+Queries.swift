@@ -1,11 +1,11 @@
 import Foundation
 import GRDB
 import RoleSyncJSON
-public import RoleSyncLedger
+package import RoleSyncLedger
 import RoleSyncMapping
 
 /// Listings: users with search, filters, sorting and keyset pagination; the audit log.
-extension SQLiteLedgerStore {
+extension SQLiteEngine {
     /// The SQL expression each sort orders by (fixed strings: no user input reaches SQL text).
     static func sortKey(_ sort: UsersQuery.Sort) -> String {
         switch sort {
@@ -19,56 +19,37 @@ extension SQLiteLedgerStore {
         }
     }
 
-    /// A cursor: the last row's sort value and id, for the sort it was made for.
-    struct Cursor: Codable {
-        var sort: String
-        var text: String?
-        var number: Double?
-        var id: Int64
-
-        func encoded() -> String {
-            Base64URL.encode((try? JSONEncoder().encode(self)) ?? Data())
+    /// The keyset condition after `cursor`: rows after its sort value and id, in the listing's
+    /// order. `key` and `id` are the listing's fixed SQL expressions; only values are bound.
+    static func after(
+        _ cursor: PageCursor,
+        key: String,
+        id: String,
+        ascending: Bool
+    ) throws -> (String, [(any DatabaseValueConvertible)?]) {
+        let value: any DatabaseValueConvertible
+        switch cursor.value {
+        case .text(let text): value = text
+        case .number(let number): value = number
+        // This engine makes text and number cursors only.
+        case .micros, .never: throw LedgerStoreError.invalidCursor
         }
-
-        static func decode(_ text: String) -> Cursor? {
-            guard text.utf8.count <= 1_024, let data = Base64URL.decode(text) else { return nil }
-            return try? JSONDecoder().decode(Cursor.self, from: data)
-        }
-
-        /// The keyset condition of a cursor made for `sort`: rows after its sort value and id, in
-        /// the listing's order. `key` and `id` are the listing's fixed SQL expressions.
-        /// - Throws: ``LedgerStoreError/invalidCursor`` for a cursor this store did not make for `sort`.
-        static func condition(
-            _ text: String,
-            sort: String,
-            key: String,
-            id: String,
-            ascending: Bool
-        ) throws -> (String, [(any DatabaseValueConvertible)?]) {
-            guard let cursor = decode(text), cursor.sort == sort else { throw LedgerStoreError.invalidCursor }
-            let value: any DatabaseValueConvertible
-            switch (cursor.text, cursor.number) {
-            case (let text?, nil): value = text
-            case (nil, let number?): value = number
-            default: throw LedgerStoreError.invalidCursor
-            }
-            let op = ascending ? ">" : "<"
-            return ("(\(key) \(op) ? OR (\(key) = ? AND \(id) \(op) ?))", [value, value, cursor.id])
-        }
+        let op = ascending ? ">" : "<"
+        return ("(\(key) \(op) ? OR (\(key) = ? AND \(id) \(op) ?))", [value, value, cursor.id])
     }
 
-    static func sortValue(_ user: User, _ sort: UsersQuery.Sort) -> (String?, Double?) {
+    /// The cursor value of a user under `sort`: what ``sortKey(_:)`` computes for its row.
+    static func sortValue(_ user: User, _ sort: UsersQuery.Sort) -> PageCursor.Value {
         switch sort {
-        case .name: (user.name ?? "", nil)
-        case .email: (user.email ?? "", nil)
-        case .role: (nil, Double(Role.allCases.firstIndex(of: user.role) ?? 0))
-        case .lastSignIn: (nil, user.lastSignInAt?.timeIntervalSince1970 ?? 0)
-        case .registered: (nil, user.registeredAt.timeIntervalSince1970)
+        case .name: .text(user.name ?? "")
+        case .email: .text(user.email ?? "")
+        case .role: .number(Double(Role.allCases.firstIndex(of: user.role) ?? 0))
+        case .lastSignIn: .number(user.lastSignInAt?.timeIntervalSince1970 ?? 0)
+        case .registered: .number(user.registeredAt.timeIntervalSince1970)
         }
     }
 
-    public func users(matching query: UsersQuery) async throws -> UsersPage {
-        let limit = max(1, min(query.limit, 500))
+    public func users(matching query: UsersQuery, limit: Int, after cursor: PageCursor?) async throws -> [(User, PageCursor.Value)] {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         // NUL ends a full-text query early (a syntax error): no name or email holds one.
@@ -104,14 +85,8 @@ extension SQLiteLedgerStore {
         }
         let key = Self.sortKey(query.sort)
         let ascending = query.order == .ascending
-        if let text = query.cursor {
-            let (condition, values) = try Cursor.condition(
-                text,
-                sort: query.sort.rawValue + ":" + query.order.rawValue,
-                key: key,
-                id: "id",
-                ascending: ascending
-            )
+        if let cursor {
+            let (condition, values) = try Self.after(cursor, key: key, id: "id", ascending: ascending)
             conditions.append(condition)
             arguments += values
         }
@@ -121,21 +96,16 @@ extension SQLiteLedgerStore {
             SELECT \(UserRecord.selection) FROM users \(whereClause)
             ORDER BY \(key) \(direction), id \(direction) LIMIT ?
             """
-        arguments.append(limit + 1)
+        arguments.append(limit)
         let statementArguments = StatementArguments(arguments)
-        let rows = try await reading { db in try Self.users(in: db, sql: sql, arguments: statementArguments) }
-        let users = Array(rows.prefix(limit))
-        var next: String?
-        if rows.count > limit, let last = users.last {
-            let (text, number) = Self.sortValue(last, query.sort)
-            next = Cursor(sort: query.sort.rawValue + ":" + query.order.rawValue, text: text, number: number, id: last.id.rawValue)
-                .encoded()
+        let sort = query.sort
+        return try await reading { db in
+            try Self.users(in: db, sql: sql, arguments: statementArguments).map { ($0, Self.sortValue($0, sort)) }
         }
-        return UsersPage(users: users, nextCursor: next)
     }
 
     /// Whether more than 2,000 users have the role (and status).
-    static func isCommon(role: Role, status: UserStatus?, in store: SQLiteLedgerStore) async throws -> Bool {
+    static func isCommon(role: Role, status: UserStatus?, in store: SQLiteEngine) async throws -> Bool {
         try await store.reading { db in
             let sql =
                 status == nil
@@ -169,7 +139,7 @@ extension SQLiteLedgerStore {
     }
 
     /// Whether at most 2,000 users match a trigram phrase.
-    static func isSelective(_ phrase: String, in store: SQLiteLedgerStore) async throws -> Bool {
+    static func isSelective(_ phrase: String, in store: SQLiteEngine) async throws -> Bool {
         try await store.reading { db in
             let matches = try Int.fetchOne(
                 try db.cachedStatement(sql: "SELECT count(*) FROM (SELECT rowid FROM users_search WHERE users_search MATCH ? LIMIT 2001)"),
@@ -179,8 +149,7 @@ extension SQLiteLedgerStore {
         }
     }
 
-    public func auditEvents(matching query: AuditQuery) async throws -> AuditPage {
-        let limit = max(1, min(query.limit, 1_000))
+    public func auditEvents(matching query: AuditQuery, limit: Int, before id: Int64?) async throws -> [AuditEvent] {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         if let user = query.userID {
@@ -203,20 +172,17 @@ extension SQLiteLedgerStore {
             conditions.append("time < ?")
             arguments.append(until.timeIntervalSince1970)
         }
-        if let cursor = query.cursor {
-            guard let id = Int64(cursor), id > 0 else { throw LedgerStoreError.invalidCursor }
+        if let id {
             conditions.append("id < ?")
             arguments.append(id)
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT \(AuditEventRecord.selection) FROM audit_events \(whereClause) ORDER BY id DESC LIMIT ?"
-        arguments.append(limit + 1)
+        arguments.append(limit)
         let statementArguments = StatementArguments(arguments)
-        let rows = try await reading { db in
+        return try await reading { db in
             try AuditEventRecord.fetchAll(try db.cachedStatement(sql: sql), arguments: statementArguments).map(\.event)
         }
-        let events = Array(rows.prefix(limit))
-        return AuditPage(events: events, nextCursor: rows.count > limit ? events.last?.id.map(String.init) : nil)
     }
 
     public func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {

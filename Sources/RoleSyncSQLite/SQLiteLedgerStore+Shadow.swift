@@ -1,11 +1,11 @@
-public import Foundation
+package import Foundation
 import GRDB
 import RoleSyncJSON
-public import RoleSyncLedger
+package import RoleSyncLedger
 import RoleSyncMapping
 
 /// Break-glass overrides waiting for their end, and the shadow mapping's differences.
-extension SQLiteLedgerStore: ShadowStore {
+extension SQLiteEngine: ShadowStore {
     public func overriddenUsers(limit: Int) async throws -> [User] {
         try await reading { db in
             try Self.users(

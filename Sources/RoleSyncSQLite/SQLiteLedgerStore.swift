@@ -1,49 +1,32 @@
-public import Foundation
-public import GRDB
-public import RoleSyncLedger
+package import Foundation
+package import GRDB
+package import RoleSyncLedger
 import RoleSyncMapping
 import Synchronization
 
-/// The ledger in SQLite (GRDB 7, the system's libsqlite3): WAL, foreign keys on, one writer and
-/// parallel readers on disk; a serial queue in memory for tests.
-public final class SQLiteLedgerStore: LedgerStore {
-    /// Points inside ``apply(_:)`` where tests inject a failure, to prove nothing is half-written.
-    package enum FaultPoint: Sendable, Hashable {
-        case afterUserWrite
-        case afterAuditEvents
-    }
+/// The ledger in SQLite (GRDB 7, the system's libsqlite3): the default engine under ``EngineStore``.
+/// WAL, foreign keys on, one writer and parallel readers on disk; a serial queue in memory for
+/// tests. SQL and connection handling only: what is written in which order is the ledger's.
+package typealias SQLiteLedgerStore = EngineStore<SQLiteEngine>
 
+/// The SQLite engine: reads on GRDB's readers, each write transaction on ``SQLiteWriter``.
+package final class SQLiteEngine: LedgerEngine {
     package let writer: any DatabaseWriter
     /// Read-only connections of their own for ``pointRead(_:)`` (on disk; none in memory).
     private let pointReaders: PointReaders?
-    private let fault: (@Sendable (FaultPoint) throws -> Void)?
-    /// Whether sign-ins that change nothing but the last sign-in are batched (`rolesync serve`) or
-    /// written at once (the command line, tests).
-    public let defersSignIns: Bool
-    /// Deferred sign-ins: per user, the latest time and how many.
-    let pendingSignIns = PendingSignIns()
-    /// A batch is written once this many users wait, or when ``flushSignIns()`` is called.
-    static let signInBatchSize = 512
+    /// Runs every write transaction, one at a time, off Swift's pool.
+    let transactions: SQLiteWriter
+    /// Whether the owner defers sign-ins (`serve`): then each flush also indexes new users.
+    let indexesOnFlush: Bool
 
     /// Opens (creating if needed) a database file and migrates it.
-    /// - Parameters:
-    ///   - path: the SQLite file.
-    ///   - defersSignIns: batch the writes of sign-ins that change nothing but the last sign-in; the
-    ///     owner then calls ``flushSignIns()`` at least every second and before it exits.
     /// - Throws: ``SQLiteStoreError`` when the file cannot be opened or migrated.
-    public convenience init(path: String, defersSignIns: Bool = false) throws {
-        try self.init(path: path, defersSignIns: defersSignIns, fault: nil)
-    }
-
-    /// ``init(path:defersSignIns:)`` with a fault hook, for the package's tests.
-    package convenience init(
-        path: String,
-        defersSignIns: Bool = false,
-        fault: (@Sendable (FaultPoint) throws -> Void)?
-    ) throws {
+    package convenience init(path: String, indexesOnFlush: Bool, fault: (@Sendable (WorkPoint) throws -> Void)?) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        // A write transaction spans several accesses of the writer (``SQLiteWriter``).
+        configuration.allowsUnsafeTransactions = true
         configuration.prepareDatabase { db in
             // WAL (DatabasePool's default) with NORMAL sync: durable across crashes of the process;
             // the last transactions may be lost on power loss, never corrupted.
@@ -65,35 +48,20 @@ public final class SQLiteLedgerStore: LedgerStore {
         } catch {
             throw SQLiteStoreError.cannotOpen(path: path, reason: "\(error)")
         }
-        try self.init(writer: pool, defersSignIns: defersSignIns, fault: fault, pointReaders: pointReaders)
-    }
-
-    /// A private in-memory database (tests, demos).
-    public static func inMemory() throws -> SQLiteLedgerStore {
-        try inMemory(fault: nil)
-    }
-
-    /// ``inMemory()`` with a fault hook, for the package's tests.
-    package static func inMemory(fault: (@Sendable (FaultPoint) throws -> Void)?) throws -> SQLiteLedgerStore {
-        try SQLiteLedgerStore(writer: try DatabaseQueue(), fault: fault)
+        try self.init(writer: pool, indexesOnFlush: indexesOnFlush, fault: fault, pointReaders: pointReaders)
     }
 
     /// Uses an open database and migrates it.
-    public convenience init(writer: any DatabaseWriter, defersSignIns: Bool = false) throws {
-        try self.init(writer: writer, defersSignIns: defersSignIns, fault: nil)
-    }
-
-    /// ``init(writer:defersSignIns:)`` with a fault hook, for the package's tests.
     package init(
         writer: any DatabaseWriter,
-        defersSignIns: Bool = false,
-        fault: (@Sendable (FaultPoint) throws -> Void)?,
+        indexesOnFlush: Bool = false,
+        fault: (@Sendable (WorkPoint) throws -> Void)? = nil,
         pointReaders: PointReaders? = nil
     ) throws {
         self.writer = writer
         self.pointReaders = pointReaders
-        self.defersSignIns = defersSignIns
-        self.fault = fault
+        self.indexesOnFlush = indexesOnFlush
+        transactions = SQLiteWriter(writer, fault: fault)
         do {
             try LedgerSchema.migrator.migrate(writer)
         } catch {
@@ -128,15 +96,17 @@ public final class SQLiteLedgerStore: LedgerStore {
         return try await reading(body)
     }
 
-    /// A write transaction on the writer's serial queue; the calling task suspends while another
-    /// writer (a thread here, or another process: a CLI command, a backup) holds the lock. A
-    /// database that cannot write (full, read-only) is ``LedgerStoreError/notWritable(_:)``.
+    /// One write transaction of SQL alone (no rule of the ledger in it), on ``SQLiteWriter``.
     func writing<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await writer.write(body)
-        } catch let error as DatabaseError {
-            throw Self.notWritable(error) ?? error
-        }
+        try await transactions.transaction { transaction in try transaction.access(body) }
+    }
+
+    public func write<T: Sendable>(
+        _ isolation: WriteIsolation,
+        _ body: nonisolated(nonsending) @escaping @Sendable (SQLiteTransaction) async throws -> T
+    ) async throws -> T {
+        // One writer at a time makes every transaction serializable: a sign-in needs nothing more.
+        try await transactions.transaction(body)
     }
 
     /// ``LedgerStoreError/notWritable(_:)`` for the errors that say SQLite cannot write at all:
@@ -213,88 +183,17 @@ public final class SQLiteLedgerStore: LedgerStore {
         try await reading { db in try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM users")) ?? 0 }
     }
 
-    public func forEachUserBatch(size: Int, _ body: @Sendable ([User]) throws -> Void) async throws {
-        var after: Int64 = 0
-        while true {
-            let start = after
-            let batch = try await reading { db in
-                try Self.users(
-                    in: db,
-                    sql: "SELECT \(UserRecord.selection) FROM users WHERE id > ? ORDER BY id LIMIT ?",
-                    arguments: [start, size]
-                )
-            }
-            guard let last = batch.last else { return }
-            try body(batch)
-            after = last.id.rawValue
+    public func users(after id: UserID, limit: Int) async throws -> [User] {
+        try await reading { db in
+            try Self.users(
+                in: db,
+                sql: "SELECT \(UserRecord.selection) FROM users WHERE id > ? ORDER BY id LIMIT ?",
+                arguments: [id.rawValue, limit]
+            )
         }
     }
 
     // MARK: Writes
-
-    public func apply(_ changes: LedgerChanges) async throws -> [UserID] {
-        guard !changes.isEmpty else { return [] }
-        return try await writing { db in try self.apply(changes, db) }
-    }
-
-    public func decide<T: Sendable>(
-        issuer: String,
-        subject: String,
-        _ decide: @escaping @Sendable (User?, () throws -> Int) throws -> (LedgerChanges, T)
-    ) async throws -> (T, [UserID]) {
-        try await writing { db in
-            let user = try Self.user(issuer: issuer, subject: subject, db)
-            // The count is read only when the rules ask for it (an active super_admin signing in).
-            let (changes, result) = try decide(user, { try Self.activeSuperAdmins(db) })
-            return (result, changes.isEmpty ? [] : try self.apply(changes, db))
-        }
-    }
-
-    /// Applies changes inside an open write transaction: for each user, the revocations in the
-    /// ledger's order, the row, then the events the ledger composed with what was revoked.
-    func apply(_ changes: LedgerChanges, _ db: Database) throws -> [UserID] {
-        let fault = self.fault
-        var ids: [UserID] = []
-        for change in changes.users {
-            var revoked = RevocationCounts()
-            let id: UserID
-            switch change.write {
-            case .insert(let user):
-                id = try Self.insert(user, db)
-            case .update(let user, let expected):
-                revoked = try Self.revoke(change.revoking, of: user.id, db)
-                try Self.update(user, expectedVersion: expected, db)
-                id = user.id
-            case .none(let existing):
-                revoked = try Self.revoke(change.revoking, of: existing, db)
-                id = existing
-            }
-            try fault?(.afterUserWrite)
-            for var event in change.auditEvents(after: revoked) {
-                event.userID = id
-                try Self.insert(event, db)
-            }
-            ids.append(id)
-        }
-        for event in changes.audit { try Self.insert(event, db) }
-        try fault?(.afterAuditEvents)
-        if changes.requiresActiveSuperAdmin, try Self.activeSuperAdmins(db) == 0 {
-            throw LedgerStoreError.conflict(.noActiveSuperAdmin)
-        }
-        return ids
-    }
-
-    /// Runs each revocation, in order.
-    static func revoke(_ revocations: [CredentialRevocation], of id: UserID, _ db: Database) throws -> RevocationCounts {
-        var counts = RevocationCounts()
-        for revocation in revocations {
-            switch revocation {
-            case .endSessions: counts.sessions += try endSessions(of: id, db)
-            case .revokeAPIKeys(let revocation): counts.apiKeys += try revokeAPIKeys(of: id, revocation, db)
-            }
-        }
-        return counts
-    }
 
     /// Deletes the user's sessions. - Returns: how many there were.
     static func endSessions(of id: UserID, _ db: Database) throws -> Int {
@@ -302,7 +201,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         return db.changesCount
     }
 
-    static func insert(_ user: User, _ db: Database) throws -> UserID {
+    /// - Returns: the new id; `nil` when a user has its identity.
+    static func insert(_ user: User, _ db: Database) throws -> UserID? {
         do {
             try db.cachedStatement(
                 sql: """
@@ -318,7 +218,7 @@ public final class SQLiteLedgerStore: LedgerStore {
             ]
             )
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw LedgerStoreError.conflict(.identityExists(issuer: user.issuer, subject: user.subject))
+            return nil
         }
         return UserID(db.lastInsertedRowID)
     }
@@ -326,7 +226,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// Writes only the columns that changed. Setting a column to its own value still makes SQLite
     /// rewrite every index over it (the name, email and expression indexes): on a sign-in that only
     /// moves `last_sign_in_at`, that was most of the write.
-    static func update(_ user: User, expectedVersion: Int, _ db: Database) throws {
+    /// - Returns: whether it was written (the stored version was `expectedVersion`).
+    static func update(_ user: User, expectedVersion: Int, _ db: Database) throws -> Bool {
         let values = UserRecord.changeableValues(of: user)
         guard
             let stored = try Row.fetchOne(
@@ -335,7 +236,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                 ),
                 arguments: [user.id.rawValue, expectedVersion]
             )
-        else { throw LedgerStoreError.conflict(.staleUser(user.id)) }
+        else { return false }
         var names: [String] = []
         var arguments: [DatabaseValue] = []
         for (column, value) in values where stored[column] as DatabaseValue != value {
@@ -347,7 +248,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         // The column names come from the record's fixed list; only values are bound.
         let sql = "UPDATE users SET " + names.map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ? AND version = ?"
         try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments))
-        if db.changesCount == 0 { throw LedgerStoreError.conflict(.staleUser(user.id)) }
+        return db.changesCount > 0
     }
 
     static func insert(_ event: AuditEvent, _ db: Database) throws {

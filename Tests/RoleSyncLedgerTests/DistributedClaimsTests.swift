@@ -86,7 +86,7 @@ struct DistributedClaimsTests {
             now: { clock.now },
             claimResolver: ScriptedClaimResolver(pushed(["finance"], age: 60))
         )
-        try await sync.signIn(issuer: Harness.issuer, claims: Self.overage("alice"))
+        _ = try await sync.signIn(issuer: Harness.issuer, claims: Self.overage("alice"))
         try await sync.shadow?.flush()
         let differences = try await store.shadowDifferences(matching: ShadowQuery()).differences
         #expect(differences.map(\.kinds) == [[.role]])
@@ -137,7 +137,7 @@ struct DistributedClaimsTests {
     @Test("The same sign-in again changes nothing but the last sign-in")
     func repeatIsTouchOnly() async throws {
         let sync = service(ScriptedClaimResolver(pushed(["finance"], age: 60)))
-        try await sync.signIn(issuer: Harness.issuer, claims: Self.overage("alice"))
+        _ = try await sync.signIn(issuer: Harness.issuer, claims: Self.overage("alice"))
         let before = try await harness.user("alice")
         harness.clock.advance(60)
         let again = try await sync.signIn(issuer: Harness.issuer, claims: Self.overage("alice"))

@@ -35,7 +35,7 @@ struct PostgresMigratorTests {
                     names == [
                         "api_key_usage", "api_keys", "audit_events", "directory_members", "directory_resources", "pending_logins", "rolesync_schema",
                         "sessions",
-                        "shadow_differences", "users",
+                        "shadow_differences", "users", "write_probe",
                     ]
                 )
             }
