@@ -52,26 +52,11 @@ public struct ServeApplication {
         let loaded = try LoadedMappings.load(mappings: configuration.mappings, shadow: configuration.shadow, issuers: [])
         let errors = loaded.errors + configuration.providersWithoutMapping(in: loaded.live.set)
         guard errors.isEmpty else { throw ConfigError.invalid(errors) }
-        let store: any LedgerStore & DirectoryStore & ShadowStore
-        if let settings = configuration.postgres {
-            let connected: PostgresLedgerStore.Connected
-            do {
-                connected = try await PostgresLedgerStore.open(
-                    settings,
-                    logger: Logger(label: "rolesync.postgres"),
-                    defersSignIns: true,
-                    migrating: !checkOnly
-                )
-            } catch {
-                throw ConfigError.file(configuration.file, "database: \(error)")
-            }
-            postgres = connected
-            store = connected.store
-            sqliteCheck = nil
-            election = PostgresLeaderElection(settings: settings, logger: Logger(label: "rolesync.election"))
-        } else if checkOnly {
-            postgres = nil
-            election = SingleNodeElection()
+        let clients = HTTPClients()
+        // `serve --check` on SQLite reads the file's migrations without creating or migrating it,
+        // and checks the rest on an in-memory stand-in.
+        let database: LedgerAssembly.Database
+        if checkOnly, configuration.postgres == nil {
             let migrations: (applied: [String], pending: [String])
             do {
                 migrations = try SQLiteLedgerStore.migrations(path: configuration.database, dryRun: true)
@@ -79,28 +64,43 @@ public struct ServeApplication {
                 throw ConfigError.file(configuration.file, "database: \(configuration.database): \(error)")
             }
             sqliteCheck = (migrations.applied.count, migrations.pending.count, FileManager.default.fileExists(atPath: configuration.database))
-            store = try SQLiteLedgerStore.inMemory()
+            database = .memory
         } else {
-            postgres = nil
             sqliteCheck = nil
-            election = SingleNodeElection()
-            store = try SQLiteLedgerStore(path: configuration.database, defersSignIns: true)
+            database = configuration.ledgerDatabase
         }
-        let registry = MappingRegistry(loaded.live.set, shadow: loaded.shadow?.set)
-        let clients = HTTPClients()
+        let assembly: LedgerAssembly
+        do {
+            assembly = try await LedgerAssembly.open(
+                database,
+                mappings: loaded,
+                isConfigurations: true,
+                overridePolicy: OverridePolicy(maxDuration: configuration.overrideMaxDuration),
+                defersSignIns: true,
+                migrating: !checkOnly
+            ) { store in
+                let lookup = try Self.claimLookup(configuration, store: store, clients: clients)
+                return lookup.isEmpty ? nil : lookup
+            }
+        } catch {
+            await clients.shutdown()
+            switch error {
+            case is ConfigError, is SQLiteStoreError: throw error
+            default: throw ConfigError.file(configuration.file, "database: \(error)")
+            }
+        }
+        let postgres = assembly.postgres
+        let registry = assembly.registry
+        let sync = assembly.service
+        let store = assembly.store
+        if let settings = configuration.postgres {
+            election = PostgresLeaderElection(settings: settings, logger: Logger(label: "rolesync.election"))
+        } else {
+            election = SingleNodeElection()
+        }
         let providers: [OpenIDProvider]
         let reconcilers: [Reconciler]
-        let sync: SyncService
         do {
-            let claimLookup = try Self.claimLookup(configuration, store: store, clients: clients)
-            sync = SyncService(
-                store: store,
-                mappings: registry,
-                logger: Logger(label: "rolesync.ledger"),
-                overridePolicy: OverridePolicy(maxDuration: configuration.overrideMaxDuration),
-                shadow: ShadowRecorder(store: store, logger: Logger(label: "rolesync.shadow")),
-                claimResolver: claimLookup.isEmpty ? nil : claimLookup
-            )
             providers = try configuration.idps.map { idp in
                 OpenIDProvider(
                     configuration: Self.providerConfiguration(idp, redirectURI: configuration.redirectURI),
@@ -129,6 +129,7 @@ public struct ServeApplication {
         }
         let pushers = SCIMService.pushers(of: configuration)
         self.configuration = configuration
+        self.postgres = postgres
         self.registry = registry
         self.clients = clients
         self.reconcilers = reconcilers

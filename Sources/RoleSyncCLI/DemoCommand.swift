@@ -29,7 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(claims): cannot list the folder (\(describe(error)))")
         }
-        Output.line("== Signing in \(plural(files.count, "example user")) from \(claims)/ into \(try store.databasePath)")
+        Output.line("== Signing in \(plural(files.count, "example user")) from \(claims)/ into \(ledger.options.databasePath)")
         var signedIn: [(file: String, claims: Claims, user: User)] = []
         for file in files {
             let path = claims + "/" + file
@@ -81,6 +81,6 @@ struct DemoCommand: AsyncParsableCommand {
         }
         for line in formatTable(table) { Output.line("  " + line) }
         Output.line("")
-        Output.line("Next: rolesync users show <id>, rolesync audit, rolesync mapping dry-run mappings/ --database \(try store.databasePath)")
+        Output.line("Next: rolesync users show <id>, rolesync audit, rolesync mapping dry-run mappings/ --database \(ledger.options.databasePath)")
     }
 }

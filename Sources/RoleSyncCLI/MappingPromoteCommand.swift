@@ -30,12 +30,12 @@ struct MappingPromoteCommand: AsyncParsableCommand {
     var yes = false
 
     func run() async throws {
-        guard try store.shadowPath != nil else {
+        guard try store.resolve().shadowPath != nil else {
             throw CLIError("no candidate mapping: set shadow: in the configuration (--config) or pass --shadow PATH")
         }
         let ledger = try await store.open()
         guard let candidates = ledger.mappings.shadow, !candidates.mappings.isEmpty else {
-            throw CLIError("\(try store.shadowPath ?? "shadow"): no candidate mapping to promote")
+            throw CLIError("\(ledger.options.shadowPath ?? "shadow"): no candidate mapping to promote")
         }
         let live = ledger.mappings.live
         var pairs: [(live: String, liveName: String, candidate: String, candidateName: String, issuer: String)] = []

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import Logging
+import RoleSyncApp
 import RoleSyncConfig
 public import RoleSyncLedger
 public import RoleSyncMapping
@@ -53,132 +54,118 @@ struct StoreOptions: ParsableArguments {
         self.shadow = nil
     }
 
-    /// The configuration file, read once; secrets are not needed outside `serve`.
-    private var configuration: ServeConfiguration? {
-        get throws {
-            guard let path = config ?? ProcessInfo.processInfo.environment["ROLESYNC_CONFIG"] else { return nil }
-            return try ServeConfiguration.load(path: path, requiringSecrets: false)
-        }
-    }
+    /// What the options, the environment and the configuration (read once; secrets are not
+    /// needed outside `serve`) say together: where the ledger and the mappings are.
+    struct Resolved {
+        /// The SQLite file, or the PostgreSQL database.
+        var database: LedgerAssembly.Database
+        var mappingsPath: String
+        /// The candidate mappings, when any are configured.
+        var shadowPath: String?
+        /// Whether the mappings are the configuration's own (`--config` or `ROLESYNC_CONFIG`, no
+        /// `--mappings`): only then does an issuer without a mapping truly have none.
+        var usesConfigurationsMappings: Bool
+        /// The longest break-glass override: the configuration's `override.max_duration`, else 8 hours.
+        var overridePolicy: OverridePolicy
 
-    /// The SQLite file, or the PostgreSQL URL without its password (for messages).
-    var databasePath: String {
-        get throws {
-            if let settings = try postgresSettings { return settings.description }
-            if let database { return database }
-            if let configuration = try configuration { return configuration.database }
-            return ProcessInfo.processInfo.environment["ROLESYNC_DATABASE"] ?? "rolesync.sqlite"
-        }
-    }
-
-    var mappingsPath: String {
-        get throws {
-            if let mappings { return mappings }
-            if let configuration = try configuration { return configuration.mappings }
-            return ProcessInfo.processInfo.environment["ROLESYNC_MAPPINGS"] ?? "mappings"
-        }
-    }
-
-    /// Whether the mappings are the configuration's own (`--config` or `ROLESYNC_CONFIG`, no
-    /// `--mappings`): only then does an issuer without a mapping truly have none.
-    var usesConfigurationsMappings: Bool {
-        get throws {
-            guard mappings == nil else { return false }
-            return try configuration != nil
-        }
-    }
-
-    /// The candidate mappings, when any are configured.
-    var shadowPath: String? {
-        get throws {
-            if let shadow { return shadow }
-            if mappings == nil, let configuration = try configuration, let shadow = configuration.shadow { return shadow }
-            return ProcessInfo.processInfo.environment["ROLESYNC_SHADOW"]
-        }
-    }
-
-    /// The longest break-glass override: the configuration's `override.max_duration`, else 8 hours.
-    var overridePolicy: OverridePolicy {
-        get throws { OverridePolicy(maxDuration: try configuration?.overrideMaxDuration ?? 8 * 3600) }
-    }
-
-    /// The PostgreSQL database `--database`, `ROLESYNC_DATABASE` or the configuration names, if it
-    /// is one.
-    var postgresSettings: PostgresSettings? {
-        get throws {
-            if let database {
-                guard PostgresSettings.isURL(database) else { return nil }
-                do {
-                    return try PostgresSettings(url: database)
-                } catch {
-                    throw ValidationError("--database: \(error)")
-                }
+        /// The SQLite file, or the PostgreSQL URL without its password (for messages).
+        var databasePath: String {
+            switch database {
+            case .sqlite(let path): path
+            case .postgres(let settings): settings.description
+            case .memory: ":memory:"
             }
-            if let configuration = try configuration { return configuration.postgres }
-            if let text = ProcessInfo.processInfo.environment["ROLESYNC_DATABASE"], PostgresSettings.isURL(text) {
-                do {
-                    return try PostgresSettings(url: text)
-                } catch {
-                    throw CLIError("ROLESYNC_DATABASE: \(error)")
-                }
-            }
-            return nil
         }
     }
 
-    /// Loads the mappings (printing every diagnostic; any error exits 1) and opens the ledger:
-    /// the SQLite file, or the PostgreSQL database (migrated under its advisory lock, as `serve`
-    /// does).
+    /// Reads the configuration (at most once) and resolves every option against it.
+    func resolve() throws -> Resolved {
+        let environment = ProcessInfo.processInfo.environment
+        let configuration = try (config ?? environment["ROLESYNC_CONFIG"]).map {
+            try ServeConfiguration.load(path: $0, requiringSecrets: false)
+        }
+        let ledger: LedgerAssembly.Database
+        if let given = database {
+            ledger = PostgresSettings.isURL(given) ? .postgres(try Self.settings(given, "--database", ValidationError.init)) : .sqlite(path: given)
+        } else if let configuration {
+            ledger = configuration.ledgerDatabase
+        } else if let text = environment["ROLESYNC_DATABASE"] {
+            ledger = PostgresSettings.isURL(text) ? .postgres(try Self.settings(text, "ROLESYNC_DATABASE", CLIError.init)) : .sqlite(path: text)
+        } else {
+            ledger = .sqlite(path: "rolesync.sqlite")
+        }
+        let shadowPath: String?
+        if let shadow {
+            shadowPath = shadow
+        } else if mappings == nil, let shadow = configuration?.shadow {
+            shadowPath = shadow
+        } else {
+            shadowPath = environment["ROLESYNC_SHADOW"]
+        }
+        return Resolved(
+            database: ledger,
+            mappingsPath: mappings ?? configuration?.mappings ?? environment["ROLESYNC_MAPPINGS"] ?? "mappings",
+            shadowPath: shadowPath,
+            usesConfigurationsMappings: mappings == nil && configuration != nil,
+            overridePolicy: OverridePolicy(maxDuration: configuration?.overrideMaxDuration ?? 8 * 3600)
+        )
+    }
+
+    /// A PostgreSQL URL's settings, or `error` naming where it came from.
+    private static func settings(_ url: String, _ source: String, _ error: (String) -> any Error) throws -> PostgresSettings {
+        do {
+            return try PostgresSettings(url: url)
+        } catch let failure {
+            throw error("\(source): \(failure)")
+        }
+    }
+
+    /// Loads the mappings (printing every diagnostic; any error exits 1) and opens the ledger
+    /// through the one assembly `serve` uses: the SQLite file, or the PostgreSQL database (migrated
+    /// under its advisory lock, as `serve` does).
     func open() async throws -> Ledger {
-        let mappingsPath = try self.mappingsPath
-        let loaded = try LoadedMappings.load(mappings: mappingsPath, shadow: try shadowPath, issuers: [])
+        let resolved = try resolve()
+        let loaded = try LoadedMappings.load(mappings: resolved.mappingsPath, shadow: resolved.shadowPath, issuers: [])
         if !loaded.errors.isEmpty {
             loaded.live.printDiagnostics()
             loaded.shadow?.printDiagnostics()
             for error in loaded.errors where !loaded.live.diagnostics.contains(error) && loaded.shadow?.diagnostics.contains(error) != true {
                 Output.error(error.description)
             }
-            throw CLIError("\(mappingsPath): the mappings have errors (above); fix them first")
+            throw CLIError("\(resolved.mappingsPath): the mappings have errors (above); fix them first")
         }
-        let store: any LedgerStore & DirectoryStore & ShadowStore
-        var postgres: PostgresLedgerStore.Connected?
-        if let settings = try postgresSettings {
-            // Failures come back as errors, printed once; PostgresNIO's own warnings would repeat them.
-            var logger = Logger(label: "rolesync.postgres")
-            logger.logLevel = .error
-            do {
-                postgres = try await PostgresLedgerStore.open(settings, logger: logger)
-            } catch {
-                throw CLIError("\(error)")
-            }
-            store = postgres!.store
-        } else {
-            let databasePath = try self.databasePath
-            do {
-                store = try SQLiteLedgerStore(path: databasePath)
-            } catch {
-                throw CLIError("\(databasePath): \(error)")
-            }
+        // Failures come back as errors, printed once; PostgresNIO's own warnings would repeat them.
+        var postgresLogger = Logger(label: "rolesync.postgres")
+        postgresLogger.logLevel = .error
+        let assembly: LedgerAssembly
+        do {
+            assembly = try await LedgerAssembly.open(
+                resolved.database,
+                mappings: loaded,
+                isConfigurations: resolved.usesConfigurationsMappings,
+                overridePolicy: resolved.overridePolicy,
+                defersSignIns: false,
+                postgresLogger: postgresLogger
+            )
+        } catch {
+            if case .sqlite(let path) = resolved.database { throw CLIError("\(path): \(error)") }
+            throw CLIError("\(error)")
         }
-        let service = SyncService(
-            store: store,
-            mappings: MappingRegistry(loaded.live.set, shadow: loaded.shadow?.set, isConfigurations: try usesConfigurationsMappings),
-            logger: Logger(label: "rolesync.ledger"),
-            overridePolicy: try overridePolicy,
-            shadow: ShadowRecorder(store: store, logger: Logger(label: "rolesync.shadow"))
-        )
-        return Ledger(store: store, service: service, postgres: postgres, mappings: loaded)
+        return Ledger(assembly: assembly, options: resolved)
     }
 }
 
-/// An open ledger: the store and the rules over it.
+/// An open ledger: the store and the rules over it, and the options it was opened with.
 struct Ledger {
-    var store: any LedgerStore & DirectoryStore & ShadowStore
-    var service: SyncService
+    var assembly: LedgerAssembly
+    var options: StoreOptions.Resolved
+
+    var store: any LedgerStore & DirectoryStore & ShadowStore { assembly.store }
+    var service: SyncService { assembly.service }
     /// Keeps a PostgreSQL store's client running while the command runs.
-    var postgres: PostgresLedgerStore.Connected?
+    var postgres: PostgresLedgerStore.Connected? { assembly.postgres }
     /// The live mappings and the candidates, as loaded.
-    var mappings: LoadedMappings
+    var mappings: LoadedMappings { assembly.mappings }
 }
 
 extension Role: ExpressibleByArgument {

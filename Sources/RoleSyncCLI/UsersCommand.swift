@@ -149,7 +149,7 @@ struct UsersListCommand: AsyncParsableCommand {
             let unloaded = Set(rows.compactMap(\.1.unloadedIssuer)).sorted()
             if !unloaded.isEmpty {
                 Output.line(
-                    "EDITABLE unknown: no mapping for \(unloaded.joined(separator: ", ")) is loaded from \(try store.mappingsPath), "
+                    "EDITABLE unknown: no mapping for \(unloaded.joined(separator: ", ")) is loaded from \(ledger.options.mappingsPath), "
                         + "so whether the IdP owns those roles cannot be told here; pass --config with the server's configuration"
                 )
             }
