@@ -103,10 +103,10 @@ struct APIKeyTests {
 
     @Test(
         "Introspection: good for a gateway key; inactive after revocation, expiry, deactivation; never for an admin key",
-        arguments: StoreKind.allCases
+        arguments: ConformanceKind.all
     )
-    func introspection(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    func introspection(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin()
         let bob = try #require(try await h.signIn("bob", groups: ["staff"]).user)
         let keys = keys(h)
@@ -146,9 +146,9 @@ struct APIKeyTests {
         #expect(try await keys.adminUser(presenting: admin.value)?.id == root.id)
     }
 
-    @Test("An admin key needs an admin owner, and stops working when the owner loses the role", arguments: StoreKind.allCases)
-    func adminKeys(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("An admin key needs an admin owner, and stops working when the owner loses the role", arguments: ConformanceKind.all)
+    func adminKeys(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin()
         let carol = try #require(try await h.signIn("carol", groups: ["staff"]).user)
         let keys = keys(h)
@@ -164,9 +164,9 @@ struct APIKeyTests {
         #expect(try await keys.adminUser(presenting: admin.value) == nil)
     }
 
-    @Test("Creation refuses bad names, lifetimes, inactive owners and a name already active", arguments: StoreKind.allCases)
-    func creationRefusals(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("Creation refuses bad names, lifetimes, inactive owners and a name already active", arguments: ConformanceKind.all)
+    func creationRefusals(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin()
         let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
         let keys = keys(h)
@@ -198,10 +198,10 @@ struct APIKeyTests {
 
     @Test(
         "Revocation is permanent and audited with actor, owner, key id, prefix, cause and reason; an owner revokes only their own",
-        arguments: StoreKind.allCases
+        arguments: ConformanceKind.all
     )
-    func revocation(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    func revocation(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin()
         let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
         let eve = try #require(try await h.signIn("eve", groups: ["eng-web"]).user)
@@ -225,9 +225,9 @@ struct APIKeyTests {
         #expect(event.details[.cause] == "admin" && event.details[.reason] == "leaked in a CI log")
     }
 
-    @Test("Offboarding revokes every key, then ends sessions, then deactivates (manual), in that audit order", arguments: StoreKind.allCases)
-    func offboarding(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("Offboarding revokes every key, then ends sessions, then deactivates (manual), in that audit order", arguments: ConformanceKind.all)
+    func offboarding(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin()
         let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
         let keys = keys(h)
@@ -260,9 +260,9 @@ struct APIKeyTests {
         #expect(try await h.events("bob").count == before)
     }
 
-    @Test("A deactivation by the IdP at sign-in revokes the user's keys first, as the IdP", arguments: StoreKind.allCases)
-    func idpDeactivation(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("A deactivation by the IdP at sign-in revokes the user's keys first, as the IdP", arguments: ConformanceKind.all)
+    func idpDeactivation(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin()
         let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
         let keys = keys(h)
@@ -278,9 +278,9 @@ struct APIKeyTests {
         )
     }
 
-    @Test("Offboarding keeps the last active super_admin guard", arguments: StoreKind.allCases)
-    func offboardingLastSuperAdmin(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("Offboarding keeps the last active super_admin guard", arguments: ConformanceKind.all)
+    func offboardingLastSuperAdmin(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let root = try await h.makeSuperAdmin()
         _ = try await keys(h).create(for: root.id, name: "admin", lifetime: nil, purpose: .admin, by: .cli)
         await #expect(throws: LedgerError.lastSuperAdmin(user: root.displayName)) {
@@ -290,9 +290,9 @@ struct APIKeyTests {
         #expect(try await h.user("root").status == .active)
     }
 
-    @Test("Uses are counted in memory and written in one batch; a failed write counts them again", arguments: StoreKind.allCases)
-    func usage(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("Uses are counted in memory and written in one batch; a failed write counts them again", arguments: ConformanceKind.all)
+    func usage(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
         let keys = keys(h)
         let created = try await keys.create(for: bob.id, name: "ci", lifetime: nil, purpose: .gateway, by: .cli)

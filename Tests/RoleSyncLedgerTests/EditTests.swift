@@ -6,9 +6,9 @@ import Testing
 
 @Suite("Manual edits and the super_admin guards")
 struct EditTests {
-    @Test("A manual edit of an uncovered user survives sign-ins", arguments: StoreKind.allCases)
-    func manualEditSurvives(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("A manual edit of an uncovered user survives sign-ins", arguments: ConformanceKind.all)
+    func manualEditSurvives(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let bob = try #require(try await h.signIn("bob", groups: ["sales"]).user)
         let edited = try await h.service.setRole(.mcpAdmin, of: bob.id, by: userAdmin)
         #expect(edited.role == .mcpAdmin)
@@ -21,9 +21,9 @@ struct EditTests {
         #expect(event.details[.source] == "manual")
     }
 
-    @Test("A manual edit of a covered user is refused, naming the rule, and audited", arguments: StoreKind.allCases)
-    func coveredEditRefused(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("A manual edit of a covered user is refused, naming the rule, and audited", arguments: ConformanceKind.all)
+    func coveredEditRefused(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let ann = try #require(try await h.signIn("ann", groups: ["finance"]).user)
         await #expect(throws: LedgerError.roleManagedByIdP(user: "ann@example.com", rule: "finance", mappingFile: "test.yaml")) {
             try await h.service.setRole(.user, of: ann.id, by: .cli)
@@ -38,9 +38,9 @@ struct EditTests {
         )
     }
 
-    @Test("A role changed behind the service's back is overwritten on the next sign-in, with an audit event", arguments: StoreKind.allCases)
-    func behindTheBackOverwritten(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("A role changed behind the service's back is overwritten on the next sign-in, with an audit event", arguments: ConformanceKind.all)
+    func behindTheBackOverwritten(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.signIn("ann", groups: ["finance"])
         var tampered = try await h.user("ann")
         tampered.role = .modelAdmin
@@ -56,9 +56,9 @@ struct EditTests {
         #expect(event.details[.rule] == "finance")
     }
 
-    @Test("Coverage changes with the mapping", arguments: StoreKind.allCases)
-    func coverageFollowsMapping(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("Coverage changes with the mapping", arguments: ConformanceKind.all)
+    func coverageFollowsMapping(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let bob = try #require(try await h.signIn("bob", groups: ["sales"]).user)
         #expect(h.service.eligibility(of: bob).isManualRoleEditable)
         let withSales = Harness.mappingYAML.replacingOccurrences(
@@ -73,9 +73,9 @@ struct EditTests {
         await #expect(throws: LedgerError.self) { try await h.service.setRole(.mcpAdmin, of: bob.id, by: .cli) }
     }
 
-    @Test("Only a super_admin grants or revokes super_admin", arguments: StoreKind.allCases)
-    func escalation(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("Only a super_admin grants or revokes super_admin", arguments: ConformanceKind.all)
+    func escalation(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin()
         let bob = try #require(try await h.signIn("bob", groups: ["sales"]).user)
         await #expect(throws: LedgerError.escalation(user: "bob@example.com")) {
@@ -95,9 +95,9 @@ struct EditTests {
         #expect(try await h.events("bob", action: .editRefused).count == 4)
     }
 
-    @Test("The last active super_admin can be neither demoted nor deactivated by hand", arguments: StoreKind.allCases)
-    func lastSuperAdminManual(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("The last active super_admin can be neither demoted nor deactivated by hand", arguments: ConformanceKind.all)
+    func lastSuperAdminManual(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let bob = try #require(try await h.signIn("bob", groups: ["sales"]).user)
         try await h.service.setRole(.superAdmin, of: bob.id, by: .cli)
         await #expect(throws: LedgerError.lastSuperAdmin(user: "bob@example.com")) {
@@ -111,9 +111,9 @@ struct EditTests {
         #expect(try await h.service.setRole(.user, of: bob.id, by: .cli).role == .user)
     }
 
-    @Test("A sign-in that would demote or deactivate the last super_admin is held back and audited", arguments: StoreKind.allCases)
-    func lastSuperAdminSync(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("A sign-in that would demote or deactivate the last super_admin is held back and audited", arguments: ConformanceKind.all)
+    func lastSuperAdminSync(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin("root")
         let demoted = try await h.signIn("root", groups: ["eng-web"])
         #expect(demoted.isAllowed)
@@ -128,9 +128,9 @@ struct EditTests {
         #expect(try await h.events("root", action: .statusChangeHeld).count == 1)
     }
 
-    @Test("Manual deactivation ends sessions, survives sign-ins, and only an admin lifts it", arguments: StoreKind.allCases)
-    func manualDeactivation(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("Manual deactivation ends sessions, survives sign-ins, and only an admin lifts it", arguments: ConformanceKind.all)
+    func manualDeactivation(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let bob = try #require(try await h.signIn("bob", groups: ["sales"]).user)
         let token = try await h.sessions.create(for: bob.id)
         try await h.service.setStatus(.inactive, of: bob.id, by: userAdmin)
@@ -149,9 +149,9 @@ struct EditTests {
 
 @Suite("IdP deactivation")
 struct DeactivationTests {
-    @Test("A deactivate rule deactivates, ends sessions first, and the IdP lifts it", arguments: StoreKind.allCases)
-    func ruleDeactivationAndLift(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("A deactivate rule deactivates, ends sessions first, and the IdP lifts it", arguments: ConformanceKind.all)
+    func ruleDeactivationAndLift(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let ann = try #require(try await h.signIn("ann", groups: ["finance"]).user)
         let token = try await h.sessions.create(for: ann.id)
         #expect(try await h.sessions.user(forToken: token)?.id == ann.id)
@@ -176,9 +176,9 @@ struct DeactivationTests {
         #expect(lift.actor == .idp)
     }
 
-    @Test("An admin cannot reactivate a user the IdP deactivated", arguments: StoreKind.allCases)
-    func adminCannotLiftIdPDeactivation(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("An admin cannot reactivate a user the IdP deactivated", arguments: ConformanceKind.all)
+    func adminCannotLiftIdPDeactivation(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let ann = try #require(try await h.signIn("ann", groups: ["finance"]).user)
         try await h.signIn("ann", groups: ["offboarded"])
         await #expect(throws: LedgerError.deactivatedByIdP(user: "ann@example.com")) {

@@ -65,13 +65,13 @@ struct Harness {
     }
 
     /// A harness over one of the conformance suite's stores.
-    init(conformance kind: ConformanceKind, shadow: String? = nil) async throws {
+    init(conformance kind: ConformanceKind, mapping: String = Harness.mappingYAML, shadow: String? = nil) async throws {
         switch kind {
-        case .memory: try self.init(StoreKind.memory, shadow: shadow)
-        case .disk: try self.init(StoreKind.disk, shadow: shadow)
+        case .memory: try self.init(StoreKind.memory, mapping: mapping, shadow: shadow)
+        case .disk: try self.init(StoreKind.disk, mapping: mapping, shadow: shadow)
         case .postgres:
             let postgres = try await ScratchPostgresStore()
-            try self.init(store: postgres.store, path: nil, scratch: nil, postgres: postgres, mapping: Self.mappingYAML, shadow: shadow)
+            try self.init(store: postgres.store, path: nil, scratch: nil, postgres: postgres, mapping: mapping, shadow: shadow)
         }
     }
 

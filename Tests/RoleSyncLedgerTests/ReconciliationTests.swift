@@ -15,8 +15,8 @@ struct ReconciliationTests {
     }
 
     /// root (super_admin), alice (finance → billing_admin), bob and carol (engineers), dave (no rule).
-    static func populated(_ kind: StoreKind) async throws -> Harness {
-        let h = try Harness(kind)
+    static func populated(_ kind: ConformanceKind) async throws -> Harness {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin()
         try await h.signIn("alice", groups: ["finance"])
         try await h.signIn("bob", groups: ["eng-web"])
@@ -30,8 +30,8 @@ struct ReconciliationTests {
         entry("carol", groups: ["eng-api"]), entry("dave", groups: []),
     ]
 
-    @Test("An unchanged directory plans nothing", arguments: StoreKind.allCases)
-    func unchanged(kind: StoreKind) async throws {
+    @Test("An unchanged directory plans nothing", arguments: ConformanceKind.all)
+    func unchanged(kind: ConformanceKind) async throws {
         let h = try await Self.populated(kind)
         let plan = try await h.service.planReconciliation(issuer: Harness.issuer, listing: Self.listing(Self.everyone), policy: .init())
         #expect(plan.plan.changes.isEmpty)
@@ -45,8 +45,8 @@ struct ReconciliationTests {
         #expect(try await h.store.auditEvents(matching: AuditQuery(action: .profileUpdated, actor: .reconciler)).events.count == 5)
     }
 
-    @Test("A group removed in the directory demotes a covered user, audited with actor reconciler", arguments: StoreKind.allCases)
-    func groupRemoved(kind: StoreKind) async throws {
+    @Test("A group removed in the directory demotes a covered user, audited with actor reconciler", arguments: ConformanceKind.all)
+    func groupRemoved(kind: ConformanceKind) async throws {
         let h = try await Self.populated(kind)
         var entries = Self.everyone
         entries[1] = Self.entry("alice", groups: ["eng-finance"])
@@ -65,8 +65,8 @@ struct ReconciliationTests {
         #expect(events.allSatisfy { $0.details[.via] == "directory" })
     }
 
-    @Test("Losing the only rule uncovers a user and keeps their role", arguments: StoreKind.allCases)
-    func uncovered(kind: StoreKind) async throws {
+    @Test("Losing the only rule uncovers a user and keeps their role", arguments: ConformanceKind.all)
+    func uncovered(kind: ConformanceKind) async throws {
         let h = try await Self.populated(kind)
         var entries = Self.everyone
         entries[2] = Self.entry("bob", groups: ["sales"])
@@ -78,8 +78,8 @@ struct ReconciliationTests {
         #expect(try await h.user("bob").lastClaims.values["groups"] == .array(["sales"]))
     }
 
-    @Test("A user gone from the directory, or inactive there, is deactivated: sessions end first", arguments: StoreKind.allCases)
-    func goneAndInactive(kind: StoreKind) async throws {
+    @Test("A user gone from the directory, or inactive there, is deactivated: sessions end first", arguments: ConformanceKind.all)
+    func goneAndInactive(kind: ConformanceKind) async throws {
         let h = try await Self.populated(kind)
         let bob = try await h.user("bob")
         _ = try await h.sessions.create(for: bob.id)
@@ -106,8 +106,8 @@ struct ReconciliationTests {
         #expect(try await h.user("bob").status == .active)
     }
 
-    @Test("A manual deactivation is never lifted by the directory", arguments: StoreKind.allCases)
-    func manualHolds(kind: StoreKind) async throws {
+    @Test("A manual deactivation is never lifted by the directory", arguments: ConformanceKind.all)
+    func manualHolds(kind: ConformanceKind) async throws {
         let h = try await Self.populated(kind)
         let carol = try await h.user("carol")
         #expect(carol.status == .active)
@@ -127,8 +127,8 @@ struct ReconciliationTests {
         #expect(try await h.user("carol").deactivationReason == .manual)
     }
 
-    @Test("A failing require never deactivates; a deactivate rule does", arguments: StoreKind.allCases)
-    func requireAndDeactivateRule(kind: StoreKind) async throws {
+    @Test("A failing require never deactivates; a deactivate rule does", arguments: ConformanceKind.all)
+    func requireAndDeactivateRule(kind: ConformanceKind) async throws {
         let h = try await Self.populated(kind)
         var entries = Self.everyone
         entries[2].claims["email_verified"] = .bool(false)
@@ -138,8 +138,8 @@ struct ReconciliationTests {
         #expect(plan.plan.changes.first?.deactivationSource == .mapping)
     }
 
-    @Test("Directory entries nobody signed in as are never created", arguments: StoreKind.allCases)
-    func neverCreates(kind: StoreKind) async throws {
+    @Test("Directory entries nobody signed in as are never created", arguments: ConformanceKind.all)
+    func neverCreates(kind: ConformanceKind) async throws {
         let h = try await Self.populated(kind)
         let plan = try await h.service.planReconciliation(
             issuer: Harness.issuer,
@@ -151,8 +151,8 @@ struct ReconciliationTests {
         #expect(try await h.store.userCount() == 5)
     }
 
-    @Test("The safety valve trips on a mass deactivation and applies nothing, unless forced", arguments: StoreKind.allCases)
-    func safetyValve(kind: StoreKind) async throws {
+    @Test("The safety valve trips on a mass deactivation and applies nothing, unless forced", arguments: ConformanceKind.all)
+    func safetyValve(kind: ConformanceKind) async throws {
         let h = try await Self.populated(kind)
         let survivors = Self.listing([Self.everyone[0], Self.everyone[1]])
         let plan = try await h.service.planReconciliation(issuer: Harness.issuer, listing: survivors, policy: .init())
@@ -172,8 +172,8 @@ struct ReconciliationTests {
         #expect(try await h.user("bob").status == .inactive)
     }
 
-    @Test("One leaver is always allowed through the share", arguments: StoreKind.allCases)
-    func oneLeaver(kind: StoreKind) async throws {
+    @Test("One leaver is always allowed through the share", arguments: ConformanceKind.all)
+    func oneLeaver(kind: ConformanceKind) async throws {
         let h = try await Self.populated(kind)
         let plan = try await h.service.planReconciliation(
             issuer: Harness.issuer,
@@ -183,8 +183,8 @@ struct ReconciliationTests {
         #expect(plan.deactivations == 1 && plan.safetyValve == nil)
     }
 
-    @Test("An empty directory never deactivates anyone, even forced", arguments: StoreKind.allCases)
-    func emptyDirectory(kind: StoreKind) async throws {
+    @Test("An empty directory never deactivates anyone, even forced", arguments: ConformanceKind.all)
+    func emptyDirectory(kind: ConformanceKind) async throws {
         let h = try await Self.populated(kind)
         let plan = try await h.service.planReconciliation(issuer: Harness.issuer, listing: Self.listing([]), policy: .init(force: true))
         #expect(plan.safetyValve?.code == "empty_directory")
@@ -192,8 +192,8 @@ struct ReconciliationTests {
         #expect(try await h.store.auditEvents(matching: AuditQuery(actor: .reconciler)).events.isEmpty)
     }
 
-    @Test("The last active super_admin gone from the directory is held, not deactivated", arguments: StoreKind.allCases)
-    func lastSuperAdminHeld(kind: StoreKind) async throws {
+    @Test("The last active super_admin gone from the directory is held, not deactivated", arguments: ConformanceKind.all)
+    func lastSuperAdminHeld(kind: ConformanceKind) async throws {
         let h = try await Self.populated(kind)
         let plan = try await h.service.planReconciliation(
             issuer: Harness.issuer,
@@ -207,8 +207,8 @@ struct ReconciliationTests {
         #expect(try await h.events("root", action: .statusChangeHeld).count == 1)
     }
 
-    @Test("A partial listing (a push) leaves unlisted users alone; keys by userName ignore case", arguments: StoreKind.allCases)
-    func partialListing(kind: StoreKind) async throws {
+    @Test("A partial listing (a push) leaves unlisted users alone; keys by userName ignore case", arguments: ConformanceKind.all)
+    func partialListing(kind: ConformanceKind) async throws {
         let h = try await Self.populated(kind)
         let listing = DirectoryListing(entries: [Self.entry("BOB", groups: [], active: false)], ignoresKeyCase: true, isComplete: false)
         let plan = try await h.service.planReconciliation(issuer: Harness.issuer, listing: listing, policy: .init(source: .scim))
@@ -217,9 +217,9 @@ struct ReconciliationTests {
         #expect(plan.ledgerUsers == 1)
     }
 
-    @Test("A match claim other than sub; users without it are left alone", arguments: StoreKind.allCases)
-    func matchClaim(kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("A match claim other than sub; users without it are left alone", arguments: ConformanceKind.all)
+    func matchClaim(kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin()
         try await h.signIn("alice", groups: ["finance"], extra: ["oid": "0001"])
         let plan = try await h.service.planReconciliation(
@@ -231,8 +231,8 @@ struct ReconciliationTests {
         #expect(plan.plan.changes.map(\.user) == ["alice@example.com"])
     }
 
-    @Test("A user who changed since the plan makes applying fail whole", arguments: StoreKind.allCases)
-    func staleUser(kind: StoreKind) async throws {
+    @Test("A user who changed since the plan makes applying fail whole", arguments: ConformanceKind.all)
+    func staleUser(kind: ConformanceKind) async throws {
         let h = try await Self.populated(kind)
         var entries = Self.everyone
         entries[1] = Self.entry("alice", groups: [])
@@ -243,9 +243,9 @@ struct ReconciliationTests {
         #expect(try await h.user("bob").role == .user)
     }
 
-    @Test("The directory's group order is not a change", arguments: StoreKind.allCases)
-    func groupOrder(kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("The directory's group order is not a change", arguments: ConformanceKind.all)
+    func groupOrder(kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin()
         try await h.signIn("alice", groups: ["finance", "eng-web"], extra: ["active": true])
         let listing = Self.listing([Self.entry("root", groups: ["platform-admins"]), Self.entry("alice", groups: ["eng-web", "finance"])])

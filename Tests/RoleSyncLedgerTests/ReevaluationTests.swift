@@ -9,9 +9,9 @@ struct ReevaluationTests {
         MappingSet.build([try #require(MappingParser.parse(yaml: yaml, file: "candidate.yaml").mapping)]).set
     }
 
-    @Test("The plan lists role, coverage and status changes; applying it writes them with audit events", arguments: StoreKind.allCases)
-    func planAndApply(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("The plan lists role, coverage and status changes; applying it writes them with audit events", arguments: ConformanceKind.all)
+    func planAndApply(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin("root")
         try await h.signIn("ann", groups: ["finance"])
         try await h.signIn("bob", groups: ["sales"])
@@ -44,9 +44,9 @@ struct ReevaluationTests {
         #expect(change.details[.via] == "reevaluation")
     }
 
-    @Test("A re-evaluation that would remove the last super_admin holds that change", arguments: StoreKind.allCases)
-    func holdsLastSuperAdmin(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("A re-evaluation that would remove the last super_admin holds that change", arguments: ConformanceKind.all)
+    func holdsLastSuperAdmin(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin("root")
         let yaml = Harness.mappingYAML.replacingOccurrences(of: "role: super_admin", with: "role: model_admin")
         let plan = try await h.service.reevaluateAll(under: try candidate(yaml))
@@ -57,9 +57,9 @@ struct ReevaluationTests {
         #expect(try await h.events("root", action: .roleChangeHeld).count == 1)
     }
 
-    @Test("Applying a plan after the user changed is a conflict that writes nothing", arguments: StoreKind.allCases)
-    func staleApply(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("Applying a plan after the user changed is a conflict that writes nothing", arguments: ConformanceKind.all)
+    func staleApply(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin("root")
         try await h.signIn("ann", groups: ["finance"])
         let yaml = Harness.mappingYAML.replacingOccurrences(of: "role: billing_admin", with: "role: user_admin")

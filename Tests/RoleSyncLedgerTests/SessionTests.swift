@@ -5,9 +5,9 @@ import Testing
 
 @Suite("Sessions")
 struct SessionTests {
-    @Test("Tokens are random, stored hashed, and resolve to the user with the role read fresh", arguments: StoreKind.allCases)
-    func resolveAndFreshRole(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("Tokens are random, stored hashed, and resolve to the user with the role read fresh", arguments: ConformanceKind.all)
+    func resolveAndFreshRole(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let bob = try #require(try await h.signIn("bob", groups: ["sales"]).user)
         let token = try await h.sessions.create(for: bob.id)
         let other = try await h.sessions.create(for: bob.id)
@@ -21,9 +21,9 @@ struct SessionTests {
         #expect(try await h.sessions.user(forToken: "forged") == nil)
     }
 
-    @Test("Sessions end at the idle timeout and the absolute lifetime, and on sign-out", arguments: StoreKind.allCases)
-    func expiry(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("Sessions end at the idle timeout and the absolute lifetime, and on sign-out", arguments: ConformanceKind.all)
+    func expiry(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let bob = try #require(try await h.signIn("bob", groups: ["sales"]).user)
         let idle = try await h.sessions.create(for: bob.id)
         h.clock.advance(3_600)

@@ -7,9 +7,9 @@ import Testing
 
 @Suite("Sign-in")
 struct SignInTests {
-    @Test("The first successful sign-in creates the user; later ones do not", arguments: StoreKind.allCases)
-    func creationOnFirstSignInOnly(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("The first successful sign-in creates the user; later ones do not", arguments: ConformanceKind.all)
+    func creationOnFirstSignInOnly(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let first = try await h.signIn("ann", groups: ["finance"])
         #expect(first.isCreated)
         #expect(first.user?.role == .billingAdmin)
@@ -26,18 +26,18 @@ struct SignInTests {
         #expect(try await h.events("ann", action: .userCreated).count == 1)
     }
 
-    @Test("An uncovered new user starts as user with source default", arguments: StoreKind.allCases)
-    func uncoveredStartsAsUser(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("An uncovered new user starts as user with source default", arguments: ConformanceKind.all)
+    func uncoveredStartsAsUser(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let result = try await h.signIn("bob", groups: ["sales"])
         #expect(result.user?.role == .user)
         #expect(result.user?.roleSource == .default)
         #expect(h.service.eligibility(of: try await h.user("bob")).isManualRoleEditable)
     }
 
-    @Test("A refused first sign-in creates nothing and is audited", arguments: StoreKind.allCases)
-    func refusedFirstSignIn(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("A refused first sign-in creates nothing and is audited", arguments: ConformanceKind.all)
+    func refusedFirstSignIn(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         let unverified = try await h.service.signIn(
             issuer: Harness.issuer,
             claims: Harness.claims("eve", extra: ["email_verified": .bool(false)])
@@ -55,16 +55,16 @@ struct SignInTests {
         #expect(refusals.allSatisfy { $0.userID == nil })
     }
 
-    @Test("unmatched: deny refuses uncovered users", arguments: StoreKind.allCases)
-    func unmatchedDeny(_ kind: StoreKind) async throws {
-        let h = try Harness(kind, mapping: Harness.mappingYAML.replacingOccurrences(of: "unmatched: manual", with: "unmatched: deny"))
+    @Test("unmatched: deny refuses uncovered users", arguments: ConformanceKind.all)
+    func unmatchedDeny(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind, mapping: Harness.mappingYAML.replacingOccurrences(of: "unmatched: manual", with: "unmatched: deny"))
         #expect(try await h.signIn("bob", groups: ["sales"]).refusal == .unmatchedDenied)
         #expect(try await h.signIn("fay", groups: ["finance"]).isAllowed)
     }
 
-    @Test("Profile attributes are refreshed on every sign-in and audited", arguments: StoreKind.allCases)
-    func profileRefresh(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("Profile attributes are refreshed on every sign-in and audited", arguments: ConformanceKind.all)
+    func profileRefresh(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.signIn("ann", groups: ["finance"], extra: ["department": "Finance"])
         try await h.signIn("ann", groups: ["finance"], extra: ["department": "Treasury", "name": "Ann Smith"])
         let ann = try await h.user("ann")
@@ -75,9 +75,9 @@ struct SignInTests {
         #expect(event.actor == .idp)
     }
 
-    @Test("A covered user's role follows the mapping on every sign-in", arguments: StoreKind.allCases)
-    func coveredRoleFollowsMapping(_ kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("A covered user's role follows the mapping on every sign-in", arguments: ConformanceKind.all)
+    func coveredRoleFollowsMapping(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.makeSuperAdmin()
         try await h.signIn("ann", groups: ["finance"])
         try await h.signIn("ann", groups: ["eng-web"])
@@ -91,10 +91,10 @@ struct SignInTests {
         #expect(change.details[.source] == "idp")
     }
 
-    @Test("Unknown claims leave the role as it is, and the audit says which", arguments: StoreKind.allCases)
-    func unknownClaimsChangeNothing(_ kind: StoreKind) async throws {
+    @Test("Unknown claims leave the role as it is, and the audit says which", arguments: ConformanceKind.all)
+    func unknownClaimsChangeNothing(_ kind: ConformanceKind) async throws {
         let yaml = Harness.mappingYAML.replacingOccurrences(of: "deactivate:\n  - { claim: groups, contains: offboarded }\n", with: "")
-        let h = try Harness(kind, mapping: yaml)
+        let h = try await Harness(conformance: kind, mapping: yaml)
         try await h.signIn("ann", groups: ["finance"])
         let overage: [String: ClaimValue] = ["groups": .null, "_claim_names": .object(["groups": "src1"])]
         let result = try await h.signIn("ann", extra: overage)

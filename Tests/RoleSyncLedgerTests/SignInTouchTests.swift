@@ -10,9 +10,9 @@ import Testing
 /// a server's store may batch those writes; search indexes new users when it next runs.
 @Suite("Sign-in touches and deferred search indexing")
 struct SignInTouchTests {
-    @Test("An unchanged sign-in writes no event and moves last sign-in and count", arguments: StoreKind.allCases)
-    func touch(kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("An unchanged sign-in writes no event and moves last sign-in and count", arguments: ConformanceKind.all)
+    func touch(kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.signIn("ann", groups: ["finance"])
         let before = try await h.user("ann")
         let eventsBefore = try await h.allEvents().count
@@ -81,9 +81,9 @@ struct SignInTouchTests {
         #expect(try await store.user(id: first.id)?.signInCount == 5)
     }
 
-    @Test("Search finds users signed in since the last search, and renamed ones", arguments: StoreKind.allCases)
-    func searchCatchesUp(kind: StoreKind) async throws {
-        let h = try Harness(kind)
+    @Test("Search finds users signed in since the last search, and renamed ones", arguments: ConformanceKind.all)
+    func searchCatchesUp(kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
         try await h.signIn("ann", extra: ["name": "Annabel Lee"])
         #expect(try await h.store.users(matching: UsersQuery(search: "nabel")).users.count == 1)
         try await h.signIn("cy", extra: ["name": "Cyrus Annabelle"])
