@@ -61,7 +61,7 @@ struct UsersOverrideCommand: AsyncParsableCommand {
         }
         switch format {
         case .json:
-            let report = try await UserDetailReport(updated, eligibility: ledger.service.eligibility(of: updated), store: ledger.store)
+            let report = UserDetailReport(try await ledger.service.detail(of: updated))
             Output.line(try jsonText(report))
         case .human:
             Output.line(

@@ -174,10 +174,11 @@ struct UsersShowCommand: AsyncParsableCommand {
         let eligibility = ledger.service.eligibility(of: found)
         switch format {
         case .json:
-            Output.line(try jsonText(try await UserDetailReport(found, eligibility: eligibility, store: ledger.store)))
+            Output.line(try jsonText(UserDetailReport(try await ledger.service.detail(of: found))))
         case .human:
-            let recent = try await ledger.store.auditEvents(matching: AuditQuery(userID: found.id, limit: 20)).events
-            let sessions = try await ledger.store.sessionCount(userID: found.id)
+            let detail = try await ledger.service.detail(of: found)
+            let recent = detail.activity.recent
+            let sessions = detail.activity.activeSessions
             let fields: [(String, String)] = [
                 ("id", found.id.description), ("email", found.email ?? "-"), ("name", found.name ?? "-"),
                 ("organisation unit", found.organizationUnit ?? "-"), ("identity", "\(found.issuer) sub \(found.subject)"),
@@ -283,7 +284,7 @@ struct UsersOffboardCommand: AsyncParsableCommand {
         let keys = result.revokedKeys.map { KeyReport(OwnedKey(key: $0, owner: owner), at: time) }
         switch format {
         case .json:
-            let user = try await UserDetailReport(result.user, eligibility: ledger.service.eligibility(of: result.user), store: ledger.store)
+            let user = UserDetailReport(try await ledger.service.detail(of: result.user))
             Output.line(try jsonText(OffboardingReport(user: user, revokedKeys: keys, sessionsEnded: result.sessionsEnded)))
         case .human:
             for key in keys { Output.line("revoked key \(key.key.id) \(key.key.prefix) '\(key.key.name)'") }

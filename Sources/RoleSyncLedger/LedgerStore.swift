@@ -27,6 +27,8 @@ public protocol LedgerReads: Sendable {
     func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User]
     /// Counts of a user's audit events by action.
     func auditCounts(userID: UserID) async throws -> [AuditAction: Int]
+    /// What a user's detail shows beside the row, read together: one read-model query.
+    func activity(of userID: UserID, recent: Int) async throws -> UserActivity
 
     func insertSession(_ session: Session) async throws
     /// The session with this token hash, if it exists (expired or not).
@@ -336,5 +338,23 @@ public struct AuditPage: Sendable, Hashable {
     public init(events: [AuditEvent], nextCursor: String?) {
         self.events = events
         self.nextCursor = nextCursor
+    }
+}
+
+/// A user's activity as their detail shows it (the admin API, `users show`, the dashboard), read in
+/// one go: counts of their audit events by action, the newest events, the last refused sign-in and
+/// the sessions open now.
+public struct UserActivity: Sendable, Hashable {
+    public var counts: [AuditAction: Int]
+    /// Newest first.
+    public var recent: [AuditEvent]
+    public var lastRefusal: AuditEvent?
+    public var activeSessions: Int
+
+    public init(counts: [AuditAction: Int], recent: [AuditEvent], lastRefusal: AuditEvent?, activeSessions: Int) {
+        self.counts = counts
+        self.recent = recent
+        self.lastRefusal = lastRefusal
+        self.activeSessions = activeSessions
     }
 }

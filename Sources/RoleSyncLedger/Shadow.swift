@@ -192,6 +192,11 @@ public final class ShadowRecorder: Sendable {
     private let dropped = Counter(label: "rolesync_shadow_dropped_total")
 
     /// Make it after swift-metrics is bootstrapped: its counters are made here.
+    /// The recorded differences, as a report lists them.
+    public func differences(matching query: ShadowQuery) async throws -> ShadowPage {
+        try await store.shadowDifferences(matching: query)
+    }
+
     public init(store: any ShadowStore, logger: Logger) {
         self.store = store
         self.logger = logger

@@ -216,6 +216,50 @@ public struct SyncService: Sendable {
         }
     }
 
+    // MARK: Reads
+
+    /// Answers when the ledger's database does (a read; `GET /healthz`).
+    public func ping() async throws {
+        try await store.ping()
+    }
+
+    /// Writes the ledger's probe row (`GET /readyz`): throws while the database cannot write.
+    public func probeWrite() async throws {
+        try await store.probeWrite(at: now())
+    }
+
+    /// A page of users for listings.
+    public func users(matching query: UsersQuery) async throws -> UsersPage {
+        try await store.users(matching: query)
+    }
+
+    /// The user with this id. - Throws: ``LedgerError/userNotFound(_:)``.
+    public func user(id: UserID) async throws -> User {
+        guard let user = try await store.user(id: id) else { throw LedgerError.userNotFound("\(id)") }
+        return user
+    }
+
+    /// Audit events, newest first.
+    public func auditEvents(matching query: AuditQuery) async throws -> AuditPage {
+        try await store.auditEvents(matching: query)
+    }
+
+    /// How many browser sessions the user has open.
+    public func sessionCount(of id: UserID) async throws -> Int {
+        try await store.sessionCount(userID: id)
+    }
+
+    /// A user with their eligibility and activity, read together (``LedgerReads/activity(of:recent:)``).
+    public func detail(of user: User, recent: Int = 20) async throws -> UserDetail {
+        UserDetail(user: user, eligibility: eligibility(of: user), activity: try await store.activity(of: user.id, recent: recent))
+    }
+
+    /// The shadow mapping's recorded differences; none when this service records none.
+    public func shadowDifferences(matching query: ShadowQuery) async throws -> ShadowPage {
+        guard let shadow else { return ShadowPage(differences: [], total: 0, counts: [:]) }
+        return try await shadow.differences(matching: query)
+    }
+
     // MARK: Eligibility and look-up
 
     /// Whether the user's role may be edited by hand, under the mappings in force.
@@ -239,4 +283,11 @@ public struct SyncService: Sendable {
             )
         }
     }
+}
+
+/// One user as their detail shows them: the row, who owns their role, and their activity.
+public struct UserDetail: Sendable {
+    public var user: User
+    public var eligibility: Eligibility
+    public var activity: UserActivity
 }

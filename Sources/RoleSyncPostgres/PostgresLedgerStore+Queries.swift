@@ -137,8 +137,12 @@ extension PostgresEngine {
     }
 
     public func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {
-        var counts: [AuditAction: Int] = [:]
         let rows = try await query("SELECT action, count(*) FROM audit_events WHERE user_id = \(userID.rawValue) GROUP BY action")
+        return try Self.auditCounts(userID, rows)
+    }
+
+    static func auditCounts(_ userID: UserID, _ rows: [PostgresRow]) throws -> [AuditAction: Int] {
+        var counts: [AuditAction: Int] = [:]
         for row in rows {
             let (action, count) = try row.decode((String, Int64).self)
             guard let known = AuditAction(rawValue: action) else {
@@ -147,5 +151,43 @@ extension PostgresEngine {
             counts[known] = Int(count)
         }
         return counts
+    }
+
+    /// One `REPEATABLE READ` transaction: the counts, the newest events, the last refusal and the
+    /// sessions, as of one snapshot.
+    public func activity(of userID: UserID, recent: Int) async throws -> UserActivity {
+        let logger = self.logger
+        let id = userID.rawValue
+        return try await withConnection { connection in
+            try await connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger) { connection in
+                let counts = try Self.auditCounts(
+                    userID,
+                    try await Self.all(
+                        try await connection.checkedQuery("SELECT action, count(*) FROM audit_events WHERE user_id = \(id) GROUP BY action", logger: logger)
+                    ) { $0 }
+                )
+                let recent = try await Self.all(
+                    try await connection.checkedQuery(
+                        "SELECT \(unescaped: PostgresRows.auditEvent) FROM audit_events WHERE user_id = \(id) ORDER BY id DESC LIMIT \(Int64(recent))",
+                        logger: logger
+                    ),
+                    PostgresRows.auditEvent
+                )
+                let lastRefusal = try await Self.all(
+                    try await connection.checkedQuery(
+                        """
+                        SELECT \(unescaped: PostgresRows.auditEvent) FROM audit_events
+                        WHERE user_id = \(id) AND action = 'signin.refused' ORDER BY id DESC LIMIT 1
+                        """,
+                        logger: logger
+                    ),
+                    PostgresRows.auditEvent
+                ).first
+                let sessions = try await Self.count(
+                    try await connection.checkedQuery("SELECT count(*) FROM sessions WHERE user_id = \(id)", logger: logger)
+                )
+                return UserActivity(counts: counts, recent: recent, lastRefusal: lastRefusal, activeSessions: sessions)
+            }
+        }
     }
 }

@@ -139,6 +139,65 @@ public struct SCIMService: Sendable {
         case delete(DirectoryResource)
     }
 
+    /// The stored resource of this IdP.
+    /// - Throws: ``SCIMProtocolError`` 404 when there is none.
+    package func resource(_ kind: DirectoryResource.Kind, id: String, pusher: Pusher) async throws -> DirectoryResource {
+        guard let resource = try await directory.directoryResource(issuer: pusher.issuer, kind: kind, id: id) else {
+            throw SCIMProtocolError.notFound("\(kind.rawValue) '\(SCIMProtocolError.excerpt(id))' not found")
+        }
+        return resource
+    }
+
+    /// Stores a new resource and what it causes.
+    package func create(_ resource: DirectoryResource, pusher: Pusher) async throws {
+        try await retrying { try await commit(.create(resource), pusher: pusher) }
+    }
+
+    /// Deletes a resource and what that causes, reading it again while concurrent writes
+    /// invalidate it.
+    package func delete(_ kind: DirectoryResource.Kind, id: String, pusher: Pusher) async throws {
+        try await retrying {
+            let resource = try await resource(kind, id: id, pusher: pusher)
+            try await commit(.delete(resource), pusher: pusher)
+        }
+    }
+
+    /// Reads a resource, changes it with `modify` (a PUT's replacement or a PATCH's operations), and
+    /// writes it at the version read, again while concurrent writes invalidate it.
+    /// - Returns: the resource as stored.
+    package func replace(
+        _ kind: DirectoryResource.Kind,
+        id: String,
+        pusher: Pusher,
+        _ modify: (DirectoryResource) throws -> DirectoryResource
+    ) async throws -> DirectoryResource {
+        try await retrying {
+            let resource = try await resource(kind, id: id, pusher: pusher)
+            var updated = try modify(resource)
+            updated.modified = now()
+            updated.version = resource.version + 1
+            try await commit(.replace(updated, expectedVersion: resource.version), pusher: pusher)
+            return updated
+        }
+    }
+
+    /// Runs a read-modify-write again when a concurrent write invalidated it, at most
+    /// ``attempts`` times.
+    @discardableResult
+    private func retrying<T>(_ body: () async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await body()
+            } catch DirectoryStoreError.staleResource where attempt < Self.attempts {
+                continue
+            } catch LedgerStoreError.conflict(.staleUser) where attempt < Self.attempts {
+                continue
+            }
+        }
+    }
+
     /// Writes a push and the ledger changes it causes in one transaction.
     /// - Returns: the ledger changes' plan (for logs and tests).
     @discardableResult

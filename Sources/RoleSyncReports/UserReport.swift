@@ -169,18 +169,15 @@ public struct UserDetailReport: Encodable, Sendable {
     ///   - eligibility: what the mappings say of them now.
     ///   - store: the ledger.
     ///   - recent: how many of their latest audit events to include.
-    public init(_ user: User, eligibility: Eligibility, store: any LedgerStore, recent: Int = 20) async throws {
-        let counts = try await store.auditCounts(userID: user.id)
-        let events = try await store.auditEvents(matching: AuditQuery(userID: user.id, limit: recent)).events
-        let lastRefusal = try await store.auditEvents(matching: AuditQuery(userID: user.id, action: .signInRefused, limit: 1)).events.first
-        self.user = UserReport(user, eligibility: eligibility)
+    public init(_ detail: UserDetail) {
+        user = UserReport(detail.user, eligibility: detail.eligibility)
         activity = Activity(
-            signIns: user.signInCount,
-            roleChanges: counts[.roleChanged] ?? 0,
-            refusals: counts[.signInRefused] ?? 0,
-            activeSessions: try await store.sessionCount(userID: user.id),
-            lastRefusal: lastRefusal.map(AuditEventReport.init)
+            signIns: detail.user.signInCount,
+            roleChanges: detail.activity.counts[.roleChanged] ?? 0,
+            refusals: detail.activity.counts[.signInRefused] ?? 0,
+            activeSessions: detail.activity.activeSessions,
+            lastRefusal: detail.activity.lastRefusal.map(AuditEventReport.init)
         )
-        recentActivity = events.map(AuditEventReport.init)
+        recentActivity = detail.activity.recent.map(AuditEventReport.init)
     }
 }

@@ -186,19 +186,44 @@ extension SQLiteEngine {
     }
 
     public func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {
-        try await reading { db in
-            var counts: [AuditAction: Int] = [:]
-            for row in try Row.fetchAll(
-                try db.cachedStatement(sql: "SELECT action, count(*) AS events FROM audit_events WHERE user_id = ? GROUP BY action"),
-                arguments: [userID.rawValue]
-            ) {
-                let action: String = row["action"]
-                guard let known = AuditAction(rawValue: action) else {
-                    throw SQLiteStoreError.corrupt("audit events of user \(userID): unknown action '\(action)'")
-                }
-                counts[known] = row["events"]
+        try await reading { db in try Self.auditCounts(userID, db) }
+    }
+
+    static func auditCounts(_ userID: UserID, _ db: Database) throws -> [AuditAction: Int] {
+        var counts: [AuditAction: Int] = [:]
+        for row in try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT action, count(*) AS events FROM audit_events WHERE user_id = ? GROUP BY action"),
+            arguments: [userID.rawValue]
+        ) {
+            let action: String = row["action"]
+            guard let known = AuditAction(rawValue: action) else {
+                throw SQLiteStoreError.corrupt("audit events of user \(userID): unknown action '\(action)'")
             }
-            return counts
+            counts[known] = row["events"]
+        }
+        return counts
+    }
+
+    /// One read transaction: the counts, the newest events, the last refusal and the sessions, as of
+    /// one moment.
+    public func activity(of userID: UserID, recent: Int) async throws -> UserActivity {
+        try await reading { db in
+            let events = "SELECT \(AuditEventRecord.selection) FROM audit_events WHERE user_id = ?"
+            return UserActivity(
+                counts: try Self.auditCounts(userID, db),
+                recent: try AuditEventRecord.fetchAll(
+                    try db.cachedStatement(sql: events + " ORDER BY id DESC LIMIT ?"),
+                    arguments: [userID.rawValue, recent]
+                ).map(\.event),
+                lastRefusal: try AuditEventRecord.fetchOne(
+                    try db.cachedStatement(sql: events + " AND action = 'signin.refused' ORDER BY id DESC LIMIT 1"),
+                    arguments: [userID.rawValue]
+                )?.event,
+                activeSessions: try Int.fetchOne(
+                    try db.cachedStatement(sql: "SELECT count(*) FROM sessions WHERE user_id = ?"),
+                    arguments: [userID.rawValue]
+                ) ?? 0
+            )
         }
     }
 }

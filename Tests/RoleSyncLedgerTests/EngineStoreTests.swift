@@ -135,6 +135,7 @@ struct EngineStoreTests {
             try await inner.users(issuer: issuer, claim: claim, equals: value, ignoringCase: ignoringCase)
         }
         func auditCounts(userID: UserID) async throws -> [AuditAction: Int] { try await inner.auditCounts(userID: userID) }
+        func activity(of userID: UserID, recent: Int) async throws -> UserActivity { try await inner.activity(of: userID, recent: recent) }
         func insertSession(_ session: Session) async throws { try await inner.insertSession(session) }
         func session(tokenHash: String) async throws -> Session? { try await inner.session(tokenHash: tokenHash) }
         func touchSession(tokenHash: String, at time: Date) async throws { try await inner.touchSession(tokenHash: tokenHash, at: time) }

@@ -355,6 +355,36 @@ struct LedgerStoreConformanceTests {
         #expect(paged == all)
         await #expect(throws: LedgerStoreError.invalidCursor) { try await s.store.auditEvents(matching: AuditQuery(cursor: "nope")) }
         #expect(try await s.store.auditCounts(userID: users[0].id) == [.roleChanged: 1, .statusChanged: 1, .sessionsEnded: 1])
+        // The detail's read model: the same counts, the newest events, and the sessions open now.
+        let activity = try await s.store.activity(of: users[0].id, recent: 2)
+        #expect(activity.counts == [.roleChanged: 1, .statusChanged: 1, .sessionsEnded: 1])
+        #expect(activity.recent.map(\.action) == [.sessionsEnded, .statusChanged])
+        #expect(activity.lastRefusal == nil && activity.activeSessions == 0)
+    }
+
+    @Test("A user's activity: counts, newest events, the last refused sign-in and open sessions, read together", arguments: ConformanceKind.all)
+    func activity(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
+        let ann = try await s.insert(StoreUnderTest.user("ann"))[0]
+        var events: [AuditEvent] = []
+        for (offset, action) in [AuditAction.signInRefused, .roleChanged, .signInRefused, .roleChanged].enumerated() {
+            var event = StoreUnderTest.event(action, at: TimeInterval(offset), [.reason: .string("number \(offset)")])
+            event.userID = ann.id
+            events.append(event)
+        }
+        try await s.store.apply(LedgerChanges(audit: events))
+        for token in ["a", "b"] {
+            try await s.store.insertSession(
+                Session(tokenHash: token, userID: ann.id, createdAt: StoreUnderTest.epoch, expiresAt: StoreUnderTest.epoch + 3600, lastSeenAt: StoreUnderTest.epoch)
+            )
+        }
+        let activity = try await s.store.activity(of: ann.id, recent: 3)
+        #expect(activity.counts == [.signInRefused: 2, .roleChanged: 2])
+        #expect(activity.recent.map(\.action) == [.roleChanged, .signInRefused, .roleChanged])
+        #expect(activity.lastRefusal?.details[.reason] == "number 2")
+        #expect(activity.activeSessions == 2)
+        let nobody = try await s.store.activity(of: UserID(ann.id.rawValue + 99), recent: 3)
+        #expect(nobody == UserActivity(counts: [:], recent: [], lastRefusal: nil, activeSessions: 0))
     }
 
     @Test("Recorded sign-ins only move the last sign-in forward and add to the count, never the version", arguments: ConformanceKind.all)

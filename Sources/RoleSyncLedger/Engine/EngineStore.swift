@@ -248,6 +248,9 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
         try await engine.users(issuer: issuer, claim: claim, equals: value, ignoringCase: ignoringCase)
     }
     public func auditCounts(userID: UserID) async throws -> [AuditAction: Int] { try await engine.auditCounts(userID: userID) }
+    public func activity(of userID: UserID, recent: Int) async throws -> UserActivity {
+        try await engine.activity(of: userID, recent: PageCursor.pageSize(recent, maximum: PageCursor.maximumAuditPage))
+    }
     public func insertSession(_ session: Session) async throws { try await engine.insertSession(session) }
     public func session(tokenHash: String) async throws -> Session? { try await engine.session(tokenHash: tokenHash) }
     public func touchSession(tokenHash: String, at time: Date) async throws { try await engine.touchSession(tokenHash: tokenHash, at: time) }

@@ -72,7 +72,7 @@ extension ServerContext {
 
     func listUsers(_ request: Request) async throws -> JSONBody<PageReport<UserReport>> {
         let users = try Self.usersQuery(request.uri.queryParameters)
-        let page = try await sync.store.users(matching: users)
+        let page = try await sync.users(matching: users)
         let mappings = sync.mappings.current
         return JSONBody(
             PageReport(
@@ -97,8 +97,8 @@ extension ServerContext {
     }
 
     func showUser(_ id: UserID) async throws -> JSONBody<UserDetailReport> {
-        guard let user = try await sync.store.user(id: id) else { throw LedgerError.userNotFound("\(id)") }
-        return JSONBody(try await UserDetailReport(user, eligibility: sync.eligibility(of: user), store: sync.store))
+        let user = try await sync.user(id: id)
+        return JSONBody(UserDetailReport(try await sync.detail(of: user)))
     }
 
     func editUser(_ id: UserID, _ request: Request, _ caller: Caller) async throws -> JSONBody<UserDetailReport> {
@@ -128,7 +128,7 @@ extension ServerContext {
             status = parsed
         }
         let user = try await sync.update(id, role: role, status: status, by: caller.principal)
-        return JSONBody(try await UserDetailReport(user, eligibility: sync.eligibility(of: user), store: sync.store))
+        return JSONBody(UserDetailReport(try await sync.detail(of: user)))
     }
 
     // MARK: Break-glass overrides
@@ -150,7 +150,7 @@ extension ServerContext {
             throw AdminInputError.unprocessable("reason", "'reason' is required: say why the IdP's role must wait")
         }
         let user = try await sync.grantOverride(role, of: id, until: deadline, reason: reason, by: caller.principal)
-        return JSONBody(try await UserDetailReport(user, eligibility: sync.eligibility(of: user), store: sync.store))
+        return JSONBody(UserDetailReport(try await sync.detail(of: user)))
     }
 
     /// Exactly one of `until` (a time) and `for` (`90m`, `2h`, or seconds).
@@ -190,7 +190,7 @@ extension ServerContext {
             reason = text
         }
         let user = try await sync.endOverride(of: id, reason: reason, by: caller.principal)
-        return JSONBody(try await UserDetailReport(user, eligibility: sync.eligibility(of: user), store: sync.store))
+        return JSONBody(UserDetailReport(try await sync.detail(of: user)))
     }
 
     // MARK: Shadow mapping
@@ -198,8 +198,7 @@ extension ServerContext {
     /// `GET /api/admin/mapping/shadow`: who the candidate mappings would change, and why.
     func shadowReport(_ request: Request) async throws -> JSONBody<ShadowReport> {
         let query = try Self.shadowQuery(request.uri.queryParameters)
-        guard let store = sync.store as? any ShadowStore else { throw LedgerError.contention }
-        let page = try await store.shadowDifferences(matching: query)
+        let page = try await sync.shadowDifferences(matching: query)
         return JSONBody(ShadowReport(page, candidates: sync.mappings.shadow, query: query))
     }
 
@@ -223,7 +222,7 @@ extension ServerContext {
             guard let id = Int64(user), id > 0 else { throw AdminInputError.badRequest("user", "'user' is a user id") }
             audit.userID = UserID(id)
         }
-        let page = try await sync.store.auditEvents(matching: audit)
+        let page = try await sync.auditEvents(matching: audit)
         return JSONBody(PageReport(key: "events", items: page.events.map(AuditEventReport.init), nextCursor: page.nextCursor))
     }
 

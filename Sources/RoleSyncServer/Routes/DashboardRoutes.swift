@@ -141,7 +141,7 @@ extension ServerContext {
 
     func usersPage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
         let query = try Self.usersQuery(Self.filledParameters(request))
-        let page = try await sync.store.users(matching: query)
+        let page = try await sync.users(matching: query)
         let model = UsersPageModel(chrome: try chrome("Users", .users, context), query: query, page: page, mappings: sync.mappings.current)
         return Self.listing(request, template: "users", fragment: "users-results", model)
     }
@@ -156,10 +156,11 @@ extension ServerContext {
         async throws -> Response
     {
         let user = try await requireUser(id)
+        let detail = try await sync.detail(of: user, recent: 1)
         let keys = try await keys.keys(of: id)
         let activity = UserPageModel.Activity(
-            activeSessions: try await sync.store.sessionCount(userID: id),
-            lastRefusal: try await sync.store.auditEvents(matching: AuditQuery(userID: id, action: .signInRefused, limit: 1)).events.first,
+            activeSessions: try await sync.sessionCount(of: id),
+            lastRefusal: try await sync.auditEvents(matching: AuditQuery(userID: id, action: .signInRefused, limit: 1)).events.first,
             keys: keys,
             keyRequests: try await self.keys.requests(of: keys)
         )
@@ -178,7 +179,7 @@ extension ServerContext {
     func userActivityPage(_ id: UserID, _ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
         let user = try await requireUser(id)
         let cursor = try Self.cursor(request.uri.queryParameters.get("cursor"))
-        let page = try await sync.store.auditEvents(matching: AuditQuery(userID: id, limit: 50, cursor: cursor))
+        let page = try await sync.auditEvents(matching: AuditQuery(userID: id, limit: 50, cursor: cursor))
         let audit = AuditRowsModel(
             tableID: "activity-table",
             showUser: false,
@@ -218,7 +219,7 @@ extension ServerContext {
     }
 
     func requireUser(_ id: UserID) async throws -> User {
-        guard let user = try await sync.store.user(id: id) else { throw LedgerError.userNotFound("\(id)") }
+        let user = try await sync.user(id: id)
         return user
     }
 
@@ -303,7 +304,7 @@ extension ServerContext {
     func confirmOffboarding(_ id: UserID, reason: String, error: String?, _ context: RoleSyncRequestContext) async throws -> Response {
         let user = try await requireUser(id)
         let keys = try await keys.keys(of: id).filter { $0.status(at: now()) == .active }
-        let sessions = try await sync.store.sessionCount(userID: id)
+        let sessions = try await sync.sessionCount(of: id)
         let name = user.name ?? user.displayName
         let model = ConfirmModel(
             chrome: try chrome("Offboard \(name)?", .users, context, error: error),
@@ -371,7 +372,7 @@ extension ServerContext {
         do {
             query = try Self.auditQuery(parameters)
             if !filters.user.isEmpty { query.userID = try await sync.user(reference: filters.user).id }
-            page = try await sync.store.auditEvents(matching: query)
+            page = try await sync.auditEvents(matching: query)
         } catch let input as AdminInputError {
             error = "\(input.field.map { "\($0): " } ?? "")\(input.detail)"
             status = input.status
@@ -391,8 +392,7 @@ extension ServerContext {
 
     /// The Mapping page's shadow section, when candidates are configured or differences recorded.
     func shadowSection() async throws -> MappingPageModel.Shadow? {
-        guard let store = sync.store as? any ShadowStore else { return nil }
-        let page = try await store.shadowDifferences(matching: ShadowQuery(limit: MappingPageModel.Shadow.shown))
+        let page = try await sync.shadowDifferences(matching: ShadowQuery(limit: MappingPageModel.Shadow.shown))
         let candidates = sync.mappings.shadow
         guard candidates?.mappings.isEmpty == false || page.total > 0 else { return nil }
         return MappingPageModel.Shadow(candidates: candidates, page: page)

@@ -157,7 +157,7 @@ extension ServerContext {
         let owner = KeyOwner(result.user)
         return JSONBody(
             OffboardingReport(
-                user: try await UserDetailReport(result.user, eligibility: sync.eligibility(of: result.user), store: sync.store),
+                user: UserDetailReport(try await sync.detail(of: result.user)),
                 revokedKeys: result.revokedKeys.map { KeyReport(OwnedKey(key: $0, owner: owner), at: time) },
                 sessionsEnded: result.sessionsEnded
             )

@@ -8,7 +8,7 @@ extension ServerContext {
     func addOperationsRoutes(to group: RouterGroup<RoleSyncRequestContext>) {
         group.get("healthz") { _, context in
             do {
-                try await self.sync.store.ping()
+                try await self.sync.ping()
                 return EditedResponse(response: JSONBody(["status": "ok"]))
             } catch {
                 context.logger.error("health check failed", metadata: ["error": "\(error)"])
@@ -17,8 +17,8 @@ extension ServerContext {
         }
         group.get("readyz") { _, context in
             do {
-                try await self.sync.store.ping()
-                try await self.sync.store.probeWrite(at: self.now())
+                try await self.sync.ping()
+                try await self.sync.probeWrite()
                 return EditedResponse(response: JSONBody(["status": "ready"]))
             } catch let error as LedgerStoreError {
                 guard let unavailable = LedgerUnavailable(error) else { throw error }

@@ -147,7 +147,7 @@ extension ServerContext {
             }
             resources.get("{id}") { request, context in
                 let pusher = try Self.scimPusher(context)
-                let resource = try await Self.existing(kind, try context.parameters.require("id"), service: service, pusher: pusher)
+                let resource = try await service.resource(kind, id: try context.parameters.require("id"), pusher: pusher)
                 let query = request.uri.queryParameters
                 return SCIMRoutes.json(
                     .object(
@@ -163,10 +163,7 @@ extension ServerContext {
             resources.delete("{id}") { _, context in
                 let pusher = try Self.scimPusher(context)
                 let id = try context.parameters.require("id")
-                try await Self.retrying {
-                    let resource = try await Self.existing(kind, id, service: service, pusher: pusher)
-                    try await service.commit(.delete(resource), pusher: pusher)
-                }
+                try await service.delete(kind, id: id, pusher: pusher)
                 service.logger.info("SCIM delete", metadata: ["idp": "\(pusher.name)", "kind": "\(kind.rawValue)", "id": "\(id)"])
                 return Response(status: .noContent)
             }
@@ -204,8 +201,7 @@ extension ServerContext {
         service: SCIMService,
         pusher: SCIMService.Pusher
     ) async throws -> DirectoryResource {
-        try await Self.retrying { () async throws -> DirectoryResource in
-            let resource = try await Self.existing(kind, id, service: service, pusher: pusher)
+        try await service.replace(kind, id: id, pusher: pusher) { resource in
             var updated = resource
             if patch {
                 let operations = try SCIMPatch(body: body)
@@ -219,9 +215,6 @@ extension ServerContext {
                 updated.attributes = try SCIMResource.validateForReplace(members, type: type)
             }
             Self.index(&updated, type)
-            updated.modified = self.now()
-            updated.version = resource.version + 1
-            try await service.commit(.replace(updated, expectedVersion: resource.version), pusher: pusher)
             return updated
         }
     }
@@ -251,7 +244,7 @@ extension ServerContext {
             modified: time
         )
         Self.index(&resource, type)
-        try await Self.retrying { try await service.commit(.create(resource), pusher: pusher) }
+        try await service.create(resource, pusher: pusher)
         service.logger.info("SCIM create", metadata: ["idp": "\(pusher.name)", "kind": "\(kind.rawValue)", "id": "\(resource.id)"])
         var response = SCIMRoutes.json(.object(SCIMService.representation(resource, baseURL: base)), status: .created)
         response.headers[.location] = base + type.endpoint + "/" + resource.id
@@ -294,34 +287,6 @@ extension ServerContext {
     static func index(_ resource: inout DirectoryResource, _ type: SCIMResourceType) {
         resource.externalId = resource.attributes["externalId"]?.stringValue
         resource.name = resource.attributes[type.requiredAttribute]?.stringValue ?? ""
-    }
-
-    static func existing(
-        _ kind: DirectoryResource.Kind,
-        _ id: String,
-        service: SCIMService,
-        pusher: SCIMService.Pusher
-    ) async throws -> DirectoryResource {
-        guard let resource = try await service.directory.directoryResource(issuer: pusher.issuer, kind: kind, id: id) else {
-            throw SCIMProtocolError.notFound("\(kind.rawValue) '\(SCIMProtocolError.excerpt(id))' not found")
-        }
-        return resource
-    }
-
-    /// Runs a read-modify-write again when a concurrent write invalidated it.
-    @discardableResult
-    static func retrying<T>(_ body: () async throws -> T) async throws -> T {
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                return try await body()
-            } catch DirectoryStoreError.staleResource where attempt < SCIMService.attempts {
-                continue
-            } catch LedgerStoreError.conflict(.staleUser) where attempt < SCIMService.attempts {
-                continue
-            }
-        }
     }
 
     static func jsonBody(_ request: Request) async throws -> ClaimValue {
