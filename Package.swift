@@ -66,10 +66,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The formats both engines store and the ledger need not know: shadow rows, audit details
+        // as JSON text. Foundation and the ledger's types only.
+        .target(
+            name: "RoleSyncStoreSupport",
+            dependencies: ["RoleSyncLedger", "RoleSyncMapping", "RoleSyncJSON"],
+            swiftSettings: swiftSettings
+        ),
         // The SQLite engine under `EngineStore` (GRDB, system libsqlite3): SQL and connections only.
         .target(
             name: "RoleSyncSQLite",
-            dependencies: ["RoleSyncLedger", "RoleSyncMapping", "RoleSyncJSON", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "RoleSyncLedger", "RoleSyncStoreSupport", "RoleSyncMapping", "RoleSyncJSON", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The PostgreSQL ledger for several replicas (postgres-nio): the engine under `EngineStore`, versioned
@@ -79,6 +88,7 @@ let package = Package(
             name: "RoleSyncPostgres",
             dependencies: [
                 "RoleSyncLedger",
+                "RoleSyncStoreSupport",
                 "RoleSyncConfig",
                 "RoleSyncOIDC",
                 .product(name: "PostgresNIO", package: "postgres-nio"),

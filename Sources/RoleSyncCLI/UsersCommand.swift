@@ -73,7 +73,7 @@ struct UsersSignInCommand: AsyncParsableCommand {
                 Output.line("  role: \(UserReport.roleLine(user, eligibility))")
             }
             for event in result.events {
-                Output.line("  audit: \(event.action.rawValue) \(event.detailsJSON)")
+                Output.line("  audit: \(event.action.rawValue) \(AuditEventReport.detailsText(event))")
             }
         }
         if let refusal = result.refusal {

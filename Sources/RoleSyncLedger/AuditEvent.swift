@@ -158,7 +158,4 @@ public struct AuditEvent: Sendable, Hashable {
     public var detailsObject: [String: ClaimValue] {
         Dictionary(uniqueKeysWithValues: details.map { ($0.key.rawValue, $0.value) })
     }
-
-    /// The details as compact JSON, keys sorted.
-    public var detailsJSON: String { ClaimValue.object(detailsObject).jsonText }
 }

@@ -2,6 +2,7 @@ package import Foundation
 import PostgresNIO
 package import RoleSyncLedger
 import RoleSyncMapping
+import RoleSyncStoreSupport
 
 /// Break-glass overrides waiting for their end, and the shadow mapping's differences.
 extension PostgresEngine: ShadowStore {

@@ -5,6 +5,7 @@ package import RoleSyncLedger
 import RoleSyncMapping
 import Synchronization
 import _ConnectionPoolModule
+import RoleSyncStoreSupport
 
 /// Thrown inside a sign-in's `READ COMMITTED` transaction when its decision touches the
 /// last-`super_admin` guard: it is made again under `SERIALIZABLE`.
@@ -355,7 +356,7 @@ package final class PostgresEngine: LedgerEngine {
             """
             INSERT INTO audit_events (time, actor, action, user_id, issuer, subject, details)
             VALUES (\(event.time), \(event.actor.description), \(event.action.rawValue), \(event.userID?.rawValue),
-                \(event.issuer), \(event.subject), \(event.detailsJSON)::jsonb)
+                \(event.issuer), \(event.subject), \(event.storedDetails)::jsonb)
             """,
             logger: logger
         )

@@ -30,7 +30,7 @@ public struct AuditEventReport: Encodable, Sendable {
     /// One line for people: `2026-11-27T08:00:00Z  idp  user.role_changed  user 3  {"from":"user",…}`.
     public static func line(_ event: AuditEvent) -> String {
         let who = event.userID.map { "user \($0)" } ?? (event.subject.map { "sub \($0)" } ?? "-")
-        return [Timestamp.format(event.time), event.actor.description, event.action.rawValue, who, event.detailsJSON]
+        return [Timestamp.format(event.time), event.actor.description, event.action.rawValue, who, Self.detailsText(event)]
             .joined(separator: "  ")
     }
 }
@@ -61,5 +61,12 @@ public struct PageReport<Item: Encodable & Sendable>: Encodable, Sendable {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(items, forKey: Key(key))
         try c.encode(nextCursor, forKey: Key("next_cursor"))
+    }
+}
+
+extension AuditEventReport {
+    /// An event's details as people read them in a line or a table cell: compact JSON, keys sorted.
+    public static func detailsText(_ event: AuditEvent) -> String {
+        ClaimValue.object(event.detailsObject).jsonText
     }
 }

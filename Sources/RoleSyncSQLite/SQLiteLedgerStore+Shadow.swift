@@ -3,6 +3,7 @@ import GRDB
 import RoleSyncJSON
 package import RoleSyncLedger
 import RoleSyncMapping
+import RoleSyncStoreSupport
 
 /// Break-glass overrides waiting for their end, and the shadow mapping's differences.
 extension SQLiteEngine: ShadowStore {

@@ -3,6 +3,7 @@ package import GRDB
 package import RoleSyncLedger
 import RoleSyncMapping
 import Synchronization
+import RoleSyncStoreSupport
 
 /// The ledger in SQLite (GRDB 7, the system's libsqlite3): the default engine under ``EngineStore``.
 /// WAL, foreign keys on, one writer and parallel readers on disk; a serial queue in memory for
@@ -255,7 +256,7 @@ package final class SQLiteEngine: LedgerEngine {
         try db.cachedStatement(sql: "INSERT INTO audit_events (time, actor, action, user_id, issuer, subject, details) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .execute(arguments: [
                 event.time.timeIntervalSince1970, event.actor.description, event.action.rawValue, event.userID?.rawValue,
-                event.issuer, event.subject, event.detailsJSON,
+                event.issuer, event.subject, event.storedDetails,
             ]
             )
     }

@@ -128,7 +128,7 @@ struct DistributedClaimsTests {
         #expect(result.user?.role == .superAdmin)
         let changed = try #require(try await harness.events("alice", action: .roleChanged).first)
         guard case .object(let sources)? = changed.details[.claimSources], case .object(let groups)? = sources["groups"] else {
-            Issue.record("no claim_sources on the role change: \(changed.detailsJSON)")
+            Issue.record("no claim_sources on the role change: \(changed.detailsObject)")
             return
         }
         #expect(groups["via"] == "scim" && groups["age_seconds"] == 30 && groups["source"] == "directory")
@@ -197,7 +197,7 @@ struct DistributedClaimsTests {
         #expect(resolver.asked.withLock { $0 }.isEmpty, "nothing left unknown for the directory")
         let created = try #require(result.events.first { $0.action == .userCreated })
         guard case .object(let sources)? = created.details[.claimSources], case .object(let groups)? = sources["groups"] else {
-            Issue.record("no claim_sources: \(created.detailsJSON)")
+            Issue.record("no claim_sources: \(created.detailsObject)")
             return
         }
         #expect(groups["source"] == "claim_source" && groups["via"] == "graph.microsoft.com" && groups["age_seconds"] == 0)

@@ -352,7 +352,7 @@ struct AuditRowsModel: Sendable {
                 userHref: event.userID.map { "/admin/users/\($0)" },
                 userLabel: event.userID.map { "user \($0)" } ?? event.subject.map { "sub \($0)" } ?? "–",
                 actor: event.actor.description,
-                detail: event.detailsObject.isEmpty ? "" : event.detailsJSON
+                detail: event.detailsObject.isEmpty ? "" : AuditEventReport.detailsText(event)
             )
         }
         pager = Pager(

@@ -159,15 +159,15 @@ extension ServerContext {
         let detail = try await sync.detail(of: user, recent: 1)
         let keys = try await keys.keys(of: id)
         let activity = UserPageModel.Activity(
-            activeSessions: try await sync.sessionCount(of: id),
-            lastRefusal: try await sync.auditEvents(matching: AuditQuery(userID: id, action: .signInRefused, limit: 1)).events.first,
+            activeSessions: detail.activity.activeSessions,
+            lastRefusal: detail.activity.lastRefusal,
             keys: keys,
             keyRequests: try await self.keys.requests(of: keys)
         )
         let model = UserPageModel(
             chrome: try chrome(user.name ?? user.displayName, .users, context, notice: Self.notice(request, user), error: error),
             user: user,
-            eligibility: sync.eligibility(of: user),
+            eligibility: detail.eligibility,
             activity: activity,
             audit: nil,
             at: now(),

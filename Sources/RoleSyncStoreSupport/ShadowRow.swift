@@ -1,4 +1,6 @@
 package import Foundation
+package import RoleSyncLedger
+import RoleSyncJSON
 
 /// A shadow difference as both stores keep it: kinds as comma-separated text, each side as JSON.
 package struct ShadowRow: Sendable {
@@ -79,4 +81,9 @@ package struct ShadowRow: Sendable {
 package struct ShadowRowError: Error, CustomStringConvertible {
     package var description: String
     init(_ description: String) { self.description = "shadow_differences: " + description }
+}
+
+extension AuditEvent {
+    /// The details as both engines store them: compact JSON, keys sorted.
+    package var storedDetails: String { ClaimValue.object(detailsObject).jsonText }
 }
