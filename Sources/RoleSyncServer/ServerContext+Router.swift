@@ -46,7 +46,8 @@ extension ServerContext {
             .add(middleware: NoStoreMiddleware())
             .add(middleware: ProblemMiddleware())
             .add(middleware: CallerAuthenticator(sessions: sessions, keys: keys, cookies: cookies))
-            .add(middleware: RequireCallerMiddleware())
+            // No caller: hummingbird-auth's 401, which ProblemMiddleware answers `not_signed_in`.
+            .add(middleware: IsAuthenticatedMiddleware())
             .add(middleware: SameOriginWritesMiddleware(publicOrigin: publicOrigin))
         addAccountRoutes(to: api)
         addConsoleKeyRoutes(to: api)

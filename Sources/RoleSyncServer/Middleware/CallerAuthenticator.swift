@@ -24,16 +24,6 @@ struct CallerAuthenticator: AuthenticatorMiddleware {
     }
 }
 
-/// A JSON API route needs a caller: 401 problem details without one.
-struct RequireCallerMiddleware: RouterMiddleware {
-    typealias Context = RoleSyncRequestContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard context.identity != nil else { throw ProblemError.notSignedIn }
-        return try await next(request, context)
-    }
-}
-
 /// A change made with the session cookie must come from this site: `Origin` equal to the public
 /// URL's origin, or `Sec-Fetch-Site: same-origin` (browsers send at least one on every write). API
 /// keys are not sent by browsers on their own, so they need no such check.
