@@ -182,11 +182,33 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// Starts `rolesync serve` on a free port with the configuration `configuration` writes (given
-    /// the port and the server's folder), and waits until `/healthz` answers.
+    /// the port and the server's folder), and waits until `/healthz` answers. Without a `port` it
+    /// picks one below Linux's ephemeral range (32768–60999, where the tests' own client connections
+    /// live), and picks another when the one it picked was taken after all.
     static func start(
         caFile: String? = nil,
         environment extra: [String: String] = [:],
-        port: Int = Int.random(in: 20_000..<40_000),
+        port: Int? = nil,
+        _ configuration: (Int, URL) throws -> String
+    ) async throws -> ServeProcess {
+        guard port == nil else { return try await start(caFile: caFile, environment: extra, on: port!, configuration) }
+        for _ in 0..<5 {
+            do {
+                return try await start(caFile: caFile, environment: extra, on: Int.random(in: 20_000..<32_000), configuration)
+            } catch PortTaken.error {
+                continue
+            }
+        }
+        return try await start(caFile: caFile, environment: extra, on: Int.random(in: 20_000..<32_000), configuration)
+    }
+
+    /// The port a server was given was in use (it exited saying so).
+    enum PortTaken: Error { case error }
+
+    private static func start(
+        caFile: String?,
+        environment extra: [String: String],
+        on port: Int,
         _ configuration: (Int, URL) throws -> String
     ) async throws -> ServeProcess {
         let scratch = try ScratchFolder("serve")
@@ -219,7 +241,11 @@ final class ServeProcess: @unchecked Sendable {
             client: try Self.client(caFile: caFile)
         )
         for _ in 0..<100 {
-            if let health = try? await server.get("/healthz"), health.status == 200 { return server }
+            if !process.isRunning, server.log.contains("Address already in use") {
+                await server.stop()
+                throw PortTaken.error
+            }
+            if let health = try? await server.get("/healthz"), health.status == 200, process.isRunning { return server }
             try await Task.sleep(for: .milliseconds(100))
         }
         await server.stop()

@@ -299,44 +299,50 @@ struct ReplicaElectionTests {
             )
             try await client.withConnection { hold in
                 // Hold the last person's row: the leader's apply changes the others first (users in
-                // ledger order), then waits here.
+                // ledger order), then waits here. A failure lets it go, or the replicas' shutdown
+                // would wait on it for ever.
                 try await hold.query("BEGIN", logger: logger)
-                try await hold.query(
-                    "SELECT id FROM users WHERE email = \("r\(Self.people - 1)-\(run)@example.org") FOR UPDATE",
-                    logger: logger
-                )
+                do {
+                    try await hold.query(
+                        "SELECT id FROM users WHERE email = \("r\(Self.people - 1)-\(run)@example.org") FOR UPDATE",
+                        logger: logger
+                    )
 
-                let environment = ["DIRECTORY_TOKEN": SCIMDirectory.token]
-                let leader = try await ServeProcess.start(environment: environment) { port, _ in configuration(port: port) }
-                replicas.add(leader)
-                try await Self.waitFor("the first replica to lead") { try await Self.leads(leader) == true }
-                let follower = try await ServeProcess.start(environment: environment) { port, _ in configuration(port: port) }
-                replicas.add(follower)
-                try await Task.sleep(for: .seconds(1))
-                #expect(try await Self.leads(follower) == false, "one leader at a time")
+                    let environment = ["DIRECTORY_TOKEN": SCIMDirectory.token]
+                    let leader = try await ServeProcess.start(environment: environment) { port, _ in configuration(port: port) }
+                    replicas.add(leader)
+                    try await Self.waitFor("the first replica to lead") { try await Self.leads(leader) == true }
+                    let follower = try await ServeProcess.start(environment: environment) { port, _ in configuration(port: port) }
+                    replicas.add(follower)
+                    try await Task.sleep(for: .seconds(1))
+                    #expect(try await Self.leads(follower) == false, "one leader at a time")
 
-                try await Self.waitFor("the leader's apply to wait for the last row, the others already changed") {
-                    try await Self.count(client, Self.blockedWriters) >= 1
+                    try await Self.waitFor("the leader's apply to wait for the last row, the others already changed") {
+                        try await Self.count(client, Self.blockedWriters) >= 1
+                    }
+                    leader.kill()
+                    try await Self.waitFor("the killed leader's transaction to end") { try await Self.count(client, Self.blockedWriters) == 0 }
+                    // Nothing of the killed apply is left: not the three people it had already changed
+                    // (the follower's own apply, if it began, waits for the row).
+                    #expect(try await Self.count(client, Self.promoted) == 0, "nothing half-applied")
+                    #expect(try await Self.count(client, "SELECT count(*) FROM audit_events WHERE actor = 'reconciler'") == 0)
+                    try await hold.query("ROLLBACK", logger: logger)
+
+                    // The follower takes over (it asks every 15 s, a quarter of the interval) and applies.
+                    try await Self.waitFor("the follower to apply the plan", seconds: 45) {
+                        try await Self.count(client, Self.promoted) == Self.people
+                    }
+                    #expect(try await Self.leads(follower) == true)
+                    #expect(
+                        try await Self.count(client, "SELECT count(*) FROM audit_events WHERE actor = 'reconciler' AND action = 'user.role_changed'")
+                            == Self.people,
+                        "each change applied exactly once"
+                    )
+                    #expect(follower.log.contains("this replica runs the scheduled reconciliation"))
+                } catch {
+                    _ = try? await hold.query("ROLLBACK", logger: logger)
+                    throw error
                 }
-                leader.kill()
-                try await Self.waitFor("the killed leader's transaction to end") { try await Self.count(client, Self.blockedWriters) == 0 }
-                // Nothing of the killed apply is left: not the three people it had already changed
-                // (the follower's own apply, if it began, waits for the row).
-                #expect(try await Self.count(client, Self.promoted) == 0, "nothing half-applied")
-                #expect(try await Self.count(client, "SELECT count(*) FROM audit_events WHERE actor = 'reconciler'") == 0)
-                try await hold.query("ROLLBACK", logger: logger)
-
-                // The follower takes over (it asks every 15 s, a quarter of the interval) and applies.
-                try await Self.waitFor("the follower to apply the plan", seconds: 45) {
-                    try await Self.count(client, Self.promoted) == Self.people
-                }
-                #expect(try await Self.leads(follower) == true)
-                #expect(
-                    try await Self.count(client, "SELECT count(*) FROM audit_events WHERE actor = 'reconciler' AND action = 'user.role_changed'")
-                        == Self.people,
-                    "each change applied exactly once"
-                )
-                #expect(follower.log.contains("this replica runs the scheduled reconciliation"))
             }
         }
     }
