@@ -6,7 +6,8 @@ extension ServerContext {
     /// at once; the rest wait their turn.
     static let concurrentAdminChanges = 2
 
-    /// The router with every route of this server, one route group per surface:
+    /// The router with every route of this server, one route group per surface, each surface's
+    /// routes added by a controller given only what it uses:
     ///
     /// - the browser surface: sign-in (`/auth/...`), the landing page, the Admin Dashboard
     ///   (`/admin/...`) and the Console (`/console/...`), signed in by the session cookie only, every
@@ -27,20 +28,33 @@ extension ServerContext {
         router.add(middleware: MetricsMiddleware())
         let adminGate = AdmissionGate(limit: Self.concurrentAdminChanges)
 
-        addOperationsRoutes(to: router.group())
+        let keyHandlers = KeyAPIHandlers(keys: keys, now: now)
+        let keyPages = KeyPageHandlers(keys: keys, now: now)
+
+        OperationsController(sync: sync, metricsExposition: metricsExposition).addRoutes(to: router.group())
 
         let browser = router.group()
             .add(middleware: ContentSecurityMiddleware(contentSecurityPolicy: HTMLPage.contentSecurityPolicy))
             .add(middleware: PageMiddleware())
-        addAssetRoutes(to: browser.group("assets"))
-        addSignInRoutes(to: browser.group("auth"))
+        AssetsController().addRoutes(to: browser.group("assets"))
+        SignInController(
+            sync: sync,
+            sessions: sessions,
+            providers: providers,
+            logins: logins,
+            cookies: cookies,
+            publicOrigin: publicOrigin,
+            now: now
+        )
+        .addRoutes(to: browser.group("auth"))
         let pages = browser.group().add(middleware: PageSessionAuthenticator(sessions: sessions, cookies: cookies))
-        addHomeRoutes(to: pages)
+        HomeController(sync: sync, providers: providers).addRoutes(to: pages)
         let signedIn = pages.group()
             .add(middleware: RequireSignInMiddleware())
             .add(middleware: FormProtectionMiddleware(publicOrigin: publicOrigin))
-        addConsoleRoutes(to: signedIn.group("console"))
-        addDashboardRoutes(to: signedIn.group("admin").add(middleware: AdmissionMiddleware(gate: adminGate)))
+        ConsoleController(keys: keys, keyPages: keyPages, now: now).addRoutes(to: signedIn.group("console"))
+        DashboardController(sync: sync, keys: keys, keyPages: keyPages, now: now)
+            .addRoutes(to: signedIn.group("admin").add(middleware: AdmissionMiddleware(gate: adminGate)))
 
         let api = router.group("api")
             .add(middleware: NoStoreMiddleware())
@@ -49,14 +63,19 @@ extension ServerContext {
             // No caller: hummingbird-auth's 401, which ProblemMiddleware answers `not_signed_in`.
             .add(middleware: IsAuthenticatedMiddleware())
             .add(middleware: SameOriginWritesMiddleware(publicOrigin: publicOrigin))
-        addAccountRoutes(to: api)
-        addConsoleKeyRoutes(to: api)
-        addAdminRoutes(to: api.group("admin").add(middleware: AdmissionMiddleware(gate: adminGate)))
+        AccountController(sync: sync).addRoutes(to: api)
+        ConsoleKeysController(actions: keyHandlers).addRoutes(to: api)
+        let admin = api.group("admin").add(middleware: AdmissionMiddleware(gate: adminGate))
+        AdminUsersController(sync: sync, now: now).addRoutes(to: admin)
+        AdminKeysController(actions: keyHandlers).addRoutes(to: admin)
+        AuditController(sync: sync).addRoutes(to: admin)
+        MappingController(sync: sync).addRoutes(to: admin)
 
-        addIntrospectionRoutes(to: router.group("oauth").add(middleware: NoStoreMiddleware()))
+        IntrospectionController(keys: keys, gateways: gateways).addRoutes(to: router.group("oauth").add(middleware: NoStoreMiddleware()))
 
         if let scim {
-            addSCIMRoutes(to: router.group(RouterPath(SCIMRoutes.prefix)).add(middleware: SCIMMiddleware(service: scim)), service: scim)
+            SCIMController(service: scim, publicURL: publicURL, now: now)
+                .addRoutes(to: router.group(RouterPath(SCIMRoutes.prefix)).add(middleware: SCIMMiddleware(service: scim)))
         }
 
         // Added last, it still wraps the not-found answer, which is built with every middleware.

@@ -98,7 +98,7 @@ import Testing
             #expect(D.html(byOwner).components(separatedBy: "data-key-id=").count == 2, "only carol's key, not the admins' own")
 
             var fragmentHeaders = h.browser(.userAdmin)
-            fragmentHeaders[ServerContext.fragmentHeader] = "results"
+            fragmentHeaders[PageInput.fragmentHeader] = "results"
             let fragment = try await client.execute(uri: "/admin/keys?q=carol-c", method: .get, headers: fragmentHeaders)
             #expect(D.html(fragment).hasPrefix("<div id=\"results\">"))
             #expect(D.html(fragment).contains("carol-ci"))

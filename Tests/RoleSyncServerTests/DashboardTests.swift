@@ -116,7 +116,7 @@ import Testing
             #expect(Self.html(role).contains("<option value=\"super_admin\" selected>"))
 
             var headers = h.browser(.superAdmin)
-            headers[ServerContext.fragmentHeader] = "results"
+            headers[PageInput.fragmentHeader] = "results"
             let fragment = try await client.execute(uri: "/admin/users?q=user_admin", method: .get, headers: headers)
             #expect(fragment.status == .ok)
             let rows = Self.html(fragment)

@@ -95,8 +95,13 @@ struct SCIMMiddleware: RouterMiddleware {
 }
 
 /// `/scim/v2`: the SCIM 2.0 service provider (RFC 7644) IdPs push to, one route per endpoint.
-extension ServerContext {
-    func addSCIMRoutes(to scim: RouterGroup<RoleSyncRequestContext>, service: SCIMService) {
+struct SCIMController: Sendable {
+    let service: SCIMService
+    /// Where the pushing IdP reaches RoleSync: resources' `meta.location` start with it.
+    let publicURL: URL
+    let now: @Sendable () -> Date
+
+    func addRoutes(to scim: RouterGroup<RoleSyncRequestContext>) {
         let base = publicURL.absoluteString + SCIMRoutes.prefix
 
         // Discovery (RFC 7644 §4).
@@ -126,7 +131,7 @@ extension ServerContext {
         // Searching every resource type (RFC 7644 §3.4.3).
         scim.post(".search") { request, context in
             let list = try Self.listRequest(try await Self.jsonBody(request))
-            return try await self.search([.user, .group], list, service: service, pusher: try Self.scimPusher(context), base: base)
+            return try await self.search([.user, .group], list, pusher: try Self.scimPusher(context), base: base)
         }
 
         // Users and Groups (RFC 7644 §3.2–3.6).
@@ -136,14 +141,14 @@ extension ServerContext {
             resources.get { request, context in
                 let parameters = request.uri.queryParameters
                 let list = try Self.listRequest(query: { parameters[Substring($0)].map(String.init) })
-                return try await self.search([kind], list, service: service, pusher: try Self.scimPusher(context), base: base)
+                return try await self.search([kind], list, pusher: try Self.scimPusher(context), base: base)
             }
             resources.post { request, context in
-                try await self.create(kind, type, request, service: service, pusher: try Self.scimPusher(context), base: base)
+                try await self.create(kind, type, request, pusher: try Self.scimPusher(context), base: base)
             }
             resources.post(".search") { request, context in
                 let list = try Self.listRequest(try await Self.jsonBody(request))
-                return try await self.search([kind], list, service: service, pusher: try Self.scimPusher(context), base: base)
+                return try await self.search([kind], list, pusher: try Self.scimPusher(context), base: base)
             }
             resources.get("{id}") { request, context in
                 let pusher = try Self.scimPusher(context)
@@ -175,7 +180,6 @@ extension ServerContext {
                         id: try context.parameters.require("id"),
                         body: try await Self.jsonBody(request),
                         patch: method == .patch,
-                        service: service,
                         pusher: try Self.scimPusher(context)
                     )
                     return SCIMRoutes.json(.object(SCIMService.representation(stored, baseURL: base)))
@@ -198,7 +202,6 @@ extension ServerContext {
         id: String,
         body: ClaimValue,
         patch: Bool,
-        service: SCIMService,
         pusher: SCIMService.Pusher
     ) async throws -> DirectoryResource {
         try await service.replace(kind, id: id, pusher: pusher) { resource in
@@ -223,7 +226,6 @@ extension ServerContext {
         _ kind: DirectoryResource.Kind,
         _ type: SCIMResourceType,
         _ request: Request,
-        service: SCIMService,
         pusher: SCIMService.Pusher,
         base: String
     ) async throws -> Response {
@@ -254,7 +256,6 @@ extension ServerContext {
     private func search(
         _ kinds: [DirectoryResource.Kind],
         _ list: SCIMService.ListRequest,
-        service: SCIMService,
         pusher: SCIMService.Pusher,
         base: String
     ) async throws -> Response {
@@ -280,8 +281,6 @@ extension ServerContext {
         }
         return SCIMRoutes.json(SCIMDiscovery.listResponse(page, totalResults: total, startIndex: list.startIndex))
     }
-
-    // MARK: Helpers
 
     /// Sets the indexed columns from the attributes.
     static func index(_ resource: inout DirectoryResource, _ type: SCIMResourceType) {

@@ -77,18 +77,25 @@ struct MeResponse: Encodable, Sendable {
     }
 }
 
-extension ServerContext {
-    /// `GET /api/me`: the caller, with their role as of this very request.
-    func addAccountRoutes(to api: RouterGroup<RoleSyncRequestContext>) {
+/// `GET /api/me`: the caller, with their role as of this very request.
+struct AccountController: Sendable {
+    let sync: SyncService
+
+    func addRoutes(to api: RouterGroup<RoleSyncRequestContext>) {
         api.get("me") { _, context in
             let caller = try context.requireIdentity()
             return JSONBody(MeResponse(caller.user, self.sync.eligibility(of: caller.user)))
         }
     }
+}
 
-    /// `GET /`: who is signed in with links to the dashboard (admins) and the Console, or how to
-    /// sign in.
-    func addHomeRoutes(to pages: RouterGroup<RoleSyncRequestContext>) {
+/// `GET /`: who is signed in, with links to the dashboard (admins) and the Console, or how to sign
+/// in.
+struct HomeController: Sendable {
+    let sync: SyncService
+    let providers: ProviderDirectory
+
+    func addRoutes(to pages: RouterGroup<RoleSyncRequestContext>) {
         pages.get("/") { _, context in self.home(context) }
     }
 
@@ -96,7 +103,7 @@ extension ServerContext {
         guard let caller = context.identity else {
             return PageRenderer.page(
                 "home",
-                HomeModel(title: "Sign in", intro: "You are not signed in.", providers: providerLinks(returnTo: nil), user: nil, csrf: "")
+                HomeModel(title: "Sign in", intro: "You are not signed in.", providers: providers.signInLinks(returnTo: nil), user: nil, csrf: "")
             )
         }
         let user = caller.user
@@ -112,10 +119,12 @@ extension ServerContext {
             HomeModel(title: "Signed in", intro: "", providers: [], user: signedIn, csrf: context.formToken ?? "")
         )
     }
+}
 
+extension ProviderDirectory {
     /// One "Sign in with …" link per provider, carrying where to return afterwards.
-    func providerLinks(returnTo: String?) -> [HomeModel.Provider] {
-        providers.providers.map { provider in
+    func signInLinks(returnTo: String?) -> [HomeModel.Provider] {
+        providers.map { provider in
             var components = URLComponents()
             components.path = "/auth/login"
             components.queryItems =

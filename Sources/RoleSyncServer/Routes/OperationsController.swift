@@ -2,10 +2,16 @@ import Foundation
 import Hummingbird
 import RoleSyncLedger
 
-extension ServerContext {
+/// Operations: `GET /healthz` (liveness: the ledger answers a read), `GET /readyz` (readiness: it
+/// also writes), `GET /metrics` (Prometheus text) and `GET /openapi.json`.
+struct OperationsController: Sendable {
+    let sync: SyncService
+    /// Renders the Prometheus exposition; `nil` serves 404.
+    let metricsExposition: (@Sendable () -> String)?
+
     /// `GET /healthz` (liveness: the ledger answers a read), `GET /readyz` (readiness: it also
     /// writes), `GET /metrics` (Prometheus text) and `GET /openapi.json`.
-    func addOperationsRoutes(to group: RouterGroup<RoleSyncRequestContext>) {
+    func addRoutes(to group: RouterGroup<RoleSyncRequestContext>) {
         group.get("healthz") { _, context in
             do {
                 try await self.sync.ping()

@@ -6,15 +6,24 @@ import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncOIDC
 
-extension ServerContext {
+/// Sign-in through the configured OpenID providers and sign-out: `GET /auth/login`,
+/// `GET /auth/callback`, `POST /auth/logout`.
+struct SignInController: Sendable {
+    let sync: SyncService
+    let sessions: SessionService
+    let providers: ProviderDirectory
+    let logins: LoginStateStore
+    let cookies: ServerCookies
+    /// `scheme://host[:port]` of the public URL: a sign-out from any other origin is refused.
+    let publicOrigin: String
+    let now: @Sendable () -> Date
+
     /// `GET /auth/login`, `GET /auth/callback`, `POST /auth/logout`.
-    func addSignInRoutes(to auth: RouterGroup<RoleSyncRequestContext>) {
+    func addRoutes(to auth: RouterGroup<RoleSyncRequestContext>) {
         auth.get("login") { request, context in try await self.login(request, context) }
         auth.get("callback") { request, context in try await self.callback(request, context) }
         auth.post("logout") { request, context in try await self.logout(request, context) }
     }
-
-    // MARK: Login
 
     func login(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
@@ -33,7 +42,7 @@ extension ServerContext {
         }
         var returnTo: String?
         if let requested = query.get("return_to") {
-            guard let path = Self.validatedReturnPath(requested) else {
+            guard let path = ServerContext.validatedReturnPath(requested) else {
                 throw PageError(
                     .badRequest,
                     title: "Invalid return address",
@@ -69,14 +78,18 @@ extension ServerContext {
     /// With several providers and none chosen: a page of links, one per provider, each keeping the
     /// page to return to.
     func chooser(_ request: Request, _ context: RoleSyncRequestContext) -> Response {
-        let returnTo = request.uri.queryParameters.get("return_to").flatMap { Self.validatedReturnPath(String($0)) }
+        let returnTo = request.uri.queryParameters.get("return_to").flatMap { ServerContext.validatedReturnPath(String($0)) }
         return PageRenderer.page(
             "home",
-            HomeModel(title: "Sign in", intro: "Choose your identity provider:", providers: providerLinks(returnTo: returnTo), user: nil, csrf: "")
+            HomeModel(
+                title: "Sign in",
+                intro: "Choose your identity provider:",
+                providers: providers.signInLinks(returnTo: returnTo),
+                user: nil,
+                csrf: ""
+            )
         )
     }
-
-    // MARK: Callback
 
     func callback(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
         let started = ContinuousClock.now
@@ -189,8 +202,6 @@ extension ServerContext {
         }
     }
 
-    // MARK: Logout
-
     func logout(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
         if let origin = request.headers[.origin], origin != publicOrigin {
             throw PageError(
@@ -212,8 +223,6 @@ extension ServerContext {
         response.setCookie(cookies.expired(cookies.session))
         return response
     }
-
-    // MARK: Answers
 
     /// A provider-sent word, cut to printable ASCII and 128 characters.
     static func printable(_ text: String) -> String {

@@ -29,11 +29,15 @@ public struct GatewayCredential: Sendable {
 /// `POST /oauth/introspect` (RFC 7662): the gateway presents a key, RoleSync answers whether it is
 /// active and, if so, whose it is and which role they hold now. Nothing is cached: a revocation or a
 /// deactivation is seen by the very next introspection, on every replica.
-extension ServerContext {
+struct IntrospectionController: Sendable {
+    let keys: KeyService
+    /// The gateways allowed to introspect; none answers every introspection 401.
+    let gateways: [GatewayCredential]
+
     /// The largest form an introspection takes.
     static let maximumIntrospectionBody = 8 * 1024
 
-    func addIntrospectionRoutes(to oauth: RouterGroup<RoleSyncRequestContext>) {
+    func addRoutes(to oauth: RouterGroup<RoleSyncRequestContext>) {
         oauth.post("introspect") { request, context in
             do {
                 return try await self.introspect(request, context: context, gateway: try Self.gateway(presenting: request, among: self.gateways))

@@ -11,139 +11,77 @@ import RoleSyncReports
 /// API. Every page works without script; `app.js` only fetches a listing's results region (the
 /// `X-RoleSync-Fragment: results` header) as one types. Each route needs the same permission as its
 /// admin API twin; forms are checked by ``FormProtectionMiddleware`` before any handler runs.
-extension ServerContext {
-    /// The header `app.js` sends for a listing's results region only.
-    static let fragmentHeader = HTTPFields.Element.Name("X-RoleSync-Fragment")!
+struct DashboardController: Sendable {
+    let sync: SyncService
+    let keys: KeyService
+    let keyPages: KeyPageHandlers
+    let now: @Sendable () -> Date
 
-    func addDashboardRoutes(to admin: RouterGroup<RoleSyncRequestContext>) {
-        page(.get, "", .readUsers, in: admin) { _, _ in
+    func addRoutes(to admin: RouterGroup<RoleSyncRequestContext>) {
+        admin.page(.get, "", .readUsers) { _, _ in
             Response(status: .found, headers: [.location: "/admin/users", .cacheControl: "no-store"])
         }
-        page(.get, "users", .readUsers, in: admin) { request, context in try await self.usersPage(request, context) }
-        page(.get, "users/{id}", .readUsers, in: admin) { request, context in
-            try await self.userPage(try Self.pageUserID(context), request, context)
+        admin.page(.get, "users", .readUsers) { request, context in try await self.usersPage(request, context) }
+        admin.page(.get, "users/{id}", .readUsers) { request, context in
+            try await self.userPage(try PageInput.userID(context), request, context)
         }
-        page(.get, "users/{id}/activity", .readAudit, in: admin) { request, context in
-            try await self.userActivityPage(try Self.pageUserID(context), request, context)
+        admin.page(.get, "users/{id}/activity", .readAudit) { request, context in
+            try await self.userActivityPage(try PageInput.userID(context), request, context)
         }
-        page(.post, "users/{id}/role", .editUsers, in: admin) { request, context in
-            try await self.editRole(try Self.pageUserID(context), request, context)
+        admin.page(.post, "users/{id}/role", .editUsers) { request, context in
+            try await self.editRole(try PageInput.userID(context), request, context)
         }
-        page(.get, "users/{id}/deactivate", .editUsers, in: admin) { _, context in
-            try await self.confirmDeactivation(try Self.pageUserID(context), context)
+        admin.page(.get, "users/{id}/deactivate", .editUsers) { _, context in
+            try await self.confirmDeactivation(try PageInput.userID(context), context)
         }
-        page(.post, "users/{id}/deactivate", .editUsers, in: admin) { _, context in
-            try await self.changeStatus(try Self.pageUserID(context), to: .inactive, context)
+        admin.page(.post, "users/{id}/deactivate", .editUsers) { _, context in
+            try await self.changeStatus(try PageInput.userID(context), to: .inactive, context)
         }
-        page(.post, "users/{id}/reactivate", .editUsers, in: admin) { _, context in
-            try await self.changeStatus(try Self.pageUserID(context), to: .active, context)
+        admin.page(.post, "users/{id}/reactivate", .editUsers) { _, context in
+            try await self.changeStatus(try PageInput.userID(context), to: .active, context)
         }
-        page(.post, "users/{id}/override", .overrideRoles, in: admin) { request, context in
-            try await self.grantOverridePage(try Self.pageUserID(context), request, context)
+        admin.page(.post, "users/{id}/override", .overrideRoles) { request, context in
+            try await self.grantOverridePage(try PageInput.userID(context), request, context)
         }
-        page(.post, "users/{id}/override/end", .overrideRoles, in: admin) { request, context in
-            try await self.endOverridePage(try Self.pageUserID(context), request, context)
+        admin.page(.post, "users/{id}/override/end", .overrideRoles) { request, context in
+            try await self.endOverridePage(try PageInput.userID(context), request, context)
         }
-        page(.get, "users/{id}/offboard", .offboardUsers, in: admin) { _, context in
-            try await self.confirmOffboarding(try Self.pageUserID(context), reason: "", error: nil, context)
+        admin.page(.get, "users/{id}/offboard", .offboardUsers) { _, context in
+            try await self.confirmOffboarding(try PageInput.userID(context), reason: "", error: nil, context)
         }
-        page(.post, "users/{id}/offboard", .offboardUsers, in: admin) { request, context in
-            try await self.offboardPage(try Self.pageUserID(context), request, context)
+        admin.page(.post, "users/{id}/offboard", .offboardUsers) { request, context in
+            try await self.offboardPage(try PageInput.userID(context), request, context)
         }
-        page(.get, "keys", .readKeys, in: admin) { request, context in try await self.keysPage(request, context) }
-        page(.get, "keys/{id}", .readKeys, in: admin) { request, context in
+        admin.page(.get, "keys", .readKeys) { request, context in try await self.keyPages.keysPage(request, context) }
+        admin.page(.get, "keys/{id}", .readKeys) { request, context in
             let notice = request.uri.queryParameters.get("done") == "revoked" ? "Key revoked: it no longer works anywhere." : nil
-            return try await self.keyPage(try Self.pageKeyID(context), context, notice: notice)
+            return try await self.keyPages.keyPage(try PageInput.keyID(context), context, notice: notice)
         }
-        page(.get, "keys/{id}/revoke", .revokeKeys, in: admin) { _, context in
-            try await self.confirmRevocation(try Self.pageKeyID(context), asOwner: false, reason: "", error: nil, context)
+        admin.page(.get, "keys/{id}/revoke", .revokeKeys) { _, context in
+            try await self.keyPages.confirmRevocation(try PageInput.keyID(context), asOwner: false, reason: "", error: nil, context)
         }
-        page(.post, "keys/{id}/revoke", .revokeKeys, in: admin) { request, context in
-            try await self.revokePage(try Self.pageKeyID(context), asOwner: false, request, context)
+        admin.page(.post, "keys/{id}/revoke", .revokeKeys) { request, context in
+            try await self.keyPages.revokePage(try PageInput.keyID(context), asOwner: false, request, context)
         }
-        page(.get, "audit", .readAudit, in: admin) { request, context in try await self.auditPage(request, context) }
-        page(.get, "mapping", .readMappings, in: admin) { _, context in
+        admin.page(.get, "audit", .readAudit) { request, context in try await self.auditPage(request, context) }
+        admin.page(.get, "mapping", .readMappings) { _, context in
             PageRenderer.page(
                 "mapping",
                 MappingPageModel(
-                    chrome: try self.chrome("Mapping", .mapping, context),
+                    chrome: try Chrome("Mapping", .mapping, context),
                     mappings: self.sync.mappings.current,
                     shadow: try await self.shadowSection()
                 )
             )
         }
-        page(.post, "mapping", .readMappings, in: admin) { request, context in try await self.mappingDryRunPage(request, context) }
+        admin.page(.post, "mapping", .readMappings) { request, context in try await self.mappingDryRunPage(request, context) }
     }
-
-    /// Registers one dashboard page behind `permission`; without it the answer is the 403 page.
-    private func page(
-        _ method: HTTPRequest.Method,
-        _ path: RouterPath,
-        _ permission: AdminPermission,
-        in admin: RouterGroup<RoleSyncRequestContext>,
-        _ handler: @escaping @Sendable (Request, RoleSyncRequestContext) async throws -> Response
-    ) {
-        admin.group()
-            .add(
-                middleware: AuthorizationPolicyMiddleware(
-                    PermissionPolicy<Caller>(permission),
-                    deniedError: PageError(
-                        .forbidden,
-                        title: "Not permitted",
-                        code: "forbidden",
-                        message: "This page is for user administrators (user_admin or super_admin). "
-                            + "Your own API keys are in the Console, at /console/keys."
-                    )
-                )
-            )
-            .on(path, method: method, use: handler)
-    }
-
-    /// The chrome of a page for the signed-in caller.
-    func chrome(
-        _ title: String,
-        _ section: Chrome.Section?,
-        _ context: RoleSyncRequestContext,
-        notice: String? = nil,
-        error: String? = nil
-    ) throws
-        -> Chrome
-    {
-        Chrome(
-            title: title,
-            section: section,
-            caller: try context.requireIdentity(),
-            formToken: context.formToken ?? "",
-            notice: notice,
-            error: error
-        )
-    }
-
-    /// The query's parameters with a value: a GET form sends its empty fields (`role=`), which
-    /// mean "any".
-    static func filledParameters(_ request: Request) -> Parameters {
-        Parameters(request.uri.queryParameters.filter { !$0.value.isEmpty })
-    }
-
-    static func wantsFragment(_ request: Request) -> Bool {
-        request.headers[fragmentHeader] == "results"
-    }
-
-    /// A listing: the whole page, or only its results region for `app.js`. Both vary by the
-    /// fragment header, since one URL answers either.
-    static func listing(_ request: Request, template: String, fragment: String, _ model: Any) -> Response {
-        var response = PageRenderer.page(wantsFragment(request) ? fragment : template, model)
-        response.headers[.vary] = fragmentHeader.rawName
-        return response
-    }
-
-    // MARK: Users
 
     func usersPage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
-        let query = try Self.usersQuery(Self.filledParameters(request))
+        let query = try AdminInput.usersQuery(PageInput.filledParameters(request))
         let page = try await sync.users(matching: query)
-        let model = UsersPageModel(chrome: try chrome("Users", .users, context), query: query, page: page, mappings: sync.mappings.current)
-        return Self.listing(request, template: "users", fragment: "users-results", model)
+        let model = UsersPageModel(chrome: try Chrome("Users", .users, context), query: query, page: page, mappings: sync.mappings.current)
+        return PageRenderer.listing(request, template: "users", fragment: "users-results", model)
     }
 
     func userPage(
@@ -165,7 +103,7 @@ extension ServerContext {
             keyRequests: try await self.keys.requests(of: keys)
         )
         let model = UserPageModel(
-            chrome: try chrome(user.name ?? user.displayName, .users, context, notice: Self.notice(request, user), error: error),
+            chrome: try Chrome(user.name ?? user.displayName, .users, context, notice: Self.notice(request, user), error: error),
             user: user,
             eligibility: detail.eligibility,
             activity: activity,
@@ -178,7 +116,7 @@ extension ServerContext {
 
     func userActivityPage(_ id: UserID, _ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
         let user = try await requireUser(id)
-        let cursor = try Self.cursor(request.uri.queryParameters.get("cursor"))
+        let cursor = try AdminInput.cursor(request.uri.queryParameters.get("cursor"))
         let page = try await sync.auditEvents(matching: AuditQuery(userID: id, limit: 50, cursor: cursor))
         let audit = AuditRowsModel(
             tableID: "activity-table",
@@ -188,7 +126,7 @@ extension ServerContext {
             isFirstPage: cursor == nil
         )
         let model = UserPageModel(
-            chrome: try chrome(user.name ?? user.displayName, .users, context),
+            chrome: try Chrome(user.name ?? user.displayName, .users, context),
             user: user,
             eligibility: sync.eligibility(of: user),
             activity: nil,
@@ -234,7 +172,7 @@ extension ServerContext {
         } catch let error as LedgerError {
             return try await userPage(id, request, context, error: error.description, status: error.httpStatus)
         }
-        return Self.seeOther("/admin/users/\(id)?done=role")
+        return PageRenderer.seeOther("/admin/users/\(id)?done=role")
     }
 
     /// The user page's break-glass form: role, `for` (seconds, from the page's choices), reason.
@@ -252,7 +190,7 @@ extension ServerContext {
         } catch let error as LedgerError {
             return try await userPage(id, request, context, error: "Not given: \(error.description)", status: error.httpStatus)
         }
-        return Self.seeOther("/admin/users/\(id)?done=override")
+        return PageRenderer.seeOther("/admin/users/\(id)?done=override")
     }
 
     func endOverridePage(_ id: UserID, _ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
@@ -263,7 +201,7 @@ extension ServerContext {
         } catch let error as LedgerError {
             return try await userPage(id, request, context, error: "Not ended: \(error.description)", status: error.httpStatus)
         }
-        return Self.seeOther("/admin/users/\(id)?done=override-ended")
+        return PageRenderer.seeOther("/admin/users/\(id)?done=override-ended")
     }
 
     func changeStatus(_ id: UserID, to status: UserStatus, _ context: RoleSyncRequestContext) async throws -> Response {
@@ -273,7 +211,7 @@ extension ServerContext {
         } catch let error as LedgerError {
             throw PageError(error.httpStatus, title: "Not changed", code: error.code, message: error.description)
         }
-        return Self.seeOther("/admin/users/\(id)?done=\(status == .active ? "reactivated" : "deactivated")")
+        return PageRenderer.seeOther("/admin/users/\(id)?done=\(status == .active ? "reactivated" : "deactivated")")
     }
 
     func confirmDeactivation(_ id: UserID, _ context: RoleSyncRequestContext) async throws -> Response {
@@ -281,7 +219,7 @@ extension ServerContext {
         let keys = try await keys.keys(of: id).filter { $0.status(at: now()) == .active }
         let name = user.name ?? user.displayName
         let model = ConfirmModel(
-            chrome: try chrome("Deactivate \(name)?", .users, context),
+            chrome: try Chrome("Deactivate \(name)?", .users, context),
             confirm: .init(
                 lead: "\(name) will be signed out everywhere and cannot sign in until an administrator reactivates them.",
                 consequences: [
@@ -307,7 +245,7 @@ extension ServerContext {
         let sessions = try await sync.sessionCount(of: id)
         let name = user.name ?? user.displayName
         let model = ConfirmModel(
-            chrome: try chrome("Offboard \(name)?", .users, context, error: error),
+            chrome: try Chrome("Offboard \(name)?", .users, context, error: error),
             confirm: .init(
                 lead: "The leaver flow, in one step that cannot be undone in part:",
                 consequences: [
@@ -344,13 +282,11 @@ extension ServerContext {
             "user offboarded",
             metadata: ["user_id": "\(id)", "keys_revoked": "\(result.revokedKeys.count)", "actor": "\(caller.principal.actor)"]
         )
-        return Self.seeOther("/admin/users/\(id)?done=offboarded&keys=\(result.revokedKeys.count)&sessions=\(result.sessionsEnded)")
+        return PageRenderer.seeOther("/admin/users/\(id)?done=offboarded&keys=\(result.revokedKeys.count)&sessions=\(result.sessionsEnded)")
     }
 
-    // MARK: Audit
-
     func auditPage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
-        let parameters = Self.filledParameters(request)
+        let parameters = PageInput.filledParameters(request)
         let filters = AuditFiltersModel(
             user: parameters.get("user") ?? "",
             action: parameters.get("action"),
@@ -370,7 +306,7 @@ extension ServerContext {
         var error: String?
         var status = HTTPResponse.Status.ok
         do {
-            query = try Self.auditQuery(parameters)
+            query = try AdminInput.auditQuery(parameters)
             if !filters.user.isEmpty { query.userID = try await sync.user(reference: filters.user).id }
             page = try await sync.auditEvents(matching: query)
         } catch let input as AdminInputError {
@@ -381,14 +317,12 @@ extension ServerContext {
             status = ledger.httpStatus
         }
         let model = AuditPageModel(
-            chrome: try chrome("Audit", .audit, context, error: error),
+            chrome: try Chrome("Audit", .audit, context, error: error),
             filters: filters,
             audit: AuditRowsModel(tableID: "audit-table", showUser: true, page: page, url: url, isFirstPage: parameters.get("cursor") == nil)
         )
         return PageRenderer.page("audit", model, status: status)
     }
-
-    // MARK: Mapping
 
     /// The Mapping page's shadow section, when candidates are configured or differences recorded.
     func shadowSection() async throws -> MappingPageModel.Shadow? {
@@ -403,21 +337,26 @@ extension ServerContext {
         let candidate = form.value("mapping") ?? ""
         let mappings = sync.mappings.current
         guard !candidate.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            let model = MappingPageModel(chrome: try chrome("Mapping", .mapping, context, error: "Paste a mapping to try."), mappings: mappings)
+            let model = MappingPageModel(chrome: try Chrome("Mapping", .mapping, context, error: "Paste a mapping to try."), mappings: mappings)
             return PageRenderer.page("mapping", model, status: .unprocessableContent)
         }
-        guard candidate.utf8.count <= Self.maximumMappingBody else {
+        guard candidate.utf8.count <= AdminInput.maximumMappingBody else {
             let model = MappingPageModel(
-                chrome: try chrome("Mapping", .mapping, context, error: "A candidate mapping is at most \(Self.maximumMappingBody / 1024) KiB."),
+                chrome: try Chrome(
+                    "Mapping",
+                    .mapping,
+                    context,
+                    error: "A candidate mapping is at most \(AdminInput.maximumMappingBody / 1024) KiB."
+                ),
                 mappings: mappings,
                 candidate: ""
             )
             return PageRenderer.page("mapping", model, status: .contentTooLarge)
         }
-        switch try await candidatePlan(candidate) {
+        switch try await sync.candidatePlan(candidate) {
         case .success(let plan):
             let model = MappingPageModel(
-                chrome: try chrome("Mapping", .mapping, context),
+                chrome: try Chrome("Mapping", .mapping, context),
                 mappings: mappings,
                 candidate: candidate,
                 plan: plan,
@@ -428,7 +367,7 @@ extension ServerContext {
             let count = invalid.diagnostics.count
             let first = invalid.diagnostics.first.map { " First, at \($0.location.line):\($0.location.column): \($0.message)" } ?? ""
             let model = MappingPageModel(
-                chrome: try chrome(
+                chrome: try Chrome(
                     "Mapping",
                     .mapping,
                     context,
@@ -440,25 +379,6 @@ extension ServerContext {
             )
             return PageRenderer.page("mapping", model, status: .unprocessableContent)
         }
-    }
-
-    // MARK: Input
-
-    static func pageUserID(_ context: RoleSyncRequestContext) throws -> UserID {
-        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
-            throw LedgerError.userNotFound(context.parameters.get("id") ?? "")
-        }
-        return UserID(id)
-    }
-
-    static func pageKeyID(_ context: RoleSyncRequestContext) throws -> Int64 {
-        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else { throw LedgerError.keyNotFound(0) }
-        return id
-    }
-
-    /// Post/Redirect/Get: after a change, the browser loads the page that shows it.
-    static func seeOther(_ location: String) -> Response {
-        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     }
 }
 

@@ -4,24 +4,25 @@ import Logging
 import RoleSyncLedger
 import RoleSyncReports
 
-/// The dashboard's API Keys section (`/admin/keys/...`) and the Console (`/console/keys/...`): the
-/// same ``KeyService`` as the JSON API, as pages.
-extension ServerContext {
-    // MARK: Admin
+/// The key pages both the dashboard's API Keys section (`/admin/keys/...`) and the Console
+/// (`/console/keys/...`) show: the same ``KeyService`` as the JSON API, as pages.
+struct KeyPageHandlers: Sendable {
+    let keys: KeyService
+    let now: @Sendable () -> Date
 
     func keysPage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
-        let query = try await keysQuery(Self.filledParameters(request))
+        let query = try await AdminInput.keysQuery(PageInput.filledParameters(request), keys: keys)
         let page = try await keys.keys(matching: query)
         // The owner choices only matter to the whole page; the results region does without them.
-        let owners = Self.wantsFragment(request) ? [] : try await keys.owners()
-        let model = KeysPageModel(chrome: try chrome("API Keys", .keys, context), query: query, page: page, owners: owners, at: now())
-        return Self.listing(request, template: "keys", fragment: "keys-results", model)
+        let owners = PageInput.wantsFragment(request) ? [] : try await keys.owners()
+        let model = KeysPageModel(chrome: try Chrome("API Keys", .keys, context), query: query, page: page, owners: owners, at: now())
+        return PageRenderer.listing(request, template: "keys", fragment: "keys-results", model)
     }
 
     func keyPage(_ id: Int64, _ context: RoleSyncRequestContext, notice: String? = nil) async throws -> Response {
         let owned = try await keys.key(id: id)
         let model = KeyPageModel(
-            chrome: try chrome(owned.key.name, .keys, context, notice: notice),
+            chrome: try Chrome(owned.key.name, .keys, context, notice: notice),
             owned: owned,
             usage: try await keys.usage(of: id),
             at: now()
@@ -56,7 +57,7 @@ extension ServerContext {
         }
         let base = asOwner ? "/console/keys" : "/admin/keys"
         let model = ConfirmModel(
-            chrome: try chrome("Revoke key \(key.name)?", asOwner ? .console : .keys, context, error: error),
+            chrome: try Chrome("Revoke key \(key.name)?", asOwner ? .console : .keys, context, error: error),
             confirm: .init(
                 lead: asOwner
                     ? "Your key \(key.prefix) stops working at once, on every gateway. Revocation is permanent."
@@ -103,83 +104,6 @@ extension ServerContext {
                 "key_id": "\(owned.key.id)", "prefix": "\(owned.key.prefix)", "owner": "\(owned.key.userID)", "actor": "\(caller.principal.actor)",
             ]
         )
-        return Self.seeOther(asOwner ? "/console/keys?done=revoked" : "/admin/keys/\(id)?done=revoked")
-    }
-
-    // MARK: Console
-
-    func addConsoleRoutes(to console: RouterGroup<RoleSyncRequestContext>) {
-        console.get("keys") { request, context in
-            let notice = request.uri.queryParameters.get("done") == "revoked" ? "Key revoked: it no longer works anywhere." : nil
-            return try await self.consolePage(context, notice: notice)
-        }
-        console.post("keys") { request, context in try await self.consoleCreate(request, context) }
-        console.get("keys/{id}/revoke") { _, context in
-            try await self.confirmRevocation(try Self.pageKeyID(context), asOwner: true, reason: "", error: nil, context)
-        }
-        console.post("keys/{id}/revoke") { request, context in
-            try await self.revokePage(try Self.pageKeyID(context), asOwner: true, request, context)
-        }
-    }
-
-    func consolePage(
-        _ context: RoleSyncRequestContext,
-        notice: String? = nil,
-        error: String? = nil,
-        created: ConsoleKeysModel.Created? = nil,
-        draftName: String = "",
-        lifetime: String = "",
-        status: HTTPResponse.Status = .ok
-    ) async throws -> Response {
-        let caller = try context.requireIdentity()
-        let model = ConsoleKeysModel(
-            chrome: try chrome("Console: API keys", .console, context, notice: notice, error: error),
-            keys: try await keys.keys(of: caller.user.id),
-            created: created,
-            draftName: draftName,
-            lifetime: lifetime,
-            at: now()
-        )
-        return PageRenderer.page("console-keys", model, status: status)
-    }
-
-    func consoleCreate(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
-        let caller = try context.requireIdentity()
-        let form = try await PageForm(request)
-        let name = form.value("name") ?? ""
-        let lifetimeText = form.text("expires_in") ?? ""
-        var lifetime: TimeInterval?
-        if !lifetimeText.isEmpty {
-            guard ConsoleKeysModel.lifetimes.contains(where: { $0.0 == lifetimeText }), let seconds = KeyService.lifetime(lifetimeText) else {
-                return try await consolePage(
-                    context,
-                    error: "Expires: choose one of the listed lifetimes.",
-                    draftName: name,
-                    status: .unprocessableContent
-                )
-            }
-            lifetime = seconds
-        }
-        let created: KeyService.CreatedKey
-        do {
-            created = try await keys.create(for: caller.user.id, name: name, lifetime: lifetime, purpose: .gateway, by: caller.principal.actor)
-        } catch let error as LedgerError {
-            return try await consolePage(
-                context,
-                error: error.description,
-                draftName: name,
-                lifetime: lifetimeText,
-                status: error.httpStatus
-            )
-        }
-        context.logger.info(
-            "key created",
-            metadata: ["key_id": "\(created.key.id)", "prefix": "\(created.key.prefix)", "owner": "\(caller.user.id)"]
-        )
-        return try await consolePage(
-            context,
-            created: ConsoleKeysModel.Created(name: created.key.name, value: created.value),
-            status: .created
-        )
+        return PageRenderer.seeOther(asOwner ? "/console/keys?done=revoked" : "/admin/keys/\(id)?done=revoked")
     }
 }

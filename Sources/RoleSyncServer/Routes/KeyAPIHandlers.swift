@@ -1,0 +1,94 @@
+import Foundation
+import Hummingbird
+import Logging
+import RoleSyncJSON
+import RoleSyncLedger
+import RoleSyncMapping
+import RoleSyncReports
+
+/// API keys over the JSON API, for both the Console (`/api/keys`, the caller's own keys) and the
+/// admin API (`/api/admin/keys`, every key).
+struct KeyAPIHandlers: Sendable {
+    let keys: KeyService
+    let now: @Sendable () -> Date
+
+    /// Creates a key owned by the caller: always a `gateway` key from the Console; the admin API
+    /// may ask for an `admin` key (its route needs an admin role, and the ledger checks it again).
+    func createKey(
+        _ request: Request,
+        _ context: RoleSyncRequestContext,
+        allowingPurpose: Bool
+    ) async throws -> EditedResponse<JSONBody<CreatedKeyReport>> {
+        let caller = try context.requireIdentity()
+        let allowed = allowingPurpose ? ["name", "expires_in", "purpose"] : ["name", "expires_in"]
+        let members = try await AdminInput.jsonObject(request, allowed: allowed, what: "'name' and optionally 'expires_in'")
+        guard case .string(let name)? = members["name"] else {
+            throw AdminInputError.unprocessable("name", "'name' is required: a string of 1 to 100 characters saying what the key is for")
+        }
+        var lifetime: TimeInterval?
+        if let value = members["expires_in"] {
+            guard case .string(let text) = value, let seconds = KeyService.lifetime(text) else {
+                throw AdminInputError.unprocessable(
+                    "expires_in",
+                    "'expires_in' is a duration such as \"90d\", \"12h\", \"30m\" or \"3600\" (seconds)"
+                )
+            }
+            lifetime = seconds
+        }
+        var purpose = APIKeyPurpose.gateway
+        if let value = members["purpose"] {
+            guard case .string(let text) = value, let parsed = APIKeyPurpose(rawValue: text) else {
+                throw AdminInputError.unprocessable("purpose", "'purpose' is gateway or admin")
+            }
+            purpose = parsed
+        }
+        let created = try await keys.create(for: caller.user.id, name: name, lifetime: lifetime, purpose: purpose, by: caller.principal.actor)
+        let owned = OwnedKey(key: created.key, owner: KeyOwner(caller.user))
+        context.logger.info(
+            "key created",
+            metadata: ["key_id": "\(created.key.id)", "prefix": "\(created.key.prefix)", "owner": "\(caller.user.id)"]
+        )
+        return EditedResponse(status: .created, response: JSONBody(CreatedKeyReport(owned, value: created.value, at: now())))
+    }
+
+    /// Revokes a key: the caller's own (Console; another's is a 404, so ids cannot be probed) with
+    /// an optional reason, or any key (admin API) with a required one.
+    func revokeKey(_ id: Int64, _ request: Request, _ context: RoleSyncRequestContext, asOwner: Bool) async throws -> JSONBody<KeyReport> {
+        let caller = try context.requireIdentity()
+        let members = try await AdminInput.jsonObject(request, allowed: ["reason"], what: "'reason'", optional: asOwner)
+        var reason: String?
+        if let value = members["reason"] {
+            guard case .string(let text) = value else { throw AdminInputError.unprocessable("reason", "'reason' is a string") }
+            reason = text
+        }
+        if !asOwner, reason?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true {
+            throw AdminInputError.unprocessable("reason", "'reason' is required: say why the key is revoked (it is audited)")
+        }
+        let owned = try await keys.revoke(
+            id: id,
+            ownerID: asOwner ? caller.user.id : nil,
+            cause: asOwner ? .owner : .admin,
+            reason: reason,
+            by: caller.principal.actor
+        )
+        context.logger.notice(
+            "key revoked",
+            metadata: [
+                "key_id": "\(owned.key.id)", "prefix": "\(owned.key.prefix)", "owner": "\(owned.key.userID)",
+                "actor": "\(caller.principal.actor)",
+            ]
+        )
+        return JSONBody(KeyReport(owned, at: now()))
+    }
+
+    func listKeys(_ request: Request) async throws -> JSONBody<PageReport<KeyReport>> {
+        let page = try await keys.keys(matching: try await AdminInput.keysQuery(request.uri.queryParameters, keys: keys))
+        let time = now()
+        return JSONBody(PageReport(key: "keys", items: page.keys.map { KeyReport($0, at: time) }, nextCursor: page.nextCursor))
+    }
+
+    func showKey(_ id: Int64) async throws -> JSONBody<KeyDetailReport> {
+        let owned = try await keys.key(id: id)
+        return JSONBody(KeyDetailReport(owned, usage: try await keys.usage(of: id), at: now()))
+    }
+}
