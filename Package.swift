@@ -11,17 +11,10 @@ let swiftSettings: [SwiftSetting] = [
 let package = Package(
     name: "rolesync",
     platforms: [.macOS(.v15)],
+    // One product: the `rolesync` command. The modules are internal to this package (`package`
+    // access across them); none is a library for other packages (README, "Code layout").
     products: [
         .executable(name: "rolesync", targets: ["RoleSyncCLI"]),
-        .library(name: "RoleSyncJSON", targets: ["RoleSyncJSON"]),
-        .library(name: "RoleSyncMapping", targets: ["RoleSyncMapping"]),
-        .library(name: "RoleSyncLedger", targets: ["RoleSyncLedger"]),
-        .library(name: "RoleSyncSQLite", targets: ["RoleSyncSQLite"]),
-        .library(name: "RoleSyncPostgres", targets: ["RoleSyncPostgres"]),
-        .library(name: "RoleSyncOIDC", targets: ["RoleSyncOIDC"]),
-        .library(name: "RoleSyncReports", targets: ["RoleSyncReports"]),
-        .library(name: "RoleSyncServer", targets: ["RoleSyncServer"]),
-        .library(name: "RoleSyncApp", targets: ["RoleSyncApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

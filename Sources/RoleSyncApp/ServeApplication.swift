@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
-public import Hummingbird
-public import Logging
-public import RoleSyncConfig
+package import Hummingbird
+package import Logging
+package import RoleSyncConfig
 import RoleSyncHTTPClient
 import RoleSyncLedger
 import RoleSyncMapping
@@ -10,16 +10,16 @@ import RoleSyncOIDC
 package import RoleSyncPostgres
 import RoleSyncReconciler
 import RoleSyncSQLite
-public import RoleSyncServer
+package import RoleSyncServer
 import ServiceLifecycle
 
 /// `rolesync serve`, assembled: the composition root. From a ``ServeConfiguration`` it opens the
 /// ledger, loads the mappings, makes one relying party per provider, one reconciler per directory
 /// and the SCIM service, hands them to the HTTP server (``ServerContext``), and runs everything
 /// until SIGTERM or SIGINT, then shuts down gracefully.
-public struct ServeApplication {
-    public let configuration: ServeConfiguration
-    public let context: ServerContext
+package struct ServeApplication {
+    package let configuration: ServeConfiguration
+    package let context: ServerContext
     let registry: MappingRegistry
     let clients: HTTPClients
     let reconcilers: [Reconciler]
@@ -30,7 +30,7 @@ public struct ServeApplication {
     package let postgres: PostgresLedgerStore.Connected?
     /// For `serve --check` on SQLite: the file's migrations, applied and pending, read without
     /// creating or migrating it (the check runs on an in-memory stand-in).
-    public let sqliteCheck: (applied: Int, pending: Int, exists: Bool)?
+    package let sqliteCheck: (applied: Int, pending: Int, exists: Bool)?
     let logger: Logger
 
     /// Opens the ledger, loads and checks the mappings, and prepares the providers and directories.
@@ -43,7 +43,7 @@ public struct ServeApplication {
     /// - Throws: ``ConfigError`` when mappings are invalid, a provider has none, a CA file is not PEM,
     ///   or the PostgreSQL database cannot be reached; or the ledger cannot be opened. Nothing is
     ///   left running then.
-    public init(
+    package init(
         configuration: ServeConfiguration,
         metricsExposition: (@Sendable () -> String)?,
         logger: Logger,
@@ -191,7 +191,7 @@ public struct ServeApplication {
     }
 
     /// The Hummingbird application, listening where the configuration says.
-    public func makeApplication() -> some ApplicationProtocol {
+    package func makeApplication() -> some ApplicationProtocol {
         Application(
             router: context.makeRouter(),
             configuration: .init(
@@ -203,10 +203,10 @@ public struct ServeApplication {
     }
 
     /// How long SIGTERM lets requests in flight finish before they are cancelled.
-    public static let gracePeriod: Duration = .seconds(20)
+    package static let gracePeriod: Duration = .seconds(20)
 
     /// Serves until SIGTERM or SIGINT; mappings reload on SIGHUP.
-    public func run() async throws {
+    package func run() async throws {
         let reloader = MappingReloader(
             path: configuration.mappings,
             shadow: configuration.shadow,
@@ -268,7 +268,7 @@ public struct ServeApplication {
 
     /// Releases the HTTP clients; ``run()`` does it on its way out, anyone else who made an
     /// application without running it must.
-    public func shutdown() async {
+    package func shutdown() async {
         await election.resign()
         await clients.shutdown()
         await postgres?.close()

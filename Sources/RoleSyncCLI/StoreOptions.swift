@@ -1,10 +1,10 @@
-public import ArgumentParser
+import ArgumentParser
 import Foundation
 import Logging
 import RoleSyncApp
 import RoleSyncConfig
-public import RoleSyncLedger
-public import RoleSyncMapping
+package import RoleSyncLedger
+package import RoleSyncMapping
 import RoleSyncPostgres
 import RoleSyncReports
 import RoleSyncSQLite
@@ -169,8 +169,8 @@ struct Ledger {
 }
 
 extension Role: ExpressibleByArgument {
-    public init?(argument: String) { self.init(rawValue: argument) }
-    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+    package init?(argument: String) { self.init(rawValue: argument) }
+    package static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
 extension UserStatus: ExpressibleByArgument {}

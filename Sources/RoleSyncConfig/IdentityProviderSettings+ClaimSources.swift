@@ -5,7 +5,7 @@ import Yams
 extension IdentityProviderSettings {
     /// The hosts a sign-in follows `_claim_sources` to when `follow_claim_sources: true` and no
     /// `claim_source_hosts` are given: Microsoft Graph, where Entra ID points for group overage.
-    public static let defaultClaimSourceHosts: Set<String> = ["graph.microsoft.com"]
+    package static let defaultClaimSourceHosts: Set<String> = ["graph.microsoft.com"]
 
     /// Reads `follow_claim_sources` and `claim_source_hosts` of an `idps[]` entry.
     ///

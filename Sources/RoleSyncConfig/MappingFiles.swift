@@ -1,21 +1,21 @@
 import Foundation
-public import RoleSyncMapping
+package import RoleSyncMapping
 
 /// Reads mapping files and folders from disk for the mapping module (which opens no files).
-public struct MappingFiles: Sendable {
+package struct MappingFiles: Sendable {
     /// Every mapping that validated, every diagnostic (per file, then cross-file), and the files read.
-    public var mappings: [Mapping] = []
-    public var diagnostics: [Diagnostic] = []
-    public var files: [String] = []
+    package var mappings: [Mapping] = []
+    package var diagnostics: [Diagnostic] = []
+    package var files: [String] = []
     /// The file each of ``mappings`` was read from, in the same order.
-    public var paths: [String] = []
+    package var paths: [String] = []
 
     /// The valid mappings, one per issuer (a second mapping for an issuer is left out).
-    public var set = MappingSet.build([]).set
+    package var set = MappingSet.build([]).set
 
     /// How a loaded mapping names its file (``Mapping/file``), which decisions, traces, the ledger's
     /// audit events and every page show.
-    public enum Naming: Sendable {
+    package enum Naming: Sendable {
         /// As the path was given (the command line's `mapping check`, `test`, `dry-run`).
         case asGiven
         /// Relative to the configured location: a file in a mappings folder by its name in that
@@ -30,7 +30,7 @@ public struct MappingFiles: Sendable {
     ///   - paths: files or folders.
     ///   - naming: how each ``Mapping/file`` is named.
     /// - Throws: ``ConfigError/file(_:_:)`` when a path does not exist or a folder holds no mapping.
-    public static func load(_ paths: [String], naming: Naming = .asGiven) throws(ConfigError) -> MappingFiles {
+    package static func load(_ paths: [String], naming: Naming = .asGiven) throws(ConfigError) -> MappingFiles {
         var result = MappingFiles()
         var names: [String] = []
         for path in paths {
@@ -90,12 +90,12 @@ public struct MappingFiles: Sendable {
         return files
     }
 
-    public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
-    public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
+    package var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
+    package var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
 }
 
 /// A system error's reason without Foundation's framing.
-public func describe(_ error: any Error) -> String {
+package func describe(_ error: any Error) -> String {
     let nsError = error as NSError
     if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError {
         return String(cString: strerror(Int32(underlying.code)))
@@ -107,6 +107,6 @@ public func describe(_ error: any Error) -> String {
 }
 
 /// `1 error`, `2 warnings`.
-public func plural(_ count: Int, _ noun: String) -> String {
+package func plural(_ count: Int, _ noun: String) -> String {
     "\(count) \(noun)\(count == 1 ? "" : "s")"
 }

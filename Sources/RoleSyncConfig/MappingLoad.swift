@@ -1,15 +1,15 @@
 import Foundation
-public import RoleSyncMapping
+package import RoleSyncMapping
 
 /// The live mappings and their candidates (`shadow:`), loaded and checked together: what `serve`
 /// starts with, what a reload swaps in, and what `rolesync mapping promote` compares.
-public struct LoadedMappings: Sendable {
-    public var live: MappingFiles
+package struct LoadedMappings: Sendable {
+    package var live: MappingFiles
     /// `nil` when no `shadow:` is configured.
-    public var shadow: MappingFiles?
+    package var shadow: MappingFiles?
     /// Every error of both, and those of the pair: a provider no live mapping governs, a candidate
     /// for an issuer no live mapping governs.
-    public var errors: [Diagnostic]
+    package var errors: [Diagnostic]
 
     /// Loads and checks.
     /// - Parameters:
@@ -17,7 +17,7 @@ public struct LoadedMappings: Sendable {
     ///   - shadow: the candidates' file or folder.
     ///   - issuers: the configured providers' issuers, each of which needs a live mapping.
     /// - Throws: ``ConfigError/file(_:_:)`` when a path does not exist or cannot be read.
-    public static func load(mappings: String, shadow: String?, issuers: [String]) throws(ConfigError) -> LoadedMappings {
+    package static func load(mappings: String, shadow: String?, issuers: [String]) throws(ConfigError) -> LoadedMappings {
         let live = try MappingFiles.load([mappings], naming: .relativeToLocation)
         var errors = live.diagnostics.filter { $0.severity == .error }
         for issuer in issuers where live.set.mapping(forIssuer: issuer) == nil {

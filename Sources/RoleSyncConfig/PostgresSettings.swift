@@ -5,9 +5,9 @@ import Foundation
 ///
 /// The password may also come from the environment (`database_password_env`), which is where it
 /// belongs outside a laptop: a URL ends up in shell history and process lists.
-public struct PostgresSettings: Sendable, Hashable, CustomStringConvertible {
+package struct PostgresSettings: Sendable, Hashable, CustomStringConvertible {
     /// How the connection is protected (libpq's `sslmode`, the three that make sense here).
-    public enum TLSMode: String, Sendable, Hashable, CaseIterable {
+    package enum TLSMode: String, Sendable, Hashable, CaseIterable {
         /// Plain TCP: only for a database on the same host or a private network.
         case disable
         /// Encrypted, the server's certificate not checked (protects from eavesdroppers only).
@@ -17,21 +17,21 @@ public struct PostgresSettings: Sendable, Hashable, CustomStringConvertible {
         case verifyFull = "verify-full"
     }
 
-    public var host: String
-    public var port: Int
-    public var username: String
-    public var password: String?
-    public var database: String
-    public var tls: TLSMode
+    package var host: String
+    package var port: Int
+    package var username: String
+    package var password: String?
+    package var database: String
+    package var tls: TLSMode
     /// The CA certificate (PEM) to verify the server with in `verify-full`; `nil` uses the system's.
-    public var caFile: String?
+    package var caFile: String?
     /// The most connections one process opens.
-    public var poolSize: Int
+    package var poolSize: Int
 
-    public static let defaultPoolSize = 10
-    public static let maximumPoolSize = 200
+    package static let defaultPoolSize = 10
+    package static let maximumPoolSize = 200
 
-    public init(
+    package init(
         host: String,
         port: Int = 5432,
         username: String,
@@ -52,7 +52,7 @@ public struct PostgresSettings: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether `text` names a PostgreSQL database rather than a SQLite file.
-    public static func isURL(_ text: String) -> Bool {
+    package static func isURL(_ text: String) -> Bool {
         let lower = text.lowercased()
         return lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://")
     }
@@ -60,7 +60,7 @@ public struct PostgresSettings: Sendable, Hashable, CustomStringConvertible {
     /// Parses a `postgres://` URL.
     /// - Throws: ``PostgresSettingsError`` naming what is wrong; the message never repeats the
     ///   password.
-    public init(url text: String) throws {
+    package init(url text: String) throws {
         guard Self.isURL(text) else { throw PostgresSettingsError("the URL must start with postgres:// or postgresql://") }
         guard let components = URLComponents(string: text) else {
             throw PostgresSettingsError("not a valid URL (percent-encode special characters of the user and password)")
@@ -113,7 +113,7 @@ public struct PostgresSettings: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The URL without its password, for logs and messages.
-    public var description: String {
+    package var description: String {
         var text = "postgres://\(username)@\(host):\(port)/\(database)?sslmode=\(tls.rawValue)"
         if let caFile { text += "&sslrootcert=\(caFile)" }
         return text
@@ -121,8 +121,8 @@ public struct PostgresSettings: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A PostgreSQL URL or setting that cannot be used.
-public struct PostgresSettingsError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var description: String
+package struct PostgresSettingsError: Error, Sendable, Hashable, CustomStringConvertible {
+    package var description: String
 
-    public init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }

@@ -1,5 +1,5 @@
-public import Foundation
-public import RoleSyncMapping
+package import Foundation
+package import RoleSyncMapping
 import Yams
 
 extension ServeConfiguration {
@@ -29,7 +29,7 @@ extension ServeConfiguration {
     ///     only need the database and mappings.
     /// - Throws: ``ConfigError/file(_:_:)`` when it cannot be read, ``ConfigError/invalid(_:)``
     ///   with every error found.
-    public static func load(
+    package static func load(
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         requiringSecrets: Bool = true
@@ -50,7 +50,7 @@ extension ServeConfiguration {
     ///   - environment: where `client_secret_env` names are looked up.
     ///   - requiringSecrets: whether a missing client secret is an error.
     /// - Throws: ``ConfigError/invalid(_:)`` with every error found.
-    public static func parse(
+    package static func parse(
         yaml: String,
         file: String,
         environment: [String: String],
@@ -80,7 +80,7 @@ extension ServeConfiguration {
 
     /// A duration as configurations and options write it: seconds (`90`), or a number with `s`, `m`,
     /// `h` or `d` (`90s`, `15m`, `8h`, `7d`); `nil` for anything else or a negative number.
-    public static func seconds(_ text: String) -> TimeInterval? {
+    package static func seconds(_ text: String) -> TimeInterval? {
         if let seconds = Double(text), seconds >= 0, seconds.isFinite { return seconds }
         guard let unit = text.last, let number = Double(text.dropLast()), number >= 0, number.isFinite else { return nil }
         switch unit {
@@ -94,7 +94,7 @@ extension ServeConfiguration {
 
     /// Errors for providers that no mapping governs: RoleSync refuses to start with one, since
     /// every sign-in through it would be refused.
-    public func providersWithoutMapping(in mappings: MappingSet) -> [Diagnostic] {
+    package func providersWithoutMapping(in mappings: MappingSet) -> [Diagnostic] {
         idps.filter { mappings.mapping(forIssuer: $0.issuer) == nil }.map {
             Diagnostic(
                 .error,

@@ -1,5 +1,5 @@
-public import Foundation
-public import RoleSyncMapping
+package import Foundation
+package import RoleSyncMapping
 
 /// The `rolesync serve` configuration file (YAML), validated whole: every error is reported with
 /// its file, line, column and key. Paths in it are relative to the file's folder.
@@ -14,55 +14,55 @@ public import RoleSyncMapping
 ///     client_id: rolesync
 ///     client_secret_env: ROLESYNC_OKTA_SECRET
 /// ```
-public struct ServeConfiguration: Sendable {
+package struct ServeConfiguration: Sendable {
     /// The file it was read from.
-    public var file: String
+    package var file: String
     /// Where the server listens.
-    public var listen: ListenAddress
+    package var listen: ListenAddress
     /// The origin browsers use to reach RoleSync; the redirect URI is `{public_url}/auth/callback`.
-    public var publicURL: URL
+    package var publicURL: URL
     /// The SQLite ledger, resolved against the file's folder; for PostgreSQL, ``postgres``'s URL
     /// without its password.
-    public var database: String
+    package var database: String
     /// The PostgreSQL ledger, when `database:` is a `postgres://` URL.
-    public var postgres: PostgresSettings?
+    package var postgres: PostgresSettings?
     /// The environment variable holding the PostgreSQL password (`database_password_env`).
-    public var databasePasswordEnv: String?
+    package var databasePasswordEnv: String?
     /// A mapping file or folder, resolved against the file's folder.
-    public var mappings: String
+    package var mappings: String
     /// Candidate mappings (`shadow:`, a file or folder) evaluated beside the live ones on every
     /// sign-in, reconciliation and push, with no effect on the ledger; `nil` when there are none.
-    public var shadow: String?
+    package var shadow: String?
     /// How long a recorded shadow difference is kept after it was last seen (default 14 days).
-    public var shadowRetention: TimeInterval = 14 * 24 * 3600
+    package var shadowRetention: TimeInterval = 14 * 24 * 3600
     /// The longest break-glass override (`override.max_duration`, default 8 hours).
-    public var overrideMaxDuration: TimeInterval = 8 * 3600
+    package var overrideMaxDuration: TimeInterval = 8 * 3600
     /// Session lifetimes.
-    public var session: SessionSettings
+    package var session: SessionSettings
     /// The providers people sign in with.
-    public var idps: [IdentityProviderSettings]
+    package var idps: [IdentityProviderSettings]
     /// The AI gateways allowed to introspect API keys (`POST /oauth/introspect`).
-    public var gateways: [GatewaySettings] = []
+    package var gateways: [GatewaySettings] = []
 
     /// The redirect URI every provider must have registered for RoleSync.
-    public var redirectURI: URL { publicURL.appendingPathComponent("auth/callback") }
+    package var redirectURI: URL { publicURL.appendingPathComponent("auth/callback") }
 
     /// Whether the public URL is https (cookies are then `Secure` and `__Host-`).
-    public var isSecure: Bool { publicURL.scheme?.lowercased() == "https" }
+    package var isSecure: Bool { publicURL.scheme?.lowercased() == "https" }
 }
 
 /// An AI gateway that asks RoleSync whether an API key is good, authenticating with HTTP Basic.
-public struct GatewaySettings: Sendable {
+package struct GatewaySettings: Sendable {
     /// For logs and metrics.
-    public var name: String
+    package var name: String
     /// The Basic user name.
-    public var clientID: String
+    package var clientID: String
     /// The Basic password, from the variable `client_secret_env` names; `nil` when it was not
     /// required (commands other than `serve`).
-    public var clientSecret: String?
-    public var location: SourceLocation
+    package var clientSecret: String?
+    package var location: SourceLocation
 
-    public init(name: String, clientID: String, clientSecret: String?, location: SourceLocation) {
+    package init(name: String, clientID: String, clientSecret: String?, location: SourceLocation) {
         self.name = name
         self.clientID = clientID
         self.clientSecret = clientSecret
@@ -71,33 +71,33 @@ public struct GatewaySettings: Sendable {
 }
 
 /// A host and port to listen on.
-public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
+package struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    package var host: String
+    package var port: Int
 
-    public init(host: String, port: Int) {
+    package init(host: String, port: Int) {
         self.host = host
         self.port = port
     }
 
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// How long sessions live.
-public struct SessionSettings: Sendable, Hashable {
+package struct SessionSettings: Sendable, Hashable {
     /// A session unused this long ends (default 8 hours).
-    public var idleTimeout: TimeInterval = 8 * 3600
+    package var idleTimeout: TimeInterval = 8 * 3600
     /// A session ends this long after sign-in, however active (default 7 days).
-    public var absoluteLifetime: TimeInterval = 7 * 24 * 3600
+    package var absoluteLifetime: TimeInterval = 7 * 24 * 3600
 
-    public init() {}
+    package init() {}
 }
 
 /// One OpenID provider in the configuration.
-public struct IdentityProviderSettings: Sendable {
+package struct IdentityProviderSettings: Sendable {
     /// `token_endpoint_auth`: how the client authenticates when it redeems a code (OpenID Connect
     /// Core §9). A value outside these is a configuration error, never a fallback.
-    public enum TokenEndpointAuth: String, Sendable, Hashable, CaseIterable {
+    package enum TokenEndpointAuth: String, Sendable, Hashable, CaseIterable {
         case clientSecretBasic = "client_secret_basic"
         case clientSecretPost = "client_secret_post"
         /// A public client: PKCE only, no secret.
@@ -105,38 +105,38 @@ public struct IdentityProviderSettings: Sendable {
     }
 
     /// A short name for `/auth/login?idp=NAME`; defaults to the issuer's host (and path).
-    public var name: String
-    public var issuer: String
-    public var clientID: String
+    package var name: String
+    package var issuer: String
+    package var clientID: String
     /// From `client_secret_env` when that variable is set, else `client_secret`. Never printed.
-    public var clientSecret: String?
-    public var scopes: [String]
+    package var clientSecret: String?
+    package var scopes: [String]
     /// How RoleSync authenticates at the token endpoint.
-    public var tokenEndpointAuth: TokenEndpointAuth
+    package var tokenEndpointAuth: TokenEndpointAuth
     /// Whether to fetch userinfo and merge its claims.
-    public var userinfo: Bool
+    package var userinfo: Bool
     /// A PEM file of CA certificates to trust for this provider, resolved against the file's folder.
-    public var caFile: String?
+    package var caFile: String?
     /// Whether HMAC-signed ID tokens (keyed with the client secret) are accepted; off by default.
-    public var allowHMACIDTokens: Bool
+    package var allowHMACIDTokens: Bool
     /// Audiences besides the client id that an ID token may carry.
-    public var trustedAudiences: [String]
+    package var trustedAudiences: [String]
     /// How far the provider's clock may differ from ours (default 60 s).
-    public var clockSkew: TimeInterval
+    package var clockSkew: TimeInterval
     /// Where the entry's `issuer` key is, for errors found later (no mapping for it).
-    public var location: SourceLocation
+    package var location: SourceLocation
     /// The directory reconciliation reads, if any.
-    public var directory: DirectorySettings?
+    package var directory: DirectorySettings?
     /// The bearer token this provider pushes SCIM changes with (`scim_token_env`, else
     /// `scim_token`); `nil` when it does not push. Never printed.
-    public var scimToken: String?
+    package var scimToken: String?
     /// The hosts whose `_claim_sources` endpoints a sign-in follows with the access token
     /// (`follow_claim_sources: true`, `claim_source_hosts`); empty: never followed.
-    public var claimSourceHosts: Set<String> = []
+    package var claimSourceHosts: Set<String> = []
 }
 
 /// Which attribute of a directory user matches a ledger user.
-public enum DirectoryMatchAttribute: String, Sendable, Hashable, CaseIterable {
+package enum DirectoryMatchAttribute: String, Sendable, Hashable, CaseIterable {
     /// `externalId`, compared exactly (RFC 7643 makes it case-exact).
     case externalId
     /// `userName`, compared ignoring case (RFC 7643 makes it case-insensitive).
@@ -144,7 +144,7 @@ public enum DirectoryMatchAttribute: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Where a directory claim's value comes from.
-public enum DirectoryClaimSource: Sendable, Hashable {
+package enum DirectoryClaimSource: Sendable, Hashable {
     /// The `displayName` of every group listing the user as a member.
     case groupNames
     /// The `id` of every such group.
@@ -163,7 +163,7 @@ public enum DirectoryClaimSource: Sendable, Hashable {
 
     /// Parses a configuration value: `groups`, `group_ids`, `group_external_ids`, `email`, `name`,
     /// `active`, or an attribute path.
-    public init(_ text: String) {
+    package init(_ text: String) {
         switch text {
         case "groups": self = .groupNames
         case "group_ids": self = .groupIDs
@@ -178,35 +178,35 @@ public enum DirectoryClaimSource: Sendable, Hashable {
 
 /// An IdP's directory (`idps[].directory`): how its people match ledger users and which claims it
 /// supplies, for pushes to `/scim/v2` and, with `scim_url`, for pulls by reconciliation.
-public struct DirectorySettings: Sendable {
+package struct DirectorySettings: Sendable {
     /// The SCIM base URL reconciliation reads, for example `https://example.okta.com/scim/v2`;
     /// `nil` when the IdP only pushes.
-    public var scimURL: URL?
+    package var scimURL: URL?
     /// The name of the environment variable holding the bearer token (with `scimURL`).
-    public var tokenEnvironmentVariable: String?
+    package var tokenEnvironmentVariable: String?
     /// The token, when that variable is set. Never printed.
-    public var token: String?
+    package var token: String?
     /// How often `serve` reconciles (default 15 minutes); each run starts up to 10% later at random.
-    public var interval: TimeInterval
+    package var interval: TimeInterval
     /// Which directory attribute identifies a ledger user.
-    public var matchBy: DirectoryMatchAttribute
+    package var matchBy: DirectoryMatchAttribute
     /// The sign-in claim that attribute must equal (default `sub`: the user's subject).
-    public var matchClaim: String
+    package var matchClaim: String
     /// The claims the directory supplies, laid over each user's last sign-in claims.
-    public var claims: [String: DirectoryClaimSource]
+    package var claims: [String: DirectoryClaimSource]
     /// A run that would deactivate more than this share of the provider's active users applies
     /// nothing (default 0.10).
-    public var maxDeactivationShare: Double
+    package var maxDeactivationShare: Double
     /// A run that would deactivate more than this many users applies nothing (default: no limit).
-    public var maxDeactivations: Int?
+    package var maxDeactivations: Int?
     /// A PEM file of CA certificates to trust for the directory.
-    public var caFile: String?
+    package var caFile: String?
     /// Resources per page (default 100, lowered to the directory's `filter.maxResults`).
-    public var pageSize: Int
+    package var pageSize: Int
 
     /// What an IdP that pushes without a `directory:` gets: `externalId` matched to `sub`, the
     /// default claims.
-    public static let pushDefaults = DirectorySettings(
+    package static let pushDefaults = DirectorySettings(
         scimURL: nil,
         tokenEnvironmentVariable: nil,
         token: nil,
@@ -221,7 +221,7 @@ public struct DirectorySettings: Sendable {
     )
 
     /// The claims a directory supplies unless configured: group names, email, name and active.
-    public static let defaultClaims: [String: DirectoryClaimSource] = [
+    package static let defaultClaims: [String: DirectoryClaimSource] = [
         "groups": .groupNames, "email": .email, "name": .name, "active": .active,
     ]
 }

@@ -1,21 +1,21 @@
-public import AsyncHTTPClient
+package import AsyncHTTPClient
 import Foundation
-public import NIOCore
+package import NIOCore
 import NIOFoundationCompat
 import NIOSSL
 
 /// ``HTTPTransport`` over AsyncHTTPClient: no redirects, a response size limit, a timeout per
 /// request, and optionally a private CA to trust for one provider.
-public struct AsyncHTTPClientTransport: HTTPTransport {
-    public let client: HTTPClient
-    public var timeout: TimeAmount
-    public var maximumResponseSize: Int
+package struct AsyncHTTPClientTransport: HTTPTransport {
+    package let client: HTTPClient
+    package var timeout: TimeAmount
+    package var maximumResponseSize: Int
 
     /// - Parameters:
     ///   - client: the client to send with; its owner shuts it down.
     ///   - timeout: per request, connection included.
     ///   - maximumResponseSize: larger bodies fail the request.
-    public init(client: HTTPClient, timeout: TimeAmount = .seconds(10), maximumResponseSize: Int = 1 << 20) {
+    package init(client: HTTPClient, timeout: TimeAmount = .seconds(10), maximumResponseSize: Int = 1 << 20) {
         self.client = client
         self.timeout = timeout
         self.maximumResponseSize = maximumResponseSize
@@ -24,7 +24,7 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
     /// A client that follows no redirects and trusts the system's roots, plus the PEM
     /// certificates in `caFile` when given.
     /// - Throws: when `caFile` cannot be read as PEM certificates.
-    public static func makeClient(caFile: String? = nil) throws -> HTTPClient {
+    package static func makeClient(caFile: String? = nil) throws -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile {
             let certificates = try NIOSSLCertificate.fromPEMFile(caFile)
@@ -39,7 +39,7 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
-    public func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
+    package func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
         var outgoing = HTTPClientRequest(url: request.url.absoluteString)
         outgoing.method = request.method == .get ? .GET : .POST
         for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }

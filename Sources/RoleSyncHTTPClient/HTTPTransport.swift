@@ -1,18 +1,18 @@
-public import Foundation
+package import Foundation
 
 /// One HTTP request the relying party makes: discovery, JWKS, token and userinfo.
-public struct HTTPTransportRequest: Sendable {
-    public enum Method: String, Sendable {
+package struct HTTPTransportRequest: Sendable {
+    package enum Method: String, Sendable {
         case get = "GET"
         case post = "POST"
     }
 
-    public var method: Method
-    public var url: URL
-    public var headers: [(name: String, value: String)]
-    public var body: Data?
+    package var method: Method
+    package var url: URL
+    package var headers: [(name: String, value: String)]
+    package var body: Data?
 
-    public init(method: Method, url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil) {
+    package init(method: Method, url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -20,19 +20,19 @@ public struct HTTPTransportRequest: Sendable {
     }
 
     /// The value of a header, by case-insensitive name.
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 }
 
 /// The answer to an ``HTTPTransportRequest``.
-public struct HTTPTransportResponse: Sendable {
-    public var status: Int
+package struct HTTPTransportResponse: Sendable {
+    package var status: Int
     /// Header names in lower case.
-    public var headers: [String: String]
-    public var body: Data
+    package var headers: [String: String]
+    package var body: Data
 
-    public init(status: Int, headers: [String: String] = [:], body: Data) {
+    package init(status: Int, headers: [String: String] = [:], body: Data) {
         self.status = status
         self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
         self.body = body
@@ -43,7 +43,7 @@ public struct HTTPTransportResponse: Sendable {
 /// (``AsyncHTTPClientTransport``); tests pass a scenario provider instead.
 ///
 /// Implementations follow no redirects, bound the response size, and time out.
-public protocol HTTPTransport: Sendable {
+package protocol HTTPTransport: Sendable {
     /// Sends a request.
     /// - Throws: when no response arrives (connection, TLS, timeout, size limit). A response with
     ///   any status is returned, not thrown.

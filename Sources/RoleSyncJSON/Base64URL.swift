@@ -1,10 +1,10 @@
-public import Foundation
+package import Foundation
 
 /// Base64url without padding (RFC 7515 §2): how JOSE carries bytes, and how RoleSync writes random
 /// tokens and opaque cursors.
-public enum Base64URL {
+package enum Base64URL {
     /// Encodes bytes.
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
@@ -12,7 +12,7 @@ public enum Base64URL {
     }
 
     /// Decodes text; `nil` when it holds anything but the base64url alphabet, or padding.
-    public static func decode(_ text: some StringProtocol) -> Data? {
+    package static func decode(_ text: some StringProtocol) -> Data? {
         var text = String(text)
         return text.withUTF8 { decode(bytes: $0) }.map { Data($0) }
     }
@@ -52,7 +52,7 @@ public enum Base64URL {
 
     /// Fresh random bytes from the system's secure generator, base64url-encoded.
     /// - Parameter byteCount: how many random bytes (32 gives 256 bits).
-    public static func random(byteCount: Int = 32) -> String {
+    package static func random(byteCount: Int = 32) -> String {
         var generator = SystemRandomNumberGenerator()
         return encode((0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }

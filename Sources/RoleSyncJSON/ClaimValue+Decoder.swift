@@ -10,16 +10,16 @@ extension ClaimValue {
     ///
     /// - Throws: `DecodingError` whose `codingPath` names the member at fault; ``JSONDecodeFailure``
     ///   turns it into words.
-    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+    package func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try T(from: ClaimValueDecoder(value: self, codingPath: []))
     }
 }
 
 /// Why a document did not decode, in words that name the member: `'token_type' must be a string`.
-public struct JSONDecodeFailure: Error, Sendable, CustomStringConvertible {
-    public var description: String
+package struct JSONDecodeFailure: Error, Sendable, CustomStringConvertible {
+    package var description: String
 
-    public init(_ error: any Error) {
+    package init(_ error: any Error) {
         guard let error = error as? DecodingError else {
             description = "\(error)"
             return

@@ -2,7 +2,7 @@ import Foundation
 
 /// A JSON value with its type kept, as claims, provider documents, SCIM resources and audit details
 /// carry it: the string `"true"` is not the boolean `true`.
-public enum ClaimValue: Sendable, Hashable {
+package enum ClaimValue: Sendable, Hashable {
     case string(String)
     case number(Double)
     case bool(Bool)
@@ -11,7 +11,7 @@ public enum ClaimValue: Sendable, Hashable {
     case null
 
     /// The JSON type's name, for traces and errors ("string", "boolean", …).
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .string: "string"
         case .number: "number"
@@ -23,7 +23,7 @@ public enum ClaimValue: Sendable, Hashable {
     }
 
     /// Whether the value is present but empty: `""`, `[]` or `{}`.
-    public var isEmpty: Bool {
+    package var isEmpty: Bool {
         switch self {
         case .string(let s): s.isEmpty
         case .array(let a): a.isEmpty
@@ -33,25 +33,25 @@ public enum ClaimValue: Sendable, Hashable {
     }
 
     /// The string, when this is a string.
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
     /// The members, when this is an object.
-    public var objectValue: [String: ClaimValue]? {
+    package var objectValue: [String: ClaimValue]? {
         if case .object(let o) = self { return o }
         return nil
     }
 
     /// The elements, when this is a list.
-    public var arrayValue: [ClaimValue]? {
+    package var arrayValue: [ClaimValue]? {
         if case .array(let a) = self { return a }
         return nil
     }
 
     /// A scalar's text as a profile attribute takes it: strings as they are, numbers and booleans spelled out.
-    public var scalarText: String? {
+    package var scalarText: String? {
         switch self {
         case .string(let s): s
         case .number, .bool: jsonText
@@ -60,7 +60,7 @@ public enum ClaimValue: Sendable, Hashable {
     }
 
     /// The value as compact JSON, keys sorted. Used in traces and messages.
-    public var jsonText: String {
+    package var jsonText: String {
         switch self {
         case .string(let s): return Self.quoted(s)
         case .number(let n):
@@ -75,7 +75,7 @@ public enum ClaimValue: Sendable, Hashable {
     }
 
     /// A short rendering for a trace: long lists and strings are cut, with the total said.
-    public func abbreviated(maxElements: Int = 5, maxLength: Int = 60) -> String {
+    package func abbreviated(maxElements: Int = 5, maxLength: Int = 60) -> String {
         switch self {
         case .array(let a) where a.count > maxElements:
             let shown = a.prefix(maxElements).map { $0.abbreviated(maxElements: maxElements, maxLength: maxLength) }
@@ -110,7 +110,7 @@ public enum ClaimValue: Sendable, Hashable {
 }
 
 extension ClaimValue: Codable {
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -127,7 +127,7 @@ extension ClaimValue: Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .string(let s): try container.encode(s)
@@ -142,7 +142,7 @@ extension ClaimValue: Codable {
 }
 
 extension ClaimValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral {
-    public init(stringLiteral value: String) { self = .string(value) }
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    package init(stringLiteral value: String) { self = .string(value) }
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
+    package init(integerLiteral value: Int) { self = .number(Double(value)) }
 }

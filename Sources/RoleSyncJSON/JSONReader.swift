@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// A strict JSON reader producing ``ClaimValue``s: RFC 8259 grammar, nesting limited, errors with
 /// line and column. Foundation's decoders report neither position nor type faithfully enough (and
@@ -238,27 +238,27 @@ package struct JSONReader {
 }
 
 /// Why a text is not JSON, and where: `line` and `column` are 1-based (columns count bytes).
-public struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var message: String
-    public var line: Int
-    public var column: Int
+package struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
+    package var message: String
+    package var line: Int
+    package var column: Int
 
-    public init(message: String, line: Int, column: Int) {
+    package init(message: String, line: Int, column: Int) {
         self.message = message
         self.line = line
         self.column = column
     }
 
     /// `<what> at line L, column C`.
-    public var reason: String { "\(message) at line \(line), column \(column)" }
-    public var description: String { "not valid JSON: \(reason)" }
+    package var reason: String { "\(message) at line \(line), column \(column)" }
+    package var description: String { "not valid JSON: \(reason)" }
 }
 
 extension ClaimValue {
     /// Reads a JSON text strictly (RFC 8259). A duplicate member keeps its lexically last value,
     /// as RFC 7515 §4 allows for JOSE headers.
     /// - Throws: ``JSONError`` with the line and column of the first error.
-    public init(json: Data) throws(JSONError) {
+    package init(json: Data) throws(JSONError) {
         self = try JSONReader.value(from: Array(json))
     }
 }

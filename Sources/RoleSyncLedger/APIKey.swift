@@ -1,9 +1,9 @@
-public import Foundation
+package import Foundation
 import RoleSyncJSON
-public import RoleSyncMapping
+package import RoleSyncMapping
 
 /// What a key is accepted for.
-public enum APIKeyPurpose: String, Sendable, Hashable, CaseIterable, Codable {
+package enum APIKeyPurpose: String, Sendable, Hashable, CaseIterable, Codable {
     /// The AI gateway's credential: only token introspection accepts it.
     case gateway
     /// The admin API's credential: accepted while its owner holds `user_admin` or `super_admin`.
@@ -11,14 +11,14 @@ public enum APIKeyPurpose: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 /// Where a key stands at a given moment.
-public enum APIKeyStatus: String, Sendable, Hashable, CaseIterable, Codable {
+package enum APIKeyStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case active
     case revoked
     case expired
 }
 
 /// Why a key was revoked: the `cause` of its `key.revoked` event.
-public enum KeyRevocationCause: String, Sendable, Hashable, CaseIterable, Codable {
+package enum KeyRevocationCause: String, Sendable, Hashable, CaseIterable, Codable {
     /// Its owner revoked it (Console).
     case owner
     /// An admin revoked it (Admin API or command line).
@@ -31,26 +31,26 @@ public enum KeyRevocationCause: String, Sendable, Hashable, CaseIterable, Codabl
 
 /// An API key: one user's credential, acting as that user with their role at each request. Only its
 /// SHA-256 is stored; the value is shown once. Revocation is permanent.
-public struct APIKey: Sendable, Hashable, Identifiable {
-    public var id: Int64
-    public var userID: UserID
+package struct APIKey: Sendable, Hashable, Identifiable {
+    package var id: Int64
+    package var userID: UserID
     /// What it is for (`checkout-service-prod`); unique among the owner's active keys.
-    public var name: String
-    public var purpose: APIKeyPurpose
+    package var name: String
+    package var purpose: APIKeyPurpose
     /// The first characters and the last four (`rsk_Ab3…x9Qz`).
-    public var prefix: String
+    package var prefix: String
     /// Hex SHA-256 of the value.
-    public var keyHash: String
-    public var createdAt: Date
-    public var expiresAt: Date?
+    package var keyHash: String
+    package var createdAt: Date
+    package var expiresAt: Date?
     /// When an introspection or an admin request last presented it (batched: see ``KeyUsageRecorder``).
-    public var lastUsedAt: Date?
-    public var revokedAt: Date?
-    public var revokedBy: Actor?
-    public var revocationCause: KeyRevocationCause?
-    public var revocationReason: String?
+    package var lastUsedAt: Date?
+    package var revokedAt: Date?
+    package var revokedBy: Actor?
+    package var revocationCause: KeyRevocationCause?
+    package var revocationReason: String?
 
-    public init(
+    package init(
         id: Int64,
         userID: UserID,
         name: String,
@@ -81,7 +81,7 @@ public struct APIKey: Sendable, Hashable, Identifiable {
     }
 
     /// Revoked wins over expired: a revoked key says who revoked it.
-    public func status(at time: Date) -> APIKeyStatus {
+    package func status(at time: Date) -> APIKeyStatus {
         if revokedAt != nil { return .revoked }
         if let expiresAt, time >= expiresAt { return .expired }
         return .active
@@ -89,14 +89,14 @@ public struct APIKey: Sendable, Hashable, Identifiable {
 }
 
 /// Who owns a key, as listings and introspection show them.
-public struct KeyOwner: Sendable, Hashable {
-    public var id: UserID
-    public var name: String?
-    public var email: String?
-    public var role: Role
-    public var status: UserStatus
+package struct KeyOwner: Sendable, Hashable {
+    package var id: UserID
+    package var name: String?
+    package var email: String?
+    package var role: Role
+    package var status: UserStatus
 
-    public init(id: UserID, name: String?, email: String?, role: Role, status: UserStatus) {
+    package init(id: UserID, name: String?, email: String?, role: Role, status: UserStatus) {
         self.id = id
         self.name = name
         self.email = email
@@ -105,7 +105,7 @@ public struct KeyOwner: Sendable, Hashable {
     }
 
     /// `user` as the owner of a key.
-    public init(_ user: User) {
+    package init(_ user: User) {
         self.init(id: user.id, name: user.name, email: user.email, role: user.role, status: user.status)
     }
 }
@@ -113,15 +113,15 @@ public struct KeyOwner: Sendable, Hashable {
 /// What deciding whether a presented key is good needs, read in one look-up: the key's state and
 /// its owner as they are now. Not the key's name, prefix or usage: introspection reads one per
 /// request, so it reads no more.
-public struct KeyCredential: Sendable, Hashable {
-    public var keyID: Int64
-    public var purpose: APIKeyPurpose
-    public var createdAt: Date
-    public var expiresAt: Date?
-    public var isRevoked: Bool
-    public var owner: KeyOwner
+package struct KeyCredential: Sendable, Hashable {
+    package var keyID: Int64
+    package var purpose: APIKeyPurpose
+    package var createdAt: Date
+    package var expiresAt: Date?
+    package var isRevoked: Bool
+    package var owner: KeyOwner
 
-    public init(keyID: Int64, purpose: APIKeyPurpose, createdAt: Date, expiresAt: Date?, isRevoked: Bool, owner: KeyOwner) {
+    package init(keyID: Int64, purpose: APIKeyPurpose, createdAt: Date, expiresAt: Date?, isRevoked: Bool, owner: KeyOwner) {
         self.keyID = keyID
         self.purpose = purpose
         self.createdAt = createdAt
@@ -131,46 +131,46 @@ public struct KeyCredential: Sendable, Hashable {
     }
 
     /// Neither revoked nor expired at `time`.
-    public func isLive(at time: Date) -> Bool {
+    package func isLive(at time: Date) -> Bool {
         !isRevoked && expiresAt.map { time < $0 } ?? true
     }
 }
 
 /// A key with its owner as they are now.
-public struct OwnedKey: Sendable, Hashable {
-    public var key: APIKey
-    public var owner: KeyOwner
+package struct OwnedKey: Sendable, Hashable {
+    package var key: APIKey
+    package var owner: KeyOwner
 
-    public init(key: APIKey, owner: KeyOwner) {
+    package init(key: APIKey, owner: KeyOwner) {
         self.key = key
         self.owner = owner
     }
 }
 
 /// Requests made with one key on one UTC day.
-public struct KeyUsageDay: Sendable, Hashable {
+package struct KeyUsageDay: Sendable, Hashable {
     /// Days since 1970-01-01 (UTC).
-    public var day: Int
-    public var requests: Int
+    package var day: Int
+    package var requests: Int
 
-    public init(day: Int, requests: Int) {
+    package init(day: Int, requests: Int) {
         self.day = day
         self.requests = requests
     }
 
     /// The UTC day `time` falls on, as days since 1970-01-01.
-    public static func day(of time: Date) -> Int {
+    package static func day(of time: Date) -> Int {
         Int((time.timeIntervalSince1970 / 86_400).rounded(.down))
     }
 }
 
 /// Uses of one key to add to the store: a count per day and the latest use.
-public struct KeyUse: Sendable, Hashable {
-    public var keyID: Int64
-    public var requestsByDay: [Int: Int]
-    public var lastUsedAt: Date
+package struct KeyUse: Sendable, Hashable {
+    package var keyID: Int64
+    package var requestsByDay: [Int: Int]
+    package var lastUsedAt: Date
 
-    public init(keyID: Int64, requestsByDay: [Int: Int], lastUsedAt: Date) {
+    package init(keyID: Int64, requestsByDay: [Int: Int], lastUsedAt: Date) {
         self.keyID = keyID
         self.requestsByDay = requestsByDay
         self.lastUsedAt = lastUsedAt
@@ -179,14 +179,14 @@ public struct KeyUse: Sendable, Hashable {
 
 /// A revocation, as the ledger words it: who, when, why. The store applies it to one key or to
 /// every unrevoked key of a user, and writes ``event(for:)`` for each key it revoked.
-public struct KeyRevocation: Sendable, Hashable {
-    public var time: Date
-    public var actor: Actor
-    public var cause: KeyRevocationCause
+package struct KeyRevocation: Sendable, Hashable {
+    package var time: Date
+    package var actor: Actor
+    package var cause: KeyRevocationCause
     /// Said by whoever revoked (required of admins), or the ledger's own words for a deactivation.
-    public var reason: String?
+    package var reason: String?
 
-    public init(time: Date, actor: Actor, cause: KeyRevocationCause, reason: String?) {
+    package init(time: Date, actor: Actor, cause: KeyRevocationCause, reason: String?) {
         self.time = time
         self.actor = actor
         self.cause = cause
@@ -194,7 +194,7 @@ public struct KeyRevocation: Sendable, Hashable {
     }
 
     /// The `key.revoked` event for `key`: actor, owner, key id, prefix, name, cause and reason.
-    public func event(for key: APIKey) -> AuditEvent {
+    package func event(for key: APIKey) -> AuditEvent {
         AuditEvent(
             time: time,
             actor: actor,
@@ -209,7 +209,7 @@ public struct KeyRevocation: Sendable, Hashable {
     }
 
     /// `key` as this revocation leaves it.
-    public func applied(to key: APIKey) -> APIKey {
+    package func applied(to key: APIKey) -> APIKey {
         var key = key
         key.revokedAt = time
         key.revokedBy = actor
@@ -220,8 +220,8 @@ public struct KeyRevocation: Sendable, Hashable {
 }
 
 /// How to list every key on the platform.
-public struct KeysQuery: Sendable, Hashable {
-    public enum Sort: String, Sendable, Hashable, CaseIterable, Codable {
+package struct KeysQuery: Sendable, Hashable {
+    package enum Sort: String, Sendable, Hashable, CaseIterable, Codable {
         /// Never-used keys first in ascending order.
         case lastUsed = "last_used"
         case created
@@ -231,16 +231,16 @@ public struct KeysQuery: Sendable, Hashable {
     }
 
     /// Case-insensitive substring of the key's name, its display prefix, or its owner's name or email.
-    public var search: String?
-    public var ownerID: UserID?
-    public var status: APIKeyStatus?
-    public var purpose: APIKeyPurpose?
-    public var sort: Sort
-    public var order: UsersQuery.Order
-    public var limit: Int
-    public var cursor: String?
+    package var search: String?
+    package var ownerID: UserID?
+    package var status: APIKeyStatus?
+    package var purpose: APIKeyPurpose?
+    package var sort: Sort
+    package var order: UsersQuery.Order
+    package var limit: Int
+    package var cursor: String?
 
-    public init(
+    package init(
         search: String? = nil,
         ownerID: UserID? = nil,
         status: APIKeyStatus? = nil,
@@ -261,11 +261,11 @@ public struct KeysQuery: Sendable, Hashable {
     }
 }
 
-public struct KeysPage: Sendable, Hashable {
-    public var keys: [OwnedKey]
-    public var nextCursor: String?
+package struct KeysPage: Sendable, Hashable {
+    package var keys: [OwnedKey]
+    package var nextCursor: String?
 
-    public init(keys: [OwnedKey], nextCursor: String?) {
+    package init(keys: [OwnedKey], nextCursor: String?) {
         self.keys = keys
         self.nextCursor = nextCursor
     }

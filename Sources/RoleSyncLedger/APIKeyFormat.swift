@@ -5,32 +5,32 @@
 ///
 /// Admin API tokens issued before keys (ledger migration v7) (`rs_` and 43 base64url characters) are
 /// still recognised by their shape, so migrated tokens keep working until revoked.
-public enum APIKeyFormat {
+package enum APIKeyFormat {
     /// What every key starts with.
-    public static let prefix = "rsk_"
+    package static let prefix = "rsk_"
     /// The random characters after the prefix: 36 × log2(62) ≈ 214 bits.
-    public static let randomLength = 36
+    package static let randomLength = 36
     /// The base62 CRC32 after the random characters (62^6 > 2^32).
-    public static let checksumLength = 6
+    package static let checksumLength = 6
     /// The whole value's length.
-    public static let length = prefix.utf8.count + randomLength + checksumLength
+    package static let length = prefix.utf8.count + randomLength + checksumLength
     /// The prefix of admin API tokens issued before keys.
-    public static let legacyPrefix = "rs_"
+    package static let legacyPrefix = "rs_"
     static let legacyLength = legacyPrefix.utf8.count + 43
 
     /// A regular expression (POSIX ERE and PCRE alike) for secret scanners.
-    public static let scannerPattern = "rsk_[0-9A-Za-z]{42}"
+    package static let scannerPattern = "rsk_[0-9A-Za-z]{42}"
 
     static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
     /// A new key value from the system's secure generator.
-    public static func generate() -> String {
+    package static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
         return generate(using: &generator)
     }
 
     /// A key value from `generator` (tests pass a seeded one).
-    public static func generate(using generator: inout some RandomNumberGenerator) -> String {
+    package static func generate(using generator: inout some RandomNumberGenerator) -> String {
         var random: [UInt8] = []
         random.reserveCapacity(randomLength)
         while random.count < randomLength {
@@ -43,7 +43,7 @@ public enum APIKeyFormat {
 
     /// Whether `value` has a key's shape: the prefix, the length, base62 only, and a checksum that
     /// matches. A legacy `rs_` token passes on its shape alone (it has no checksum).
-    public static func isWellFormed(_ value: String) -> Bool {
+    package static func isWellFormed(_ value: String) -> Bool {
         let bytes = Array(value.utf8)
         if bytes.count == legacyLength, value.hasPrefix(legacyPrefix) {
             return bytes.dropFirst(legacyPrefix.utf8.count).allSatisfy(isBase64URL)
@@ -56,7 +56,7 @@ public enum APIKeyFormat {
     }
 
     /// What lists show of a key: its first 7 characters and its last 4 (`rsk_Ab3…x9Qz`).
-    public static func displayPrefix(of value: String) -> String {
+    package static func displayPrefix(of value: String) -> String {
         String(value.prefix(7)) + "…" + String(value.suffix(4))
     }
 

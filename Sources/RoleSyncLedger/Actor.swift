@@ -1,5 +1,5 @@
 /// Who did something, as the audit log records it.
-public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible, LosslessStringConvertible {
+package enum Actor: Sendable, Hashable, Codable, CustomStringConvertible, LosslessStringConvertible {
     /// A signed-in admin (or an admin API key acting for them).
     case user(UserID)
     /// The IdP, through a sign-in.
@@ -13,7 +13,7 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible, Lossles
     /// RoleSync itself, on a clock: a break-glass override reaching its deadline.
     case system
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .user(let id): "user:\(id)"
         case .idp: "idp"
@@ -24,7 +24,7 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible, Lossles
         }
     }
 
-    public init?(_ description: String) {
+    package init?(_ description: String) {
         switch description {
         case "idp": self = .idp
         case "reconciler": self = .reconciler
@@ -37,7 +37,7 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible, Lossles
         }
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let actor = Actor(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown actor '\(text)'"))
@@ -45,7 +45,7 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible, Lossles
         self = actor
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }

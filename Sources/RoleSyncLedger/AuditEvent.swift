@@ -1,9 +1,9 @@
-public import Foundation
-public import RoleSyncJSON
+package import Foundation
+package import RoleSyncJSON
 import RoleSyncMapping
 
 /// What an audit event records.
-public enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable {
+package enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable {
     /// First sign-in created the user.
     case userCreated = "user.created"
     /// Email, name or organisation unit changed.
@@ -43,98 +43,98 @@ public enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// A key of an audit event's details. Events are written with these names only, so a typo is a
 /// compile error; an event read back keeps whatever keys it was written with.
-public struct AuditKey: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
+package struct AuditKey: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    package let rawValue: String
+    package init(rawValue: String) { self.rawValue = rawValue }
     init(_ rawValue: String) { self.rawValue = rawValue }
-    public var description: String { rawValue }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    package var description: String { rawValue }
+    package static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// A stable code for why (`deactivated_by_idp`, `manual`, a refusal code).
-    public static let reason = AuditKey("reason")
+    package static let reason = AuditKey("reason")
     /// The reason spelled out for people.
-    public static let detail = AuditKey("detail")
+    package static let detail = AuditKey("detail")
     /// Where a sign-in was refused before the ledger's rules (`oidc`).
-    public static let stage = AuditKey("stage")
+    package static let stage = AuditKey("stage")
     /// The value before.
-    public static let from = AuditKey("from")
+    package static let from = AuditKey("from")
     /// The value after.
-    public static let to = AuditKey("to")
+    package static let to = AuditKey("to")
     /// Who set the new value (`idp`, `manual`) or what deactivated (`mapping`, `directory`, `scim`).
-    public static let source = AuditKey("source")
+    package static let source = AuditKey("source")
     /// Who had set the value before.
-    public static let previousSource = AuditKey("previous_source")
+    package static let previousSource = AuditKey("previous_source")
     /// Why the user was inactive before.
-    public static let previousReason = AuditKey("previous_reason")
+    package static let previousReason = AuditKey("previous_reason")
     /// The mapping file that decided, named relative to the mappings location.
-    public static let mapping = AuditKey("mapping")
+    package static let mapping = AuditKey("mapping")
     /// The rule that decided.
-    public static let rule = AuditKey("rule")
+    package static let rule = AuditKey("rule")
     /// The path a change came by: `reevaluation`, `directory` or `scim`.
-    public static let via = AuditKey("via")
+    package static let via = AuditKey("via")
     /// The mapping check that failed (`require` or `deactivate`).
-    public static let check = AuditKey("check")
+    package static let check = AuditKey("check")
     /// Why the directory deactivates: `absent_from_directory`, `inactive_in_directory`, `deleted_in_directory`.
-    public static let because = AuditKey("because")
+    package static let because = AuditKey("because")
     /// Why a change was held back (`last_active_super_admin`).
-    public static let heldBecause = AuditKey("held_because")
+    package static let heldBecause = AuditKey("held_because")
     /// The names of the claims that changed.
-    public static let claims = AuditKey("claims")
+    package static let claims = AuditKey("claims")
     /// The claims the decision depends on that the IdP did not send.
-    public static let unknownClaims = AuditKey("unknown_claims")
+    package static let unknownClaims = AuditKey("unknown_claims")
     /// The role a user keeps while the decision is undetermined.
-    public static let roleKept = AuditKey("role_kept")
+    package static let roleKept = AuditKey("role_kept")
     /// The role a new user starts with.
-    public static let role = AuditKey("role")
+    package static let role = AuditKey("role")
     /// Who set a new user's role.
-    public static let roleSource = AuditKey("role_source")
+    package static let roleSource = AuditKey("role_source")
     /// The email (a new user's, or its change).
-    public static let email = AuditKey("email")
+    package static let email = AuditKey("email")
     /// The name (a token's, a new user's, or its change).
-    public static let name = AuditKey("name")
+    package static let name = AuditKey("name")
     /// The organisation unit (a new user's, or its change).
-    public static let organizationUnit = AuditKey("organization_unit")
+    package static let organizationUnit = AuditKey("organization_unit")
     /// The field a refused edit tried to change.
-    public static let field = AuditKey("field")
+    package static let field = AuditKey("field")
     /// A token's display prefix.
-    public static let prefix = AuditKey("prefix")
+    package static let prefix = AuditKey("prefix")
     /// When a token expires.
-    public static let expiresAt = AuditKey("expires_at")
+    package static let expiresAt = AuditKey("expires_at")
     /// How many sessions a deactivation ended.
-    public static let sessions = AuditKey("sessions")
+    package static let sessions = AuditKey("sessions")
     /// How many API keys a deactivation revoked.
-    public static let apiKeysRevoked = AuditKey("api_keys_revoked")
+    package static let apiKeysRevoked = AuditKey("api_keys_revoked")
     /// An API key's id.
-    public static let keyID = AuditKey("key_id")
+    package static let keyID = AuditKey("key_id")
     /// What an API key is for (`gateway`, `admin`).
-    public static let purpose = AuditKey("purpose")
+    package static let purpose = AuditKey("purpose")
     /// Why an API key was revoked: `owner`, `admin`, `offboarding` or `deactivation`.
-    public static let cause = AuditKey("cause")
+    package static let cause = AuditKey("cause")
     /// When a break-glass override ends.
-    public static let until = AuditKey("until")
+    package static let until = AuditKey("until")
     /// The live mapping file a promotion replaced, and the candidate it came from.
-    public static let live = AuditKey("live")
-    public static let candidate = AuditKey("candidate")
+    package static let live = AuditKey("live")
+    package static let candidate = AuditKey("candidate")
     /// A dry run's counts by kind of change.
-    public static let changes = AuditKey("changes")
+    package static let changes = AuditKey("changes")
 }
 
 /// One append-only entry of the audit log.
-public struct AuditEvent: Sendable, Hashable {
+package struct AuditEvent: Sendable, Hashable {
     /// Assigned by the store; `nil` before it is written.
-    public var id: Int64?
-    public var time: Date
-    public var actor: Actor
-    public var action: AuditAction
+    package var id: Int64?
+    package var time: Date
+    package var actor: Actor
+    package var action: AuditAction
     /// The user the event is about, when there is one (a refused first sign-in has none).
-    public var userID: UserID?
+    package var userID: UserID?
     /// The identity the event is about, for events with no user record.
-    public var issuer: String?
-    public var subject: String?
+    package var issuer: String?
+    package var subject: String?
     /// What changed and why: old and new values, mapping file and rule, reason codes.
-    public var details: [AuditKey: ClaimValue]
+    package var details: [AuditKey: ClaimValue]
 
-    public init(
+    package init(
         id: Int64? = nil,
         time: Date,
         actor: Actor,
@@ -155,7 +155,7 @@ public struct AuditEvent: Sendable, Hashable {
     }
 
     /// The details with their keys as text, as JSON shows them.
-    public var detailsObject: [String: ClaimValue] {
+    package var detailsObject: [String: ClaimValue] {
         Dictionary(uniqueKeysWithValues: details.map { ($0.key.rawValue, $0.value) })
     }
 }

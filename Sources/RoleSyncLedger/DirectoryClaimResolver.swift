@@ -1,5 +1,5 @@
-public import RoleSyncJSON
-public import RoleSyncMapping
+package import RoleSyncJSON
+package import RoleSyncMapping
 
 /// Finds the values of a token's distributed claims (`_claim_names`, Entra ID's group overage) in
 /// the IdP's directory, so that a sign-in decides on them instead of treating them as unknown.
@@ -8,7 +8,7 @@ public import RoleSyncMapping
 /// has unknown claims. An implementation never throws and never fails the sign-in: when it cannot
 /// tell (no directory, a person the directory does not know, a directory that does not answer in
 /// time) it returns `nil`, and the claims stay unknown.
-public protocol DirectoryClaimResolver: Sendable {
+package protocol DirectoryClaimResolver: Sendable {
     /// The directory's values for some of the unknown claims of one person.
     /// - Parameters:
     ///   - issuer: the token's issuer, which names the IdP and so its directory.
@@ -20,12 +20,12 @@ public protocol DirectoryClaimResolver: Sendable {
 }
 
 /// Values a ``DirectoryClaimResolver`` found for distributed claims, and their source.
-public struct ResolvedClaims: Sendable, Hashable {
+package struct ResolvedClaims: Sendable, Hashable {
     /// By top-level claim name: only names that were unknown, never `null`.
-    public var values: [String: ClaimValue]
-    public var source: ClaimSource
+    package var values: [String: ClaimValue]
+    package var source: ClaimSource
 
-    public init(values: [String: ClaimValue], source: ClaimSource) {
+    package init(values: [String: ClaimValue], source: ClaimSource) {
         self.values = values
         self.source = source
     }

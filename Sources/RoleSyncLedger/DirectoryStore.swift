@@ -1,31 +1,31 @@
-public import Foundation
-public import RoleSyncJSON
+package import Foundation
+package import RoleSyncJSON
 import RoleSyncMapping
 
 /// A person or group an IdP pushed over SCIM (SPEC §6): held as a directory entry; a pushed
 /// person becomes a ledger user only by signing in.
-public struct DirectoryResource: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
+package struct DirectoryResource: Sendable, Hashable {
+    package enum Kind: String, Sendable, Hashable, CaseIterable {
         case user = "User"
         case group = "Group"
     }
 
     /// The IdP that pushed it.
-    public var issuer: String
-    public var kind: Kind
+    package var issuer: String
+    package var kind: Kind
     /// RoleSync's id for it (the SCIM `id`).
-    public var id: String
-    public var externalId: String?
+    package var id: String
+    package var externalId: String?
     /// `userName` for a user, `displayName` for a group.
-    public var name: String
+    package var name: String
     /// The resource as pushed, less `id`, `meta` and `schemas`.
-    public var attributes: [String: ClaimValue]
+    package var attributes: [String: ClaimValue]
     /// Bumped by every write; a write naming an older version is a conflict.
-    public var version: Int
-    public var created: Date
-    public var modified: Date
+    package var version: Int
+    package var created: Date
+    package var modified: Date
 
-    public init(
+    package init(
         issuer: String,
         kind: Kind,
         id: String,
@@ -48,14 +48,14 @@ public struct DirectoryResource: Sendable, Hashable {
     }
 
     /// A group's member ids (`members[].value`).
-    public var memberIDs: [String] {
+    package var memberIDs: [String] {
         guard case .array(let members)? = attributes["members"] else { return [] }
         return members.compactMap { if case .object(let m) = $0 { m["value"]?.stringValue } else { nil } }
     }
 }
 
 /// An indexed look-up among directory resources.
-public enum DirectoryLookup: Sendable, Hashable {
+package enum DirectoryLookup: Sendable, Hashable {
     /// `userName` (users, ignoring case) or `displayName` (groups, ignoring case).
     case name(String)
     /// `externalId`, exactly.
@@ -67,7 +67,7 @@ public enum DirectoryLookup: Sendable, Hashable {
 }
 
 /// A write to the directory entries.
-public enum DirectoryWrite: Sendable {
+package enum DirectoryWrite: Sendable {
     /// A new resource; fails with ``DirectoryStoreError/nameTaken(_:)`` when a user's name is taken.
     case insert(DirectoryResource)
     /// A changed resource, written only at `expectedVersion` (else a conflict).
@@ -77,7 +77,7 @@ public enum DirectoryWrite: Sendable {
 }
 
 /// Reads of pushed directory entries, which an engine answers with SQL alone.
-public protocol DirectoryReads: Sendable {
+package protocol DirectoryReads: Sendable {
     func directoryResource(issuer: String, kind: DirectoryResource.Kind, id: String) async throws -> DirectoryResource?
     /// Resources of a kind in creation order, optionally by an indexed look-up; `offset` and `limit`
     /// page them. Also returns how many match in all.
@@ -92,20 +92,20 @@ public protocol DirectoryReads: Sendable {
 
 /// Storage for pushed directory entries, beside the ledger: a push's entry writes and the ledger
 /// changes they cause are applied in one transaction.
-public protocol DirectoryStore: DirectoryReads {
+package protocol DirectoryStore: DirectoryReads {
     /// Applies directory writes and then ledger changes, all or nothing.
     /// - Throws: ``DirectoryStoreError``, ``LedgerStoreError/conflict(_:)``; nothing is written then.
     func apply(_ writes: [DirectoryWrite], _ changes: LedgerChanges) async throws
 }
 
 /// Why directory writes were refused.
-public enum DirectoryStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum DirectoryStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Another user of this IdP has this `userName` (compared ignoring case).
     case nameTaken(String)
     /// The resource changed (or went) since it was read.
     case staleResource(id: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .nameTaken(let name): "userName '\(name)' is already taken"
         case .staleResource(let id): "resource \(id) changed concurrently"

@@ -1,30 +1,30 @@
-public import Foundation
-public import RoleSyncMapping
+package import Foundation
+package import RoleSyncMapping
 
 /// Creates, checks and revokes API keys (SPEC §7). Like a session, a key carries a user id, never a
 /// role: whatever accepts it acts with the owner's role as it is at that moment. Nothing about a key
 /// is cached: revocation and deactivation take effect on the very next request, on every replica.
-public struct KeyService: Sendable {
-    public let store: any LedgerStore
+package struct KeyService: Sendable {
+    package let store: any LedgerStore
     /// Where uses are counted until they are written in batches.
-    public let usage: KeyUsageRecorder
+    package let usage: KeyUsageRecorder
     private let now: @Sendable () -> Date
 
-    public init(store: any LedgerStore, usage: KeyUsageRecorder = KeyUsageRecorder(), now: @escaping @Sendable () -> Date = Date.init) {
+    package init(store: any LedgerStore, usage: KeyUsageRecorder = KeyUsageRecorder(), now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.usage = usage
         self.now = now
     }
 
     /// The longest lifetime a key may be given: ten years.
-    public static let maximumLifetime: TimeInterval = 3650 * 86_400
+    package static let maximumLifetime: TimeInterval = 3650 * 86_400
     /// How many days of usage a key's detail shows.
-    public static let usageDays = 90
+    package static let usageDays = 90
 
     /// A new key: the value (shown once, never stored) and its record.
-    public struct CreatedKey: Sendable {
-        public var value: String
-        public var key: APIKey
+    package struct CreatedKey: Sendable {
+        package var value: String
+        package var key: APIKey
     }
 
     /// Creates a key.
@@ -37,7 +37,7 @@ public struct KeyService: Sendable {
     ///   - actor: who creates it (audited).
     /// - Throws: ``LedgerError`` (`invalidKey`, `userNotFound`, `keyOwnerInactive`,
     ///   `adminKeyNeedsAdminRole`, `keyNameTaken`).
-    public func create(
+    package func create(
         for ownerID: UserID,
         name: String,
         lifetime: TimeInterval?,
@@ -84,7 +84,7 @@ public struct KeyService: Sendable {
     }
 
     /// The roles an `admin` key needs of its owner.
-    public static let adminRoles: Set<Role> = [.userAdmin, .superAdmin]
+    package static let adminRoles: Set<Role> = [.userAdmin, .superAdmin]
 
     /// A key's name as it is stored: at most 100 Unicode scalars as sent (what the OpenAPI
     /// document's `maxLength` counts), trimmed, not empty, none of them a control or invisible
@@ -106,7 +106,7 @@ public struct KeyService: Sendable {
 
     /// Seconds in a lifetime written `90d`, `12h`, `30m`, `45s` or as plain seconds; `nil` for
     /// anything else (negative, fractional, an unknown unit).
-    public static func lifetime(_ text: String) -> TimeInterval? {
+    package static func lifetime(_ text: String) -> TimeInterval? {
         guard !text.isEmpty, text.utf8.count <= 12 else { return nil }
         var digits = Substring(text)
         var unit: TimeInterval = 1
@@ -131,7 +131,7 @@ public struct KeyService: Sendable {
     ///
     /// Good means: well formed (checked before any read), known, a `gateway` key, neither revoked
     /// nor expired, and its owner active.
-    public func introspect(_ value: String) async throws -> KeyCredential? {
+    package func introspect(_ value: String) async throws -> KeyCredential? {
         guard APIKeyFormat.isWellFormed(value), let credential = try await store.credential(hash: SessionService.hash(value)) else {
             return nil
         }
@@ -144,7 +144,7 @@ public struct KeyService: Sendable {
     /// The user an `admin` key acts for on the admin API, or `nil` when the value is not a good
     /// admin key: malformed, unknown, a `gateway` key, revoked, expired, its owner inactive or no
     /// longer holding `user_admin` or `super_admin`. A good key's use is counted.
-    public func adminUser(presenting value: String) async throws -> User? {
+    package func adminUser(presenting value: String) async throws -> User? {
         guard APIKeyFormat.isWellFormed(value), let credential = try await store.credential(hash: SessionService.hash(value)) else {
             return nil
         }
@@ -159,19 +159,19 @@ public struct KeyService: Sendable {
     // MARK: Reading
 
     /// One owner's keys, newest first.
-    public func keys(of ownerID: UserID) async throws -> [APIKey] {
+    package func keys(of ownerID: UserID) async throws -> [APIKey] {
         try await store.keys(ownerID: ownerID)
     }
 
     /// A page of every key on the platform; statuses are as of now.
-    public func keys(matching query: KeysQuery) async throws -> KeysPage {
+    package func keys(matching query: KeysQuery) async throws -> KeysPage {
         try await store.keys(matching: query, at: now())
     }
 
     /// Whose keys a listing's owner filter means: a user id as it is, or the one user with this email
     /// (ignoring case), as the leaver's step of the operator guide filters by it.
     /// - Throws: ``OwnerFilterError`` when no user, or more than one, has the email.
-    public func ownerID(reference: String) async throws -> UserID {
+    package func ownerID(reference: String) async throws -> UserID {
         if let id = Int64(reference), id > 0 { return UserID(id) }
         let matches = try await store.users(email: reference)
         switch matches.count {
@@ -182,15 +182,15 @@ public struct KeyService: Sendable {
     }
 
     /// The users who own a key, by email (at most ``ownerListLimit``).
-    public func owners() async throws -> [KeyOwner] {
+    package func owners() async throws -> [KeyOwner] {
         try await store.keyOwners(limit: Self.ownerListLimit)
     }
 
     /// How many key owners the dashboard's Owner filter lists.
-    public static let ownerListLimit = 1000
+    package static let ownerListLimit = 1000
 
     /// Requests over the last ``usageDays`` days of each of `keys`, by key id.
-    public func requests(of keys: [APIKey]) async throws -> [Int64: Int] {
+    package func requests(of keys: [APIKey]) async throws -> [Int64: Int] {
         var requests: [Int64: Int] = [:]
         for key in keys { requests[key.id] = try await usage(of: key.id).reduce(0) { $0 + $1.requests } }
         return requests
@@ -198,14 +198,14 @@ public struct KeyService: Sendable {
 
     /// A key and its owner.
     /// - Throws: ``LedgerError/keyNotFound(_:)``.
-    public func key(id: Int64) async throws -> OwnedKey {
+    package func key(id: Int64) async throws -> OwnedKey {
         guard let owned = try await store.key(id: id) else { throw LedgerError.keyNotFound(id) }
         return owned
     }
 
     /// Requests per day over the last ``usageDays`` days, oldest first, days without requests
     /// included. Uses not yet written (see ``KeyUsageRecorder``) are not counted.
-    public func usage(of id: Int64) async throws -> [KeyUsageDay] {
+    package func usage(of id: Int64) async throws -> [KeyUsageDay] {
         let today = KeyUsageDay.day(of: now())
         let first = today - Self.usageDays + 1
         let counts = Dictionary(try await store.keyUsage(id: id, from: first).map { ($0.day, $0.requests) }, uniquingKeysWith: +)
@@ -222,7 +222,7 @@ public struct KeyService: Sendable {
     /// - Returns: the key as revoked, with its owner.
     /// - Throws: ``LedgerError/keyNotFound(_:)``, ``LedgerError/keyAlreadyRevoked(id:prefix:)``, or
     ///   ``LedgerError/invalidKey(field:_:)`` for a reason over 500 characters.
-    public func revoke(
+    package func revoke(
         id: Int64,
         ownerID: UserID? = nil,
         cause: KeyRevocationCause,
@@ -251,13 +251,13 @@ public struct KeyService: Sendable {
 }
 
 /// Why a keys listing's owner filter names nobody in particular.
-public enum OwnerFilterError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum OwnerFilterError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Neither a user id nor any user's email.
     case noUser(String)
     /// Several users (of different identity providers) share the email.
     case ambiguous(String, ids: [UserID])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .noUser(let reference): "no user has the id or email '\(reference)'"
         case .ambiguous(let email, let ids):

@@ -1,13 +1,13 @@
-public import Foundation
+package import Foundation
 import Synchronization
 
 /// Counts key uses in memory and hands them to the store in batches, so a busy gateway costs the
 /// store one write per flush rather than one per request. `serve` flushes every
 /// ``flushInterval`` seconds and on shutdown: last used and the daily counts lag by at most that,
 /// and a crash loses at most that window of counts (never a revocation, which is not batched).
-public final class KeyUsageRecorder: Sendable {
+package final class KeyUsageRecorder: Sendable {
     /// How often `serve` writes the counted uses: the precision of last used and of usage counts.
-    public static let flushInterval: TimeInterval = 10
+    package static let flushInterval: TimeInterval = 10
 
     private struct Pending {
         var requestsByDay: [Int: Int] = [:]
@@ -16,10 +16,10 @@ public final class KeyUsageRecorder: Sendable {
 
     private let pending = Mutex<[Int64: Pending]>([:])
 
-    public init() {}
+    package init() {}
 
     /// Counts one use of a key at `time`.
-    public func record(keyID: Int64, at time: Date) {
+    package func record(keyID: Int64, at time: Date) {
         let day = KeyUsageDay.day(of: time)
         pending.withLock { pending in
             pending[keyID, default: Pending(lastUsedAt: time)].requestsByDay[day, default: 0] += 1
@@ -28,11 +28,11 @@ public final class KeyUsageRecorder: Sendable {
     }
 
     /// Whether uses are waiting to be written.
-    public var isEmpty: Bool { pending.withLock { $0.isEmpty } }
+    package var isEmpty: Bool { pending.withLock { $0.isEmpty } }
 
     /// Writes the counted uses in one transaction. When the store fails, they are counted again
     /// with whatever came meanwhile, and the error is thrown.
-    public func flush(to store: any LedgerStore) async throws {
+    package func flush(to store: any LedgerStore) async throws {
         let taken = pending.withLock { pending in
             defer { pending.removeAll(keepingCapacity: true) }
             return pending

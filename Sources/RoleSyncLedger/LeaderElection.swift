@@ -2,7 +2,7 @@
 /// reconciliation. Leadership is sticky: the leader keeps it until it stops, resigns, or loses its
 /// connection to whatever coordinates the replicas; a follower asks again on its next poll and
 /// takes over then.
-public protocol LeaderElection: Sendable {
+package protocol LeaderElection: Sendable {
     /// Whether this replica leads `job` now, trying to become its leader when it does not. When
     /// the coordinator cannot be reached the answer is `false`, and any leadership held is given up
     /// (another replica may have taken it over already).
@@ -12,8 +12,8 @@ public protocol LeaderElection: Sendable {
 }
 
 /// One node: it leads every job (SQLite is a single node's ledger).
-public struct SingleNodeElection: LeaderElection {
-    public init() {}
-    public func lead(_ job: String) async -> Bool { true }
-    public func resign() async {}
+package struct SingleNodeElection: LeaderElection {
+    package init() {}
+    package func lead(_ job: String) async -> Bool { true }
+    package func resign() async {}
 }

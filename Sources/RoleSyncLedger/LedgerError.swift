@@ -1,7 +1,7 @@
-public import RoleSyncMapping
+package import RoleSyncMapping
 
 /// Why the ledger refused an operation. Every refusal of an edit is also in the audit log.
-public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case userNotFound(String)
     /// The role belongs to the IdP: a role rule covers the user.
     case roleManagedByIdP(user: String, rule: String, mappingFile: String)
@@ -46,7 +46,7 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case noOverride(user: String)
 
     /// A stable code for JSON errors and logs.
-    public var code: String {
+    package var code: String {
         switch self {
         case .userNotFound: "user_not_found"
         case .roleManagedByIdP: "role_managed_by_idp"
@@ -72,7 +72,7 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .userNotFound(let who):
             "no user \(who)"

@@ -1,12 +1,12 @@
-public import Foundation
-public import RoleSyncMapping
+package import Foundation
+package import RoleSyncMapping
 
 /// What a storage engine answers with SQL alone: reads, and the writes no rule decides (sessions,
 /// key uses, the readiness probe). ``LedgerStore`` adds what the ledger decides.
 ///
 /// Database work must not hold a thread of Swift's cooperative pool while it waits for a lock or
 /// the disk: a store suspends the calling task instead.
-public protocol LedgerReads: Sendable {
+package protocol LedgerReads: Sendable {
     /// Answers when the database does: one read, nothing written (`GET /healthz`).
     func ping() async throws
     /// Writes the store's one probe row in a transaction of its own (`GET /readyz`): throws
@@ -64,7 +64,7 @@ public protocol LedgerReads: Sendable {
 /// version; the audit log is append-only. A store holds no business rule: what a deactivation takes
 /// away, and what its audit events say, come from the ledger in ``LedgerChanges``. Every
 /// requirement is checked by the conformance suite (`LedgerStoreConformanceTests`) on every engine.
-public protocol LedgerStore: LedgerReads {
+package protocol LedgerStore: LedgerReads {
     /// Applies every write in one transaction.
     /// - Returns: the id of each user change, in order (new ids for inserts).
     /// - Throws: ``LedgerStoreError/conflict(_:)`` when a precondition fails (nothing is written),
@@ -115,7 +115,7 @@ public protocol LedgerStore: LedgerReads {
 }
 
 /// What ``LedgerStore/revokeKey(id:ownerID:_:)`` found.
-public enum KeyRevocationOutcome: Sendable, Hashable {
+package enum KeyRevocationOutcome: Sendable, Hashable {
     /// Revoked now; the key as revoked, with its owner (read in the same transaction).
     case revoked(OwnedKey)
     /// Revoked before (there is no un-revoke); the key as it is.
@@ -124,7 +124,7 @@ public enum KeyRevocationOutcome: Sendable, Hashable {
 
 /// A credential a deactivation takes away: each is its own store operation, run in the order the
 /// ledger lists them.
-public enum CredentialRevocation: Sendable, Hashable {
+package enum CredentialRevocation: Sendable, Hashable {
     /// Revoke every unrevoked API key of the user, one `key.revoked` event each.
     case revokeAPIKeys(KeyRevocation)
     /// Delete the user's browser sessions.
@@ -138,25 +138,25 @@ public enum CredentialRevocation: Sendable, Hashable {
 
 extension [CredentialRevocation] {
     /// Everything a leaver holds, keys first (SPEC §7), then sessions: what every deactivation takes.
-    public static func everything(_ keys: KeyRevocation) -> [CredentialRevocation] {
+    package static func everything(_ keys: KeyRevocation) -> [CredentialRevocation] {
         [.revokeAPIKeys(keys), .endSessions]
     }
 }
 
 /// How many credentials the revocations of one change took away.
-public struct RevocationCounts: Sendable, Hashable {
-    public var sessions: Int
-    public var apiKeys: Int
+package struct RevocationCounts: Sendable, Hashable {
+    package var sessions: Int
+    package var apiKeys: Int
 
-    public init(sessions: Int = 0, apiKeys: Int = 0) {
+    package init(sessions: Int = 0, apiKeys: Int = 0) {
         self.sessions = sessions
         self.apiKeys = apiKeys
     }
 }
 
 /// Why a store refused to apply changes.
-public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible {
-    public enum Conflict: Sendable, Hashable {
+package enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    package enum Conflict: Sendable, Hashable {
         /// An insert met an existing `(issuer, subject)`.
         case identityExists(issuer: String, subject: String)
         /// An update's expected version is not the stored one.
@@ -178,7 +178,7 @@ public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible
     /// nothing was written. Carries the database's reason and code, never a secret.
     case notWritable(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .conflict(.identityExists(let issuer, let subject)):
             "a user with issuer \(issuer) and subject \(subject) already exists"
@@ -193,9 +193,9 @@ public enum LedgerStoreError: Error, Sendable, Hashable, CustomStringConvertible
 }
 
 /// Writes to apply together.
-public struct LedgerChanges: Sendable {
-    public struct UserChange: Sendable {
-        public enum Write: Sendable {
+package struct LedgerChanges: Sendable {
+    package struct UserChange: Sendable {
+        package enum Write: Sendable {
             /// A new user; its `id` and `version` are ignored (the store assigns them).
             case insert(User)
             /// A changed user, written only if the stored version is `expectedVersion`; the stored
@@ -205,14 +205,14 @@ public struct LedgerChanges: Sendable {
             case none(UserID)
         }
 
-        public var write: Write
+        package var write: Write
         /// The user's credentials to take away, in this order, before the row is written.
-        public var revoking: [CredentialRevocation]
+        package var revoking: [CredentialRevocation]
         /// Events about this user, written in order; an insert's events get the new id. Write them
         /// with ``auditEvents(after:)``, which records what the revocations took away.
-        public var audit: [AuditEvent]
+        package var audit: [AuditEvent]
 
-        public init(write: Write, revoking: [CredentialRevocation] = [], audit: [AuditEvent] = []) {
+        package init(write: Write, revoking: [CredentialRevocation] = [], audit: [AuditEvent] = []) {
             self.write = write
             self.revoking = revoking
             self.audit = audit
@@ -220,7 +220,7 @@ public struct LedgerChanges: Sendable {
 
         /// The events to write once the revocations are done: a `user.sessions_ended` event says
         /// how many sessions ended and how many API keys were revoked.
-        public func auditEvents(after revoked: RevocationCounts) -> [AuditEvent] {
+        package func auditEvents(after revoked: RevocationCounts) -> [AuditEvent] {
             audit.map { event in
                 guard event.action == .sessionsEnded else { return event }
                 var event = event
@@ -231,25 +231,25 @@ public struct LedgerChanges: Sendable {
         }
     }
 
-    public var users: [UserChange]
+    package var users: [UserChange]
     /// Events about no written user (a refused sign-in of someone unknown), written last.
-    public var audit: [AuditEvent]
+    package var audit: [AuditEvent]
     /// Check, after the writes, that an active `super_admin` remains: set when the changes demote
     /// or deactivate one.
-    public var requiresActiveSuperAdmin: Bool
+    package var requiresActiveSuperAdmin: Bool
 
-    public init(users: [UserChange] = [], audit: [AuditEvent] = [], requiresActiveSuperAdmin: Bool = false) {
+    package init(users: [UserChange] = [], audit: [AuditEvent] = [], requiresActiveSuperAdmin: Bool = false) {
         self.users = users
         self.audit = audit
         self.requiresActiveSuperAdmin = requiresActiveSuperAdmin
     }
 
-    public var isEmpty: Bool { users.isEmpty && audit.isEmpty }
+    package var isEmpty: Bool { users.isEmpty && audit.isEmpty }
 }
 
 /// How to list users.
-public struct UsersQuery: Sendable, Hashable {
-    public enum Sort: String, Sendable, Hashable, CaseIterable, Codable {
+package struct UsersQuery: Sendable, Hashable {
+    package enum Sort: String, Sendable, Hashable, CaseIterable, Codable {
         case name
         case email
         case role
@@ -257,22 +257,22 @@ public struct UsersQuery: Sendable, Hashable {
         case registered
     }
 
-    public enum Order: String, Sendable, Hashable, CaseIterable, Codable {
+    package enum Order: String, Sendable, Hashable, CaseIterable, Codable {
         case ascending = "asc"
         case descending = "desc"
     }
 
     /// Case-insensitive substring of the name or the email.
-    public var search: String?
-    public var role: Role?
-    public var status: UserStatus?
-    public var sort: Sort
-    public var order: Order
-    public var limit: Int
+    package var search: String?
+    package var role: Role?
+    package var status: UserStatus?
+    package var sort: Sort
+    package var order: Order
+    package var limit: Int
     /// From ``UsersPage/nextCursor``.
-    public var cursor: String?
+    package var cursor: String?
 
-    public init(
+    package init(
         search: String? = nil,
         role: Role? = nil,
         status: UserStatus? = nil,
@@ -291,28 +291,28 @@ public struct UsersQuery: Sendable, Hashable {
     }
 }
 
-public struct UsersPage: Sendable, Hashable {
-    public var users: [User]
+package struct UsersPage: Sendable, Hashable {
+    package var users: [User]
     /// Pass back as ``UsersQuery/cursor`` for the next page; `nil` on the last page.
-    public var nextCursor: String?
+    package var nextCursor: String?
 
-    public init(users: [User], nextCursor: String?) {
+    package init(users: [User], nextCursor: String?) {
         self.users = users
         self.nextCursor = nextCursor
     }
 }
 
-public struct AuditQuery: Sendable, Hashable {
-    public var userID: UserID?
-    public var action: AuditAction?
-    public var actor: Actor?
-    public var since: Date?
-    public var until: Date?
-    public var limit: Int
+package struct AuditQuery: Sendable, Hashable {
+    package var userID: UserID?
+    package var action: AuditAction?
+    package var actor: Actor?
+    package var since: Date?
+    package var until: Date?
+    package var limit: Int
     /// From ``AuditPage/nextCursor``.
-    public var cursor: String?
+    package var cursor: String?
 
-    public init(
+    package init(
         userID: UserID? = nil,
         action: AuditAction? = nil,
         actor: Actor? = nil,
@@ -331,11 +331,11 @@ public struct AuditQuery: Sendable, Hashable {
     }
 }
 
-public struct AuditPage: Sendable, Hashable {
-    public var events: [AuditEvent]
-    public var nextCursor: String?
+package struct AuditPage: Sendable, Hashable {
+    package var events: [AuditEvent]
+    package var nextCursor: String?
 
-    public init(events: [AuditEvent], nextCursor: String?) {
+    package init(events: [AuditEvent], nextCursor: String?) {
         self.events = events
         self.nextCursor = nextCursor
     }
@@ -344,14 +344,14 @@ public struct AuditPage: Sendable, Hashable {
 /// A user's activity as their detail shows it (the admin API, `users show`, the dashboard), read in
 /// one go: counts of their audit events by action, the newest events, the last refused sign-in and
 /// the sessions open now.
-public struct UserActivity: Sendable, Hashable {
-    public var counts: [AuditAction: Int]
+package struct UserActivity: Sendable, Hashable {
+    package var counts: [AuditAction: Int]
     /// Newest first.
-    public var recent: [AuditEvent]
-    public var lastRefusal: AuditEvent?
-    public var activeSessions: Int
+    package var recent: [AuditEvent]
+    package var lastRefusal: AuditEvent?
+    package var activeSessions: Int
 
-    public init(counts: [AuditAction: Int], recent: [AuditEvent], lastRefusal: AuditEvent?, activeSessions: Int) {
+    package init(counts: [AuditAction: Int], recent: [AuditEvent], lastRefusal: AuditEvent?, activeSessions: Int) {
         self.counts = counts
         self.recent = recent
         self.lastRefusal = lastRefusal

@@ -1,9 +1,9 @@
-public import RoleSyncMapping
+package import RoleSyncMapping
 import Synchronization
 
 /// The mappings in force, and the candidate (shadow) mappings evaluated beside them, swappable at
 /// run time (a reload on SIGHUP, or after a promotion, replaces them whole).
-public final class MappingRegistry: Sendable {
+package final class MappingRegistry: Sendable {
     private struct State {
         var live: MappingSet
         var shadow: MappingSet?
@@ -14,27 +14,27 @@ public final class MappingRegistry: Sendable {
     /// Whether these are the configuration's mappings (`serve`, or a command given `--config`), so
     /// that an issuer without a mapping truly has none. A command that loaded a mapping folder on
     /// its own cannot know that, and says a role's ownership is unknown for such an issuer.
-    public let isConfigurations: Bool
+    package let isConfigurations: Bool
 
-    public init(_ mappings: MappingSet, shadow: MappingSet? = nil, isConfigurations: Bool = true) {
+    package init(_ mappings: MappingSet, shadow: MappingSet? = nil, isConfigurations: Bool = true) {
         state = Mutex(State(live: mappings, shadow: shadow))
         self.isConfigurations = isConfigurations
     }
 
     /// The current mappings.
-    public var current: MappingSet { state.withLock { $0.live } }
+    package var current: MappingSet { state.withLock { $0.live } }
 
     /// The candidate mappings, when `shadow:` configures any.
-    public var shadow: MappingSet? { state.withLock { $0.shadow } }
+    package var shadow: MappingSet? { state.withLock { $0.shadow } }
 
     /// Replaces the mappings and the candidates together; readers see the old pair or the new one,
     /// never a mix.
-    public func replace(with mappings: MappingSet, shadow: MappingSet?) {
+    package func replace(with mappings: MappingSet, shadow: MappingSet?) {
         state.withLock { $0 = State(live: mappings, shadow: shadow) }
     }
 
     /// Replaces the live mappings, keeping the candidates.
-    public func replace(with mappings: MappingSet) {
+    package func replace(with mappings: MappingSet) {
         state.withLock { $0.live = mappings }
     }
 }

@@ -1,21 +1,21 @@
-public import Foundation
+package import Foundation
 import RoleSyncJSON
-public import RoleSyncMapping
+package import RoleSyncMapping
 
 /// How long a break-glass override may last, from the configuration's `override.max_duration`.
-public struct OverridePolicy: Sendable, Hashable {
+package struct OverridePolicy: Sendable, Hashable {
     /// The longest override a `super_admin` may give (default 8 hours).
-    public var maxDuration: TimeInterval
+    package var maxDuration: TimeInterval
     /// The longest reason kept.
-    public static let maxReasonLength = 500
+    package static let maxReasonLength = 500
 
-    public init(maxDuration: TimeInterval = 8 * 3600) {
+    package init(maxDuration: TimeInterval = 8 * 3600) {
         self.maxDuration = maxDuration
     }
 }
 
 /// When an override ends, as asked for: at a time, or after a while.
-public enum OverrideDeadline: Sendable, Hashable {
+package enum OverrideDeadline: Sendable, Hashable {
     case until(Date)
     case duration(TimeInterval)
 
@@ -97,7 +97,7 @@ extension SyncService {
     /// - Returns: the user with the override.
     /// - Throws: ``LedgerError`` (audited as `user.edit_refused`).
     @discardableResult
-    public func grantOverride(
+    package func grantOverride(
         _ role: Role,
         of userID: UserID,
         until deadline: OverrideDeadline,
@@ -178,7 +178,7 @@ extension SyncService {
     /// - Throws: ``LedgerError/noOverride(user:)`` when none is in force, ``LedgerError/lastSuperAdmin(user:)``
     ///   when the role that returns would leave no active `super_admin`.
     @discardableResult
-    public func endOverride(of userID: UserID, reason: String?, by principal: Principal) async throws -> User {
+    package func endOverride(of userID: UserID, reason: String?, by principal: Principal) async throws -> User {
         try await edit(userID, by: principal, field: "override", to: "ended", from: { $0.role.rawValue }) { user, time in
             guard principal.role == .superAdmin else { return .refused(.overrideNotPermitted(role: principal.role)) }
             guard user.override != nil else { return .refused(.noOverride(user: user.displayName)) }
@@ -207,7 +207,7 @@ extension SyncService {
     /// Ends every override whose deadline has passed, without waiting for a sign-in (actor
     /// `system`): what `serve` runs on the clock.
     /// - Returns: the users whose override ended, and when the next one ends (if any is left).
-    public func endExpiredOverrides() async throws -> (ended: [User], next: Date?) {
+    package func endExpiredOverrides() async throws -> (ended: [User], next: Date?) {
         var ended: [User] = []
         for attempt in 0..<Self.attempts {
             if attempt > 0 { await Self.backOff(attempt) }

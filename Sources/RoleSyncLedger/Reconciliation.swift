@@ -1,21 +1,21 @@
 import Foundation
-public import RoleSyncJSON
+package import RoleSyncJSON
 import RoleSyncMapping
 
 /// What an IdP's directory says about one person (SPEC §4: reconciliation).
-public struct DirectoryEntry: Sendable, Hashable {
+package struct DirectoryEntry: Sendable, Hashable {
     /// The value that identifies the ledger user: the directory's `externalId` or `userName`,
     /// compared with the ledger user's match claim.
-    public var key: String
+    package var key: String
     /// `false` when the directory marks the person inactive, or deleted them.
-    public var isActive: Bool
+    package var isActive: Bool
     /// The directory deleted the person (a SCIM push's DELETE).
-    public var isDeleted = false
+    package var isDeleted = false
     /// The claims the directory supplies (`groups`, `email`, …), laid over the user's last sign-in
     /// claims before the mapping is evaluated.
-    public var claims: [String: ClaimValue]
+    package var claims: [String: ClaimValue]
 
-    public init(key: String, isActive: Bool, isDeleted: Bool = false, claims: [String: ClaimValue]) {
+    package init(key: String, isActive: Bool, isDeleted: Bool = false, claims: [String: ClaimValue]) {
         self.key = key
         self.isActive = isActive
         self.isDeleted = isDeleted
@@ -24,15 +24,15 @@ public struct DirectoryEntry: Sendable, Hashable {
 }
 
 /// Entries read from one IdP's directory.
-public struct DirectoryListing: Sendable {
-    public var entries: [DirectoryEntry]
+package struct DirectoryListing: Sendable {
+    package var entries: [DirectoryEntry]
     /// Whether keys compare ignoring case (`userName`) or exactly (`externalId`).
-    public var ignoresKeyCase: Bool
+    package var ignoresKeyCase: Bool
     /// Whether this is the whole directory, so that a user missing from it is gone (a pull), or
     /// only the entries a push touched (users not listed are left alone).
-    public var isComplete: Bool
+    package var isComplete: Bool
 
-    public init(entries: [DirectoryEntry], ignoresKeyCase: Bool, isComplete: Bool) {
+    package init(entries: [DirectoryEntry], ignoresKeyCase: Bool, isComplete: Bool) {
         self.entries = entries
         self.ignoresKeyCase = ignoresKeyCase
         self.isComplete = isComplete
@@ -40,22 +40,22 @@ public struct DirectoryListing: Sendable {
 }
 
 /// How a reconciliation matches users and when it refuses to deactivate.
-public struct ReconciliationPolicy: Sendable, Hashable {
+package struct ReconciliationPolicy: Sendable, Hashable {
     /// The last-sign-in claim a directory key must equal; `sub` is the user's subject.
-    public var matchClaim: String
+    package var matchClaim: String
     /// A run deactivating more than this share of the IdP's active users applies nothing.
-    public var maxDeactivationShare: Double
+    package var maxDeactivationShare: Double
     /// A run deactivating more than this many users applies nothing.
-    public var maxDeactivations: Int?
+    package var maxDeactivations: Int?
     /// Apply even when the share or count is exceeded (never when the directory is empty).
-    public var force: Bool
+    package var force: Bool
     /// What deactivates and what the audit events say: `directory` (a pull) or `scim` (a push).
-    public var source: DeactivationSource
+    package var source: DeactivationSource
     /// Whether the candidate mappings are evaluated beside the live ones and their differences
     /// recorded: a real run or push, never a dry run.
-    public var recordsShadow = false
+    package var recordsShadow = false
 
-    public init(
+    package init(
         matchClaim: String = "sub",
         maxDeactivationShare: Double = 0.10,
         maxDeactivations: Int? = nil,
@@ -71,7 +71,7 @@ public struct ReconciliationPolicy: Sendable, Hashable {
 }
 
 /// Why a reconciliation applies nothing.
-public enum SafetyValve: Sendable, Hashable, CustomStringConvertible {
+package enum SafetyValve: Sendable, Hashable, CustomStringConvertible {
     /// The directory listed nobody while the ledger has users of this IdP: surely a fault.
     case emptyDirectory(ledgerUsers: Int)
     /// More deactivations than the configured share of active users allows.
@@ -80,7 +80,7 @@ public enum SafetyValve: Sendable, Hashable, CustomStringConvertible {
     case count(deactivations: Int, allowed: Int)
 
     /// A stable code for logs, metrics and JSON.
-    public var code: String {
+    package var code: String {
         switch self {
         case .emptyDirectory: "empty_directory"
         case .share: "max_share"
@@ -88,7 +88,7 @@ public enum SafetyValve: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .emptyDirectory(let users):
             "the directory listed no users while \(users) of this IdP are known; nobody is deactivated on an empty listing"
@@ -108,28 +108,28 @@ public enum SafetyValve: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// What reconciling one IdP's directory would change.
-public struct ReconciliationPlan: Sendable {
-    public var issuer: String
+package struct ReconciliationPlan: Sendable {
+    package var issuer: String
     /// The changes, in the same shape as a mapping dry run's.
-    public var plan: ReevaluationPlan
+    package var plan: ReevaluationPlan
     /// Entries the directory listed.
-    public var directoryUsers: Int
+    package var directoryUsers: Int
     /// Ledger users of this IdP, and how many of them are active.
-    public var ledgerUsers: Int
-    public var activeUsers: Int
+    package var ledgerUsers: Int
+    package var activeUsers: Int
     /// Ledger users found in the directory.
-    public var matched: Int
+    package var matched: Int
     /// Ledger users not in the directory (deactivated when active).
-    public var missing: Int
+    package var missing: Int
     /// Ledger users without a value for the match claim: left alone.
-    public var unmatchable: Int
+    package var unmatchable: Int
     /// Directory entries matching no ledger user (they have not signed in yet; never created).
-    public var notSignedIn: Int
+    package var notSignedIn: Int
     /// Set when the run must apply nothing.
-    public var safetyValve: SafetyValve?
+    package var safetyValve: SafetyValve?
 
     /// Deactivations that would be applied (held ones aside).
-    public var deactivations: Int { plan.changes.filter { $0.kinds.contains(.deactivation) && !$0.isHeld }.count }
+    package var deactivations: Int { plan.changes.filter { $0.kinds.contains(.deactivation) && !$0.isHeld }.count }
 }
 
 extension SyncService {
@@ -141,7 +141,7 @@ extension SyncService {
     /// role, coverage and `deactivate` rules as at sign-in. A failing `require` never deactivates
     /// here. An IdP deactivation is lifted when the directory shows the user active and no
     /// `deactivate` rule holds. Directory entries without a ledger user are counted, never created.
-    public func planReconciliation(
+    package func planReconciliation(
         issuer: String,
         listing: DirectoryListing,
         policy: ReconciliationPolicy
@@ -193,7 +193,7 @@ extension SyncService {
 
     /// Plans what a push changes for the ledger users its entries match, looked up directly (a
     /// listing from a push is partial: nobody else is touched). Never trips the safety valve.
-    public func planPush(issuer: String, listing: DirectoryListing, policy: ReconciliationPolicy) async throws -> ReconciliationPlan {
+    package func planPush(issuer: String, listing: DirectoryListing, policy: ReconciliationPolicy) async throws -> ReconciliationPlan {
         precondition(!listing.isComplete, "a push lists only the entries it touched")
         var users: [UserID: User] = [:]
         for entry in listing.entries {
@@ -244,7 +244,7 @@ extension SyncService {
     /// Applies a plan in one transaction, every change audited with `actor`.
     /// - Throws: ``LedgerError/safetyValve(_:)`` when the plan tripped the safety valve (nothing
     ///   is written); ``LedgerStoreError/conflict(_:)`` when a planned user changed since: plan again.
-    public func applyReconciliation(_ plan: ReconciliationPlan, as actor: Actor) async throws {
+    package func applyReconciliation(_ plan: ReconciliationPlan, as actor: Actor) async throws {
         if let valve = plan.safetyValve { throw LedgerError.safetyValve(valve.description) }
         try await apply(plan.plan, as: actor)
     }

@@ -1,12 +1,12 @@
-public import Foundation
+package import Foundation
 import RoleSyncJSON
-public import RoleSyncMapping
+package import RoleSyncMapping
 
 /// What a new mapping would change, user by user: the dry run before a mapping change, and the
 /// plan reconciliation applies.
-public struct ReevaluationPlan: Sendable {
+package struct ReevaluationPlan: Sendable {
     /// One kind of change to one user.
-    public enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
+    package enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
         case roleChange = "role_change"
         case coverageGained = "coverage_gained"
         case coverageLost = "coverage_lost"
@@ -15,28 +15,28 @@ public struct ReevaluationPlan: Sendable {
     }
 
     /// Everything that would change for one user.
-    public struct Change: Sendable, Hashable {
-        public var userID: UserID
-        public var user: String
-        public var issuer: String
-        public var kinds: [Kind]
-        public var fromRole: Role
-        public var toRole: Role
-        public var wasCovered: Bool
-        public var isCovered: Bool
-        public var fromStatus: UserStatus
-        public var toStatus: UserStatus
+    package struct Change: Sendable, Hashable {
+        package var userID: UserID
+        package var user: String
+        package var issuer: String
+        package var kinds: [Kind]
+        package var fromRole: Role
+        package var toRole: Role
+        package var wasCovered: Bool
+        package var isCovered: Bool
+        package var fromStatus: UserStatus
+        package var toStatus: UserStatus
         /// The rule that decides under the new mapping, and its file.
-        public var rule: String?
-        public var mappingFile: String?
+        package var rule: String?
+        package var mappingFile: String?
         /// Held back: it would leave no active `super_admin`. Reported, not applied.
-        public var isHeld: Bool
+        package var isHeld: Bool
         /// What deactivates the user (`mapping`, `directory` or `scim`), when `kinds` has it.
-        public var deactivationSource = DeactivationSource.mapping
+        package var deactivationSource = DeactivationSource.mapping
         /// Why the directory deactivates the user: `absent_from_directory` or `inactive_in_directory`.
-        public var deactivationCause: String?
+        package var deactivationCause: String?
         /// The names of the claims the directory changed (reconciliation only).
-        public var changedClaims: [String] = []
+        package var changedClaims: [String] = []
         /// The user's version the plan was made from: applying fails if it moved.
         var version: Int
         /// The user as the plan saw them.
@@ -46,30 +46,30 @@ public struct ReevaluationPlan: Sendable {
         /// The decision under the new mapping, for ending an override when the user is deactivated.
         var decision: Decision?
         /// When the break-glass override that holds the user's role ends (``ReevaluationPlan/overridesKept``).
-        public var overrideUntil: Date? { before.override?.until }
+        package var overrideUntil: Date? { before.override?.until }
     }
 
-    public var changes: [Change]
+    package var changes: [Change]
     /// Users whose mapped role waits for their break-glass override to end: nothing changes, each
     /// is audited as a held role change (`held_because: override`).
-    public var overridesKept: [Change] = []
+    package var overridesKept: [Change] = []
     /// Users whose only change is the claims the directory supplies (reconciliation only): stored
     /// so that later dry runs see what reconciliation saw.
-    public var claimUpdates: [Change] = []
+    package var claimUpdates: [Change] = []
     /// What the audit events name as the path: `reevaluation`, `directory` or `scim`.
-    public var via = "reevaluation"
-    public var usersEvaluated: Int
+    package var via = "reevaluation"
+    package var usersEvaluated: Int
     /// Users whose role or status could not be decided (unknown claims): left as they are.
-    public var undetermined: Int
+    package var undetermined: Int
 
     /// How many changes of each kind (held ones included).
-    public var counts: [Kind: Int] {
+    package var counts: [Kind: Int] {
         var counts: [Kind: Int] = [:]
         for change in changes { for kind in change.kinds { counts[kind, default: 0] += 1 } }
         return counts
     }
 
-    public var heldCount: Int { changes.filter(\.isHeld).count }
+    package var heldCount: Int { changes.filter(\.isHeld).count }
 }
 
 extension SyncService {
@@ -82,7 +82,7 @@ extension SyncService {
     /// claims change nothing. A demotion or deactivation that would leave no active `super_admin` is
     /// marked held.
     /// - Parameter candidate: the mappings to try; issuers it lacks keep no mapping.
-    public func reevaluateAll(under candidate: MappingSet) async throws -> ReevaluationPlan {
+    package func reevaluateAll(under candidate: MappingSet) async throws -> ReevaluationPlan {
         let current = mappings.current
         let collector = ChangeCollector()
         let time = now()
@@ -194,7 +194,7 @@ extension SyncService {
     /// Applies a plan in one transaction: role changes (source `idp`), deactivations (sessions
     /// first) and reactivations, each audited with `actor`; held changes are audited as held.
     /// - Throws: ``LedgerStoreError/conflict(_:)`` when a planned user changed since the plan; plan again.
-    public func apply(_ plan: ReevaluationPlan, as actor: Actor) async throws {
+    package func apply(_ plan: ReevaluationPlan, as actor: Actor) async throws {
         let changes = ledgerChanges(for: plan, as: actor)
         guard !changes.isEmpty else { return }
         try await store.apply(changes)
@@ -209,7 +209,7 @@ extension SyncService {
 
     /// The writes and audit events that apply a plan, for a store call that writes more with them
     /// (a SCIM push's directory entries).
-    public func ledgerChanges(for plan: ReevaluationPlan, as actor: Actor) -> LedgerChanges {
+    package func ledgerChanges(for plan: ReevaluationPlan, as actor: Actor) -> LedgerChanges {
         let time = now()
         var userChanges: [LedgerChanges.UserChange] = []
         var removesSuperAdmin = false

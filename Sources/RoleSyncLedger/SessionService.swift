@@ -1,15 +1,15 @@
 import Crypto
-public import Foundation
+package import Foundation
 import RoleSyncJSON
 
 /// Creates, resolves and ends sessions. A session carries a user id, never a role: the role is
 /// read fresh on every request, so a role change takes effect on the user's next request.
-public struct SessionService: Sendable {
-    public let store: any LedgerStore
+package struct SessionService: Sendable {
+    package let store: any LedgerStore
     /// A session unused for this long ends.
-    public var idleTimeout: TimeInterval
+    package var idleTimeout: TimeInterval
     /// A session ends this long after sign-in, however active.
-    public var absoluteLifetime: TimeInterval
+    package var absoluteLifetime: TimeInterval
     private let now: @Sendable () -> Date
 
     /// - Parameters:
@@ -17,7 +17,7 @@ public struct SessionService: Sendable {
     ///   - idleTimeout: seconds of inactivity that end a session (default 8 hours).
     ///   - absoluteLifetime: seconds after which a session ends regardless (default 7 days).
     ///   - now: the clock; tests pass their own.
-    public init(
+    package init(
         store: any LedgerStore,
         idleTimeout: TimeInterval = 8 * 3600,
         absoluteLifetime: TimeInterval = 7 * 24 * 3600,
@@ -31,7 +31,7 @@ public struct SessionService: Sendable {
 
     /// Starts a session for a user.
     /// - Returns: the token to hand to the browser (256 random bits, base64url); only its hash is kept.
-    public func create(for userID: UserID) async throws -> String {
+    package func create(for userID: UserID) async throws -> String {
         let token = Self.randomToken()
         let time = now()
         try await store.insertSession(
@@ -48,7 +48,7 @@ public struct SessionService: Sendable {
 
     /// The active user a token belongs to, or `nil` when the token is unknown, expired, idle too
     /// long, or its user is gone or inactive. An expired session is deleted.
-    public func user(forToken token: String) async throws -> User? {
+    package func user(forToken token: String) async throws -> User? {
         guard !token.isEmpty, token.count <= 256 else { return nil }
         let hash = Self.hash(token)
         guard let session = try await store.session(tokenHash: hash) else { return nil }
@@ -67,7 +67,7 @@ public struct SessionService: Sendable {
 
     /// Ends the session of a token (sign-out). Returns whether there was one.
     @discardableResult
-    public func end(token: String) async throws -> Bool {
+    package func end(token: String) async throws -> Bool {
         try await store.deleteSession(tokenHash: Self.hash(token))
     }
 
@@ -78,7 +78,7 @@ public struct SessionService: Sendable {
     }
 
     /// Hex SHA-256 of a token: what the store keeps.
-    public static func hash(_ token: String) -> String {
+    package static func hash(_ token: String) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = []
         hex.reserveCapacity(64)

@@ -1,15 +1,15 @@
-public import Foundation
-public import Logging
+package import Foundation
+package import Logging
 import Metrics
-public import RoleSyncMapping
+package import RoleSyncMapping
 import Synchronization
 
 /// One identity on which a candidate (shadow) mapping decides differently from the live one: the
 /// latest evaluation that disagreed, with both decisions and both rules. Recording one never
 /// touches the user.
-public struct ShadowDifference: Sendable, Hashable {
+package struct ShadowDifference: Sendable, Hashable {
     /// What differs.
-    public enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
+    package enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
         /// Both cover the user, with different roles.
         case role
         /// One covers the user and the other does not.
@@ -21,26 +21,26 @@ public struct ShadowDifference: Sendable, Hashable {
     }
 
     /// Where the evaluation happened.
-    public enum Path: String, Sendable, Hashable, CaseIterable, Codable {
+    package enum Path: String, Sendable, Hashable, CaseIterable, Codable {
         case signIn = "sign_in"
         case reconcile
         case push
     }
 
     /// One mapping's decision, as much as a report needs.
-    public struct Side: Sendable, Hashable, Codable {
-        public var allowed: Bool
+    package struct Side: Sendable, Hashable, Codable {
+        package var allowed: Bool
         /// Why sign-in is refused (`requirement_failed`, `unmatched_denied`, …); `nil` when allowed.
-        public var refusal: String?
-        public var covered: Bool
+        package var refusal: String?
+        package var covered: Bool
         /// The role the rule gives; `nil` when no rule covers the user.
-        public var role: Role?
+        package var role: Role?
         /// `inactive` when a `deactivate` condition holds.
-        public var status: UserStatus
-        public var rule: String?
-        public var file: String
+        package var status: UserStatus
+        package var rule: String?
+        package var file: String
 
-        public init(_ decision: Decision) {
+        package init(_ decision: Decision) {
             allowed = decision.refusal == nil
             refusal = decision.refusal?.code
             covered = decision.isCovered && decision.isRoleDetermined
@@ -56,7 +56,7 @@ public struct ShadowDifference: Sendable, Hashable {
 
         /// Every key always present (null rather than missing): how the report and the stores
         /// write a decision.
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(allowed, forKey: .allowed)
             try c.encode(refusal, forKey: .refusal)
@@ -68,22 +68,22 @@ public struct ShadowDifference: Sendable, Hashable {
         }
     }
 
-    public var issuer: String
-    public var subject: String
+    package var issuer: String
+    package var subject: String
     /// The ledger user, once there is one (a refused first sign-in has none).
-    public var userID: UserID?
+    package var userID: UserID?
     /// How reports name the user (email, else name, else issuer#subject).
-    public var user: String
-    public var via: Path
-    public var kinds: [Kind]
-    public var live: Side
-    public var candidate: Side
-    public var firstSeen: Date
-    public var lastSeen: Date
+    package var user: String
+    package var via: Path
+    package var kinds: [Kind]
+    package var live: Side
+    package var candidate: Side
+    package var firstSeen: Date
+    package var lastSeen: Date
     /// How many evaluations disagreed since it was first seen.
-    public var occurrences: Int
+    package var occurrences: Int
 
-    public init(
+    package init(
         issuer: String,
         subject: String,
         userID: UserID?,
@@ -110,7 +110,7 @@ public struct ShadowDifference: Sendable, Hashable {
     }
 
     /// What differs between two decisions on the same claims; empty when they agree.
-    public static func kinds(live: Side, candidate: Side) -> [Kind] {
+    package static func kinds(live: Side, candidate: Side) -> [Kind] {
         var kinds: [Kind] = []
         if live.covered && candidate.covered && live.role != candidate.role { kinds.append(.role) }
         if live.covered != candidate.covered { kinds.append(.coverage) }
@@ -120,7 +120,7 @@ public struct ShadowDifference: Sendable, Hashable {
     }
 
     /// One line for logs and the command line: `role user → model_admin (rule admins → model-admins)`.
-    public var summary: String {
+    package var summary: String {
         kinds.map { kind in
             switch kind {
             case .role: "role \(live.role?.rawValue ?? "-") → \(candidate.role?.rawValue ?? "-")"
@@ -133,14 +133,14 @@ public struct ShadowDifference: Sendable, Hashable {
 }
 
 /// Which recorded differences to list.
-public struct ShadowQuery: Sendable, Hashable {
+package struct ShadowQuery: Sendable, Hashable {
     /// Only differences seen at or after this time.
-    public var since: Date?
-    public var issuer: String?
-    public var kind: ShadowDifference.Kind?
-    public var limit: Int
+    package var since: Date?
+    package var issuer: String?
+    package var kind: ShadowDifference.Kind?
+    package var limit: Int
 
-    public init(since: Date? = nil, issuer: String? = nil, kind: ShadowDifference.Kind? = nil, limit: Int = 100) {
+    package init(since: Date? = nil, issuer: String? = nil, kind: ShadowDifference.Kind? = nil, limit: Int = 100) {
         self.since = since
         self.issuer = issuer
         self.kind = kind
@@ -149,13 +149,13 @@ public struct ShadowQuery: Sendable, Hashable {
 }
 
 /// Recorded differences, newest first, and how many match in all.
-public struct ShadowPage: Sendable, Hashable {
-    public var differences: [ShadowDifference]
-    public var total: Int
+package struct ShadowPage: Sendable, Hashable {
+    package var differences: [ShadowDifference]
+    package var total: Int
     /// How many of those that match have each kind.
-    public var counts: [ShadowDifference.Kind: Int]
+    package var counts: [ShadowDifference.Kind: Int]
 
-    public init(differences: [ShadowDifference], total: Int, counts: [ShadowDifference.Kind: Int]) {
+    package init(differences: [ShadowDifference], total: Int, counts: [ShadowDifference.Kind: Int]) {
         self.differences = differences
         self.total = total
         self.counts = counts
@@ -163,7 +163,7 @@ public struct ShadowPage: Sendable, Hashable {
 }
 
 /// Storage for shadow differences: one row per identity, the latest disagreement.
-public protocol ShadowStore: Sendable {
+package protocol ShadowStore: Sendable {
     /// Inserts each difference, or updates the identity's row (kinds, decisions, last seen; the
     /// count grows, the first sighting stays).
     func recordShadowDifferences(_ differences: [ShadowDifference]) async throws
@@ -178,7 +178,7 @@ public protocol ShadowStore: Sendable {
 
 /// Evaluates the candidate mappings beside the live ones and records where they disagree, off the
 /// sign-in's path: differences wait in memory and are written in batches by ``flush()``.
-public final class ShadowRecorder: Sendable {
+package final class ShadowRecorder: Sendable {
     private let store: any ShadowStore
     private let pending = Mutex<[ShadowDifference]>([])
     private let logger: Logger
@@ -193,11 +193,11 @@ public final class ShadowRecorder: Sendable {
 
     /// Make it after swift-metrics is bootstrapped: its counters are made here.
     /// The recorded differences, as a report lists them.
-    public func differences(matching query: ShadowQuery) async throws -> ShadowPage {
+    package func differences(matching query: ShadowQuery) async throws -> ShadowPage {
         try await store.shadowDifferences(matching: query)
     }
 
-    public init(store: any ShadowStore, logger: Logger) {
+    package init(store: any ShadowStore, logger: Logger) {
         self.store = store
         self.logger = logger
         var evaluations: [ShadowDifference.Path: Counter] = [:]
@@ -218,7 +218,7 @@ public final class ShadowRecorder: Sendable {
     /// Compares the decisions on the same claims and queues the difference, if any.
     /// - Returns: the difference queued, or `nil` when the two agree.
     @discardableResult
-    public func compare(
+    package func compare(
         live: Decision,
         candidate: Decision,
         issuer: String,
@@ -257,7 +257,7 @@ public final class ShadowRecorder: Sendable {
     }
 
     /// Writes the queued differences (the latest per identity wins within a batch).
-    public func flush() async throws {
+    package func flush() async throws {
         let batch = pending.withLock { queue in
             defer { queue.removeAll(keepingCapacity: true) }
             return queue

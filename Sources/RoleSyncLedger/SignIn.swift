@@ -1,9 +1,9 @@
 import Foundation
 import RoleSyncJSON
-public import RoleSyncMapping
+package import RoleSyncMapping
 
 /// Why a sign-in was refused. Every refusal is audited as `signin.refused` with its code.
-public enum SignInRefusal: Error, Sendable, Hashable, CustomStringConvertible {
+package enum SignInRefusal: Error, Sendable, Hashable, CustomStringConvertible {
     /// No mapping governs the token's issuer.
     case noMapping(issuer: String)
     /// The claims carry no `sub`.
@@ -20,7 +20,7 @@ public enum SignInRefusal: Error, Sendable, Hashable, CustomStringConvertible {
     case manuallyDeactivated
 
     /// A stable code for pages, JSON and the audit log.
-    public var code: String {
+    package var code: String {
         switch self {
         case .noMapping: "no_mapping"
         case .missingSubject: "missing_subject"
@@ -32,7 +32,7 @@ public enum SignInRefusal: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .noMapping(let issuer): "no mapping governs the issuer \(issuer)"
         case .missingSubject: "the claims have no 'sub'"
@@ -47,19 +47,19 @@ public enum SignInRefusal: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// What a sign-in did.
-public struct SignInResult: Sendable {
+package struct SignInResult: Sendable {
     /// The user after the sign-in; `nil` when refused before a record existed.
-    public var user: User?
+    package var user: User?
     /// `nil` when the sign-in may go ahead.
-    public var refusal: SignInRefusal?
+    package var refusal: SignInRefusal?
     /// This sign-in created the user.
-    public var isCreated: Bool
+    package var isCreated: Bool
     /// The audit events written, in order.
-    public var events: [AuditEvent]
+    package var events: [AuditEvent]
     /// The mapping's decision (`nil` when no mapping applied).
-    public var decision: Decision?
+    package var decision: Decision?
 
-    public var isAllowed: Bool { refusal == nil }
+    package var isAllowed: Bool { refusal == nil }
 }
 
 /// The sign-in rules of SPEC §2–§5 as a pure function: given the stored user (if any) and the

@@ -19,7 +19,7 @@ extension SyncService {
 extension AuditKey {
     /// Where the claims a sign-in's decision rests on came from when the token sent them
     /// distributed: `{"groups": {"source": "directory", "via": "scim", "as_of": …, "age_seconds": 240}}`.
-    public static let claimSources = AuditKey("claim_sources")
+    package static let claimSources = AuditKey("claim_sources")
 }
 
 extension SignInRules.Plan {

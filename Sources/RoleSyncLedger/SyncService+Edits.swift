@@ -1,6 +1,6 @@
 import Foundation
 import RoleSyncJSON
-public import RoleSyncMapping
+package import RoleSyncMapping
 
 /// Manual edits: role and status, by an admin or the command line. Every refusal is audited
 /// (`user.edit_refused`) before it is thrown.
@@ -16,7 +16,7 @@ extension SyncService {
     /// - Throws: ``LedgerError`` when the role is IdP-managed, the edit escalates, it would demote the
     ///   last active `super_admin`, or the principal may not manage users.
     @discardableResult
-    public func setRole(_ role: Role, of userID: UserID, by principal: Principal) async throws -> User {
+    package func setRole(_ role: Role, of userID: UserID, by principal: Principal) async throws -> User {
         try await update(userID, role: role, status: nil, by: principal)
     }
 
@@ -30,7 +30,7 @@ extension SyncService {
     /// - Returns: the user after the edit.
     /// - Throws: ``LedgerError``, as ``setRole(_:of:by:)`` and ``setStatus(_:of:by:)``.
     @discardableResult
-    public func update(_ userID: UserID, role: Role?, status: UserStatus?, by principal: Principal) async throws -> User {
+    package func update(_ userID: UserID, role: Role?, status: UserStatus?, by principal: Principal) async throws -> User {
         let field = [role.map { _ in "role" }, status.map { _ in "status" }].compactMap { $0 }.joined(separator: "+")
         let target = [role?.rawValue, status?.rawValue].compactMap { $0 }.joined(separator: "+")
         return try await edit(
@@ -114,7 +114,7 @@ extension SyncService {
     /// - Throws: ``LedgerError`` for the last active `super_admin`, deactivating a `super_admin`
     ///   without being one, reactivating a user the IdP deactivated, or missing permission.
     @discardableResult
-    public func setStatus(_ status: UserStatus, of userID: UserID, by principal: Principal) async throws -> User {
+    package func setStatus(_ status: UserStatus, of userID: UserID, by principal: Principal) async throws -> User {
         try await update(userID, role: nil, status: status, by: principal)
     }
 

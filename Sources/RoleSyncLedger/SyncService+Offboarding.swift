@@ -3,12 +3,12 @@ import RoleSyncJSON
 import RoleSyncMapping
 
 /// What offboarding a leaver took away.
-public struct Offboarding: Sendable {
+package struct Offboarding: Sendable {
     /// The user after it: inactive, reason `manual`.
-    public var user: User
+    package var user: User
     /// The keys it revoked, newest first (none when the user was already offboarded).
-    public var revokedKeys: [APIKey]
-    public var sessionsEnded: Int
+    package var revokedKeys: [APIKey]
+    package var sessionsEnded: Int
 }
 
 extension SyncService {
@@ -23,7 +23,7 @@ extension SyncService {
     ///   - principal: who asks; needs `user_admin` or `super_admin` (`super_admin` to offboard one).
     /// - Throws: ``LedgerError`` as ``setStatus(_:of:by:)`` does (the last active `super_admin`
     ///   guard included), or `invalidKey` for a missing reason.
-    public func offboard(_ userID: UserID, reason: String, by principal: Principal) async throws -> Offboarding {
+    package func offboard(_ userID: UserID, reason: String, by principal: Principal) async throws -> Offboarding {
         // The reason each revoked key records, so it is held to a revocation's rules.
         guard let reason = try KeyService.validatedReason(reason) else {
             throw LedgerError.invalidKey(field: "reason", "offboarding needs a reason of 1 to 500 characters")

@@ -1,7 +1,7 @@
-public import Foundation
-public import Logging
+package import Foundation
+package import Logging
 import RoleSyncJSON
-public import RoleSyncMapping
+package import RoleSyncMapping
 
 /// The ledger's rules (SPEC §2–§5), independent of HTTP and of the database: sign-in, manual role
 /// and status edits, eligibility, and re-evaluation of every user under a new mapping.
@@ -9,15 +9,15 @@ public import RoleSyncMapping
 /// Every operation reads what it needs, decides, and applies its writes in one transaction with
 /// preconditions (the user's version, an active `super_admin` remaining); when a concurrent writer
 /// invalidated the read, it reads again and decides again.
-public struct SyncService: Sendable {
-    public let store: any LedgerStore
-    public let mappings: MappingRegistry
+package struct SyncService: Sendable {
+    package let store: any LedgerStore
+    package let mappings: MappingRegistry
     let logger: Logger
     let now: @Sendable () -> Date
     /// How long a break-glass override may last.
-    public let overridePolicy: OverridePolicy
+    package let overridePolicy: OverridePolicy
     /// Records where the candidate mappings disagree with the live ones; `nil` records nothing.
-    public let shadow: ShadowRecorder?
+    package let shadow: ShadowRecorder?
     /// Looks up a token's distributed claims in the IdP's directory at sign-in; `nil`: they stay unknown.
     let claimResolver: (any DirectoryClaimResolver)?
     /// How often an operation is tried when concurrent writes keep invalidating what it read.
@@ -39,7 +39,7 @@ public struct SyncService: Sendable {
     ///   - now: the clock; tests pass their own.
     ///   - claimResolver: finds distributed claims in the IdP's directory at sign-in (see
     ///     ``DirectoryClaimResolver``); without one they are unknown.
-    public init(
+    package init(
         store: any LedgerStore,
         mappings: MappingRegistry,
         logger: Logger,
@@ -70,7 +70,7 @@ public struct SyncService: Sendable {
     ///   - claims: the verified claims.
     /// - Returns: what happened; a refusal is a result, not an error.
     /// - Throws: store errors, or ``LedgerError/contention``.
-    public func signIn(issuer: String, claims: Claims) async throws -> SignInResult {
+    package func signIn(issuer: String, claims: Claims) async throws -> SignInResult {
         let subject: String? = {
             if case .string(let s)? = claims.values["sub"], !s.isEmpty { return s }
             return nil
@@ -155,7 +155,7 @@ public struct SyncService: Sendable {
     ///   - subject: the verified subject, when the refusal came after the ID token was verified.
     ///   - code: a stable reason code.
     ///   - detail: the operator-facing explanation (never a token, code or secret).
-    public func recordRefusal(issuer: String?, subject: String?, code: String, detail: String) async throws {
+    package func recordRefusal(issuer: String?, subject: String?, code: String, detail: String) async throws {
         let (existing, _) = try await auditRefusal(
             issuer: issuer,
             subject: subject,
@@ -219,43 +219,43 @@ public struct SyncService: Sendable {
     // MARK: Reads
 
     /// Answers when the ledger's database does (a read; `GET /healthz`).
-    public func ping() async throws {
+    package func ping() async throws {
         try await store.ping()
     }
 
     /// Writes the ledger's probe row (`GET /readyz`): throws while the database cannot write.
-    public func probeWrite() async throws {
+    package func probeWrite() async throws {
         try await store.probeWrite(at: now())
     }
 
     /// A page of users for listings.
-    public func users(matching query: UsersQuery) async throws -> UsersPage {
+    package func users(matching query: UsersQuery) async throws -> UsersPage {
         try await store.users(matching: query)
     }
 
     /// The user with this id. - Throws: ``LedgerError/userNotFound(_:)``.
-    public func user(id: UserID) async throws -> User {
+    package func user(id: UserID) async throws -> User {
         guard let user = try await store.user(id: id) else { throw LedgerError.userNotFound("\(id)") }
         return user
     }
 
     /// Audit events, newest first.
-    public func auditEvents(matching query: AuditQuery) async throws -> AuditPage {
+    package func auditEvents(matching query: AuditQuery) async throws -> AuditPage {
         try await store.auditEvents(matching: query)
     }
 
     /// How many browser sessions the user has open.
-    public func sessionCount(of id: UserID) async throws -> Int {
+    package func sessionCount(of id: UserID) async throws -> Int {
         try await store.sessionCount(userID: id)
     }
 
     /// A user with their eligibility and activity, read together (``LedgerReads/activity(of:recent:)``).
-    public func detail(of user: User, recent: Int = 20) async throws -> UserDetail {
+    package func detail(of user: User, recent: Int = 20) async throws -> UserDetail {
         UserDetail(user: user, eligibility: eligibility(of: user), activity: try await store.activity(of: user.id, recent: recent))
     }
 
     /// The shadow mapping's recorded differences; none when this service records none.
-    public func shadowDifferences(matching query: ShadowQuery) async throws -> ShadowPage {
+    package func shadowDifferences(matching query: ShadowQuery) async throws -> ShadowPage {
         guard let shadow else { return ShadowPage(differences: [], total: 0, counts: [:]) }
         return try await shadow.differences(matching: query)
     }
@@ -263,13 +263,13 @@ public struct SyncService: Sendable {
     // MARK: Eligibility and look-up
 
     /// Whether the user's role may be edited by hand, under the mappings in force.
-    public func eligibility(of user: User) -> Eligibility {
+    package func eligibility(of user: User) -> Eligibility {
         Eligibility(of: user, under: mappings.current, complete: mappings.isConfigurations)
     }
 
     /// A user by id (digits) or email (unique, case-insensitive).
     /// - Throws: ``LedgerError/userNotFound(_:)``, also when several users share the email.
-    public func user(reference: String) async throws -> User {
+    package func user(reference: String) async throws -> User {
         if let id = Int64(reference), let user = try await store.user(id: UserID(id)) {
             return user
         }
@@ -286,8 +286,8 @@ public struct SyncService: Sendable {
 }
 
 /// One user as their detail shows them: the row, who owns their role, and their activity.
-public struct UserDetail: Sendable {
-    public var user: User
-    public var eligibility: Eligibility
-    public var activity: UserActivity
+package struct UserDetail: Sendable {
+    package var user: User
+    package var eligibility: Eligibility
+    package var activity: UserActivity
 }

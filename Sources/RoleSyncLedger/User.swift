@@ -1,22 +1,22 @@
-public import Foundation
-public import RoleSyncMapping
+package import Foundation
+package import RoleSyncMapping
 
 /// A ledger user's id: assigned by the store at first sign-in.
-public struct UserID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
-    public var rawValue: Int64
-    public init(rawValue: Int64) { self.rawValue = rawValue }
-    public init(_ rawValue: Int64) { self.rawValue = rawValue }
-    public var description: String { String(rawValue) }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+package struct UserID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    package var rawValue: Int64
+    package init(rawValue: Int64) { self.rawValue = rawValue }
+    package init(_ rawValue: Int64) { self.rawValue = rawValue }
+    package var description: String { String(rawValue) }
+    package static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-public enum UserStatus: String, Sendable, Hashable, Codable, CaseIterable {
+package enum UserStatus: String, Sendable, Hashable, Codable, CaseIterable {
     case active
     case inactive
 }
 
 /// Why a user is inactive.
-public enum DeactivationReason: String, Sendable, Hashable, Codable {
+package enum DeactivationReason: String, Sendable, Hashable, Codable {
     /// The IdP said so (a `deactivate` rule, the directory, a SCIM push); lifted when it says otherwise.
     case idp
     /// An admin did; holds until an admin reactivates.
@@ -24,7 +24,7 @@ public enum DeactivationReason: String, Sendable, Hashable, Codable {
 }
 
 /// What deactivated a user whose reason is ``DeactivationReason/idp``.
-public enum DeactivationSource: String, Sendable, Hashable, Codable, CaseIterable {
+package enum DeactivationSource: String, Sendable, Hashable, Codable, CaseIterable {
     /// A `deactivate` rule of the mapping; re-evaluating the stored claims can lift it.
     case mapping
     /// Reconciliation against the IdP's directory (absent, or `active: false`).
@@ -34,7 +34,7 @@ public enum DeactivationSource: String, Sendable, Hashable, Codable, CaseIterabl
 }
 
 /// Who set the user's current role.
-public enum RoleSource: String, Sendable, Hashable, Codable, CaseIterable {
+package enum RoleSource: String, Sendable, Hashable, Codable, CaseIterable {
     /// A role rule of the mapping: the IdP owns it.
     case idp
     /// An admin edited it.
@@ -44,31 +44,31 @@ public enum RoleSource: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// One person known to the platform, identified by `(issuer, subject)`, never by email.
-public struct User: Sendable, Hashable, Identifiable {
-    public var id: UserID
-    public var issuer: String
-    public var subject: String
-    public var email: String?
-    public var name: String?
-    public var organizationUnit: String?
-    public var role: Role
-    public var roleSource: RoleSource
-    public var status: UserStatus
-    public var deactivationReason: DeactivationReason?
+package struct User: Sendable, Hashable, Identifiable {
+    package var id: UserID
+    package var issuer: String
+    package var subject: String
+    package var email: String?
+    package var name: String?
+    package var organizationUnit: String?
+    package var role: Role
+    package var roleSource: RoleSource
+    package var status: UserStatus
+    package var deactivationReason: DeactivationReason?
     /// What deactivated the user when the reason is `idp`. Only a mapping deactivation can be
     /// lifted by re-evaluating stored claims.
-    public var deactivationSource: DeactivationSource?
-    public var registeredAt: Date
-    public var lastSignInAt: Date?
-    public var signInCount: Int
+    package var deactivationSource: DeactivationSource?
+    package var registeredAt: Date
+    package var lastSignInAt: Date?
+    package var signInCount: Int
     /// The claims of the last sign-in, for re-evaluation and dry runs.
-    public var lastClaims: Claims
+    package var lastClaims: Claims
     /// Bumped by every write; a write naming an older version is a conflict.
-    public var version: Int
+    package var version: Int
     /// A time-boxed break-glass role that holds over the mapped one until ``RoleOverride/until``.
-    public var override: RoleOverride?
+    package var override: RoleOverride?
 
-    public init(
+    package init(
         id: UserID,
         issuer: String,
         subject: String,
@@ -107,37 +107,37 @@ public struct User: Sendable, Hashable, Identifiable {
     }
 
     /// Whether the user is an active `super_admin` (the guard counts these).
-    public var isActiveSuperAdmin: Bool { role == .superAdmin && status == .active }
+    package var isActiveSuperAdmin: Bool { role == .superAdmin && status == .active }
 
     /// The override in force at `time`: one whose deadline has passed no longer holds, even before
     /// the expiry has been written.
-    public func override(at time: Date) -> RoleOverride? {
+    package func override(at time: Date) -> RoleOverride? {
         guard let override, override.until > time else { return nil }
         return override
     }
 
     /// `email`, else `name`, else `issuer#subject`: how messages name the user.
-    public var displayName: String { email ?? name ?? "\(issuer)#\(subject)" }
+    package var displayName: String { email ?? name ?? "\(issuer)#\(subject)" }
 }
 
 /// A break-glass role given to a covered user for a bounded time (SPEC §3 leaves the IdP owning the
 /// role; this is the audited exception). While it lasts, sign-ins, reconciliation and pushes keep
 /// ``role``; at ``until`` the mapped role returns without waiting for a sign-in.
-public struct RoleOverride: Sendable, Hashable {
+package struct RoleOverride: Sendable, Hashable {
     /// The role the user holds while the override lasts.
-    public var role: Role
+    package var role: Role
     /// When it ends.
-    public var until: Date
+    package var until: Date
     /// Why (required; shown in the audit log and on the user's page).
-    public var reason: String
+    package var reason: String
     /// Who gave it.
-    public var grantedBy: Actor
-    public var grantedAt: Date
+    package var grantedBy: Actor
+    package var grantedAt: Date
     /// The role the user held when the first override began: what returns when the mapping no
     /// longer decides one at the end.
-    public var previousRole: Role
+    package var previousRole: Role
 
-    public init(role: Role, until: Date, reason: String, grantedBy: Actor, grantedAt: Date, previousRole: Role) {
+    package init(role: Role, until: Date, reason: String, grantedBy: Actor, grantedAt: Date, previousRole: Role) {
         self.role = role
         self.until = until
         self.reason = reason

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-public import Logging
+package import Logging
 import PostgresNIO
-public import RoleSyncConfig
+package import RoleSyncConfig
 import RoleSyncPostgres
 
 /// Copies a single node's SQLite ledger into an empty PostgreSQL database, for the move to several
@@ -13,24 +13,24 @@ import RoleSyncPostgres
 /// The SQLite file must be at this build's schema (``SQLiteLedgerStore/migrations(path:dryRun:)``)
 /// and nothing may write to it meanwhile (stop `rolesync serve` first): a source whose counts
 /// change during the copy is refused.
-public enum LedgerCopy {
+package enum LedgerCopy {
     /// What a copy did: the rows of each table, in the order copied.
-    public struct Report: Sendable {
-        public var tables: [(name: String, rows: Int)]
+    package struct Report: Sendable {
+        package var tables: [(name: String, rows: Int)]
         /// Whether it was rolled back on purpose (`dryRun`).
-        public var dryRun: Bool
-        public var total: Int { tables.reduce(0) { $0 + $1.rows } }
+        package var dryRun: Bool
+        package var total: Int { tables.reduce(0) { $0 + $1.rows } }
     }
 
     /// Why a copy did not happen; nothing was written to the target.
-    public enum Failure: Error, Sendable, CustomStringConvertible {
+    package enum Failure: Error, Sendable, CustomStringConvertible {
         case cannotRead(path: String, reason: String)
         case targetNotEmpty(table: String, rows: Int)
         case countMismatch(table: String, source: Int, target: Int)
         case sourceChanged(table: String, before: Int, after: Int)
         case write(table: String, reason: String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .cannotRead(let path, let reason): "cannot read the SQLite ledger \(path): \(reason)"
             case .targetNotEmpty(let table, let rows):
@@ -118,7 +118,7 @@ public enum LedgerCopy {
     /// - Parameter dryRun: copy and check everything, then roll back.
     /// - Throws: ``Failure``, ``PostgresStoreError``; the target is then as it was (its schema
     ///   aside, which a first connection migrates anyway).
-    public static func copy(
+    package static func copy(
         from path: String,
         to target: PostgresSettings,
         dryRun: Bool = false,

@@ -1,13 +1,13 @@
-public import RoleSyncJSON
+package import RoleSyncJSON
 
 /// A dotted path to a claim: `email`, `realm_access.roles`, `resource_access.rolesync.roles`.
 ///
 /// At each level the whole remaining name is tried first, so a claim whose own name has dots or
 /// slashes (`https://example.com/claims/groups`) is found as it is; then the path descends into
 /// objects one segment at a time, also trying keys that span several segments.
-public struct ClaimPath: Sendable, Hashable, CustomStringConvertible {
+package struct ClaimPath: Sendable, Hashable, CustomStringConvertible {
     /// The path as written.
-    public let raw: String
+    package let raw: String
     /// `keys[i][j]` is segments `i...i+j` joined with dots: precomputed so resolving allocates nothing.
     private let keys: [[String]]
     /// Set for a path without dots (most paths): one dictionary look-up resolves it.
@@ -16,7 +16,7 @@ public struct ClaimPath: Sendable, Hashable, CustomStringConvertible {
     /// Creates a path.
     /// - Parameter raw: the path as written; must be non-empty and have no empty segment.
     /// - Returns: `nil` when the path is empty or has an empty segment (`a..b`, `.a`, `a.`).
-    public init?(_ raw: String) {
+    package init?(_ raw: String) {
         guard let first = raw.first, let last = raw.last, !first.isWhitespace, !last.isWhitespace else { return nil }
         let segments = raw.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         // A dot inside a URL-style name (`https://example.com/groups`) is not a path separator,
@@ -37,10 +37,10 @@ public struct ClaimPath: Sendable, Hashable, CustomStringConvertible {
         self.singleKey = segments.count == 1 ? raw : nil
     }
 
-    public var description: String { raw }
+    package var description: String { raw }
 
     /// What a path finds in a claims set.
-    public enum Resolution: Sendable, Hashable {
+    package enum Resolution: Sendable, Hashable {
         /// No such claim (or JSON `null`).
         case absent
         /// The claim is distributed (`_claim_names`): present at the IdP, value not in this token.
@@ -51,7 +51,7 @@ public struct ClaimPath: Sendable, Hashable, CustomStringConvertible {
     /// Looks the path up in a claims set.
     /// - Parameter claims: the claims to search.
     /// - Returns: the value, or why there is none.
-    public func resolve(in claims: Claims) -> Resolution {
+    package func resolve(in claims: Claims) -> Resolution {
         if let singleKey {
             if let value = claims.values[singleKey], value != .null { return .value(value) }
             return claims.unknownNames.contains(singleKey) ? .unknown(singleKey) : .absent

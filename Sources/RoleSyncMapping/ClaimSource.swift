@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// Where the value of a claim came from when the token did not carry it: a *distributed* claim
 /// (`_claim_names`, Entra ID's group overage) that the ledger looked up elsewhere.
@@ -10,9 +10,9 @@ public import Foundation
 /// let source = ClaimSource(via: .scimPush, asOf: pushed, ageSeconds: 240)
 /// source.summary  // "the directory (SCIM push), 4 min old"
 /// ```
-public struct ClaimSource: Sendable, Hashable {
+package struct ClaimSource: Sendable, Hashable {
     /// How the value was read.
-    public enum Via: Sendable, Hashable {
+    package enum Via: Sendable, Hashable {
         /// The entries the IdP pushed to RoleSync's SCIM endpoint (`idps[].scim_token`).
         case scimPush
         /// A live read of the IdP's SCIM directory (`idps[].directory.scim_url`).
@@ -23,7 +23,7 @@ public struct ClaimSource: Sendable, Hashable {
 
         /// What the audit log says: `scim` and `directory`, as for the directory's other changes,
         /// or the endpoint's host.
-        public var code: String {
+        package var code: String {
             switch self {
             case .scimPush: "scim"
             case .scimPull: "directory"
@@ -32,25 +32,25 @@ public struct ClaimSource: Sendable, Hashable {
         }
     }
 
-    public var via: Via
+    package var via: Via
     /// When the values were last known to be current: the newest write of the pushed entries read,
     /// or the moment of a live read.
-    public var asOf: Date
+    package var asOf: Date
     /// How old the values were when the decision was made, in whole seconds (0 for a live read).
-    public var ageSeconds: Int
+    package var ageSeconds: Int
 
     /// - Parameters:
     ///   - via: how the value was read.
     ///   - asOf: when it was last known to be current.
     ///   - ageSeconds: its age at the decision; negative ages (a clock step) count as 0.
-    public init(via: Via, asOf: Date, ageSeconds: Int) {
+    package init(via: Via, asOf: Date, ageSeconds: Int) {
         self.via = via
         self.asOf = asOf
         self.ageSeconds = max(0, ageSeconds)
     }
 
     /// `directory` for both SCIM paths, `claim_source` for the token's own endpoint.
-    public var origin: String {
+    package var origin: String {
         switch via {
         case .scimPush, .scimPull: "directory"
         case .claimSourceEndpoint: "claim_source"
@@ -59,7 +59,7 @@ public struct ClaimSource: Sendable, Hashable {
 
     /// For people: `the directory (SCIM push), 4 min old`, `the directory (SCIM pull), read now`,
     /// `the token's claim source (graph.microsoft.com), read now`.
-    public var summary: String {
+    package var summary: String {
         let place: String =
             switch via {
             case .scimPush: "the directory (SCIM push)"

@@ -1,4 +1,4 @@
-public import RoleSyncJSON
+package import RoleSyncJSON
 
 extension Claims {
     /// These claims with values found elsewhere for distributed ones, each noted with its source:
@@ -12,7 +12,7 @@ extension Claims {
     ///   - resolved: values by top-level claim name; a `null` value resolves nothing.
     ///   - source: where they came from.
     /// - Returns: the claims, with the values laid over and ``sources`` noting them.
-    public func resolving(_ resolved: [String: ClaimValue], from source: ClaimSource) -> Claims {
+    package func resolving(_ resolved: [String: ClaimValue], from source: ClaimSource) -> Claims {
         var claims = self
         for (name, value) in resolved where value != .null {
             claims.values[name] = value
@@ -24,7 +24,7 @@ extension Claims {
 
     /// The claims without their source notes: what the ledger stores as a user's last claims
     /// (values resolved from elsewhere stay, as if the token had carried them).
-    public var withoutSources: Claims {
+    package var withoutSources: Claims {
         var claims = self
         claims.sources = [:]
         return claims

@@ -1,13 +1,13 @@
-public import RoleSyncJSON
+package import RoleSyncJSON
 /// A condition of a mapping: a predicate on one claim, or `any`/`all`/`not` of conditions.
-public indirect enum Condition: Sendable, Hashable {
+package indirect enum Condition: Sendable, Hashable {
     case predicate(Predicate)
     case any([Condition], at: SourceLocation)
     case all([Condition], at: SourceLocation)
     case not(Condition, at: SourceLocation)
 
     /// Where the condition starts in its file.
-    public var location: SourceLocation {
+    package var location: SourceLocation {
         switch self {
         case .predicate(let p): p.location
         case .any(_, let at), .all(_, let at), .not(_, let at): at
@@ -15,7 +15,7 @@ public indirect enum Condition: Sendable, Hashable {
     }
 
     /// A one-line rendering (`groups contains "admins"`, `any(…)`), used in traces and to spot duplicates.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .predicate(let p): p.summary
         case .any(let cs, _): "any(" + cs.map(\.summary).joined(separator: ", ") + ")"
@@ -28,9 +28,9 @@ public indirect enum Condition: Sendable, Hashable {
 /// A test on one claim: `{ claim: groups, contains: admins, ignore_case: true }`.
 ///
 /// A class so that walking a condition tree retains one reference instead of copying every field.
-public final class Predicate: Sendable, Hashable {
+package final class Predicate: Sendable, Hashable {
     /// The operator and its operand.
-    public enum Operator: Sendable, Hashable {
+    package enum Operator: Sendable, Hashable {
         case equals(ClaimValue)
         case isIn([ClaimValue])
         case contains(ClaimValue)
@@ -39,7 +39,7 @@ public final class Predicate: Sendable, Hashable {
         case exists(Bool)
 
         /// The operator's name as written in a mapping.
-        public var name: String {
+        package var name: String {
             switch self {
             case .equals: "equals"
             case .isIn: "in"
@@ -61,10 +61,10 @@ public final class Predicate: Sendable, Hashable {
         }
     }
 
-    public let path: ClaimPath
-    public let op: Operator
-    public let ignoresCase: Bool
-    public let location: SourceLocation
+    package let path: ClaimPath
+    package let op: Operator
+    package let ignoresCase: Bool
+    package let location: SourceLocation
     /// Index of this predicate's path in the mapping's per-evaluation cache.
     let slot: Int
     /// This predicate's number in its mapping, for the membership index's bit set.
@@ -74,7 +74,7 @@ public final class Predicate: Sendable, Hashable {
     /// The string operands folded to lower case, computed once (empty strings for other operands).
     let foldedOperands: [String]
 
-    public init(path: ClaimPath, op: Operator, ignoresCase: Bool, location: SourceLocation, slot: Int = 0, id: Int = 0) {
+    package init(path: ClaimPath, op: Operator, ignoresCase: Bool, location: SourceLocation, slot: Int = 0, id: Int = 0) {
         self.path = path
         self.op = op
         self.ignoresCase = ignoresCase
@@ -94,15 +94,15 @@ public final class Predicate: Sendable, Hashable {
     }
 
     /// `groups contains "admins" (ignore_case)`.
-    public var summary: String {
+    package var summary: String {
         "\(path.raw) \(op.name) \(op.operandText)" + (ignoresCase ? " (ignore_case)" : "")
     }
 
-    public static func == (lhs: Predicate, rhs: Predicate) -> Bool {
+    package static func == (lhs: Predicate, rhs: Predicate) -> Bool {
         lhs.path == rhs.path && lhs.op == rhs.op && lhs.ignoresCase == rhs.ignoresCase
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(path)
         hasher.combine(op)
         hasher.combine(ignoresCase)

@@ -1,7 +1,7 @@
 /// What a mapping decides for one claims set.
-public struct Decision: Sendable, Hashable {
+package struct Decision: Sendable, Hashable {
     /// Why sign-in is refused.
-    public enum Refusal: Sendable, Hashable, CustomStringConvertible {
+    package enum Refusal: Sendable, Hashable, CustomStringConvertible {
         /// `deactivate` condition number `index` (0-based) holds.
         case deactivated(index: Int)
         /// `require` condition number `index` (0-based) does not hold.
@@ -13,7 +13,7 @@ public struct Decision: Sendable, Hashable {
         case undetermined(claims: [String])
 
         /// A stable code for logs, audit events and JSON.
-        public var code: String {
+        package var code: String {
             switch self {
             case .deactivated: "deactivated"
             case .requirementFailed: "requirement_failed"
@@ -22,7 +22,7 @@ public struct Decision: Sendable, Hashable {
             }
         }
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .deactivated(let i): "deactivate condition \(i + 1) holds"
             case .requirementFailed(let i): "require condition \(i + 1) does not hold"
@@ -34,34 +34,34 @@ public struct Decision: Sendable, Hashable {
     }
 
     /// The mapping's issuer and file.
-    public var issuer: String
-    public var mappingFile: String
+    package var issuer: String
+    package var mappingFile: String
     /// `nil` when sign-in is allowed.
-    public var refusal: Refusal?
+    package var refusal: Refusal?
     /// The role of the matching rule; `nil` when no rule matched.
-    public var role: Role?
+    package var role: Role?
     /// The id of the matching rule; `nil` when no rule matched.
-    public var ruleID: String?
+    package var ruleID: String?
     /// A `deactivate` condition holds: the user must become inactive (reason `idp`).
-    public var shouldDeactivate: Bool
-    public var profile: Profile
+    package var shouldDeactivate: Bool
+    package var profile: Profile
     /// The unknown (distributed) claims some part of the decision depends on, sorted. Which part:
     /// ``isRoleDetermined`` is false when the role does (then the role must not change), and the
     /// refusal is ``Refusal/undetermined(claims:)`` when sign-in and status do. A `deactivate`
     /// condition that holds on known claims still deactivates.
-    public var unknownClaims: [String]
+    package var unknownClaims: [String]
     /// Whether the role is settled: no rule before the matching one (or, with no match, no rule at
     /// all) depends on an unknown claim. When a rule matched, the user is covered either way; only
     /// which rule decides may be open.
-    public var isRoleDetermined: Bool
+    package var isRoleDetermined: Bool
     /// Every condition tried and why it held or not; `nil` when evaluated without tracing.
-    public var trace: [TraceEntry]?
+    package var trace: [TraceEntry]?
     /// Where the claims resolved from elsewhere (the token sent them distributed) came from, by
     /// claim name: the evaluated claims' ``Claims/sources``. Empty for claims as the IdP sent them.
-    public var claimSources: [String: ClaimSource] = [:]
+    package var claimSources: [String: ClaimSource] = [:]
 
     /// Sign-in may go ahead.
-    public var isAllowed: Bool { refusal == nil }
+    package var isAllowed: Bool { refusal == nil }
     /// A role rule matched: the role belongs to the IdP, and manual edits are refused.
-    public var isCovered: Bool { ruleID != nil }
+    package var isCovered: Bool { ruleID != nil }
 }

@@ -1,6 +1,6 @@
 /// A shell-style glob matched against a whole value: `*` any run, `?` one character,
 /// `[abc]`, `[a-z]` and `[!x]` classes, `\` escapes the next character.
-public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
+package struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     enum Token: Sendable, Hashable {
         case literal(Unicode.Scalar)
         case one
@@ -9,7 +9,7 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The pattern as written.
-    public let source: String
+    package let source: String
     let ignoresCase: Bool
     private let tokens: [Token]
     /// UTF-8 of the literal characters the pattern starts with (lower-cased, and ASCII only, when it
@@ -34,10 +34,10 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     var firstByte: UInt8? { literalPrefix.first }
 
     /// Why a glob does not compile; `offset` counts characters from 0.
-    public struct SyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
-        public var offset: Int
-        public var reason: String
-        public var description: String { "\(reason) at character \(offset + 1)" }
+    package struct SyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+        package var offset: Int
+        package var reason: String
+        package var description: String { "\(reason) at character \(offset + 1)" }
     }
 
     /// Compiles a glob.
@@ -45,7 +45,7 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     ///   - source: the pattern.
     ///   - ignoringCase: match without regard to case.
     /// - Throws: ``SyntaxError`` for an unclosed or empty class, a reversed range or a trailing `\`.
-    public init(_ source: String, ignoringCase: Bool = false) throws(SyntaxError) {
+    package init(_ source: String, ignoringCase: Bool = false) throws(SyntaxError) {
         self.source = source
         self.ignoresCase = ignoringCase
         let scalars = Array((ignoringCase ? source.lowercased() : source).unicodeScalars)
@@ -157,12 +157,12 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
         return true
     }
 
-    public var description: String { source }
+    package var description: String { source }
 
     /// Matches a whole value.
     /// - Parameter value: the value; compared without regard to case when the glob ignores case.
     /// - Returns: whether the glob matches all of it.
-    public func matches(_ value: String) -> Bool {
+    package func matches(_ value: String) -> Bool {
         let utf8 = value.utf8
         switch shape {
         case .general:

@@ -47,7 +47,7 @@ extension Mapping {
     ///   - tracing: also record every condition tried and why; costs time, so sign-in paths that only
     ///     need the decision pass `false`.
     /// - Returns: the ``Decision``; it never throws: absent and unknown claims are outcomes, not errors.
-    public func evaluate(_ claims: Claims, tracing: Bool = true) -> Decision {
+    package func evaluate(_ claims: Claims, tracing: Bool = true) -> Decision {
         var context = EvaluationContext(claims: claims, index: index)
         var entries: [TraceEntry] = []
         if tracing { entries.reserveCapacity(require.count + deactivate.count + roles.count) }
@@ -192,7 +192,7 @@ extension Mapping {
     }
 
     /// The profile attributes the mapping's `profile:` finds in the claims.
-    public func derivedProfile(_ claims: Claims) -> Profile {
+    package func derivedProfile(_ claims: Claims) -> Profile {
         func first(_ paths: [ClaimPath]) -> String? {
             for path in paths {
                 if case .value(let v) = path.resolve(in: claims), let text = v.scalarText, !text.isEmpty {

@@ -4,13 +4,13 @@ import Yams
 
 /// Reads a mapping document (version 1) strictly: every problem is reported with its file, line and
 /// column, all of them in one pass, not just the first.
-public enum MappingParser {
+package enum MappingParser {
     /// The outcome of parsing one file.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// The mapping, when the file has no errors (warnings allowed).
-        public var mapping: Mapping?
+        package var mapping: Mapping?
         /// Errors and warnings in file order.
-        public var diagnostics: [Diagnostic]
+        package var diagnostics: [Diagnostic]
     }
 
     static let rootKeys = ["version", "issuer", "profile", "require", "deactivate", "roles", "unmatched", "tests"]
@@ -26,7 +26,7 @@ public enum MappingParser {
     ///   - yaml: the file's text.
     ///   - file: the name to put in diagnostics and decisions (usually the path as given).
     /// - Returns: the mapping (when there is no error) and every diagnostic.
-    public static func parse(yaml: String, file: String) -> Result {
+    package static func parse(yaml: String, file: String) -> Result {
         var reader = YAMLNodes(file: file)
         let root: Node
         do {
@@ -54,7 +54,7 @@ public enum MappingParser {
     }
 
     /// A YAML syntax error with the position Yams (libyaml) gives it.
-    public static func syntaxDiagnostic(_ error: any Error, file: String) -> Diagnostic {
+    package static func syntaxDiagnostic(_ error: any Error, file: String) -> Diagnostic {
         func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
         let start = SourceLocation(file: file, line: 1, column: 1)
         guard let yamlError = error as? YamlError else {

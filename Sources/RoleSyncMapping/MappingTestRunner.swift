@@ -1,18 +1,18 @@
 /// Runs a mapping's `tests:` cases.
-public enum MappingTestRunner {
+package enum MappingTestRunner {
     /// How one case came out.
-    public struct CaseResult: Sendable, Hashable {
-        public var name: String
-        public var location: SourceLocation
+    package struct CaseResult: Sendable, Hashable {
+        package var name: String
+        package var location: SourceLocation
         /// Each expectation that did not hold, in words; empty when the case passed.
-        public var failures: [String]
-        public var isPassed: Bool { failures.isEmpty }
+        package var failures: [String]
+        package var isPassed: Bool { failures.isEmpty }
     }
 
     /// Evaluates every test case of a mapping and compares the decision with its `expect`.
     /// - Parameter mapping: a validated mapping.
     /// - Returns: one result per case, in file order.
-    public static func run(_ mapping: Mapping) -> [CaseResult] {
+    package static func run(_ mapping: Mapping) -> [CaseResult] {
         mapping.tests.map { test in
             let decision = mapping.evaluate(test.claims, tracing: false)
             return CaseResult(

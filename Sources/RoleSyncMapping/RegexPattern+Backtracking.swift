@@ -6,22 +6,22 @@ extension RegexPattern {
     /// matches a `regex` condition (the trace says why). No group name, email, UPN or department
     /// comes near it; the cap bounds the work a pattern that slips past
     /// ``backtrackingHazard(in:)`` can do on a hostile profile field.
-    public static let maximumValueLength = 1024
+    package static let maximumValueLength = 1024
 
     /// A place in a pattern where a backtracking engine (ICU's, as every mainstream one) can take
     /// time exponential in the length of the value: a repeated group whose body can split the same
     /// text in several ways. `(a+)+b` on forty `a`s takes over a second.
-    public struct BacktrackingHazard: Sendable, Hashable, CustomStringConvertible {
+    package struct BacktrackingHazard: Sendable, Hashable, CustomStringConvertible {
         /// Where the repeated group starts in the pattern, in characters from 0.
-        public var offset: Int
+        package var offset: Int
         /// The repeated group, as written (`(a+)+`).
-        public var group: String
+        package var group: String
         /// What inside it makes the repetition ambiguous (`a+`, or two alternatives).
-        public var cause: String
+        package var cause: String
         /// How to write it safely.
-        public var suggestion: String
+        package var suggestion: String
 
-        public var description: String {
+        package var description: String {
             "catastrophic backtracking: the repeated group \(ClaimValue.quoted(group)) at character \(offset + 1) "
                 + "\(cause), so a non-matching value can take time exponential in its length; \(suggestion)"
         }
@@ -36,7 +36,7 @@ extension RegexPattern {
     /// a mandatory literal of the same alternative (`([a-z]+\.)+`: each round ends at a dot), or
     /// when two of its alternatives may start with the same character (`(a|ab)+`, `(\w|-)+`).
     /// It is a static check: it errs on the side of refusing, and each refusal names a rewrite.
-    public static func backtrackingHazard(in source: String) -> BacktrackingHazard? {
+    package static func backtrackingHazard(in source: String) -> BacktrackingHazard? {
         var parser = PatternParser(Array(source))
         let sequence = parser.parseAlternatives()
         return hazard(in: sequence, source: Array(source))

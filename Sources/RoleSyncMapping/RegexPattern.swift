@@ -3,9 +3,9 @@ import Foundation
 /// A regular expression (ICU syntax) matched against a whole value.
 ///
 /// `NSRegularExpression` is immutable and documented as safe to share between threads.
-public final class RegexPattern: @unchecked Sendable, Hashable, CustomStringConvertible {
+package final class RegexPattern: @unchecked Sendable, Hashable, CustomStringConvertible {
     /// The pattern as written.
-    public let source: String
+    package let source: String
     let ignoresCase: Bool
     private let regex: NSRegularExpression
     /// The same pattern ignoring case, for traces' near misses (compiled once, not per trace).
@@ -19,7 +19,7 @@ public final class RegexPattern: @unchecked Sendable, Hashable, CustomStringConv
     ///   - source: the pattern as written.
     ///   - ignoringCase: match without regard to case.
     /// - Throws: ``SyntaxError`` with ICU's reason when the pattern does not compile.
-    public init(_ source: String, ignoringCase: Bool = false) throws(SyntaxError) {
+    package init(_ source: String, ignoringCase: Bool = false) throws(SyntaxError) {
         self.source = source
         self.ignoresCase = ignoringCase
         do {
@@ -76,13 +76,13 @@ public final class RegexPattern: @unchecked Sendable, Hashable, CustomStringConv
     }
 
     /// Why a pattern does not compile.
-    public struct SyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
-        public var reason: String
-        public var description: String { reason }
+    package struct SyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+        package var reason: String
+        package var description: String { reason }
     }
 
     /// Matches a whole value. A value longer than ``maximumValueLength`` never matches.
-    public func matches(_ value: String) -> Bool {
+    package func matches(_ value: String) -> Bool {
         guard value.utf16.count <= Self.maximumValueLength else { return false }
         if !literalPrefix.isEmpty, !value.mayStart(with: literalPrefix, foldingASCII: ignoresCase) { return false }
         let range = NSRange(location: 0, length: value.utf16.count)
@@ -96,13 +96,13 @@ public final class RegexPattern: @unchecked Sendable, Hashable, CustomStringConv
         return (foldedRegex ?? regex).firstMatch(in: value, options: [], range: range) != nil
     }
 
-    public var description: String { source }
+    package var description: String { source }
 
-    public static func == (lhs: RegexPattern, rhs: RegexPattern) -> Bool {
+    package static func == (lhs: RegexPattern, rhs: RegexPattern) -> Bool {
         lhs.source == rhs.source && lhs.ignoresCase == rhs.ignoresCase
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(source)
         hasher.combine(ignoresCase)
     }

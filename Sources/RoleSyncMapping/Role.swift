@@ -1,7 +1,7 @@
 /// One of the seven platform roles. Nothing else is a valid role anywhere.
 ///
 /// The order of the cases is the order operators see in listings and errors.
-public enum Role: String, CaseIterable, Sendable, Codable, Hashable, CustomStringConvertible {
+package enum Role: String, CaseIterable, Sendable, Codable, Hashable, CustomStringConvertible {
     case superAdmin = "super_admin"
     case modelAdmin = "model_admin"
     case providerAdmin = "provider_admin"
@@ -10,8 +10,8 @@ public enum Role: String, CaseIterable, Sendable, Codable, Hashable, CustomStrin
     case billingAdmin = "billing_admin"
     case user = "user"
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// The seven role names, comma-separated, for error messages.
-    public static let allNames: String = allCases.map(\.rawValue).joined(separator: ", ")
+    package static let allNames: String = allCases.map(\.rawValue).joined(separator: ", ")
 }

@@ -1,5 +1,5 @@
 /// The result of one condition: three-valued, since a claim can be unknown.
-public enum Outcome: String, Sendable, Hashable, Codable {
+package enum Outcome: String, Sendable, Hashable, Codable {
     case held
     case notHeld = "not_held"
     /// Depends on an unknown (distributed) claim.
@@ -9,41 +9,41 @@ public enum Outcome: String, Sendable, Hashable, Codable {
 }
 
 /// One line of a decision's trace: a `require` or `deactivate` condition, or a role rule.
-public struct TraceEntry: Sendable, Hashable, Codable {
-    public enum Section: String, Sendable, Hashable, Codable {
+package struct TraceEntry: Sendable, Hashable, Codable {
+    package enum Section: String, Sendable, Hashable, Codable {
         case require
         case deactivate
         case roles
     }
 
-    public var section: Section
+    package var section: Section
     /// 1-based position in its section.
-    public var index: Int
+    package var index: Int
     /// The rule id (roles only).
-    public var rule: String?
+    package var rule: String?
     /// The rule's role (roles only).
-    public var role: Role?
-    public var outcome: Outcome
+    package var role: Role?
+    package var outcome: Outcome
     /// Line of the condition or rule in the mapping file.
-    public var line: Int
+    package var line: Int
     /// Why, in a sentence, when there is no condition to show (catch-all, not tried).
-    public var reason: String?
-    public var condition: ConditionTrace?
+    package var reason: String?
+    package var condition: ConditionTrace?
 }
 
 /// How one condition came out, with its sub-conditions.
-public struct ConditionTrace: Sendable, Hashable, Codable {
+package struct ConditionTrace: Sendable, Hashable, Codable {
     /// The condition in one line (`groups contains "admins"`, `any`, `all`, `not`).
-    public var check: String
-    public var outcome: Outcome
+    package var check: String
+    package var outcome: Outcome
     /// What the claim held and why that did or did not satisfy the check.
-    public var detail: String
+    package var detail: String
     /// A value that would have matched but for case, surrounding whitespace or JSON type.
-    public var nearMiss: String?
-    public var children: [ConditionTrace]
+    package var nearMiss: String?
+    package var children: [ConditionTrace]
     /// Where the claim's value came from when the token sent it distributed:
     /// `claim 'groups' from the directory (SCIM push), 4 min old`; `nil` for the token's own claims.
-    public var source: String?
+    package var source: String?
 
     enum CodingKeys: String, CodingKey {
         case check

@@ -1,33 +1,33 @@
-public import RoleSyncJSON
-public import Yams
+package import RoleSyncJSON
+package import Yams
 
 /// Reading Yams nodes with positions, collecting diagnostics instead of stopping at the first.
-public struct YAMLNodes {
-    public let file: String
-    public private(set) var diagnostics: [Diagnostic] = []
+package struct YAMLNodes {
+    package let file: String
+    package private(set) var diagnostics: [Diagnostic] = []
 
-    public init(file: String) {
+    package init(file: String) {
         self.file = file
     }
 
-    public func location(_ node: Node) -> SourceLocation {
+    package func location(_ node: Node) -> SourceLocation {
         SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
     }
 
-    public mutating func error(_ node: Node, _ message: String) {
+    package mutating func error(_ node: Node, _ message: String) {
         diagnostics.append(Diagnostic(.error, at: location(node), message))
     }
 
-    public mutating func warning(_ node: Node, _ message: String) {
+    package mutating func warning(_ node: Node, _ message: String) {
         diagnostics.append(Diagnostic(.warning, at: location(node), message))
     }
 
-    public mutating func report(_ diagnostic: Diagnostic) {
+    package mutating func report(_ diagnostic: Diagnostic) {
         diagnostics.append(diagnostic)
     }
 
     /// What a node is, for "found a …" in type errors.
-    public static func kind(_ node: Node) -> String {
+    package static func kind(_ node: Node) -> String {
         switch node {
         case .mapping: return "mapping"
         case .sequence: return "list"
@@ -45,7 +45,7 @@ public struct YAMLNodes {
 
     /// The node as a claim value. Plain scalars follow YAML 1.2's core schema: `true`/`false` are
     /// booleans, numbers are numbers, `null`/`~`/empty is null; quoted scalars are always strings.
-    public static func value(_ node: Node) -> ClaimValue {
+    package static func value(_ node: Node) -> ClaimValue {
         switch node {
         case .scalar(let scalar):
             guard scalar.style == .plain || scalar.style == .any else { return .string(scalar.string) }
@@ -112,7 +112,7 @@ public struct YAMLNodes {
 
     /// The pairs of a mapping node with string keys; reports non-string keys and keys not in
     /// `allowed` (any name goes when it is `nil`).
-    public mutating func pairs(
+    package mutating func pairs(
         _ node: Node,
         of what: String,
         allowed: [String]?
@@ -138,25 +138,25 @@ public struct YAMLNodes {
         return out
     }
 
-    public mutating func string(_ node: Node, _ what: String) -> String? {
+    package mutating func string(_ node: Node, _ what: String) -> String? {
         if case .string(let s) = Self.value(node) { return s }
         error(node, "\(what) must be a string, found a \(Self.kind(node))")
         return nil
     }
 
-    public mutating func bool(_ node: Node, _ what: String) -> Bool? {
+    package mutating func bool(_ node: Node, _ what: String) -> Bool? {
         if case .bool(let b) = Self.value(node) { return b }
         error(node, "\(what) must be true or false, found a \(Self.kind(node))")
         return nil
     }
 
-    public mutating func sequence(_ node: Node, _ what: String) -> [Node]? {
+    package mutating func sequence(_ node: Node, _ what: String) -> [Node]? {
         if case .sequence(let s) = node { return Array(s) }
         error(node, "\(what) must be a list, found a \(Self.kind(node))")
         return nil
     }
 
-    public mutating func isMapping(_ node: Node, _ what: String) -> Bool {
+    package mutating func isMapping(_ node: Node, _ what: String) -> Bool {
         if case .mapping = node { return true }
         error(node, "\(what) must be a mapping, found a \(Self.kind(node))")
         return false

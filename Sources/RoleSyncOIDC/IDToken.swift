@@ -1,6 +1,6 @@
-public import Foundation
+package import Foundation
 import RoleSyncJSON
-public import RoleSyncMapping
+package import RoleSyncMapping
 
 /// A compact JWS split into its parts, nothing verified yet.
 struct CompactJWS {
@@ -47,16 +47,16 @@ struct CompactJWS {
 }
 
 /// An ID token that passed every check, with its claims.
-public struct VerifiedIDToken: Sendable {
+package struct VerifiedIDToken: Sendable {
     /// The payload's claims.
-    public var claims: Claims
+    package var claims: Claims
     /// `sub`.
-    public var subject: String
+    package var subject: String
     /// `iss`.
-    public var issuer: String
+    package var issuer: String
     /// The key that verified the signature, and the algorithm.
-    public var keyID: String
-    public var algorithm: JWSAlgorithm
+    package var keyID: String
+    package var algorithm: JWSAlgorithm
     /// `exp`.
-    public var expiresAt: Date
+    package var expiresAt: Date
 }

@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+package import Foundation
 import RoleSyncJSON
 import RoleSyncMapping
 
@@ -15,19 +15,19 @@ import RoleSyncMapping
 ///    client id when present (and required with several audiences); `exp` in the future and `iat`
 ///    present and not in the future (both with the allowed skew); `nbf` passed; `nonce` equal
 ///    (constant time); `sub` present.
-public struct IDTokenValidator: Sendable {
+package struct IDTokenValidator: Sendable {
     /// What the token must say.
-    public struct Expectations: Sendable {
-        public var issuer: String
-        public var clientID: String
+    package struct Expectations: Sendable {
+        package var issuer: String
+        package var clientID: String
         /// Audiences besides the client id that may appear in `aud`.
-        public var trustedAudiences: Set<String>
+        package var trustedAudiences: Set<String>
         /// The algorithms the provider may use (advertised ∩ RoleSync's allow-list).
-        public var algorithms: Set<JWSAlgorithm>
+        package var algorithms: Set<JWSAlgorithm>
         /// How far the token's clock may be ahead of or behind ours.
-        public var clockSkew: TimeInterval
+        package var clockSkew: TimeInterval
 
-        public init(
+        package init(
             issuer: String,
             clientID: String,
             trustedAudiences: Set<String> = [],
@@ -42,9 +42,9 @@ public struct IDTokenValidator: Sendable {
         }
     }
 
-    public var expectations: Expectations
+    package var expectations: Expectations
 
-    public init(_ expectations: Expectations) {
+    package init(_ expectations: Expectations) {
         self.expectations = expectations
     }
 
@@ -60,7 +60,7 @@ public struct IDTokenValidator: Sendable {
     /// - Returns: the verified token.
     /// - Throws: the ``OIDCError`` of the first failed check; ``OIDCError/unknownKey(keyID:)`` is
     ///   the one case where a fresh key set may help.
-    public func validate(_ token: String, keys: KeySet, nonce: String, now: Date) throws(OIDCError) -> VerifiedIDToken {
+    package func validate(_ token: String, keys: KeySet, nonce: String, now: Date) throws(OIDCError) -> VerifiedIDToken {
         let jws = try CompactJWS(token)
         let algorithm = try checkHeader(jws.header)
         let keyID: String?

@@ -1,7 +1,7 @@
 /// A JWS signature algorithm (RFC 7518 §3, RFC 8037) that an ID token may be signed with.
 ///
 /// `none` has no case: an unsigned token can never be represented, let alone accepted.
-public enum JWSAlgorithm: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
+package enum JWSAlgorithm: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
     case rs256 = "RS256"
     case rs384 = "RS384"
     case rs512 = "RS512"
@@ -18,15 +18,15 @@ public enum JWSAlgorithm: String, Sendable, Hashable, CaseIterable, Codable, Com
 
     /// The algorithms RoleSync accepts from an IdP's keys: RSA (PKCS#1 v1.5 and PSS), ECDSA and
     /// EdDSA. HMAC is excluded; it needs an explicit opt-in per IdP.
-    public static let asymmetric: Set<JWSAlgorithm> = [
+    package static let asymmetric: Set<JWSAlgorithm> = [
         .rs256, .rs384, .rs512, .ps256, .ps384, .ps512, .es256, .es384, .es512, .edDSA,
     ]
 
     /// The HMAC algorithms, keyed with the client secret (OpenID Connect Core §10.1).
-    public static let hmac: Set<JWSAlgorithm> = [.hs256, .hs384, .hs512]
+    package static let hmac: Set<JWSAlgorithm> = [.hs256, .hs384, .hs512]
 
     /// The kind of key that verifies this algorithm.
-    public var keyType: VerificationKey.KeyType {
+    package var keyType: VerificationKey.KeyType {
         switch self {
         case .rs256, .rs384, .rs512, .ps256, .ps384, .ps512: .rsa
         case .es256: .ec(.p256)
@@ -37,7 +37,7 @@ public enum JWSAlgorithm: String, Sendable, Hashable, CaseIterable, Codable, Com
         }
     }
 
-    public static func < (lhs: JWSAlgorithm, rhs: JWSAlgorithm) -> Bool {
+    package static func < (lhs: JWSAlgorithm, rhs: JWSAlgorithm) -> Bool {
         lhs.order < rhs.order
     }
 

@@ -1,19 +1,19 @@
-public import Foundation
+package import Foundation
 import RoleSyncJSON
 import RoleSyncMapping
 
 /// A provider's keys as of one fetch of its JWKS: immutable, rebuilt whole on every fetch, so a
 /// key removed at the provider is gone from RoleSync with the next fetch.
-public struct KeySet: Sendable {
+package struct KeySet: Sendable {
     /// The usable keys, by id (`kid`, or the RFC 7638 thumbprint of a key without one).
-    public let keys: [String: VerificationKey]
+    package let keys: [String: VerificationKey]
     /// The keys left out, with why; logged when the set is fetched.
-    public let skipped: [SkippedKey]
+    package let skipped: [SkippedKey]
     /// When the set was fetched.
-    public let fetchedAt: Date
+    package let fetchedAt: Date
 
     /// The empty set, before the first fetch.
-    public static let empty = KeySet(keys: [:], skipped: [], fetchedAt: .distantPast)
+    package static let empty = KeySet(keys: [:], skipped: [], fetchedAt: .distantPast)
 
     init(keys: [String: VerificationKey], skipped: [SkippedKey], fetchedAt: Date) {
         self.keys = keys
@@ -30,7 +30,7 @@ public struct KeySet: Sendable {
     ///   - hmacSecret: the client secret, when HMAC-signed ID tokens are explicitly allowed.
     ///   - fetchedAt: the fetch time.
     /// - Throws: ``OIDCError/keySetFailed(_:)`` when the document is not a JWKS at all.
-    public static func parse(
+    package static func parse(
         _ data: Data,
         allowed: Set<JWSAlgorithm>,
         hmacSecret: String? = nil,
@@ -77,7 +77,7 @@ public struct KeySet: Sendable {
     /// - Throws: ``OIDCError/unknownKey(keyID:)`` when no key fits (a refetch may help),
     ///   ``OIDCError/algorithmKeyMismatch(algorithm:keyID:)`` when the named key does not do
     ///   `algorithm`, ``OIDCError/ambiguousKey`` when no `kid` is given and several keys fit.
-    public func key(id keyID: String?, algorithm: JWSAlgorithm) throws(OIDCError) -> VerificationKey {
+    package func key(id keyID: String?, algorithm: JWSAlgorithm) throws(OIDCError) -> VerificationKey {
         if JWSAlgorithm.hmac.contains(algorithm) {
             // HMAC is keyed with the client secret, never with anything the header names.
             guard let key = keys["client_secret"], key.type == .octet else {

@@ -3,7 +3,7 @@
 ///
 /// Neither the code nor the description ever contains a token, an authorization code, a state, a
 /// nonce or a secret.
-public enum OIDCError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum OIDCError: Error, Sendable, Equatable, CustomStringConvertible {
     // The provider's documents.
     /// The discovery document could not be fetched or is not acceptable.
     case discoveryFailed(String)
@@ -84,7 +84,7 @@ public enum OIDCError: Error, Sendable, Equatable, CustomStringConvertible {
     case userinfoSubjectMismatch
 
     /// A stable, machine-readable code.
-    public var code: String {
+    package var code: String {
         switch self {
         case .discoveryFailed: "discovery_failed"
         case .keySetFailed: "jwks_failed"
@@ -123,14 +123,14 @@ public enum OIDCError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Whether the failure lies with the provider or the network rather than with the request:
     /// the server answers these with 502 instead of 4xx.
-    public var isUpstreamFailure: Bool {
+    package var isUpstreamFailure: Bool {
         switch self {
         case .discoveryFailed, .keySetFailed, .tokenEndpointUnavailable, .userinfoUnavailable: true
         default: false
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .discoveryFailed(let reason): "the provider's discovery document is unusable: \(reason)"
         case .keySetFailed(let reason): "the provider's key set (JWKS) is unusable: \(reason)"

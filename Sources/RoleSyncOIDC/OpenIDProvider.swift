@@ -1,17 +1,17 @@
-public import Foundation
-public import Logging
+package import Foundation
+package import Logging
 import Metrics
-public import RoleSyncHTTPClient
+package import RoleSyncHTTPClient
 import RoleSyncJSON
-public import RoleSyncMapping
+package import RoleSyncMapping
 
 /// The relying party's view of one OpenID provider: its discovery document and keys (cached and
 /// refreshed), the authorization request, the code exchange, ID-token validation and userinfo.
 ///
 /// An actor because the caches are shared by every sign-in; fetches are single-flight, so a burst
 /// of sign-ins after a key rotation causes one JWKS fetch, not one per sign-in.
-public actor OpenIDProvider {
-    public nonisolated let configuration: ProviderConfiguration
+package actor OpenIDProvider {
+    package nonisolated let configuration: ProviderConfiguration
     private let transport: any HTTPTransport
     private let logger: Logger
     private let now: @Sendable () -> Date
@@ -28,7 +28,7 @@ public actor OpenIDProvider {
     ///   - transport: how to reach it.
     ///   - logger: where fetches and skipped keys are logged (never tokens or secrets).
     ///   - now: the clock; tests pass their own.
-    public init(
+    package init(
         configuration: ProviderConfiguration,
         transport: any HTTPTransport,
         logger: Logger,
@@ -47,7 +47,7 @@ public actor OpenIDProvider {
     /// The discovery document, fetched when missing or older than its lifetime. When a refresh
     /// fails, the previous document stays in use (and the failure is logged).
     /// - Throws: ``OIDCError/discoveryFailed(_:)`` when there is no usable document at all.
-    public func providerMetadata() async throws(OIDCError) -> ProviderMetadata {
+    package func providerMetadata() async throws(OIDCError) -> ProviderMetadata {
         if let metadata, now().timeIntervalSince(metadataFetchedAt) < configuration.metadataLifetime {
             return metadata
         }
@@ -99,7 +99,7 @@ public actor OpenIDProvider {
     }
 
     /// The current key set, fetched when missing or older than its lifetime.
-    public func keySet() async throws(OIDCError) -> KeySet {
+    package func keySet() async throws(OIDCError) -> KeySet {
         if !keys.keys.isEmpty, now().timeIntervalSince(keys.fetchedAt) < configuration.keySetLifetime {
             return keys
         }
@@ -179,7 +179,7 @@ public actor OpenIDProvider {
 
     /// The URL to send the browser to: `response_type=code`, the configured scopes, `state`,
     /// `nonce` and an S256 PKCE challenge.
-    public func authorizationURL(for login: PendingLogin) async throws(OIDCError) -> URL {
+    package func authorizationURL(for login: PendingLogin) async throws(OIDCError) -> URL {
         let metadata = try await providerMetadata()
         guard var components = URLComponents(url: metadata.authorizationEndpoint, resolvingAgainstBaseURL: false)
         else {
@@ -204,7 +204,7 @@ public actor OpenIDProvider {
 
     /// Checks the callback's `iss` parameter (RFC 9207): when present it must be the issuer; when
     /// the provider advertises that it sends one, it must be present.
-    public func checkIssuerParameter(_ iss: String?) async throws(OIDCError) {
+    package func checkIssuerParameter(_ iss: String?) async throws(OIDCError) {
         if let iss {
             guard iss == configuration.issuer else { throw .issuerParameterMismatch }
         } else if try await providerMetadata().sendsIssuerParameter {
@@ -223,7 +223,7 @@ public actor OpenIDProvider {
     ///   `_claim_sources` endpoint (a failure there leaves them unknown, it never fails the sign-in).
     /// - Throws: the ``OIDCError`` of the first failed step. After a bad ID token, userinfo is
     ///   never called.
-    public func redeem(code: String, login: PendingLogin) async throws(OIDCError) -> VerifiedIdentity {
+    package func redeem(code: String, login: PendingLogin) async throws(OIDCError) -> VerifiedIdentity {
         let metadata = try await providerMetadata()
         let tokens = try await exchange(code: code, login: login, endpoint: metadata.tokenEndpoint)
         let token = try await validate(idToken: tokens.idToken, nonce: login.nonce, metadata: metadata)
@@ -248,7 +248,7 @@ public actor OpenIDProvider {
 
     /// Validates an ID token against the current keys; an unknown key triggers one JWKS refetch
     /// (at most one per ``ProviderConfiguration/keyRefetchInterval``) and one more try.
-    public func validate(idToken: String, nonce: String) async throws(OIDCError) -> VerifiedIDToken {
+    package func validate(idToken: String, nonce: String) async throws(OIDCError) -> VerifiedIDToken {
         try await validate(idToken: idToken, nonce: nonce, metadata: try await providerMetadata())
     }
 
@@ -421,10 +421,10 @@ public actor OpenIDProvider {
 }
 
 /// Who signed in, as the provider vouched for them.
-public struct VerifiedIdentity: Sendable {
-    public var issuer: String
-    public var subject: String
+package struct VerifiedIdentity: Sendable {
+    package var issuer: String
+    package var subject: String
     /// The ID token's claims, with userinfo's laid over them when configured.
-    public var claims: Claims
-    public var idToken: VerifiedIDToken
+    package var claims: Claims
+    package var idToken: VerifiedIDToken
 }

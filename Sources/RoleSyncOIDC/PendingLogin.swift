@@ -1,34 +1,34 @@
 import Crypto
-public import Foundation
+package import Foundation
 import RoleSyncJSON
 import Synchronization
 
 /// A sign-in between the redirect to the provider and the callback: what RoleSync must remember to
 /// check the answer. Kept server-side only (in memory, or in the database replicas share); the
 /// browser holds just the `state` (in the URL) and a random binding token (in a cookie).
-public struct PendingLogin: Sendable, Codable {
+package struct PendingLogin: Sendable, Codable {
     /// The configured issuer the login went to.
-    public var issuer: String
+    package var issuer: String
     /// ≥ 256 random bits each.
-    public var state: String
-    public var nonce: String
+    package var state: String
+    package var nonce: String
     /// The PKCE code verifier (RFC 7636), 256 random bits.
-    public var codeVerifier: String
+    package var codeVerifier: String
     /// The same-origin path to return to after sign-in.
-    public var returnTo: String?
-    public var createdAt: Date
+    package var returnTo: String?
+    package var createdAt: Date
     /// SHA-256 of the browser's binding token.
     var browserBindingHash: Data
 
     /// The S256 code challenge for ``codeVerifier``.
-    public var codeChallenge: String {
+    package var codeChallenge: String {
         Base64URL.encode(SHA256.hash(data: Data(codeVerifier.utf8)))
     }
 }
 
 /// Where replicas keep pending logins together, so that a callback may reach another replica than
 /// the one that started the sign-in (the PostgreSQL ledger). Entries are opaque to it.
-public protocol SharedLoginStates: Sendable {
+package protocol SharedLoginStates: Sendable {
     /// Keeps `payload` under `key` until `expiresAt`; drops what expired by `now`, and the oldest
     /// waiting entries beyond `capacity`.
     func putLoginState(key: Data, payload: Data, expiresAt: Date, now: Date, capacity: Int) async throws
@@ -37,7 +37,7 @@ public protocol SharedLoginStates: Sendable {
 }
 
 /// What taking a shared login state found.
-public enum SharedLoginState: Sendable, Equatable {
+package enum SharedLoginState: Sendable, Equatable {
     /// It was waiting; it is taken now.
     case waiting(Data)
     /// It was taken before (a replay), and has not expired yet.
@@ -50,7 +50,7 @@ public enum SharedLoginState: Sendable, Equatable {
 /// number. A used `state` is remembered until it would have expired, so a replay is told apart from
 /// a forged state. Kept in this process's memory, or with ``SharedLoginStates`` in the database
 /// that replicas share.
-public final class LoginStateStore: Sendable {
+package final class LoginStateStore: Sendable {
     private struct State {
         var pending: [Data: PendingLogin] = [:]
         /// Hashes of used states, with when they would have expired.
@@ -61,12 +61,12 @@ public final class LoginStateStore: Sendable {
     private let state = Mutex(State())
     private let shared: (any SharedLoginStates)?
     /// How long a login may take.
-    public let lifetime: TimeInterval
+    package let lifetime: TimeInterval
     /// At most this many logins wait at once; the oldest are dropped first.
-    public let capacity: Int
+    package let capacity: Int
 
     /// - Parameter shared: where replicas keep logins together; `nil` keeps them in this process.
-    public init(lifetime: TimeInterval = 600, capacity: Int = 10_000, shared: (any SharedLoginStates)? = nil) {
+    package init(lifetime: TimeInterval = 600, capacity: Int = 10_000, shared: (any SharedLoginStates)? = nil) {
         self.lifetime = lifetime
         self.capacity = capacity
         self.shared = shared
@@ -81,7 +81,7 @@ public final class LoginStateStore: Sendable {
     ///   - now: the current time.
     /// - Returns: the login, and the binding token to set in the browser's cookie.
     /// - Throws: only the shared store's errors (the database cannot be reached).
-    public func begin(
+    package func begin(
         issuer: String,
         returnTo: String?,
         browserToken: String?,
@@ -127,7 +127,7 @@ public final class LoginStateStore: Sendable {
     /// - Throws: ``OIDCError/unknownState``, ``OIDCError/reusedState``, ``OIDCError/expiredState``
     ///   or ``OIDCError/browserMismatch``; a mismatched browser consumes the state too. Or the shared
     ///   store's errors (the database cannot be reached).
-    public func finish(state stateValue: String?, browserToken: String?, now: Date) async throws -> PendingLogin {
+    package func finish(state stateValue: String?, browserToken: String?, now: Date) async throws -> PendingLogin {
         guard let stateValue, Self.isWellFormed(stateValue) else { throw OIDCError.unknownState }
         let key = Self.hash(stateValue)
         let login: PendingLogin
@@ -157,7 +157,7 @@ public final class LoginStateStore: Sendable {
     }
 
     /// How many logins wait in this process (none when they are shared).
-    public var count: Int { state.withLock { $0.pending.count } }
+    package var count: Int { state.withLock { $0.pending.count } }
 
     /// Drops expired entries, at most every ten seconds so a burst of logins stays cheap.
     private static func prune(_ state: inout State, now: Date, lifetime: TimeInterval) {

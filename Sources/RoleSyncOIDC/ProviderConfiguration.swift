@@ -1,9 +1,9 @@
-public import Foundation
+package import Foundation
 
 /// How RoleSync signs people in through one OpenID provider.
-public struct ProviderConfiguration: Sendable {
+package struct ProviderConfiguration: Sendable {
     /// How the client authenticates at the token endpoint (OpenID Connect Core §9).
-    public enum ClientAuthentication: String, Sendable, CaseIterable {
+    package enum ClientAuthentication: String, Sendable, CaseIterable {
         case clientSecretBasic = "client_secret_basic"
         case clientSecretPost = "client_secret_post"
         /// A public client: PKCE only, no secret.
@@ -11,36 +11,36 @@ public struct ProviderConfiguration: Sendable {
     }
 
     /// A short name for links and logs (`/auth/login?idp=NAME`).
-    public var name: String
+    package var name: String
     /// The issuer, exactly as the provider's tokens and discovery document spell it.
-    public var issuer: String
-    public var clientID: String
+    package var issuer: String
+    package var clientID: String
     /// Never logged or shown.
-    public var clientSecret: String?
-    public var scopes: [String]
-    public var clientAuthentication: ClientAuthentication
+    package var clientSecret: String?
+    package var scopes: [String]
+    package var clientAuthentication: ClientAuthentication
     /// Whether to fetch userinfo and lay its claims over the ID token's.
-    public var fetchUserinfo: Bool
+    package var fetchUserinfo: Bool
     /// Whether ID tokens signed with HMAC (keyed with the client secret) are accepted.
-    public var allowsHMAC: Bool
+    package var allowsHMAC: Bool
     /// Audiences besides the client id that may appear in `aud`.
-    public var trustedAudiences: Set<String>
+    package var trustedAudiences: Set<String>
     /// How far the provider's clock may differ from ours.
-    public var clockSkew: TimeInterval
+    package var clockSkew: TimeInterval
     /// `{public_url}/auth/callback`.
-    public var redirectURI: URL
+    package var redirectURI: URL
     /// How long a discovery document is used before it is fetched again.
-    public var metadataLifetime: TimeInterval
+    package var metadataLifetime: TimeInterval
     /// How long a JWKS is used before it is fetched again.
-    public var keySetLifetime: TimeInterval
+    package var keySetLifetime: TimeInterval
     /// The shortest time between two refetches of the JWKS caused by an unknown `kid`, so a flood
     /// of tokens with made-up ids cannot make RoleSync hammer the provider.
-    public var keyRefetchInterval: TimeInterval
+    package var keyRefetchInterval: TimeInterval
     /// The hosts whose `_claim_sources` endpoints a sign-in follows with the access token, for
     /// claims the ID token sends distributed (see ``ClaimSourceFetcher``); empty: never followed.
-    public var claimSourceHosts: Set<String>
+    package var claimSourceHosts: Set<String>
 
-    public init(
+    package init(
         name: String,
         issuer: String,
         clientID: String,
@@ -75,13 +75,13 @@ public struct ProviderConfiguration: Sendable {
     }
 
     /// Whether the issuer may be plain `http://`: only on a loopback host (tests, local trials).
-    public var allowsInsecureHTTP: Bool {
+    package var allowsInsecureHTTP: Bool {
         guard let url = URL(string: issuer), url.scheme?.lowercased() == "http" else { return false }
         return Self.isLoopback(host: url.host ?? "")
     }
 
     /// `localhost`, `127.0.0.0/8` or `::1`.
-    public static func isLoopback(host: String) -> Bool {
+    package static func isLoopback(host: String) -> Bool {
         let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         if host == "localhost" || host == "::1" { return true }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)

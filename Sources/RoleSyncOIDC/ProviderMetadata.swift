@@ -1,20 +1,20 @@
-public import Foundation
+package import Foundation
 import RoleSyncJSON
 import RoleSyncMapping
 
 /// The parts of a provider's discovery document (OpenID Connect Discovery 1.0 §3) RoleSync uses.
-public struct ProviderMetadata: Sendable, Equatable {
-    public var issuer: String
-    public var authorizationEndpoint: URL
-    public var tokenEndpoint: URL
-    public var jwksURI: URL
-    public var userinfoEndpoint: URL?
+package struct ProviderMetadata: Sendable, Equatable {
+    package var issuer: String
+    package var authorizationEndpoint: URL
+    package var tokenEndpoint: URL
+    package var jwksURI: URL
+    package var userinfoEndpoint: URL?
     /// `id_token_signing_alg_values_supported`, as advertised (unknown names dropped).
-    public var signingAlgorithms: Set<JWSAlgorithm>
+    package var signingAlgorithms: Set<JWSAlgorithm>
     /// Whether the provider sends `iss` with authorization responses (RFC 9207).
-    public var sendsIssuerParameter: Bool
+    package var sendsIssuerParameter: Bool
     /// `code_challenge_methods_supported`, when advertised.
-    public var codeChallengeMethods: [String]?
+    package var codeChallengeMethods: [String]?
 
     /// Reads a discovery document and checks it belongs to `expectedIssuer`.
     /// - Parameters:
@@ -22,7 +22,7 @@ public struct ProviderMetadata: Sendable, Equatable {
     ///   - expectedIssuer: the configured issuer; the document's `issuer` must equal it exactly.
     ///   - allowInsecureHTTP: whether `http://` endpoints are acceptable (a loopback issuer).
     /// - Throws: ``OIDCError/discoveryFailed(_:)`` naming the member at fault.
-    public init(discovery data: Data, expectedIssuer: String, allowInsecureHTTP: Bool) throws(OIDCError) {
+    package init(discovery data: Data, expectedIssuer: String, allowInsecureHTTP: Bool) throws(OIDCError) {
         let document: DiscoveryDocument
         do {
             document = try ClaimValue(json: data).decode(DiscoveryDocument.self)

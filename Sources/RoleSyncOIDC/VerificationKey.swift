@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+package import Foundation
 import JWTKit
 import RoleSyncJSON
 import RoleSyncMapping
@@ -11,23 +11,23 @@ import _CryptoExtras
 /// A key knows exactly which algorithms it verifies: its own `alg` when it names one, otherwise the
 /// allow-listed algorithms of its type. The verifiers are jwt-kit's, built for that key and
 /// algorithm alone, so the token's header can never choose the algorithm a key is used with.
-public struct VerificationKey: Sendable {
+package struct VerificationKey: Sendable {
     /// Key types and curves RoleSync understands.
-    public enum KeyType: Sendable, Hashable, CustomStringConvertible {
+    package enum KeyType: Sendable, Hashable, CustomStringConvertible {
         case rsa
         case ec(Curve)
         case okp(Curve)
         /// A symmetric key; only the client secret is ever one (HMAC opt-in).
         case octet
 
-        public enum Curve: String, Sendable, Hashable {
+        package enum Curve: String, Sendable, Hashable {
             case p256 = "P-256"
             case p384 = "P-384"
             case p521 = "P-521"
             case ed25519 = "Ed25519"
         }
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .rsa: "RSA"
             case .ec(let curve): "EC \(curve.rawValue)"
@@ -38,33 +38,33 @@ public struct VerificationKey: Sendable {
     }
 
     /// The key id: the JWK's `kid`, or its RFC 7638 thumbprint when it has none.
-    public let id: String
+    package let id: String
     /// Whether ``id`` is a thumbprint because the JWK had no `kid`.
-    public let hasImplicitID: Bool
-    public let type: KeyType
+    package let hasImplicitID: Bool
+    package let type: KeyType
     /// The algorithms this key verifies, each with the verifier bound to it.
     let verifiers: [JWSAlgorithm: any JWTAlgorithm]
 
     /// The algorithms this key verifies.
-    public var algorithms: Set<JWSAlgorithm> { Set(verifiers.keys) }
+    package var algorithms: Set<JWSAlgorithm> { Set(verifiers.keys) }
 
     /// Checks a signature over the JWS signing input with the verifier for `algorithm`.
     /// - Returns: `false` when the key does not do `algorithm` or the signature is wrong.
-    public func verify(signature: Data, signingInput: Data, algorithm: JWSAlgorithm) -> Bool {
+    package func verify(signature: Data, signingInput: Data, algorithm: JWSAlgorithm) -> Bool {
         guard let verifier = verifiers[algorithm] else { return false }
         return (try? verifier.verify(signature, signs: signingInput)) ?? false
     }
 }
 
 /// Why a JWK in a set was left out. The set still loads with the keys that remain.
-public struct SkippedKey: Sendable, Hashable, CustomStringConvertible {
+package struct SkippedKey: Sendable, Hashable, CustomStringConvertible {
     /// The key's position in `keys`.
-    public var index: Int
+    package var index: Int
     /// Its `kid`, when it has one.
-    public var keyID: String?
-    public var reason: String
+    package var keyID: String?
+    package var reason: String
 
-    public var description: String {
+    package var description: String {
         "keys[\(index)]" + (keyID.map { " (kid '\($0)')" } ?? "") + ": \(reason)"
     }
 }

@@ -1,12 +1,12 @@
-public import Logging
-public import PostgresNIO
-public import RoleSyncConfig
+package import Logging
+package import PostgresNIO
+package import RoleSyncConfig
 
 extension PostgresSettings {
     /// The client configuration: TLS as ``tls`` says (never PostgresNIO's `prefer`, which silently
     /// falls back to plain text), the pool at most ``poolSize`` connections.
     /// - Throws: ``PostgresStoreError/unusableSettings(_:)`` when `ca_file` cannot be read.
-    public func clientConfiguration() throws -> PostgresClient.Configuration {
+    package func clientConfiguration() throws -> PostgresClient.Configuration {
         let tlsSetting: PostgresClient.Configuration.TLS =
             switch try tlsConfiguration() {
             case nil: .disable
@@ -91,7 +91,7 @@ extension PostgresSettings {
 /// the settings right (PostgresNIO's pool itself retries a minute before failing a query it cannot
 /// connect for); the client stops when `body` returns or throws.
 /// - Throws: ``PostgresStoreError/unreachable(_:reason:)`` when the database does not answer.
-public func withPostgresClient<T: Sendable>(
+package func withPostgresClient<T: Sendable>(
     _ settings: PostgresSettings,
     logger: Logger,
     timeout: Duration = .seconds(10),
@@ -109,7 +109,7 @@ public func withPostgresClient<T: Sendable>(
 }
 
 /// Why the PostgreSQL ledger cannot be used.
-public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
+package enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
     /// The database did not answer (not running, wrong host, password or TLS).
     case unreachable(String, reason: String)
     /// The database holds a schema from a newer RoleSync.
@@ -120,7 +120,7 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
     /// The database holds a value RoleSync never writes.
     case corrupt(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unreachable(let target, let reason): "cannot reach the PostgreSQL database \(target): \(reason)"
         case .schemaNewer(let found, let known):

@@ -1,7 +1,7 @@
-public import Logging
+package import Logging
 import PostgresNIO
-public import RoleSyncConfig
-public import RoleSyncLedger
+package import RoleSyncConfig
+import RoleSyncLedger
 
 /// Leader election among replicas on one PostgreSQL database: a job's leader holds a session
 /// advisory lock, keyed by the job's name, on a connection of its own outside the pool.
@@ -10,14 +10,14 @@ public import RoleSyncLedger
 /// (even by SIGKILL, the kernel closes its socket), or when the server stops hearing from it (TCP
 /// keepalives, about a minute). Each ``lead(_:)`` by the leader checks the session is still there;
 /// a lost connection gives up every job at once, since the server has released their locks.
-public actor PostgresLeaderElection: LeaderElection {
+package actor PostgresLeaderElection: LeaderElection {
     let settings: PostgresSettings
     let logger: Logger
     let timeout: Duration
     private var connection: PostgresConnection?
     private var held: Set<String> = []
 
-    public init(settings: PostgresSettings, logger: Logger, timeout: Duration = .seconds(10)) {
+    package init(settings: PostgresSettings, logger: Logger, timeout: Duration = .seconds(10)) {
         self.settings = settings
         self.logger = logger
         self.timeout = timeout
@@ -26,7 +26,7 @@ public actor PostgresLeaderElection: LeaderElection {
     /// The server notices a vanished peer after 30 s idle plus three unanswered probes 10 s apart.
     static let keepalives = [("tcp_keepalives_idle", "30"), ("tcp_keepalives_interval", "10"), ("tcp_keepalives_count", "3")]
 
-    public func lead(_ job: String) async -> Bool {
+    package func lead(_ job: String) async -> Bool {
         do {
             let connection = try await session()
             if held.contains(job) {
@@ -50,7 +50,7 @@ public actor PostgresLeaderElection: LeaderElection {
         }
     }
 
-    public func resign() async {
+    package func resign() async {
         guard let connection else { return }
         self.connection = nil
         let jobs = held

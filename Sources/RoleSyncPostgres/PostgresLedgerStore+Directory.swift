@@ -7,7 +7,7 @@ import RoleSyncMapping
 /// Directory entries pushed over SCIM, in the ledger's database, so that a push's entry writes and
 /// the ledger changes they cause commit together.
 extension PostgresEngine: DirectoryReads {
-    public func directoryResource(issuer: String, kind: DirectoryResource.Kind, id: String) async throws -> DirectoryResource? {
+    package func directoryResource(issuer: String, kind: DirectoryResource.Kind, id: String) async throws -> DirectoryResource? {
         try await rows(
             """
             SELECT \(unescaped: PostgresRows.directoryResource) FROM directory_resources
@@ -17,7 +17,7 @@ extension PostgresEngine: DirectoryReads {
         ).first
     }
 
-    public func directoryResources(
+    package func directoryResources(
         issuer: String,
         kind: DirectoryResource.Kind,
         lookup: DirectoryLookup?,

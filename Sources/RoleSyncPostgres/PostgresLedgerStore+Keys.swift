@@ -7,7 +7,7 @@ import RoleSyncMapping
 extension PostgresEngine {
     /// Introspection's read: one index look-up of the hash (`api_keys_by_hash` covers it) joined
     /// with the owner by primary key.
-    public func credential(hash: String) async throws -> KeyCredential? {
+    package func credential(hash: String) async throws -> KeyCredential? {
         let rows = try await query(
             """
             SELECT k.id, k.purpose, k.created_at, k.expires_at, k.revoked_at IS NOT NULL, k.user_id, u.email, u.role, u.status
@@ -37,14 +37,14 @@ extension PostgresEngine {
         return nil
     }
 
-    public func key(id: Int64) async throws -> OwnedKey? {
+    package func key(id: Int64) async throws -> OwnedKey? {
         try await rows(
             "SELECT \(unescaped: PostgresRows.ownedKey) FROM \(unescaped: PostgresRows.ownedKeySource) WHERE k.id = \(id)",
             PostgresRows.ownedKey
         ).first
     }
 
-    public func keys(ownerID: UserID) async throws -> [APIKey] {
+    package func keys(ownerID: UserID) async throws -> [APIKey] {
         try await rows(
             """
             SELECT \(unescaped: PostgresRows.ownedKey) FROM \(unescaped: PostgresRows.ownedKeySource)
@@ -54,7 +54,7 @@ extension PostgresEngine {
         ).map(\.key)
     }
 
-    public func keyOwners(limit: Int) async throws -> [KeyOwner] {
+    package func keyOwners(limit: Int) async throws -> [KeyOwner] {
         try await rows(
             """
             SELECT u.id, u.name, u.email, u.role, u.status FROM users u WHERE u.id IN (SELECT user_id FROM api_keys)
@@ -81,7 +81,7 @@ extension PostgresEngine {
         }
     }
 
-    public func keys(
+    package func keys(
         matching query: KeysQuery,
         limit: Int,
         after cursor: PageCursor?,
@@ -120,7 +120,7 @@ extension PostgresEngine {
         )
     }
 
-    public func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay] {
+    package func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay] {
         try await rows("SELECT day, requests FROM api_key_usage WHERE key_id = \(id) AND day >= \(Int32(firstDay)) ORDER BY day") { row in
             let (day, requests) = try row.decode((Int32, Int64).self)
             return KeyUsageDay(day: Int(day), requests: Int(requests))
@@ -128,7 +128,7 @@ extension PostgresEngine {
     }
 
     /// Adds to the counts and moves last used forward only: replicas flush in any order.
-    public func recordKeyUses(_ uses: [KeyUse]) async throws {
+    package func recordKeyUses(_ uses: [KeyUse]) async throws {
         var keys: [Int64] = []
         var days: [Int64] = []
         var counts: [Int64] = []

@@ -8,7 +8,7 @@ package import RoleSyncOIDC
 extension PostgresEngine: SharedLoginStates {
     /// Keeps `payload` under `key` until `expiresAt`, after dropping what expired by `now`; then
     /// drops the oldest waiting entries beyond `capacity`. One transaction.
-    public func putLoginState(key: Data, payload: Data, expiresAt: Date, now: Date, capacity: Int) async throws {
+    package func putLoginState(key: Data, payload: Data, expiresAt: Date, now: Date, capacity: Int) async throws {
         let logger = self.logger
         try await withConnection { connection in
             try await connection.transaction(logger: logger) { connection in
@@ -35,7 +35,7 @@ extension PostgresEngine: SharedLoginStates {
     /// Takes the entry under `key` once: the row is locked, its payload returned and cleared, so of
     /// two replicas taking it together the second finds it taken. The row stays until it expires,
     /// so a replay is told from a forgery.
-    public func takeLoginState(key: Data) async throws -> SharedLoginState {
+    package func takeLoginState(key: Data) async throws -> SharedLoginState {
         let rows = try await query(
             """
             WITH old AS (SELECT state_hash, payload FROM pending_logins WHERE state_hash = \(key) FOR UPDATE)

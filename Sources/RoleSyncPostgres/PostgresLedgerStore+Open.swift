@@ -1,7 +1,7 @@
 package import Logging
 package import PostgresNIO
 package import RoleSyncConfig
-public import RoleSyncLedger
+package import RoleSyncLedger
 package import RoleSyncOIDC
 package import Foundation
 

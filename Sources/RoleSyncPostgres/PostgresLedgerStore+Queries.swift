@@ -69,7 +69,7 @@ extension PostgresEngine {
             .replacingOccurrences(of: "_", with: "\\_") + "%"
     }
 
-    public func users(matching query: UsersQuery, limit: Int, after cursor: PageCursor?) async throws -> [(User, PageCursor.Value)] {
+    package func users(matching query: UsersQuery, limit: Int, after cursor: PageCursor?) async throws -> [(User, PageCursor.Value)] {
         var sql = PostgresSQL()
         var conditions: [String] = []
         if let search = query.search?.trimmingCharacters(in: .whitespacesAndNewlines), !search.isEmpty {
@@ -119,7 +119,7 @@ extension PostgresEngine {
         return try await self.rows(sql.query) { $0 }.map { row in (try decode(row), try Self.cursorValue(of: row, kind: key.kind)) }
     }
 
-    public func auditEvents(matching query: AuditQuery, limit: Int, before id: Int64?) async throws -> [AuditEvent] {
+    package func auditEvents(matching query: AuditQuery, limit: Int, before id: Int64?) async throws -> [AuditEvent] {
         var sql = PostgresSQL()
         var conditions: [String] = []
         if let user = query.userID { conditions.append("user_id = \(try sql.bind(user.rawValue))") }
@@ -136,7 +136,7 @@ extension PostgresEngine {
         return try await self.rows(sql.query, PostgresRows.auditEvent)
     }
 
-    public func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {
+    package func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {
         let rows = try await query("SELECT action, count(*) FROM audit_events WHERE user_id = \(userID.rawValue) GROUP BY action")
         return try Self.auditCounts(userID, rows)
     }
@@ -155,7 +155,7 @@ extension PostgresEngine {
 
     /// One `REPEATABLE READ` transaction: the counts, the newest events, the last refusal and the
     /// sessions, as of one snapshot.
-    public func activity(of userID: UserID, recent: Int) async throws -> UserActivity {
+    package func activity(of userID: UserID, recent: Int) async throws -> UserActivity {
         let logger = self.logger
         let id = userID.rawValue
         return try await withConnection { connection in

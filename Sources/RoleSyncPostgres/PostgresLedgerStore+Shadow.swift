@@ -6,7 +6,7 @@ import RoleSyncStoreSupport
 
 /// Break-glass overrides waiting for their end, and the shadow mapping's differences.
 extension PostgresEngine: ShadowStore {
-    public func overriddenUsers(limit: Int) async throws -> [User] {
+    package func overriddenUsers(limit: Int) async throws -> [User] {
         try await rows(
             """
             SELECT \(unescaped: PostgresRows.user) FROM users WHERE override_until IS NOT NULL
@@ -16,7 +16,7 @@ extension PostgresEngine: ShadowStore {
         )
     }
 
-    public func recordShadowDifferences(_ differences: [ShadowDifference]) async throws {
+    package func recordShadowDifferences(_ differences: [ShadowDifference]) async throws {
         let rows = try differences.map { try ShadowRow($0) }
         guard !rows.isEmpty else { return }
         let logger = self.logger
@@ -43,7 +43,7 @@ extension PostgresEngine: ShadowStore {
         }
     }
 
-    public func shadowDifferences(matching query: ShadowQuery) async throws -> ShadowPage {
+    package func shadowDifferences(matching query: ShadowQuery) async throws -> ShadowPage {
         // Fixed conditions; only values are bound.
         func filter(_ sql: inout PostgresSQL) throws -> String {
             var conditions: [String] = []
@@ -89,13 +89,13 @@ extension PostgresEngine: ShadowStore {
         return ShadowPage(differences: differences, total: counts.total, counts: counts.byKind)
     }
 
-    public func pruneShadowDifferences(before time: Date) async throws -> Int {
+    package func pruneShadowDifferences(before time: Date) async throws -> Int {
         try Self.count(
             try await query("WITH gone AS (DELETE FROM shadow_differences WHERE last_seen < \(time) RETURNING 1) SELECT count(*) FROM gone")
         )
     }
 
-    public func clearShadowDifferences(issuers: [String]) async throws -> Int {
+    package func clearShadowDifferences(issuers: [String]) async throws -> Int {
         if issuers.isEmpty {
             return try Self.count(try await query("WITH gone AS (DELETE FROM shadow_differences RETURNING 1) SELECT count(*) FROM gone"))
         }

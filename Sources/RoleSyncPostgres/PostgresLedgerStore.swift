@@ -35,11 +35,11 @@ package final class PostgresEngine: LedgerEngine {
     /// How long an operation waits for a pooled connection before the ledger answers
     /// ``LedgerStoreError/unavailable(_:)``: PostgresNIO's pool would keep it waiting a minute while
     /// it retries an unreachable server.
-    public let connectionWait: Duration
+    package let connectionWait: Duration
 
     /// An engine over a running client (its `run()` is the caller's); the schema must be migrated
     /// (``PostgresMigrator``).
-    public init(client: PostgresClient, logger: Logger, connectionWait: Duration = .seconds(3)) {
+    package init(client: PostgresClient, logger: Logger, connectionWait: Duration = .seconds(3)) {
         self.client = client
         self.logger = logger
         self.connectionWait = connectionWait
@@ -212,11 +212,11 @@ package final class PostgresEngine: LedgerEngine {
         return 0
     }
 
-    public func ping() async throws {
+    package func ping() async throws {
         try await query("SELECT 1")
     }
 
-    public func probeWrite(at time: Date) async throws {
+    package func probeWrite(at time: Date) async throws {
         try await transaction(serializable: false) { [logger] connection in
             _ = try await connection.checkedQuery("UPDATE write_probe SET written_at = \(time) WHERE id = 1", logger: logger)
         }
@@ -224,25 +224,25 @@ package final class PostgresEngine: LedgerEngine {
 
     // MARK: Users
 
-    public func user(id: UserID) async throws -> User? {
+    package func user(id: UserID) async throws -> User? {
         try await rows("SELECT \(unescaped: PostgresRows.user) FROM users WHERE id = \(id.rawValue)", PostgresRows.user).first
     }
 
-    public func user(issuer: String, subject: String) async throws -> User? {
+    package func user(issuer: String, subject: String) async throws -> User? {
         try await rows(
             "SELECT \(unescaped: PostgresRows.user) FROM users WHERE issuer = \(issuer) AND subject = \(subject)",
             PostgresRows.user
         ).first
     }
 
-    public func users(email: String) async throws -> [User] {
+    package func users(email: String) async throws -> [User] {
         try await rows(
             "SELECT \(unescaped: PostgresRows.user) FROM users WHERE lower(email) = lower(\(email)) ORDER BY id",
             PostgresRows.user
         )
     }
 
-    public func activeSuperAdminCount() async throws -> Int {
+    package func activeSuperAdminCount() async throws -> Int {
         try Self.count(try await query("SELECT count(*) FROM users WHERE role = 'super_admin' AND status = 'active'"))
     }
 
@@ -252,18 +252,18 @@ package final class PostgresEngine: LedgerEngine {
         )
     }
 
-    public func userCount() async throws -> Int {
+    package func userCount() async throws -> Int {
         try Self.count(try await query("SELECT count(*) FROM users"))
     }
 
-    public func users(after id: UserID, limit: Int) async throws -> [User] {
+    package func users(after id: UserID, limit: Int) async throws -> [User] {
         try await rows(
             "SELECT \(unescaped: PostgresRows.user) FROM users WHERE id > \(id.rawValue) ORDER BY id LIMIT \(Int64(limit))",
             PostgresRows.user
         )
     }
 
-    public func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User] {
+    package func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User] {
         // The claim's name is a bound key of the JSON object: no text of it reaches the SQL.
         if ignoringCase {
             return try await rows(
@@ -282,7 +282,7 @@ package final class PostgresEngine: LedgerEngine {
 
     // MARK: Writes
 
-    public func write<T: Sendable>(
+    package func write<T: Sendable>(
         _ isolation: WriteIsolation,
         _ body: nonisolated(nonsending) @escaping @Sendable (PostgresTransaction) async throws -> T
     ) async throws -> T {
@@ -364,7 +364,7 @@ package final class PostgresEngine: LedgerEngine {
 
     // MARK: Sessions
 
-    public func insertSession(_ session: Session) async throws {
+    package func insertSession(_ session: Session) async throws {
         try await query(
             """
             INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at)
@@ -373,21 +373,21 @@ package final class PostgresEngine: LedgerEngine {
         )
     }
 
-    public func session(tokenHash: String) async throws -> Session? {
+    package func session(tokenHash: String) async throws -> Session? {
         try await rows("SELECT \(unescaped: PostgresRows.session) FROM sessions WHERE token_hash = \(tokenHash)", PostgresRows.session).first
     }
 
-    public func touchSession(tokenHash: String, at time: Date) async throws {
+    package func touchSession(tokenHash: String, at time: Date) async throws {
         try await query("UPDATE sessions SET last_seen_at = greatest(last_seen_at, \(time)) WHERE token_hash = \(tokenHash)")
     }
 
-    public func deleteSession(tokenHash: String) async throws -> Bool {
+    package func deleteSession(tokenHash: String) async throws -> Bool {
         try Self.count(
             try await query("WITH ended AS (DELETE FROM sessions WHERE token_hash = \(tokenHash) RETURNING 1) SELECT count(*) FROM ended")
         ) > 0
     }
 
-    public func sessionCount(userID: UserID) async throws -> Int {
+    package func sessionCount(userID: UserID) async throws -> Int {
         try Self.count(try await query("SELECT count(*) FROM sessions WHERE user_id = \(userID.rawValue)"))
     }
 
@@ -395,7 +395,7 @@ package final class PostgresEngine: LedgerEngine {
 
     /// The last sign-in only moves forward and the count only grows, whichever replica writes
     /// first.
-    public func writeSignIns(_ batch: [UserID: SignInTally]) async throws {
+    package func writeSignIns(_ batch: [UserID: SignInTally]) async throws {
         let ids = batch.keys.sorted()
         let times = ids.map { batch[$0]!.time }
         let counts = ids.map { Int64(batch[$0]!.count) }

@@ -1,24 +1,24 @@
-public import Logging
-public import PostgresNIO
+package import Logging
+package import PostgresNIO
 
 /// Brings a PostgreSQL ledger's schema to the version this build knows: once, even when several
 /// replicas start together. Each run takes a session advisory lock on one connection, so the others
 /// wait and then find nothing to do; each migration is one transaction with its row in
 /// `rolesync_schema`, so a failure leaves the schema at the previous version.
-public enum PostgresMigrator {
+package enum PostgresMigrator {
     /// What a run found and did.
-    public struct Report: Sendable, Hashable {
+    package struct Report: Sendable, Hashable {
         /// The version before the run.
-        public var found: Int
+        package var found: Int
         /// The version this build knows.
-        public var latest: Int
+        package var latest: Int
         /// The migrations applied (or, in a dry run, that would be), `(version, name)`.
-        public var migrations: [Step]
-        public var dryRun: Bool
+        package var migrations: [Step]
+        package var dryRun: Bool
 
-        public struct Step: Sendable, Hashable {
-            public var version: Int
-            public var name: String
+        package struct Step: Sendable, Hashable {
+            package var version: Int
+            package var name: String
         }
     }
 
@@ -28,7 +28,7 @@ public enum PostgresMigrator {
     /// Migrates the database, or with `dryRun` only says what it would do.
     /// - Throws: ``PostgresStoreError/schemaNewer(found:known:)`` for a schema from a newer RoleSync,
     ///   ``PostgresStoreError/migrationFailed(version:name:reason:)``.
-    public static func migrate(_ client: PostgresClient, dryRun: Bool = false, logger: Logger) async throws -> Report {
+    package static func migrate(_ client: PostgresClient, dryRun: Bool = false, logger: Logger) async throws -> Report {
         try await client.withConnection { connection in
             try await connection.checkedQuery("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
             do {

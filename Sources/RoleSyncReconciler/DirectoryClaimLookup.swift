@@ -1,11 +1,11 @@
-public import Foundation
-public import Logging
+package import Foundation
+package import Logging
 import Metrics
-public import RoleSyncConfig
-public import RoleSyncHTTPClient
+package import RoleSyncConfig
+package import RoleSyncHTTPClient
 import RoleSyncJSON
-public import RoleSyncLedger
-public import RoleSyncMapping
+package import RoleSyncLedger
+package import RoleSyncMapping
 import RoleSyncSCIM
 
 /// The ``DirectoryClaimResolver`` `serve` gives the ledger: a sign-in whose token sends claims
@@ -21,7 +21,7 @@ import RoleSyncSCIM
 /// both is read from its pushed entries first. When the person is not found, ambiguous or inactive
 /// there, or the directory does not answer, nothing is resolved and the claims stay unknown; that
 /// is logged (never a claim's value) and counted in `rolesync_claims_resolved_total`.
-public struct DirectoryClaimLookup: DirectoryClaimResolver {
+package struct DirectoryClaimLookup: DirectoryClaimResolver {
     /// One way to read one IdP's directory.
     struct Reader: Sendable {
         enum Kind: Sendable {
@@ -65,7 +65,7 @@ public struct DirectoryClaimLookup: DirectoryClaimResolver {
     /// The readers of each issuer's directory, pushed entries first.
     let readers: [String: [Reader]]
     /// How long a live read may take before the sign-in goes on without it.
-    public let timeout: Duration
+    package let timeout: Duration
     let logger: Logger
     let now: @Sendable () -> Date
     let sleep: @Sendable (Duration) async -> Void
@@ -81,7 +81,7 @@ public struct DirectoryClaimLookup: DirectoryClaimResolver {
     ///   - now: the clock that ages pushed entries.
     ///   - sleep: waits out ``timeout``; tests pass their own.
     /// - Throws: what `transport` throws.
-    public init(
+    package init(
         idps: [IdentityProviderSettings],
         store: any DirectoryStore,
         transport: (IdentityProviderSettings) throws -> any HTTPTransport,
@@ -116,9 +116,9 @@ public struct DirectoryClaimLookup: DirectoryClaimResolver {
     }
 
     /// Whether no provider has a directory to read (then `serve` gives the ledger no resolver).
-    public var isEmpty: Bool { readers.isEmpty }
+    package var isEmpty: Bool { readers.isEmpty }
 
-    public func resolve(issuer: String, claims: Claims, unknown: Set<String>) async -> ResolvedClaims? {
+    package func resolve(issuer: String, claims: Claims, unknown: Set<String>) async -> ResolvedClaims? {
         for reader in readers[issuer] ?? [] {
             let supplied = unknown.intersection(reader.settings.claims.keys)
             guard !supplied.isEmpty else { continue }

@@ -1,18 +1,18 @@
-public import RoleSyncConfig
+package import RoleSyncConfig
 import RoleSyncJSON
-public import RoleSyncLedger
+package import RoleSyncLedger
 import RoleSyncMapping
-public import RoleSyncSCIM
+package import RoleSyncSCIM
 
 extension DirectorySettings {
     /// The attribute paths a snapshot must keep for the configured claims.
-    public var attributePaths: [String] {
+    package var attributePaths: [String] {
         claims.values.compactMap { if case .attribute(let path) = $0 { path } else { nil } }
     }
 
     /// The ledger's view of a directory snapshot: each user's match key, status and claims.
     /// Users without the match attribute cannot be matched and are left out.
-    public func listing(from snapshot: DirectorySnapshot, isComplete: Bool = true) -> DirectoryListing {
+    package func listing(from snapshot: DirectorySnapshot, isComplete: Bool = true) -> DirectoryListing {
         var entries: [DirectoryEntry] = []
         entries.reserveCapacity(snapshot.users.count)
         for user in snapshot.users {

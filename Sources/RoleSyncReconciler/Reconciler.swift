@@ -1,17 +1,17 @@
 import Foundation
-public import Logging
+package import Logging
 import Metrics
-public import RoleSyncConfig
-public import RoleSyncHTTPClient
-public import RoleSyncLedger
-public import RoleSyncSCIM
+package import RoleSyncConfig
+package import RoleSyncHTTPClient
+package import RoleSyncLedger
+package import RoleSyncSCIM
 
 /// Reconciles one IdP's users against its SCIM directory: reads the directory whole, plans, and
 /// applies the plan in one transaction with actor `reconciler` (SPEC §4).
 ///
 /// A run that fails (directory unreachable or inconsistent, safety valve) changes nothing.
-public struct Reconciler: Sendable {
-    public let idp: IdentityProviderSettings
+package struct Reconciler: Sendable {
+    package let idp: IdentityProviderSettings
     let settings: DirectorySettings
     let url: URL
     let sync: SyncService
@@ -20,16 +20,16 @@ public struct Reconciler: Sendable {
     let sleep: @Sendable (Duration) async -> Void
 
     /// What one run did.
-    public struct Outcome: Sendable {
-        public var plan: ReconciliationPlan
+    package struct Outcome: Sendable {
+        package var plan: ReconciliationPlan
         /// Whether the plan was written (not a dry run, no safety valve, something to write).
-        public var applied: Bool
-        public var duration: Duration
+        package var applied: Bool
+        package var duration: Duration
     }
 
     /// - Throws: ``ReconcileError/noDirectory(_:)`` when the IdP has no `directory:`, or
     ///   ``ReconcileError/noToken(_:)`` when its token variable is not set.
-    public init(
+    package init(
         idp: IdentityProviderSettings,
         sync: SyncService,
         transport: any HTTPTransport,
@@ -53,7 +53,7 @@ public struct Reconciler: Sendable {
     /// - Throws: ``ReconcileError/directory(_:)`` when the directory cannot be read whole.
     /// - Parameter recordsShadow: evaluate the candidate mappings too and record their differences
     ///   (a real run; a dry run records nothing).
-    public func plan(force: Bool = false, recordsShadow: Bool = false) async throws -> ReconciliationPlan {
+    package func plan(force: Bool = false, recordsShadow: Bool = false) async throws -> ReconciliationPlan {
         let client = SCIMClient(
             baseURL: url,
             token: settings.token ?? "",
@@ -72,7 +72,7 @@ public struct Reconciler: Sendable {
     }
 
     /// Plans from a snapshot already read.
-    public func plan(snapshot: DirectorySnapshot, force: Bool = false, recordsShadow: Bool = false) async throws -> ReconciliationPlan {
+    package func plan(snapshot: DirectorySnapshot, force: Bool = false, recordsShadow: Bool = false) async throws -> ReconciliationPlan {
         var policy = policy(force: force)
         policy.recordsShadow = recordsShadow
         return try await sync.planReconciliation(issuer: idp.issuer, listing: settings.listing(from: snapshot), policy: policy)
@@ -93,7 +93,7 @@ public struct Reconciler: Sendable {
     /// A plan that trips the safety valve is returned unapplied (its `safetyValve` says why), so the
     /// caller reports the very plan that tripped it.
     /// - Throws: ``ReconcileError``, or store errors; nothing is written then.
-    public func run(dryRun: Bool, force: Bool = false) async throws -> Outcome {
+    package func run(dryRun: Bool, force: Bool = false) async throws -> Outcome {
         let clock = ContinuousClock()
         let start = clock.now
         let dimensions = [("idp", idp.name)]
@@ -165,7 +165,7 @@ public struct Reconciler: Sendable {
 }
 
 /// Why a reconciliation could not run.
-public enum ReconcileError: Error, Sendable, CustomStringConvertible {
+package enum ReconcileError: Error, Sendable, CustomStringConvertible {
     /// The IdP has no `directory:` in the configuration.
     case noDirectory(String)
     /// The directory's token variable is not set.
@@ -173,7 +173,7 @@ public enum ReconcileError: Error, Sendable, CustomStringConvertible {
     /// The directory could not be read whole.
     case directory(SCIMError)
 
-    public var code: String {
+    package var code: String {
         switch self {
         case .noDirectory: "no_directory"
         case .noToken: "no_token"
@@ -181,7 +181,7 @@ public enum ReconcileError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .noDirectory(let idp): "idp '\(idp)' has no 'directory: {scim_url: …}' to reconcile against"
         case .noToken(let idp, let variable):

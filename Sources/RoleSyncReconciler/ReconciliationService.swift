@@ -1,7 +1,7 @@
-public import Logging
+package import Logging
 import Metrics
-public import RoleSyncLedger
-public import ServiceLifecycle
+package import RoleSyncLedger
+import ServiceLifecycle
 
 /// Runs each reconciler on its directory's interval inside `rolesync serve`: one run at a time per
 /// IdP, on one replica at a time (the IdP's elected leader, ``LeaderElection``), each start delayed
@@ -11,18 +11,18 @@ public import ServiceLifecycle
 /// A replica that does not lead an IdP asks again every quarter interval (at most a minute apart),
 /// so when the leader dies another replica takes over well within one interval, and runs at once.
 /// `rolesync_reconcile_leader{idp}` is 1 on the replica that leads, 0 on the others.
-public struct ReconciliationService: Service {
+package struct ReconciliationService: Service {
     let reconcilers: [Reconciler]
     let election: any LeaderElection
     let logger: Logger
 
-    public init(reconcilers: [Reconciler], election: any LeaderElection, logger: Logger) {
+    package init(reconcilers: [Reconciler], election: any LeaderElection, logger: Logger) {
         self.reconcilers = reconcilers
         self.election = election
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             for reconciler in reconcilers {
                 group.addTask { await Self.loop(reconciler, election: election, logger: logger) }

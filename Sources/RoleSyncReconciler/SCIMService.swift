@@ -1,8 +1,8 @@
-public import Foundation
-public import Logging
-public import RoleSyncConfig
+package import Foundation
+package import Logging
+package import RoleSyncConfig
 package import RoleSyncJSON
-public import RoleSyncLedger
+package import RoleSyncLedger
 import RoleSyncMapping
 package import RoleSyncSCIM
 
@@ -14,16 +14,16 @@ package import RoleSyncSCIM
 /// - `active: false` or DELETE deactivates the matching ledger user at once (reason `idp`,
 ///   source `scim`): API keys and sessions go first; `active: true` lifts it.
 /// - A group change re-evaluates the mapping for every member it adds or removes.
-public struct SCIMService: Sendable {
+package struct SCIMService: Sendable {
     /// One IdP allowed to push: the token it authenticates with, and how its people match.
-    public struct Pusher: Sendable {
-        public var name: String
-        public var issuer: String
+    package struct Pusher: Sendable {
+        package var name: String
+        package var issuer: String
         /// The push token's bytes, compared in constant time.
-        public var token: [UInt8]
-        public var settings: DirectorySettings
+        package var token: [UInt8]
+        package var settings: DirectorySettings
 
-        public init(name: String, issuer: String, token: String, settings: DirectorySettings) {
+        package init(name: String, issuer: String, token: String, settings: DirectorySettings) {
             self.name = name
             self.issuer = issuer
             self.token = Array(token.utf8)
@@ -31,7 +31,7 @@ public struct SCIMService: Sendable {
         }
     }
 
-    public let pushers: [Pusher]
+    package let pushers: [Pusher]
     package let directory: any DirectoryStore
     let sync: SyncService
     package let logger: Logger
@@ -43,7 +43,7 @@ public struct SCIMService: Sendable {
     /// Tries of a write that concurrent writers keep invalidating.
     package static let attempts = 8
 
-    public init(
+    package init(
         pushers: [Pusher],
         directory: any DirectoryStore,
         sync: SyncService,

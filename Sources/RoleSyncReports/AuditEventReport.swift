@@ -1,12 +1,12 @@
 import RoleSyncJSON
-public import RoleSyncLedger
+package import RoleSyncLedger
 
 /// An audit event as every surface shows one in JSON: the admin API and `rolesync audit`, `users
 /// show` and `users sign-in`.
-public struct AuditEventReport: Encodable, Sendable {
-    public var event: AuditEvent
+package struct AuditEventReport: Encodable, Sendable {
+    package var event: AuditEvent
 
-    public init(_ event: AuditEvent) {
+    package init(_ event: AuditEvent) {
         self.event = event
     }
 
@@ -15,7 +15,7 @@ public struct AuditEventReport: Encodable, Sendable {
         case userID = "user_id"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(event.id, forKey: .id)
         try c.encode(Timestamp.format(event.time), forKey: .time)
@@ -28,7 +28,7 @@ public struct AuditEventReport: Encodable, Sendable {
     }
 
     /// One line for people: `2026-11-27T08:00:00Z  idp  user.role_changed  user 3  {"from":"user",…}`.
-    public static func line(_ event: AuditEvent) -> String {
+    package static func line(_ event: AuditEvent) -> String {
         let who = event.userID.map { "user \($0)" } ?? (event.subject.map { "sub \($0)" } ?? "-")
         return [Timestamp.format(event.time), event.actor.description, event.action.rawValue, who, Self.detailsText(event)]
             .joined(separator: "  ")
@@ -37,13 +37,13 @@ public struct AuditEventReport: Encodable, Sendable {
 
 /// A page of a listing: `{"users": [...], "next_cursor": …}` or `{"events": [...], …}`; the cursor is
 /// always present (null on the last page).
-public struct PageReport<Item: Encodable & Sendable>: Encodable, Sendable {
+package struct PageReport<Item: Encodable & Sendable>: Encodable, Sendable {
     /// The key the items go under.
-    public var key: String
-    public var items: [Item]
-    public var nextCursor: String?
+    package var key: String
+    package var items: [Item]
+    package var nextCursor: String?
 
-    public init(key: String, items: [Item], nextCursor: String?) {
+    package init(key: String, items: [Item], nextCursor: String?) {
         self.key = key
         self.items = items
         self.nextCursor = nextCursor
@@ -57,7 +57,7 @@ public struct PageReport<Item: Encodable & Sendable>: Encodable, Sendable {
         init?(intValue: Int) { nil }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(items, forKey: Key(key))
         try c.encode(nextCursor, forKey: Key("next_cursor"))
@@ -66,7 +66,7 @@ public struct PageReport<Item: Encodable & Sendable>: Encodable, Sendable {
 
 extension AuditEventReport {
     /// An event's details as people read them in a line or a table cell: compact JSON, keys sorted.
-    public static func detailsText(_ event: AuditEvent) -> String {
+    package static func detailsText(_ event: AuditEvent) -> String {
         ClaimValue.object(event.detailsObject).jsonText
     }
 }

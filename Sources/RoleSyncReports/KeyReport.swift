@@ -1,16 +1,16 @@
-public import Foundation
-public import RoleSyncLedger
+package import Foundation
+package import RoleSyncLedger
 
 /// An API key as every surface shows one in JSON: the Console, the admin API, `rolesync keys`.
 /// Never its value, except once, in the answer that created it (``CreatedKeyReport``). Every key is
 /// always present (null rather than missing).
-public struct KeyReport: Encodable, Sendable {
-    public var key: APIKey
-    public var owner: KeyOwner
+package struct KeyReport: Encodable, Sendable {
+    package var key: APIKey
+    package var owner: KeyOwner
     /// The moment the status is told for.
-    public var time: Date
+    package var time: Date
 
-    public init(_ owned: OwnedKey, at time: Date) {
+    package init(_ owned: OwnedKey, at time: Date) {
         key = owned.key
         owner = owned.owner
         self.time = time
@@ -30,7 +30,7 @@ public struct KeyReport: Encodable, Sendable {
         case id, name, email
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(key.id, forKey: .id)
         try c.encode(key.name, forKey: .name)
@@ -51,7 +51,7 @@ public struct KeyReport: Encodable, Sendable {
 
     /// `active`, `revoked 2026-11-30 by user:3 (leaked in a CI log)`, `expired 2026-12-01`: the
     /// status in a few words, for people.
-    public var statusSummary: String {
+    package var statusSummary: String {
         switch key.status(at: time) {
         case .active: return "active"
         case .expired: return "expired " + (key.expiresAt.map { Timestamp.format($0) } ?? "")
@@ -65,22 +65,22 @@ public struct KeyReport: Encodable, Sendable {
     }
 
     /// The owner's name, else their email, else their id.
-    public var ownerLabel: String { owner.name ?? owner.email ?? "user \(owner.id)" }
+    package var ownerLabel: String { owner.name ?? owner.email ?? "user \(owner.id)" }
 }
 
 /// The answer to creating a key: the key and, this once, its value.
-public struct CreatedKeyReport: Encodable, Sendable {
-    public var report: KeyReport
-    public var value: String
+package struct CreatedKeyReport: Encodable, Sendable {
+    package var report: KeyReport
+    package var value: String
 
-    public init(_ owned: OwnedKey, value: String, at time: Date) {
+    package init(_ owned: OwnedKey, value: String, at time: Date) {
         report = KeyReport(owned, at: time)
         self.value = value
     }
 
     enum CodingKeys: String, CodingKey { case key }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         try report.encode(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(value, forKey: .key)
@@ -88,11 +88,11 @@ public struct CreatedKeyReport: Encodable, Sendable {
 }
 
 /// A key with its usage: the admin detail and `rolesync keys show`.
-public struct KeyDetailReport: Encodable, Sendable {
-    public var report: KeyReport
-    public var usage: [KeyUsageDay]
+package struct KeyDetailReport: Encodable, Sendable {
+    package var report: KeyReport
+    package var usage: [KeyUsageDay]
 
-    public init(_ owned: OwnedKey, usage: [KeyUsageDay], at time: Date) {
+    package init(_ owned: OwnedKey, usage: [KeyUsageDay], at time: Date) {
         report = KeyReport(owned, at: time)
         self.usage = usage
     }
@@ -104,7 +104,7 @@ public struct KeyDetailReport: Encodable, Sendable {
 
     enum DayKeys: String, CodingKey { case day, requests }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         try report.encode(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
         var days = c.nestedUnkeyedContainer(forKey: .usage)
@@ -117,18 +117,18 @@ public struct KeyDetailReport: Encodable, Sendable {
     }
 
     /// `2026-11-30` for a day number (days since 1970-01-01, UTC).
-    public static func date(of day: Int) -> String {
+    package static func date(of day: Int) -> String {
         String(Timestamp.format(Date(timeIntervalSince1970: TimeInterval(day) * 86_400)).prefix(10))
     }
 }
 
 /// What offboarding did: the user after it, the keys it revoked, the sessions it ended.
-public struct OffboardingReport: Encodable, Sendable {
-    public var user: UserDetailReport
-    public var revokedKeys: [KeyReport]
-    public var sessionsEnded: Int
+package struct OffboardingReport: Encodable, Sendable {
+    package var user: UserDetailReport
+    package var revokedKeys: [KeyReport]
+    package var sessionsEnded: Int
 
-    public init(user: UserDetailReport, revokedKeys: [KeyReport], sessionsEnded: Int) {
+    package init(user: UserDetailReport, revokedKeys: [KeyReport], sessionsEnded: Int) {
         self.user = user
         self.revokedKeys = revokedKeys
         self.sessionsEnded = sessionsEnded

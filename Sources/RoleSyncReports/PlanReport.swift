@@ -1,9 +1,9 @@
-public import RoleSyncLedger
+package import RoleSyncLedger
 
 /// What a mapping change would do (`rolesync mapping dry-run --database` and
 /// `POST /api/admin/mapping/dry-run`), in JSON: the same keys on both surfaces.
-public struct PlanReport: Encodable, Sendable {
-    public struct Change: Encodable, Sendable {
+package struct PlanReport: Encodable, Sendable {
+    package struct Change: Encodable, Sendable {
         var userID: Int64
         var user: String
         var issuer: String
@@ -20,7 +20,7 @@ public struct PlanReport: Encodable, Sendable {
             case userID = "user_id"
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(userID, forKey: .userID)
             try c.encode(user, forKey: .user)
@@ -36,7 +36,7 @@ public struct PlanReport: Encodable, Sendable {
     }
 
     /// A user whose mapped role waits for their break-glass override to end.
-    public struct KeptOverride: Encodable, Sendable {
+    package struct KeptOverride: Encodable, Sendable {
         var userID: Int64
         var user: String
         var role: String
@@ -49,7 +49,7 @@ public struct PlanReport: Encodable, Sendable {
             case mappedRole = "mapped_role"
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(userID, forKey: .userID)
             try c.encode(user, forKey: .user)
@@ -66,7 +66,7 @@ public struct PlanReport: Encodable, Sendable {
     var changes: [Change]
     var overridesKept: [KeptOverride]
 
-    public init(_ plan: ReevaluationPlan) {
+    package init(_ plan: ReevaluationPlan) {
         usersEvaluated = plan.usersEvaluated
         undetermined = plan.undetermined
         held = plan.heldCount

@@ -1,8 +1,8 @@
-public import RoleSyncLedger
+package import RoleSyncLedger
 
 /// What a reconciliation found and did (`rolesync reconcile --format json`): the directory's and
 /// the ledger's counts, the safety valve, and the changes in the mapping dry run's shape.
-public struct ReconciliationReport: Encodable, Sendable {
+package struct ReconciliationReport: Encodable, Sendable {
     struct Valve: Encodable, Sendable {
         var code: String
         var message: String
@@ -25,9 +25,9 @@ public struct ReconciliationReport: Encodable, Sendable {
     var plan: PlanReport
 
     /// Whether the plan was written.
-    public var isApplied: Bool { applied }
+    package var isApplied: Bool { applied }
 
-    public init(idp: String, plan: ReconciliationPlan, dryRun: Bool, applied: Bool) {
+    package init(idp: String, plan: ReconciliationPlan, dryRun: Bool, applied: Bool) {
         self.idp = idp
         issuer = plan.issuer
         self.dryRun = dryRun
@@ -56,7 +56,7 @@ public struct ReconciliationReport: Encodable, Sendable {
         case safetyValve = "safety_valve"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(idp, forKey: .idp)
         try c.encode(issuer, forKey: .issuer)

@@ -1,16 +1,16 @@
-public import RoleSyncLedger
-public import RoleSyncMapping
+package import RoleSyncLedger
+package import RoleSyncMapping
 
 /// Who the candidate (shadow) mappings would change, and why: `GET /api/admin/mapping/shadow` and
 /// `rolesync mapping shadow-report --format json`.
-public struct ShadowReport: Encodable, Sendable {
-    public struct Candidate: Encodable, Sendable {
-        public var issuer: String
-        public var file: String
+package struct ShadowReport: Encodable, Sendable {
+    package struct Candidate: Encodable, Sendable {
+        package var issuer: String
+        package var file: String
     }
 
-    public struct Difference: Encodable, Sendable {
-        public var difference: ShadowDifference
+    package struct Difference: Encodable, Sendable {
+        package var difference: ShadowDifference
 
         enum CodingKeys: String, CodingKey {
             case issuer, subject, user, via, kinds, live, candidate, summary, occurrences
@@ -19,7 +19,7 @@ public struct ShadowReport: Encodable, Sendable {
             case lastSeen = "last_seen"
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(difference.issuer, forKey: .issuer)
             try c.encode(difference.subject, forKey: .subject)
@@ -37,19 +37,19 @@ public struct ShadowReport: Encodable, Sendable {
     }
 
     /// The candidate mappings in force now (empty when `shadow:` configures none).
-    public var candidates: [Candidate]
-    public var since: String?
+    package var candidates: [Candidate]
+    package var since: String?
     /// Differences matching the query, in all; `differences` holds the newest `limit` of them.
-    public var total: Int
-    public var counts: [String: Int]
-    public var differences: [Difference]
+    package var total: Int
+    package var counts: [String: Int]
+    package var differences: [Difference]
 
     enum CodingKeys: String, CodingKey {
         case candidates, since, total, counts, differences
     }
 
     /// Every key always present (`since` null when not asked).
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(candidates, forKey: .candidates)
         try c.encode(since, forKey: .since)
@@ -58,7 +58,7 @@ public struct ShadowReport: Encodable, Sendable {
         try c.encode(differences, forKey: .differences)
     }
 
-    public init(_ page: ShadowPage, candidates: MappingSet?, query: ShadowQuery) {
+    package init(_ page: ShadowPage, candidates: MappingSet?, query: ShadowQuery) {
         self.candidates = (candidates?.mappings ?? []).map { Candidate(issuer: $0.issuer, file: $0.file) }
         since = query.since.map { Timestamp.format($0) }
         total = page.total

@@ -1,25 +1,25 @@
-public import Foundation
+package import Foundation
 
 /// How RoleSync writes and reads times, on every surface: the admin API, the command line, the
 /// audit log. One grammar, so a time copied from one works in the other.
-public enum Timestamp {
+package enum Timestamp {
     /// What ``parse(_:)`` takes, for error messages.
-    public static let grammar = "an RFC 3339 time such as 2026-11-27T10:00:00Z, or a date such as 2026-11-27 (midnight UTC)"
+    package static let grammar = "an RFC 3339 time such as 2026-11-27T10:00:00Z, or a date such as 2026-11-27 (midnight UTC)"
 
     /// `2026-11-27T10:00:00Z`: UTC, whole seconds.
-    public static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         date.formatted(.iso8601)
     }
 
     /// ``format(_:)`` of an optional date.
-    public static func format(_ date: Date?) -> String? {
+    package static func format(_ date: Date?) -> String? {
         date.map(format)
     }
 
     /// An RFC 3339 `date-time` (OpenAPI's `date-time`: `2026-11-27T10:00:00Z`, lower-case `t`/`z`,
     /// fractional seconds of any length, numeric offsets such as `+05:30`, years from 0001), or an
     /// RFC 3339 `full-date` (`2026-11-27`), taken as midnight UTC. `nil` for anything else.
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         if text.utf8.count == 10 { return dateTime(text + "T00:00:00Z") }
         return dateTime(text)
     }

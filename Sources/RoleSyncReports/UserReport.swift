@@ -1,16 +1,16 @@
-public import RoleSyncLedger
+package import RoleSyncLedger
 
 /// A user as every surface shows one in JSON: the admin API's lists and detail, `rolesync users
 /// list`, `show` and `sign-in`. Every key is always present (null rather than missing), so scripts
 /// and clients read one shape.
-public struct UserReport: Encodable, Sendable {
+package struct UserReport: Encodable, Sendable {
     /// Who decides the role: the IdP, naming the mapping file and rule, or people (`manual`).
-    public struct RoleManagedBy: Encodable, Sendable, Hashable {
-        public var kind: String
-        public var mappingFile: String?
-        public var rule: String?
+    package struct RoleManagedBy: Encodable, Sendable, Hashable {
+        package var kind: String
+        package var mappingFile: String?
+        package var rule: String?
 
-        public init(_ eligibility: Eligibility) {
+        package init(_ eligibility: Eligibility) {
             if eligibility.isCovered {
                 kind = "idp"
                 mappingFile = eligibility.mappingFile
@@ -25,7 +25,7 @@ public struct UserReport: Encodable, Sendable {
         }
 
         /// For `unknown`: the issuer no loaded mapping governs.
-        public var unloadedIssuer: String?
+        package var unloadedIssuer: String?
 
         enum CodingKeys: String, CodingKey {
             case kind, rule
@@ -33,7 +33,7 @@ public struct UserReport: Encodable, Sendable {
             case unloadedIssuer = "no_mapping_loaded_for"
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(kind, forKey: .kind)
             if kind == "idp" {
@@ -44,10 +44,10 @@ public struct UserReport: Encodable, Sendable {
         }
     }
 
-    public var user: User
-    public var eligibility: Eligibility
+    package var user: User
+    package var eligibility: Eligibility
 
-    public init(_ user: User, eligibility: Eligibility) {
+    package init(_ user: User, eligibility: Eligibility) {
         self.user = user
         self.eligibility = eligibility
     }
@@ -67,8 +67,8 @@ public struct UserReport: Encodable, Sendable {
     }
 
     /// A break-glass override as JSON shows it.
-    public struct Override: Encodable, Sendable {
-        public var override: RoleOverride
+    package struct Override: Encodable, Sendable {
+        package var override: RoleOverride
 
         enum CodingKeys: String, CodingKey {
             case role, until, reason
@@ -77,7 +77,7 @@ public struct UserReport: Encodable, Sendable {
             case previousRole = "previous_role"
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(override.role.rawValue, forKey: .role)
             try c.encode(Timestamp.format(override.until), forKey: .until)
@@ -88,7 +88,7 @@ public struct UserReport: Encodable, Sendable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(user.id.rawValue, forKey: .id)
         try c.encode(user.issuer, forKey: .issuer)
@@ -111,7 +111,7 @@ public struct UserReport: Encodable, Sendable {
 
     /// `super_admin (IdP-managed: okta.yaml rule 'platform-admins')`, `user (manual, editable by hand)`:
     /// the role in one line, for people.
-    public static func roleLine(_ user: User, _ eligibility: Eligibility) -> String {
+    package static func roleLine(_ user: User, _ eligibility: Eligibility) -> String {
         if let override = user.override {
             return "\(user.role) (break-glass override until \(Timestamp.format(override.until)): \(override.reason); "
                 + "then \(eligibility.mappedRole?.rawValue ?? override.previousRole.rawValue))"
@@ -128,13 +128,13 @@ public struct UserReport: Encodable, Sendable {
 
 /// One user with what they did: the admin API's `GET /api/admin/users/{id}` and `rolesync users
 /// show --format json`.
-public struct UserDetailReport: Encodable, Sendable {
-    public struct Activity: Encodable, Sendable {
-        public var signIns: Int
-        public var roleChanges: Int
-        public var refusals: Int
-        public var activeSessions: Int
-        public var lastRefusal: AuditEventReport?
+package struct UserDetailReport: Encodable, Sendable {
+    package struct Activity: Encodable, Sendable {
+        package var signIns: Int
+        package var roleChanges: Int
+        package var refusals: Int
+        package var activeSessions: Int
+        package var lastRefusal: AuditEventReport?
 
         enum CodingKeys: String, CodingKey {
             case refusals
@@ -144,7 +144,7 @@ public struct UserDetailReport: Encodable, Sendable {
             case lastRefusal = "last_refusal"
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(signIns, forKey: .signIns)
             try c.encode(roleChanges, forKey: .roleChanges)
@@ -154,9 +154,9 @@ public struct UserDetailReport: Encodable, Sendable {
         }
     }
 
-    public var user: UserReport
-    public var activity: Activity
-    public var recentActivity: [AuditEventReport]
+    package var user: UserReport
+    package var activity: Activity
+    package var recentActivity: [AuditEventReport]
 
     enum CodingKeys: String, CodingKey {
         case user, activity
@@ -169,7 +169,7 @@ public struct UserDetailReport: Encodable, Sendable {
     ///   - eligibility: what the mappings say of them now.
     ///   - store: the ledger.
     ///   - recent: how many of their latest audit events to include.
-    public init(_ detail: UserDetail) {
+    package init(_ detail: UserDetail) {
         user = UserReport(detail.user, eligibility: detail.eligibility)
         activity = Activity(
             signIns: detail.user.signInCount,

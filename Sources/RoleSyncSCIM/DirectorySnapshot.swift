@@ -1,38 +1,38 @@
-public import RoleSyncJSON
+package import RoleSyncJSON
 import RoleSyncMapping
 
 /// A person as the directory lists them, with the display names of their groups.
-public struct DirectoryUser: Sendable, Hashable {
+package struct DirectoryUser: Sendable, Hashable {
     /// The directory's own `id`.
-    public var id: String
-    public var externalId: String?
-    public var userName: String?
+    package var id: String
+    package var externalId: String?
+    package var userName: String?
     /// `active` (absent means active, RFC 7643 §4.1.1 leaves it to the provider).
-    public var isActive: Bool
+    package var isActive: Bool
     /// The primary email, else the first.
-    public var email: String?
+    package var email: String?
     /// `displayName`, else `name.formatted`, else given and family name.
-    public var name: String?
+    package var name: String?
     /// Display names of the groups whose `members` list this user, sorted.
-    public var groups: [String]
+    package var groups: [String]
     /// The `id`s of those groups, sorted.
-    public var groupIDs: [String] = []
+    package var groupIDs: [String] = []
     /// The `externalId`s of those groups that have one, sorted.
-    public var groupExternalIDs: [String] = []
+    package var groupExternalIDs: [String] = []
     /// The values of the attribute paths the snapshot was asked to keep, by path.
-    public var attributes: [String: ClaimValue] = [:]
+    package var attributes: [String: ClaimValue] = [:]
 }
 
 /// One consistent read of a directory: every user and the groups they belong to.
-public struct DirectorySnapshot: Sendable {
-    public var users: [DirectoryUser]
-    public var groupCount: Int
+package struct DirectorySnapshot: Sendable {
+    package var users: [DirectoryUser]
+    package var groupCount: Int
 
     /// Reads `/Users` and `/Groups` whole.
     /// - Parameter attributes: attribute paths of the user resource to keep (see
     ///   ``attribute(_:of:)``).
     /// - Throws: ``SCIMError`` when either listing fails or is inconsistent.
-    public static func read(from client: SCIMClient, keeping attributes: [String] = []) async throws(SCIMError) -> DirectorySnapshot {
+    package static func read(from client: SCIMClient, keeping attributes: [String] = []) async throws(SCIMError) -> DirectorySnapshot {
         let users = try await client.list("Users")
         let groups = try await client.list("Groups")
         return try build(users: users, groups: groups, keeping: attributes)
@@ -40,7 +40,7 @@ public struct DirectorySnapshot: Sendable {
 
     /// Joins users with group memberships (SCIM users need not list their groups; groups list members).
     /// - Throws: ``SCIMError/malformed(_:)`` for a user without `id`.
-    public static func build(
+    package static func build(
         users: [[String: ClaimValue]],
         groups: [[String: ClaimValue]],
         keeping attributes: [String] = []
@@ -103,7 +103,7 @@ public struct DirectorySnapshot: Sendable {
     /// The value at an attribute path of a resource, attribute names compared ignoring case
     /// (RFC 7643 §2.1): `title`, `name.givenName`, or a schema-qualified
     /// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`.
-    public static func attribute(_ path: String, of resource: [String: ClaimValue]) -> ClaimValue? {
+    package static func attribute(_ path: String, of resource: [String: ClaimValue]) -> ClaimValue? {
         var object = resource
         var parts: [Substring]
         if path.lowercased().hasPrefix("urn:"), let colon = path.lastIndex(of: ":") {

@@ -1,7 +1,7 @@
-public import Foundation
-public import Logging
-public import RoleSyncHTTPClient
-public import RoleSyncJSON
+package import Foundation
+package import Logging
+package import RoleSyncHTTPClient
+package import RoleSyncJSON
 import RoleSyncMapping
 
 /// Reads an IdP's directory over SCIM 2.0 (RFC 7644): whole listings of `/Users` and `/Groups`,
@@ -10,14 +10,14 @@ import RoleSyncMapping
 /// A listing is all or nothing: a page that fails after its retries, or a listing whose
 /// `totalResults` moves or whose pages come short, throws, so a partial directory is never taken for
 /// the whole one (reconciliation would read the missing users as gone).
-public struct SCIMClient: Sendable {
-    public var baseURL: URL
+package struct SCIMClient: Sendable {
+    package var baseURL: URL
     var token: String
     var transport: any HTTPTransport
     /// Resources asked for per page; lowered to the directory's `filter.maxResults` when it says so.
-    public var pageSize: Int
+    package var pageSize: Int
     /// Tries per request for 429 and 5xx answers and transport failures.
-    public var attempts: Int
+    package var attempts: Int
     /// Waits between tries; tests pass one that does not sleep.
     var sleep: @Sendable (Duration) async -> Void
     var logger: Logger
@@ -29,7 +29,7 @@ public struct SCIMClient: Sendable {
     ///   - pageSize: resources per page (default 500).
     ///   - attempts: tries per request (default 5).
     ///   - logger: where retries are logged.
-    public init(
+    package init(
         baseURL: URL,
         token: String,
         transport: any HTTPTransport,
@@ -48,7 +48,7 @@ public struct SCIMClient: Sendable {
     }
 
     /// The directory's `ServiceProviderConfig`; `nil` when it has none (404).
-    public func serviceProviderConfig() async throws(SCIMError) -> [String: ClaimValue]? {
+    package func serviceProviderConfig() async throws(SCIMError) -> [String: ClaimValue]? {
         let (status, body) = try await get("ServiceProviderConfig", query: [], allowNotFound: true)
         guard status != 404 else { return nil }
         guard case .object(let members) = body else { throw .malformed("ServiceProviderConfig is not an object") }
@@ -58,7 +58,7 @@ public struct SCIMClient: Sendable {
     /// Every resource of a type, in the directory's order.
     /// - Parameter resource: `Users` or `Groups`.
     /// - Throws: ``SCIMError`` when any page fails or the listing is inconsistent.
-    public func list(_ resource: String) async throws(SCIMError) -> [[String: ClaimValue]] {
+    package func list(_ resource: String) async throws(SCIMError) -> [[String: ClaimValue]] {
         var size = pageSize
         if let config = try await serviceProviderConfig(), case .object(let filter)? = config["filter"],
             case .number(let maximum)? = filter["maxResults"], maximum >= 1
@@ -76,12 +76,12 @@ public struct SCIMClient: Sendable {
     ///   - resource: `Users` or `Groups`.
     ///   - filter: a SCIM filter, e.g. from ``equalityFilter(_:_:)``.
     /// - Throws: ``SCIMError`` when any page fails or the listing is inconsistent.
-    public func search(_ resource: String, filter: String) async throws(SCIMError) -> [[String: ClaimValue]] {
+    package func search(_ resource: String, filter: String) async throws(SCIMError) -> [[String: ClaimValue]] {
         try await pages(of: resource, filter: filter, size: pageSize)
     }
 
     /// `attribute eq "value"`, the value quoted as a JSON string (RFC 7644 §3.4.2.2).
-    public static func equalityFilter(_ attribute: String, _ value: String) -> String {
+    package static func equalityFilter(_ attribute: String, _ value: String) -> String {
         "\(attribute) eq \(ClaimValue.string(value).jsonText)"
     }
 

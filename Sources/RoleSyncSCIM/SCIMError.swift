@@ -1,6 +1,6 @@
 /// Why reading a SCIM directory failed. Any of these means the listing is incomplete, so nothing
 /// may be decided from it.
-public enum SCIMError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum SCIMError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The directory could not be reached (after the retries).
     case unreachable(String)
     /// It answered with an error status (after the retries, for 429 and 5xx).
@@ -10,7 +10,7 @@ public enum SCIMError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The listing changed under the reader (`totalResults` moved, a page came short).
     case inconsistent(String)
 
-    public var code: String {
+    package var code: String {
         switch self {
         case .unreachable: "scim_unreachable"
         case .status: "scim_status"
@@ -19,7 +19,7 @@ public enum SCIMError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unreachable(let reason): "the SCIM directory cannot be reached: \(reason)"
         case .status(let status, let path, let detail):

@@ -7,7 +7,7 @@ import RoleSyncMapping
 /// Directory entries pushed over SCIM, in the ledger's database so that a push's entry writes and
 /// the ledger changes they cause commit together.
 extension SQLiteEngine: DirectoryReads {
-    public func directoryResource(issuer: String, kind: DirectoryResource.Kind, id: String) async throws -> DirectoryResource? {
+    package func directoryResource(issuer: String, kind: DirectoryResource.Kind, id: String) async throws -> DirectoryResource? {
         try await reading { db in
             try DirectoryResourceRecord.fetchOne(
                 try db.cachedStatement(
@@ -18,7 +18,7 @@ extension SQLiteEngine: DirectoryReads {
         }
     }
 
-    public func directoryResources(
+    package func directoryResources(
         issuer: String,
         kind: DirectoryResource.Kind,
         lookup: DirectoryLookup?,
@@ -105,7 +105,7 @@ extension SQLiteEngine: DirectoryReads {
         for member in members { try insert.execute(arguments: [issuer, group, member]) }
     }
 
-    public func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User] {
+    package func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User] {
         // The claim name goes in a bound JSON path, quoted: no text of it reaches the SQL.
         let path = "$.\"" + claim.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         let comparison = ignoringCase ? "json_extract(last_claims, ?) = ? COLLATE NOCASE" : "json_extract(last_claims, ?) = ?"

@@ -34,7 +34,7 @@ extension SQLiteEngine {
     /// Introspection's read, on the calling thread (see ``pointRead(_:)``): the covering index
     /// `api_keys_by_hash` holds every key column it needs, so it is one descent of that index and
     /// one of `users` by primary key.
-    public func credential(hash: String) async throws -> KeyCredential? {
+    package func credential(hash: String) async throws -> KeyCredential? {
         try await pointRead { db in
             guard
                 let row = try Row.fetchOne(
@@ -62,7 +62,7 @@ extension SQLiteEngine {
         }
     }
 
-    public func key(id: Int64) async throws -> OwnedKey? {
+    package func key(id: Int64) async throws -> OwnedKey? {
         try await reading { db in try Self.key(id: id, db) }
     }
 
@@ -73,7 +73,7 @@ extension SQLiteEngine {
         )?.owned
     }
 
-    public func keys(ownerID: UserID) async throws -> [APIKey] {
+    package func keys(ownerID: UserID) async throws -> [APIKey] {
         try await reading { db in
             try OwnedKeyRecord.fetchAll(
                 try db.cachedStatement(
@@ -84,7 +84,7 @@ extension SQLiteEngine {
         }
     }
 
-    public func keyOwners(limit: Int) async throws -> [KeyOwner] {
+    package func keyOwners(limit: Int) async throws -> [KeyOwner] {
         try await reading { db in
             try Row.fetchAll(
                 try db.cachedStatement(
@@ -125,7 +125,7 @@ extension SQLiteEngine {
         }
     }
 
-    public func keys(
+    package func keys(
         matching query: KeysQuery,
         limit: Int,
         after cursor: PageCursor?,
@@ -183,7 +183,7 @@ extension SQLiteEngine {
         }
     }
 
-    public func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay] {
+    package func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay] {
         try await reading { db in
             try Row.fetchAll(
                 try db.cachedStatement(sql: "SELECT day, requests FROM api_key_usage WHERE key_id = ? AND day >= ? ORDER BY day"),
@@ -192,7 +192,7 @@ extension SQLiteEngine {
         }
     }
 
-    public func recordKeyUses(_ uses: [KeyUse]) async throws {
+    package func recordKeyUses(_ uses: [KeyUse]) async throws {
         try await writing { db in
             let count = try db.cachedStatement(
                 sql: """

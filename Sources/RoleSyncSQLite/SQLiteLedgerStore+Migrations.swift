@@ -7,7 +7,7 @@ extension SQLiteEngine {
     /// store does). A dry run on a missing file creates nothing.
     /// - Throws: ``SQLiteStoreError/cannotMigrate(reason:)`` for a ledger migrated by a newer
     ///   RoleSync, or one that cannot be opened.
-    public static func migrations(path: String, dryRun: Bool) throws -> (applied: [String], pending: [String]) {
+    package static func migrations(path: String, dryRun: Bool) throws -> (applied: [String], pending: [String]) {
         let migrator = LedgerSchema.migrator
         if dryRun, !FileManager.default.fileExists(atPath: path) { return ([], migrator.migrations) }
         let queue: DatabaseQueue

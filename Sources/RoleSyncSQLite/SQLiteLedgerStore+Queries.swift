@@ -49,7 +49,7 @@ extension SQLiteEngine {
         }
     }
 
-    public func users(matching query: UsersQuery, limit: Int, after cursor: PageCursor?) async throws -> [(User, PageCursor.Value)] {
+    package func users(matching query: UsersQuery, limit: Int, after cursor: PageCursor?) async throws -> [(User, PageCursor.Value)] {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         // NUL ends a full-text query early (a syntax error): no name or email holds one.
@@ -149,7 +149,7 @@ extension SQLiteEngine {
         }
     }
 
-    public func auditEvents(matching query: AuditQuery, limit: Int, before id: Int64?) async throws -> [AuditEvent] {
+    package func auditEvents(matching query: AuditQuery, limit: Int, before id: Int64?) async throws -> [AuditEvent] {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         if let user = query.userID {
@@ -185,7 +185,7 @@ extension SQLiteEngine {
         }
     }
 
-    public func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {
+    package func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {
         try await reading { db in try Self.auditCounts(userID, db) }
     }
 
@@ -206,7 +206,7 @@ extension SQLiteEngine {
 
     /// One read transaction: the counts, the newest events, the last refusal and the sessions, as of
     /// one moment.
-    public func activity(of userID: UserID, recent: Int) async throws -> UserActivity {
+    package func activity(of userID: UserID, recent: Int) async throws -> UserActivity {
         try await reading { db in
             let events = "SELECT \(AuditEventRecord.selection) FROM audit_events WHERE user_id = ?"
             return UserActivity(

@@ -7,7 +7,7 @@ import RoleSyncStoreSupport
 
 /// Break-glass overrides waiting for their end, and the shadow mapping's differences.
 extension SQLiteEngine: ShadowStore {
-    public func overriddenUsers(limit: Int) async throws -> [User] {
+    package func overriddenUsers(limit: Int) async throws -> [User] {
         try await reading { db in
             try Self.users(
                 in: db,
@@ -17,7 +17,7 @@ extension SQLiteEngine: ShadowStore {
         }
     }
 
-    public func recordShadowDifferences(_ differences: [ShadowDifference]) async throws {
+    package func recordShadowDifferences(_ differences: [ShadowDifference]) async throws {
         let rows = try differences.map { try ShadowRow($0) }
         try await writing { db in
             let statement = try db.cachedStatement(
@@ -41,7 +41,7 @@ extension SQLiteEngine: ShadowStore {
         }
     }
 
-    public func shadowDifferences(matching query: ShadowQuery) async throws -> ShadowPage {
+    package func shadowDifferences(matching query: ShadowQuery) async throws -> ShadowPage {
         // Fixed conditions; only values are bound.
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
@@ -93,14 +93,14 @@ extension SQLiteEngine: ShadowStore {
         }
     }
 
-    public func pruneShadowDifferences(before time: Date) async throws -> Int {
+    package func pruneShadowDifferences(before time: Date) async throws -> Int {
         try await writing { db in
             try db.execute(sql: "DELETE FROM shadow_differences WHERE last_seen < ?", arguments: [time.timeIntervalSince1970])
             return db.changesCount
         }
     }
 
-    public func clearShadowDifferences(issuers: [String]) async throws -> Int {
+    package func clearShadowDifferences(issuers: [String]) async throws -> Int {
         try await writing { db in
             if issuers.isEmpty {
                 try db.execute(sql: "DELETE FROM shadow_differences")

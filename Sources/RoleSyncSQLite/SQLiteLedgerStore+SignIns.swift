@@ -3,7 +3,7 @@ import GRDB
 package import RoleSyncLedger
 
 extension SQLiteEngine {
-    public func writeSignIns(_ batch: [UserID: SignInTally]) async throws {
+    package func writeSignIns(_ batch: [UserID: SignInTally]) async throws {
         try await writing { db in
             let statement = try db.cachedStatement(
                 sql: """
@@ -19,7 +19,7 @@ extension SQLiteEngine {
 
     /// A deferring owner's flush also adds the users signed in since to the search index, so
     /// searches seldom wait for it.
-    public func flushUpkeep() async throws {
+    package func flushUpkeep() async throws {
         if indexesOnFlush { try await indexNewUsers() }
     }
 }

@@ -102,7 +102,7 @@ package final class SQLiteEngine: LedgerEngine {
         try await transactions.transaction { transaction in try transaction.access(body) }
     }
 
-    public func write<T: Sendable>(
+    package func write<T: Sendable>(
         _ isolation: WriteIsolation,
         _ body: nonisolated(nonsending) @escaping @Sendable (SQLiteTransaction) async throws -> T
     ) async throws -> T {
@@ -125,11 +125,11 @@ package final class SQLiteEngine: LedgerEngine {
         return .notWritable("\(error.message ?? "SQLite error") (\(name), extended code \(error.extendedResultCode.rawValue))")
     }
 
-    public func ping() async throws {
+    package func ping() async throws {
         _ = try await reading { db in try Int.fetchOne(try db.cachedStatement(sql: "SELECT 1")) }
     }
 
-    public func probeWrite(at time: Date) async throws {
+    package func probeWrite(at time: Date) async throws {
         try await writing { db in
             try db.cachedStatement(sql: "UPDATE write_probe SET written_at = ? WHERE id = 1").execute(arguments: [time.timeIntervalSince1970])
         }
@@ -145,13 +145,13 @@ package final class SQLiteEngine: LedgerEngine {
         try UserRecord.fetchAll(try db.cachedStatement(sql: sql), arguments: arguments).map(\.user)
     }
 
-    public func user(id: UserID) async throws -> User? {
+    package func user(id: UserID) async throws -> User? {
         try await reading { db in
             try Self.user(in: db, sql: "SELECT \(UserRecord.selection) FROM users WHERE id = ?", arguments: [id.rawValue])
         }
     }
 
-    public func user(issuer: String, subject: String) async throws -> User? {
+    package func user(issuer: String, subject: String) async throws -> User? {
         try await reading { db in try Self.user(issuer: issuer, subject: subject, db) }
     }
 
@@ -159,7 +159,7 @@ package final class SQLiteEngine: LedgerEngine {
         try user(in: db, sql: "SELECT \(UserRecord.selection) FROM users WHERE issuer = ? AND subject = ?", arguments: [issuer, subject])
     }
 
-    public func users(email: String) async throws -> [User] {
+    package func users(email: String) async throws -> [User] {
         try await reading { db in
             try Self.users(
                 in: db,
@@ -172,7 +172,7 @@ package final class SQLiteEngine: LedgerEngine {
         }
     }
 
-    public func activeSuperAdminCount() async throws -> Int {
+    package func activeSuperAdminCount() async throws -> Int {
         try await reading { db in try Self.activeSuperAdmins(db) }
     }
 
@@ -180,11 +180,11 @@ package final class SQLiteEngine: LedgerEngine {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM users WHERE role = 'super_admin' AND status = 'active'")) ?? 0
     }
 
-    public func userCount() async throws -> Int {
+    package func userCount() async throws -> Int {
         try await reading { db in try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM users")) ?? 0 }
     }
 
-    public func users(after id: UserID, limit: Int) async throws -> [User] {
+    package func users(after id: UserID, limit: Int) async throws -> [User] {
         try await reading { db in
             try Self.users(
                 in: db,
@@ -263,7 +263,7 @@ package final class SQLiteEngine: LedgerEngine {
 
     // MARK: Sessions
 
-    public func insertSession(_ session: Session) async throws {
+    package func insertSession(_ session: Session) async throws {
         try await writing { db in
             try db.cachedStatement(sql: "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)")
                 .execute(arguments: [
@@ -273,7 +273,7 @@ package final class SQLiteEngine: LedgerEngine {
         }
     }
 
-    public func session(tokenHash: String) async throws -> Session? {
+    package func session(tokenHash: String) async throws -> Session? {
         try await reading { db in
             try SessionRecord.fetchOne(
                 try db.cachedStatement(sql: "SELECT \(SessionRecord.selection) FROM sessions WHERE token_hash = ?"),
@@ -282,7 +282,7 @@ package final class SQLiteEngine: LedgerEngine {
         }
     }
 
-    public func touchSession(tokenHash: String, at time: Date) async throws {
+    package func touchSession(tokenHash: String, at time: Date) async throws {
         try await writing { db in
             try db.cachedStatement(sql: "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?").execute(arguments: [
                 time.timeIntervalSince1970, tokenHash,
@@ -290,14 +290,14 @@ package final class SQLiteEngine: LedgerEngine {
         }
     }
 
-    public func deleteSession(tokenHash: String) async throws -> Bool {
+    package func deleteSession(tokenHash: String) async throws -> Bool {
         try await writing { db in
             try db.cachedStatement(sql: "DELETE FROM sessions WHERE token_hash = ?").execute(arguments: [tokenHash])
             return db.changesCount > 0
         }
     }
 
-    public func sessionCount(userID: UserID) async throws -> Int {
+    package func sessionCount(userID: UserID) async throws -> Int {
         try await reading { db in
             try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM sessions WHERE user_id = ?"), arguments: [userID.rawValue]) ?? 0
         }
@@ -331,12 +331,12 @@ package final class PointReaders: Sendable {
 }
 
 /// Why the SQLite store could not do its job.
-public enum SQLiteStoreError: Error, Sendable, CustomStringConvertible {
+package enum SQLiteStoreError: Error, Sendable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     case cannotMigrate(reason: String)
     case corrupt(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .cannotOpen(let path, let reason): "cannot open the database \(path): \(reason)"
         case .cannotMigrate(let reason): "cannot migrate the database: \(reason)"

@@ -1,8 +1,8 @@
 package import Hummingbird
-public import RoleSyncMapping
+package import RoleSyncMapping
 
 /// What an admin route needs of its caller.
-public enum AdminPermission: String, Sendable, CaseIterable {
+package enum AdminPermission: String, Sendable, CaseIterable {
     case readUsers = "users:read"
     case editUsers = "users:edit"
     case readAudit = "audit:read"
@@ -17,7 +17,7 @@ public enum AdminPermission: String, Sendable, CaseIterable {
     /// manages users; `super_admin` may do everything. The mappings decide users' roles, so reading
     /// them and trying a change on the users is user administration too. Governing every key on
     /// the platform and offboarding leavers is too (the seed's step 4 and 5).
-    public var roles: Set<Role> {
+    package var roles: Set<Role> {
         switch self {
         case .readUsers, .editUsers, .readAudit, .readMappings, .readKeys, .createKeys, .revokeKeys, .offboardUsers:
             [.superAdmin, .userAdmin]

@@ -1,24 +1,24 @@
-public import Foundation
-public import Hummingbird
-public import HummingbirdAuth
+package import Foundation
+package import Hummingbird
+import HummingbirdAuth
 import Logging
 import RoleSyncLedger
-public import RoleSyncReconciler
+package import RoleSyncReconciler
 
 /// The request context of every RoleSync route: Hummingbird's core context (its logger carries the
 /// request id as `hb.request.id`), who is calling once an authenticator found out, and which IdP a
 /// SCIM push speaks for.
-public struct RoleSyncRequestContext: AuthRequestContext, RequestContext {
-    public var coreContext: CoreRequestContextStorage
+package struct RoleSyncRequestContext: AuthRequestContext, RequestContext {
+    package var coreContext: CoreRequestContextStorage
     /// The signed-in caller of the JSON API (session cookie or admin API key).
-    public var identity: Caller?
+    package var identity: Caller?
     /// The IdP whose push token a `/scim/v2` request carries.
-    public var pusher: SCIMService.Pusher?
+    package var pusher: SCIMService.Pusher?
     /// The dashboard's form token for the signed-in browser (``FormToken``), set with `identity`
     /// by the pages' session authenticator.
-    public var formToken: String?
+    package var formToken: String?
 
-    public init(source: Source) {
+    package init(source: Source) {
         coreContext = .init(source: source)
         identity = nil
         pusher = nil
@@ -26,10 +26,10 @@ public struct RoleSyncRequestContext: AuthRequestContext, RequestContext {
     }
 
     /// The request id, also sent back as `X-Request-ID`.
-    public var requestID: String { id }
+    package var requestID: String { id }
 
     /// How JSON answers are written: keys sorted (stable for tests and diffs), slashes as they are.
-    public var responseEncoder: JSONEncoder {
+    package var responseEncoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder

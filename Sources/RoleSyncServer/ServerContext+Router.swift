@@ -1,4 +1,4 @@
-public import Hummingbird
+package import Hummingbird
 import HummingbirdAuth
 
 extension ServerContext {
@@ -21,7 +21,7 @@ extension ServerContext {
     /// - operations (`/healthz`, `/metrics`, `/openapi.json`).
     ///
     /// What no route takes is answered 404 or 405 from the router's own route list.
-    public func makeRouter() -> Router<RoleSyncRequestContext> {
+    package func makeRouter() -> Router<RoleSyncRequestContext> {
         let router = Router(context: RoleSyncRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: RequestLogMiddleware())

@@ -1,28 +1,28 @@
-public import Foundation
-public import RoleSyncLedger
-public import RoleSyncOIDC
-public import RoleSyncReconciler
+package import Foundation
+package import RoleSyncLedger
+package import RoleSyncOIDC
+package import RoleSyncReconciler
 
 /// Everything the routes need, built once by ``RoleSyncServer`` (or by a test).
-public struct ServerContext: Sendable {
-    public var sync: SyncService
-    public var sessions: SessionService
+package struct ServerContext: Sendable {
+    package var sync: SyncService
+    package var sessions: SessionService
     /// API keys: the Console's, the admin API's, introspection's.
-    public var keys: KeyService
+    package var keys: KeyService
     /// The gateways allowed to introspect keys; none answers every introspection 401.
-    public var gateways: [GatewayCredential]
-    public var providers: ProviderDirectory
-    public var logins: LoginStateStore
-    public var cookies: ServerCookies
+    package var gateways: [GatewayCredential]
+    package var providers: ProviderDirectory
+    package var logins: LoginStateStore
+    package var cookies: ServerCookies
     /// The origin browsers use; the callback's redirects and the `Origin` check compare with it.
-    public var publicURL: URL
+    package var publicURL: URL
     /// Renders the Prometheus exposition for `/metrics`; `nil` serves 404.
-    public var metricsExposition: (@Sendable () -> String)?
-    public var now: @Sendable () -> Date
+    package var metricsExposition: (@Sendable () -> String)?
+    package var now: @Sendable () -> Date
     /// The SCIM service provider for IdPs that push; `nil` answers `/scim/v2` with 404.
-    public var scim: SCIMService?
+    package var scim: SCIMService?
 
-    public init(
+    package init(
         sync: SyncService,
         sessions: SessionService,
         providers: ProviderDirectory,

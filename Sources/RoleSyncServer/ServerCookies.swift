@@ -4,17 +4,17 @@ import Hummingbird
 /// prefix (host-only, path `/`, so no sibling domain can set or read them); always `HttpOnly` and
 /// `SameSite=Lax` (sent on the IdP's top-level redirect back to the callback, never on cross-site
 /// subrequests or POSTs).
-public struct ServerCookies: Sendable {
-    public let isSecure: Bool
+package struct ServerCookies: Sendable {
+    package let isSecure: Bool
 
-    public init(isSecure: Bool) {
+    package init(isSecure: Bool) {
         self.isSecure = isSecure
     }
 
     /// The session cookie's name.
-    public var session: String { isSecure ? "__Host-rolesync_session" : "rolesync_session" }
+    package var session: String { isSecure ? "__Host-rolesync_session" : "rolesync_session" }
     /// The cookie binding a pending login to the browser that started it.
-    public var login: String { isSecure ? "__Host-rolesync_login" : "rolesync_login" }
+    package var login: String { isSecure ? "__Host-rolesync_login" : "rolesync_login" }
 
     func make(name: String, value: String, maxAge: Int?) -> Cookie {
         Cookie(

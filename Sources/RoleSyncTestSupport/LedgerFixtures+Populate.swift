@@ -1,13 +1,13 @@
 import Foundation
-public import RoleSyncLedger
-public import RoleSyncMapping
+package import RoleSyncLedger
+package import RoleSyncMapping
 
 extension LedgerFixtures {
     /// Fills a ledger with users `0..<users` whose last claims are ``claims(_:)``, each as their
     /// first sign-in under `mappings` would have left them, in batches of 1,000 through the store
     /// (the sign-in path would take minutes for 100,000).
     /// - Parameter claimsOf: user `i`'s last claims (default ``claims(_:)``).
-    public static func populate(
+    package static func populate(
         _ store: any LedgerStore,
         users: Int,
         under mappings: MappingSet,

@@ -1,16 +1,16 @@
 import RoleSyncJSON
-public import RoleSyncMapping
+package import RoleSyncMapping
 
 /// Generated mappings and claims for tests and benchmarks: large, realistic, reproducible.
-public enum MappingFixtures {
-    public static let issuer = "https://generated.example.com"
+package enum MappingFixtures {
+    package static let issuer = "https://generated.example.com"
 
     /// A mapping with `ruleCount` role rules in the mix a large IdP mapping has: mostly group
     /// membership (`contains`), some `in` lists, group-prefix globs every 20th rule, and a group-or-
     /// department `any` every 10th. Rule `i` is satisfied only by group `team-i`.
     /// - Parameter ruleCount: the number of role rules.
     /// - Returns: the YAML text.
-    public static func largeMappingYAML(ruleCount: Int) -> String {
+    package static func largeMappingYAML(ruleCount: Int) -> String {
         let roles = Role.allCases.filter { $0 != .superAdmin }
         var yaml = """
             version: 1
@@ -53,7 +53,7 @@ public enum MappingFixtures {
 
     /// A user in `groupCount` groups, none of which matches a rule of ``largeMappingYAML(ruleCount:)``
     /// unless `matching` names a rule index (then the user is also in that rule's group).
-    public static func largeClaims(groupCount: Int, matching rule: Int? = nil) -> Claims {
+    package static func largeClaims(groupCount: Int, matching rule: Int? = nil) -> Claims {
         var groups = (0..<groupCount).map { ClaimValue.string("grp-\($0)") }
         if let rule {
             groups.append(.string(rule % 20 == 0 ? "team-\(rule)/members" : "team-\(rule)"))
@@ -71,11 +71,11 @@ public enum MappingFixtures {
 }
 
 /// A populated ledger for benchmarks and load tests.
-public enum LedgerFixtures {
-    public static let issuer = "https://bench.example.com"
+package enum LedgerFixtures {
+    package static let issuer = "https://bench.example.com"
 
     /// A mapping for ``issuer`` with a few group rules, like a real IdP's.
-    public static let mappingYAML = """
+    package static let mappingYAML = """
         version: 1
         issuer: https://bench.example.com
         profile: { email: email, name: name, organization_unit: department }
@@ -94,13 +94,13 @@ public enum LedgerFixtures {
 
     /// The same mapping with `finance` moved to `user_admin` and `helpdesk` dropped: about 1 user
     /// in 10 changes role or coverage.
-    public static let changedMappingYAML =
+    package static let changedMappingYAML =
         mappingYAML
         .replacingOccurrences(of: "role: billing_admin", with: "role: user_admin")
         .replacingOccurrences(of: "  - { id: helpdesk, role: user_admin, when: { claim: groups, contains: helpdesk } }\n", with: "")
 
     /// Claims of user number `i`: every 20th in finance, every 25th in helpdesk, most engineers.
-    public static func claims(_ i: Int) -> Claims {
+    package static func claims(_ i: Int) -> Claims {
         var groups: [ClaimValue] = ["Everyone", .string("team-\(i % 300)")]
         if i % 20 == 0 { groups.append("finance") }
         if i % 25 == 0 { groups.append("helpdesk") }

@@ -1,34 +1,34 @@
-public import Foundation
-public import RoleSyncHTTPClient
+package import Foundation
+package import RoleSyncHTTPClient
 import RoleSyncOIDC
 import Synchronization
 
 /// A scripted OpenID provider for tests: discovery, JWKS, token and userinfo endpoints whose
 /// answers the test sets, and a log of every request. It is an ``HTTPTransport`` itself (for the
 /// relying party's unit tests) and the engine of the loopback provider in the server's tests.
-public final class ScenarioProvider: HTTPTransport, Sendable {
-    public struct State: Sendable {
-        public var issuer: String
+package final class ScenarioProvider: HTTPTransport, Sendable {
+    package struct State: Sendable {
+        package var issuer: String
         /// The discovery document's members, as JSON texts.
-        public var discovery: [String: String]
+        package var discovery: [String: String]
         /// The JWKS's key objects, as JSON texts.
-        public var keys: [String]
+        package var keys: [String]
         /// What the token endpoint answers, by code; an unknown code gets `invalid_grant`.
-        public var tokenResponses: [String: (status: Int, body: String)] = [:]
+        package var tokenResponses: [String: (status: Int, body: String)] = [:]
         /// When set, the token endpoint answers this to every code (a failing provider).
-        public var tokenFailure: (status: Int, body: String)?
+        package var tokenFailure: (status: Int, body: String)?
         /// What the userinfo endpoint answers.
-        public var userinfo: (status: Int, body: String) = (200, "{}")
+        package var userinfo: (status: Int, body: String) = (200, "{}")
         /// Every request, in order.
-        public var requests: [HTTPTransportRequest] = []
+        package var requests: [HTTPTransportRequest] = []
         /// When set, the JWKS endpoint answers with this status.
-        public var jwksStatus: Int = 200
+        package var jwksStatus: Int = 200
     }
 
     private let state: Mutex<State>
 
     /// - Parameter issuer: the issuer; endpoints live under it.
-    public init(issuer: String, keys: [String] = [], algorithms: [String] = ["RS256", "ES256", "EdDSA", "PS256"]) {
+    package init(issuer: String, keys: [String] = [], algorithms: [String] = ["RS256", "ES256", "EdDSA", "PS256"]) {
         state = Mutex(
             State(
                 issuer: issuer,
@@ -39,7 +39,7 @@ public final class ScenarioProvider: HTTPTransport, Sendable {
     }
 
     /// Moves the provider to another issuer (a loopback provider learns its port only once running).
-    public func move(to issuer: String, algorithms: [String] = ["RS256", "ES256", "EdDSA", "PS256"]) {
+    package func move(to issuer: String, algorithms: [String] = ["RS256", "ES256", "EdDSA", "PS256"]) {
         with {
             $0.issuer = issuer
             $0.discovery = Self.discovery(issuer: issuer, algorithms: algorithms)
@@ -60,17 +60,17 @@ public final class ScenarioProvider: HTTPTransport, Sendable {
     }
 
     /// Reads or changes the scenario.
-    public func with<T>(_ body: (inout State) -> T) -> T {
+    package func with<T>(_ body: (inout State) -> T) -> T {
         state.withLock { body(&$0) }
     }
 
     /// The requests made to a path.
-    public func requests(to path: String) -> [HTTPTransportRequest] {
+    package func requests(to path: String) -> [HTTPTransportRequest] {
         with { $0.requests.filter { $0.url.path.hasSuffix(path) } }
     }
 
     /// Sets the token endpoint's answer for a code: a 200 with this ID token.
-    public func issue(code: String, idToken: String, accessToken: String = "at-\(UUID().uuidString)") {
+    package func issue(code: String, idToken: String, accessToken: String = "at-\(UUID().uuidString)") {
         with {
             $0.tokenResponses[code] = (
                 200, "{\"id_token\":\"\(idToken)\",\"access_token\":\"\(accessToken)\",\"token_type\":\"Bearer\"}"
@@ -78,13 +78,13 @@ public final class ScenarioProvider: HTTPTransport, Sendable {
         }
     }
 
-    public func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
+    package func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
         let (status, body) = answer(request)
         return HTTPTransportResponse(status: status, headers: ["content-type": "application/json"], body: Data(body.utf8))
     }
 
     /// The status and body for a request to one of the endpoints.
-    public func answer(_ request: HTTPTransportRequest) -> (Int, String) {
+    package func answer(_ request: HTTPTransportRequest) -> (Int, String) {
         with { state in
             state.requests.append(request)
             let path = request.url.path
@@ -115,7 +115,7 @@ public final class ScenarioProvider: HTTPTransport, Sendable {
     }
 
     /// Decodes an `application/x-www-form-urlencoded` body.
-    public static func form(_ body: Data) -> [String: String] {
+    package static func form(_ body: Data) -> [String: String] {
         var result: [String: String] = [:]
         for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// A folder of its own in the temporary directory, removed with everything in it when the last
 /// reference goes: a test's databases (with their `-wal` and `-shm` files), configurations and
@@ -10,19 +10,19 @@ public import Foundation
 ///     var database: String { scratch.path("ledger.sqlite") }
 /// }
 /// ```
-public final class ScratchFolder: Sendable {
+package final class ScratchFolder: Sendable {
     /// The folder.
-    public let url: URL
+    package let url: URL
 
     /// Creates `rolesync-LABEL-UUID` in the temporary directory.
     /// - Throws: when the folder cannot be created.
-    public init(_ label: String) throws {
+    package init(_ label: String) throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
     /// The path of `name` inside the folder (not created).
-    public func path(_ name: String) -> String {
+    package func path(_ name: String) -> String {
         url.appendingPathComponent(name).path
     }
 

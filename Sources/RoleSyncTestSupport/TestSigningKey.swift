@@ -1,32 +1,32 @@
-public import Crypto
-public import Foundation
+package import Crypto
+package import Foundation
 import RoleSyncJSON
 import RoleSyncOIDC
-public import _CryptoExtras
+package import _CryptoExtras
 
 /// A private key the tests sign ID tokens with, and its public half as a JWK.
-public struct TestSigningKey: Sendable {
-    public enum Material: Sendable {
+package struct TestSigningKey: Sendable {
+    package enum Material: Sendable {
         case rsa(_RSA.Signing.PrivateKey)
         case p256(P256.Signing.PrivateKey)
         case p384(P384.Signing.PrivateKey)
         case ed25519(Curve25519.Signing.PrivateKey)
     }
 
-    public var kid: String?
-    public var material: Material
+    package var kid: String?
+    package var material: Material
 
-    public init(kid: String?, material: Material) {
+    package init(kid: String?, material: Material) {
         self.kid = kid
         self.material = material
     }
 
     /// Shared keys: RSA generation takes a while, so each is made once per test process.
-    public static let rsa = TestSigningKey(kid: "rsa-1", material: .rsa(makeRSA()))
-    public static let rsa2 = TestSigningKey(kid: "rsa-2", material: .rsa(makeRSA()))
-    public static let p256 = TestSigningKey(kid: "ec-1", material: .p256(P256.Signing.PrivateKey()))
-    public static let p384 = TestSigningKey(kid: "ec-384", material: .p384(P384.Signing.PrivateKey()))
-    public static let ed25519 = TestSigningKey(kid: "ed-1", material: .ed25519(Curve25519.Signing.PrivateKey()))
+    package static let rsa = TestSigningKey(kid: "rsa-1", material: .rsa(makeRSA()))
+    package static let rsa2 = TestSigningKey(kid: "rsa-2", material: .rsa(makeRSA()))
+    package static let p256 = TestSigningKey(kid: "ec-1", material: .p256(P256.Signing.PrivateKey()))
+    package static let p384 = TestSigningKey(kid: "ec-384", material: .p384(P384.Signing.PrivateKey()))
+    package static let ed25519 = TestSigningKey(kid: "ed-1", material: .ed25519(Curve25519.Signing.PrivateKey()))
 
     private static func makeRSA() -> _RSA.Signing.PrivateKey {
         // 2048 bits is always a valid size; the initializer only throws on unsupported sizes.
@@ -34,7 +34,7 @@ public struct TestSigningKey: Sendable {
     }
 
     /// The same key under another id.
-    public func with(kid: String?) -> TestSigningKey {
+    package func with(kid: String?) -> TestSigningKey {
         TestSigningKey(kid: kid, material: material)
     }
 
@@ -43,7 +43,7 @@ public struct TestSigningKey: Sendable {
     ///   - alg: an `alg` member to include.
     ///   - use: a `use` member to include.
     ///   - includeKid: whether to include `kid`.
-    public func publicJWK(alg: String? = nil, use: String? = "sig", includeKid: Bool = true) -> String {
+    package func publicJWK(alg: String? = nil, use: String? = "sig", includeKid: Bool = true) -> String {
         var members: [(String, String)] = []
         switch material {
         case .rsa(let key):
@@ -75,7 +75,7 @@ public struct TestSigningKey: Sendable {
 
     /// The DER SubjectPublicKeyInfo of an RSA key: what an attacker would use as an HMAC secret in
     /// an algorithm-confusion attack.
-    public var publicKeyPEM: String {
+    package var publicKeyPEM: String {
         switch material {
         case .rsa(let key): key.publicKey.pemRepresentation
         case .p256(let key): key.publicKey.pemRepresentation
@@ -85,7 +85,7 @@ public struct TestSigningKey: Sendable {
     }
 
     /// Signs the JWS signing input with `alg`, which must fit the key (RS*/PS* for RSA).
-    public func sign(_ input: Data, alg: String) -> Data {
+    package func sign(_ input: Data, alg: String) -> Data {
         switch material {
         case .rsa(let key):
             let padding: _RSA.Signing.Padding = alg.hasPrefix("PS") ? .PSS : .insecurePKCS1v1_5
@@ -107,10 +107,10 @@ public struct TestSigningKey: Sendable {
 }
 
 /// Builds compact JWS tokens with full control of header and payload, including hostile ones.
-public enum TokenMinter {
+package enum TokenMinter {
     /// A token over `headerJSON` and `payloadJSON` (JSON texts, used verbatim), signed by `key`
     /// with the header's algorithm, or with `hmacSecret` for HS*, or unsigned.
-    public static func token(
+    package static func token(
         headerJSON: String,
         payloadJSON: String,
         key: TestSigningKey? = nil,
@@ -136,7 +136,7 @@ public enum TokenMinter {
     }
 
     /// A standard ID token: `alg`, `kid` of the key (unless `kid` overrides), and `typ: JWT`.
-    public static func idToken(
+    package static func idToken(
         key: TestSigningKey,
         alg: String,
         kid: String?? = .none,
@@ -151,7 +151,7 @@ public enum TokenMinter {
     }
 
     /// A JSON object from members whose values are JSON texts (`"\"a\""`, `"42"`, `"[1]"`).
-    public static func jsonObject(_ members: [String: String]) -> String {
+    package static func jsonObject(_ members: [String: String]) -> String {
         "{" + members.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
     }
 }

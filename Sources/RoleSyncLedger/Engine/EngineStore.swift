@@ -21,7 +21,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
     package let engine: Engine
     /// Whether sign-ins that change nothing but the last sign-in are batched (`rolesync serve`) or
     /// written at once (the command line, tests).
-    public let defersSignIns: Bool
+    package let defersSignIns: Bool
     private let pendingSignIns = PendingSignIns()
     /// A batch is written once this many users wait, or when ``flushSignIns()`` is called.
     package static var signInBatchSize: Int { 512 }
@@ -36,7 +36,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
     // MARK: Writes the ledger decides
 
     @discardableResult
-    public func apply(_ changes: LedgerChanges) async throws -> [UserID] {
+    package func apply(_ changes: LedgerChanges) async throws -> [UserID] {
         guard !changes.isEmpty else { return [] }
         return try await engine.write(.serializable) { transaction in try await Self.apply(changes, transaction) }
     }
@@ -109,7 +109,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
     /// `super_admin`s, which is then read and the rules run again.
     private struct NeedsSuperAdminCount: Error {}
 
-    public func decide<T: Sendable>(
+    package func decide<T: Sendable>(
         issuer: String,
         subject: String,
         _ decide: @escaping @Sendable (User?, () throws -> Int) throws -> (LedgerChanges, T)
@@ -145,7 +145,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
 
     // MARK: Sign-ins
 
-    public func recordSignIn(of userID: UserID, at time: Date) async throws {
+    package func recordSignIn(of userID: UserID, at time: Date) async throws {
         guard defersSignIns else {
             try await engine.writeSignIns([userID: SignInTally(time: time, count: 1)])
             return
@@ -154,7 +154,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
         if waiting >= Self.signInBatchSize { try await flushSignIns() }
     }
 
-    public func flushSignIns() async throws {
+    package func flushSignIns() async throws {
         if defersSignIns { try await engine.flushUpkeep() }
         let batch = pendingSignIns.take()
         guard !batch.isEmpty else { return }
@@ -169,7 +169,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
 
     // MARK: Keys
 
-    public func insertKey(_ key: APIKey, audit: AuditEvent) async throws -> Int64 {
+    package func insertKey(_ key: APIKey, audit: AuditEvent) async throws -> Int64 {
         try await engine.write(.serializable) { transaction in
             if try await transaction.hasActiveKey(of: key.userID, named: key.name, at: key.createdAt) {
                 throw LedgerStoreError.conflict(.keyNameTaken(key.name))
@@ -182,7 +182,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
         }
     }
 
-    public func revokeKey(id: Int64, ownerID: UserID?, _ revocation: KeyRevocation) async throws -> KeyRevocationOutcome? {
+    package func revokeKey(id: Int64, ownerID: UserID?, _ revocation: KeyRevocation) async throws -> KeyRevocationOutcome? {
         try await engine.write(.serializable) { transaction in
             guard let owned = try await transaction.key(id: id), ownerID.map({ $0 == owned.key.userID }) ?? true else { return nil }
             guard owned.key.revokedAt == nil else { return .alreadyRevoked(owned.key) }
@@ -193,7 +193,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
 
     // MARK: Listings
 
-    public func users(matching query: UsersQuery) async throws -> UsersPage {
+    package func users(matching query: UsersQuery) async throws -> UsersPage {
         let limit = PageCursor.pageSize(query.limit)
         let cursor = try query.cursor.map { try PageCursor.decode($0, for: query.listing) }
         let rows = try await engine.users(matching: query, limit: limit + 1, after: cursor)
@@ -201,7 +201,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
         return UsersPage(users: users, nextCursor: next)
     }
 
-    public func keys(matching query: KeysQuery, at time: Date) async throws -> KeysPage {
+    package func keys(matching query: KeysQuery, at time: Date) async throws -> KeysPage {
         let limit = PageCursor.pageSize(query.limit)
         let cursor = try query.cursor.map { try PageCursor.decode($0, for: query.listing) }
         let rows = try await engine.keys(matching: query, limit: limit + 1, after: cursor, at: time)
@@ -212,7 +212,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
     /// The audit log's cursor: the last event's id (its only order).
     static var auditListing: String { "audit" }
 
-    public func auditEvents(matching query: AuditQuery) async throws -> AuditPage {
+    package func auditEvents(matching query: AuditQuery) async throws -> AuditPage {
         let limit = PageCursor.pageSize(query.limit, maximum: PageCursor.maximumAuditPage)
         let before = try query.cursor.map { try PageCursor.decode($0, for: Self.auditListing).id }
         let rows = try await engine.auditEvents(matching: query, limit: limit + 1, before: before)
@@ -224,7 +224,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
         return AuditPage(events: events, nextCursor: next)
     }
 
-    public func forEachUserBatch(size: Int, _ body: @Sendable ([User]) throws -> Void) async throws {
+    package func forEachUserBatch(size: Int, _ body: @Sendable ([User]) throws -> Void) async throws {
         var after = UserID(0)
         while true {
             let batch = try await engine.users(after: after, limit: size)
@@ -236,32 +236,32 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
 
     // MARK: What the engine answers alone
 
-    public func ping() async throws { try await engine.ping() }
-    public func probeWrite(at time: Date) async throws { try await engine.probeWrite(at: time) }
-    public func user(id: UserID) async throws -> User? { try await engine.user(id: id) }
-    public func user(issuer: String, subject: String) async throws -> User? { try await engine.user(issuer: issuer, subject: subject) }
-    public func users(email: String) async throws -> [User] { try await engine.users(email: email) }
-    public func activeSuperAdminCount() async throws -> Int { try await engine.activeSuperAdminCount() }
-    public func userCount() async throws -> Int { try await engine.userCount() }
-    public func overriddenUsers(limit: Int) async throws -> [User] { try await engine.overriddenUsers(limit: limit) }
-    public func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User] {
+    package func ping() async throws { try await engine.ping() }
+    package func probeWrite(at time: Date) async throws { try await engine.probeWrite(at: time) }
+    package func user(id: UserID) async throws -> User? { try await engine.user(id: id) }
+    package func user(issuer: String, subject: String) async throws -> User? { try await engine.user(issuer: issuer, subject: subject) }
+    package func users(email: String) async throws -> [User] { try await engine.users(email: email) }
+    package func activeSuperAdminCount() async throws -> Int { try await engine.activeSuperAdminCount() }
+    package func userCount() async throws -> Int { try await engine.userCount() }
+    package func overriddenUsers(limit: Int) async throws -> [User] { try await engine.overriddenUsers(limit: limit) }
+    package func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User] {
         try await engine.users(issuer: issuer, claim: claim, equals: value, ignoringCase: ignoringCase)
     }
-    public func auditCounts(userID: UserID) async throws -> [AuditAction: Int] { try await engine.auditCounts(userID: userID) }
-    public func activity(of userID: UserID, recent: Int) async throws -> UserActivity {
+    package func auditCounts(userID: UserID) async throws -> [AuditAction: Int] { try await engine.auditCounts(userID: userID) }
+    package func activity(of userID: UserID, recent: Int) async throws -> UserActivity {
         try await engine.activity(of: userID, recent: PageCursor.pageSize(recent, maximum: PageCursor.maximumAuditPage))
     }
-    public func insertSession(_ session: Session) async throws { try await engine.insertSession(session) }
-    public func session(tokenHash: String) async throws -> Session? { try await engine.session(tokenHash: tokenHash) }
-    public func touchSession(tokenHash: String, at time: Date) async throws { try await engine.touchSession(tokenHash: tokenHash, at: time) }
-    public func deleteSession(tokenHash: String) async throws -> Bool { try await engine.deleteSession(tokenHash: tokenHash) }
-    public func sessionCount(userID: UserID) async throws -> Int { try await engine.sessionCount(userID: userID) }
-    public func credential(hash: String) async throws -> KeyCredential? { try await engine.credential(hash: hash) }
-    public func key(id: Int64) async throws -> OwnedKey? { try await engine.key(id: id) }
-    public func keys(ownerID: UserID) async throws -> [APIKey] { try await engine.keys(ownerID: ownerID) }
-    public func keyOwners(limit: Int) async throws -> [KeyOwner] { try await engine.keyOwners(limit: limit) }
-    public func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay] { try await engine.keyUsage(id: id, from: firstDay) }
-    public func recordKeyUses(_ uses: [KeyUse]) async throws {
+    package func insertSession(_ session: Session) async throws { try await engine.insertSession(session) }
+    package func session(tokenHash: String) async throws -> Session? { try await engine.session(tokenHash: tokenHash) }
+    package func touchSession(tokenHash: String, at time: Date) async throws { try await engine.touchSession(tokenHash: tokenHash, at: time) }
+    package func deleteSession(tokenHash: String) async throws -> Bool { try await engine.deleteSession(tokenHash: tokenHash) }
+    package func sessionCount(userID: UserID) async throws -> Int { try await engine.sessionCount(userID: userID) }
+    package func credential(hash: String) async throws -> KeyCredential? { try await engine.credential(hash: hash) }
+    package func key(id: Int64) async throws -> OwnedKey? { try await engine.key(id: id) }
+    package func keys(ownerID: UserID) async throws -> [APIKey] { try await engine.keys(ownerID: ownerID) }
+    package func keyOwners(limit: Int) async throws -> [KeyOwner] { try await engine.keyOwners(limit: limit) }
+    package func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay] { try await engine.keyUsage(id: id, from: firstDay) }
+    package func recordKeyUses(_ uses: [KeyUse]) async throws {
         guard !uses.isEmpty else { return }
         try await engine.recordKeyUses(uses)
     }

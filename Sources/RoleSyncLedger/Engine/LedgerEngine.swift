@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import RoleSyncMapping
 
 /// A storage engine under the ledger: SQL and connection handling, nothing that decides. The order
@@ -112,11 +112,11 @@ package protocol LedgerTransaction {
 }
 
 /// Deferred sign-ins of one user: the latest time and how many.
-public struct SignInTally: Sendable, Hashable {
-    public var time: Date
-    public var count: Int
+package struct SignInTally: Sendable, Hashable {
+    package var time: Date
+    package var count: Int
 
-    public init(time: Date, count: Int) {
+    package init(time: Date, count: Int) {
         self.time = time
         self.count = count
     }

@@ -4,20 +4,20 @@
 /// Attribute names are case-insensitive; ``canonicalName`` is the lower-cased form without a core
 /// schema URN (`"name.givenname"`), which is what ``SCIMSchema`` lookups and
 /// ``SCIMFilter/equality`` use.
-public struct SCIMAttributePath: Sendable, Hashable, CustomStringConvertible {
+package struct SCIMAttributePath: Sendable, Hashable, CustomStringConvertible {
     /// The schema URN the path was qualified with, as written, or `nil`.
-    public var schema: String?
+    package var schema: String?
     /// The attribute name, as written.
-    public var attribute: String
+    package var attribute: String
     /// The sub-attribute name, as written, or `nil`.
-    public var subAttribute: String?
+    package var subAttribute: String?
 
     /// Creates a path from its parts.
     /// - Parameters:
     ///   - attribute: the attribute name.
     ///   - subAttribute: the sub-attribute name, if any.
     ///   - schema: the schema URN qualifying the attribute, if any.
-    public init(_ attribute: String, subAttribute: String? = nil, schema: String? = nil) {
+    package init(_ attribute: String, subAttribute: String? = nil, schema: String? = nil) {
         self.attribute = attribute
         self.subAttribute = subAttribute
         self.schema = schema
@@ -25,7 +25,7 @@ public struct SCIMAttributePath: Sendable, Hashable, CustomStringConvertible {
 
     /// Reads a path; `nil` when it is not `[URN ":"] ATTRNAME ["." ATTRNAME]`.
     /// - Parameter text: the path, e.g. `emails.value` or `urn:…:User:userName`.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         var rest = Substring(text)
         var schema: String?
         if text.lowercased().hasPrefix("urn:") {
@@ -39,21 +39,21 @@ public struct SCIMAttributePath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether the schema URN, if any, is one of the core schemas this server publishes.
-    public var isCoreSchema: Bool {
+    package var isCoreSchema: Bool {
         guard let schema else { return true }
         return SCIMResourceType.allCases.contains { $0.schemaURN.lowercased() == schema.lowercased() }
     }
 
     /// The lower-cased path without a core schema URN: `"username"`, `"members.value"`; an extension
     /// URN stays, lower-cased, as a prefix (`"urn:…:enterprise:2.0:user:manager.value"`).
-    public var canonicalName: String {
+    package var canonicalName: String {
         var name = attribute.lowercased()
         if let subAttribute { name += "." + subAttribute.lowercased() }
         if !isCoreSchema, let schema { name = schema.lowercased() + ":" + name }
         return name
     }
 
-    public var description: String {
+    package var description: String {
         (schema.map { $0 + ":" } ?? "") + attribute + (subAttribute.map { "." + $0 } ?? "")
     }
 

@@ -1,4 +1,4 @@
-public import RoleSyncJSON
+package import RoleSyncJSON
 import RoleSyncMapping
 
 /// The discovery documents of RoleSync's SCIM service provider (RFC 7644 §4): the
@@ -6,16 +6,16 @@ import RoleSyncMapping
 ///
 /// Every function takes the absolute SCIM base URL, e.g. `https://rolesync.example.com/scim/v2`
 /// (a trailing `/` is ignored), for `meta.location`.
-public enum SCIMDiscovery {
+package enum SCIMDiscovery {
     /// The ListResponse message URN.
-    public static let listResponseURN = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+    package static let listResponseURN = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
     /// The most resources one list answer holds, as the ServiceProviderConfig announces.
-    public static let maximumResults = 200
+    package static let maximumResults = 200
 
     /// `GET /ServiceProviderConfig`: PATCH and filters supported (at most ``maximumResults``
     /// results), no bulk, password change, sorting or ETags; bearer-token authentication.
     /// - Parameter baseURL: the absolute SCIM base URL.
-    public static func serviceProviderConfig(baseURL: String) -> ClaimValue {
+    package static func serviceProviderConfig(baseURL: String) -> ClaimValue {
         .object([
             "schemas": .array(["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"]),
             "patch": .object(["supported": true]),
@@ -41,7 +41,7 @@ public enum SCIMDiscovery {
 
     /// `GET /ResourceTypes`: User at `/Users` and Group at `/Groups`, without extensions.
     /// - Parameter baseURL: the absolute SCIM base URL.
-    public static func resourceTypes(baseURL: String) -> [ClaimValue] {
+    package static func resourceTypes(baseURL: String) -> [ClaimValue] {
         SCIMResourceType.allCases.map { resourceType($0, baseURL: baseURL) }
     }
 
@@ -49,13 +49,13 @@ public enum SCIMDiscovery {
     /// - Parameters:
     ///   - name: `User` or `Group`.
     ///   - baseURL: the absolute SCIM base URL.
-    public static func resourceType(named name: String, baseURL: String) -> ClaimValue? {
+    package static func resourceType(named name: String, baseURL: String) -> ClaimValue? {
         SCIMResourceType.allCases.first { $0.rawValue.lowercased() == name.lowercased() }.map { resourceType($0, baseURL: baseURL) }
     }
 
     /// `GET /Schemas`: the User and Group schemas.
     /// - Parameter baseURL: the absolute SCIM base URL.
-    public static func schemas(baseURL: String) -> [ClaimValue] {
+    package static func schemas(baseURL: String) -> [ClaimValue] {
         SCIMResourceType.allCases.map { $0.schema.document(baseURL: baseURL) }
     }
 
@@ -63,7 +63,7 @@ public enum SCIMDiscovery {
     /// - Parameters:
     ///   - id: the schema URN.
     ///   - baseURL: the absolute SCIM base URL.
-    public static func schema(id: String, baseURL: String) -> ClaimValue? {
+    package static func schema(id: String, baseURL: String) -> ClaimValue? {
         SCIMResourceType.allCases.first { $0.schemaURN.lowercased() == id.lowercased() }.map { $0.schema.document(baseURL: baseURL) }
     }
 
@@ -73,7 +73,7 @@ public enum SCIMDiscovery {
     ///   - resources: this page's resources.
     ///   - totalResults: how many match in all.
     ///   - startIndex: the 1-based index of the first resource given.
-    public static func listResponse(_ resources: [ClaimValue], totalResults: Int, startIndex: Int) -> ClaimValue {
+    package static func listResponse(_ resources: [ClaimValue], totalResults: Int, startIndex: Int) -> ClaimValue {
         .object([
             "schemas": .array([.string(listResponseURN)]),
             "totalResults": .number(Double(totalResults)),

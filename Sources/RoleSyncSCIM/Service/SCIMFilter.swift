@@ -1,4 +1,4 @@
-public import RoleSyncJSON
+package import RoleSyncJSON
 import RoleSyncMapping
 
 /// A SCIM filter (RFC 7644 §3.4.2.2), parsed: `userName eq "bjensen"`,
@@ -13,7 +13,7 @@ import RoleSyncMapping
 /// filter.equality  // (attribute: "username", value: "bjensen")
 /// filter.matches(["userName": "BJensen"], caseExact: SCIMSchema.user.isCaseExact)  // true
 /// ```
-public indirect enum SCIMFilter: Sendable, Hashable {
+package indirect enum SCIMFilter: Sendable, Hashable {
     /// `attrPath compareOp compValue`.
     case comparison(SCIMAttributePath, ComparisonOperator, ClaimValue)
     /// `attrPath pr`.
@@ -28,20 +28,20 @@ public indirect enum SCIMFilter: Sendable, Hashable {
     case or(SCIMFilter, SCIMFilter)
 
     /// The comparison operators of RFC 7644 Table 3 (`pr` is ``SCIMFilter/present(_:)``).
-    public enum ComparisonOperator: String, Sendable, Hashable, CaseIterable {
+    package enum ComparisonOperator: String, Sendable, Hashable, CaseIterable {
         case eq, ne, co, sw, ew, gt, ge, lt, le
     }
 
     /// The longest filter accepted, in characters.
-    public static let maximumLength = 1_000
+    package static let maximumLength = 1_000
     /// The deepest nesting accepted (parentheses, `not` and `[…]` each add a level).
-    public static let maximumDepth = 16
+    package static let maximumDepth = 16
 
     /// Parses a filter.
     /// - Parameter text: the filter, as in `?filter=` or a SearchRequest's `filter`.
     /// - Throws: ``SCIMProtocolError/invalidFilter(_:)`` naming the 1-based character position of
     ///   the problem, when the text is too long, too deep, or not a filter.
-    public init(parsing text: String) throws(SCIMProtocolError) {
+    package init(parsing text: String) throws(SCIMProtocolError) {
         self = try SCIMFilterParser.filter(text)
     }
 
@@ -56,13 +56,13 @@ public indirect enum SCIMFilter: Sendable, Hashable {
     ///   - resource: the resource's attributes.
     ///   - caseExact: whether the attribute with this canonical path (`"username"`,
     ///     `"emails.value"`) compares case-exactly; ``SCIMSchema/isCaseExact(_:)`` fits.
-    public func matches(_ resource: [String: ClaimValue], caseExact: (String) -> Bool) -> Bool {
+    package func matches(_ resource: [String: ClaimValue], caseExact: (String) -> Bool) -> Bool {
         matches(resource, caseExact: caseExact, prefix: nil)
     }
 
     /// The attribute and value when the filter is exactly one `attribute eq "string"`, for an index
     /// lookup: the attribute is the canonical path (`"username"`, `"externalid"`, `"members.value"`).
-    public var equality: (attribute: String, value: String)? {
+    package var equality: (attribute: String, value: String)? {
         guard case .comparison(let path, .eq, .string(let value)) = self else { return nil }
         return (path.canonicalName, value)
     }

@@ -1,5 +1,5 @@
-public import Foundation
-public import RoleSyncJSON
+package import Foundation
+package import RoleSyncJSON
 import RoleSyncMapping
 
 /// A SCIM PATCH request (RFC 7644 §3.5.2), parsed, and applied to a stored resource.
@@ -22,24 +22,24 @@ import RoleSyncMapping
 /// Removing a required attribute (or replacing it with `null`) is
 /// ``SCIMProtocolError/mutability(_:)``, as RFC 7644 §3.5.2.2 says; so is any change to a
 /// read-only attribute (`id`, `meta`, `schemas`, User `groups`).
-public struct SCIMPatch: Sendable, Hashable {
+package struct SCIMPatch: Sendable, Hashable {
     /// The PatchOp message URN.
-    public static let schemaURN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+    package static let schemaURN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
     /// The most operations one request may carry.
-    public static let maximumOperations = 1_000
+    package static let maximumOperations = 1_000
 
     /// A PATCH `path`: `attrPath` or `valuePath [subAttr]`, e.g. `members[value eq "42"]` or
     /// `emails[type eq "work"].value`.
-    public struct Path: Sendable, Hashable, CustomStringConvertible {
+    package struct Path: Sendable, Hashable, CustomStringConvertible {
         /// The attribute (with its sub-attribute when written `name.givenName`).
-        public var attribute: SCIMAttributePath
+        package var attribute: SCIMAttributePath
         /// The value filter in brackets, if any; its paths are relative to ``attribute``.
-        public var filter: SCIMFilter?
+        package var filter: SCIMFilter?
         /// The sub-attribute after the brackets, if any.
-        public var subAttribute: String?
+        package var subAttribute: String?
 
         /// Creates a path from its parts.
-        public init(attribute: SCIMAttributePath, filter: SCIMFilter? = nil, subAttribute: String? = nil) {
+        package init(attribute: SCIMAttributePath, filter: SCIMFilter? = nil, subAttribute: String? = nil) {
             self.attribute = attribute
             self.filter = filter
             self.subAttribute = subAttribute
@@ -48,29 +48,29 @@ public struct SCIMPatch: Sendable, Hashable {
         /// Parses a path.
         /// - Parameter text: the operation's `path`.
         /// - Throws: ``SCIMProtocolError/invalidPath(_:)`` with the position of the problem.
-        public init(parsing text: String) throws(SCIMProtocolError) {
+        package init(parsing text: String) throws(SCIMProtocolError) {
             self = try SCIMFilterParser.patchPath(text)
         }
 
-        public var description: String {
+        package var description: String {
             attribute.description + (filter.map { _ in "[…]" } ?? "") + (subAttribute.map { "." + $0 } ?? "")
         }
     }
 
     /// One PATCH operation.
-    public struct Operation: Sendable, Hashable {
+    package struct Operation: Sendable, Hashable {
         /// The `op`.
-        public enum Kind: String, Sendable, Hashable {
+        package enum Kind: String, Sendable, Hashable {
             case add, remove, replace
         }
 
-        public var kind: Kind
-        public var path: Path?
+        package var kind: Kind
+        package var path: Path?
         /// The `value`; `nil` when the operation has none.
-        public var value: ClaimValue?
+        package var value: ClaimValue?
 
         /// Creates an operation.
-        public init(_ kind: Kind, path: Path? = nil, value: ClaimValue? = nil) {
+        package init(_ kind: Kind, path: Path? = nil, value: ClaimValue? = nil) {
             self.kind = kind
             self.path = path
             self.value = value
@@ -78,10 +78,10 @@ public struct SCIMPatch: Sendable, Hashable {
     }
 
     /// The operations, in order.
-    public var operations: [Operation]
+    package var operations: [Operation]
 
     /// Creates a patch from operations.
-    public init(operations: [Operation]) {
+    package init(operations: [Operation]) {
         self.operations = operations
     }
 
@@ -90,7 +90,7 @@ public struct SCIMPatch: Sendable, Hashable {
     /// - Throws: ``SCIMProtocolError/invalidSyntax(_:)`` when `schemas` lacks the PatchOp URN,
     ///   `Operations` is missing, empty or longer than ``maximumOperations``, or an operation is
     ///   malformed; ``SCIMProtocolError/invalidPath(_:)`` for an unreadable `path`.
-    public init(body: ClaimValue) throws(SCIMProtocolError) {
+    package init(body: ClaimValue) throws(SCIMProtocolError) {
         guard case .object(let message) = body else { throw .invalidSyntax("a PATCH body must be a JSON object") }
         guard case .array(let schemas)? = message.scimValue("schemas"),
             schemas.contains(where: { $0.stringValue?.lowercased() == Self.schemaURN.lowercased() })
@@ -127,7 +127,7 @@ public struct SCIMPatch: Sendable, Hashable {
     /// - Parameter json: the request body.
     /// - Throws: ``SCIMProtocolError/invalidSyntax(_:)`` when it is not JSON, and what
     ///   ``init(body:)`` throws.
-    public init(json: Data) throws(SCIMProtocolError) {
+    package init(json: Data) throws(SCIMProtocolError) {
         let body: ClaimValue
         do throws(JSONError) {
             body = try ClaimValue(json: json)
@@ -143,7 +143,7 @@ public struct SCIMPatch: Sendable, Hashable {
     ///   - schema: the resource's schema.
     /// - Throws: ``SCIMProtocolError`` (`invalidPath`, `invalidValue`, `mutability`, `noTarget`),
     ///   its detail naming the operation.
-    public func apply(to resource: inout [String: ClaimValue], schema: SCIMSchema) throws(SCIMProtocolError) {
+    package func apply(to resource: inout [String: ClaimValue], schema: SCIMSchema) throws(SCIMProtocolError) {
         var applier = SCIMPatchApplier(schema: schema, resource: resource)
         for (index, operation) in operations.enumerated() {
             do throws(SCIMProtocolError) {

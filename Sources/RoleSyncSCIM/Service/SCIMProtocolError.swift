@@ -1,4 +1,4 @@
-public import RoleSyncJSON
+package import RoleSyncJSON
 import RoleSyncMapping
 
 /// A SCIM error a service provider answers with (RFC 7644 §3.12): an HTTP status, an optional
@@ -12,18 +12,18 @@ import RoleSyncMapping
 /// throw SCIMProtocolError.invalidFilter("expected an operator at position 9")
 /// // body: {"detail":"…","schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"scimType":"invalidFilter","status":"400"}
 /// ```
-public struct SCIMProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct SCIMProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The schema URN of a SCIM error body.
-    public static let schemaURN = "urn:ietf:params:scim:api:messages:2.0:Error"
+    package static let schemaURN = "urn:ietf:params:scim:api:messages:2.0:Error"
     /// The longest detail kept, in characters.
-    public static let maximumDetailLength = 300
+    package static let maximumDetailLength = 300
 
     /// The HTTP status code (400, 404, 409, …).
-    public var status: Int
+    package var status: Int
     /// The RFC 7644 §3.12 error type (`invalidFilter`, `mutability`, …), if any.
-    public var scimType: String?
+    package var scimType: String?
     /// What went wrong, printable and short.
-    public var detail: String
+    package var detail: String
 
     /// Creates an error.
     /// - Parameters:
@@ -31,34 +31,34 @@ public struct SCIMProtocolError: Error, Sendable, Equatable, CustomStringConvert
     ///   - scimType: the RFC 7644 §3.12 `scimType`, or `nil`.
     ///   - detail: the message; non-printable characters are replaced and it is cut at
     ///     ``maximumDetailLength`` characters.
-    public init(status: Int, scimType: String? = nil, detail: String) {
+    package init(status: Int, scimType: String? = nil, detail: String) {
         self.status = status
         self.scimType = scimType
         self.detail = Self.excerpt(detail, limit: Self.maximumDetailLength)
     }
 
     /// 400 `invalidFilter`: the filter syntax is invalid or the comparison is unsupported.
-    public static func invalidFilter(_ detail: String) -> Self { Self(status: 400, scimType: "invalidFilter", detail: detail) }
+    package static func invalidFilter(_ detail: String) -> Self { Self(status: 400, scimType: "invalidFilter", detail: detail) }
     /// 400 `tooMany`: the request would process more results than the server allows.
-    public static func tooMany(_ detail: String) -> Self { Self(status: 400, scimType: "tooMany", detail: detail) }
+    package static func tooMany(_ detail: String) -> Self { Self(status: 400, scimType: "tooMany", detail: detail) }
     /// 409 `uniqueness`: a value is already used by another resource.
-    public static func uniqueness(_ detail: String) -> Self { Self(status: 409, scimType: "uniqueness", detail: detail) }
+    package static func uniqueness(_ detail: String) -> Self { Self(status: 409, scimType: "uniqueness", detail: detail) }
     /// 400 `mutability`: the attribute cannot be changed (read-only, immutable or required).
-    public static func mutability(_ detail: String) -> Self { Self(status: 400, scimType: "mutability", detail: detail) }
+    package static func mutability(_ detail: String) -> Self { Self(status: 400, scimType: "mutability", detail: detail) }
     /// 400 `invalidSyntax`: the request body is not a valid SCIM message.
-    public static func invalidSyntax(_ detail: String) -> Self { Self(status: 400, scimType: "invalidSyntax", detail: detail) }
+    package static func invalidSyntax(_ detail: String) -> Self { Self(status: 400, scimType: "invalidSyntax", detail: detail) }
     /// 400 `invalidPath`: a PATCH `path` is malformed or names an unknown attribute.
-    public static func invalidPath(_ detail: String) -> Self { Self(status: 400, scimType: "invalidPath", detail: detail) }
+    package static func invalidPath(_ detail: String) -> Self { Self(status: 400, scimType: "invalidPath", detail: detail) }
     /// 400 `noTarget`: a PATCH `path` selected nothing where something is needed.
-    public static func noTarget(_ detail: String) -> Self { Self(status: 400, scimType: "noTarget", detail: detail) }
+    package static func noTarget(_ detail: String) -> Self { Self(status: 400, scimType: "noTarget", detail: detail) }
     /// 400 `invalidValue`: a value is missing or has the wrong type.
-    public static func invalidValue(_ detail: String) -> Self { Self(status: 400, scimType: "invalidValue", detail: detail) }
+    package static func invalidValue(_ detail: String) -> Self { Self(status: 400, scimType: "invalidValue", detail: detail) }
     /// 404 with no `scimType`: the resource or endpoint does not exist.
-    public static func notFound(_ detail: String) -> Self { Self(status: 404, detail: detail) }
+    package static func notFound(_ detail: String) -> Self { Self(status: 404, detail: detail) }
 
     /// The SCIM error body: `{"schemas":[Error URN],"status":"400","scimType":…,"detail":…}`,
     /// with the status as a string, as RFC 7644 §3.12 shows it.
-    public var body: ClaimValue {
+    package var body: ClaimValue {
         var object: [String: ClaimValue] = [
             "schemas": .array([.string(Self.schemaURN)]),
             "status": .string(String(status)),
@@ -68,7 +68,7 @@ public struct SCIMProtocolError: Error, Sendable, Equatable, CustomStringConvert
         return .object(object)
     }
 
-    public var description: String {
+    package var description: String {
         "SCIM error \(status)" + (scimType.map { " (\($0))" } ?? "") + ": \(detail)"
     }
 
@@ -77,7 +77,7 @@ public struct SCIMProtocolError: Error, Sendable, Equatable, CustomStringConvert
     /// - Parameters:
     ///   - input: the text the client sent.
     ///   - limit: the most characters kept.
-    public static func excerpt(_ input: String, limit: Int = 100) -> String {
+    package static func excerpt(_ input: String, limit: Int = 100) -> String {
         var out = ""
         var count = 0
         for character in input {

@@ -1,11 +1,11 @@
 import Foundation
-public import RoleSyncJSON
+package import RoleSyncJSON
 import RoleSyncMapping
 
 /// Checks on resource bodies (POST, PUT) and the `attributes`/`excludedAttributes` projection.
-public enum SCIMResource {
+package enum SCIMResource {
     /// The attributes every answer keeps, whatever `attributes`/`excludedAttributes` say.
-    public static let alwaysReturned: Set<String> = ["id", "schemas", "meta"]
+    package static let alwaysReturned: Set<String> = ["id", "schemas", "meta"]
 
     /// Checks and cleans a POST body.
     ///
@@ -21,7 +21,7 @@ public enum SCIMResource {
     /// - Throws: ``SCIMProtocolError/invalidValue(_:)`` when `userName` (User) or `displayName`
     ///   (Group) is missing or not a non-empty string, or a known attribute has the wrong type
     ///   (`emails` not objects, a member without a string `value`, …).
-    public static func validateForCreate(_ body: [String: ClaimValue], type: SCIMResourceType) throws(SCIMProtocolError) -> [String: ClaimValue] {
+    package static func validateForCreate(_ body: [String: ClaimValue], type: SCIMResourceType) throws(SCIMProtocolError) -> [String: ClaimValue] {
         let schema = type.schema
         var resource: [String: ClaimValue] = [:]
         for (key, value) in body.sorted(by: { $0.key < $1.key }) where value != .null {
@@ -48,7 +48,7 @@ public enum SCIMResource {
     ///   - type: the resource type.
     /// - Returns: the attributes to store.
     /// - Throws: what ``validateForCreate(_:type:)`` throws.
-    public static func validateForReplace(_ body: [String: ClaimValue], type: SCIMResourceType) throws(SCIMProtocolError) -> [String: ClaimValue] {
+    package static func validateForReplace(_ body: [String: ClaimValue], type: SCIMResourceType) throws(SCIMProtocolError) -> [String: ClaimValue] {
         try validateForCreate(body, type: type)
     }
 
@@ -64,7 +64,7 @@ public enum SCIMResource {
     ///   - excludedAttributes: attributes to leave out; ignored when `attributes` is not empty.
     ///   - schema: the resource's schema.
     /// - Returns: the resource to send.
-    public static func project(
+    package static func project(
         _ resource: [String: ClaimValue],
         attributes: [String],
         excludedAttributes: [String],

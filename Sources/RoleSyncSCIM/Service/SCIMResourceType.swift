@@ -1,16 +1,16 @@
 /// The resource types RoleSync serves over SCIM (RFC 7643 §6).
-public enum SCIMResourceType: String, Sendable, Hashable, CaseIterable {
+package enum SCIMResourceType: String, Sendable, Hashable, CaseIterable {
     case user = "User"
     case group = "Group"
 
     /// The core schema URN, e.g. `urn:ietf:params:scim:schemas:core:2.0:User`.
-    public var schemaURN: String { "urn:ietf:params:scim:schemas:core:2.0:" + rawValue }
+    package var schemaURN: String { "urn:ietf:params:scim:schemas:core:2.0:" + rawValue }
 
     /// The endpoint relative to the SCIM base URL: `/Users` or `/Groups`.
-    public var endpoint: String { "/" + rawValue + "s" }
+    package var endpoint: String { "/" + rawValue + "s" }
 
     /// The schema RoleSync publishes for this type.
-    public var schema: SCIMSchema {
+    package var schema: SCIMSchema {
         switch self {
         case .user: .user
         case .group: .group
@@ -19,7 +19,7 @@ public enum SCIMResourceType: String, Sendable, Hashable, CaseIterable {
 
     /// The attribute every resource of this type must have as a non-empty string: `userName` or
     /// `displayName`.
-    public var requiredAttribute: String {
+    package var requiredAttribute: String {
         switch self {
         case .user: "userName"
         case .group: "displayName"
@@ -28,7 +28,7 @@ public enum SCIMResourceType: String, Sendable, Hashable, CaseIterable {
 
     /// The type served at an endpoint (`"/Users"` or `"Users"`, ignoring case), or `nil`.
     /// - Parameter endpoint: the path segment after the base URL.
-    public init?(endpoint: String) {
+    package init?(endpoint: String) {
         let name = endpoint.hasPrefix("/") ? endpoint.dropFirst() : Substring(endpoint)
         guard let type = Self.allCases.first(where: { $0.endpoint.dropFirst().lowercased() == name.lowercased() }) else { return nil }
         self = type

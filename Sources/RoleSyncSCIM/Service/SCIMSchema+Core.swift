@@ -1,7 +1,7 @@
 extension SCIMSchema {
     /// The common attributes of every resource (RFC 7643 §3.1), which no schema lists: `id`,
     /// `externalId`, `meta`, plus `schemas`.
-    public static let commonAttributes: [Attribute] = [
+    package static let commonAttributes: [Attribute] = [
         Attribute(
             "id",
             description: "A unique identifier for a SCIM resource as defined by the service provider.",
@@ -41,7 +41,7 @@ extension SCIMSchema {
 
     /// The User schema RoleSync publishes (RFC 7643 §4.1, reduced): `userName`, `name`,
     /// `displayName`, `active` and `emails`. It also knows the read-only `groups`, unpublished.
-    public static let user = SCIMSchema(
+    package static let user = SCIMSchema(
         id: SCIMResourceType.user.schemaURN,
         name: "User",
         description: "User Account",
@@ -116,7 +116,7 @@ extension SCIMSchema {
     )
 
     /// The Group schema RoleSync publishes (RFC 7643 §4.2): `displayName` and `members`.
-    public static let group = SCIMSchema(
+    package static let group = SCIMSchema(
         id: SCIMResourceType.group.schemaURN,
         name: "Group",
         description: "Group",

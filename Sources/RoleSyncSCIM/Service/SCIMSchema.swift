@@ -1,4 +1,4 @@
-public import RoleSyncJSON
+package import RoleSyncJSON
 import RoleSyncMapping
 
 /// A resource schema (RFC 7643 §7): what `/Schemas` publishes, and what PATCH, validation, filters
@@ -10,17 +10,17 @@ import RoleSyncMapping
 /// also know the common attributes every resource has but no schema lists (`id`, `externalId`,
 /// `meta`, `schemas`, RFC 7643 §3.1) and the server-managed ones RoleSync does not publish
 /// (`groups` on User).
-public struct SCIMSchema: Sendable, Hashable {
+package struct SCIMSchema: Sendable, Hashable {
     /// The schema URN, e.g. `urn:ietf:params:scim:schemas:core:2.0:User`.
-    public var id: String
+    package var id: String
     /// The schema's name (`User`).
-    public var name: String
+    package var name: String
     /// A human-readable description.
-    public var description: String
+    package var description: String
     /// The attributes `/Schemas` publishes.
-    public var attributes: [Attribute]
+    package var attributes: [Attribute]
     /// Attributes known but not published: the common attributes and server-managed ones.
-    public var unpublishedAttributes: [Attribute]
+    package var unpublishedAttributes: [Attribute]
 
     /// Creates a schema.
     /// - Parameters:
@@ -29,7 +29,7 @@ public struct SCIMSchema: Sendable, Hashable {
     ///   - description: a description.
     ///   - attributes: the published attributes.
     ///   - unpublishedAttributes: further known attributes; defaults to ``commonAttributes``.
-    public init(
+    package init(
         id: String,
         name: String,
         description: String,
@@ -44,45 +44,45 @@ public struct SCIMSchema: Sendable, Hashable {
     }
 
     /// One attribute definition (RFC 7643 §7).
-    public struct Attribute: Sendable, Hashable {
+    package struct Attribute: Sendable, Hashable {
         /// An attribute's data type (RFC 7643 §2.3).
-        public enum DataType: String, Sendable, Hashable {
+        package enum DataType: String, Sendable, Hashable {
             case string, boolean, decimal, integer, dateTime, reference, complex, binary
         }
 
         /// Whether and when an attribute may be changed (RFC 7643 §7).
-        public enum Mutability: String, Sendable, Hashable {
+        package enum Mutability: String, Sendable, Hashable {
             case readOnly, readWrite, immutable, writeOnly
         }
 
         /// When an attribute is returned (RFC 7643 §7).
-        public enum Returned: String, Sendable, Hashable {
+        package enum Returned: String, Sendable, Hashable {
             case always, never, `default`, request
         }
 
         /// How unique a value must be (RFC 7643 §7).
-        public enum Uniqueness: String, Sendable, Hashable {
+        package enum Uniqueness: String, Sendable, Hashable {
             case none, server, global
         }
 
-        public var name: String
-        public var type: DataType
-        public var multiValued: Bool
-        public var description: String
-        public var required: Bool
-        public var caseExact: Bool
-        public var mutability: Mutability
-        public var returned: Returned
-        public var uniqueness: Uniqueness
-        public var canonicalValues: [String]
-        public var referenceTypes: [String]
-        public var subAttributes: [Attribute]
+        package var name: String
+        package var type: DataType
+        package var multiValued: Bool
+        package var description: String
+        package var required: Bool
+        package var caseExact: Bool
+        package var mutability: Mutability
+        package var returned: Returned
+        package var uniqueness: Uniqueness
+        package var canonicalValues: [String]
+        package var referenceTypes: [String]
+        package var subAttributes: [Attribute]
         /// A sub-attribute every element of this multi-valued attribute must carry as a string
         /// (`value` for `members`); not published.
-        public var elementKey: String?
+        package var elementKey: String?
 
         /// Creates an attribute definition; the defaults are RFC 7643 §2.2's.
-        public init(
+        package init(
             _ name: String,
             type: DataType = .string,
             multiValued: Bool = false,
@@ -113,14 +113,14 @@ public struct SCIMSchema: Sendable, Hashable {
         }
 
         /// The sub-attribute named `name`, ignoring case.
-        public func subAttribute(_ name: String) -> Attribute? {
+        package func subAttribute(_ name: String) -> Attribute? {
             let lowered = name.lowercased()
             return subAttributes.first { $0.name.lowercased() == lowered }
         }
 
         /// The RFC 7643 §7 definition. `caseExact` and `uniqueness` are left out for boolean and
         /// complex attributes, as scim2-server does.
-        public var document: ClaimValue {
+        package var document: ClaimValue {
             var object: [String: ClaimValue] = [
                 "name": .string(name),
                 "type": .string(type.rawValue),
@@ -147,13 +147,13 @@ public struct SCIMSchema: Sendable, Hashable {
     /// case; published attributes first, then ``unpublishedAttributes``.
     /// - Parameter path: the attribute path.
     /// - Returns: the attribute or sub-attribute, or `nil` when the schema does not know it.
-    public func attribute(_ path: String) -> Attribute? {
+    package func attribute(_ path: String) -> Attribute? {
         guard let parsed = SCIMAttributePath(parsing: path) else { return nil }
         return attribute(parsed)
     }
 
     /// The definition at a parsed path, or `nil`; a URN other than ``id`` is unknown.
-    public func attribute(_ path: SCIMAttributePath) -> Attribute? {
+    package func attribute(_ path: SCIMAttributePath) -> Attribute? {
         if let schema = path.schema, schema.lowercased() != id.lowercased() { return nil }
         guard let top = topLevelAttribute(path.attribute) else { return nil }
         guard let sub = path.subAttribute else { return top }
@@ -167,26 +167,26 @@ public struct SCIMSchema: Sendable, Hashable {
     }
 
     /// Whether the schema knows the attribute at `path`.
-    public func isKnown(_ path: String) -> Bool { attribute(path) != nil }
+    package func isKnown(_ path: String) -> Bool { attribute(path) != nil }
     /// The data type of the attribute at `path`, or `nil` when unknown.
-    public func type(of path: String) -> Attribute.DataType? { attribute(path)?.type }
+    package func type(of path: String) -> Attribute.DataType? { attribute(path)?.type }
     /// Whether the attribute at `path` is multi-valued (`false` when unknown).
-    public func isMultiValued(_ path: String) -> Bool { attribute(path)?.multiValued ?? false }
+    package func isMultiValued(_ path: String) -> Bool { attribute(path)?.multiValued ?? false }
     /// The mutability of the attribute at `path`, or `nil` when unknown.
-    public func mutability(of path: String) -> Attribute.Mutability? { attribute(path)?.mutability }
+    package func mutability(of path: String) -> Attribute.Mutability? { attribute(path)?.mutability }
     /// Whether the attribute at `path` compares case-exactly (`false` when unknown). A complex
     /// attribute answers for its `value` sub-attribute, which filters compare.
-    public func isCaseExact(_ path: String) -> Bool {
+    package func isCaseExact(_ path: String) -> Bool {
         guard let attribute = attribute(path) else { return false }
         if attribute.type == .complex, let value = attribute.subAttribute("value") { return value.caseExact }
         return attribute.caseExact
     }
     /// Whether the attribute at `path` is required (`false` when unknown).
-    public func isRequired(_ path: String) -> Bool { attribute(path)?.required ?? false }
+    package func isRequired(_ path: String) -> Bool { attribute(path)?.required ?? false }
 
     /// The `/Schemas/{id}` document: the definition plus `schemas` and `meta`.
     /// - Parameter baseURL: the absolute SCIM base URL, e.g. `https://rolesync.example.com/scim/v2`.
-    public func document(baseURL: String) -> ClaimValue {
+    package func document(baseURL: String) -> ClaimValue {
         .object([
             "schemas": .array(["urn:ietf:params:scim:schemas:core:2.0:Schema"]),
             "id": .string(id),

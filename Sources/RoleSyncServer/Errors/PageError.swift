@@ -1,17 +1,17 @@
-public import Hummingbird
+package import Hummingbird
 
 /// An error of the browser surface (`/`, `/auth/...`): a plain page for browsers, RFC 9457 problem
 /// details for clients that ask for JSON. Either way it names the stable code and the request id,
 /// and never a token, code, state or secret.
-public struct PageError: HTTPResponseError, Sendable {
-    public var status: HTTPResponse.Status
-    public var title: String
-    public var code: String
-    public var message: String
+package struct PageError: HTTPResponseError, Sendable {
+    package var status: HTTPResponse.Status
+    package var title: String
+    package var code: String
+    package var message: String
     /// Cookies to set with the answer (expiring a spent login cookie).
-    public var cookies: [Cookie]
+    package var cookies: [Cookie]
 
-    public init(_ status: HTTPResponse.Status, title: String, code: String, message: String, cookies: [Cookie] = []) {
+    package init(_ status: HTTPResponse.Status, title: String, code: String, message: String, cookies: [Cookie] = []) {
         self.status = status
         self.title = title
         self.code = code
@@ -19,7 +19,7 @@ public struct PageError: HTTPResponseError, Sendable {
         self.cookies = cookies
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         var response: Response
         if PageError.wantsJSON(request) {
             response = ProblemDetails(status: status, title: title, code: code, detail: message, requestID: context.id).response()

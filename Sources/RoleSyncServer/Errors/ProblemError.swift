@@ -1,20 +1,20 @@
-public import Hummingbird
+package import Hummingbird
 
 /// An error of the JSON API (`/api/...`), rendered as RFC 9457 problem details with RoleSync's
 /// stable `code`, the offending `field` for validation errors, and the request id.
-public struct ProblemError: HTTPResponseError, Sendable {
-    public var status: HTTPResponse.Status
-    public var title: String
-    public var code: String
-    public var detail: String
-    public var field: String?
+package struct ProblemError: HTTPResponseError, Sendable {
+    package var status: HTTPResponse.Status
+    package var title: String
+    package var code: String
+    package var detail: String
+    package var field: String?
     /// For a role the IdP manages: the governing rule and mapping file.
-    public var rule: String?
-    public var mappingFile: String?
+    package var rule: String?
+    package var mappingFile: String?
     /// Headers to send with it (`Allow` with a 405).
-    public var headers: HTTPFields
+    package var headers: HTTPFields
 
-    public init(
+    package init(
         _ status: HTTPResponse.Status,
         title: String,
         code: String,
@@ -30,7 +30,7 @@ public struct ProblemError: HTTPResponseError, Sendable {
         self.headers = headers
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         var body = ProblemDetails(status: status, title: title, code: code, detail: detail, field: field, requestID: context.id)
         body.rule = rule
         body.mappingFile = mappingFile

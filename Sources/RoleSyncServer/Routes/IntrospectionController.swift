@@ -7,9 +7,9 @@ import RoleSyncLedger
 import RoleSyncOIDC
 
 /// An AI gateway allowed to ask whether a key is good, by HTTP Basic credentials.
-public struct GatewayCredential: Sendable {
+package struct GatewayCredential: Sendable {
     /// For logs and metrics.
-    public var name: String
+    package var name: String
     let clientID: [UInt8]
     let secret: [UInt8]
     /// `rolesync_introspections_total{gateway, active}`, made once: a counter looked up on every
@@ -17,7 +17,7 @@ public struct GatewayCredential: Sendable {
     let activeAnswers: Counter
     let inactiveAnswers: Counter
 
-    public init(name: String, clientID: String, secret: String) {
+    package init(name: String, clientID: String, secret: String) {
         self.name = name
         self.clientID = Array(clientID.utf8)
         self.secret = Array(secret.utf8)
