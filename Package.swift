@@ -3,10 +3,16 @@ import PackageDescription
 
 import class Foundation.ProcessInfo
 
-let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
-]
+// `scripts/fuzz` sets ROLESYNC_FUZZ: this package's modules then carry libFuzzer's coverage
+// instrumentation (and no `main`), while the dependencies stay as the release build made them, so
+// fuzzing after `swift build -c release` recompiles only these modules (docs/fuzzing.md).
+let fuzzing = ProcessInfo.processInfo.environment["ROLESYNC_FUZZ"] != nil
+
+let swiftSettings: [SwiftSetting] =
+    [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ] + (fuzzing ? [.unsafeFlags(["-sanitize=fuzzer", "-parse-as-library"])] : [])
 
 let package = Package(
     name: "rolesync",

@@ -10,9 +10,6 @@ import RoleSyncOIDC
 import RoleSyncReconciler
 import RoleSyncSCIM
 
-/// `/scim/v2`: the SCIM 2.0 service provider (RFC 7644) IdPs push to. Every answer outside 2xx is a
-/// SCIM error (`urn:ietf:params:scim:api:messages:2.0:Error`) with `scimType` where RFC 7644 §3.12
-/// has one.
 /// Where SCIM lives, and how it answers.
 enum SCIMRoutes {
     static let prefix = "/scim/v2"
@@ -94,7 +91,9 @@ struct SCIMMiddleware: RouterMiddleware {
     }
 }
 
-/// `/scim/v2`: the SCIM 2.0 service provider (RFC 7644) IdPs push to, one route per endpoint.
+/// `/scim/v2`: the SCIM 2.0 service provider (RFC 7644) IdPs push to, one route per endpoint. Every
+/// answer outside 2xx is a SCIM error (`urn:ietf:params:scim:api:messages:2.0:Error`) with
+/// `scimType` where RFC 7644 §3.12 has one.
 struct SCIMController: Sendable {
     let service: SCIMService
     /// Where the pushing IdP reaches RoleSync: resources' `meta.location` start with it.
