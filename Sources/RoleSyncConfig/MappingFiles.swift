@@ -1,5 +1,6 @@
 import Foundation
 public import RoleSyncMapping
+public import RoleSyncYAML
 
 /// Reads mapping files and folders from disk for the mapping module (which opens no files).
 public struct MappingFiles: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
-public import RoleSyncMapping
+import RoleSyncMapping
+public import RoleSyncYAML
 
 /// The live mappings and their candidates (`shadow:`), loaded and checked together: what `serve`
 /// starts with, what a reload swaps in, and what `rolesync mapping promote` compares.

@@ -1,4 +1,6 @@
 public import RoleSyncJSON
+public import RoleSyncYAML
+
 /// A condition of a mapping: a predicate on one claim, or `any`/`all`/`not` of conditions.
 public indirect enum Condition: Sendable, Hashable {
     case predicate(Predicate)

@@ -1,3 +1,5 @@
+public import RoleSyncYAML
+
 /// The mappings of every configured IdP: one per issuer.
 public struct MappingSet: Sendable {
     /// The mappings, in the order given.

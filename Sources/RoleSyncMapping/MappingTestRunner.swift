@@ -1,3 +1,5 @@
+public import RoleSyncYAML
+
 /// Runs a mapping's `tests:` cases.
 public enum MappingTestRunner {
     /// How one case came out.

@@ -6,6 +6,7 @@ import RoleSyncConfig
 import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
+import RoleSyncYAML
 import RoleSyncReports
 
 extension ServerContext {
