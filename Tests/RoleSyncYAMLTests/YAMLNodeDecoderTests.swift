@@ -123,7 +123,11 @@ struct YAMLNodeDecoderTests {
         #expect(try decode([Int].self, "[017, 0o17, 0x1F]").value == [17, 15, 31])
         // A plain 017 is a number, not a string; nothing is coerced.
         #expect(try decode([String].self, "[017]").errors == ["f.yaml:1:2: error: [0] must be a string, found a number"])
-        #expect(try decode([ClaimValue].self, "[true, ~, 1e3, .inf, 'true']").value == [.bool(true), .null, .number(1000), .number(.infinity), .string("true")])
+        #expect(
+            try decode([ClaimValue].self, "[true, ~, 1e3, .inf, 'true']").value == [
+                .bool(true), .null, .number(1000), .number(.infinity), .string("true"),
+            ]
+        )
     }
 
     @Test("A missing required key is reported; with RequiredKeys the mapping's other problems are too")
