@@ -47,10 +47,16 @@ let package = Package(
             name: "RoleSyncJSON",
             swiftSettings: swiftSettings
         ),
+        // YAML read with positions: diagnostics with file:line:col, and a Decoder that reports every error at once.
+        .target(
+            name: "RoleSyncYAML",
+            dependencies: ["RoleSyncJSON", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         // The mapping language: parse, validate, evaluate. Pure: Foundation and Yams only, no I/O.
         .target(
             name: "RoleSyncMapping",
-            dependencies: ["RoleSyncJSON", .product(name: "Yams", package: "Yams")],
+            dependencies: ["RoleSyncJSON", "RoleSyncYAML", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // Users, sessions, audit, the sync rules, and the store's algorithm over a storage engine
@@ -113,7 +119,7 @@ let package = Package(
         // reading the file and the environment.
         .target(
             name: "RoleSyncConfig",
-            dependencies: ["RoleSyncMapping", .product(name: "Yams", package: "Yams")],
+            dependencies: ["RoleSyncMapping", "RoleSyncYAML", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // How RoleSync calls other services (IdPs, SCIM directories): a small transport protocol and
@@ -188,7 +194,7 @@ let package = Package(
                 "RoleSyncSCIM",
                 "RoleSyncOIDC",
                 "RoleSyncLedger",
-                "RoleSyncMapping", "RoleSyncJSON",
+                "RoleSyncMapping", "RoleSyncJSON", "RoleSyncYAML",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -215,7 +221,7 @@ let package = Package(
                 "RoleSyncLedger",
                 "RoleSyncSQLite",
                 "RoleSyncPostgres",
-                "RoleSyncMapping", "RoleSyncJSON",
+                "RoleSyncMapping", "RoleSyncJSON", "RoleSyncYAML",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -263,6 +269,11 @@ let package = Package(
         .testTarget(
             name: "RoleSyncJSONTests",
             dependencies: ["RoleSyncJSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncYAMLTests",
+            dependencies: ["RoleSyncYAML", "RoleSyncJSON", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -6,6 +6,7 @@ package import RoleSyncConfig
 import RoleSyncHTTPClient
 import RoleSyncLedger
 import RoleSyncMapping
+import RoleSyncYAML
 import RoleSyncOIDC
 package import RoleSyncPostgres
 import RoleSyncReconciler

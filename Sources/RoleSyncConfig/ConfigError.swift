@@ -1,4 +1,4 @@
-package import RoleSyncMapping
+package import RoleSyncYAML
 
 /// Why a configuration or a file it names cannot be used. Every message says where: a file, or a
 /// file, line and column with the key at fault.

@@ -1,13 +1,12 @@
 import Foundation
-import RoleSyncMapping
-import Yams
+import RoleSyncYAML
 
 extension IdentityProviderSettings {
     /// The hosts a sign-in follows `_claim_sources` to when `follow_claim_sources: true` and no
     /// `claim_source_hosts` are given: Microsoft Graph, where Entra ID points for group overage.
     package static let defaultClaimSourceHosts: Set<String> = ["graph.microsoft.com"]
 
-    /// Reads `follow_claim_sources` and `claim_source_hosts` of an `idps[]` entry.
+    /// Checks `follow_claim_sources` and `claim_source_hosts` of an `idps[]` entry.
     ///
     /// ```yaml
     /// follow_claim_sources: true                 # opt-in; off by default
@@ -17,34 +16,36 @@ extension IdentityProviderSettings {
     ///   - follow: the `follow_claim_sources` value, if given.
     ///   - hosts: the `claim_source_hosts` value, if given.
     ///   - at: the entry's place (`idps[0]`), for messages.
-    ///   - reader: where errors are reported.
+    ///   - validation: where errors are reported.
     /// - Returns: the hosts to follow (empty: none), or `nil` after reporting an error.
-    static func claimSourceHosts(follow: Node?, hosts: Node?, at: String, reader: inout YAMLNodes) -> Set<String>? {
-        var isFollowing = false
-        if let follow {
-            guard let value = reader.bool(follow, "\(at).follow_claim_sources") else { return nil }
-            isFollowing = value
-        }
+    static func claimSourceHosts(
+        follow: Bool?,
+        hosts: Located<[Located<String>]>?,
+        at: String,
+        _ validation: inout Validation
+    ) -> Set<String>? {
+        let isFollowing = follow ?? false
         guard let hosts else { return isFollowing ? defaultClaimSourceHosts : [] }
         guard isFollowing else {
-            reader.error(hosts, "\(at).claim_source_hosts goes with 'follow_claim_sources: true'")
+            validation.error(hosts.location, "\(at).claim_source_hosts goes with 'follow_claim_sources: true'")
             return nil
         }
-        guard let items = reader.sequence(hosts, "\(at).claim_source_hosts") else { return nil }
+        guard !hosts.value.isEmpty else {
+            validation.error(hosts.location, "\(at).claim_source_hosts: list at least one host, or leave it out for graph.microsoft.com")
+            return nil
+        }
         var allowed = Set<String>()
-        var valid = !items.isEmpty
-        if items.isEmpty { reader.error(hosts, "\(at).claim_source_hosts: list at least one host, or leave it out for graph.microsoft.com") }
-        for item in items {
-            guard let host = reader.string(item, "\(at).claim_source_hosts items") else {
+        var valid = true
+        for host in hosts.value {
+            guard isHostName(host.value) else {
+                validation.error(
+                    host.location,
+                    "\(at).claim_source_hosts: '\(host.value)' is not a host name (no scheme, port, path or wildcard: graph.microsoft.com)"
+                )
                 valid = false
                 continue
             }
-            guard isHostName(host) else {
-                reader.error(item, "\(at).claim_source_hosts: '\(host)' is not a host name (no scheme, port, path or wildcard: graph.microsoft.com)")
-                valid = false
-                continue
-            }
-            allowed.insert(host.lowercased())
+            allowed.insert(host.value.lowercased())
         }
         return valid ? allowed : nil
     }

@@ -1,5 +1,6 @@
 import Foundation
 package import RoleSyncMapping
+package import RoleSyncYAML
 
 /// Reads mapping files and folders from disk for the mapping module (which opens no files).
 package struct MappingFiles: Sendable {

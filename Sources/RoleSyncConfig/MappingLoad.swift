@@ -1,5 +1,6 @@
 import Foundation
-package import RoleSyncMapping
+import RoleSyncMapping
+package import RoleSyncYAML
 
 /// The live mappings and their candidates (`shadow:`), loaded and checked together: what `serve`
 /// starts with, what a reload swaps in, and what `rolesync mapping promote` compares.

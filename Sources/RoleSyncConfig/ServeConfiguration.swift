@@ -1,5 +1,5 @@
 package import Foundation
-package import RoleSyncMapping
+package import RoleSyncYAML
 
 /// The `rolesync serve` configuration file (YAML), validated whole: every error is reported with
 /// its file, line, column and key. Paths in it are relative to the file's folder.

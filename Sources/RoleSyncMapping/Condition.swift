@@ -1,4 +1,6 @@
 package import RoleSyncJSON
+package import RoleSyncYAML
+
 /// A condition of a mapping: a predicate on one claim, or `any`/`all`/`not` of conditions.
 package indirect enum Condition: Sendable, Hashable {
     case predicate(Predicate)

@@ -1,3 +1,5 @@
+package import RoleSyncYAML
+
 /// One IdP's mapping document (version 1), validated and ready to evaluate.
 ///
 /// Build one with ``MappingParser/parse(yaml:file:)``; evaluate it with ``evaluate(_:tracing:)``.

@@ -1,3 +1,5 @@
+import RoleSyncYAML
+
 /// Warnings for rules that cannot do what their author meant: shadowed by an earlier catch-all or
 /// an identical condition, or unable ever to match.
 extension MappingBuilder {

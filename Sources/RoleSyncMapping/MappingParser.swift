@@ -1,5 +1,6 @@
 import Foundation
 import RoleSyncJSON
+package import RoleSyncYAML
 import Yams
 
 /// Reads a mapping document (version 1) strictly: every problem is reported with its file, line and
@@ -44,47 +45,13 @@ package enum MappingParser {
             }
             root = node
         } catch {
-            reader.report(syntaxDiagnostic(error, file: file))
+            reader.report(YAMLNodes.syntaxDiagnostic(error, file: file))
             return Result(mapping: nil, diagnostics: reader.diagnostics)
         }
         var builder = MappingBuilder(reader: reader)
         let mapping = builder.build(root)
         let diagnostics = builder.reader.diagnostics.sorted { $0.location < $1.location }
         return Result(mapping: diagnostics.containsErrors ? nil : mapping, diagnostics: diagnostics)
-    }
-
-    /// A YAML syntax error with the position Yams (libyaml) gives it.
-    package static func syntaxDiagnostic(_ error: any Error, file: String) -> Diagnostic {
-        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
-        let start = SourceLocation(file: file, line: 1, column: 1)
-        guard let yamlError = error as? YamlError else {
-            return Diagnostic(.error, at: start, "YAML could not be read: \(error)")
-        }
-        switch yamlError {
-        case .scanner(let context, let problem, let mark, _),
-            .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let what = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
-            return Diagnostic(.error, at: at(mark), "YAML syntax error: \(problem)\(what)")
-        case .reader(let problem, let offset, _, let yaml):
-            var location = start
-            if let offset {
-                let prefix = yaml.prefix(offset)
-                let line = prefix.filter { $0 == "\n" }.count + 1
-                let column = prefix.split(separator: "\n", omittingEmptySubsequences: false).last.map { $0.unicodeScalars.count + 1 } ?? 1
-                location = SourceLocation(file: file, line: line, column: column)
-            }
-            return Diagnostic(.error, at: location, "YAML could not be read: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return Diagnostic(
-                .error,
-                at: at(context.mark),
-                "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in the mapping that starts here; "
-                    + "each key may appear once (a second one would silently win)"
-            )
-        default:
-            return Diagnostic(.error, at: start, "YAML could not be read: \(yamlError)")
-        }
     }
 }
 

@@ -1,3 +1,5 @@
+package import RoleSyncYAML
+
 /// The mappings of every configured IdP: one per issuer.
 package struct MappingSet: Sendable {
     /// The mappings, in the order given.

@@ -1,3 +1,5 @@
+package import RoleSyncYAML
+
 /// Runs a mapping's `tests:` cases.
 package enum MappingTestRunner {
     /// How one case came out.

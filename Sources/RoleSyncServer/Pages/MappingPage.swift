@@ -1,6 +1,7 @@
 import Foundation
 import RoleSyncLedger
 import RoleSyncMapping
+import RoleSyncYAML
 
 /// `/admin/mapping`: the loaded mappings, the candidate form, and a dry run's result.
 struct MappingPageModel: Sendable {

@@ -7,6 +7,7 @@ import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncReports
+import RoleSyncYAML
 
 /// The mappings on the admin API: the loaded ones (`GET /api/admin/mappings`), a candidate's dry run
 /// (`POST /api/admin/mappings/dry-run`) and the shadow mapping's differences

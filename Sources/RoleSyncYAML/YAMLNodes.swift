@@ -29,17 +29,18 @@ package struct YAMLNodes {
     /// What a node is, for "found a …" in type errors.
     package static func kind(_ node: Node) -> String {
         switch node {
-        case .mapping: return "mapping"
-        case .sequence: return "list"
-        case .alias: return "alias"
-        case .scalar:
-            switch value(node) {
-            case .string: return "string"
-            case .number: return "number"
-            case .bool: return "boolean"
-            case .null: return "null"
-            default: return "scalar"
-            }
+        case .mapping: "mapping"
+        case .sequence: "list"
+        case .alias: "alias"
+        case .scalar: kind(of: value(node))
+        }
+    }
+
+    /// What a value read from YAML is, in the same words: a `ClaimValue` object is a mapping.
+    package static func kind(of value: ClaimValue) -> String {
+        switch value {
+        case .object: "mapping"
+        default: value.typeName
         }
     }
 
@@ -160,5 +161,39 @@ package struct YAMLNodes {
         if case .mapping = node { return true }
         error(node, "\(what) must be a mapping, found a \(Self.kind(node))")
         return false
+    }
+
+    /// A YAML syntax error with the position Yams (libyaml) gives it.
+    package static func syntaxDiagnostic(_ error: any Error, file: String) -> Diagnostic {
+        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+        let start = SourceLocation(file: file, line: 1, column: 1)
+        guard let yamlError = error as? YamlError else {
+            return Diagnostic(.error, at: start, "YAML could not be read: \(error)")
+        }
+        switch yamlError {
+        case .scanner(let context, let problem, let mark, _),
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let what = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+            return Diagnostic(.error, at: at(mark), "YAML syntax error: \(problem)\(what)")
+        case .reader(let problem, let offset, _, let yaml):
+            var location = start
+            if let offset {
+                let prefix = yaml.prefix(offset)
+                let line = prefix.filter { $0 == "\n" }.count + 1
+                let column = prefix.split(separator: "\n", omittingEmptySubsequences: false).last.map { $0.unicodeScalars.count + 1 } ?? 1
+                location = SourceLocation(file: file, line: line, column: column)
+            }
+            return Diagnostic(.error, at: location, "YAML could not be read: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return Diagnostic(
+                .error,
+                at: at(context.mark),
+                "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in the mapping that starts here; "
+                    + "each key may appear once (a second one would silently win)"
+            )
+        default:
+            return Diagnostic(.error, at: start, "YAML could not be read: \(yamlError)")
+        }
     }
 }

@@ -1,4 +1,4 @@
-/// A place in a mapping file: 1-based line and column (columns count Unicode scalars, as libyaml does).
+/// A place in a YAML file (a mapping, the configuration): 1-based line and column (columns count Unicode scalars, as libyaml does).
 package struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
     package var file: String
     package var line: Int
@@ -17,7 +17,7 @@ package struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConve
     }
 }
 
-/// An error or warning about a mapping file, with its place.
+/// An error or warning about a YAML file, with its place.
 package struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     package enum Severity: String, Sendable, Hashable, Codable {
         case error

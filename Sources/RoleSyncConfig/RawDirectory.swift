@@ -1,0 +1,169 @@
+import Foundation
+import RoleSyncJSON
+import RoleSyncYAML
+
+/// An `idps[].directory` as written. ``validate(at:location:_:)`` checks it and builds a
+/// ``DirectorySettings``.
+struct RawDirectory: Decodable {
+    var scimURL: Located<String>?
+    var tokenEnv: Located<String>?
+    var interval: Located<ClaimValue>?
+    var matchBy: Located<String>?
+    var matchClaim: Located<String>?
+    var claims: [String: Located<String>]?
+    var safetyValve: SafetyValve?
+    var caFile: Located<String>?
+    var pageSize: Located<ClaimValue>?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case scimURL = "scim_url"
+        case tokenEnv = "token_env"
+        case interval
+        case matchBy = "match_by"
+        case matchClaim = "match_claim"
+        case claims
+        case safetyValve = "safety_valve"
+        case caFile = "ca_file"
+        case pageSize = "page_size"
+    }
+
+    /// `safety_valve: { max_share: 10%, max_count: 50 }`.
+    struct SafetyValve: Decodable {
+        var maxShare: Located<ClaimValue>?
+        var maxCount: Located<ClaimValue>?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case maxShare = "max_share"
+            case maxCount = "max_count"
+        }
+    }
+
+    /// The directory, or `nil` after reporting why it cannot be used.
+    /// - Parameters:
+    ///   - at: its place (`idps[0].directory`), for messages.
+    ///   - location: its position.
+    func validate(at: String, location: SourceLocation, _ validation: inout Validation) -> DirectorySettings? {
+        var valid = true
+        var url: URL?
+        if let scimURL {
+            let text = scimURL.value
+            let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+            if let parsed = URL(string: trimmed), let scheme = parsed.scheme?.lowercased(), let host = parsed.host, !host.isEmpty,
+                parsed.query == nil, parsed.fragment == nil, scheme == "https" || (scheme == "http" && Validation.isLoopback(host))
+            {
+                url = parsed
+            } else {
+                validation.error(scimURL.location, "\(at).scim_url: '\(text)' is not an https URL (http only on a loopback address, for tests)")
+                valid = false
+            }
+        }
+        var token: String?
+        if let tokenEnv {
+            if let value = validation.environment[tokenEnv.value], !value.isEmpty {
+                token = value
+            } else if validation.requiringSecrets {
+                validation.error(tokenEnv.location, "\(at).token_env: the environment variable \(tokenEnv.value) is not set")
+                valid = false
+            }
+        }
+        if scimURL != nil, tokenEnv == nil {
+            validation.error(location, "\(at) has 'scim_url' but lacks 'token_env' (the environment variable holding the directory's bearer token)")
+            valid = false
+        }
+        if scimURL == nil, let tokenEnv {
+            validation.error(tokenEnv.location, "\(at).token_env goes with 'scim_url' (the directory to read)")
+            valid = false
+        }
+        var seconds: TimeInterval = 15 * 60
+        if let interval, let value = validation.duration(interval, "\(at).interval") {
+            if value < 60 {
+                validation.error(interval.location, "\(at).interval: reconcile at most once a minute (got \(Int(value)) s)")
+                valid = false
+            }
+            seconds = value
+        }
+        var attribute = DirectoryMatchAttribute.externalId
+        if let matchBy {
+            if let parsed = DirectoryMatchAttribute(rawValue: matchBy.value) {
+                attribute = parsed
+            } else {
+                let names = DirectoryMatchAttribute.allCases.map(\.rawValue)
+                validation.error(
+                    matchBy.location,
+                    "\(at).match_by: '\(matchBy.value)' is not externalId or userName" + Suggestion.hint(for: matchBy.value, among: names)
+                )
+                valid = false
+            }
+        }
+        if let matchClaim, matchClaim.value.isEmpty {
+            validation.error(matchClaim.location, "\(at).match_claim must not be empty")
+            valid = false
+        }
+        var sources = DirectorySettings.defaultClaims
+        if let claims {
+            sources = [:]
+            for (claim, source) in claims {
+                guard !source.value.isEmpty, !claim.isEmpty, claim != "sub", claim != "iss" else {
+                    validation.error(source.location, "\(at).claims.\(claim): a claim needs a name other than sub or iss, and a source")
+                    valid = false
+                    continue
+                }
+                sources[claim] = DirectoryClaimSource(source.value)
+            }
+        }
+        let (maxShare, maxCount) = safetyValve?.validate(at: "\(at).safety_valve", &validation, &valid) ?? (0.10, nil)
+        let caFile = validation.readableFile(caFile, "\(at).ca_file", &valid)
+        var pages = 100
+        if let pageSize {
+            if case .number(let n) = pageSize.value, n >= 1, n <= 1000, n == n.rounded() {
+                pages = Int(n)
+            } else {
+                validation.error(pageSize.location, "\(at).page_size: give a whole number from 1 to 1000")
+                valid = false
+            }
+        }
+        guard valid else { return nil }
+        return DirectorySettings(
+            scimURL: url,
+            tokenEnvironmentVariable: tokenEnv?.value,
+            token: token,
+            interval: seconds,
+            matchBy: attribute,
+            matchClaim: matchClaim?.value ?? "sub",
+            claims: sources,
+            maxDeactivationShare: maxShare,
+            maxDeactivations: maxCount,
+            caFile: caFile,
+            pageSize: pages
+        )
+    }
+}
+
+extension RawDirectory.SafetyValve {
+    /// The share (`0.10` or `10%`, default 0.10) and count (default none) of deactivations above
+    /// which a run applies nothing.
+    func validate(at: String, _ validation: inout Validation, _ valid: inout Bool) -> (share: Double, count: Int?) {
+        var share = 0.10
+        if let maxShare {
+            var parsed: Double?
+            if case .number(let n) = maxShare.value { parsed = n }
+            if case .string(let text) = maxShare.value, text.hasSuffix("%"), let n = Double(text.dropLast()) { parsed = n / 100 }
+            if let parsed, parsed >= 0, parsed <= 1 {
+                share = parsed
+            } else {
+                validation.error(maxShare.location, "\(at).max_share: '\(maxShare.value.scalarText ?? "")' is not a share (0.10 or 10%)")
+                valid = false
+            }
+        }
+        var count: Int?
+        if let maxCount {
+            if case .number(let n) = maxCount.value, n >= 0, n == n.rounded(), n < 1e9 {
+                count = Int(n)
+            } else {
+                validation.error(maxCount.location, "\(at).max_count: '\(maxCount.value.scalarText ?? "")' is not a whole number")
+                valid = false
+            }
+        }
+        return (share, count)
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import RoleSyncJSON
+import RoleSyncYAML
+
+/// The configuration file as written: its keys and their YAML types, with positions.
+/// ``validate(_:)`` checks the values and builds a ``ServeConfiguration``.
+struct RawServeConfiguration: Decodable {
+    var listen: Located<String>?
+    var publicURL: Located<String>?
+    var database: Located<String>?
+    var databasePasswordEnv: Located<String>?
+    var mappings: Located<String>?
+    var shadow: Located<String>?
+    var shadowRetention: Located<ClaimValue>?
+    var override: Override?
+    var session: Located<Session>?
+    var idps: Located<[Located<RawIdentityProvider>]>?
+    var gateways: [Located<RawGateway>]?
+
+    enum CodingKeys: String, CodingKey, CaseIterable, RequiredKeys {
+        case listen
+        case publicURL = "public_url"
+        case database
+        case databasePasswordEnv = "database_password_env"
+        case mappings, shadow
+        case shadowRetention = "shadow_retention"
+        case override, session, idps, gateways
+
+        static let required: [Self] = [.listen, .publicURL, .idps]
+    }
+
+    /// `override: { max_duration: 8h }`: how long a break-glass override may last.
+    struct Override: Decodable {
+        var maxDuration: Located<ClaimValue>?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case maxDuration = "max_duration"
+        }
+    }
+
+    /// `session: { idle_timeout: 8h, absolute_lifetime: 7d }`.
+    struct Session: Decodable {
+        var idleTimeout: Located<ClaimValue>?
+        var absoluteLifetime: Located<ClaimValue>?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case idleTimeout = "idle_timeout"
+            case absoluteLifetime = "absolute_lifetime"
+        }
+    }
+
+    /// The configuration, or `nil` when what it needs is unusable; every problem is reported.
+    func validate(_ validation: inout Validation) -> ServeConfiguration? {
+        let listen = listen.flatMap { Self.address($0, &validation) }
+        let publicURL = publicURL.flatMap { Self.publicURL($0, &validation) }
+        let (database, postgres) = validateDatabase(&validation)
+        let mappings = mappings.flatMap { validation.path($0, "mappings") } ?? "mappings"
+        let shadow = shadow.flatMap { validation.path($0, "shadow") }
+        var shadowRetention: TimeInterval = 14 * 24 * 3600
+        if let retention = self.shadowRetention, let seconds = validation.duration(retention, "shadow_retention") {
+            if seconds < 3600 {
+                validation.error(retention.location, "shadow_retention: keep differences at least 1h")
+            } else {
+                shadowRetention = seconds
+            }
+        }
+        var overrideMaxDuration: TimeInterval = 8 * 3600
+        if let maxDuration = override?.maxDuration, let seconds = validation.duration(maxDuration, "override.max_duration") {
+            if seconds >= 60, seconds <= 7 * 24 * 3600 {
+                overrideMaxDuration = seconds
+            } else {
+                validation.error(maxDuration.location, "override.max_duration: between 1m and 7d (break-glass is bounded)")
+            }
+        }
+        let session = self.session.map { $0.value.validate(at: $0.location, &validation) } ?? SessionSettings()
+        let idps = self.idps.map { RawIdentityProvider.validate($0, &validation) } ?? []
+        let gateways = self.gateways.map { RawGateway.validate($0, &validation) } ?? []
+        guard let listen, let publicURL else { return nil }
+        return ServeConfiguration(
+            file: validation.file,
+            listen: listen,
+            publicURL: publicURL,
+            database: database,
+            postgres: postgres,
+            databasePasswordEnv: databasePasswordEnv?.value,
+            mappings: mappings,
+            shadow: shadow,
+            shadowRetention: shadowRetention,
+            overrideMaxDuration: overrideMaxDuration,
+            session: session,
+            idps: idps,
+            gateways: gateways
+        )
+    }
+
+    static func address(_ listen: Located<String>, _ validation: inout Validation) -> ListenAddress? {
+        let text = listen.value
+        var host: Substring
+        let portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(after: close)...].drop { $0 == ":" }
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        } else {
+            validation.error(listen.location, "listen: '\(text)' is not HOST:PORT (for example 127.0.0.1:8080)")
+            return nil
+        }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            validation.error(listen.location, "listen: '\(portText)' is not a port number (0–65535)")
+            return nil
+        }
+        if host.isEmpty { host = "0.0.0.0" }
+        return ListenAddress(host: String(host), port: port)
+    }
+
+    static func publicURL(_ text: Located<String>, _ validation: inout Validation) -> URL? {
+        let trimmed = text.value.hasSuffix("/") ? String(text.value.dropLast()) : text.value
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            url.host?.isEmpty == false, url.query == nil, url.fragment == nil
+        else {
+            validation.error(
+                text.location,
+                "public_url: '\(text.value)' is not an http or https URL without query (for example https://rolesync.example.com)"
+            )
+            return nil
+        }
+        return url
+    }
+}
+
+extension RawServeConfiguration.Session {
+    func validate(at location: SourceLocation, _ validation: inout Validation) -> SessionSettings {
+        var settings = SessionSettings()
+        if let idleTimeout, let seconds = validation.duration(idleTimeout, "session.idle_timeout") {
+            settings.idleTimeout = seconds
+        }
+        if let absoluteLifetime, let seconds = validation.duration(absoluteLifetime, "session.absolute_lifetime") {
+            settings.absoluteLifetime = seconds
+        }
+        if settings.idleTimeout > settings.absoluteLifetime {
+            validation.error(location, "session: idle_timeout is longer than absolute_lifetime")
+        }
+        return settings
+    }
+}
