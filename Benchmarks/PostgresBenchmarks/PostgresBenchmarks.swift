@@ -99,7 +99,7 @@ let benchmarks: @Sendable () -> Void = {
         fatalError("set ROLESYNC_POSTGRES_URL (scripts/bench-postgres does)")
     }
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput],
+        metrics: [.wallClock, .cpuTotal, .throughput],
         timeUnits: .microseconds,
         maxDuration: .seconds(10)
     )
