@@ -255,8 +255,11 @@ extension SyncService {
         throw LedgerError.contention
     }
 
-    /// `8h`, `90m`, `45s`: how refusals write a duration.
+    /// `8h`, `90m`, `45s`: how refusals write a duration. A requested one may be any JSON number
+    /// or a `for` of many digits: past a century it is said so, never converted to an `Int` (which
+    /// trapped on `"886213629703717429204.3m"`, found by schemathesis).
     static func duration(_ seconds: TimeInterval) -> String {
+        guard seconds.isFinite, seconds.magnitude < 100 * 365 * 86_400 else { return "more than 100 years" }
         let s = Int(seconds.rounded())
         if s % 3600 == 0 { return "\(s / 3600)h" }
         if s % 60 == 0 { return "\(s / 60)m" }
