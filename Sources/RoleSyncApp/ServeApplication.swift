@@ -6,12 +6,12 @@ package import RoleSyncConfig
 import RoleSyncHTTPClient
 import RoleSyncLedger
 import RoleSyncMapping
-import RoleSyncYAML
 import RoleSyncOIDC
 package import RoleSyncPostgres
 import RoleSyncReconciler
 import RoleSyncSQLite
 package import RoleSyncServer
+import RoleSyncYAML
 import ServiceLifecycle
 
 /// `rolesync serve`, assembled: the composition root. From a ``ServeConfiguration`` it opens the
@@ -150,7 +150,12 @@ package struct ServeApplication {
             scim: pushers.isEmpty
                 ? nil : SCIMService(pushers: pushers, directory: store, sync: sync, logger: Logger(label: "rolesync.scim")),
             gateways: configuration.gateways.compactMap { gateway in
-                gateway.clientSecret.map { GatewayCredential(name: gateway.name, clientID: gateway.clientID, secret: $0) }
+                guard let clientID = gateway.clientID, let secret = gateway.clientSecret else { return nil }
+                return GatewayCredential(name: gateway.name, clientID: clientID, secret: secret)
+            },
+            forwardAuthGateways: configuration.gateways.compactMap { gateway in
+                guard let forwardAuth = gateway.forwardAuth, let secret = forwardAuth.secret else { return nil }
+                return ForwardAuthGateway(name: gateway.name, secret: secret, roles: forwardAuth.roles)
             }
         )
     }

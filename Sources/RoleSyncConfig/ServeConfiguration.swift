@@ -1,4 +1,5 @@
 package import Foundation
+package import RoleSyncMapping
 package import RoleSyncYAML
 
 /// The `rolesync serve` configuration file (YAML), validated whole: every error is reported with
@@ -51,21 +52,39 @@ package struct ServeConfiguration: Sendable {
     package var isSecure: Bool { publicURL.scheme?.lowercased() == "https" }
 }
 
-/// An AI gateway that asks RoleSync whether an API key is good, authenticating with HTTP Basic.
+/// A gateway that asks RoleSync whether a request's credential is good: by RFC 7662 introspection
+/// (HTTP Basic), by forward authentication (`/gateway/check`, its secret in a header), or both.
 package struct GatewaySettings: Sendable {
     /// For logs and metrics.
     package var name: String
-    /// The Basic user name.
-    package var clientID: String
+    /// The Basic user name of introspection; `nil` when the gateway does not introspect.
+    package var clientID: String?
     /// The Basic password, from the variable `client_secret_env` names; `nil` when it was not
-    /// required (commands other than `serve`).
+    /// required (commands other than `serve`) or the gateway does not introspect.
     package var clientSecret: String?
+    /// Forward authentication (`forward_auth:`); `nil` when the gateway does not use it.
+    package var forwardAuth: ForwardAuth?
     package var location: SourceLocation
 
-    package init(name: String, clientID: String, clientSecret: String?, location: SourceLocation) {
+    /// A gateway's forward authentication.
+    package struct ForwardAuth: Sendable, Equatable {
+        /// What the gateway sends in `X-RoleSync-Gateway-Token`, from the variable `secret_env`
+        /// names; `nil` when it was not required (commands other than `serve`).
+        package var secret: String?
+        /// The roles a check lets through when the check's URL names none (`roles:`); `nil`: every role.
+        package var roles: Set<Role>?
+
+        package init(secret: String?, roles: Set<Role>?) {
+            self.secret = secret
+            self.roles = roles
+        }
+    }
+
+    package init(name: String, clientID: String?, clientSecret: String?, forwardAuth: ForwardAuth? = nil, location: SourceLocation) {
         self.name = name
         self.clientID = clientID
         self.clientSecret = clientSecret
+        self.forwardAuth = forwardAuth
         self.location = location
     }
 }

@@ -115,14 +115,25 @@ package struct KeyOwner: Sendable, Hashable {
 /// request, so it reads no more.
 package struct KeyCredential: Sendable, Hashable {
     package var keyID: Int64
+    /// The key's name, for the gateway's `X-RoleSync-Key-Name`.
+    package var name: String
     package var purpose: APIKeyPurpose
     package var createdAt: Date
     package var expiresAt: Date?
     package var isRevoked: Bool
     package var owner: KeyOwner
 
-    package init(keyID: Int64, purpose: APIKeyPurpose, createdAt: Date, expiresAt: Date?, isRevoked: Bool, owner: KeyOwner) {
+    package init(
+        keyID: Int64,
+        name: String,
+        purpose: APIKeyPurpose,
+        createdAt: Date,
+        expiresAt: Date?,
+        isRevoked: Bool,
+        owner: KeyOwner
+    ) {
         self.keyID = keyID
+        self.name = name
         self.purpose = purpose
         self.createdAt = createdAt
         self.expiresAt = expiresAt

@@ -10,13 +10,13 @@ extension PostgresEngine {
     package func credential(hash: String) async throws -> KeyCredential? {
         let rows = try await query(
             """
-            SELECT k.id, k.purpose, k.created_at, k.expires_at, k.revoked_at IS NOT NULL, k.user_id, u.email, u.role, u.status
+            SELECT k.id, k.purpose, k.created_at, k.expires_at, k.revoked_at IS NOT NULL, k.user_id, u.email, u.role, u.status, k.name
             FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = \(hash)
             """
         )
         for row in rows {
-            let (id, purpose, created, expires, revoked, userID, email, role, status) = try row.decode(
-                (Int64, String, Date, Date?, Bool, Int64, String?, String, String).self
+            let (id, purpose, created, expires, revoked, userID, email, role, status, name) = try row.decode(
+                (Int64, String, Date, Date?, Bool, Int64, String?, String, String, String).self
             )
             let owner = KeyOwner(
                 id: UserID(userID),
@@ -27,6 +27,7 @@ extension PostgresEngine {
             )
             return KeyCredential(
                 keyID: id,
+                name: name,
                 purpose: try PostgresRows.enumeration(purpose, "key \(id): purpose"),
                 createdAt: created,
                 expiresAt: expires,

@@ -233,6 +233,16 @@ enum PostgresSchema {
                 "INSERT INTO write_probe (id, written_at) VALUES (1, 'epoch')",
             ]
         ),
+        // Forward authentication answers with the key's name: the index introspection's look-up
+        // reads alone covers it too.
+        Migration(
+            version: 5,
+            name: "key names in the introspection index",
+            statements: [
+                "DROP INDEX api_keys_by_hash",
+                "CREATE INDEX api_keys_by_hash ON api_keys (key_hash) INCLUDE (purpose, created_at, expires_at, revoked_at, user_id, name)",
+            ]
+        ),
     ]
 
     /// The newest version this build knows.

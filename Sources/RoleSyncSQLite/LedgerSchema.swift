@@ -243,6 +243,16 @@ enum LedgerSchema {
                     """
             )
         }
+        migrator.registerMigration("v10: key names in the introspection index") { db in
+            // Forward authentication answers with the key's name: the index that introspection's
+            // look-up reads alone covers it too.
+            try db.execute(
+                sql: """
+                    DROP INDEX api_keys_by_hash;
+                    CREATE INDEX api_keys_by_hash ON api_keys (key_hash, purpose, created_at, expires_at, revoked_at, user_id, name);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -40,7 +40,7 @@ extension SQLiteEngine {
                 let row = try Row.fetchOne(
                     try db.cachedStatement(
                         sql: """
-                            SELECT k.id, k.purpose, k.created_at, k.expires_at, k.revoked_at IS NOT NULL, k.user_id, u.email, u.role, u.status
+                            SELECT k.id, k.purpose, k.created_at, k.expires_at, k.revoked_at IS NOT NULL, k.user_id, u.email, u.role, u.status, k.name
                             FROM api_keys k INDEXED BY api_keys_by_hash JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?
                             """
                     ),
@@ -53,6 +53,7 @@ extension SQLiteEngine {
             let owner = KeyOwner(id: UserID(row[5]), name: nil, email: row[6], role: role, status: status)
             return KeyCredential(
                 keyID: id,
+                name: row[9],
                 purpose: purpose,
                 createdAt: Date(timeIntervalSince1970: row[2]),
                 expiresAt: expiresAt.map(Date.init(timeIntervalSince1970:)),

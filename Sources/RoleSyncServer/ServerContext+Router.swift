@@ -17,6 +17,8 @@ extension ServerContext {
     ///   session cookie, permissions per route, same-origin writes, errors as RFC 9457 problem details;
     /// - token introspection for AI gateways (`/oauth/introspect`): the gateway from its Basic
     ///   credentials, errors as OAuth error bodies;
+    /// - forward authentication for any gateway (`/gateway/check`): the gateway from its secret
+    ///   header, the verdict in the status and `X-RoleSync-*` headers, errors as problem details;
     /// - SCIM (`/scim/v2/...`): the pushing IdP from its token, errors as SCIM error bodies;
     /// - operations (`/healthz`, `/metrics`, `/openapi.json`).
     ///
@@ -72,6 +74,8 @@ extension ServerContext {
         MappingController(sync: sync).addRoutes(to: admin)
 
         IntrospectionController(keys: keys, gateways: gateways).addRoutes(to: router.group("oauth").add(middleware: NoStoreMiddleware()))
+        GatewayCheckController(keys: keys, sessions: sessions, cookies: cookies, gateways: forwardAuthGateways)
+            .addRoutes(to: router.group("gateway").add(middleware: NoStoreMiddleware()).add(middleware: ProblemMiddleware()))
 
         if let scim {
             SCIMController(service: scim, publicURL: publicURL, now: now)

@@ -11,6 +11,8 @@ package struct ServerContext: Sendable {
     package var keys: KeyService
     /// The gateways allowed to introspect keys; none answers every introspection 401.
     package var gateways: [GatewayCredential]
+    /// The gateways allowed to ask `/gateway/check`; none answers every check 401.
+    package var forwardAuthGateways: [ForwardAuthGateway]
     package var providers: ProviderDirectory
     package var logins: LoginStateStore
     package var cookies: ServerCookies
@@ -32,6 +34,7 @@ package struct ServerContext: Sendable {
         scim: SCIMService? = nil,
         keyUsage: KeyUsageRecorder = KeyUsageRecorder(),
         gateways: [GatewayCredential] = [],
+        forwardAuthGateways: [ForwardAuthGateway] = [],
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.scim = scim
@@ -39,6 +42,7 @@ package struct ServerContext: Sendable {
         self.sessions = sessions
         self.keys = KeyService(store: sync.store, usage: keyUsage, now: now)
         self.gateways = gateways
+        self.forwardAuthGateways = forwardAuthGateways
         self.providers = providers
         self.logins = logins
         self.cookies = ServerCookies(isSecure: publicURL.scheme?.lowercased() == "https")

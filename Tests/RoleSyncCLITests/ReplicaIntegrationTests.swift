@@ -21,9 +21,10 @@ import Testing
 )
 struct ReplicaSignInTests {
     static let gatewaySecret = "replica-test-gateway-secret-of-32-bytes"
+    static let forwardSecret = "replica-test-forward-auth-secret-of-32-bytes"
 
     @Test(
-        "Sign-ins alternate replicas; a session and a key made on one work on the other; a revocation on one is seen by the other's next introspection; 10 concurrent first sign-ins of one subject over both make one user"
+        "Sign-ins alternate replicas; a session and a key made on one work on the other; a revocation on one is seen by the other's next introspection and gateway check; 10 concurrent first sign-ins of one subject over both make one user"
     )
     func alternating() async throws {
         let idp = try NanoIDP()
@@ -37,7 +38,11 @@ struct ReplicaSignInTests {
             let publicURL = "http://127.0.0.1:\(ports[0])"
             for port in ports {
                 replicas.append(
-                    try await ServeProcess.start(caFile: idp.caFile, environment: ["ROLESYNC_TEST_GATEWAY_SECRET": Self.gatewaySecret], port: port) {
+                    try await ServeProcess.start(
+                        caFile: idp.caFile,
+                        environment: ["ROLESYNC_TEST_GATEWAY_SECRET": Self.gatewaySecret, "ROLESYNC_TEST_FORWARD_SECRET": Self.forwardSecret],
+                        port: port
+                    ) {
                         port,
                         folder in
                         try ServeProcess.nanoidpConfiguration(
@@ -53,6 +58,7 @@ struct ReplicaSignInTests {
                               - name: replica-gateway
                                 client_id: replica-gateway
                                 client_secret_env: ROLESYNC_TEST_GATEWAY_SECRET
+                                forward_auth: { secret_env: ROLESYNC_TEST_FORWARD_SECRET }
                             """
                     }
                 )
@@ -94,6 +100,8 @@ struct ReplicaSignInTests {
         let value = try #require(key["key"] as? String)
         let id = try #require(key["id"] as? Int)
         #expect(try await Self.introspect(value, on: b)["active"] as? Bool == true)
+        let passed = try await Self.check(value, on: b)
+        #expect(passed.status == 200 && passed.header("x-rolesync-key-id") == String(id), "\(passed.status) \(passed.body)")
         let revoked = try await a.send(
             a.base + "/api/keys/\(id)/revoke",
             method: .POST,
@@ -103,6 +111,7 @@ struct ReplicaSignInTests {
         )
         #expect(revoked.status == 200, "\(revoked.body)")
         #expect(try await Self.introspect(value, on: b) == ["active": false] as NSDictionary)
+        #expect(try await Self.check(value, on: b).status == 401)
 
         // 3. Signed out on B: the session is gone on A too.
         let signOut = try await b.send(b.base + "/auth/logout", method: .POST, cookie: second, headers: [("Origin", publicURL)])
@@ -188,6 +197,14 @@ struct ReplicaSignInTests {
         )
         #expect(answer.status == 200, "\(answer.body)")
         return try object(answer.body) as NSDictionary
+    }
+
+    /// `/gateway/check` as a gateway asks it about `key`.
+    static func check(_ key: String, on replica: ServeProcess) async throws -> ServeProcess.Answer {
+        try await replica.send(
+            replica.base + "/gateway/check",
+            headers: [("X-RoleSync-Gateway-Token", forwardSecret), ("Authorization", "Bearer \(key)")]
+        )
     }
 
     static func object(_ text: String) throws -> [String: Any] {

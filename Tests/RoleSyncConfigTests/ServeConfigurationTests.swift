@@ -148,7 +148,7 @@ struct ServeConfigurationTests {
     }
 
     @Test(
-        "gateways errors name the place and the key",
+        "gateways and forward_auth errors name the place and the key",
         arguments: [
             (
                 "gateways:\n  - name: g\n    client_id: gw\n    client_secret_env: UNSET\n",
@@ -171,11 +171,63 @@ struct ServeConfigurationTests {
                 "gateways:\n  - name: g\n    client_id: gw\n    client_secret: inline\n    client_secret_env: GW_SECRET\n",
                 "rolesync.yaml:10:5: error: unknown key 'client_secret' in gateways[0]"
             ),
+            (
+                "gateways:\n  - name: g\n",
+                "rolesync.yaml:8:5: error: gateways[0] needs 'client_id' and 'client_secret_env' (RFC 7662 introspection), 'forward_auth'"
+            ),
+            (
+                "gateways:\n  - name: g\n    client_id: gw\n",
+                "rolesync.yaml:8:5: error: gateways[0] lacks 'client_secret_env'"
+            ),
+            ("gateways:\n  - name: g\n    forward_auth: {}\n", "rolesync.yaml:9:19: error: gateways[0].forward_auth lacks 'secret_env'"),
+            (
+                "gateways:\n  - name: g\n    forward_auth: { secret_env: UNSET }\n",
+                "rolesync.yaml:9:33: error: gateways[0].forward_auth.secret_env: the environment variable UNSET is not set"
+            ),
+            (
+                "gateways:\n  - name: g\n    forward_auth: { secret_env: SHORT }\n",
+                "rolesync.yaml:9:33: error: gateways[0].forward_auth.secret_env: the secret in SHORT is shorter than 32 bytes"
+            ),
+            (
+                "gateways:\n  - { name: g, forward_auth: { secret_env: GW_SECRET } }\n  - { name: h, forward_auth: { secret_env: GW_SECRET } }\n",
+                "rolesync.yaml:9:44: error: gateways[1].forward_auth.secret_env: gateways[0] has the same secret"
+            ),
+            (
+                "gateways:\n  - name: g\n    forward_auth: { secret_env: GW_SECRET }\n    roles: [model_admin, admin]\n",
+                "rolesync.yaml:10:26: error: gateways[0].roles[1]: 'admin' is not a role"
+            ),
+            (
+                "gateways:\n  - name: g\n    forward_auth: { secret_env: GW_SECRET }\n    roles: []\n",
+                "rolesync.yaml:10:12: error: gateways[0].roles: name at least one role"
+            ),
+            (
+                "gateways:\n  - name: g\n    client_id: gw\n    client_secret_env: GW_SECRET\n    roles: [user]\n",
+                "rolesync.yaml:11:12: error: gateways[0].roles: only forward authentication checks roles"
+            ),
         ]
     )
     func gatewayErrors(yaml: String, expected: String) {
         let lines = errors(Self.gatewayBase + yaml, environment: ["GW_SECRET": Self.gatewaySecret, "SHORT": "short"])
         #expect(lines.contains { $0.hasPrefix("/etc/rolesync/" + expected) }, "\(lines)")
+    }
+
+    @Test("gateways: forward authentication with its own secret and default roles, with or without introspection")
+    func forwardAuthGateways() throws {
+        let yaml =
+            Self.gatewayBase
+            + "gateways:\n  - name: nginx\n    forward_auth: { secret_env: FA_SECRET }\n    roles: [model_admin, super_admin]\n"
+            + "  - name: both\n    client_id: gw\n    client_secret_env: GW_SECRET\n    forward_auth:\n      secret_env: FA_OTHER\n"
+        let environment = [
+            "GW_SECRET": Self.gatewaySecret, "FA_SECRET": String(repeating: "f", count: 40), "FA_OTHER": String(repeating: "o", count: 32),
+        ]
+        let configuration = try parse(yaml, environment: environment)
+        #expect(configuration.gateways.count == 2)
+        let nginx = try #require(configuration.gateways.first)
+        #expect(nginx.clientID == nil && nginx.clientSecret == nil)
+        #expect(nginx.forwardAuth == GatewaySettings.ForwardAuth(secret: String(repeating: "f", count: 40), roles: [.modelAdmin, .superAdmin]))
+        let both = try #require(configuration.gateways.last)
+        #expect(both.clientID == "gw" && both.clientSecret == Self.gatewaySecret)
+        #expect(both.forwardAuth == GatewaySettings.ForwardAuth(secret: String(repeating: "o", count: 32), roles: nil))
     }
 
     @Test("Every error is reported, not just the first")

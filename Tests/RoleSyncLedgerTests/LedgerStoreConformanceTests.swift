@@ -433,6 +433,7 @@ struct LedgerStoreConformanceTests {
         let reused = try await s.store.insertKey(s.key("x5", of: users[0].id, name: "short", at: 20), audit: StoreUnderTest.event(.keyCreated))
         let found = try #require(try await s.store.credential(hash: "x1"))
         #expect(found.keyID == first && found.owner.id == users[0].id && found.owner.status == .active && found.purpose == .gateway)
+        #expect(found.name == "ci")
         #expect(found.owner.email == users[0].email && found.createdAt == StoreUnderTest.epoch && found.expiresAt == nil && !found.isRevoked)
         #expect(try await s.store.credential(hash: "nope") == nil)
         #expect(try await s.store.key(id: second)?.key.keyHash == "x2")
