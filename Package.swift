@@ -398,7 +398,14 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
     package.targets += [
         benchmark("MappingBenchmarks", ["RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport"]),
         benchmark("LedgerBenchmarks", ["RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport", logging]),
-        benchmark("KeyBenchmarks", ["RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncTestSupport", logging]),
+        benchmark(
+            "KeyBenchmarks",
+            [
+                "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncServer", "RoleSyncTestSupport", logging,
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         benchmark(
             "OIDCBenchmarks",
             ["RoleSyncOIDC", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport", logging]

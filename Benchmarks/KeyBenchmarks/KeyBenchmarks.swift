@@ -1,13 +1,17 @@
 import Benchmark
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Logging
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncSQLite
+import RoleSyncServer
 import RoleSyncTestSupport
 
 /// Issue #12's targets: introspection of an active key in process (50,000/s or more on one core),
-/// and the platform-wide key listing over 100,000 keys sorted by last used (under 20 ms median).
+/// and the platform-wide key listing over 100,000 keys sorted by last used (under 20 ms median);
+/// issue #25's: the forward-authentication check in process as fast as introspection.
 /// Run: `ROLESYNC_BENCHMARKS=1 swift package --disable-sandbox benchmark --target KeyBenchmarks`.
 /// Each works on a SQLite file in WAL mode in the temporary folder, sequentially: one core's worth.
 
@@ -52,6 +56,12 @@ private let hundredThousandKeys = Task { () throws -> KeyLedger in
     return KeyLedger(store: store, keys: keys, values: values)
 }
 
+private let quietLogger: Logger = {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .warning
+    return logger
+}()
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .peakMemoryResident],
@@ -72,6 +82,43 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(owned)
         }
         benchmark.stopMeasurement()
+    }
+
+    // What nginx, Caddy, Traefik or Envoy costs RoleSync per request: `GET /gateway/check` through
+    // the whole router in process (request id, log and metrics middleware, the gateway's secret,
+    // the key's look-up, the verdict's headers); `GET /healthz` through the same router and test
+    // client is the part that is not the check's own.
+    for (label, uri) in [("gateway check: active key, 100,000 keys", "/gateway/check"), ("GET /healthz", "/healthz")] {
+        Benchmark(
+            "\(label), whole router in process",
+            configuration: .init(scalingFactor: .kilo, maxIterations: .count(20))
+        ) { benchmark in
+            let ledger = try await hundredThousandKeys.value
+            let secret = "a-forward-auth-secret-of-at-least-32-bytes"
+            var context = ServerContext(
+                sync: SyncService(store: ledger.store, mappings: MappingRegistry(MappingSet.build([]).set), logger: quietLogger),
+                sessions: SessionService(store: ledger.store),
+                providers: ProviderDirectory([]),
+                publicURL: URL(string: "https://rolesync.example.com")!,
+                keyUsage: ledger.keys.usage
+            )
+            context.forwardAuthGateways = [ForwardAuthGateway(name: "bench", secret: secret, roles: nil)]
+            let app = Application(router: context.makeRouter(), logger: quietLogger)
+            let headers = ledger.values.map { value -> HTTPFields in
+                [.authorization: "Bearer \(value)", .init("X-RoleSync-Gateway-Token")!: secret]
+            }
+            // The test client runs the closure on this task; the benchmark object never crosses threads.
+            nonisolated(unsafe) let measured = benchmark
+            try await app.test(.router) { client in
+                measured.startMeasurement()
+                for i in measured.scaledIterations {
+                    let response = try await client.execute(uri: uri, method: .get, headers: headers[i % headers.count])
+                    guard response.status == .ok else { fatalError("\(uri): \(response.status)") }
+                    blackHole(response)
+                }
+                measured.stopMeasurement()
+            }
+        }
     }
 
     // The store's part of it: the covering-index look-up joined with the owner, on the calling thread.
