@@ -124,13 +124,7 @@ struct RawGateway: Decodable {
 
     /// A gateway's secret from the variable `variable` names: at least 32 bytes; required by `serve`.
     private static func secret(_ variable: Located<String>, _ key: String, _ validation: inout Validation, _ valid: inout Bool) -> String? {
-        guard let value = validation.environment[variable.value], !value.isEmpty else {
-            if validation.requiringSecrets {
-                validation.error(variable.location, "\(key): the environment variable \(variable.value) is not set")
-                valid = false
-            }
-            return nil
-        }
+        guard let value = validation.secret(nil, environmentKey: variable, key, &valid) else { return nil }
         guard value.utf8.count >= 32 else {
             validation.error(variable.location, "\(key): the secret in \(variable.value) is shorter than 32 bytes; use a random one")
             valid = false

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdAuth
 import RoleSyncLedger
@@ -15,12 +16,21 @@ struct CallerAuthenticator: AuthenticatorMiddleware {
 
     func authenticate(request: Request, context: Context) async throws -> Caller? {
         if let authorization = request.headers[.authorization] {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-            return try await keys.adminUser(presenting: String(parts[1])).map { Caller(user: $0, credential: .apiKey) }
+            guard let token = Self.bearerToken(authorization) else { return nil }
+            return try await keys.adminUser(presenting: token).map { Caller(user: $0, credential: .apiKey) }
         }
         guard let token = request.cookies[cookies.session]?.value else { return nil }
         return try await sessions.user(forToken: token).map { Caller(user: $0, credential: .session) }
+    }
+}
+
+extension CallerAuthenticator {
+    /// The token of an `Authorization: Bearer …` value (the scheme in any case, RFC 9110 §11.1);
+    /// `nil` for another scheme. hummingbird-auth's `headers.bearer` takes only `Bearer`.
+    static func bearerToken(_ authorization: String) -> String? {
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1]).trimmingCharacters(in: .whitespaces)
     }
 }
 

@@ -66,11 +66,11 @@ struct GatewayCheckController: Sendable {
     func check(_ request: Request, context: RoleSyncRequestContext, rolesParameter: String?) async throws -> Response {
         let gateway = try Self.gateway(presenting: request.headers[.roleSyncGatewayToken], among: gateways)
         let allowedRoles = try rolesParameter.map(Self.roles(parameter:)) ?? gateway.roles
-        let original = OriginalRequest(request)
         let identity: Identity
         do {
             guard let found = try await identify(request) else {
                 gateway.unauthenticated.increment()
+                let original = OriginalRequest(request)
                 context.logger.info(
                     "gateway check: no good credential",
                     metadata: ["gateway": "\(gateway.name)", "method": "\(original.method)", "path": "\(original.path)"]
@@ -86,6 +86,7 @@ struct GatewayCheckController: Sendable {
         }
         if let allowedRoles, !allowedRoles.contains(identity.role) {
             gateway.forbidden.increment()
+            let original = OriginalRequest(request)
             context.logger.info(
                 "gateway check: role not allowed",
                 metadata: [
@@ -128,11 +129,7 @@ struct GatewayCheckController: Sendable {
     /// What the request carries as a key: `nil` for none; `.some(nil)` for a credential that is not
     /// a bearer key (`Authorization: Basic …`), which no cookie may stand in for.
     static func presentedKey(_ request: Request) -> String?? {
-        if let authorization = request.headers[.authorization] {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return .some(nil) }
-            return .some(String(parts[1]).trimmingCharacters(in: .whitespaces))
-        }
+        if let authorization = request.headers[.authorization] { return .some(CallerAuthenticator.bearerToken(authorization)) }
         if let value = request.headers[.apiKey] { return .some(value.trimmingCharacters(in: .whitespaces)) }
         return nil
     }
