@@ -27,6 +27,8 @@ package enum KeyRevocationCause: String, Sendable, Hashable, CaseIterable, Codab
     case offboarding
     /// Its owner was deactivated (by an admin, the IdP, SCIM or reconciliation).
     case deactivation
+    /// The stale-key policy (`keys.revoke_stale_after`): unused for that long.
+    case stale
 }
 
 /// An API key: one user's credential, acting as that user with their role at each request. Only its
@@ -49,6 +51,12 @@ package struct APIKey: Sendable, Hashable, Identifiable {
     package var revokedBy: Actor?
     package var revocationCause: KeyRevocationCause?
     package var revocationReason: String?
+    /// The key this one replaced (``KeyService/roll(id:oldExpiresIn:as:by:)``).
+    package var rolledFrom: Int64?
+    /// The key that replaced this one; the two work side by side until this one's expiry.
+    package var rolledTo: Int64?
+    /// When this key was rolled.
+    package var rolledAt: Date?
 
     package init(
         id: Int64,
@@ -63,7 +71,10 @@ package struct APIKey: Sendable, Hashable, Identifiable {
         revokedAt: Date? = nil,
         revokedBy: Actor? = nil,
         revocationCause: KeyRevocationCause? = nil,
-        revocationReason: String? = nil
+        revocationReason: String? = nil,
+        rolledFrom: Int64? = nil,
+        rolledTo: Int64? = nil,
+        rolledAt: Date? = nil
     ) {
         self.id = id
         self.userID = userID
@@ -78,6 +89,9 @@ package struct APIKey: Sendable, Hashable, Identifiable {
         self.revokedBy = revokedBy
         self.revocationCause = revocationCause
         self.revocationReason = revocationReason
+        self.rolledFrom = rolledFrom
+        self.rolledTo = rolledTo
+        self.rolledAt = rolledAt
     }
 
     /// Revoked wins over expired: a revoked key says who revoked it.
@@ -86,6 +100,44 @@ package struct APIKey: Sendable, Hashable, Identifiable {
         if let expiresAt, time >= expiresAt { return .expired }
         return .active
     }
+}
+
+/// A roll as the ledger decided it, before the store writes it: the replacement (its id is the
+/// store's to assign), the replaced key's new expiry, and the `key.rolled` event (the store adds the
+/// new key's id).
+package struct KeyRoll: Sendable, Hashable {
+    package var replacement: APIKey
+    package var replacedExpiresAt: Date
+    package var event: AuditEvent
+
+    package init(replacement: APIKey, replacedExpiresAt: Date, event: AuditEvent) {
+        self.replacement = replacement
+        self.replacedExpiresAt = replacedExpiresAt
+        self.event = event
+    }
+}
+
+/// A roll as written: the key replaced (with its new expiry) and its replacement, both with their
+/// owner.
+package struct RolledKey: Sendable, Hashable {
+    package var replaced: OwnedKey
+    package var replacement: OwnedKey
+
+    package init(replaced: OwnedKey, replacement: OwnedKey) {
+        self.replaced = replaced
+        self.replacement = replacement
+    }
+}
+
+/// Who rolls a key, which decides whose keys they may roll.
+package enum KeyRollAuthority: Sendable, Hashable {
+    /// The Console: the caller's own keys only (another's is not found).
+    case owner(UserID)
+    /// The admin API and the Admin Dashboard: any `gateway` key, except a `super_admin`'s unless
+    /// the caller is one; an `admin` key only when it is the caller's own.
+    case admin(id: UserID, role: Role)
+    /// The command line, run by whoever may open the ledger: any key.
+    case `operator`
 }
 
 /// Who owns a key, as listings and introspection show them.
@@ -103,6 +155,9 @@ package struct KeyOwner: Sendable, Hashable {
         self.role = role
         self.status = status
     }
+
+    /// As ``User/displayName`` names a user: the email, else the name, else the id.
+    package var displayName: String { email ?? name ?? "user \(id)" }
 
     /// `user` as the owner of a key.
     package init(_ user: User) {

@@ -34,6 +34,9 @@ package enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable {
     case keyCreated = "key.created"
     /// An API key was revoked (actor, owner, key id, prefix, name, cause, reason).
     case keyRevoked = "key.revoked"
+    /// An API key was replaced by a new one with the same owner, name and purpose (actor, owner,
+    /// both keys' ids and prefixes, when the old one now expires, the new one's expiry).
+    case keyRolled = "key.rolled"
     /// An admin API token was created: written before tokens became API keys (ledger v7); kept so
     /// the log reads back.
     case tokenCreated = "token.created"
@@ -110,6 +113,13 @@ package struct AuditKey: RawRepresentable, Hashable, Comparable, Sendable, Custo
     package static let purpose = AuditKey("purpose")
     /// Why an API key was revoked: `owner`, `admin`, `offboarding` or `deactivation`.
     package static let cause = AuditKey("cause")
+    /// A rolled key's replacement: its id and display prefix.
+    package static let newKeyID = AuditKey("new_key_id")
+    package static let newPrefix = AuditKey("new_prefix")
+    /// When a rolled key now expires.
+    package static let oldExpiresAt = AuditKey("old_expires_at")
+    /// When a rolled key's replacement expires (null: until revoked).
+    package static let newExpiresAt = AuditKey("new_expires_at")
     /// When a break-glass override ends.
     package static let until = AuditKey("until")
     /// The live mapping file a promotion replaced, and the candidate it came from.

@@ -238,6 +238,116 @@ package struct KeyService: Sendable {
         }
     }
 
+    // MARK: Rolling
+
+    /// How long a rolled key keeps working by default: a day, for callers to move over.
+    package static let defaultRollOverlap: TimeInterval = 86_400
+    /// The longest a rolled key may keep working: seven days.
+    package static let maximumRollOverlap: TimeInterval = 7 * 86_400
+
+    /// How long a rolled key keeps working, written `now` or as a lifetime (`24h`, `90m`, at most
+    /// `7d`); `nil` for anything else.
+    package static func rollOverlap(_ text: String) -> TimeInterval? {
+        if text == "now" { return 0 }
+        guard let seconds = lifetime(text), seconds <= maximumRollOverlap else { return nil }
+        return seconds
+    }
+
+    /// Replaces a key with a new one of the same owner, name and purpose, without downtime: the old
+    /// key keeps working for `oldExpiresIn` (or until its own expiry, if sooner), then expires. The
+    /// new key lives as long as the old one was created to live (until revoked if it had no
+    /// expiry). Both keys name each other; audited as `key.rolled`.
+    /// - Parameters:
+    ///   - oldExpiresIn: seconds the old key keeps working, 0 (at once) to seven days.
+    ///   - authority: whose keys the caller may roll (see ``KeyRollAuthority``).
+    /// - Returns: both keys, and the new one's value (shown once).
+    /// - Throws: ``LedgerError`` (`keyNotFound`, `keyNotRollable`, `keyRollNotPermitted`,
+    ///   `keyOwnerInactive`, `adminKeyNeedsAdminRole`, `invalidKey` for `old_expires_in`).
+    package func roll(
+        id: Int64,
+        oldExpiresIn: TimeInterval = KeyService.defaultRollOverlap,
+        as authority: KeyRollAuthority,
+        by actor: Actor
+    ) async throws -> (rolled: RolledKey, value: String) {
+        guard oldExpiresIn >= 0, oldExpiresIn <= Self.maximumRollOverlap else {
+            throw LedgerError.invalidKey(field: "old_expires_in", "the old key keeps working from \"now\" up to 7 days (\"7d\")")
+        }
+        let value = APIKeyFormat.generate()
+        let prefix = APIKeyFormat.displayPrefix(of: value)
+        let hash = SessionService.hash(value)
+        let time = now()
+        let rolled = try await store.rollKey(id: id) { owned in
+            let key = owned.key
+            try Self.check(authority, mayRoll: owned)
+            switch key.status(at: time) {
+            case .revoked: throw LedgerError.keyNotRollable(id: key.id, prefix: key.prefix, "it is revoked")
+            case .expired:
+                throw LedgerError.keyNotRollable(
+                    id: key.id,
+                    prefix: key.prefix,
+                    "it expired \(key.expiresAt?.formatted(.iso8601) ?? "")"
+                )
+            case .active: break
+            }
+            if let next = key.rolledTo {
+                throw LedgerError.keyNotRollable(id: key.id, prefix: key.prefix, "it was rolled already, to key \(next); roll that one")
+            }
+            guard owned.owner.status == .active else {
+                throw LedgerError.keyOwnerInactive(user: owned.owner.displayName)
+            }
+            if key.purpose == .admin, !Self.adminRoles.contains(owned.owner.role) {
+                throw LedgerError.adminKeyNeedsAdminRole(user: owned.owner.displayName, role: owned.owner.role)
+            }
+            let lifetime = key.expiresAt.map { $0.timeIntervalSince(key.createdAt) }
+            let replacement = APIKey(
+                id: 0,
+                userID: key.userID,
+                name: key.name,
+                purpose: key.purpose,
+                prefix: prefix,
+                keyHash: hash,
+                createdAt: time,
+                expiresAt: lifetime.map { time.addingTimeInterval($0) }
+            )
+            let replacedExpiresAt = min(key.expiresAt ?? .distantFuture, time.addingTimeInterval(oldExpiresIn))
+            let event = AuditEvent(
+                time: time,
+                actor: actor,
+                action: .keyRolled,
+                userID: key.userID,
+                details: [
+                    .keyID: .number(Double(key.id)), .prefix: .string(key.prefix), .name: .string(key.name),
+                    .purpose: .string(key.purpose.rawValue), .newPrefix: .string(prefix),
+                    .oldExpiresAt: .string(replacedExpiresAt.formatted(.iso8601)),
+                    .newExpiresAt: replacement.expiresAt.map { .string($0.formatted(.iso8601)) } ?? .null,
+                ]
+            )
+            return KeyRoll(replacement: replacement, replacedExpiresAt: replacedExpiresAt, event: event)
+        }
+        guard let rolled else { throw LedgerError.keyNotFound(id) }
+        return (rolled, value)
+    }
+
+    /// Whether `authority` may roll `owned` (see ``KeyRollAuthority``); another owner's key is not
+    /// found for the Console, so ids cannot be probed.
+    static func check(_ authority: KeyRollAuthority, mayRoll owned: OwnedKey) throws {
+        switch authority {
+        case .operator: return
+        case .owner(let id):
+            guard owned.key.userID == id else { throw LedgerError.keyNotFound(owned.key.id) }
+        case .admin(let id, let role):
+            guard owned.key.userID != id else { return }
+            if owned.key.purpose == .admin {
+                throw LedgerError.keyRollNotPermitted(
+                    "an admin key is rolled only by its owner: the new key would let you act as them on the admin API"
+                )
+            }
+            if owned.owner.role == .superAdmin, role != .superAdmin {
+                throw LedgerError.keyRollNotPermitted("only a super_admin may roll a super_admin's key: the new key would act as them")
+            }
+        }
+    }
+
     /// A revocation's reason as stored: at most 500 Unicode scalars as sent, trimmed, `nil` when
     /// empty.
     static func validatedReason(_ reason: String?) throws -> String? {

@@ -23,6 +23,10 @@ package enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case keyNotFound(Int64)
     /// Revocation is permanent: a revoked key is never revoked again, nor un-revoked.
     case keyAlreadyRevoked(id: Int64, prefix: String)
+    /// Only an active key that was not rolled yet can be rolled: the last words say why this one cannot.
+    case keyNotRollable(id: Int64, prefix: String, String)
+    /// The caller may not roll this key (another's `admin` key; a `super_admin`'s key when not one).
+    case keyRollNotPermitted(String)
     /// The owner already has an active key of this name.
     case keyNameTaken(String)
     /// Keys are created only for active users.
@@ -59,6 +63,8 @@ package enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidKey: "invalid_key"
         case .keyNotFound: "key_not_found"
         case .keyAlreadyRevoked: "key_already_revoked"
+        case .keyNotRollable: "key_not_rollable"
+        case .keyRollNotPermitted: "not_permitted"
         case .keyNameTaken: "key_name_taken"
         case .keyOwnerInactive: "key_owner_inactive"
         case .adminKeyNeedsAdminRole: "admin_key_needs_admin_role"
@@ -98,6 +104,10 @@ package enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
             "no key has id \(id)"
         case .keyAlreadyRevoked(let id, let prefix):
             "key \(id) (\(prefix)) is already revoked; there is no un-revoke: create a new key instead"
+        case .keyNotRollable(let id, let prefix, let why):
+            "key \(id) (\(prefix)) cannot be rolled: \(why)"
+        case .keyRollNotPermitted(let why):
+            why
         case .keyNameTaken(let name):
             "an active key is already named '\(name)'; choose another name or revoke that key first"
         case .keyOwnerInactive(let user):

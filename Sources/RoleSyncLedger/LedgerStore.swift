@@ -112,6 +112,11 @@ package protocol LedgerStore: LedgerReads {
     /// - Returns: the key as revoked with its owner, or the key as it was when already revoked;
     ///   `nil` when there is no such key (of that owner).
     func revokeKey(id: Int64, ownerID: UserID?, _ revocation: KeyRevocation) async throws -> KeyRevocationOutcome?
+    /// Rolls a key in one transaction: reads it with its row locked, asks `plan` what the roll is
+    /// (`plan` throws to refuse, and then nothing is written), inserts the replacement, marks the
+    /// key rolled with its new expiry, and writes the `key.rolled` event.
+    /// - Returns: both keys as written; `nil` when there is no such key.
+    func rollKey(id: Int64, _ plan: @escaping @Sendable (OwnedKey) throws -> KeyRoll) async throws -> RolledKey?
 }
 
 /// What ``LedgerStore/revokeKey(id:ownerID:_:)`` found.

@@ -96,7 +96,8 @@ package enum LedgerCopy {
             columns: [
                 ("id", .integer), ("user_id", .integer), ("name", .text), ("purpose", .text), ("prefix", .text), ("key_hash", .text),
                 ("created_at", .time), ("expires_at", .time), ("last_used_at", .time), ("revoked_at", .time), ("revoked_by", .text),
-                ("revocation_cause", .text), ("revocation_reason", .text),
+                ("revocation_cause", .text), ("revocation_reason", .text), ("rolled_from", .integer), ("rolled_to", .integer),
+                ("rolled_at", .time),
             ],
             identity: true
         ),

@@ -203,7 +203,7 @@ extension PostgresEngine {
             try await connection.checkedQuery(
                 """
                 SELECT count(*) FROM api_keys WHERE user_id = \(user.rawValue) AND lower(name) = lower(\(name))
-                    AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > \(time))
+                    AND revoked_at IS NULL AND rolled_to IS NULL AND (expires_at IS NULL OR expires_at > \(time))
                 """,
                 logger: logger
             )
@@ -213,14 +213,31 @@ extension PostgresEngine {
     static func insert(_ key: APIKey, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int64 {
         for try await id in try await connection.checkedQuery(
             """
-            INSERT INTO api_keys (user_id, name, purpose, prefix, key_hash, created_at, expires_at)
+            INSERT INTO api_keys (user_id, name, purpose, prefix, key_hash, created_at, expires_at, rolled_from)
             VALUES (\(key.userID.rawValue), \(key.name), \(key.purpose.rawValue), \(key.prefix), \(key.keyHash), \(key.createdAt),
-                \(key.expiresAt))
+                \(key.expiresAt), \(key.rolledFrom))
             RETURNING id
             """,
             logger: logger
         ).decode(Int64.self) { return id }
         throw PostgresStoreError.corrupt("api_keys: the insert returned no id")
+    }
+
+    static func markRolled(
+        _ key: APIKey,
+        to replacement: Int64,
+        at time: Date,
+        expiresAt: Date,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        try await connection.checkedQuery(
+            """
+            UPDATE api_keys SET rolled_to = \(replacement), rolled_at = \(time), expires_at = \(expiresAt)
+            WHERE id = \(key.id) AND revoked_at IS NULL AND rolled_to IS NULL
+            """,
+            logger: logger
+        )
     }
 
     static func markRevoked(_ key: APIKey, _ revocation: KeyRevocation, _ connection: PostgresConnection, _ logger: Logger) async throws {

@@ -94,7 +94,8 @@ enum PostgresRows {
     static let ownedKey = """
         k.id, k.user_id, k.name, k.purpose, k.prefix, k.key_hash, k.created_at, k.expires_at, k.last_used_at,
         k.revoked_at, k.revoked_by, k.revocation_cause, k.revocation_reason,
-        u.name AS owner_name, u.email AS owner_email, u.role AS owner_role, u.status AS owner_status
+        u.name AS owner_name, u.email AS owner_email, u.role AS owner_role, u.status AS owner_status,
+        k.rolled_from, k.rolled_to, k.rolled_at
         """
     static let ownedKeySource = "api_keys k JOIN users u ON u.id = k.user_id"
 
@@ -118,7 +119,10 @@ enum PostgresRows {
                 return actor
             },
             revocationCause: try r["revocation_cause"].decode(String?.self).map { try enumeration($0, "key \(id): revocation_cause") },
-            revocationReason: try r["revocation_reason"].decode(String?.self)
+            revocationReason: try r["revocation_reason"].decode(String?.self),
+            rolledFrom: try r["rolled_from"].decode(Int64?.self),
+            rolledTo: try r["rolled_to"].decode(Int64?.self),
+            rolledAt: try r["rolled_at"].decode(Date?.self)
         )
         let owner = KeyOwner(
             id: key.userID,

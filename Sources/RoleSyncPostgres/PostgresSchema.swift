@@ -243,6 +243,37 @@ enum PostgresSchema {
                 "CREATE INDEX api_keys_by_hash ON api_keys (key_hash) INCLUDE (purpose, created_at, expires_at, revoked_at, user_id, name)",
             ]
         ),
+        // A rolled key names its replacement and the replacement the key it replaced; a key revoked
+        // by the stale-key policy has the cause `stale`. No foreign key between keys: a key is
+        // deleted only with its owner, and so is the key it was rolled from or to (and a copy from
+        // SQLite may insert a key before the one it names).
+        Migration(
+            version: 6,
+            name: "key rolls, stale keys revoked by policy",
+            statements: [
+                "ALTER TABLE api_keys ADD COLUMN rolled_from bigint, ADD COLUMN rolled_to bigint, ADD COLUMN rolled_at timestamptz",
+                "ALTER TABLE api_keys ADD CONSTRAINT api_keys_roll CHECK ((rolled_to IS NULL) = (rolled_at IS NULL))",
+                "ALTER TABLE api_keys DROP CONSTRAINT api_keys_revocation_cause_check",
+                """
+                ALTER TABLE api_keys ADD CONSTRAINT api_keys_revocation_cause_check
+                    CHECK (revocation_cause IN ('owner', 'admin', 'offboarding', 'deactivation', 'stale'))
+                """,
+                """
+                CREATE FUNCTION rolesync_keys_stay_rolled() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF OLD.rolled_to IS NOT NULL AND (NEW.rolled_to, NEW.rolled_at) IS DISTINCT FROM (OLD.rolled_to, OLD.rolled_at) THEN
+                        RAISE EXCEPTION 'a rolled key stays rolled' USING ERRCODE = 'restrict_violation';
+                    END IF;
+                    RETURN NEW;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER api_keys_stay_rolled BEFORE UPDATE ON api_keys
+                    FOR EACH ROW EXECUTE FUNCTION rolesync_keys_stay_rolled()
+                """,
+            ]
+        ),
     ]
 
     /// The newest version this build knows.

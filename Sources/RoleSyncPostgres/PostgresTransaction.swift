@@ -62,6 +62,10 @@ package struct PostgresTransaction: LedgerTransaction {
         try await PostgresEngine.insert(key, connection, logger)
     }
 
+    package func markRolled(_ key: APIKey, to replacement: Int64, at time: Date, expiresAt: Date) async throws {
+        try await PostgresEngine.markRolled(key, to: replacement, at: time, expiresAt: expiresAt, connection, logger)
+    }
+
     package func markRevoked(_ key: APIKey, _ revocation: KeyRevocation) async throws {
         try await PostgresEngine.markRevoked(key, revocation, connection, logger)
     }

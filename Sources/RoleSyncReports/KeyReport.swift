@@ -24,6 +24,10 @@ package struct KeyReport: Encodable, Sendable {
         case revokedAt = "revoked_at"
         case revokedBy = "revoked_by"
         case revocationReason = "revocation_reason"
+        case rolledFrom = "rolled_from"
+        case rolledTo = "rolled_to"
+        case rolledAt = "rolled_at"
+        case usedSinceRoll = "used_since_roll"
     }
 
     enum OwnerKeys: String, CodingKey {
@@ -47,14 +51,29 @@ package struct KeyReport: Encodable, Sendable {
         try c.encode(Timestamp.format(key.revokedAt), forKey: .revokedAt)
         try c.encode(key.revokedBy?.description, forKey: .revokedBy)
         try c.encode(key.revocationReason, forKey: .revocationReason)
+        try c.encode(key.rolledFrom, forKey: .rolledFrom)
+        try c.encode(key.rolledTo, forKey: .rolledTo)
+        try c.encode(Timestamp.format(key.rolledAt), forKey: .rolledAt)
+        try c.encode(usedSinceRoll, forKey: .usedSinceRoll)
+    }
+
+    /// For a rolled key, whether a request presented it after the roll (as far as usage is written:
+    /// see ``KeyUsageRecorder``): callers still on it have not moved to the new key yet. `nil` for
+    /// a key that was not rolled.
+    package var usedSinceRoll: Bool? {
+        guard let rolledAt = key.rolledAt else { return nil }
+        return key.lastUsedAt.map { $0 > rolledAt } ?? false
     }
 
     /// `active`, `revoked 2026-11-30 by user:3 (leaked in a CI log)`, `expired 2026-12-01`: the
     /// status in a few words, for people.
     package var statusSummary: String {
         switch key.status(at: time) {
-        case .active: return "active"
-        case .expired: return "expired " + (key.expiresAt.map { Timestamp.format($0) } ?? "")
+        case .active:
+            guard let next = key.rolledTo else { return "active" }
+            return "active until " + (Timestamp.format(key.expiresAt) ?? "") + " (rolled to key \(next))"
+        case .expired:
+            return "expired " + (key.expiresAt.map { Timestamp.format($0) } ?? "") + (key.rolledTo.map { " (rolled to key \($0))" } ?? "")
         case .revoked:
             var text = "revoked"
             if let at = key.revokedAt { text += " " + Timestamp.format(at) }

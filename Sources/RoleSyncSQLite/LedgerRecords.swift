@@ -158,7 +158,7 @@ struct OwnedKeyRecord: FetchableRecord {
     static let selection = """
         k.id, k.user_id, k.name, k.purpose, k.prefix, k.key_hash, k.created_at, k.expires_at, k.last_used_at,
         k.revoked_at, k.revoked_by, k.revocation_cause, k.revocation_reason,
-        u.name, u.email, u.role, u.status
+        u.name, u.email, u.role, u.status, k.rolled_from, k.rolled_to, k.rolled_at
         """
     /// The tables the selection reads.
     static let source = "api_keys k JOIN users u ON u.id = k.user_id"
@@ -172,6 +172,7 @@ struct OwnedKeyRecord: FetchableRecord {
         let revokedAt: Double? = row[9]
         let revokedByText: String? = row[10]
         let causeText: String? = row[11]
+        let rolledAt: Double? = row[19]
         let (purpose, role, status) = try Self.enumerations(key: id, purpose: row[3], role: row[15], status: row[16])
         var revokedBy: Actor?
         if let revokedByText {
@@ -198,7 +199,10 @@ struct OwnedKeyRecord: FetchableRecord {
             revokedAt: revokedAt.map(Date.init(timeIntervalSince1970:)),
             revokedBy: revokedBy,
             revocationCause: cause,
-            revocationReason: row[12]
+            revocationReason: row[12],
+            rolledFrom: row[17],
+            rolledTo: row[18],
+            rolledAt: rolledAt.map(Date.init(timeIntervalSince1970:))
         )
         owned = OwnedKey(key: key, owner: KeyOwner(id: key.userID, name: row[13], email: row[14], role: role, status: status))
     }

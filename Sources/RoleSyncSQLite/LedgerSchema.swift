@@ -253,6 +253,55 @@ enum LedgerSchema {
                     """
             )
         }
+        migrator.registerMigration("v11: key rolls, stale keys revoked by policy") { db in
+            // A rolled key names its replacement and the replacement the key it replaced; a key
+            // revoked by the stale-key policy has the cause `stale`. SQLite cannot change a CHECK
+            // in place, so the table is rebuilt (the twelve steps of "Making Other Kinds Of Table
+            // Schema Changes"; GRDB runs a migration with foreign keys off and checks them after).
+            // No foreign key between keys: a key is deleted only with its owner, and so is the
+            // key it was rolled from or to.
+            try db.execute(
+                sql: """
+                    CREATE TABLE api_keys_v11 (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        purpose TEXT NOT NULL CHECK (purpose IN ('gateway', 'admin')),
+                        prefix TEXT NOT NULL,
+                        key_hash TEXT NOT NULL UNIQUE,
+                        created_at REAL NOT NULL,
+                        expires_at REAL,
+                        last_used_at REAL,
+                        revoked_at REAL,
+                        revoked_by TEXT,
+                        revocation_cause TEXT CHECK (revocation_cause IN ('owner', 'admin', 'offboarding', 'deactivation', 'stale')),
+                        revocation_reason TEXT,
+                        rolled_from INTEGER,
+                        rolled_to INTEGER,
+                        rolled_at REAL,
+                        CHECK ((revoked_at IS NULL) = (revoked_by IS NULL) AND (revoked_at IS NULL) = (revocation_cause IS NULL)),
+                        CHECK ((rolled_to IS NULL) = (rolled_at IS NULL))
+                    );
+                    INSERT INTO api_keys_v11 (id, user_id, name, purpose, prefix, key_hash, created_at, expires_at, last_used_at,
+                            revoked_at, revoked_by, revocation_cause, revocation_reason)
+                        SELECT id, user_id, name, purpose, prefix, key_hash, created_at, expires_at, last_used_at,
+                            revoked_at, revoked_by, revocation_cause, revocation_reason FROM api_keys;
+                    DROP TABLE api_keys;
+                    ALTER TABLE api_keys_v11 RENAME TO api_keys;
+                    CREATE INDEX api_keys_by_user ON api_keys (user_id, id);
+                    CREATE INDEX api_keys_by_hash ON api_keys (key_hash, purpose, created_at, expires_at, revoked_at, user_id, name);
+                    CREATE INDEX api_keys_by_last_used ON api_keys (coalesce(last_used_at, -1), id);
+                    CREATE INDEX api_keys_by_created ON api_keys (created_at, id);
+                    CREATE INDEX api_keys_by_name ON api_keys (name COLLATE NOCASE, id);
+                    CREATE TRIGGER api_keys_stay_revoked BEFORE UPDATE OF revoked_at, revoked_by, revocation_cause, revocation_reason
+                        ON api_keys WHEN old.revoked_at IS NOT NULL
+                        BEGIN SELECT RAISE(ABORT, 'a revoked key stays revoked'); END;
+                    CREATE TRIGGER api_keys_stay_rolled BEFORE UPDATE OF rolled_to, rolled_at
+                        ON api_keys WHEN old.rolled_to IS NOT NULL
+                        BEGIN SELECT RAISE(ABORT, 'a rolled key stays rolled'); END;
+                    """
+            )
+        }
         return migrator
     }
 }

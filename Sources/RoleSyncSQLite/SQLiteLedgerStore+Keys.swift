@@ -11,7 +11,7 @@ extension SQLiteEngine {
             try db.cachedStatement(
                 sql: """
                     SELECT EXISTS (SELECT 1 FROM api_keys WHERE user_id = ? AND name = ? COLLATE NOCASE
-                        AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?))
+                        AND revoked_at IS NULL AND rolled_to IS NULL AND (expires_at IS NULL OR expires_at > ?))
                     """
             ),
             arguments: [user.rawValue, name, time.timeIntervalSince1970]
@@ -21,12 +21,12 @@ extension SQLiteEngine {
     static func insert(_ key: APIKey, _ db: Database) throws -> Int64 {
         try db.cachedStatement(
             sql: """
-                INSERT INTO api_keys (user_id, name, purpose, prefix, key_hash, created_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO api_keys (user_id, name, purpose, prefix, key_hash, created_at, expires_at, rolled_from)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             key.userID.rawValue, key.name, key.purpose.rawValue, key.prefix, key.keyHash, key.createdAt.timeIntervalSince1970,
-            key.expiresAt?.timeIntervalSince1970,
+            key.expiresAt?.timeIntervalSince1970, key.rolledFrom,
         ])
         return db.lastInsertedRowID
     }
@@ -180,7 +180,9 @@ extension SQLiteEngine {
         let statementArguments = StatementArguments(arguments)
         let sort = query.sort
         return try await reading { db in
-            try OwnedKeyRecord.fetchAll(try db.cachedStatement(sql: sql), arguments: statementArguments).map { ($0.owned, Self.sortValue($0.owned, sort)) }
+            try OwnedKeyRecord.fetchAll(try db.cachedStatement(sql: sql), arguments: statementArguments).map {
+                ($0.owned, Self.sortValue($0.owned, sort))
+            }
         }
     }
 
@@ -222,6 +224,15 @@ extension SQLiteEngine {
             ),
             arguments: [id.rawValue]
         ).map(\.owned.key)
+    }
+
+    static func markRolled(_ key: APIKey, to replacement: Int64, at time: Date, expiresAt: Date, _ db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                UPDATE api_keys SET rolled_to = ?, rolled_at = ?, expires_at = ?
+                WHERE id = ? AND revoked_at IS NULL AND rolled_to IS NULL
+                """
+        ).execute(arguments: [replacement, time.timeIntervalSince1970, expiresAt.timeIntervalSince1970, key.id])
     }
 
     static func markRevoked(_ key: APIKey, _ revocation: KeyRevocation, _ db: Database) throws {

@@ -115,6 +115,10 @@ package struct SQLiteTransaction: LedgerTransaction {
         try access { db in try SQLiteEngine.insert(key, db) }
     }
 
+    package func markRolled(_ key: APIKey, to replacement: Int64, at time: Date, expiresAt: Date) throws {
+        try access { db in try SQLiteEngine.markRolled(key, to: replacement, at: time, expiresAt: expiresAt, db) }
+    }
+
     package func markRevoked(_ key: APIKey, _ revocation: KeyRevocation) throws {
         try access { db in try SQLiteEngine.markRevoked(key, revocation, db) }
     }

@@ -37,7 +37,10 @@ struct LedgerCLITests {
     func unloadedIssuer() throws {
         // The local example's user, signed in under its own mapping (as `serve` with its configuration does).
         let claims = #"{"iss":"https://127.0.0.1:8443","sub":"alice","email":"alice@example.org","email_verified":true,"groups":["rolesync-admins"]}"#
-        let created = try run(["users", "sign-in", "--issuer", "https://127.0.0.1:8443", "--claims", "-", "--mappings", "examples/local/mappings/"], stdin: claims)
+        let created = try run(
+            ["users", "sign-in", "--issuer", "https://127.0.0.1:8443", "--claims", "-", "--mappings", "examples/local/mappings/"],
+            stdin: claims
+        )
         #expect(created.status == 0, "\(created.stderr)")
 
         // Without the configuration the command loads mappings/, which has no mapping for that issuer.
@@ -202,15 +205,16 @@ struct LedgerCLITests {
         let database = scratch.path("ledger.sqlite")
         let dry = try Rolesync.run(["migrate", "--database", database, "--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
-        #expect(dry.stdout.contains("0 of 10 migrations"))
+        #expect(dry.stdout.contains("0 of 11 migrations"))
         #expect(dry.stdout.contains("would apply v9: a row the readiness check writes"))
         #expect(dry.stdout.contains("would apply v10: key names in the introspection index"))
+        #expect(dry.stdout.contains("would apply v11: key rolls, stale keys revoked by policy"))
         #expect(dry.stdout.hasSuffix("dry run: nothing was changed\n"))
         #expect(!FileManager.default.fileExists(atPath: database))
         let applied = try Rolesync.run(["migrate", "--database", database])
-        #expect(applied.stdout.hasSuffix("migrated: 10 applied\n"))
+        #expect(applied.stdout.hasSuffix("migrated: 11 applied\n"))
         let again = try Rolesync.run(["migrate", "--database", database])
-        #expect(again.stdout == "\(database): 10 of 10 migrations\nup to date: nothing to apply\n")
+        #expect(again.stdout == "\(database): 11 of 11 migrations\nup to date: nothing to apply\n")
     }
 
     @Test("a bad PostgreSQL URL is a usage error naming the option; an unreachable one says so, without the password")

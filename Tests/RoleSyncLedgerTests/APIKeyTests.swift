@@ -225,6 +225,116 @@ struct APIKeyTests {
         #expect(event.details[.cause] == "admin" && event.details[.reason] == "leaked in a CI log")
     }
 
+    @Test(
+        "A roll: both keys work until the chosen time, then only the new one; same owner, name, purpose and lifetime; audited once",
+        arguments: ConformanceKind.all
+    )
+    func roll(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
+        try await h.makeSuperAdmin()
+        let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
+        let keys = keys(h)
+        let old = try await keys.create(for: bob.id, name: "checkout", lifetime: 30 * 86_400, purpose: .gateway, by: .user(bob.id))
+        h.clock.advance(86_400)
+        let (rolled, value) = try await keys.roll(id: old.key.id, oldExpiresIn: 2, as: .owner(bob.id), by: .user(bob.id))
+        let replacement = rolled.replacement.key
+        #expect(replacement.userID == bob.id && replacement.name == "checkout" && replacement.purpose == .gateway)
+        #expect(replacement.expiresAt == h.clock.now.addingTimeInterval(30 * 86_400), "the old key's lifetime, from the roll")
+        #expect(replacement.prefix == APIKeyFormat.displayPrefix(of: value) && replacement.keyHash == SessionService.hash(value))
+        #expect(replacement.rolledFrom == old.key.id && rolled.replaced.key.rolledTo == replacement.id)
+        #expect(rolled.replaced.key.expiresAt == h.clock.now.addingTimeInterval(2))
+        #expect(try await keys.introspect(old.value)?.keyID == old.key.id, "the old key works during the overlap")
+        #expect(try await keys.introspect(value)?.keyID == replacement.id)
+        h.clock.advance(2)
+        #expect(try await keys.introspect(old.value) == nil, "then it expired")
+        #expect(try await keys.introspect(value) != nil)
+
+        let events = try await h.events("bob", action: .keyRolled)
+        #expect(events.count == 1)
+        let event = try #require(events.first)
+        #expect(event.actor == .user(bob.id) && event.details[.keyID] == .number(Double(old.key.id)))
+        #expect(event.details[.newKeyID] == .number(Double(replacement.id)) && event.details[.newPrefix] == .string(replacement.prefix))
+        #expect(event.details[.prefix] == .string(old.key.prefix) && event.details[.name] == "checkout")
+        #expect(try await h.events("bob", action: .keyCreated).count == 1, "a roll is one event, not a creation")
+
+        // A key rolled, revoked or expired is not rolled (again); the replacement is.
+        await #expect(throws: LedgerError.self) { try await keys.roll(id: old.key.id, as: .operator, by: .cli) }
+        let lasting = try await keys.create(for: bob.id, name: "lasting", lifetime: nil, purpose: .gateway, by: .cli)
+        let (again, _) = try await keys.roll(id: lasting.key.id, as: .operator, by: .cli)
+        #expect(again.replacement.key.expiresAt == nil, "a key without expiry is replaced by one without expiry")
+        #expect(again.replaced.key.expiresAt == h.clock.now.addingTimeInterval(KeyService.defaultRollOverlap))
+        await #expect(
+            throws: LedgerError.keyNotRollable(
+                id: lasting.key.id,
+                prefix: lasting.key.prefix,
+                "it was rolled already, to key \(again.replacement.key.id); roll that one"
+            )
+        ) {
+            try await keys.roll(id: lasting.key.id, as: .operator, by: .cli)
+        }
+        let (now, _) = try await keys.roll(id: again.replacement.key.id, oldExpiresIn: 0, as: .operator, by: .cli)
+        #expect(now.replaced.key.status(at: h.clock.now) == .expired, "\"now\" ends the old key at once")
+        _ = try await keys.revoke(id: now.replacement.key.id, cause: .admin, reason: "test", by: .cli)
+        await #expect(throws: LedgerError.keyNotRollable(id: now.replacement.key.id, prefix: now.replacement.key.prefix, "it is revoked")) {
+            try await keys.roll(id: now.replacement.key.id, as: .operator, by: .cli)
+        }
+        for overlap in [-1, KeyService.maximumRollOverlap + 1] {
+            await #expect(throws: LedgerError.self) { try await keys.roll(id: replacement.id, oldExpiresIn: overlap, as: .operator, by: .cli) }
+        }
+        #expect(KeyService.rollOverlap("now") == 0 && KeyService.rollOverlap("7d") == 7 * 86_400)
+        #expect(KeyService.rollOverlap("8d") == nil && KeyService.rollOverlap("later") == nil)
+    }
+
+    @Test(
+        "Who may roll: the owner their own; an admin any gateway key but a super_admin's (unless one) and no one else's admin key",
+        arguments: ConformanceKind.all
+    )
+    func rollAuthority(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
+        try await h.makeSuperAdmin()
+        let root = try await h.user("root")
+        let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
+        let eve = try #require(try await h.signIn("eve", groups: ["staff"]).user)
+        try await h.service.setRole(.userAdmin, of: eve.id, by: .cli)
+        let keys = keys(h)
+        let bobs = try await keys.create(for: bob.id, name: "ci", lifetime: nil, purpose: .gateway, by: .cli)
+        let roots = try await keys.create(for: root.id, name: "root-gw", lifetime: nil, purpose: .gateway, by: .cli)
+        let rootAdmin = try await keys.create(for: root.id, name: "root-admin", lifetime: nil, purpose: .admin, by: .cli)
+        let evesAdmin = try await keys.create(for: eve.id, name: "eve-admin", lifetime: nil, purpose: .admin, by: .cli)
+        let anybody = try await h.events("bob", action: .keyRolled).count
+
+        await #expect(throws: LedgerError.keyNotFound(bobs.key.id), "another's key is not found in the Console") {
+            try await keys.roll(id: bobs.key.id, as: .owner(eve.id), by: .user(eve.id))
+        }
+        for key in [roots, rootAdmin] {
+            await #expect(throws: LedgerError.self, "a user_admin may not roll a super_admin's key") {
+                try await keys.roll(id: key.key.id, as: .admin(id: eve.id, role: .userAdmin), by: .user(eve.id))
+            }
+        }
+        await #expect(throws: LedgerError.self, "nor may a super_admin roll another's admin key") {
+            try await keys.roll(id: evesAdmin.key.id, as: .admin(id: root.id, role: .superAdmin), by: .user(root.id))
+        }
+        #expect(try await h.events("bob", action: .keyRolled).count == anybody)
+        #expect(
+            try await keys.roll(id: bobs.key.id, as: .admin(id: eve.id, role: .userAdmin), by: .user(eve.id)).rolled.replacement.key.userID == bob.id
+        )
+        #expect(
+            try await keys.roll(id: roots.key.id, as: .admin(id: root.id, role: .superAdmin), by: .user(root.id)).rolled.replacement.key.purpose
+                == .gateway
+        )
+        #expect(
+            try await keys.roll(id: evesAdmin.key.id, as: .admin(id: eve.id, role: .userAdmin), by: .user(eve.id)).rolled.replacement.key.purpose
+                == .admin
+        )
+
+        // An admin key whose owner lost the admin role, or a key of an inactive owner, is not rolled.
+        let rolledAdmin = try #require(try await h.store.keys(ownerID: eve.id).first { $0.purpose == .admin && $0.rolledTo == nil })
+        try await h.service.setRole(.user, of: eve.id, by: .cli)
+        await #expect(throws: LedgerError.adminKeyNeedsAdminRole(user: eve.displayName, role: .user)) {
+            try await keys.roll(id: rolledAdmin.id, as: .operator, by: .cli)
+        }
+    }
+
     @Test("Offboarding revokes every key, then ends sessions, then deactivates (manual), in that audit order", arguments: ConformanceKind.all)
     func offboarding(_ kind: ConformanceKind) async throws {
         let h = try await Harness(conformance: kind)

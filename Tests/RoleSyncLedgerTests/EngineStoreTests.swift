@@ -63,6 +63,10 @@ struct EngineStoreTests {
             record.add("insertKey")
             return try inner.insertKey(key)
         }
+        func markRolled(_ key: APIKey, to replacement: Int64, at time: Date, expiresAt: Date) throws {
+            record.add("markRolled \(key.id)")
+            try inner.markRolled(key, to: replacement, at: time, expiresAt: expiresAt)
+        }
         func markRevoked(_ key: APIKey, _ revocation: KeyRevocation) throws {
             record.add("markRevoked \(key.name)")
             try inner.markRevoked(key, revocation)
@@ -153,16 +157,40 @@ struct EngineStoreTests {
 
     static func user(_ subject: String, role: Role = .user) -> User {
         User(
-            id: UserID(0), issuer: "https://idp.example.com", subject: subject, email: "\(subject)@example.com", name: subject,
-            organizationUnit: nil, role: role, roleSource: .idp, status: .active, deactivationReason: nil, deactivationSource: nil,
-            registeredAt: epoch, lastSignInAt: epoch, signInCount: 1, lastClaims: Claims(["sub": .string(subject)]), version: 1
+            id: UserID(0),
+            issuer: "https://idp.example.com",
+            subject: subject,
+            email: "\(subject)@example.com",
+            name: subject,
+            organizationUnit: nil,
+            role: role,
+            roleSource: .idp,
+            status: .active,
+            deactivationReason: nil,
+            deactivationSource: nil,
+            registeredAt: epoch,
+            lastSignInAt: epoch,
+            signInCount: 1,
+            lastClaims: Claims(["sub": .string(subject)]),
+            version: 1
         )
     }
 
     static func key(_ name: String, of owner: UserID) -> APIKey {
         APIKey(
-            id: 0, userID: owner, name: name, purpose: .gateway, prefix: "rsk_\(name)", keyHash: "hash-\(name)", createdAt: epoch,
-            expiresAt: nil, lastUsedAt: nil, revokedAt: nil, revokedBy: nil, revocationCause: nil, revocationReason: nil
+            id: 0,
+            userID: owner,
+            name: name,
+            purpose: .gateway,
+            prefix: "rsk_\(name)",
+            keyHash: "hash-\(name)",
+            createdAt: epoch,
+            expiresAt: nil,
+            lastUsedAt: nil,
+            revokedAt: nil,
+            revokedBy: nil,
+            revocationCause: nil,
+            revocationReason: nil
         )
     }
 
@@ -178,7 +206,9 @@ struct EngineStoreTests {
             let created = AuditEvent(time: Self.epoch, actor: .cli, action: .keyCreated, userID: ann.id)
             _ = try await store.insertKey(Self.key(name, of: ann.id), audit: created)
         }
-        try await store.insertSession(Session(tokenHash: "t", userID: ann.id, createdAt: Self.epoch, expiresAt: Self.epoch + 3600, lastSeenAt: Self.epoch))
+        try await store.insertSession(
+            Session(tokenHash: "t", userID: ann.id, createdAt: Self.epoch, expiresAt: Self.epoch + 3600, lastSeenAt: Self.epoch)
+        )
         engine.record.reset()
 
         var gone = ann
@@ -256,6 +286,67 @@ struct EngineStoreTests {
             return
         }
         #expect(engine.record.list == ["key"], "nothing written the second time")
+    }
+
+    @Test(
+        "A roll reads the key locked, asks the plan, inserts the replacement, marks the key rolled, then writes the event; a refusal writes nothing"
+    )
+    func rollOrder() async throws {
+        let engine = try RecordingEngine()
+        let store = EngineStore(engine: engine)
+        let ids = try await store.apply(LedgerChanges(users: [.init(write: .insert(Self.user("di")))]))
+        let created = AuditEvent(time: Self.epoch, actor: .cli, action: .keyCreated, userID: ids[0])
+        let id = try await store.insertKey(Self.key("deploy", of: ids[0]), audit: created)
+        engine.record.reset()
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) { try await store.rollKey(id: id) { _ in throw Refused() } }
+        #expect(engine.record.list == ["key"], "a refused roll writes nothing")
+        #expect(try await store.key(id: id)?.key.rolledTo == nil)
+        engine.record.reset()
+        let later = Self.epoch + 60
+        let rolled = try #require(
+            try await store.rollKey(id: id) { owned in
+                var replacement = Self.key("deploy", of: owned.key.userID)
+                replacement.keyHash = "hash-deploy-2"
+                replacement.createdAt = later
+                return KeyRoll(
+                    replacement: replacement,
+                    replacedExpiresAt: later + 3600,
+                    event: AuditEvent(
+                        time: later,
+                        actor: .cli,
+                        action: .keyRolled,
+                        userID: owned.key.userID,
+                        details: [.keyID: .number(Double(owned.key.id))]
+                    )
+                )
+            }
+        )
+        #expect(engine.record.list == ["key", "insertKey", "markRolled \(id)", "insertEvent key.rolled"])
+        let replaced = try #require(try await store.key(id: id)).key
+        let replacement = try #require(try await store.key(id: rolled.replacement.key.id)).key
+        #expect(replaced.rolledTo == replacement.id && replaced.rolledAt == later && replaced.expiresAt == later + 3600)
+        #expect(replacement.rolledFrom == id && replacement.rolledTo == nil)
+        #expect(rolled.replaced.key == replaced && rolled.replacement.key == replacement, "the answer is what was written")
+        let event = try #require(try await store.auditEvents(matching: AuditQuery(action: .keyRolled)).events.first)
+        #expect(event.details[.newKeyID] == .number(Double(replacement.id)))
+        #expect(
+            try await store.rollKey(id: 9_999) { _ in
+                Issue.record("no key to plan for")
+                throw Refused()
+            } == nil
+        )
+
+        // The name moved to the replacement: taken while it is active, free once it is revoked,
+        // although the rolled key still works until its expiry.
+        await #expect(throws: LedgerStoreError.conflict(.keyNameTaken("Deploy"))) {
+            try await store.insertKey(Self.key("Deploy", of: ids[0]), audit: created)
+        }
+        _ = try await store.revokeKey(id: replacement.id, ownerID: nil, KeyRevocation(time: later, actor: .cli, cause: .admin, reason: "test"))
+        var again = Self.key("deploy", of: ids[0])
+        again.keyHash = "hash-deploy-3"
+        again.createdAt = later
+        _ = try await store.insertKey(again, audit: created)
     }
 
     @Test("One cursor format: a page's cursor is refused by another listing, sort or order, and a forged one is refused")

@@ -191,6 +191,28 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
         }
     }
 
+    package func rollKey(id: Int64, _ plan: @escaping @Sendable (OwnedKey) throws -> KeyRoll) async throws -> RolledKey? {
+        try await engine.write(.serializable) { transaction in
+            guard let owned = try await transaction.key(id: id) else { return nil }
+            let roll = try plan(owned)
+            var replacement = roll.replacement
+            replacement.rolledFrom = owned.key.id
+            replacement.id = try await transaction.insertKey(replacement)
+            try await transaction.markRolled(owned.key, to: replacement.id, at: replacement.createdAt, expiresAt: roll.replacedExpiresAt)
+            var event = roll.event
+            event.details[.newKeyID] = .number(Double(replacement.id))
+            try await transaction.insertEvent(event)
+            var replaced = owned.key
+            replaced.rolledTo = replacement.id
+            replaced.rolledAt = replacement.createdAt
+            replaced.expiresAt = roll.replacedExpiresAt
+            return RolledKey(
+                replaced: OwnedKey(key: replaced, owner: owned.owner),
+                replacement: OwnedKey(key: replacement, owner: owned.owner)
+            )
+        }
+    }
+
     // MARK: Listings
 
     package func users(matching query: UsersQuery) async throws -> UsersPage {

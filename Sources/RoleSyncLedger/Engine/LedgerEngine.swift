@@ -82,10 +82,13 @@ package protocol LedgerTransaction {
     nonisolated(nonsending) func key(id: Int64) async throws -> OwnedKey?
     /// The user's unrevoked keys in id order, their rows locked.
     nonisolated(nonsending) func unrevokedKeys(of user: UserID) async throws -> [APIKey]
-    /// Whether the user has an unrevoked key of this name (ignoring case) unexpired at `time`.
+    /// Whether the user has an unrevoked key of this name (ignoring case) unexpired at `time` and not
+    /// rolled (a rolled key hands its name to its replacement).
     nonisolated(nonsending) func hasActiveKey(of user: UserID, named name: String, at time: Date) async throws -> Bool
     /// Inserts a key. - Returns: its id.
     nonisolated(nonsending) func insertKey(_ key: APIKey) async throws -> Int64
+    /// Marks the key rolled to `replacement` at `time`, now expiring at `expiresAt`.
+    nonisolated(nonsending) func markRolled(_ key: APIKey, to replacement: Int64, at time: Date, expiresAt: Date) async throws
     /// Marks the key revoked as `revocation` says, if it is not revoked yet.
     nonisolated(nonsending) func markRevoked(_ key: APIKey, _ revocation: KeyRevocation) async throws
 

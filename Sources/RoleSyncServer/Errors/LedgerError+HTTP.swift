@@ -11,8 +11,8 @@ extension LedgerError {
         case .contention: .serviceUnavailable
         case .invalidKey: .unprocessableContent
         case .keyNotFound: .notFound
-        case .keyAlreadyRevoked, .keyNameTaken, .keyOwnerInactive: .conflict
-        case .adminKeyNeedsAdminRole: .forbidden
+        case .keyAlreadyRevoked, .keyNameTaken, .keyOwnerInactive, .keyNotRollable: .conflict
+        case .adminKeyNeedsAdminRole, .keyRollNotPermitted: .forbidden
         case .invalidOverride: .unprocessableContent
         case .overrideNotPermitted: .forbidden
         case .overrideNotNeeded, .userInactive, .overrideRefused: .conflict
@@ -34,6 +34,8 @@ extension LedgerError {
         case .keyNotFound: "No such key"
         case .keyAlreadyRevoked: "Key already revoked"
         case .keyNameTaken: "Key name taken"
+        case .keyNotRollable: "Key cannot be rolled"
+        case .keyRollNotPermitted: "Not permitted"
         case .keyOwnerInactive: "Owner inactive"
         case .adminKeyNeedsAdminRole: "Admin keys need an admin"
         case .safetyValve: "Safety valve tripped"
