@@ -7,15 +7,16 @@ import RoleSyncReports
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "API keys: create, list, show and revoke any key on the platform.",
+        abstract: "API keys: create, list, show, roll and revoke any key on the platform.",
         discussion: """
             A key belongs to one user and acts with that user's role at the moment of each request. A 'gateway' key \
-            (the default) is good only at the gateway's introspection (POST /oauth/introspect); an 'admin' key is \
+            (the default) is good only at the gateway (introspection, POST /oauth/introspect, and /gateway/check); an 'admin' key is \
             accepted by the admin API while its owner holds user_admin or super_admin ('Authorization: Bearer rsk_…'). \
-            A key is shown once and stored as a SHA-256 hash. Revocation is permanent and audited; deactivating a user \
-            revokes all their keys first. 'rolesync tokens' is an older name of this command.
+            A key is shown once and stored as a SHA-256 hash. Rolling replaces a key with a new one while the old one \
+            keeps working for a while, so callers move over without downtime. Revocation is permanent and audited; \
+            deactivating a user revokes all their keys first. 'rolesync tokens' is an older name of this command.
             """,
-        subcommands: [KeysCreateCommand.self, KeysListCommand.self, KeysShowCommand.self, KeysRevokeCommand.self],
+        subcommands: [KeysCreateCommand.self, KeysListCommand.self, KeysShowCommand.self, KeysRollCommand.self, KeysRevokeCommand.self],
         aliases: ["tokens"]
     )
 }
@@ -181,17 +182,76 @@ struct KeysShowCommand: AsyncParsableCommand {
         case .human:
             let r = detail.report
             let owner = "\(r.ownerLabel) (user \(r.owner.id)\(r.owner.email.map { ", \($0)" } ?? ""))"
-            let fields: [(String, String)] = [
+            var fields: [(String, String)] = [
                 ("id", "\(r.key.id)"), ("name", r.key.name), ("owner", owner), ("purpose", r.key.purpose.rawValue),
                 ("prefix", r.key.prefix), ("status", r.statusSummary), ("created", Timestamp.format(r.key.createdAt)),
                 ("expires", Timestamp.format(r.key.expiresAt) ?? "never"),
                 ("last used", (Timestamp.format(r.key.lastUsedAt) ?? "never") + " (within \(Int(KeyUsageRecorder.flushInterval)) s)"),
             ]
+            if let previous = r.key.rolledFrom { fields.append(("replaces", "key \(previous)")) }
+            if let next = r.key.rolledTo {
+                let used = r.key.usedSinceRoll == true ? "used since the roll" : "not used since the roll"
+                fields.append(("rolled to", "key \(next) at \(Timestamp.format(r.key.rolledAt) ?? ""); \(used)"))
+            }
             for (name, value) in fields { Output.line(name.padding(toLength: 10, withPad: " ", startingAt: 0) + value) }
             let used = detail.usage.filter { $0.requests > 0 }
             let total = used.reduce(0) { $0 + $1.requests }
             Output.line("requests in the last \(KeyService.usageDays) days: \(total)" + (used.isEmpty ? "" : ", by day:"))
             for day in used { Output.line("  \(KeyDetailReport.date(of: day.day))  \(day.requests)") }
+        }
+    }
+}
+
+struct KeysRollCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "roll",
+        abstract: "Replace a key with a new one (same owner, name and purpose); prints the new key once, on standard output.",
+        discussion: """
+            The old key keeps working until --old-expires-in has passed (or its own expiry, if sooner), then expires: \
+            callers move to the new key without downtime. 'keys show' on the old key tells whether it was used after \
+            the roll. Audited as key.rolled.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: ArgumentHelp("The key's id (from keys list).", valueName: "id"))
+    var id: Int64
+
+    @Option(
+        name: .customLong("old-expires-in"),
+        help: ArgumentHelp("How long the old key keeps working: now, or 90m, 24h, 7d (at most 7d).", valueName: "duration")
+    )
+    var oldExpiresIn = "24h"
+
+    @Option(help: "Output format: human or json.")
+    var format: OutputFormat = .human
+
+    func validate() throws {
+        guard KeyService.rollOverlap(oldExpiresIn) != nil else {
+            throw ValidationError("--old-expires-in: '\(oldExpiresIn)' is not 'now' or a duration up to 7d (90m, 24h, 7d)")
+        }
+    }
+
+    func run() async throws {
+        let ledger = try await store.open()
+        let keys = KeyService(store: ledger.store)
+        let (rolled, value) = try await refusalsExit {
+            try await keys.roll(id: id, oldExpiresIn: KeyService.rollOverlap(oldExpiresIn) ?? KeyService.defaultRollOverlap, as: .operator, by: .cli)
+        }
+        let new = rolled.replacement.key
+        let old = rolled.replaced.key
+        switch format {
+        case .json:
+            Output.line(try jsonText(CreatedKeyReport(rolled.replacement, value: value, at: Date())))
+        case .human:
+            Output.line(value)
+            Output.error(
+                "Key \(new.id) (\(new.prefix)) '\(new.name)' replaces key \(old.id) (\(old.prefix)), which works until "
+                    + (Timestamp.format(old.expiresAt) ?? "")
+                    + (new.expiresAt.map { "; the new key expires \(Timestamp.format($0))" } ?? "; the new key lives until revoked")
+                    + ". It is shown only now; store it as a secret."
+            )
         }
     }
 }

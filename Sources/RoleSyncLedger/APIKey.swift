@@ -94,6 +94,14 @@ package struct APIKey: Sendable, Hashable, Identifiable {
         self.rolledAt = rolledAt
     }
 
+    /// For a rolled key, whether a request presented it after the roll (as far as usage is written:
+    /// see ``KeyUsageRecorder``): a caller still on it has not moved to the new key. `nil` for a key
+    /// that was not rolled.
+    package var usedSinceRoll: Bool? {
+        guard let rolledAt else { return nil }
+        return lastUsedAt.map { $0 > rolledAt } ?? false
+    }
+
     /// Revoked wins over expired: a revoked key says who revoked it.
     package func status(at time: Date) -> APIKeyStatus {
         if revokedAt != nil { return .revoked }

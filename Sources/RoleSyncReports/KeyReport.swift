@@ -54,15 +54,7 @@ package struct KeyReport: Encodable, Sendable {
         try c.encode(key.rolledFrom, forKey: .rolledFrom)
         try c.encode(key.rolledTo, forKey: .rolledTo)
         try c.encode(Timestamp.format(key.rolledAt), forKey: .rolledAt)
-        try c.encode(usedSinceRoll, forKey: .usedSinceRoll)
-    }
-
-    /// For a rolled key, whether a request presented it after the roll (as far as usage is written:
-    /// see ``KeyUsageRecorder``): callers still on it have not moved to the new key yet. `nil` for
-    /// a key that was not rolled.
-    package var usedSinceRoll: Bool? {
-        guard let rolledAt = key.rolledAt else { return nil }
-        return key.lastUsedAt.map { $0 > rolledAt } ?? false
+        try c.encode(key.usedSinceRoll, forKey: .usedSinceRoll)
     }
 
     /// `active`, `revoked 2026-11-30 by user:3 (leaked in a CI log)`, `expired 2026-12-01`: the

@@ -10,6 +10,7 @@ package enum AdminPermission: String, Sendable, CaseIterable {
     case readKeys = "keys:read"
     case createKeys = "keys:create"
     case revokeKeys = "keys:revoke"
+    case rollKeys = "keys:roll"
     case offboardUsers = "users:offboard"
     case overrideRoles = "users:override"
 
@@ -19,7 +20,9 @@ package enum AdminPermission: String, Sendable, CaseIterable {
     /// the platform and offboarding leavers is too (the seed's step 4 and 5).
     package var roles: Set<Role> {
         switch self {
-        case .readUsers, .editUsers, .readAudit, .readMappings, .readKeys, .createKeys, .revokeKeys, .offboardUsers:
+        // Rolling another's key hands the caller a key that acts as its owner: the ledger refuses
+        // a super_admin's to anyone else and every other owner's admin key (KeyRollAuthority).
+        case .readUsers, .editUsers, .readAudit, .readMappings, .readKeys, .createKeys, .revokeKeys, .rollKeys, .offboardUsers:
             [.superAdmin, .userAdmin]
         // Break-glass sets aside the IdP's decision: only super_admin, who may grant any role.
         case .overrideRoles:
@@ -123,10 +126,17 @@ package struct AdminRoute: Sendable, Hashable {
         queryParameters: []
     )
 
+    package static let rollKey = AdminRoute(
+        method: .post,
+        path: "/api/admin/keys/{id}/roll",
+        permission: .rollKeys,
+        queryParameters: []
+    )
+
     /// Every admin route.
     package static let all: [AdminRoute] = [
         listUsers, showUser, editUser, offboardUser, grantOverride, endOverride, audit, mappings, dryRun, shadow, listKeys,
-        createKey, showKey, revokeKey,
+        createKey, showKey, revokeKey, rollKey,
     ]
 
     /// Where the admin routes live.

@@ -118,6 +118,8 @@ struct CLITests {
         Case(golden: "mapping-help", arguments: ["mapping", "--help"]),
         Case(golden: "keys-help", arguments: ["keys", "--help"]),
         Case(golden: "keys-revoke-no-reason", arguments: ["keys", "revoke", "3"]),
+        Case(golden: "keys-roll-help", arguments: ["keys", "roll", "--help"]),
+        Case(golden: "keys-roll-bad-overlap", arguments: ["keys", "roll", "3", "--old-expires-in", "8d"]),
     ]
 
     @Test(arguments: cases)

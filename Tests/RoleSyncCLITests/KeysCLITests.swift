@@ -135,6 +135,6 @@ struct KeysCLITests {
             ["serve", "--check", "--config", configuration.path],
             environment: ["ROLESYNC_NOT_SET_IN_TESTS": "a-client-secret"]
         )
-        #expect(existing.stdout.contains("ledger.sqlite: 10 of 10 migrations"), "\(existing.stdout)")
+        #expect(existing.stdout.contains("ledger.sqlite: 11 of 11 migrations"), "\(existing.stdout)")
     }
 }

@@ -38,15 +38,16 @@ struct AdminAPITests {
                     case .offboardUser:
                         id = leaver.id.rawValue
                         body = ByteBuffer(string: #"{"reason":"permissions test"}"#)
-                    case .showKey, .revokeKey:
+                    case .showKey, .revokeKey, .rollKey:
                         id = try await harness.context.keys.create(
                             for: target,
-                            name: "k\(route.method)\(caller?.rawValue ?? "-")",
+                            name: "k\(route.path)\(route.method)\(caller?.rawValue ?? "-")",
                             lifetime: nil,
                             purpose: .gateway,
                             by: .cli
                         ).key.id
                         body = route == .revokeKey ? ByteBuffer(string: #"{"reason":"permissions test"}"#) : nil
+                        if route == .rollKey { served = .created }
                     case .createKey:
                         body = ByteBuffer(string: #"{"name":"created by \#(caller?.rawValue ?? "nobody")"}"#)
                         served = .created

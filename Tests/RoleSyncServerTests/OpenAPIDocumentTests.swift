@@ -69,7 +69,7 @@ struct OpenAPIDocumentTests {
             #expect(names.sorted() == route.queryParameters.sorted(), "\(route.path)")
             #expect(operation["security"] != nil, "\(route.path) has no security")
             let responses = try #require(operation["responses"]?.objectValue, "\(route.path)")
-            let success = route == .createKey ? "201" : "200"
+            let success = route == .createKey || route == .rollKey ? "201" : "200"
             for status in [success, "400", "401", "403"] { #expect(responses[status] != nil, "\(route.path) lacks \(status)") }
         }
     }

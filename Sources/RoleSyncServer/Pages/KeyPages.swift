@@ -118,14 +118,27 @@ struct KeyPageModel: Sendable {
         var status: String
         var isActive: Bool
         var revocation: String?
+        var isRollable: Bool
+        var rolledFrom: RollLink?
+        var rolledTo: RollLink?
         var chart: UsageChart
+    }
+
+    /// The other key of a roll, and what the operator needs to know about the roll.
+    struct RollLink: Sendable {
+        var href: String
+        var label: String
+        var note: String?
     }
 
     var chrome: Chrome
     var key: Detail
+    /// A key just made by a roll: its value, shown this once.
+    var created: ConsoleKeysModel.Created?
 
-    init(chrome: Chrome, owned: OwnedKey, usage: [KeyUsageDay], at time: Date) {
+    init(chrome: Chrome, owned: OwnedKey, usage: [KeyUsageDay], at time: Date, created: ConsoleKeysModel.Created? = nil) {
         self.chrome = chrome
+        self.created = created
         let key = owned.key
         let status = key.status(at: time)
         var revocation: String?
@@ -153,8 +166,24 @@ struct KeyPageModel: Sendable {
             status: status.rawValue,
             isActive: status == .active,
             revocation: revocation,
+            isRollable: status == .active && key.rolledTo == nil,
+            rolledFrom: key.rolledFrom.map { RollLink(href: "/admin/keys/\($0)", label: "key \($0)", note: nil) },
+            rolledTo: key.rolledTo.map { next in
+                RollLink(href: "/admin/keys/\(next)", label: "key \(next)", note: Self.rollNote(key))
+            },
             chart: UsageChart(usage)
         )
+    }
+
+    /// When the key was rolled and whether callers still use it: what tells the operator that the
+    /// last caller moved over.
+    static func rollNote(_ key: APIKey) -> String {
+        var note = key.rolledAt.map { "on \(PageTime($0).text); " } ?? ""
+        switch key.usedSinceRoll {
+        case true?: note += "still used since the roll (last " + (key.lastUsedAt.map { PageTime($0).text } ?? "") + "): a caller has not moved over"
+        default: note += "not used since the roll"
+        }
+        return note
     }
 }
 
@@ -228,6 +257,9 @@ struct ConsoleKeysModel: Sendable {
         var expires: PageTime?
         var status: String
         var isActive: Bool
+        var isRollable: Bool
+        /// "rolled to …" for a rolled key, "replaces …" for its replacement.
+        var roll: String?
     }
 
     var chrome: Chrome
@@ -254,9 +286,20 @@ struct ConsoleKeysModel: Sendable {
                 lastUsed: PageTime.optional(key.lastUsedAt),
                 expires: PageTime.optional(key.expiresAt),
                 status: status.rawValue,
-                isActive: status == .active
+                isActive: status == .active,
+                isRollable: status == .active && key.rolledTo == nil,
+                roll: Self.rollSummary(key, among: keys)
             )
         }
+    }
+
+    /// A key's place in a roll, in the owner's words: the prefix of the other key.
+    static func rollSummary(_ key: APIKey, among keys: [APIKey]) -> String? {
+        func prefix(_ id: Int64) -> String { keys.first { $0.id == id }?.prefix ?? "key \(id)" }
+        if let next = key.rolledTo {
+            return "rolled to \(prefix(next))" + (key.usedSinceRoll == true ? "; still used since the roll" : "; not used since the roll")
+        }
+        return key.rolledFrom.map { "replaces \(prefix($0))" }
     }
 }
 
@@ -273,6 +316,17 @@ struct ConfirmModel: Sendable {
         var reason: String
         var button: String
         var cancelHref: String
+        /// A choice the action takes (a rolled key's overlap), as a select; none when empty.
+        var choice: Choice? = nil
+        /// Whether the button warns (it ends something) or is the page's main action.
+        var buttonClass = "danger"
+    }
+
+    struct Choice: Sendable {
+        var name: String
+        var label: String
+        var help: String
+        var options: [Option]
     }
 
     var chrome: Chrome

@@ -7,7 +7,7 @@ import RoleSyncMapping
 import RoleSyncReports
 
 /// Every key on the platform (`/api/admin/keys/...`), each route behind its ``AdminRoute``
-/// permission: the list, an admin key created, a key's detail, any key revoked.
+/// permission: the list, an admin key created, a key's detail, any key revoked or rolled.
 struct AdminKeysController: Sendable {
     let actions: KeyAPIHandlers
 
@@ -19,6 +19,9 @@ struct AdminKeysController: Sendable {
         admin.on(.showKey) { _, context in try await self.actions.showKey(try AdminInput.keyID(context)) }
         admin.on(.revokeKey) { request, context in
             try await self.actions.revokeKey(try AdminInput.keyID(context), request, context, asOwner: false)
+        }
+        admin.on(.rollKey) { request, context in
+            try await self.actions.rollKey(try AdminInput.keyID(context), request, context, asOwner: false)
         }
     }
 }

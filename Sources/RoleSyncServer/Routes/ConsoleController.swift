@@ -5,7 +5,7 @@ import RoleSyncLedger
 import RoleSyncReports
 
 /// The Console (`/console/keys/...`), for every signed-in user: their own API keys, a new one
-/// created (its value shown once), one revoked.
+/// created (its value shown once), one revoked or rolled.
 struct ConsoleController: Sendable {
     let keys: KeyService
     let keyPages: KeyPageHandlers
@@ -22,6 +22,14 @@ struct ConsoleController: Sendable {
         }
         console.post("keys/{id}/revoke") { request, context in
             try await self.keyPages.revokePage(try PageInput.keyID(context), asOwner: true, request, context)
+        }
+        console.get("keys/{id}/roll") { _, context in
+            try await self.keyPages.confirmRoll(try PageInput.keyID(context), asOwner: true, error: nil, context)
+        }
+        console.post("keys/{id}/roll") { request, context in
+            try await self.keyPages.rollPage(try PageInput.keyID(context), asOwner: true, request, context) { _, created, notice, context in
+                try await self.consolePage(context, notice: notice, created: created, status: .created)
+            }
         }
     }
 

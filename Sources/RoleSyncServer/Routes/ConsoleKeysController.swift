@@ -7,7 +7,7 @@ import RoleSyncMapping
 import RoleSyncReports
 
 /// The caller's own API keys on the JSON API (any signed-in user): `GET /api/keys`,
-/// `POST /api/keys`, `POST /api/keys/{id}/revoke`.
+/// `POST /api/keys`, `POST /api/keys/{id}/revoke`, `POST /api/keys/{id}/roll`.
 struct ConsoleKeysController: Sendable {
     let actions: KeyAPIHandlers
 
@@ -24,6 +24,9 @@ struct ConsoleKeysController: Sendable {
         }
         api.post("keys/{id}/revoke") { request, context in
             try await self.actions.revokeKey(try AdminInput.keyID(context), request, context, asOwner: true)
+        }
+        api.post("keys/{id}/roll") { request, context in
+            try await self.actions.rollKey(try AdminInput.keyID(context), request, context, asOwner: true)
         }
     }
 }

@@ -63,6 +63,14 @@ struct DashboardController: Sendable {
         admin.page(.post, "keys/{id}/revoke", .revokeKeys) { request, context in
             try await self.keyPages.revokePage(try PageInput.keyID(context), asOwner: false, request, context)
         }
+        admin.page(.get, "keys/{id}/roll", .rollKeys) { _, context in
+            try await self.keyPages.confirmRoll(try PageInput.keyID(context), asOwner: false, error: nil, context)
+        }
+        admin.page(.post, "keys/{id}/roll", .rollKeys) { request, context in
+            try await self.keyPages.rollPage(try PageInput.keyID(context), asOwner: false, request, context) { rolled, created, notice, context in
+                try await self.keyPages.rolledKeyPage(rolled, created: created, notice: notice, context)
+            }
+        }
         admin.page(.get, "audit", .readAudit) { request, context in try await self.auditPage(request, context) }
         admin.page(.get, "mapping", .readMappings) { _, context in
             PageRenderer.page(

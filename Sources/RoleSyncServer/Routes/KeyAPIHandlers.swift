@@ -81,6 +81,45 @@ struct KeyAPIHandlers: Sendable {
         return JSONBody(KeyReport(owned, at: now()))
     }
 
+    /// Rolls a key: the caller's own (Console; another's is a 404) or, on the admin API, any key the
+    /// ledger lets the caller roll. The body is optional: `{"old_expires_in": "24h"}` (`now` up to
+    /// `7d`). The answer is the new key as creating one answers, its value shown this once.
+    func rollKey(
+        _ id: Int64,
+        _ request: Request,
+        _ context: RoleSyncRequestContext,
+        asOwner: Bool
+    ) async throws -> EditedResponse<JSONBody<CreatedKeyReport>> {
+        let caller = try context.requireIdentity()
+        let members = try await AdminInput.jsonObject(request, allowed: ["old_expires_in"], what: "'old_expires_in'", optional: true)
+        var overlap = KeyService.defaultRollOverlap
+        if let value = members["old_expires_in"] {
+            guard case .string(let text) = value, let seconds = KeyService.rollOverlap(text) else {
+                throw AdminInputError.unprocessable(
+                    "old_expires_in",
+                    "'old_expires_in' is \"now\" or a duration up to 7 days, such as \"24h\", \"90m\" or \"7d\""
+                )
+            }
+            overlap = seconds
+        }
+        let authority: KeyRollAuthority = asOwner ? .owner(caller.user.id) : .admin(id: caller.user.id, role: caller.user.role)
+        let (rolled, value) = try await keys.roll(id: id, oldExpiresIn: overlap, as: authority, by: caller.principal.actor)
+        Self.logRoll(rolled, by: caller, context)
+        return EditedResponse(status: .created, response: JSONBody(CreatedKeyReport(rolled.replacement, value: value, at: now())))
+    }
+
+    /// The log line of a roll: both keys, never a value.
+    static func logRoll(_ rolled: RolledKey, by caller: Caller, _ context: RoleSyncRequestContext) {
+        context.logger.notice(
+            "key rolled",
+            metadata: [
+                "key_id": "\(rolled.replaced.key.id)", "new_key_id": "\(rolled.replacement.key.id)",
+                "prefix": "\(rolled.replacement.key.prefix)", "owner": "\(rolled.replaced.key.userID)",
+                "old_expires_at": "\(Timestamp.format(rolled.replaced.key.expiresAt) ?? "")", "actor": "\(caller.principal.actor)",
+            ]
+        )
+    }
+
     func listKeys(_ request: Request) async throws -> JSONBody<PageReport<KeyReport>> {
         let page = try await keys.keys(matching: try await AdminInput.keysQuery(request.uri.queryParameters, keys: keys))
         let time = now()

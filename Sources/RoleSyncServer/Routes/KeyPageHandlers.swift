@@ -106,4 +106,109 @@ struct KeyPageHandlers: Sendable {
         )
         return PageRenderer.seeOther(asOwner ? "/console/keys?done=revoked" : "/admin/keys/\(id)?done=revoked")
     }
+
+    // MARK: Rolling
+
+    /// The overlaps the roll form offers (`old_expires_in` values), the default first.
+    static let overlaps: [(String, String)] = [
+        ("24h", "In 24 hours"), ("1h", "In 1 hour"), ("7d", "In 7 days"), ("now", "At once (callers still on it fail)"),
+    ]
+
+    /// The confirmation before a roll: the new key, and how long the old one keeps working.
+    func confirmRoll(
+        _ id: Int64,
+        asOwner: Bool,
+        error: String?,
+        _ context: RoleSyncRequestContext,
+        overlap: String = "24h"
+    ) async throws
+        -> Response
+    {
+        let caller = try context.requireIdentity()
+        let owned = try await keys.key(id: id)
+        if asOwner, owned.key.userID != caller.user.id { throw LedgerError.keyNotFound(id) }
+        let key = owned.key
+        guard key.status(at: now()) == .active, key.rolledTo == nil else {
+            throw PageError(
+                .conflict,
+                title: "Cannot be rolled",
+                code: "key_not_rollable",
+                message: key.rolledTo.map { "The key \(key.name) (\(key.prefix)) was rolled already, to key \($0); roll that one." }
+                    ?? "The key \(key.name) (\(key.prefix)) is \(key.status(at: now()).rawValue); only an active key is rolled."
+            )
+        }
+        let base = asOwner ? "/console/keys" : "/admin/keys"
+        let whose = asOwner ? "your key" : "the key of \(owned.owner.displayName)"
+        let model = ConfirmModel(
+            chrome: try Chrome("Roll key \(key.name)?", asOwner ? .console : .keys, context, error: error),
+            confirm: .init(
+                lead:
+                    "A new key replaces \(whose) \(key.prefix): same name and purpose, shown once. The old key keeps working until the time you choose, so callers can move over without downtime.",
+                consequences: [
+                    "The new key "
+                        + (key.expiresAt == nil
+                            ? "lives until revoked, as the old one." : "lives as long as the old one was made to live, from now."),
+                    "The old key's page shows whether it is still used after the roll.",
+                    "The roll is audited (key.rolled) with you as the actor and both keys' prefixes.",
+                ],
+                action: "\(base)/\(id)/roll",
+                askReason: false,
+                reasonRequired: false,
+                reasonHelp: "",
+                reason: "",
+                button: "Roll key",
+                cancelHref: asOwner ? "/console/keys" : "/admin/keys/\(id)",
+                choice: .init(
+                    name: "old_expires_in",
+                    label: "The old key stops working",
+                    help: "At most 7 days; sooner if the old key expires sooner.",
+                    options: Self.overlaps.map { Option(value: $0.0, label: $0.1, selected: $0.0 == overlap) }
+                ),
+                buttonClass: "primary"
+            )
+        )
+        return PageRenderer.page("confirm", model, status: error == nil ? .ok : .unprocessableContent)
+    }
+
+    /// Rolls a key from a form; `answer` renders the page that shows the new key's value this once
+    /// (201): the Console's list, or the new key's page (``rolledKeyPage(_:created:notice:_:)``).
+    func rollPage(
+        _ id: Int64,
+        asOwner: Bool,
+        _ request: Request,
+        _ context: RoleSyncRequestContext,
+        answer: @Sendable (RolledKey, ConsoleKeysModel.Created, String, RoleSyncRequestContext) async throws -> Response
+    ) async throws -> Response {
+        let caller = try context.requireIdentity()
+        let form = try await PageForm(request)
+        let overlapText = form.text("old_expires_in") ?? "24h"
+        guard Self.overlaps.contains(where: { $0.0 == overlapText }), let overlap = KeyService.rollOverlap(overlapText) else {
+            return try await confirmRoll(id, asOwner: asOwner, error: "The old key stops working: choose one of the listed times.", context)
+        }
+        let authority: KeyRollAuthority = asOwner ? .owner(caller.user.id) : .admin(id: caller.user.id, role: caller.user.role)
+        let (rolled, value) = try await keys.roll(id: id, oldExpiresIn: overlap, as: authority, by: caller.principal.actor)
+        KeyAPIHandlers.logRoll(rolled, by: caller, context)
+        let created = ConsoleKeysModel.Created(name: rolled.replacement.key.name, value: value)
+        let notice =
+            "Key \(rolled.replaced.key.prefix) rolled: it works until "
+            + (rolled.replaced.key.expiresAt.map { PageTime($0).text } ?? "") + "; the new key \(rolled.replacement.key.prefix) works now."
+        return try await answer(rolled, created, notice, context)
+    }
+
+    /// The dashboard's answer to a roll: the new key's page, with its value this once.
+    func rolledKeyPage(
+        _ rolled: RolledKey,
+        created: ConsoleKeysModel.Created,
+        notice: String,
+        _ context: RoleSyncRequestContext
+    ) async throws -> Response {
+        let model = KeyPageModel(
+            chrome: try Chrome(rolled.replacement.key.name, .keys, context, notice: notice),
+            owned: rolled.replacement,
+            usage: try await keys.usage(of: rolled.replacement.key.id),
+            at: now(),
+            created: created
+        )
+        return PageRenderer.page("key", model, status: .created)
+    }
 }
