@@ -98,3 +98,10 @@ extension ServeConfiguration {
         postgres.map { .postgres($0) } ?? .sqlite(path: database)
     }
 }
+
+extension KeySettings {
+    /// The configuration's `keys:` as the ledger applies it.
+    package var policy: KeyPolicy {
+        KeyPolicy(maxLifetime: maxLifetime, staleAfter: staleAfter, revokeStaleAfter: revokeStaleAfter)
+    }
+}

@@ -5,12 +5,16 @@ package import RoleSyncLedger
 import ServiceLifecycle
 
 /// What the ledger does on the clock rather than on a request: ends break-glass overrides at their
-/// deadline, with no sign-in needed, and forgets shadow differences older than the retention.
+/// deadline, with no sign-in needed, forgets shadow differences older than the retention, and
+/// applies the stale-key policy (counts stale keys for `rolesync_api_keys_stale`, and revokes those
+/// unused for `keys.revoke_stale_after`) every ``stalePoll``.
 ///
-/// Every replica runs it: ending an override is a write at the user's version, so two replicas
-/// racing for one end it once (the other finds it ended).
+/// Every replica runs it: ending an override is a write at the user's version, and a stale key is
+/// revoked in a transaction that checks it again, so two replicas racing for one end it once (the
+/// other finds it ended).
 package struct LedgerClock: Service {
     let sync: SyncService
+    let keys: KeyService?
     let shadowStore: (any ShadowStore)?
     let shadowRetention: TimeInterval
     let logger: Logger
@@ -19,8 +23,12 @@ package struct LedgerClock: Service {
     let poll: Duration
     let sleep: @Sendable (Duration) async throws -> Void
 
+    /// How often the stale-key policy runs.
+    package static let stalePoll: TimeInterval = 600
+
     package init(
         sync: SyncService,
+        keys: KeyService? = nil,
         shadowStore: (any ShadowStore)?,
         shadowRetention: TimeInterval,
         logger: Logger,
@@ -28,6 +36,7 @@ package struct LedgerClock: Service {
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         self.sync = sync
+        self.keys = keys
         self.shadowStore = shadowStore
         self.shadowRetention = shadowRetention
         self.logger = logger
@@ -37,8 +46,13 @@ package struct LedgerClock: Service {
 
     package func run() async throws {
         var nextPrune = Date.distantPast
+        var nextStaleSweep = Date.distantPast
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let wait = await tick()
+            if let keys, Date() >= nextStaleSweep {
+                nextStaleSweep = Date().addingTimeInterval(Self.stalePoll)
+                await sweepStaleKeys(keys)
+            }
             if let shadowStore, Date() >= nextPrune {
                 nextPrune = Date().addingTimeInterval(3600)
                 do {
@@ -53,6 +67,23 @@ package struct LedgerClock: Service {
             } catch {
                 return
             }
+        }
+    }
+
+    /// Revokes the keys the policy says to, then measures how many stale keys are left.
+    package func sweepStaleKeys(_ keys: KeyService) async {
+        do {
+            let revoked = try await keys.revokeStaleKeys()
+            if !revoked.isEmpty {
+                Counter(label: "rolesync_api_keys_revoked_stale_total").increment(by: revoked.count)
+                logger.notice(
+                    "stale keys revoked (keys.revoke_stale_after)",
+                    metadata: ["revoked": "\(revoked.count)", "key_ids": "\(revoked.map(\.key.id).map(String.init).joined(separator: ","))"]
+                )
+            }
+            if let stale = try await keys.staleKeyCount() { Gauge(label: "rolesync_api_keys_stale").record(stale) }
+        } catch {
+            logger.error("the stale-key policy could not run; trying again later", metadata: ["error": "\(error)"])
         }
     }
 

@@ -149,6 +149,7 @@ package struct ServeApplication {
             metricsExposition: metricsExposition,
             scim: pushers.isEmpty
                 ? nil : SCIMService(pushers: pushers, directory: store, sync: sync, logger: Logger(label: "rolesync.scim")),
+            keyPolicy: configuration.keys.policy,
             gateways: configuration.gateways.compactMap { gateway in
                 guard let clientID = gateway.clientID, let secret = gateway.clientSecret else { return nil }
                 return GatewayCredential(name: gateway.name, clientID: clientID, secret: secret)
@@ -237,6 +238,7 @@ package struct ServeApplication {
                 .init(
                     service: LedgerClock(
                         sync: context.sync,
+                        keys: context.keys,
                         shadowStore: context.sync.store as? any ShadowStore,
                         shadowRetention: configuration.shadowRetention,
                         logger: logger

@@ -56,7 +56,7 @@ struct KeysCreateCommand: AsyncParsableCommand {
     func run() async throws {
         let ledger = try await store.open()
         let owner = try await ledger.service.user(reference: user)
-        let keys = KeyService(store: ledger.store)
+        let keys = ledger.keys
         let created = try await refusalsExit {
             try await keys.create(for: owner.id, name: name, lifetime: expiresIn.flatMap(KeyService.lifetime), purpose: purpose, by: .cli)
         }
@@ -79,7 +79,10 @@ struct KeysListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List every key on the platform (never the keys themselves).",
-        discussion: "Stale keys first: rolesync keys list --status active --sort last_used --order asc"
+        discussion: """
+            Stale keys, longest unused first: rolesync keys list --stale --sort last_used --order asc \
+            (unused for the configuration's keys.stale_after, or --stale-after).
+            """
     )
 
     @OptionGroup var store: StoreOptions
@@ -99,6 +102,15 @@ struct KeysListCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only gateway or admin keys.", valueName: "purpose"))
     var purpose: APIKeyPurpose?
 
+    @Flag(help: "Only stale keys: active, and unused (or never used) for keys.stale_after or --stale-after.")
+    var stale = false
+
+    @Option(help: ArgumentHelp("With --stale: unused for this long (90d, 12h), instead of keys.stale_after.", valueName: "duration"))
+    var staleAfter: String?
+
+    @Flag(help: "Only active keys made to live longer than keys.max_lifetime (made before the policy was set).")
+    var overMaxLifetime = false
+
     @Option(help: "Sort by last_used (never-used first when ascending), created, name or owner.")
     var sort: KeysQuery.Sort = .created
 
@@ -116,17 +128,41 @@ struct KeysListCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...500).contains(limit) else { throw ValidationError("--limit must be between 1 and 500") }
+        if let staleAfter {
+            guard stale else { throw ValidationError("--stale-after goes with --stale") }
+            guard KeyService.lifetime(staleAfter) != nil else { throw ValidationError("--stale-after: '\(staleAfter)' is not a duration (90d, 12h)") }
+        }
+        if stale || overMaxLifetime, let status, status != .active {
+            throw ValidationError("--stale and --over-max-lifetime list active keys; leave out --status \(status.rawValue)")
+        }
     }
 
     func run() async throws {
         let ledger = try await store.open()
         var ownerID: UserID?
         if let owner { ownerID = try await ledger.service.user(reference: owner).id }
+        let time = Date()
+        var unusedSince: Date?
+        if stale {
+            guard let after = staleAfter.flatMap(KeyService.lifetime) ?? ledger.options.keyPolicy.staleAfter else {
+                throw CLIError("--stale: how long unused is stale? Pass --stale-after 90d, or set keys.stale_after in the configuration (--config)")
+            }
+            unusedSince = time.addingTimeInterval(-after)
+        }
+        var lifetimeLongerThan: TimeInterval?
+        if overMaxLifetime {
+            guard let maxLifetime = ledger.options.keyPolicy.maxLifetime else {
+                throw CLIError("--over-max-lifetime: the configuration (--config) sets no keys.max_lifetime")
+            }
+            lifetimeLongerThan = maxLifetime
+        }
         let query = KeysQuery(
             search: search,
             ownerID: ownerID,
-            status: status,
+            status: stale || overMaxLifetime ? .active : status,
             purpose: purpose,
+            unusedSince: unusedSince,
+            lifetimeLongerThan: lifetimeLongerThan,
             sort: sort,
             order: order,
             limit: limit,
@@ -134,11 +170,10 @@ struct KeysListCommand: AsyncParsableCommand {
         )
         let page: KeysPage
         do {
-            page = try await KeyService(store: ledger.store).keys(matching: query)
+            page = try await ledger.keys.keys(matching: query)
         } catch LedgerStoreError.invalidCursor {
             throw CLIError("--cursor: \(LedgerStoreError.invalidCursor)")
         }
-        let time = Date()
         let reports = page.keys.map { KeyReport($0, at: time) }
         switch format {
         case .json:
@@ -173,7 +208,7 @@ struct KeysShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ledger = try await store.open()
-        let keys = KeyService(store: ledger.store)
+        let keys = ledger.keys
         let owned = try await refusalsExit { try await keys.key(id: id) }
         let detail = KeyDetailReport(owned, usage: try await keys.usage(of: id), at: Date())
         switch format {
@@ -235,7 +270,7 @@ struct KeysRollCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ledger = try await store.open()
-        let keys = KeyService(store: ledger.store)
+        let keys = ledger.keys
         let (rolled, value) = try await refusalsExit {
             try await keys.roll(id: id, oldExpiresIn: KeyService.rollOverlap(oldExpiresIn) ?? KeyService.defaultRollOverlap, as: .operator, by: .cli)
         }
@@ -279,7 +314,7 @@ struct KeysRevokeCommand: AsyncParsableCommand {
     func run() async throws {
         let ledger = try await store.open()
         let key = try await refusalsExit {
-            try await KeyService(store: ledger.store).revoke(id: id, cause: .admin, reason: reason, by: .cli).key
+            try await ledger.keys.revoke(id: id, cause: .admin, reason: reason, by: .cli).key
         }
         Output.line("Key \(key.id) (\(key.prefix)) '\(key.name)' revoked; it is refused from the next request on.")
     }

@@ -67,6 +67,8 @@ struct StoreOptions: ParsableArguments {
         var usesConfigurationsMappings: Bool
         /// The longest break-glass override: the configuration's `override.max_duration`, else 8 hours.
         var overridePolicy: OverridePolicy
+        /// The configuration's `keys:` policy (none without a configuration).
+        var keyPolicy: KeyPolicy
 
         /// The SQLite file, or the PostgreSQL URL without its password (for messages).
         var databasePath: String {
@@ -107,7 +109,8 @@ struct StoreOptions: ParsableArguments {
             mappingsPath: mappings ?? configuration?.mappings ?? environment["ROLESYNC_MAPPINGS"] ?? "mappings",
             shadowPath: shadowPath,
             usesConfigurationsMappings: mappings == nil && configuration != nil,
-            overridePolicy: OverridePolicy(maxDuration: configuration?.overrideMaxDuration ?? 8 * 3600)
+            overridePolicy: OverridePolicy(maxDuration: configuration?.overrideMaxDuration ?? 8 * 3600),
+            keyPolicy: configuration?.keys.policy ?? KeyPolicy()
         )
     }
 
@@ -166,6 +169,8 @@ struct Ledger {
     var postgres: PostgresLedgerStore.Connected? { assembly.postgres }
     /// The live mappings and the candidates, as loaded.
     var mappings: LoadedMappings { assembly.mappings }
+    /// API keys under the configuration's `keys:` policy.
+    var keys: KeyService { KeyService(store: store, policy: options.keyPolicy) }
 }
 
 extension Role: ExpressibleByArgument {

@@ -14,6 +14,7 @@ struct RawServeConfiguration: Decodable {
     var shadowRetention: Located<ClaimValue>?
     var override: Override?
     var session: Located<Session>?
+    var keys: Located<Keys>?
     var idps: Located<[Located<RawIdentityProvider>]>?
     var gateways: [Located<RawGateway>]?
 
@@ -24,7 +25,7 @@ struct RawServeConfiguration: Decodable {
         case databasePasswordEnv = "database_password_env"
         case mappings, shadow
         case shadowRetention = "shadow_retention"
-        case override, session, idps, gateways
+        case override, session, keys, idps, gateways
 
         static let required: [Self] = [.listen, .publicURL, .idps]
     }
@@ -46,6 +47,19 @@ struct RawServeConfiguration: Decodable {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case idleTimeout = "idle_timeout"
             case absoluteLifetime = "absolute_lifetime"
+        }
+    }
+
+    /// `keys: { max_lifetime: 90d, stale_after: 90d, revoke_stale_after: 180d }`.
+    struct Keys: Decodable {
+        var maxLifetime: Located<ClaimValue>?
+        var staleAfter: Located<ClaimValue>?
+        var revokeStaleAfter: Located<ClaimValue>?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case maxLifetime = "max_lifetime"
+            case staleAfter = "stale_after"
+            case revokeStaleAfter = "revoke_stale_after"
         }
     }
 
@@ -73,10 +87,11 @@ struct RawServeConfiguration: Decodable {
             }
         }
         let session = self.session.map { $0.value.validate(at: $0.location, &validation) } ?? SessionSettings()
+        let keys = self.keys.map { $0.value.validate(at: $0.location, &validation) } ?? KeySettings()
         let idps = self.idps.map { RawIdentityProvider.validate($0, &validation) } ?? []
         let gateways = self.gateways.map { RawGateway.validate($0, &validation) } ?? []
         guard let listen, let publicURL else { return nil }
-        return ServeConfiguration(
+        var configuration = ServeConfiguration(
             file: validation.file,
             listen: listen,
             publicURL: publicURL,
@@ -91,6 +106,8 @@ struct RawServeConfiguration: Decodable {
             idps: idps,
             gateways: gateways
         )
+        configuration.keys = keys
+        return configuration
     }
 
     static func address(_ listen: Located<String>, _ validation: inout Validation) -> ListenAddress? {
@@ -142,6 +159,31 @@ extension RawServeConfiguration.Session {
         if settings.idleTimeout > settings.absoluteLifetime {
             validation.error(location, "session: idle_timeout is longer than absolute_lifetime")
         }
+        return settings
+    }
+}
+
+extension RawServeConfiguration.Keys {
+    /// Each duration between its bounds: a lifetime of 1 day to 3650 days; staleness after 1 day;
+    /// revocation after 7 days at the soonest, and never before a key is stale.
+    func validate(at location: SourceLocation, _ validation: inout Validation) -> KeySettings {
+        var settings = KeySettings()
+        func bounded(_ value: Located<ClaimValue>?, _ name: String, least: TimeInterval, leastText: String) -> TimeInterval? {
+            guard let value, let seconds = validation.duration(value, "keys.\(name)") else { return nil }
+            guard seconds >= least, seconds <= 3650 * 86_400 else {
+                validation.error(value.location, "keys.\(name): between \(leastText) and 3650d")
+                return nil
+            }
+            return seconds
+        }
+        settings.maxLifetime = bounded(maxLifetime, "max_lifetime", least: 86_400, leastText: "1d")
+        settings.staleAfter = bounded(staleAfter, "stale_after", least: 86_400, leastText: "1d")
+        // A mistyped `revoke_stale_after: 180` (seconds) would revoke nearly every key at once.
+        settings.revokeStaleAfter = bounded(revokeStaleAfter, "revoke_stale_after", least: 7 * 86_400, leastText: "7d")
+        if let revoke = settings.revokeStaleAfter, let stale = settings.staleAfter, revoke < stale, let at = revokeStaleAfter?.location {
+            validation.error(at, "keys.revoke_stale_after: at least keys.stale_after (a key is revoked only once it is stale)")
+        }
+        if settings.revokeStaleAfter != nil, settings.staleAfter == nil { settings.staleAfter = settings.revokeStaleAfter }
         return settings
     }
 }

@@ -40,6 +40,8 @@ package struct ServeConfiguration: Sendable {
     package var overrideMaxDuration: TimeInterval = 8 * 3600
     /// Session lifetimes.
     package var session: SessionSettings
+    /// The key policy (`keys:`); everything off by default.
+    package var keys = KeySettings()
     /// The providers people sign in with.
     package var idps: [IdentityProviderSettings]
     /// The AI gateways allowed to introspect API keys (`POST /oauth/introspect`).
@@ -103,6 +105,22 @@ package struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// How long sessions live.
+/// `keys: { max_lifetime: 90d, stale_after: 90d, revoke_stale_after: 180d }`: each off when `nil`.
+package struct KeySettings: Sendable, Hashable {
+    /// Keys may not be created without an expiry, or with a longer one.
+    package var maxLifetime: TimeInterval?
+    /// A key unused (or never used) this long is stale.
+    package var staleAfter: TimeInterval?
+    /// A key unused this long is revoked by the server itself.
+    package var revokeStaleAfter: TimeInterval?
+
+    package init(maxLifetime: TimeInterval? = nil, staleAfter: TimeInterval? = nil, revokeStaleAfter: TimeInterval? = nil) {
+        self.maxLifetime = maxLifetime
+        self.staleAfter = staleAfter
+        self.revokeStaleAfter = revokeStaleAfter
+    }
+}
+
 package struct SessionSettings: Sendable, Hashable {
     /// A session unused this long ends (default 8 hours).
     package var idleTimeout: TimeInterval = 8 * 3600

@@ -102,6 +102,9 @@ package struct APIKey: Sendable, Hashable, Identifiable {
         return lastUsedAt.map { $0 > rolledAt } ?? false
     }
 
+    /// When the key was last used, or created if it never was: what staleness counts from.
+    package var lastActivity: Date { lastUsedAt ?? createdAt }
+
     /// Revoked wins over expired: a revoked key says who revoked it.
     package func status(at time: Date) -> APIKeyStatus {
         if revokedAt != nil { return .revoked }
@@ -278,7 +281,7 @@ package struct KeyRevocation: Sendable, Hashable {
                 .keyID: .number(Double(key.id)), .prefix: .string(key.prefix), .name: .string(key.name),
                 .purpose: .string(key.purpose.rawValue), .cause: .string(cause.rawValue),
                 .reason: reason.map(ClaimValue.string) ?? .null,
-            ]
+            ].merging(cause == .stale ? [.lastUsedAt: key.lastUsedAt.map { .string($0.formatted(.iso8601)) } ?? .null] : [:]) { $1 }
         )
     }
 
@@ -309,6 +312,10 @@ package struct KeysQuery: Sendable, Hashable {
     package var ownerID: UserID?
     package var status: APIKeyStatus?
     package var purpose: APIKeyPurpose?
+    /// Only keys last used (or, never used, created) before this time: the stale keys.
+    package var unusedSince: Date?
+    /// Only keys made to live longer than this (from creation to expiry; no expiry is longer).
+    package var lifetimeLongerThan: TimeInterval?
     package var sort: Sort
     package var order: UsersQuery.Order
     package var limit: Int
@@ -319,6 +326,8 @@ package struct KeysQuery: Sendable, Hashable {
         ownerID: UserID? = nil,
         status: APIKeyStatus? = nil,
         purpose: APIKeyPurpose? = nil,
+        unusedSince: Date? = nil,
+        lifetimeLongerThan: TimeInterval? = nil,
         sort: Sort = .created,
         order: UsersQuery.Order = .descending,
         limit: Int = 50,
@@ -328,10 +337,26 @@ package struct KeysQuery: Sendable, Hashable {
         self.ownerID = ownerID
         self.status = status
         self.purpose = purpose
+        self.unusedSince = unusedSince
+        self.lifetimeLongerThan = lifetimeLongerThan
         self.sort = sort
         self.order = order
         self.limit = limit
         self.cursor = cursor
+    }
+}
+
+extension KeysQuery {
+    /// The `status` filter value for the stale keys (`keys.stale_after`).
+    package static let staleStatus = "stale"
+    /// The `status` filter value for active keys made to live longer than `keys.max_lifetime`.
+    package static let overMaxLifetimeStatus = "over_max_lifetime"
+
+    /// The `status` filter as a listing's URL writes it: a key status, or a policy's view.
+    package var statusParameter: String? {
+        if unusedSince != nil { return Self.staleStatus }
+        if lifetimeLongerThan != nil { return Self.overMaxLifetimeStatus }
+        return status?.rawValue
     }
 }
 

@@ -116,6 +116,8 @@ package struct AuditKey: RawRepresentable, Hashable, Comparable, Sendable, Custo
     /// A rolled key's replacement: its id and display prefix.
     package static let newKeyID = AuditKey("new_key_id")
     package static let newPrefix = AuditKey("new_prefix")
+    /// When a key revoked by the stale-key policy was last used (null: never).
+    package static let lastUsedAt = AuditKey("last_used_at")
     /// When a rolled key now expires.
     package static let oldExpiresAt = AuditKey("old_expires_at")
     /// When a rolled key's replacement expires (null: until revoked).

@@ -8,11 +8,19 @@ package struct KeyService: Sendable {
     package let store: any LedgerStore
     /// Where uses are counted until they are written in batches.
     package let usage: KeyUsageRecorder
+    /// The operator's rules: the longest lifetime, when a key is stale, when a stale key is revoked.
+    package let policy: KeyPolicy
     private let now: @Sendable () -> Date
 
-    package init(store: any LedgerStore, usage: KeyUsageRecorder = KeyUsageRecorder(), now: @escaping @Sendable () -> Date = Date.init) {
+    package init(
+        store: any LedgerStore,
+        usage: KeyUsageRecorder = KeyUsageRecorder(),
+        policy: KeyPolicy = KeyPolicy(),
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.usage = usage
+        self.policy = policy
         self.now = now
     }
 
@@ -47,6 +55,21 @@ package struct KeyService: Sendable {
         let name = try Self.validatedName(name)
         if let lifetime, !(lifetime > 0 && lifetime <= Self.maximumLifetime) {
             throw LedgerError.invalidKey(field: "expires_in", "a lifetime is more than 0 seconds and at most 3650 days")
+        }
+        if let maxLifetime = policy.maxLifetime {
+            let most = KeyPolicy.words(maxLifetime)
+            guard let lifetime else {
+                throw LedgerError.invalidKey(
+                    field: "expires_in",
+                    "keys expire within \(most) here (keys.max_lifetime): give an expiry of at most \(most)"
+                )
+            }
+            guard lifetime <= maxLifetime else {
+                throw LedgerError.invalidKey(
+                    field: "expires_in",
+                    "keys live at most \(most) here (keys.max_lifetime); \(KeyPolicy.words(lifetime)) is longer"
+                )
+            }
         }
         guard let owner = try await store.user(id: ownerID) else { throw LedgerError.userNotFound("\(ownerID)") }
         guard owner.status == .active else { throw LedgerError.keyOwnerInactive(user: owner.displayName) }
@@ -276,6 +299,7 @@ package struct KeyService: Sendable {
         let prefix = APIKeyFormat.displayPrefix(of: value)
         let hash = SessionService.hash(value)
         let time = now()
+        let policy = self.policy
         let rolled = try await store.rollKey(id: id) { owned in
             let key = owned.key
             try Self.check(authority, mayRoll: owned)
@@ -298,7 +322,10 @@ package struct KeyService: Sendable {
             if key.purpose == .admin, !Self.adminRoles.contains(owned.owner.role) {
                 throw LedgerError.adminKeyNeedsAdminRole(user: owned.owner.displayName, role: owned.owner.role)
             }
-            let lifetime = key.expiresAt.map { $0.timeIntervalSince(key.createdAt) }
+            // The old key's lifetime, within the policy's: a key made before keys.max_lifetime was set
+            // is replaced by one that keeps it.
+            var lifetime = key.expiresAt.map { $0.timeIntervalSince(key.createdAt) }
+            if let maxLifetime = policy.maxLifetime { lifetime = min(lifetime ?? maxLifetime, maxLifetime) }
             let replacement = APIKey(
                 id: 0,
                 userID: key.userID,
@@ -348,6 +375,47 @@ package struct KeyService: Sendable {
         }
     }
 
+    // MARK: The stale-key policy
+
+    /// The time before which a key last used (or, never used, created) is stale now; `nil` when
+    /// `keys.stale_after` is not set.
+    package func staleBefore() -> Date? {
+        policy.staleAfter.map { now().addingTimeInterval(-$0) }
+    }
+
+    /// How many active keys are stale now (`nil` without `keys.stale_after`).
+    package func staleKeyCount() async throws -> Int? {
+        guard let before = staleBefore() else { return nil }
+        return try await store.keyCount(matching: KeysQuery(status: .active, unusedSince: before), at: now())
+    }
+
+    /// Revokes every active key unused for `keys.revoke_stale_after` (cause `stale`, with its last
+    /// use in the event), each in its own transaction that checks the key again with its row
+    /// locked, so a use written meanwhile saves it. Uses this process has counted are written
+    /// first; another replica's, at most ``KeyUsageRecorder/flushInterval`` seconds old, are not.
+    /// - Returns: the keys revoked; none when the policy is off.
+    package func revokeStaleKeys() async throws -> [OwnedKey] {
+        guard let after = policy.revokeStaleAfter else { return [] }
+        try await usage.flush(to: store)
+        let time = now()
+        let before = time.addingTimeInterval(-after)
+        let reason = "unused for \(KeyPolicy.words(after)) (keys.revoke_stale_after)"
+        var revoked: [OwnedKey] = []
+        var query = KeysQuery(status: .active, unusedSince: before, sort: .created, order: .ascending, limit: PageCursor.maximumPage)
+        repeat {
+            let page = try await store.keys(matching: query, at: time)
+            for candidate in page.keys {
+                let revocation = KeyRevocation(time: time, actor: .system, cause: .stale, reason: reason)
+                let key = try await store.revokeKey(id: candidate.key.id) { owned in
+                    owned.key.status(at: time) == .active && owned.key.lastActivity < before ? revocation : nil
+                }
+                if let key { revoked.append(key) }
+            }
+            query.cursor = page.nextCursor
+        } while query.cursor != nil
+        return revoked
+    }
+
     /// A revocation's reason as stored: at most 500 Unicode scalars as sent, trimmed, `nil` when
     /// empty.
     static func validatedReason(_ reason: String?) throws -> String? {
@@ -357,6 +425,30 @@ package struct KeyService: Sendable {
         }
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         return trimmed.isEmpty ? nil : trimmed
+    }
+}
+
+/// The operator's rules for keys (`keys:` in the configuration); each is off when `nil`.
+package struct KeyPolicy: Sendable, Hashable {
+    /// Keys may not be made without an expiry, or with a longer lifetime (existing keys are kept,
+    /// and listed with `status=over_max_lifetime`).
+    package var maxLifetime: TimeInterval?
+    /// A key unused (or never used) this long is stale: listed, counted, measured.
+    package var staleAfter: TimeInterval?
+    /// A key unused this long is revoked by the server itself (cause `stale`).
+    package var revokeStaleAfter: TimeInterval?
+
+    package init(maxLifetime: TimeInterval? = nil, staleAfter: TimeInterval? = nil, revokeStaleAfter: TimeInterval? = nil) {
+        self.maxLifetime = maxLifetime
+        self.staleAfter = staleAfter
+        self.revokeStaleAfter = revokeStaleAfter
+    }
+
+    /// `90d`, `36h`, `90m`: a policy's duration as the configuration writes it.
+    package static func words(_ seconds: TimeInterval) -> String {
+        guard seconds.isFinite, seconds.magnitude < 100 * 365 * 86_400 else { return "more than 100 years" }
+        let whole = Int(seconds.rounded())
+        return whole % 86_400 == 0 ? "\(whole / 86_400)d" : SyncService.duration(seconds)
     }
 }
 

@@ -45,6 +45,8 @@ package protocol LedgerReads: Sendable {
     func key(id: Int64) async throws -> OwnedKey?
     /// One owner's keys, newest first, in every status.
     func keys(ownerID: UserID) async throws -> [APIKey]
+    /// How many keys a listing's filters select (its sort, order and page aside); statuses as of `time`.
+    func keyCount(matching query: KeysQuery, at time: Date) async throws -> Int
     /// The users who own at least one key (in any status), by email, at most `limit` of them: the
     /// dashboard's Owner filter.
     func keyOwners(limit: Int) async throws -> [KeyOwner]
@@ -112,6 +114,11 @@ package protocol LedgerStore: LedgerReads {
     /// - Returns: the key as revoked with its owner, or the key as it was when already revoked;
     ///   `nil` when there is no such key (of that owner).
     func revokeKey(id: Int64, ownerID: UserID?, _ revocation: KeyRevocation) async throws -> KeyRevocationOutcome?
+    /// Revokes one key if `plan`, given the key read with its row locked, answers a revocation (the
+    /// stale-key policy checks the key again where nothing can use it meanwhile), writing
+    /// ``KeyRevocation/event(for:)`` in the same transaction.
+    /// - Returns: the key as revoked, or `nil` when there is no such key or `plan` answered `nil`.
+    func revokeKey(id: Int64, if plan: @escaping @Sendable (OwnedKey) -> KeyRevocation?) async throws -> OwnedKey?
     /// Rolls a key in one transaction: reads it with its row locked, asks `plan` what the roll is
     /// (`plan` throws to refuse, and then nothing is written), inserts the replacement, marks the
     /// key rolled with its new expiry, and writes the `key.rolled` event.

@@ -82,13 +82,8 @@ extension PostgresEngine {
         }
     }
 
-    package func keys(
-        matching query: KeysQuery,
-        limit: Int,
-        after cursor: PageCursor?,
-        at time: Date
-    ) async throws -> [(OwnedKey, PageCursor.Value)] {
-        var sql = PostgresSQL()
+    /// A listing's filters as SQL conditions over `k` and `u`, their values bound in `sql`.
+    static func conditions(_ query: KeysQuery, at time: Date, _ sql: inout PostgresSQL) throws -> [String] {
         var conditions: [String] = []
         if let search = query.search?.trimmingCharacters(in: .whitespacesAndNewlines), !search.isEmpty {
             let pattern = try sql.bind(Self.containing(search))
@@ -107,6 +102,32 @@ extension PostgresEngine {
         case .expired?:
             conditions.append("k.revoked_at IS NULL AND k.expires_at <= \(try sql.bind(time))")
         }
+        if let unusedSince = query.unusedSince {
+            conditions.append("coalesce(k.last_used_at, k.created_at) < \(try sql.bind(unusedSince))")
+        }
+        if let lifetime = query.lifetimeLongerThan {
+            conditions.append("(k.expires_at IS NULL OR k.expires_at - k.created_at > make_interval(secs => \(try sql.bind(lifetime))))")
+        }
+        return conditions
+    }
+
+    package func keyCount(matching query: KeysQuery, at time: Date) async throws -> Int {
+        var sql = PostgresSQL()
+        let conditions = try Self.conditions(query, at: time, &sql)
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        // The conditions bound their values into `sql`, whose text is still empty.
+        sql.append("SELECT count(*) FROM \(PostgresRows.ownedKeySource) \(whereClause)")
+        return try Self.count(try await rows(sql.query) { $0 })
+    }
+
+    package func keys(
+        matching query: KeysQuery,
+        limit: Int,
+        after cursor: PageCursor?,
+        at time: Date
+    ) async throws -> [(OwnedKey, PageCursor.Value)] {
+        var sql = PostgresSQL()
+        let conditions = try Self.conditions(query, at: time, &sql)
         return try await keysetRows(
             &sql,
             conditions: conditions,

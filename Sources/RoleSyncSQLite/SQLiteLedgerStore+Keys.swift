@@ -126,12 +126,8 @@ extension SQLiteEngine {
         }
     }
 
-    package func keys(
-        matching query: KeysQuery,
-        limit: Int,
-        after cursor: PageCursor?,
-        at time: Date
-    ) async throws -> [(OwnedKey, PageCursor.Value)] {
+    /// A listing's filters as SQL conditions over `k` and `u`, with their arguments.
+    static func conditions(_ query: KeysQuery, at time: Date) -> ([String], [(any DatabaseValueConvertible)?]) {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         if let search = query.search?.trimmingCharacters(in: .whitespacesAndNewlines), !search.isEmpty {
@@ -163,6 +159,32 @@ extension SQLiteEngine {
             conditions.append("k.revoked_at IS NULL AND k.expires_at <= ?")
             arguments.append(time.timeIntervalSince1970)
         }
+        if let unusedSince = query.unusedSince {
+            conditions.append("coalesce(k.last_used_at, k.created_at) < ?")
+            arguments.append(unusedSince.timeIntervalSince1970)
+        }
+        if let lifetime = query.lifetimeLongerThan {
+            conditions.append("(k.expires_at IS NULL OR k.expires_at - k.created_at > ?)")
+            arguments.append(lifetime)
+        }
+        return (conditions, arguments)
+    }
+
+    package func keyCount(matching query: KeysQuery, at time: Date) async throws -> Int {
+        let (conditions, arguments) = Self.conditions(query, at: time)
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT count(*) FROM \(OwnedKeyRecord.source) \(whereClause)"
+        let statementArguments = StatementArguments(arguments)
+        return try await reading { db in try Int.fetchOne(try db.cachedStatement(sql: sql), arguments: statementArguments) ?? 0 }
+    }
+
+    package func keys(
+        matching query: KeysQuery,
+        limit: Int,
+        after cursor: PageCursor?,
+        at time: Date
+    ) async throws -> [(OwnedKey, PageCursor.Value)] {
+        var (conditions, arguments) = Self.conditions(query, at: time)
         let key = Self.sortKey(query.sort)
         let ascending = query.order == .ascending
         if let cursor {

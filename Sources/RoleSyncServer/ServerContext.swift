@@ -33,6 +33,7 @@ package struct ServerContext: Sendable {
         metricsExposition: (@Sendable () -> String)? = nil,
         scim: SCIMService? = nil,
         keyUsage: KeyUsageRecorder = KeyUsageRecorder(),
+        keyPolicy: KeyPolicy = KeyPolicy(),
         gateways: [GatewayCredential] = [],
         forwardAuthGateways: [ForwardAuthGateway] = [],
         now: @escaping @Sendable () -> Date = Date.init
@@ -40,7 +41,7 @@ package struct ServerContext: Sendable {
         self.scim = scim
         self.sync = sync
         self.sessions = sessions
-        self.keys = KeyService(store: sync.store, usage: keyUsage, now: now)
+        self.keys = KeyService(store: sync.store, usage: keyUsage, policy: keyPolicy, now: now)
         self.gateways = gateways
         self.forwardAuthGateways = forwardAuthGateways
         self.providers = providers

@@ -25,6 +25,30 @@ struct KeysCLITests {
         #expect(result.status == 0, "\(result.stderr)")
     }
 
+    @Test("roll prints the new key once and keeps the old one working; show tells both; list --stale needs a threshold")
+    func rollAndStale() throws {
+        try signIn("bob", groups: ["eng-backend"])
+        let created = try run(["keys", "create", "--user", "bob@example.com", "--name", "svc", "--format", "json"])
+        let old = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
+        let oldID = try #require(old["id"] as? Int)
+        let rolled = try run(["keys", "roll", "\(oldID)", "--old-expires-in", "2h"])
+        #expect(rolled.status == 0, "\(rolled.stderr)")
+        let value = rolled.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(value.hasPrefix("rsk_") && value.count == 46 && value != old["key"] as? String)
+        #expect(rolled.stderr.contains("replaces key \(oldID)") && rolled.stderr.contains("shown only now"), "\(rolled.stderr)")
+        let shown = try run(["keys", "show", "\(oldID)"])
+        #expect(shown.stdout.contains("rolled to key \(oldID + 1)") && shown.stdout.contains("not used since the roll"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("active until"), "\(shown.stdout)")
+        let again = try run(["keys", "roll", "\(oldID)"])
+        #expect(again.status == 1 && again.stderr.contains("rolled already"), "\(again.stderr)")
+
+        let noThreshold = try run(["keys", "list", "--stale"])
+        #expect(noThreshold.status != 0 && noThreshold.stderr.contains("--stale-after"), "\(noThreshold.stderr)")
+        let none = try run(["keys", "list", "--stale", "--stale-after", "1d"])
+        #expect(none.status == 0 && none.stdout.contains("0 keys"), "a key made just now is not stale: \(none.stdout)")
+        #expect(try run(["keys", "list", "--stale-after", "1d"]).status == 2, "--stale-after goes with --stale")
+    }
+
     @Test("create prints the key once; list and show never do; revoke is for good; offboard cuts a leaver off; all audited")
     func lifecycle() throws {
         try signIn("ada", groups: ["platform-admins"])

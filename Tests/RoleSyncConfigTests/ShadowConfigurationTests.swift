@@ -36,6 +36,11 @@ struct ShadowConfigurationTests {
         #expect(configuration.shadow == "/etc/rolesync/candidates/")
         #expect(configuration.shadowRetention == 7 * 86400)
         #expect(configuration.overrideMaxDuration == 7200)
+        #expect(configuration.keys == KeySettings())
+        let keys = try parse(ServeConfigurationTests.valid + "\nkeys:\n  max_lifetime: 90d\n  stale_after: 30d\n  revoke_stale_after: 180d\n").keys
+        #expect(keys == KeySettings(maxLifetime: 90 * 86_400, staleAfter: 30 * 86_400, revokeStaleAfter: 180 * 86_400))
+        let revokeOnly = try parse(ServeConfigurationTests.valid + "\nkeys:\n  revoke_stale_after: 180d\n").keys
+        #expect(revokeOnly.staleAfter == TimeInterval(180 * 86_400), "a key is stale from the moment the policy would revoke it")
     }
 
     @Test(
@@ -46,6 +51,11 @@ struct ShadowConfigurationTests {
             ("override:\n  max_days: 1\n", "max_days"),
             ("shadow_retention: 10m\n", "shadow_retention: keep differences at least 1h"),
             ("shadow: \"\"\n", "shadow must not be empty"),
+            ("keys:\n  max_lifetime: 12h\n", "keys.max_lifetime: between 1d and 3650d"),
+            ("keys:\n  stale_after: soon\n", "keys.stale_after: 'soon' is not a duration"),
+            ("keys:\n  revoke_stale_after: 180\n", "keys.revoke_stale_after: between 7d and 3650d"),
+            ("keys:\n  stale_after: 90d\n  revoke_stale_after: 30d\n", "keys.revoke_stale_after: at least keys.stale_after"),
+            ("keys:\n  stale_days: 90\n", "stale_days"),
         ]
     )
     func bounds(_ extra: String, _ expected: String) {

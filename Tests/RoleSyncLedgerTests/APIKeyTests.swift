@@ -335,6 +335,62 @@ struct APIKeyTests {
         }
     }
 
+    @Test(
+        "The key policy: max_lifetime bounds new keys and rolls; stale keys are listed and counted; revoke_stale_after revokes them, audited",
+        arguments: ConformanceKind.all
+    )
+    func policy(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
+        try await h.makeSuperAdmin()
+        let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
+        let open = keys(h)
+        let forever = try await open.create(for: bob.id, name: "forever", lifetime: nil, purpose: .gateway, by: .cli)
+        let used = try await open.create(for: bob.id, name: "used", lifetime: nil, purpose: .gateway, by: .cli)
+        let unused = try await open.create(for: bob.id, name: "unused", lifetime: 400 * 86_400, purpose: .gateway, by: .cli)
+        let day: TimeInterval = 86_400
+        let policy = KeyPolicy(maxLifetime: 90 * day, staleAfter: 30 * day, revokeStaleAfter: 60 * day)
+        let keys = KeyService(store: h.store, policy: policy, now: { h.clock.now })
+
+        await #expect(
+            throws: LedgerError.invalidKey(field: "expires_in", "keys expire within 90d here (keys.max_lifetime): give an expiry of at most 90d")
+        ) {
+            try await keys.create(for: bob.id, name: "new", lifetime: nil, purpose: .gateway, by: .cli)
+        }
+        await #expect(throws: LedgerError.self) { try await keys.create(for: bob.id, name: "new", lifetime: 91 * day, purpose: .gateway, by: .cli) }
+        _ = try await keys.create(for: bob.id, name: "new", lifetime: 90 * day, purpose: .gateway, by: .cli)
+        let over = try await h.store.keys(matching: KeysQuery(status: .active, lifetimeLongerThan: 90 * day), at: h.clock.now).keys
+        #expect(Set(over.map(\.key.name)) == ["forever", "used", "unused"], "existing keys are kept, and listed")
+
+        // 40 days on: "used" was used 20 days ago; the others are stale (never used, made 40 days ago).
+        h.clock.advance(20 * day)
+        _ = try await keys.introspect(used.value)
+        try await keys.usage.flush(to: h.store)
+        h.clock.advance(20 * day)
+        #expect(try await keys.staleKeyCount() == 3, "forever, unused and new are unused for 30 days")
+        let stale = try await keys.keys(matching: KeysQuery(status: .active, unusedSince: try #require(keys.staleBefore())))
+        #expect(Set(stale.keys.map(\.key.name)) == ["forever", "unused", "new"])
+        #expect(try await keys.revokeStaleKeys().isEmpty, "none is unused for 60 days yet")
+
+        // 70 days on: every key but "used" (unused for 50 days) is past 60 days, "new" too (made 70
+        // days ago with a 90-day lifetime, never used), and revoked by the policy.
+        h.clock.advance(30 * day)
+        let revoked = try await keys.revokeStaleKeys()
+        #expect(Set(revoked.map(\.key.name)) == ["forever", "unused", "new"])
+        #expect(revoked.allSatisfy { $0.key.revocationCause == .stale && $0.key.revokedBy == .system })
+        #expect(try await keys.introspect(forever.value) == nil)
+        #expect(try await keys.introspect(used.value) != nil)
+        let events = try await h.events("bob", action: .keyRevoked)
+        #expect(events.count == revoked.count && events.allSatisfy { $0.details[.cause] == "stale" && $0.details[.lastUsedAt] == .null })
+        #expect(events.first?.details[.reason] == "unused for 60d (keys.revoke_stale_after)")
+        #expect(try await keys.revokeStaleKeys().isEmpty, "a second sweep finds nothing")
+        #expect(try await keys.key(id: unused.key.id).key.revocationReason == "unused for 60d (keys.revoke_stale_after)")
+
+        // A roll under the policy: an unbounded key's replacement gets max_lifetime.
+        let rolled = try await keys.roll(id: used.key.id, as: .operator, by: .cli).rolled
+        #expect(rolled.replacement.key.expiresAt == h.clock.now.addingTimeInterval(90 * day))
+        #expect(try await KeyService(store: h.store, now: { h.clock.now }).staleKeyCount() == nil, "no policy, no count")
+    }
+
     @Test("Offboarding revokes every key, then ends sessions, then deactivates (manual), in that audit order", arguments: ConformanceKind.all)
     func offboarding(_ kind: ConformanceKind) async throws {
         let h = try await Harness(conformance: kind)

@@ -148,6 +148,7 @@ struct EngineStoreTests {
         func credential(hash: String) async throws -> KeyCredential? { try await inner.credential(hash: hash) }
         func key(id: Int64) async throws -> OwnedKey? { try await inner.key(id: id) }
         func keys(ownerID: UserID) async throws -> [APIKey] { try await inner.keys(ownerID: ownerID) }
+        func keyCount(matching query: KeysQuery, at time: Date) async throws -> Int { try await inner.keyCount(matching: query, at: time) }
         func keyOwners(limit: Int) async throws -> [KeyOwner] { try await inner.keyOwners(limit: limit) }
         func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay] { try await inner.keyUsage(id: id, from: firstDay) }
         func recordKeyUses(_ uses: [KeyUse]) async throws { try await inner.recordKeyUses(uses) }

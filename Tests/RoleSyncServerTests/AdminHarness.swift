@@ -44,7 +44,7 @@ final class AdminHarness: Sendable {
     /// A browser session per role, for the dashboard's pages (which take only the cookie).
     let browserSessions: [Role: String]
 
-    init() async throws {
+    init(keyPolicy: KeyPolicy = KeyPolicy()) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-admin-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         store = try SQLiteLedgerStore(path: folder.appendingPathComponent("ledger.sqlite").path)
@@ -61,6 +61,7 @@ final class AdminHarness: Sendable {
             sessions: SessionService(store: store),
             providers: ProviderDirectory([]),
             publicURL: URL(string: Self.origin)!,
+            keyPolicy: keyPolicy,
             gateways: [GatewayCredential(name: "test-gateway", clientID: Self.gatewayID, secret: Self.gatewaySecret)]
         )
         var sessionRoles: Set<Role> = []
@@ -78,7 +79,8 @@ final class AdminHarness: Sendable {
             if user.role != role { try await sync.setRole(role, of: user.id, by: .cli) }
             users[role] = user.id
             if KeyService.adminRoles.contains(role) {
-                tokens[role] = try await context.keys.create(for: user.id, name: "test", lifetime: nil, purpose: .admin, by: .cli).value
+                // Made before any key policy, as an operator's first keys are.
+                tokens[role] = try await KeyService(store: store).create(for: user.id, name: "test", lifetime: nil, purpose: .admin, by: .cli).value
             } else {
                 tokens[role] = try await context.sessions.create(for: user.id)
                 sessionRoles.insert(role)

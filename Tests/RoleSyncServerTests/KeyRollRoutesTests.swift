@@ -157,3 +157,65 @@ import Testing
         }
     }
 }
+
+/// The key policy over HTTP: the listing's `stale` and `over_max_lifetime` views, the badge and
+/// the count on API Keys, a bounded lifetime at creation, and why the Console's owner lost a key.
+@Suite struct KeyPolicyRoutesTests {
+    typealias D = DashboardTests
+
+    @Test("Without a policy, status=stale and over_max_lifetime are 400 naming status; with one, they list, badge and count")
+    func staleViews() async throws {
+        let plain = try await AdminHarness()
+        try await plain.test { client in
+            for status in ["stale", "over_max_lifetime", "dormant"] {
+                let refused = try await client.execute(uri: "/api/admin/keys?status=\(status)", method: .get, headers: plain.auth(.userAdmin))
+                #expect(refused.status == .badRequest)
+                #expect(try AdminHarness.json(refused)["field"] == "status", "\(status)")
+            }
+            let page = try await client.execute(uri: "/admin/keys", method: .get, headers: plain.browser(.userAdmin))
+            #expect(!D.html(page).contains("value=\"stale\"") && !D.html(page).contains("id=\"stale-summary\""))
+        }
+
+        let day: TimeInterval = 86_400
+        let h = try await AdminHarness(keyPolicy: KeyPolicy(maxLifetime: 30 * day, staleAfter: 30 * day, revokeStaleAfter: 30 * day))
+        let carol = try #require(h.users[.user])
+        // Made through the store 40 days ago, never used: stale, and unbounded (over max_lifetime).
+        let old = Date().addingTimeInterval(-40 * day)
+        let stale = try await h.store.insertKey(
+            APIKey(id: 0, userID: carol, name: "old-ci", purpose: .gateway, prefix: "rsk_Old…abcd", keyHash: "old-ci", createdAt: old),
+            audit: AuditEvent(time: old, actor: .cli, action: .keyCreated, userID: carol)
+        )
+        try await h.test { client in
+            var headers = h.auth(.user)
+            headers[.contentType] = "application/json"
+            let created = try await client.execute(
+                uri: "/api/keys",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: #"{"name":"no-expiry"}"#)
+            )
+            #expect(created.status == .unprocessableContent, "keys.max_lifetime: an expiry is required")
+            #expect(try AdminHarness.json(created)["field"] == "expires_in")
+            #expect(String(buffer: created.body).contains("keys.max_lifetime"))
+
+            let listed = try await client.execute(uri: "/api/admin/keys?status=stale", method: .get, headers: h.auth(.userAdmin))
+            #expect(listed.status == .ok)
+            let ids = try AdminHarness.json(listed)["keys"]?.arrayValue?.compactMap { $0.objectValue?["id"] } ?? []
+            #expect(ids == [.number(Double(stale))], "only the old key: the admins' own keys were made just now")
+            let over = try await client.execute(uri: "/api/admin/keys?status=over_max_lifetime", method: .get, headers: h.auth(.userAdmin))
+            #expect((try AdminHarness.json(over)["keys"]?.arrayValue?.count ?? 0) >= 1)
+
+            let page = try await client.execute(uri: "/admin/keys?status=stale", method: .get, headers: h.browser(.userAdmin))
+            let html = D.html(page)
+            #expect(html.contains("<option value=\"stale\" selected>stale</option>"))
+            #expect(html.contains("id=\"stale-summary\"") && html.contains("1 active key unused for 30d"))
+            #expect(html.contains("status-stale"), "the stale badge")
+            #expect(html.contains("old-ci"))
+
+            // The policy revokes it; its owner's Console says why.
+            #expect(try await h.context.keys.revokeStaleKeys().map(\.key.id) == [stale])
+            let console = try await client.execute(uri: "/console/keys", method: .get, headers: h.browser(.user))
+            #expect(D.html(console).contains("by the key policy: never used; unused for 30d (keys.revoke_stale_after)"))
+        }
+    }
+}

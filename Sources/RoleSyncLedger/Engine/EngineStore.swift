@@ -191,6 +191,14 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
         }
     }
 
+    package func revokeKey(id: Int64, if plan: @escaping @Sendable (OwnedKey) -> KeyRevocation?) async throws -> OwnedKey? {
+        try await engine.write(.serializable) { transaction in
+            guard let owned = try await transaction.key(id: id), owned.key.revokedAt == nil, let revocation = plan(owned) else { return nil }
+            try await Self.revoke(owned.key, revocation, transaction)
+            return OwnedKey(key: revocation.applied(to: owned.key), owner: owned.owner)
+        }
+    }
+
     package func rollKey(id: Int64, _ plan: @escaping @Sendable (OwnedKey) throws -> KeyRoll) async throws -> RolledKey? {
         try await engine.write(.serializable) { transaction in
             guard let owned = try await transaction.key(id: id) else { return nil }
@@ -281,6 +289,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
     package func credential(hash: String) async throws -> KeyCredential? { try await engine.credential(hash: hash) }
     package func key(id: Int64) async throws -> OwnedKey? { try await engine.key(id: id) }
     package func keys(ownerID: UserID) async throws -> [APIKey] { try await engine.keys(ownerID: ownerID) }
+    package func keyCount(matching query: KeysQuery, at time: Date) async throws -> Int { try await engine.keyCount(matching: query, at: time) }
     package func keyOwners(limit: Int) async throws -> [KeyOwner] { try await engine.keyOwners(limit: limit) }
     package func keyUsage(id: Int64, from firstDay: Int) async throws -> [KeyUsageDay] { try await engine.keyUsage(id: id, from: firstDay) }
     package func recordKeyUses(_ uses: [KeyUse]) async throws {

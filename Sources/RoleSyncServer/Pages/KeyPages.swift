@@ -21,6 +21,15 @@ struct KeysPageModel: Sendable {
     var chrome: Chrome
     var filters: Filters
     var results: Results
+    /// How many active keys are stale, with the link that lists them (`keys.stale_after`).
+    var stale: StaleSummary?
+
+    struct StaleSummary: Sendable {
+        var count: Int
+        var noun: String
+        var after: String
+        var href: String
+    }
 
     static let columns: [(String, KeysQuery.Sort?)] = [
         ("Key Name", .name), ("Owner", .owner), ("Key Prefix", nil), ("Created", .created), ("Last Used", .lastUsed), ("Status", nil),
@@ -35,11 +44,23 @@ struct KeysPageModel: Sendable {
         }
     }
 
-    init(chrome: Chrome, query: KeysQuery, page: KeysPage, owners: [KeyOwner], at time: Date) {
+    init(chrome: Chrome, query: KeysQuery, page: KeysPage, owners: [KeyOwner], policy: KeyPolicy, staleCount: Int?, at time: Date) {
         self.chrome = chrome
+        var statuses = APIKeyStatus.allCases.map(\.rawValue)
+        if policy.staleAfter != nil { statuses.append(KeysQuery.staleStatus) }
+        if policy.maxLifetime != nil { statuses.append(KeysQuery.overMaxLifetimeStatus) }
+        if let count = staleCount, let after = policy.staleAfter {
+            stale = StaleSummary(
+                count: count,
+                noun: count == 1 ? "key" : "keys",
+                after: KeyPolicy.words(after),
+                href: "/admin/keys?status=stale&sort=last_used&order=asc"
+            )
+        }
+        let staleBefore = policy.staleAfter.map { time.addingTimeInterval(-$0) }
         filters = Filters(
             q: query.search ?? "",
-            statuses: Option.list(APIKeyStatus.allCases.map(\.rawValue), selected: query.status?.rawValue),
+            statuses: Option.list(statuses, selected: query.statusParameter) { $0 == KeysQuery.overMaxLifetimeStatus ? "over max lifetime" : $0 },
             owners: owners.map { owner in
                 Option(
                     value: "\(owner.id)",
@@ -56,13 +77,13 @@ struct KeysPageModel: Sendable {
         let url = PageURL(
             "/admin/keys",
             [
-                ("q", query.search), ("status", query.status?.rawValue), ("owner", query.ownerID.map { "\($0)" }),
+                ("q", query.search), ("status", query.statusParameter), ("owner", query.ownerID.map { "\($0)" }),
                 ("purpose", query.purpose?.rawValue), ("sort", query.sort.rawValue), ("order", query.order.rawValue),
             ]
         )
         results = Results(
             columns: Self.columns.map { label, sort in sortColumn(label, sort: sort, current: query.sort, order: query.order, url: url) },
-            rows: page.keys.map { KeyRow($0, at: time) },
+            rows: page.keys.map { KeyRow($0, at: time, staleBefore: staleBefore) },
             pager: Pager(
                 first: query.cursor == nil ? nil : url.string,
                 next: page.nextCursor.map { url.with([("cursor", $0)]) },
@@ -84,8 +105,10 @@ struct KeyRow: Sendable {
     var created: PageTime
     var lastUsed: PageTime?
     var status: String
+    /// Active and unused since `keys.stale_after`.
+    var isStale: Bool
 
-    init(_ owned: OwnedKey, at time: Date) {
+    init(_ owned: OwnedKey, at time: Date, staleBefore: Date? = nil) {
         let key = owned.key
         id = key.id
         href = "/admin/keys/\(key.id)"
@@ -97,6 +120,7 @@ struct KeyRow: Sendable {
         created = PageTime(key.createdAt)
         lastUsed = PageTime.optional(key.lastUsedAt)
         status = key.status(at: time).rawValue
+        isStale = key.status(at: time) == .active && staleBefore.map { key.lastActivity < $0 } ?? false
     }
 }
 
@@ -260,6 +284,8 @@ struct ConsoleKeysModel: Sendable {
         var isRollable: Bool
         /// "rolled to …" for a rolled key, "replaces …" for its replacement.
         var roll: String?
+        /// Why a revoked key was revoked: by whom (the owner, an admin, the policy) and the reason.
+        var revocation: String?
     }
 
     var chrome: Chrome
@@ -288,9 +314,24 @@ struct ConsoleKeysModel: Sendable {
                 status: status.rawValue,
                 isActive: status == .active,
                 isRollable: status == .active && key.rolledTo == nil,
-                roll: Self.rollSummary(key, among: keys)
+                roll: Self.rollSummary(key, among: keys),
+                revocation: status == .revoked ? Self.revocationSummary(key) : nil
             )
         }
+    }
+
+    /// Why the key was revoked, in the owner's words.
+    static func revocationSummary(_ key: APIKey) -> String {
+        let who =
+            switch key.revocationCause {
+            case .owner?: "by you"
+            case .admin?: "by an admin"
+            case .offboarding?: "when your account was offboarded"
+            case .deactivation?: "when your account was deactivated"
+            case .stale?: "by the key policy: " + (key.lastUsedAt.map { "last used \(PageTime($0).text)" } ?? "never used")
+            case nil: ""
+            }
+        return [who, key.revocationReason].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: "; ")
     }
 
     /// A key's place in a roll, in the owner's words: the prefix of the other key.

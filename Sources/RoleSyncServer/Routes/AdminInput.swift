@@ -122,13 +122,42 @@ enum AdminInput {
                 throw AdminInputError.badRequest("owner", "\(error)")
             }
         }
-        query.status = try Self.enumParameter(parameters.get("status"), "status", APIKeyStatus.self)
+        try Self.keyStatus(parameters.get("status"), into: &query, keys: keys)
         query.purpose = try Self.enumParameter(parameters.get("purpose"), "purpose", APIKeyPurpose.self)
         query.sort = try Self.enumParameter(parameters.get("sort"), "sort", KeysQuery.Sort.self) ?? .created
         query.order = try Self.enumParameter(parameters.get("order"), "order", UsersQuery.Order.self) ?? .descending
         query.limit = try Self.limit(parameters.get("limit"))
         query.cursor = try Self.cursor(parameters.get("cursor"))
         return query
+    }
+
+    /// The keys listing's `status`: a key's status, or a policy's view of the active keys:
+    /// `stale` (`keys.stale_after`) or `over_max_lifetime` (`keys.max_lifetime`).
+    static func keyStatus(_ text: String?, into query: inout KeysQuery, keys: KeyService) throws {
+        switch text {
+        case nil: return
+        case KeysQuery.staleStatus?:
+            guard let before = keys.staleBefore() else {
+                throw AdminInputError.badRequest("status", "'stale' needs keys.stale_after in the configuration (no key is stale without it)")
+            }
+            query.status = .active
+            query.unusedSince = before
+        case KeysQuery.overMaxLifetimeStatus?:
+            guard let maxLifetime = keys.policy.maxLifetime else {
+                throw AdminInputError.badRequest("status", "'over_max_lifetime' needs keys.max_lifetime in the configuration")
+            }
+            query.status = .active
+            query.lifetimeLongerThan = maxLifetime
+        case let text?:
+            guard let status = APIKeyStatus(rawValue: text) else {
+                throw AdminInputError.badRequest(
+                    "status",
+                    "'\(text)' is not a valid status; one of: "
+                        + (APIKeyStatus.allCases.map(\.rawValue) + [KeysQuery.staleStatus, KeysQuery.overMaxLifetimeStatus]).joined(separator: ", ")
+                )
+            }
+            query.status = status
+        }
     }
 
     static func enumParameter<T: RawRepresentable & CaseIterable>(_ text: String?, _ name: String, _: T.Type) throws -> T?

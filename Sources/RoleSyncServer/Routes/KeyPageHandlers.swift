@@ -15,7 +15,16 @@ struct KeyPageHandlers: Sendable {
         let page = try await keys.keys(matching: query)
         // The owner choices only matter to the whole page; the results region does without them.
         let owners = PageInput.wantsFragment(request) ? [] : try await keys.owners()
-        let model = KeysPageModel(chrome: try Chrome("API Keys", .keys, context), query: query, page: page, owners: owners, at: now())
+        let staleCount = PageInput.wantsFragment(request) ? nil : try await keys.staleKeyCount()
+        let model = KeysPageModel(
+            chrome: try Chrome("API Keys", .keys, context),
+            query: query,
+            page: page,
+            owners: owners,
+            policy: keys.policy,
+            staleCount: staleCount,
+            at: now()
+        )
         return PageRenderer.listing(request, template: "keys", fragment: "keys-results", model)
     }
 
