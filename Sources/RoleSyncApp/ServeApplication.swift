@@ -157,7 +157,9 @@ package struct ServeApplication {
             forwardAuthGateways: configuration.gateways.compactMap { gateway in
                 guard let forwardAuth = gateway.forwardAuth, let secret = forwardAuth.secret else { return nil }
                 return ForwardAuthGateway(name: gateway.name, secret: secret, roles: forwardAuth.roles)
-            }
+            },
+            cookieDomain: configuration.session.cookieDomain,
+            allowedReturnHosts: configuration.session.allowedReturnHosts
         )
     }
 

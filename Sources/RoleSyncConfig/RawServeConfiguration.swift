@@ -39,14 +39,18 @@ struct RawServeConfiguration: Decodable {
         }
     }
 
-    /// `session: { idle_timeout: 8h, absolute_lifetime: 7d }`.
+    /// `session: { idle_timeout: 8h, absolute_lifetime: 7d, cookie_domain: …, allowed_return_hosts: […] }`.
     struct Session: Decodable {
         var idleTimeout: Located<ClaimValue>?
         var absoluteLifetime: Located<ClaimValue>?
+        var cookieDomain: Located<String>?
+        var allowedReturnHosts: Located<[Located<String>]>?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case idleTimeout = "idle_timeout"
             case absoluteLifetime = "absolute_lifetime"
+            case cookieDomain = "cookie_domain"
+            case allowedReturnHosts = "allowed_return_hosts"
         }
     }
 
@@ -86,7 +90,7 @@ struct RawServeConfiguration: Decodable {
                 validation.error(maxDuration.location, "override.max_duration: between 1m and 7d (break-glass is bounded)")
             }
         }
-        let session = self.session.map { $0.value.validate(at: $0.location, &validation) } ?? SessionSettings()
+        let session = self.session.map { $0.value.validate(at: $0.location, publicURL: publicURL, &validation) } ?? SessionSettings()
         let keys = self.keys.map { $0.value.validate(at: $0.location, &validation) } ?? KeySettings()
         let idps = self.idps.map { RawIdentityProvider.validate($0, &validation) } ?? []
         let gateways = self.gateways.map { RawGateway.validate($0, &validation) } ?? []
@@ -148,7 +152,7 @@ struct RawServeConfiguration: Decodable {
 }
 
 extension RawServeConfiguration.Session {
-    func validate(at location: SourceLocation, _ validation: inout Validation) -> SessionSettings {
+    func validate(at location: SourceLocation, publicURL: URL?, _ validation: inout Validation) -> SessionSettings {
         var settings = SessionSettings()
         if let idleTimeout, let seconds = validation.duration(idleTimeout, "session.idle_timeout") {
             settings.idleTimeout = seconds
@@ -159,7 +163,72 @@ extension RawServeConfiguration.Session {
         if settings.idleTimeout > settings.absoluteLifetime {
             validation.error(location, "session: idle_timeout is longer than absolute_lifetime")
         }
+        if let cookieDomain {
+            settings.cookieDomain = Self.cookieDomain(cookieDomain, publicURL: publicURL, &validation)
+        }
+        if let hosts = allowedReturnHosts {
+            if cookieDomain == nil {
+                validation.error(
+                    hosts.location,
+                    "session.allowed_return_hosts needs session.cookie_domain: without it the session cookie never reaches those hosts"
+                )
+            }
+            for host in hosts.value {
+                guard let pattern = Self.returnHost(host, &validation) else { continue }
+                if let domain = settings.cookieDomain, !Self.within(pattern.hasPrefix("*.") ? String(pattern.dropFirst(2)) : pattern, domain) {
+                    validation.error(host.location, "session.allowed_return_hosts: '\(host.value)' is outside session.cookie_domain '\(domain)'")
+                    continue
+                }
+                settings.allowedReturnHosts.append(pattern)
+            }
+        }
         return settings
+    }
+
+    /// `.example.com` or `example.com` (stored without the dot): a domain of at least two labels
+    /// that the public URL's host is in, so the browser accepts the cookie RoleSync sets.
+    static func cookieDomain(_ text: Located<String>, publicURL: URL?, _ validation: inout Validation) -> String? {
+        let domain = (text.value.hasPrefix(".") ? String(text.value.dropFirst()) : text.value).lowercased()
+        guard isHostName(domain), domain.contains(".") else {
+            validation.error(text.location, "session.cookie_domain: '\(text.value)' is not a domain such as .example.com")
+            return nil
+        }
+        if let host = publicURL?.host?.lowercased(), !within(host, domain) {
+            validation.error(
+                text.location,
+                "session.cookie_domain: public_url's host '\(host)' is not in '\(domain)'; the browser would refuse the cookie"
+            )
+            return nil
+        }
+        return domain
+    }
+
+    /// `grafana.example.com` or `*.tools.example.com` (a wildcard is one whole first label).
+    static func returnHost(_ text: Located<String>, _ validation: inout Validation) -> String? {
+        let pattern = text.value.lowercased()
+        let host = pattern.hasPrefix("*.") ? String(pattern.dropFirst(2)) : pattern
+        guard isHostName(host), host.contains(".") else {
+            validation.error(
+                text.location,
+                "session.allowed_return_hosts: '\(text.value)' is not a host name such as grafana.example.com or *.tools.example.com"
+            )
+            return nil
+        }
+        return pattern
+    }
+
+    /// Letters, digits and hyphens in dot-separated labels, none empty.
+    static func isHostName(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 253
+            && text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+                !label.isEmpty && label.utf8.count <= 63
+                    && label.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }
+            }
+    }
+
+    /// Whether `host` is `domain` or under it.
+    static func within(_ host: String, _ domain: String) -> Bool {
+        host == domain || host.hasSuffix("." + domain)
     }
 }
 

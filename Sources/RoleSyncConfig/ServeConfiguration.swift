@@ -126,6 +126,11 @@ package struct SessionSettings: Sendable, Hashable {
     package var idleTimeout: TimeInterval = 8 * 3600
     /// A session ends this long after sign-in, however active (default 7 days).
     package var absoluteLifetime: TimeInterval = 7 * 24 * 3600
+    /// The session cookie's domain (`example.com`), so gateways' forward authentication sees it on
+    /// the hosts they protect; `nil`: the cookie is this host's only.
+    package var cookieDomain: String?
+    /// The hosts (`grafana.example.com`, `*.tools.example.com`) whose https pages sign-in may return to.
+    package var allowedReturnHosts: [String] = []
 
     package init() {}
 }

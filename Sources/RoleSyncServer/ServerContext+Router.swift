@@ -45,6 +45,7 @@ extension ServerContext {
             providers: providers,
             logins: logins,
             cookies: cookies,
+            returnAddresses: returnAddresses,
             publicOrigin: publicOrigin,
             now: now
         )
@@ -74,8 +75,15 @@ extension ServerContext {
         MappingController(sync: sync).addRoutes(to: admin)
 
         IntrospectionController(keys: keys, gateways: gateways).addRoutes(to: router.group("oauth").add(middleware: NoStoreMiddleware()))
-        GatewayCheckController(keys: keys, sessions: sessions, cookies: cookies, gateways: forwardAuthGateways)
-            .addRoutes(to: router.group("gateway").add(middleware: NoStoreMiddleware()).add(middleware: ProblemMiddleware()))
+        GatewayCheckController(
+            keys: keys,
+            sessions: sessions,
+            cookies: cookies,
+            gateways: forwardAuthGateways,
+            publicURL: publicURL,
+            returnAddresses: returnAddresses
+        )
+        .addRoutes(to: router.group("gateway").add(middleware: NoStoreMiddleware()).add(middleware: ProblemMiddleware()))
 
         if let scim {
             SCIMController(service: scim, publicURL: publicURL, now: now)

@@ -23,6 +23,8 @@ package struct ServerContext: Sendable {
     package var now: @Sendable () -> Date
     /// The SCIM service provider for IdPs that push; `nil` answers `/scim/v2` with 404.
     package var scim: SCIMService?
+    /// Where sign-in may return to: paths here, and the https pages of `session.allowed_return_hosts`.
+    package var returnAddresses: ReturnAddresses
 
     package init(
         sync: SyncService,
@@ -36,6 +38,8 @@ package struct ServerContext: Sendable {
         keyPolicy: KeyPolicy = KeyPolicy(),
         gateways: [GatewayCredential] = [],
         forwardAuthGateways: [ForwardAuthGateway] = [],
+        cookieDomain: String? = nil,
+        allowedReturnHosts: [String] = [],
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.scim = scim
@@ -46,7 +50,8 @@ package struct ServerContext: Sendable {
         self.forwardAuthGateways = forwardAuthGateways
         self.providers = providers
         self.logins = logins
-        self.cookies = ServerCookies(isSecure: publicURL.scheme?.lowercased() == "https")
+        self.cookies = ServerCookies(isSecure: publicURL.scheme?.lowercased() == "https", domain: cookieDomain)
+        self.returnAddresses = ReturnAddresses(allowedHosts: allowedReturnHosts)
         self.publicURL = publicURL
         self.metricsExposition = metricsExposition
         self.now = now
@@ -57,17 +62,5 @@ package struct ServerContext: Sendable {
         var origin = "\(publicURL.scheme?.lowercased() ?? "http")://\(publicURL.host?.lowercased() ?? "")"
         if let port = publicURL.port { origin += ":\(port)" }
         return origin
-    }
-
-    /// A same-origin path to return to after sign-in, or `nil` when `text` is anything else:
-    /// absolute URLs, scheme-relative `//host`, backslashes and control characters are refused,
-    /// so the callback can never become an open redirect.
-    static func validatedReturnPath(_ text: String) -> String? {
-        guard text.hasPrefix("/"), !text.hasPrefix("//"), text.utf8.count <= 2048,
-            !text.contains("\\"),
-            text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }),
-            let components = URLComponents(string: text), components.scheme == nil, components.host == nil
-        else { return nil }
-        return text
     }
 }

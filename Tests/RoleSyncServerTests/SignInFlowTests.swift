@@ -98,6 +98,32 @@ struct SignInFlowTests {
         }
     }
 
+    @Test("With a cookie domain and allowed hosts: sign-in returns to the protected page, the session cookie covers the domain")
+    func returnToAnotherHost() async throws {
+        let harness = try await SignInHarness(cookieDomain: "example.com", allowedReturnHosts: ["*.tools.example.com"])
+        try await harness.test { client in
+            let page = "https://wiki.tools.example.com/page?id=7&view=full"
+            let login = try await harness.startLogin(
+                client,
+                query: "?return_to=" + (page.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? page)
+            )
+            let token = TokenMinter.idToken(key: .rsa, alg: "RS256", claims: harness.claims(nonce: login.nonce))
+            let response = try await harness.callback(client, login: login, idToken: token)
+            #expect(response.status == .found)
+            #expect(response.headers[.location] == page)
+            let cookie = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("__Secure-rolesync_session=") })
+            #expect(cookie.contains("Domain=example.com") && cookie.contains("Secure") && cookie.contains("HttpOnly"), "\(cookie)")
+            for hostile in ["https://evil.test/", "https://wiki.tools.example.com.evil.test/", "http://wiki.tools.example.com/"] {
+                let refused = try await client.execute(
+                    uri: "/auth/login?return_to=" + (hostile.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? hostile),
+                    method: .get,
+                    headers: [.accept: "application/json"]
+                )
+                #expect(refused.status == .badRequest, "\(hostile)")
+            }
+        }
+    }
+
     @Test("/api/me is 401 without a session; sign-out ends the session server-side")
     func meAndLogout() async throws {
         let harness = try await SignInHarness()

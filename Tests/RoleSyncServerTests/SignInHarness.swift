@@ -56,7 +56,13 @@ final class SignInHarness: Sendable {
         unmatched: manual
         """
 
-    init(userinfo: Bool = false, keys: [String] = [TestSigningKey.rsa.publicJWK()], publicURL: String = "https://rolesync.example.com") async throws {
+    init(
+        userinfo: Bool = false,
+        keys: [String] = [TestSigningKey.rsa.publicJWK()],
+        publicURL: String = "https://rolesync.example.com",
+        cookieDomain: String? = nil,
+        allowedReturnHosts: [String] = []
+    ) async throws {
         var handler = InMemoryLogHandler()
         handler.logLevel = .trace
         logs = handler
@@ -91,6 +97,8 @@ final class SignInHarness: Sendable {
             providers: ProviderDirectory([relyingParty]),
             publicURL: URL(string: publicURL)!,
             metricsExposition: { "# metrics\n" },
+            cookieDomain: cookieDomain,
+            allowedReturnHosts: allowedReturnHosts,
             now: now
         )
     }

@@ -34,7 +34,7 @@ struct RequireSignInMiddleware: RouterMiddleware {
         guard context.identity != nil else {
             var target = request.uri.path
             if request.method == .get, let query = request.uri.query, !query.isEmpty { target += "?" + query }
-            let returnTo = ServerContext.validatedReturnPath(target) ?? "/"
+            let returnTo = ReturnAddresses.path(target) ?? "/"
             var components = URLComponents()
             components.path = "/auth/login"
             components.queryItems = [URLQueryItem(name: "return_to", value: returnTo)]

@@ -42,6 +42,10 @@ struct GatewayCheckController: Sendable {
     let cookies: ServerCookies
     /// The gateways allowed to ask; none answers every check 401.
     let gateways: [ForwardAuthGateway]
+    /// Where a browser signs in (`{public_url}/auth/login`).
+    let publicURL: URL
+    /// The pages a browser may be sent back to after signing in (`session.allowed_return_hosts`).
+    let returnAddresses: ReturnAddresses
 
     /// Every method a request through a gateway has (`CONNECT` does not pass through one), but
     /// `HEAD`, which the router answers from `GET`: Envoy asks with the original request's method.
@@ -75,6 +79,7 @@ struct GatewayCheckController: Sendable {
                     "gateway check: no good credential",
                     metadata: ["gateway": "\(gateway.name)", "method": "\(original.method)", "path": "\(original.path)"]
                 )
+                if let signIn = browserSignIn(request) { return signIn }
                 throw GatewayCheckError.unauthenticated(hadCredential: Self.carriesCredential(request, cookies: cookies)).problem
             }
             identity = found
@@ -94,6 +99,17 @@ struct GatewayCheckController: Sendable {
                     "method": "\(original.method)", "path": "\(original.path)",
                 ]
             )
+            if identity.key == nil, Self.wantsPage(request) {
+                // A signed-in browser: a page to read, which Caddy and Traefik pass on (nginx shows its own).
+                return try PageError(
+                    .forbidden,
+                    title: "Not for your role",
+                    code: "role_not_allowed",
+                    message: "You are signed in as \(identity.email ?? "user \(identity.userID)") with the role \(identity.role.rawValue), "
+                        + "which may not open this page. Ask an administrator if you need it."
+                )
+                .response(from: request, context: context)
+            }
             throw GatewayCheckError.roleNotAllowed(identity.role, allowed: allowedRoles).problem
         }
         gateway.allowed.increment()
@@ -132,6 +148,60 @@ struct GatewayCheckController: Sendable {
         if let authorization = request.headers[.authorization] { return .some(CallerAuthenticator.bearerToken(authorization)) }
         if let value = request.headers[.apiKey] { return .some(value.trimmingCharacters(in: .whitespaces)) }
         return nil
+    }
+
+    /// For a browser with no key and no good session, asking for a page whose address may be
+    /// returned to: 401 with `Location: {public_url}/auth/login?return_to=<the page>`, which nginx
+    /// (`auth_request_set` + `error_page 401`) and Caddy (`handle_response`) turn into a redirect,
+    /// and a small page that sends the browser there itself, for gateways that pass the answer on
+    /// as it is (Traefik). `nil` for anything else: the caller gets the problem details.
+    func browserSignIn(_ request: Request) -> Response? {
+        guard Self.presentedKey(request) == nil, Self.wantsPage(request), let original = Self.originalURL(request),
+            let returnTo = returnAddresses.url(original),
+            var components = URLComponents(url: publicURL.appendingPathComponent("auth/login"), resolvingAgainstBaseURL: false)
+        else { return nil }
+        components.queryItems = [URLQueryItem(name: "return_to", value: returnTo)]
+        // `+` would read back as a space, and `&`, `=`, `#` inside the address must not end it.
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        guard let location = components.string else { return nil }
+        let escaped = location.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: "<", with: "&lt;")
+        let page = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=\(escaped)">\
+            <title>Sign in</title></head><body><p><a href="\(escaped)">Sign in to continue</a>.</p></body></html>
+            """
+        return Response(
+            status: .unauthorized,
+            headers: [
+                .location: location, .wwwAuthenticate: #"Bearer realm="rolesync""#, .contentType: "text/html; charset=utf-8",
+                .cacheControl: "no-store",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: page))
+        )
+    }
+
+    /// Whether the original request is a browser's asking for a page.
+    static func wantsPage(_ request: Request) -> Bool {
+        (request.headers[.accept] ?? "").contains("text/html")
+    }
+
+    /// The original request's address: `X-Original-URL` (nginx configurations set it), else
+    /// `X-Forwarded-Proto`, `-Host` and `-Uri` (Traefik, Caddy) with the check's own `Host` and, for
+    /// Envoy, the path after `/gateway/check`.
+    static func originalURL(_ request: Request) -> String? {
+        let headers = request.headers
+        if let url = headers[.originalURL] { return url }
+        guard let host = headers[.forwardedHost] ?? request.head.authority else { return nil }
+        let scheme = headers[.forwardedProto] ?? "https"
+        let uri: String
+        if let forwarded = headers[.forwardedURI] ?? headers[.originalURI] {
+            uri = forwarded
+        } else {
+            let path = request.uri.path
+            guard path.hasPrefix("/gateway/check/") else { return nil }
+            uri = String(path.dropFirst("/gateway/check".count)) + (request.uri.query.map { "?\($0)" } ?? "")
+        }
+        return "\(scheme)://\(host)\(uri)"
     }
 
     static func carriesCredential(_ request: Request, cookies: ServerCookies) -> Bool {
@@ -194,6 +264,10 @@ extension HTTPFields.Element.Name {
     static let forwardedURI = Self("X-Forwarded-Uri")!
     static let originalMethod = Self("X-Original-Method")!
     static let originalURI = Self("X-Original-URI")!
+    /// The original request's whole address, as nginx configurations set it for browser sign-in.
+    static let originalURL = Self("X-Original-URL")!
+    static let forwardedHost = Self("X-Forwarded-Host")!
+    static let forwardedProto = Self("X-Forwarded-Proto")!
 }
 
 /// The original request a gateway asks about, for the log: its method and path (never the query,

@@ -14,6 +14,8 @@ struct SignInController: Sendable {
     let providers: ProviderDirectory
     let logins: LoginStateStore
     let cookies: ServerCookies
+    /// Where a sign-in may return to: a path here, or an allowed host's https URL.
+    let returnAddresses: ReturnAddresses
     /// `scheme://host[:port]` of the public URL: a sign-out from any other origin is refused.
     let publicOrigin: String
     let now: @Sendable () -> Date
@@ -42,12 +44,14 @@ struct SignInController: Sendable {
         }
         var returnTo: String?
         if let requested = query.get("return_to") {
-            guard let path = ServerContext.validatedReturnPath(requested) else {
+            guard let path = returnAddresses.validated(requested) else {
                 throw PageError(
                     .badRequest,
                     title: "Invalid return address",
                     code: "invalid_return_to",
-                    message: "return_to must be a path on this site, starting with a single '/'."
+                    message: returnAddresses.allowedHosts.isEmpty
+                        ? "return_to must be a path on this site, starting with a single '/'."
+                        : "return_to must be a path on this site, starting with a single '/', or an https address on a host session.allowed_return_hosts names."
                 )
             }
             returnTo = path
@@ -78,7 +82,7 @@ struct SignInController: Sendable {
     /// With several providers and none chosen: a page of links, one per provider, each keeping the
     /// page to return to.
     func chooser(_ request: Request, _ context: RoleSyncRequestContext) -> Response {
-        let returnTo = request.uri.queryParameters.get("return_to").flatMap { ServerContext.validatedReturnPath(String($0)) }
+        let returnTo = request.uri.queryParameters.get("return_to").flatMap { returnAddresses.validated(String($0)) }
         return PageRenderer.page(
             "home",
             HomeModel(
@@ -157,7 +161,7 @@ struct SignInController: Sendable {
             status: .found,
             headers: [.location: login.returnTo ?? "/", .cacheControl: "no-store"]
         )
-        response.setCookie(cookies.make(name: cookies.session, value: token, maxAge: Int(sessions.absoluteLifetime)))
+        response.setCookie(cookies.session(value: token, maxAge: Int(sessions.absoluteLifetime)))
         response.setCookie(cookies.expired(cookies.login))
         return response
     }
@@ -220,7 +224,7 @@ struct SignInController: Sendable {
         } else {
             response = Response(status: .seeOther, headers: [.location: "/"])
         }
-        response.setCookie(cookies.expired(cookies.session))
+        response.setCookie(cookies.expiredSession())
         return response
     }
 
