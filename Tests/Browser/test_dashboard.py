@@ -807,3 +807,36 @@ class DashboardInChromium(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
+
+    # 12 ---------------------------------------------------------------------------------------
+    def test_12_a_key_rolled_in_the_console_and_seen_on_the_dashboard(self):
+        self.need("alice", "carol")
+        carol = self.browser("carol")
+        old_value = create_console_key(carol, "carol-ci-roll")
+        go(carol, "/console/keys", "Console: API keys")
+        old_id = next(r["id"] for r in rows(carol, "#my-keys tbody") if r["cells"][0] == "carol-ci-roll")
+        click_and_load(carol, carol.find_element(By.CSS_SELECTOR, f'#my-keys a[href="/console/keys/{old_id}/roll"]'), "Roll…")
+        wait_page(carol, f"/console/keys/{old_id}/roll", "Roll key carol-ci-roll?")
+        overlap = Select(find(carol, "#confirm #choice"))
+        self.assertEqual(overlap.first_selected_option.get_attribute("value"), "24h", "the default overlap")
+        overlap.select_by_value("1h")
+        shot(carol, "console-roll")
+        click_and_load(carol, carol.find_element(By.CSS_SELECTOR, "#confirm #confirm-button"), "Roll key")
+        new_value = wait_for(carol, lambda d: d.find_element(By.CSS_SELECTOR, "#new-key #key-value").text.strip(), "the new key's value")
+        self.assertTrue(new_value.startswith("rsk_") and new_value != old_value)
+        line = next(r for r in rows(carol, "#my-keys tbody") if r["id"] == old_id)
+        self.assertIn("rolled to", line["cells"][5], f"the old key's line: {line}")
+        self.assertNotIn(f"/console/keys/{old_id}/roll", [href for _, href in line["links"]], "a rolled key offers Roll… again")
+        shot(carol, "console-rolled")
+
+        alice = self.browser("alice")
+        go(alice, f"/admin/keys/{old_id}", "carol-ci-roll")
+        rolled_to = find(alice, "#rolled-to")
+        self.assertIn("not used since the roll", rolled_to.text)
+        new_href = rolled_to.find_element(By.CSS_SELECTOR, "a").get_attribute("href")
+        self.assertFalse(present(alice, "#roll"), "a rolled key offers Roll… on the dashboard")
+        shot(alice, "key-rolled")
+        alice.get(new_href)
+        wait_for(alice, lambda d: d.find_element(By.ID, "rolled-from").text, "the new key names the old one")
+        self.assertTrue(present(alice, "#roll"), "the replacement can be rolled in its turn")
+
