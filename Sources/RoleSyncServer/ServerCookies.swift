@@ -45,11 +45,7 @@ package struct ServerCookies: Sendable {
 
     /// The session cookie, over ``domain`` when one is configured.
     func session(value: String, maxAge: Int) -> Cookie {
-        var cookie = make(name: session, value: value, maxAge: maxAge)
-        if let domain {
-            cookie = Cookie(name: session, value: value, maxAge: maxAge, domain: domain, path: "/", secure: isSecure, httpOnly: true, sameSite: .lax)
-        }
-        return cookie
+        Cookie(name: session, value: value, maxAge: maxAge, domain: domain, path: "/", secure: isSecure, httpOnly: true, sameSite: .lax)
     }
 
     /// A cookie that deletes the session cookie (with its domain: a browser keys cookies by it).

@@ -804,10 +804,6 @@ class DashboardInChromium(unittest.TestCase):
         self.assertTrue(definitions(alice, "#profile").get("Role", "").startswith("model_admin"))
         self.assertFalse(present(alice, "#override-current"), "the override is still shown after it ended")
 
-
-if __name__ == "__main__":
-    unittest.main(verbosity=2)
-
     # 12 ---------------------------------------------------------------------------------------
     def test_12_a_key_rolled_in_the_console_and_seen_on_the_dashboard(self):
         self.need("alice", "carol")
@@ -840,3 +836,6 @@ if __name__ == "__main__":
         wait_for(alice, lambda d: d.find_element(By.ID, "rolled-from").text, "the new key names the old one")
         self.assertTrue(present(alice, "#roll"), "the replacement can be rolled in its turn")
 
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
