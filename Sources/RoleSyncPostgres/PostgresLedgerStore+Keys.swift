@@ -254,8 +254,7 @@ extension PostgresEngine {
     ) async throws {
         try await connection.checkedQuery(
             """
-            UPDATE api_keys SET rolled_to = \(replacement), rolled_at = \(time), expires_at = \(expiresAt)
-            WHERE id = \(key.id) AND revoked_at IS NULL AND rolled_to IS NULL
+            UPDATE api_keys SET rolled_to = \(replacement), rolled_at = \(time), expires_at = \(expiresAt) WHERE id = \(key.id)
             """,
             logger: logger
         )

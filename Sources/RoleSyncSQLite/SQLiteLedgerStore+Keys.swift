@@ -251,8 +251,7 @@ extension SQLiteEngine {
     static func markRolled(_ key: APIKey, to replacement: Int64, at time: Date, expiresAt: Date, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
-                UPDATE api_keys SET rolled_to = ?, rolled_at = ?, expires_at = ?
-                WHERE id = ? AND revoked_at IS NULL AND rolled_to IS NULL
+                UPDATE api_keys SET rolled_to = ?, rolled_at = ?, expires_at = ? WHERE id = ?
                 """
         ).execute(arguments: [replacement, time.timeIntervalSince1970, expiresAt.timeIntervalSince1970, key.id])
     }

@@ -87,7 +87,8 @@ package protocol LedgerTransaction {
     nonisolated(nonsending) func hasActiveKey(of user: UserID, named name: String, at time: Date) async throws -> Bool
     /// Inserts a key. - Returns: its id.
     nonisolated(nonsending) func insertKey(_ key: APIKey) async throws -> Int64
-    /// Marks the key rolled to `replacement` at `time`, now expiring at `expiresAt`.
+    /// Marks the key rolled to `replacement` at `time`, now expiring at `expiresAt` (whether it may be
+    /// rolled was decided on its locked row; a trigger keeps a rolled key rolled).
     nonisolated(nonsending) func markRolled(_ key: APIKey, to replacement: Int64, at time: Date, expiresAt: Date) async throws
     /// Marks the key revoked as `revocation` says, if it is not revoked yet.
     nonisolated(nonsending) func markRevoked(_ key: APIKey, _ revocation: KeyRevocation) async throws
