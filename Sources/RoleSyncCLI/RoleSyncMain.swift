@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import RoleSyncConfig
 import RoleSyncLedger
 import RoleSyncSQLite
@@ -18,6 +20,12 @@ enum RoleSyncMain {
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
+        }
+        // Swift concurrency's jobs run on NIO's event loops, the threads that already read and write
+        // the sockets: a request no longer hops to the global pool and back for each await
+        // (decision 125; the forward-authentication figures in docs/performance.md).
+        if !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
+            Logger(label: "rolesync").warning("NIO's event loops could not become the concurrency executor; running on the default pool")
         }
         let code = await run(Array(CommandLine.arguments.dropFirst()))
         exit(code)
