@@ -159,14 +159,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Reconciliation against IdP directories: read a SCIM directory, plan, apply; and the
-        // scheduler `serve` runs it with.
+        // Okta's management API (`/api/v1/users`, `/api/v1/groups`): reading an Okta org's
+        // directory for reconciliation, paged by `Link` headers within the org, under its rate limits.
+        .target(
+            name: "RoleSyncOkta",
+            dependencies: [
+                "RoleSyncSCIM", "RoleSyncJSON",
+                "RoleSyncHTTPClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Reconciliation against IdP directories: read a directory (SCIM, Okta), plan, apply; and
+        // the scheduler `serve` runs it with.
         .target(
             name: "RoleSyncReconciler",
             dependencies: [
                 "RoleSyncConfig",
                 "RoleSyncLedger",
                 "RoleSyncSCIM",
+                "RoleSyncOkta",
                 "RoleSyncHTTPClient",
                 "RoleSyncMapping", "RoleSyncJSON",
                 .product(name: "Logging", package: "swift-log"),
@@ -318,6 +330,11 @@ let package = Package(
         .testTarget(
             name: "RoleSyncSCIMTests",
             dependencies: ["RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncMapping", "RoleSyncJSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncOktaTests",
+            dependencies: ["RoleSyncOkta", "RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncJSON", "RoleSyncTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

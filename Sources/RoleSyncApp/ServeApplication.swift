@@ -109,7 +109,7 @@ package struct ServeApplication {
                     logger: Logger(label: "rolesync.oidc")
                 )
             }
-            reconcilers = try configuration.idps.filter { $0.directory?.scimURL != nil }.map { idp in
+            reconcilers = try configuration.idps.filter { $0.directory?.url != nil }.map { idp in
                 let client = try Self.client(clients, caFile: idp.directory?.caFile)
                 do {
                     return try Reconciler(

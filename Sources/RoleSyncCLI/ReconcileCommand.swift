@@ -11,16 +11,17 @@ import RoleSyncReports
 struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
-        abstract: "Reconcile users with their IdP's SCIM directory: print the plan and apply it.",
+        abstract: "Reconcile users with their IdP's directory (SCIM or Okta): print the plan and apply it.",
         discussion: """
-            Reads each IdP's directory (the `directory:` of its `idps` entry in the serve configuration) whole, over
-            SCIM 2.0, and plans: role and coverage changes from the directory's groups, deactivations of users gone
+            Reads each IdP's directory (the `directory:` of its `idps` entry in the serve configuration) whole, through
+            the API of its `kind` (scim: a SCIM 2.0 server; okta: Okta's /api/v1/users and /api/v1/groups), and plans: role and coverage changes from the directory's groups, deactivations of users gone
             from the directory or inactive there, reactivations where the IdP lifted its deactivation. Users who have
             not signed in are never created. The plan is applied in one transaction (actor `reconciler`) unless
             --dry-run. A run that would deactivate more than the configured share or count of active users applies
             nothing (the safety valve) unless --force; an empty directory never deactivates anyone.
             Exit codes: 0 done, 1 an error (nothing changed), 3 the safety valve tripped (nothing changed).
-            `--format json` prints one object per IdP with the keys idp, issuer, dry_run, applied, directory_users,
+            `--format json` prints one object per IdP with the keys idp, issuer, dry_run, applied, kind, mode (full),
+            requests (sent to the directory, retries included), throttled_seconds (waited on its rate limits), directory_users,
             ledger_users, active_users, matched, missing, unmatchable, not_signed_in, claim_updates, deactivations,
             safety_valve and plan (the mapping dry run's keys).
             """
@@ -51,7 +52,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     func run() async throws {
         guard let path = configPath else { throw ValidationError("--config FILE is required") }
         let configuration = try ServeConfiguration.load(path: path, requiringSecrets: false)
-        var chosen = configuration.idps.filter { $0.directory?.scimURL != nil }
+        var chosen = configuration.idps.filter { $0.directory?.url != nil }
         if let idp {
             guard let one = configuration.idps.first(where: { $0.name == idp }) else {
                 let names = configuration.idps.map(\.name).joined(separator: ", ")
@@ -59,11 +60,11 @@ struct ReconcileCommand: AsyncParsableCommand {
             }
             chosen = [one]
         }
-        guard !chosen.isEmpty else { throw CLIError("\(path): no idp has a 'directory: {scim_url: …}' to reconcile against") }
-        for provider in chosen where provider.directory?.scimURL == nil || provider.directory?.token == nil {
+        guard !chosen.isEmpty else { throw CLIError("\(path): no idp has a 'directory:' with a 'url' (or 'scim_url') to reconcile against") }
+        for provider in chosen where provider.directory?.url == nil || provider.directory?.token == nil {
             // Before the ledger is opened: nothing is created for a run that cannot start.
-            if provider.directory?.scimURL == nil {
-                throw CLIError("\(path): idp '\(provider.name)' has no 'directory: {scim_url: …}' to reconcile against")
+            if provider.directory?.url == nil {
+                throw CLIError("\(path): idp '\(provider.name)' has no 'directory:' with a 'url' (or 'scim_url') to reconcile against")
             }
             throw CLIError("\(ReconcileError.noToken(idp: provider.name, variable: provider.directory?.tokenEnvironmentVariable ?? ""))")
         }
@@ -115,7 +116,16 @@ struct ReconcileCommand: AsyncParsableCommand {
         do {
             // A tripped safety valve comes back as the unapplied plan that tripped it.
             let outcome = try await reconciler.run(dryRun: dryRun, force: force)
-            return (outcome.plan, ReconciliationReport(idp: provider.name, plan: outcome.plan, dryRun: dryRun, applied: outcome.applied))
+            let reading = ReconciliationReport.Reading(
+                kind: outcome.kind.rawValue,
+                mode: outcome.mode,
+                requests: outcome.requests,
+                throttledSeconds: outcome.throttledSeconds
+            )
+            return (
+                outcome.plan,
+                ReconciliationReport(idp: provider.name, plan: outcome.plan, dryRun: dryRun, applied: outcome.applied, reading: reading)
+            )
         } catch let error as ReconcileError {
             throw CLIError("idp '\(provider.name)': \(error)")
         }

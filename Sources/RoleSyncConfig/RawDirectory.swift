@@ -5,6 +5,8 @@ import RoleSyncYAML
 /// An `idps[].directory` as written. ``validate(at:location:_:)`` checks it and builds a
 /// ``DirectorySettings``.
 struct RawDirectory: Decodable {
+    var kind: Located<String>?
+    var url: Located<String>?
     var scimURL: Located<String>?
     var tokenEnv: Located<String>?
     var interval: Located<ClaimValue>?
@@ -16,6 +18,8 @@ struct RawDirectory: Decodable {
     var pageSize: Located<ClaimValue>?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
+        case kind
+        case url
         case scimURL = "scim_url"
         case tokenEnv = "token_env"
         case interval
@@ -44,16 +48,34 @@ struct RawDirectory: Decodable {
     ///   - location: its position.
     func validate(at: String, location: SourceLocation, _ validation: inout Validation) -> DirectorySettings? {
         var valid = true
-        var url: URL?
-        if let scimURL {
-            let text = scimURL.value
-            let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
-            if let parsed = URL(string: trimmed), let scheme = parsed.scheme?.lowercased(), let host = parsed.host, !host.isEmpty,
-                parsed.query == nil, parsed.fragment == nil, scheme == "https" || (scheme == "http" && Validation.isLoopback(host))
-            {
-                url = parsed
+        var kind = DirectoryKind.scim
+        if let written = self.kind {
+            if let parsed = DirectoryKind(rawValue: written.value) {
+                kind = parsed
             } else {
-                validation.error(scimURL.location, "\(at).scim_url: '\(text)' is not an https URL (http only on a loopback address, for tests)")
+                let names = DirectoryKind.allCases.map(\.rawValue)
+                validation.error(
+                    written.location,
+                    "\(at).kind: '\(written.value)' is not a directory kind (\(names.joined(separator: ", ")))"
+                        + Suggestion.hint(for: written.value, among: names)
+                )
+                valid = false
+            }
+        }
+        var url: URL?
+        switch (self.url, scimURL) {
+        case (let written?, _?):
+            validation.error(written.location, "\(at): give 'url' or 'scim_url', not both")
+            valid = false
+        case (nil, let written?) where kind != .scim:
+            validation.error(written.location, "\(at).scim_url is for kind scim; a \(kind.rawValue) directory is read at 'url'")
+            valid = false
+        case (let written?, nil), (nil, let written?):
+            let name = self.url == nil ? "scim_url" : "url"
+            url = Self.url(written, "\(at).\(name)", origin: kind == .okta, &validation, &valid)
+        case (nil, nil):
+            if kind != .scim {
+                validation.error(location, "\(at) of kind \(kind.rawValue) lacks 'url' (the org's address, https://example.okta.com)")
                 valid = false
             }
         }
@@ -66,12 +88,17 @@ struct RawDirectory: Decodable {
                 valid = false
             }
         }
-        if scimURL != nil, tokenEnv == nil {
-            validation.error(location, "\(at) has 'scim_url' but lacks 'token_env' (the environment variable holding the directory's bearer token)")
+        let readAt = self.url ?? scimURL
+        if readAt != nil, tokenEnv == nil {
+            let what = kind == .okta ? "an Okta API token, sent as 'SSWS <token>'" : "the directory's bearer token"
+            validation.error(
+                location,
+                "\(at) has '\(self.url == nil ? "scim_url" : "url")' but lacks 'token_env' (the environment variable holding \(what))"
+            )
             valid = false
         }
-        if scimURL == nil, let tokenEnv {
-            validation.error(tokenEnv.location, "\(at).token_env goes with 'scim_url' (the directory to read)")
+        if readAt == nil, let tokenEnv {
+            validation.error(tokenEnv.location, "\(at).token_env goes with 'url' or 'scim_url' (the directory to read)")
             valid = false
         }
         var seconds: TimeInterval = 15 * 60
@@ -82,15 +109,18 @@ struct RawDirectory: Decodable {
             }
             seconds = value
         }
-        var attribute = DirectoryMatchAttribute.externalId
+        var attribute: DirectoryMatchAttribute = kind == .okta ? .id : .externalId
         if let matchBy {
-            if let parsed = DirectoryMatchAttribute(rawValue: matchBy.value) {
+            let allowed: [DirectoryMatchAttribute] = kind == .okta ? [.id, .userName] : [.externalId, .userName]
+            if let parsed = DirectoryMatchAttribute(rawValue: matchBy.value), allowed.contains(parsed) {
                 attribute = parsed
             } else {
-                let names = DirectoryMatchAttribute.allCases.map(\.rawValue)
+                let names = allowed.map(\.rawValue)
+                let list = names.dropLast().joined(separator: ", ") + " or " + names.last!
                 validation.error(
                     matchBy.location,
-                    "\(at).match_by: '\(matchBy.value)' is not externalId or userName" + Suggestion.hint(for: matchBy.value, among: names)
+                    "\(at).match_by: '\(matchBy.value)' is not \(list)" + (kind == .okta ? " (an Okta user's id or login)" : "")
+                        + Suggestion.hint(for: matchBy.value, among: names)
                 )
                 valid = false
             }
@@ -113,18 +143,21 @@ struct RawDirectory: Decodable {
         }
         let (maxShare, maxCount) = safetyValve?.validate(at: "\(at).safety_valve", &validation, &valid) ?? (0.10, nil)
         let caFile = validation.readableFile(caFile, "\(at).ca_file", &valid)
-        var pages = 100
+        // Okta lists at most 200 users a page (its `limit`); SCIM servers lower it themselves.
+        let largest = kind == .okta ? 200 : 1000
+        var pages = kind == .okta ? 200 : 100
         if let pageSize {
-            if case .number(let n) = pageSize.value, n >= 1, n <= 1000, n == n.rounded() {
+            if case .number(let n) = pageSize.value, n >= 1, n <= Double(largest), n == n.rounded() {
                 pages = Int(n)
             } else {
-                validation.error(pageSize.location, "\(at).page_size: give a whole number from 1 to 1000")
+                validation.error(pageSize.location, "\(at).page_size: give a whole number from 1 to \(largest)")
                 valid = false
             }
         }
         guard valid else { return nil }
         return DirectorySettings(
-            scimURL: url,
+            kind: kind,
+            url: url,
             tokenEnvironmentVariable: tokenEnv?.value,
             token: token,
             interval: seconds,
@@ -136,6 +169,29 @@ struct RawDirectory: Decodable {
             caFile: caFile,
             pageSize: pages
         )
+    }
+}
+
+extension RawDirectory {
+    /// A directory's address: https (http only on a loopback address, for tests), no query or
+    /// fragment; for an `origin` (Okta's org address) nothing after the host and port either.
+    static func url(_ written: Located<String>, _ name: String, origin: Bool, _ validation: inout Validation, _ valid: inout Bool) -> URL? {
+        let text = written.value
+        let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+        guard let parsed = URL(string: trimmed), let scheme = parsed.scheme?.lowercased(), let host = parsed.host, !host.isEmpty,
+            parsed.query == nil, parsed.fragment == nil, parsed.user == nil,
+            scheme == "https" || (scheme == "http" && Validation.isLoopback(host))
+        else {
+            validation.error(written.location, "\(name): '\(text)' is not an https URL (http only on a loopback address, for tests)")
+            valid = false
+            return nil
+        }
+        if origin, !parsed.path.isEmpty {
+            validation.error(written.location, "\(name): '\(text)' has a path; give the org's address alone (https://example.okta.com)")
+            valid = false
+            return nil
+        }
+        return parsed
     }
 }
 

@@ -177,8 +177,19 @@ package struct IdentityProviderSettings: Sendable {
     package var claimSourceHosts: Set<String> = []
 }
 
+/// Which API reconciliation reads a directory through (`idps[].directory.kind`).
+package enum DirectoryKind: String, Sendable, Hashable, CaseIterable {
+    /// A SCIM 2.0 server's `/Users` and `/Groups` (`scim_url`, or `url` with this kind).
+    case scim
+    /// Okta's management API, `/api/v1/users` and `/api/v1/groups` (`url`: the org's address).
+    case okta
+}
+
 /// Which attribute of a directory user matches a ledger user.
 package enum DirectoryMatchAttribute: String, Sendable, Hashable, CaseIterable {
+    /// The directory's own id for the user, compared exactly: Okta's user id (the ID token's
+    /// `sub`), the SCIM resource's `id`.
+    case id
     /// `externalId`, compared exactly (RFC 7643 makes it case-exact).
     case externalId
     /// `userName`, compared ignoring case (RFC 7643 makes it case-insensitive).
@@ -221,9 +232,11 @@ package enum DirectoryClaimSource: Sendable, Hashable {
 /// An IdP's directory (`idps[].directory`): how its people match ledger users and which claims it
 /// supplies, for pushes to `/scim/v2` and, with `scim_url`, for pulls by reconciliation.
 package struct DirectorySettings: Sendable {
-    /// The SCIM base URL reconciliation reads, for example `https://example.okta.com/scim/v2`;
-    /// `nil` when the IdP only pushes.
-    package var scimURL: URL?
+    /// The API reconciliation reads this directory through.
+    package var kind: DirectoryKind
+    /// Where reconciliation reads it: a SCIM base URL (`https://idp.example.com/scim/v2`) or, for
+    /// Okta, the org's address (`https://example.okta.com`); `nil` when the IdP only pushes.
+    package var url: URL?
     /// The name of the environment variable holding the bearer token (with `scimURL`).
     package var tokenEnvironmentVariable: String?
     /// The token, when that variable is set. Never printed.
@@ -249,7 +262,8 @@ package struct DirectorySettings: Sendable {
     /// What an IdP that pushes without a `directory:` gets: `externalId` matched to `sub`, the
     /// default claims.
     package static let pushDefaults = DirectorySettings(
-        scimURL: nil,
+        kind: .scim,
+        url: nil,
         tokenEnvironmentVariable: nil,
         token: nil,
         interval: 15 * 60,

@@ -46,9 +46,17 @@ package struct AsyncHTTPClientTransport: HTTPTransport {
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await client.execute(outgoing, timeout: timeout)
         let body = try await response.body.collect(upTo: maximumResponseSize)
+        // A field sent more than once is one comma-separated list (RFC 9110 §5.3): Okta sends
+        // `Link: <…>; rel="self"` and `Link: <…>; rel="next"` as two lines. Set-Cookie, which
+        // cannot be joined, keeps its first.
         var headers: [String: String] = [:]
-        for header in response.headers where headers[header.name.lowercased()] == nil {
-            headers[header.name.lowercased()] = header.value
+        for header in response.headers {
+            let name = header.name.lowercased()
+            if let earlier = headers[name] {
+                if name != "set-cookie" { headers[name] = earlier + ", " + header.value }
+            } else {
+                headers[name] = header.value
+            }
         }
         return HTTPTransportResponse(status: Int(response.status.code), headers: headers, body: Data(buffer: body))
     }

@@ -409,15 +409,10 @@ package actor OpenIDProvider {
     }
 
     /// RFC 3986 percent-encoding of everything but the unreserved characters (query strings).
-    static func percentEncode(_ text: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
-    }
+    static func percentEncode(_ text: String) -> String { OutsideText.percentEncoded(text) }
 
     /// A provider-sent word, cut to printable ASCII and 64 characters for messages.
-    static func printable(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }.prefix(64)))
-    }
+    static func printable(_ text: String) -> String { OutsideText.printable(text, limit: 64) }
 }
 
 /// Who signed in, as the provider vouched for them.

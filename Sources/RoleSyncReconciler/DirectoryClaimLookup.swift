@@ -93,9 +93,12 @@ package struct DirectoryClaimLookup: DirectoryClaimResolver {
         var readers: [String: [Reader]] = [:]
         for idp in idps {
             if idp.scimToken != nil {
-                readers[idp.issuer, default: []].append(Reader(idp: idp.name, settings: idp.directory ?? .pushDefaults, kind: .push(store)))
+                readers[idp.issuer, default: []].append(
+                    Reader(idp: idp.name, settings: (idp.directory ?? .pushDefaults).forPushes, kind: .push(store))
+                )
             }
-            if let settings = idp.directory, let url = settings.scimURL, let token = settings.token {
+            // A live look-up reads SCIM directories; Okta's ID tokens send no distributed claims.
+            if let settings = idp.directory, settings.kind == .scim, let url = settings.url, let token = settings.token {
                 let client = SCIMClient(
                     baseURL: url,
                     token: token,
@@ -197,6 +200,7 @@ package struct DirectoryClaimLookup: DirectoryClaimResolver {
     /// ignoring case, as pushes and reconciliation compare them.
     static func matches(_ user: DirectoryUser, key: String, _ settings: DirectorySettings) -> Bool {
         switch settings.matchBy {
+        case .id: user.id == key
         case .externalId: user.externalId == key
         case .userName: user.userName?.lowercased() == key.lowercased()
         }

@@ -10,13 +10,27 @@ extension DirectorySettings {
         claims.values.compactMap { if case .attribute(let path) = $0 { path } else { nil } }
     }
 
+    /// The settings pushes to `/scim/v2` match with: a pushed resource's `id` is RoleSync's own,
+    /// so `match_by: id` compares the pushed `externalId` there, the field a provisioning app fills
+    /// with the IdP's identifier for the person (docs/reconciliation.md says to check it does).
+    package var forPushes: DirectorySettings {
+        var settings = self
+        if settings.matchBy == .id { settings.matchBy = .externalId }
+        return settings
+    }
+
     /// The ledger's view of a directory snapshot: each user's match key, status and claims.
     /// Users without the match attribute cannot be matched and are left out.
     package func listing(from snapshot: DirectorySnapshot, isComplete: Bool = true) -> DirectoryListing {
         var entries: [DirectoryEntry] = []
         entries.reserveCapacity(snapshot.users.count)
         for user in snapshot.users {
-            let key = matchBy == .externalId ? user.externalId : user.userName
+            let key: String? =
+                switch matchBy {
+                case .id: user.id
+                case .externalId: user.externalId
+                case .userName: user.userName
+                }
             guard let key, !key.isEmpty else { continue }
             var values: [String: ClaimValue] = [:]
             for (claim, source) in claims {

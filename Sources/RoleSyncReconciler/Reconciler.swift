@@ -13,7 +13,6 @@ package import RoleSyncSCIM
 package struct Reconciler: Sendable {
     package let idp: IdentityProviderSettings
     let settings: DirectorySettings
-    let url: URL
     let sync: SyncService
     let transport: any HTTPTransport
     let logger: Logger
@@ -25,6 +24,14 @@ package struct Reconciler: Sendable {
         /// Whether the plan was written (not a dry run, no safety valve, something to write).
         package var applied: Bool
         package var duration: Duration
+        /// The directory's kind (`scim`, `okta`).
+        package var kind: DirectoryKind
+        /// `full`: every user and group was listed (the only mode so far).
+        package var mode: String = "full"
+        /// Requests sent to the directory, retries included.
+        package var requests: Int
+        /// Seconds spent waiting on the directory's rate limits.
+        package var throttledSeconds: Double
     }
 
     /// - Throws: ``ReconcileError/noDirectory(_:)`` when the IdP has no `directory:`, or
@@ -36,11 +43,10 @@ package struct Reconciler: Sendable {
         logger: Logger,
         sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
     ) throws(ReconcileError) {
-        guard let settings = idp.directory, let url = settings.scimURL else { throw .noDirectory(idp.name) }
+        guard let settings = idp.directory, settings.url != nil else { throw .noDirectory(idp.name) }
         guard settings.token != nil else { throw .noToken(idp: idp.name, variable: settings.tokenEnvironmentVariable ?? "") }
         self.idp = idp
         self.settings = settings
-        self.url = url
         self.sync = sync
         self.transport = transport
         var logger = logger
@@ -54,21 +60,35 @@ package struct Reconciler: Sendable {
     /// - Parameter recordsShadow: evaluate the candidate mappings too and record their differences
     ///   (a real run; a dry run records nothing).
     package func plan(force: Bool = false, recordsShadow: Bool = false) async throws -> ReconciliationPlan {
-        let client = SCIMClient(
-            baseURL: url,
-            token: settings.token ?? "",
-            transport: transport,
-            pageSize: settings.pageSize,
-            logger: logger,
-            sleep: sleep
-        )
+        try await read(force: force, recordsShadow: recordsShadow).plan
+    }
+
+    /// Reads the directory whole, plans, and says what the reading cost.
+    func read(force: Bool, recordsShadow: Bool) async throws -> (plan: ReconciliationPlan, requests: Int, throttledSeconds: Double) {
+        guard let source = settings.source(transport: transport, logger: logger, sleep: sleep) else {
+            throw ReconcileError.noDirectory(idp.name)
+        }
         let snapshot: DirectorySnapshot
         do {
-            snapshot = try await DirectorySnapshot.read(from: client, keeping: settings.attributePaths)
-        } catch {
+            snapshot = try await source.snapshot(keeping: settings.attributePaths)
+        } catch let error as any DirectoryReadError {
+            Self.count(source.meter, idp: idp.name, kind: settings.kind, status: "failed")
             throw ReconcileError.directory(error)
         }
-        return try await plan(snapshot: snapshot, force: force, recordsShadow: recordsShadow)
+        Self.count(source.meter, idp: idp.name, kind: settings.kind, status: "ok")
+        let plan = try await plan(snapshot: snapshot, force: force, recordsShadow: recordsShadow)
+        return (plan, source.meter.requests, source.meter.throttledSeconds)
+    }
+
+    /// `rolesync_directory_requests_total{idp, kind, status}` (the listing's outcome) and
+    /// `rolesync_directory_throttled_seconds_total{idp, kind}`.
+    static func count(_ meter: DirectoryReadMeter, idp: String, kind: DirectoryKind, status: String) {
+        let dimensions = [("idp", idp), ("kind", kind.rawValue)]
+        Counter(label: "rolesync_directory_requests_total", dimensions: dimensions + [("status", status)]).increment(by: meter.requests)
+        let throttled = meter.throttledSeconds
+        if throttled > 0 {
+            FloatingPointCounter(label: "rolesync_directory_throttled_seconds_total", dimensions: dimensions).increment(by: throttled)
+        }
     }
 
     /// Plans from a snapshot already read.
@@ -101,16 +121,17 @@ package struct Reconciler: Sendable {
             var attempt = 0
             while true {
                 attempt += 1
-                let plan = try await self.plan(force: force, recordsShadow: !dryRun && attempt == 1)
+                let (plan, requests, throttled) = try await read(force: force, recordsShadow: !dryRun && attempt == 1)
+                let cost = (requests: requests, throttledSeconds: throttled)
                 if let valve = plan.safetyValve {
                     Counter(label: "rolesync_reconcile_safety_valve_total", dimensions: dimensions + [("reason", valve.code)]).increment()
                     logger.error(
                         "reconciliation tripped its safety valve; nothing applied",
                         metadata: ["reason": "\(valve.code)", "deactivations": "\(plan.deactivations)", "active_users": "\(plan.activeUsers)"]
                     )
-                    return finish(plan, outcome: "safety_valve", start: start, clock: clock)
+                    return finish(plan, outcome: "safety_valve", cost: cost, start: start, clock: clock)
                 }
-                guard !dryRun else { return finish(plan, outcome: "dry_run", start: start, clock: clock) }
+                guard !dryRun else { return finish(plan, outcome: "dry_run", cost: cost, start: start, clock: clock) }
                 do {
                     try await sync.applyReconciliation(plan, as: .reconciler)
                 } catch LedgerStoreError.conflict(.staleUser) where attempt < 3 {
@@ -121,7 +142,7 @@ package struct Reconciler: Sendable {
                 // The candidate's differences are written now, not at the server's next flush:
                 // `rolesync reconcile` ends here.
                 if !dryRun { try? await sync.shadow?.flush() }
-                return finish(plan, outcome: applied ? "applied" : "unchanged", start: start, clock: clock)
+                return finish(plan, outcome: applied ? "applied" : "unchanged", cost: cost, start: start, clock: clock)
             }
         } catch {
             let code = (error as? ReconcileError)?.code ?? (error as? LedgerError)?.code ?? "store"
@@ -133,7 +154,13 @@ package struct Reconciler: Sendable {
     }
 
     /// Records a run that ended with a plan: `applied`, `unchanged`, `dry_run` or `safety_valve`.
-    private func finish(_ plan: ReconciliationPlan, outcome: String, start: ContinuousClock.Instant, clock: ContinuousClock) -> Outcome {
+    private func finish(
+        _ plan: ReconciliationPlan,
+        outcome: String,
+        cost: (requests: Int, throttledSeconds: Double),
+        start: ContinuousClock.Instant,
+        clock: ContinuousClock
+    ) -> Outcome {
         let duration = clock.now - start
         let dimensions = [("idp", idp.name)]
         let applied = outcome == "applied"
@@ -157,10 +184,18 @@ package struct Reconciler: Sendable {
                 "outcome": "\(outcome)", "directory_users": "\(plan.directoryUsers)", "matched": "\(plan.matched)",
                 "changes": "\(plan.plan.changes.count)", "claim_updates": "\(plan.plan.claimUpdates.count)",
                 "held": "\(plan.plan.heldCount)",
-                "duration_ms": "\(duration.wholeMilliseconds)",
+                "duration_ms": "\(duration.wholeMilliseconds)", "kind": "\(settings.kind.rawValue)",
+                "requests": "\(cost.requests)", "throttled_s": "\(cost.throttledSeconds)",
             ]
         )
-        return Outcome(plan: plan, applied: applied, duration: duration)
+        return Outcome(
+            plan: plan,
+            applied: applied,
+            duration: duration,
+            kind: settings.kind,
+            requests: cost.requests,
+            throttledSeconds: cost.throttledSeconds
+        )
     }
 }
 
@@ -171,7 +206,7 @@ package enum ReconcileError: Error, Sendable, CustomStringConvertible {
     /// The directory's token variable is not set.
     case noToken(idp: String, variable: String)
     /// The directory could not be read whole.
-    case directory(SCIMError)
+    case directory(any DirectoryReadError)
 
     package var code: String {
         switch self {
@@ -183,9 +218,9 @@ package enum ReconcileError: Error, Sendable, CustomStringConvertible {
 
     package var description: String {
         switch self {
-        case .noDirectory(let idp): "idp '\(idp)' has no 'directory: {scim_url: …}' to reconcile against"
+        case .noDirectory(let idp): "idp '\(idp)' has no 'directory: {kind: …, url: …}' to reconcile against"
         case .noToken(let idp, let variable):
-            "idp '\(idp)': the environment variable \(variable) (directory.token_env: the directory's bearer token) is not set"
+            "idp '\(idp)': the environment variable \(variable) (directory.token_env: the directory's API token) is not set"
         case .directory(let error): "\(error); nothing was changed"
         }
     }

@@ -61,7 +61,7 @@ package struct SCIMService: Sendable {
     package static func pushers(of configuration: ServeConfiguration) -> [Pusher] {
         configuration.idps.compactMap { idp in
             guard let token = idp.scimToken else { return nil }
-            return Pusher(name: idp.name, issuer: idp.issuer, token: token, settings: idp.directory ?? .pushDefaults)
+            return Pusher(name: idp.name, issuer: idp.issuer, token: token, settings: (idp.directory ?? .pushDefaults).forPushes)
         }
     }
 

@@ -23,12 +23,30 @@ package struct ReconciliationReport: Encodable, Sendable {
     var deactivations: Int
     var safetyValve: Valve?
     var plan: PlanReport
+    /// How the directory was read: its kind, `full` or `incremental`, requests sent (retries
+    /// included) and seconds spent waiting on its rate limits.
+    var reading: Reading
+
+    package struct Reading: Sendable {
+        package var kind: String
+        package var mode: String
+        package var requests: Int
+        package var throttledSeconds: Double
+
+        package init(kind: String, mode: String, requests: Int, throttledSeconds: Double) {
+            self.kind = kind
+            self.mode = mode
+            self.requests = requests
+            self.throttledSeconds = throttledSeconds
+        }
+    }
 
     /// Whether the plan was written.
     package var isApplied: Bool { applied }
 
-    package init(idp: String, plan: ReconciliationPlan, dryRun: Bool, applied: Bool) {
+    package init(idp: String, plan: ReconciliationPlan, dryRun: Bool, applied: Bool, reading: Reading) {
         self.idp = idp
+        self.reading = reading
         issuer = plan.issuer
         self.dryRun = dryRun
         self.applied = applied
@@ -54,6 +72,8 @@ package struct ReconciliationReport: Encodable, Sendable {
         case notSignedIn = "not_signed_in"
         case claimUpdates = "claim_updates"
         case safetyValve = "safety_valve"
+        case kind, mode, requests
+        case throttledSeconds = "throttled_seconds"
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -62,6 +82,10 @@ package struct ReconciliationReport: Encodable, Sendable {
         try c.encode(issuer, forKey: .issuer)
         try c.encode(dryRun, forKey: .dryRun)
         try c.encode(applied, forKey: .applied)
+        try c.encode(reading.kind, forKey: .kind)
+        try c.encode(reading.mode, forKey: .mode)
+        try c.encode(reading.requests, forKey: .requests)
+        try c.encode((reading.throttledSeconds * 1000).rounded() / 1000, forKey: .throttledSeconds)
         try c.encode(directoryUsers, forKey: .directoryUsers)
         try c.encode(ledgerUsers, forKey: .ledgerUsers)
         try c.encode(activeUsers, forKey: .activeUsers)

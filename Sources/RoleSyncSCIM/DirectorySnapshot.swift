@@ -21,12 +21,41 @@ package struct DirectoryUser: Sendable, Hashable {
     package var groupExternalIDs: [String] = []
     /// The values of the attribute paths the snapshot was asked to keep, by path.
     package var attributes: [String: ClaimValue] = [:]
+
+    package init(
+        id: String,
+        externalId: String?,
+        userName: String?,
+        isActive: Bool,
+        email: String?,
+        name: String?,
+        groups: [String],
+        groupIDs: [String] = [],
+        groupExternalIDs: [String] = [],
+        attributes: [String: ClaimValue] = [:]
+    ) {
+        self.id = id
+        self.externalId = externalId
+        self.userName = userName
+        self.isActive = isActive
+        self.email = email
+        self.name = name
+        self.groups = groups
+        self.groupIDs = groupIDs
+        self.groupExternalIDs = groupExternalIDs
+        self.attributes = attributes
+    }
 }
 
 /// One consistent read of a directory: every user and the groups they belong to.
 package struct DirectorySnapshot: Sendable {
     package var users: [DirectoryUser]
     package var groupCount: Int
+
+    package init(users: [DirectoryUser], groupCount: Int) {
+        self.users = users
+        self.groupCount = groupCount
+    }
 
     /// Reads `/Users` and `/Groups` whole.
     /// - Parameter attributes: attribute paths of the user resource to keep (see

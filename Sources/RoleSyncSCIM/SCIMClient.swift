@@ -21,6 +21,8 @@ package struct SCIMClient: Sendable {
     /// Waits between tries; tests pass one that does not sleep.
     var sleep: @Sendable (Duration) async -> Void
     var logger: Logger
+    /// Counts the requests sent and the waits a 429 asked for.
+    package var meter = DirectoryReadMeter()
 
     /// - Parameters:
     ///   - baseURL: the SCIM base (`https://idp.example.com/scim/v2`).
@@ -148,6 +150,7 @@ package struct SCIMClient: Sendable {
         for attempt in 1...attempts {
             let response: HTTPTransportResponse
             do {
+                meter.request()
                 response = try await transport.send(request)
             } catch {
                 lastFailure = .unreachable("\(type(of: error))")
@@ -166,13 +169,19 @@ package struct SCIMClient: Sendable {
             lastFailure = .status(response.status, path: path, detail: detail)
             guard response.status == 429 || response.status >= 500 else { throw lastFailure }
             if attempt < attempts {
-                await backOff(attempt, retryAfter: response.headers["retry-after"], path: path, reason: "HTTP \(response.status)")
+                await backOff(
+                    attempt,
+                    retryAfter: response.headers["retry-after"],
+                    path: path,
+                    reason: "HTTP \(response.status)",
+                    throttled: response.status == 429
+                )
             }
         }
         throw lastFailure
     }
 
-    private func backOff(_ attempt: Int, retryAfter: String?, path: String, reason: String) async {
+    private func backOff(_ attempt: Int, retryAfter: String?, path: String, reason: String, throttled: Bool = false) async {
         let seconds: Double
         if let retryAfter, let value = Double(retryAfter.trimmingCharacters(in: .whitespaces)), value >= 0 {
             seconds = min(value, 60)
@@ -183,6 +192,7 @@ package struct SCIMClient: Sendable {
             "SCIM request failed; retrying",
             metadata: ["path": "\(path)", "reason": "\(reason)", "attempt": "\(attempt)", "wait_s": "\(seconds)"]
         )
+        if throttled { meter.throttled(.milliseconds(Int(seconds * 1000))) }
         await sleep(.milliseconds(Int(seconds * 1000)))
     }
 
@@ -192,6 +202,6 @@ package struct SCIMClient: Sendable {
         let parts = [error["scimType"]?.stringValue, error["detail"]?.stringValue].compactMap { $0 }
         guard !parts.isEmpty else { return nil }
         let text = parts.joined(separator: ": ")
-        return String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7F }.prefix(200)))
+        return OutsideText.printable(text, limit: 200)
     }
 }

@@ -50,7 +50,7 @@ struct DirectoryConfigurationTests {
             """
         )
         let directory = try #require(idp.directory)
-        #expect(directory.scimURL?.absoluteString == "https://example.okta.com/scim/v2")
+        #expect(directory.url?.absoluteString == "https://example.okta.com/scim/v2")
         #expect(directory.token == "directory-token")
         #expect(directory.interval == 300)
         #expect(directory.matchBy == .userName && directory.matchClaim == "preferred_username")
@@ -80,7 +80,28 @@ struct DirectoryConfigurationTests {
             ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, interval: 10s }", "reconcile at most once a minute"),
             ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, safety_valve: { max_share: 2 } }", "max_share: '2' is not a share"),
             ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, sheduel: 1 }", "unknown key 'sheduel' in idps[0].directory"),
-            ("directory: { token_env: OKTA_SCIM }", "directory.token_env goes with 'scim_url'"),
+            ("directory: { token_env: OKTA_SCIM }", "directory.token_env goes with 'url' or 'scim_url'"),
+            (
+                "directory: { kind: octa, url: https://example.okta.com, token_env: OKTA_SCIM }",
+                "'octa' is not a directory kind (scim, okta); did you mean 'okta'?"
+            ),
+            ("directory: { kind: okta, scim_url: https://example.okta.com, token_env: OKTA_SCIM }", "scim_url is for kind scim"),
+            ("directory: { kind: okta, token_env: OKTA_SCIM }", "of kind okta lacks 'url'"),
+            ("directory: { kind: okta, url: https://example.okta.com/scim/v2, token_env: OKTA_SCIM }", "has a path; give the org's address alone"),
+            ("directory: { kind: okta, url: https://example.okta.com }", "lacks 'token_env' (the environment variable holding an Okta API token"),
+            (
+                "directory: { kind: okta, url: https://example.okta.com, token_env: OKTA_SCIM, match_by: externalId }",
+                "'externalId' is not id or userName (an Okta user's id or login)"
+            ),
+            (
+                "directory: { kind: okta, url: https://example.okta.com, token_env: OKTA_SCIM, page_size: 500 }",
+                "page_size: give a whole number from 1 to 200"
+            ),
+            (
+                "directory: { url: https://a.example.com, scim_url: https://b.example.com, token_env: OKTA_SCIM }",
+                "give 'url' or 'scim_url', not both"
+            ),
+            ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, match_by: id }", "'id' is not externalId or userName"),
             ("scim_token: short", "the SCIM push token is 5 characters long; use at least 32"),
             ("scim_token_env: NOPE", "scim_token_env: the environment variable NOPE is not set"),
         ]
@@ -93,7 +114,7 @@ struct DirectoryConfigurationTests {
     @Test("A push-only IdP needs no scim_url")
     func pushOnly() throws {
         let idp = try parse("scim_token_env: OKTA_PUSH\ndirectory: { match_by: userName }")
-        #expect(idp.directory?.scimURL == nil && idp.directory?.matchBy == .userName)
+        #expect(idp.directory?.url == nil && idp.directory?.matchBy == .userName)
     }
 
     @Test("Two IdPs cannot push with one token")
@@ -111,5 +132,26 @@ struct DirectoryConfigurationTests {
         } catch {
             #expect(error.lines.contains { $0.contains("idps[1]: its SCIM push token is the same as idps[0]'s") }, "\(error.lines)")
         }
+    }
+
+    @Test("An Okta directory: the org's address, its user id matched to sub, 200 a page")
+    func okta() throws {
+        let idp = try parse("directory: { kind: okta, url: 'https://example.okta.com/', token_env: OKTA_SCIM }")
+        let directory = try #require(idp.directory)
+        #expect(directory.kind == .okta && directory.url?.absoluteString == "https://example.okta.com")
+        #expect(directory.matchBy == .id && directory.matchClaim == "sub" && directory.pageSize == 200)
+        #expect(directory.token == "directory-token")
+        let login = try parse(
+            "directory: { kind: okta, url: https://example.okta.com, token_env: OKTA_SCIM, match_by: userName, match_claim: email }"
+        )
+        #expect(login.directory?.matchBy == .userName && login.directory?.matchClaim == "email")
+    }
+
+    @Test("scim_url keeps meaning a SCIM directory; url with kind scim is the same")
+    func scimKinds() throws {
+        let old = try parse("directory: { scim_url: https://idp.example.com/scim/v2, token_env: OKTA_SCIM }")
+        let new = try parse("directory: { kind: scim, url: https://idp.example.com/scim/v2, token_env: OKTA_SCIM }")
+        #expect(old.directory?.kind == .scim && new.directory?.kind == .scim)
+        #expect(old.directory?.url == new.directory?.url && old.directory?.matchBy == .externalId && new.directory?.pageSize == 100)
     }
 }

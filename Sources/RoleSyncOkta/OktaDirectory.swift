@@ -1,0 +1,281 @@
+package import Foundation
+package import Logging
+package import RoleSyncHTTPClient
+import RoleSyncJSON
+package import RoleSyncSCIM
+
+/// Reads an Okta org's directory through its management API, as Okta documents it: every user
+/// (`GET /api/v1/users`), every group (`GET /api/v1/groups`) and each group's members
+/// (`GET /api/v1/groups/{id}/users`), each list paged by `Link: <…>; rel="next"`.
+///
+/// - An API token authenticates as `Authorization: SSWS <token>`; it is never logged or put in
+///   an error.
+/// - A next page is fetched only from the configured org (scheme, host and port); a `Link` to
+///   anywhere else fails the listing, so a token is never sent elsewhere.
+/// - Rate limits: when `X-Rate-Limit-Remaining` falls to ``reserve`` or below, the next request
+///   waits until `X-Rate-Limit-Reset`; a 429 waits until the reset too (else backs off), up to
+///   ``rateLimitedTries`` times. 5xx and transport failures are tried ``attempts`` times.
+/// - Users `SUSPENDED` or `DEPROVISIONED` are inactive; Okta's default listing leaves
+///   deprovisioned users out, so they are missing, which reconciliation also deactivates.
+/// - A member listed by a group but absent from the user listing (deleted between the two) is
+///   ignored. Okta's groups do not nest.
+///
+/// Any failure throws ``OktaError``: the listing is incomplete and must decide nothing.
+package struct OktaDirectory: Sendable {
+    /// The org's address, `https://example.okta.com`.
+    package var orgURL: URL
+    var token: String
+    var transport: any HTTPTransport
+    /// Users, groups and members asked for per page (Okta's `limit`; at most 200).
+    package var pageSize: Int
+    /// Tries per request for 5xx answers and transport failures.
+    package var attempts: Int
+    /// Tries per request for 429 answers, each after the wait Okta asked for.
+    package var rateLimitedTries: Int
+    /// Requests left in Okta's window at which the client waits for the window to reset.
+    package var reserve: Int
+    /// The longest single wait for a rate-limit reset (Okta's windows are one minute).
+    package var longestWait: Duration
+    var logger: Logger
+    var sleep: @Sendable (Duration) async -> Void
+    var now: @Sendable () -> Date
+    /// Requests sent, and seconds waited for rate limits.
+    package let meter = DirectoryReadMeter()
+    /// Pages a single list may have before the listing is judged to be going in circles.
+    static let maximumPages = 100_000
+
+    package init(
+        orgURL: URL,
+        token: String,
+        transport: any HTTPTransport,
+        pageSize: Int = 200,
+        attempts: Int = 5,
+        rateLimitedTries: Int = 10,
+        reserve: Int = 2,
+        longestWait: Duration = .seconds(61),
+        logger: Logger,
+        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.orgURL = orgURL
+        self.token = token
+        self.transport = transport
+        self.pageSize = min(max(1, pageSize), 200)
+        self.attempts = max(1, attempts)
+        self.rateLimitedTries = max(1, rateLimitedTries)
+        self.reserve = max(0, reserve)
+        self.longestWait = longestWait
+        self.logger = logger
+        self.sleep = sleep
+        self.now = now
+    }
+
+    /// The whole directory: users with their groups' names and ids, and `attributes` (paths into
+    /// Okta's user object, `profile.department`) kept for the mapping.
+    package func snapshot(keeping attributes: [String] = []) async throws(OktaError) -> DirectorySnapshot {
+        let limit = [("limit", String(pageSize))]
+        let users = try await list("/api/v1/users", query: limit)
+        let groups = try await list("/api/v1/groups", query: limit)
+        var names: [String: [String]] = [:]
+        var ids: [String: [String]] = [:]
+        for group in groups {
+            guard let id = group["id"]?.stringValue, !id.isEmpty else {
+                throw .malformed(path: "/api/v1/groups", reason: "a group has no id")
+            }
+            guard case .object(let profile)? = group["profile"], let name = profile["name"]?.stringValue else {
+                throw .malformed(path: "/api/v1/groups", reason: "group \(id) has no profile.name")
+            }
+            let path = "/api/v1/groups/\(Self.pathSegment(id))/users"
+            for member in try await list(path, query: limit) {
+                guard let userID = member["id"]?.stringValue else { throw .malformed(path: path, reason: "a member has no id") }
+                names[userID, default: []].append(name)
+                ids[userID, default: []].append(id)
+            }
+        }
+        var result: [DirectoryUser] = []
+        result.reserveCapacity(users.count)
+        for user in users {
+            guard let id = user["id"]?.stringValue, !id.isEmpty else { throw .malformed(path: "/api/v1/users", reason: "a user has no id") }
+            let profile: [String: ClaimValue]
+            if case .object(let object)? = user["profile"] { profile = object } else { profile = [:] }
+            var kept: [String: ClaimValue] = [:]
+            for path in attributes {
+                if let value = DirectorySnapshot.attribute(path, of: user) { kept[path] = value }
+            }
+            result.append(
+                DirectoryUser(
+                    id: id,
+                    externalId: nil,
+                    userName: profile["login"]?.stringValue,
+                    isActive: Self.isActive(user["status"]?.stringValue),
+                    email: profile["email"]?.stringValue,
+                    name: Self.name(profile),
+                    groups: (names[id] ?? []).sorted(),
+                    groupIDs: (ids[id] ?? []).sorted(),
+                    attributes: kept
+                )
+            )
+        }
+        return DirectorySnapshot(users: result, groupCount: groups.count)
+    }
+
+    /// `SUSPENDED` and `DEPROVISIONED` are inactive; every other status (`ACTIVE`, `RECOVERY`,
+    /// `LOCKED_OUT`, `PASSWORD_EXPIRED`, `STAGED`, `PROVISIONED`) is a person still employed.
+    package static func isActive(_ status: String?) -> Bool {
+        switch status?.uppercased() {
+        case "SUSPENDED", "DEPROVISIONED": false
+        default: true
+        }
+    }
+
+    /// `profile.displayName`, else first and last name.
+    static func name(_ profile: [String: ClaimValue]) -> String? {
+        if let name = profile["displayName"]?.stringValue, !name.isEmpty { return name }
+        let parts = [profile["firstName"]?.stringValue, profile["lastName"]?.stringValue].compactMap { $0 }.filter { !$0.isEmpty }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
+    }
+
+    /// An id as one path segment: Okta's ids are letters and digits, but nothing in an answer is
+    /// trusted to stay inside its segment.
+    static func pathSegment(_ id: String) -> String { OutsideText.percentEncoded(id) }
+
+    /// Every item of a paged list, following `rel="next"` within the org.
+    func list(_ path: String, query: [(String, String)]) async throws(OktaError) -> [[String: ClaimValue]] {
+        guard var components = URLComponents(url: orgURL, resolvingAgainstBaseURL: false) else {
+            throw .malformed(path: path, reason: "the org's address cannot take a path")
+        }
+        components.percentEncodedPath = path
+        components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
+        guard var url = components.url else { throw .malformed(path: path, reason: "not a valid URL") }
+        var items: [[String: ClaimValue]] = []
+        var seen: Set<String> = []
+        var pause: Duration?
+        while true {
+            let shown = Self.shown(url)
+            guard seen.insert(url.absoluteString).inserted else { throw .inconsistent("\(path): the next page repeats \(shown)") }
+            guard seen.count <= Self.maximumPages else { throw .inconsistent("\(path): more than \(Self.maximumPages) pages") }
+            if let pause {
+                meter.throttled(pause)
+                logger.info("near Okta's rate limit; waiting for the window to reset", metadata: ["path": "\(shown)", "wait_s": "\(pause)"])
+                await sleep(pause)
+            }
+            let (page, response) = try await get(url, shown: shown)
+            items.append(contentsOf: page)
+            pause = rateLimitPause(response.headers)
+            guard let field = response.headers["link"], let next = LinkHeader.target(field, relation: "next", base: url) else {
+                return items
+            }
+            guard Self.sameOrigin(next, orgURL) else { throw .foreignLink(path: shown, target: Self.origin(next)) }
+            url = next
+        }
+    }
+
+    /// One GET of a list page: 429 waits for the reset (up to ``rateLimitedTries``), 5xx and
+    /// transport failures back off (up to ``attempts``), anything else but 200 fails at once.
+    func get(_ url: URL, shown: String) async throws(OktaError) -> ([[String: ClaimValue]], HTTPTransportResponse) {
+        let request = HTTPTransportRequest(
+            method: .get,
+            url: url,
+            headers: [("Authorization", "SSWS \(token)"), ("Accept", "application/json")]
+        )
+        var failures = 0
+        var throttled = 0
+        while true {
+            let response: HTTPTransportResponse
+            do {
+                meter.request()
+                response = try await transport.send(request)
+            } catch {
+                failures += 1
+                guard failures < attempts else { throw .unreachable(path: shown, reason: "\(type(of: error))") }
+                await backOff(failures, shown: shown, reason: "unreachable")
+                continue
+            }
+            switch response.status {
+            case 200:
+                guard case .array(let values) = try? ClaimValue(json: response.body) else {
+                    throw .malformed(path: shown, reason: "not a JSON array")
+                }
+                var page: [[String: ClaimValue]] = []
+                page.reserveCapacity(values.count)
+                for value in values {
+                    guard case .object(let object) = value else { throw .malformed(path: shown, reason: "an item is not an object") }
+                    page.append(object)
+                }
+                return (page, response)
+            case 429:
+                throttled += 1
+                guard throttled < rateLimitedTries else { throw .rateLimited(path: shown, tries: throttled) }
+                let wait = untilReset(response.headers) ?? Self.backOffDuration(throttled)
+                meter.throttled(wait)
+                logger.warning("Okta rate-limited the listing; waiting", metadata: ["path": "\(shown)", "wait_s": "\(wait)"])
+                await sleep(wait)
+            case 500...599:
+                failures += 1
+                guard failures < attempts else { throw .status(response.status, path: shown, detail: Self.detail(response.body)) }
+                await backOff(failures, shown: shown, reason: "HTTP \(response.status)")
+            default:
+                throw .status(response.status, path: shown, detail: Self.detail(response.body))
+            }
+        }
+    }
+
+    /// The wait before the next request when the window is nearly spent: until its reset.
+    func rateLimitPause(_ headers: [String: String]) -> Duration? {
+        guard let remaining = headers["x-rate-limit-remaining"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
+            remaining <= reserve
+        else { return nil }
+        return untilReset(headers)
+    }
+
+    /// From now to `X-Rate-Limit-Reset` (seconds since 1970) and one second more for clocks that
+    /// disagree, at most ``longestWait``; `nil` without a usable header.
+    func untilReset(_ headers: [String: String]) -> Duration? {
+        guard let reset = headers["x-rate-limit-reset"].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }), reset.isFinite
+        else { return nil }
+        let seconds = max(0, reset - now().timeIntervalSince1970) + 1
+        return min(.milliseconds(Int((seconds * 1000).rounded(.up))), longestWait)
+    }
+
+    private func backOff(_ attempt: Int, shown: String, reason: String) async {
+        let wait = Self.backOffDuration(attempt)
+        logger.warning(
+            "Okta request failed; retrying",
+            metadata: ["path": "\(shown)", "reason": "\(reason)", "attempt": "\(attempt)", "wait_s": "\(wait)"]
+        )
+        await sleep(wait)
+    }
+
+    static func backOffDuration(_ attempt: Int) -> Duration {
+        .milliseconds(min(500 * (1 << min(attempt - 1, 6)), 30_000))
+    }
+
+    /// Okta's `errorCode: errorSummary`, cut to printable ASCII.
+    static func detail(_ body: Data) -> String? {
+        guard case .object(let error)? = try? ClaimValue(json: body) else { return nil }
+        let parts = [error["errorCode"]?.stringValue, error["errorSummary"]?.stringValue].compactMap { $0 }
+        guard !parts.isEmpty else { return nil }
+        let text = parts.joined(separator: ": ")
+        return OutsideText.printable(text, limit: 200)
+    }
+
+    /// A request as errors and logs show it: path and query.
+    static func shown(_ url: URL) -> String {
+        let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        let path = components?.percentEncodedPath ?? url.path
+        return components?.percentEncodedQuery.map { path + "?" + $0 } ?? path
+    }
+
+    package static func sameOrigin(_ a: URL, _ b: URL) -> Bool {
+        a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased()
+            && effectivePort(a) == effectivePort(b) && a.user == nil && a.password == nil
+    }
+
+    static func effectivePort(_ url: URL) -> Int? {
+        url.port ?? (url.scheme?.lowercased() == "https" ? 443 : url.scheme?.lowercased() == "http" ? 80 : nil)
+    }
+
+    static func origin(_ url: URL) -> String {
+        "\(url.scheme ?? "?")://\(url.host ?? "?")" + (url.port.map { ":\($0)" } ?? "")
+    }
+}

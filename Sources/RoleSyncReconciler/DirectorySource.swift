@@ -1,0 +1,42 @@
+package import Foundation
+package import Logging
+package import RoleSyncConfig
+package import RoleSyncHTTPClient
+import RoleSyncOkta
+package import RoleSyncSCIM
+
+/// One kind of directory as reconciliation reads it: a full listing of its users with their
+/// groups, and what the reading cost. A listing that fails anywhere throws a
+/// ``DirectoryReadError`` and the run changes nothing.
+package protocol DirectorySource: Sendable {
+    /// Requests sent and seconds spent throttled, for the run's report and metrics.
+    var meter: DirectoryReadMeter { get }
+    /// Every user, with their groups and the attribute paths the mapping reads.
+    /// - Throws: a ``DirectoryReadError``.
+    func snapshot(keeping attributes: [String]) async throws -> DirectorySnapshot
+}
+
+extension SCIMClient: DirectorySource {
+    package func snapshot(keeping attributes: [String]) async throws -> DirectorySnapshot {
+        try await DirectorySnapshot.read(from: self, keeping: attributes)
+    }
+}
+
+extension OktaDirectory: DirectorySource {}
+
+extension DirectorySettings {
+    /// The reader of this directory's kind, or `nil` when it has no `url` or no token.
+    package func source(
+        transport: any HTTPTransport,
+        logger: Logger,
+        sleep: @escaping @Sendable (Duration) async -> Void
+    ) -> (any DirectorySource)? {
+        guard let url, let token else { return nil }
+        switch kind {
+        case .scim:
+            return SCIMClient(baseURL: url, token: token, transport: transport, pageSize: pageSize, logger: logger, sleep: sleep)
+        case .okta:
+            return OktaDirectory(orgURL: url, token: token, transport: transport, pageSize: pageSize, logger: logger, sleep: sleep)
+        }
+    }
+}

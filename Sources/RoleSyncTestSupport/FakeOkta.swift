@@ -1,0 +1,191 @@
+package import Foundation
+package import RoleSyncHTTPClient
+import RoleSyncJSON
+package import Synchronization
+
+/// An Okta org in memory, answering the management API as Okta documents it: `GET /api/v1/users`,
+/// `/api/v1/groups` and `/api/v1/groups/{id}/users`, JSON arrays paged by an `after` cursor (the
+/// last id of the page) with `Link: <…>; rel="self"` and `rel="next"`, `Authorization: SSWS`,
+/// `X-Rate-Limit-*` headers on every answer, and Okta's error bodies. Its scenarios are what no
+/// real org can be made to do on demand: a 429 storm, a page that fails, a `Link` to another host,
+/// a user deleted between two pages, a next page that repeats.
+package final class FakeOkta: HTTPTransport, Sendable {
+    package struct User: Sendable {
+        package var id: String
+        package var login: String
+        package var email: String
+        package var firstName: String
+        package var lastName: String
+        package var status: String
+        package var department: String?
+
+        package init(id: String, login: String, status: String = "ACTIVE", department: String? = nil) {
+            self.id = id
+            self.login = login
+            self.email = login
+            let local = login.split(separator: "@").first.map(String.init) ?? login
+            self.firstName = local.capitalized
+            self.lastName = "Example"
+            self.status = status
+            self.department = department
+        }
+    }
+
+    package struct Group: Sendable {
+        package var id: String
+        package var name: String
+        package var type: String
+        package var members: [String]
+
+        package init(id: String, name: String, type: String = "OKTA_GROUP", members: [String]) {
+            self.id = id
+            self.name = name
+            self.type = type
+            self.members = members
+        }
+    }
+
+    package struct State: Sendable {
+        package var users: [User] = []
+        package var groups: [Group] = []
+        /// Okta's default listing leaves DEPROVISIONED users out.
+        package var listsDeprovisioned = false
+        /// Requests in the current rate-limit window, its size, and when it resets.
+        package var window = (limit: 600, used: 0, reset: 0.0)
+        /// Answer 429 to this many requests from now on.
+        package var tooManyRequests = 0
+        /// Answer this status to every request whose path and query contain the text.
+        package var failing: (text: String, status: Int)?
+        /// Send `rel="next"` links to this origin instead of the org's.
+        package var nextOrigin: String?
+        /// After serving a page of users that contains this id, delete the next user in order.
+        package var deleteAfterServing: String?
+        /// Make the next link of `/api/v1/users` point back at the first page.
+        package var nextRepeats = false
+        /// Every request, as `METHOD path?query`, and the `Authorization` it carried.
+        package var requests: [(line: String, authorization: String?, host: String?)] = []
+    }
+
+    package let state: Mutex<State>
+    let origin: String
+    let token: String
+    let now: @Sendable () -> Date
+
+    /// - Parameters:
+    ///   - origin: the org's address, `https://example.okta.com`.
+    ///   - token: the API token it accepts (`SSWS <token>`).
+    ///   - now: its clock, for `X-Rate-Limit-Reset`.
+    package init(origin: String = "https://example.okta.com", token: String = "okta-api-token", now: @escaping @Sendable () -> Date = Date.init) {
+        self.origin = origin
+        self.token = token
+        self.now = now
+        state = Mutex(State())
+    }
+
+    package func with<T>(_ body: (inout State) -> T) -> T { state.withLock { body(&$0) } }
+
+    package func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
+        state.withLock { answer(request, &$0) }
+    }
+
+    func answer(_ request: HTTPTransportRequest, _ state: inout State) -> HTTPTransportResponse {
+        let components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)
+        let path = components?.percentEncodedPath ?? ""
+        let query = components?.percentEncodedQuery
+        let line = "\(request.method.rawValue) \(path)" + (query.map { "?\($0)" } ?? "")
+        state.requests.append((line, request.header("Authorization"), request.url.host))
+        let clock = now().timeIntervalSince1970
+        if clock >= state.window.reset {
+            state.window.used = 0
+            state.window.reset = (clock / 60).rounded(.down) * 60 + 60
+        }
+        state.window.used += 1
+        var headers = [
+            "Content-Type": "application/json",
+            "X-Rate-Limit-Limit": String(state.window.limit),
+            "X-Rate-Limit-Remaining": String(max(0, state.window.limit - state.window.used)),
+            "X-Rate-Limit-Reset": String(Int(state.window.reset)),
+        ]
+        guard request.header("Authorization") == "SSWS \(token)" else {
+            return Self.error(401, "E0000011", "Invalid token provided", headers)
+        }
+        if state.tooManyRequests > 0 || state.window.used > state.window.limit {
+            state.tooManyRequests = max(0, state.tooManyRequests - 1)
+            return Self.error(429, "E0000047", "API call exceeded rate limit due to too many requests.", headers)
+        }
+        if let failing = state.failing, line.contains(failing.text) {
+            return Self.error(failing.status, "E0000009", "Internal Server Error", headers)
+        }
+        let items = components?.queryItems ?? []
+        let limit = min(items.first { $0.name == "limit" }?.value.flatMap(Int.init) ?? 200, 200)
+        let after = items.first { $0.name == "after" }?.value
+        var listed: [(id: String, json: ClaimValue)]
+        if path == "/api/v1/users" {
+            listed = state.users.filter { state.listsDeprovisioned || $0.status != "DEPROVISIONED" }.map { ($0.id, Self.json($0)) }
+        } else if path == "/api/v1/groups" {
+            listed = state.groups.map { ($0.id, Self.json($0)) }
+        } else if path.hasPrefix("/api/v1/groups/"), path.hasSuffix("/users") {
+            let id = String(path.dropFirst("/api/v1/groups/".count).dropLast("/users".count))
+            guard let group = state.groups.first(where: { $0.id == id }) else {
+                return Self.error(404, "E0000007", "Not found: Resource not found: \(id) (UserGroup)", headers)
+            }
+            listed = state.users.filter { group.members.contains($0.id) }.map { ($0.id, Self.json($0)) }
+        } else {
+            return Self.error(404, "E0000022", "The endpoint does not support the provided HTTP method", headers)
+        }
+        listed.sort { $0.id < $1.id }
+        let start = after.map { cursor in listed.firstIndex { $0.id > cursor } ?? listed.count } ?? 0
+        let page = Array(listed[start..<min(start + limit, listed.count)])
+        var links = ["<\(origin)\(line.dropFirst(4))>; rel=\"self\""]
+        if start + limit < listed.count, let last = page.last {
+            let base = state.nextOrigin ?? origin
+            let cursor = state.nextRepeats && path == "/api/v1/users" ? nil : last.id
+            var next = URLComponents(string: base + path)!
+            next.queryItems = (cursor.map { [URLQueryItem(name: "after", value: $0)] } ?? []) + [URLQueryItem(name: "limit", value: String(limit))]
+            links.append("<\(next.string!)>; rel=\"next\"")
+        }
+        headers["Link"] = links.joined(separator: ", ")
+        if path == "/api/v1/users", let victim = state.deleteAfterServing, page.contains(where: { $0.id == victim }),
+            let index = state.users.sorted(by: { $0.id < $1.id }).firstIndex(where: { $0.id == victim })
+        {
+            let sorted = state.users.sorted { $0.id < $1.id }
+            if index + 1 < sorted.count {
+                let gone = sorted[index + 1].id
+                state.users.removeAll { $0.id == gone }
+            }
+            state.deleteAfterServing = nil
+        }
+        return HTTPTransportResponse(status: 200, headers: headers, body: Data(ClaimValue.array(page.map(\.json)).jsonText.utf8))
+    }
+
+    static func json(_ user: User) -> ClaimValue {
+        var profile: [String: ClaimValue] = [
+            "login": .string(user.login), "email": .string(user.email), "firstName": .string(user.firstName),
+            "lastName": .string(user.lastName), "mobilePhone": .null, "secondEmail": .null,
+        ]
+        if let department = user.department { profile["department"] = .string(department) }
+        return .object([
+            "id": .string(user.id), "status": .string(user.status), "created": .string("2025-01-06T10:00:00.000Z"),
+            "activated": .null, "statusChanged": .null, "lastLogin": .null, "lastUpdated": .string("2026-11-30T09:00:00.000Z"),
+            "passwordChanged": .null, "type": .object(["id": .string("oty1")]), "profile": .object(profile),
+            "credentials": .object(["provider": .object(["type": .string("OKTA"), "name": .string("OKTA")])]),
+            "_links": .object(["self": .object(["href": .string("https://example.okta.com/api/v1/users/\(user.id)")])]),
+        ])
+    }
+
+    static func json(_ group: Group) -> ClaimValue {
+        .object([
+            "id": .string(group.id), "created": .string("2025-01-06T10:00:00.000Z"), "lastUpdated": .string("2026-11-30T09:00:00.000Z"),
+            "lastMembershipUpdated": .string("2026-11-30T09:00:00.000Z"), "objectClass": .array([.string("okta:user_group")]),
+            "type": .string(group.type), "profile": .object(["name": .string(group.name), "description": .null]),
+        ])
+    }
+
+    static func error(_ status: Int, _ code: String, _ summary: String, _ headers: [String: String]) -> HTTPTransportResponse {
+        let body: ClaimValue = .object([
+            "errorCode": .string(code), "errorSummary": .string(summary), "errorLink": .string(code),
+            "errorId": .string("oae\(UUID().uuidString.prefix(8))"), "errorCauses": .array([]),
+        ])
+        return HTTPTransportResponse(status: status, headers: headers, body: Data(body.jsonText.utf8))
+    }
+}
