@@ -74,8 +74,11 @@ package struct OktaDirectory: Sendable {
     /// Okta's user object, `profile.department`) kept for the mapping.
     package func snapshot(keeping attributes: [String] = []) async throws(OktaError) -> DirectorySnapshot {
         let limit = [("limit", String(pageSize))]
-        let users = try await list("/api/v1/users", query: limit)
-        let groups = try await list("/api/v1/groups", query: limit)
+        let users = try await list("/api/v1/users", query: limit).items
+        let groups = try await list("/api/v1/groups", query: limit).items
+        // Every group's member list draws on one rate limit: a window nearly spent by one group's
+        // last page is waited out before the next group's first.
+        var pause: Duration?
         var names: [String: [String]] = [:]
         var ids: [String: [String]] = [:]
         for group in groups {
@@ -86,7 +89,9 @@ package struct OktaDirectory: Sendable {
                 throw .malformed(path: "/api/v1/groups", reason: "group \(id) has no profile.name")
             }
             let path = "/api/v1/groups/\(Self.pathSegment(id))/users"
-            for member in try await list(path, query: limit) {
+            let (members, nearLimit) = try await list(path, query: limit, pause: pause)
+            pause = nearLimit
+            for member in members {
                 guard let userID = member["id"]?.stringValue else { throw .malformed(path: path, reason: "a member has no id") }
                 names[userID, default: []].append(name)
                 ids[userID, default: []].append(id)
@@ -139,8 +144,14 @@ package struct OktaDirectory: Sendable {
     /// trusted to stay inside its segment.
     static func pathSegment(_ id: String) -> String { OutsideText.percentEncoded(id) }
 
-    /// Every item of a paged list, following `rel="next"` within the org.
-    func list(_ path: String, query: [(String, String)]) async throws(OktaError) -> [[String: ClaimValue]] {
+    /// Every item of a paged list, following `rel="next"` within the org, and the wait the last
+    /// answer's rate-limit headers ask of the next request (`nil`: none).
+    /// - Parameter pause: a wait before the first request (the previous list's last answer asked it).
+    func list(
+        _ path: String,
+        query: [(String, String)],
+        pause first: Duration? = nil
+    ) async throws(OktaError) -> (items: [[String: ClaimValue]], pause: Duration?) {
         guard var components = URLComponents(url: orgURL, resolvingAgainstBaseURL: false) else {
             throw .malformed(path: path, reason: "the org's address cannot take a path")
         }
@@ -149,7 +160,7 @@ package struct OktaDirectory: Sendable {
         guard var url = components.url else { throw .malformed(path: path, reason: "not a valid URL") }
         var items: [[String: ClaimValue]] = []
         var seen: Set<String> = []
-        var pause: Duration?
+        var pause = first
         while true {
             let shown = Self.shown(url)
             guard seen.insert(url.absoluteString).inserted else { throw .inconsistent("\(path): the next page repeats \(shown)") }
@@ -163,7 +174,7 @@ package struct OktaDirectory: Sendable {
             items.append(contentsOf: page)
             pause = rateLimitPause(response.headers)
             guard let field = response.headers["link"], let next = LinkHeader.target(field, relation: "next", base: url) else {
-                return items
+                return (items, pause)
             }
             guard Self.sameOrigin(next, orgURL) else { throw .foreignLink(path: shown, target: Self.origin(next)) }
             url = next
