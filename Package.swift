@@ -170,8 +170,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Reconciliation against IdP directories: read a directory (SCIM, Okta), plan, apply; and
-        // the scheduler `serve` runs it with.
+        // Microsoft Graph (`/v1.0/users`, `/v1.0/groups`, transitive members): reading an Entra ID
+        // tenant's directory with an app's client credentials, paged by `@odata.nextLink`.
+        .target(
+            name: "RoleSyncGraph",
+            dependencies: [
+                "RoleSyncSCIM", "RoleSyncJSON",
+                "RoleSyncHTTPClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Reconciliation against IdP directories: read a directory (SCIM, Okta, Microsoft Graph),
+        // plan, apply; and the scheduler `serve` runs it with.
         .target(
             name: "RoleSyncReconciler",
             dependencies: [
@@ -179,6 +190,7 @@ let package = Package(
                 "RoleSyncLedger",
                 "RoleSyncSCIM",
                 "RoleSyncOkta",
+                "RoleSyncGraph",
                 "RoleSyncHTTPClient",
                 "RoleSyncMapping", "RoleSyncJSON",
                 .product(name: "Logging", package: "swift-log"),
@@ -335,6 +347,11 @@ let package = Package(
         .testTarget(
             name: "RoleSyncOktaTests",
             dependencies: ["RoleSyncOkta", "RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncJSON", "RoleSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncGraphTests",
+            dependencies: ["RoleSyncGraph", "RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncJSON", "RoleSyncTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -11,10 +11,11 @@ import RoleSyncReports
 struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
-        abstract: "Reconcile users with their IdP's directory (SCIM or Okta): print the plan and apply it.",
+        abstract: "Reconcile users with their IdP's directory (SCIM, Okta, Microsoft Graph): print the plan and apply it.",
         discussion: """
             Reads each IdP's directory (the `directory:` of its `idps` entry in the serve configuration) whole, through
-            the API of its `kind` (scim: a SCIM 2.0 server; okta: Okta's /api/v1/users and /api/v1/groups), and plans: role and coverage changes from the directory's groups, deactivations of users gone
+            the API of its `kind` (scim: a SCIM 2.0 server; okta: Okta's /api/v1/users and /api/v1/groups; microsoft_graph:
+            Entra ID's users and groups through Microsoft Graph), and plans: role and coverage changes from the directory's groups, deactivations of users gone
             from the directory or inactive there, reactivations where the IdP lifted its deactivation. Users who have
             not signed in are never created. The plan is applied in one transaction (actor `reconciler`) unless
             --dry-run. A run that would deactivate more than the configured share or count of active users applies
@@ -61,12 +62,14 @@ struct ReconcileCommand: AsyncParsableCommand {
             chosen = [one]
         }
         guard !chosen.isEmpty else { throw CLIError("\(path): no idp has a 'directory:' with a 'url' (or 'scim_url') to reconcile against") }
-        for provider in chosen where provider.directory?.url == nil || provider.directory?.token == nil {
+        for provider in chosen {
             // Before the ledger is opened: nothing is created for a run that cannot start.
-            if provider.directory?.url == nil {
+            guard let directory = provider.directory, directory.url != nil else {
                 throw CLIError("\(path): idp '\(provider.name)' has no 'directory:' with a 'url' (or 'scim_url') to reconcile against")
             }
-            throw CLIError("\(ReconcileError.noToken(idp: provider.name, variable: provider.directory?.tokenEnvironmentVariable ?? ""))")
+            if let variable = directory.missingSecret {
+                throw CLIError("\(ReconcileError.noToken(idp: provider.name, variable: variable, kind: directory.kind))")
+            }
         }
         let ledger = try await store.open()
         let logger = Logger(label: "rolesync.reconcile")

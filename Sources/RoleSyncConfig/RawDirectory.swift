@@ -16,6 +16,10 @@ struct RawDirectory: Decodable {
     var safetyValve: SafetyValve?
     var caFile: Located<String>?
     var pageSize: Located<ClaimValue>?
+    var tenantID: Located<String>?
+    var clientID: Located<String>?
+    var clientSecretEnv: Located<String>?
+    var tokenURL: Located<String>?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind
@@ -29,6 +33,10 @@ struct RawDirectory: Decodable {
         case safetyValve = "safety_valve"
         case caFile = "ca_file"
         case pageSize = "page_size"
+        case tenantID = "tenant_id"
+        case clientID = "client_id"
+        case clientSecretEnv = "client_secret_env"
+        case tokenURL = "token_url"
     }
 
     /// `safety_valve: { max_share: 10%, max_count: 50 }`.
@@ -72,14 +80,33 @@ struct RawDirectory: Decodable {
             valid = false
         case (let written?, nil), (nil, let written?):
             let name = self.url == nil ? "scim_url" : "url"
-            url = Self.url(written, "\(at).\(name)", origin: kind == .okta, &validation, &valid)
+            url = Self.url(written, "\(at).\(name)", origin: kind != .scim, &validation, &valid)
         case (nil, nil):
-            if kind != .scim {
-                validation.error(location, "\(at) of kind \(kind.rawValue) lacks 'url' (the org's address, https://example.okta.com)")
+            if kind == .okta {
+                validation.error(location, "\(at) of kind okta lacks 'url' (the org's address, https://example.okta.com)")
+                valid = false
+            }
+            if kind == .microsoftGraph { url = URL(string: "https://graph.microsoft.com") }
+        }
+        var graph: GraphCredentials?
+        if kind == .microsoftGraph {
+            graph = validateGraph(at: at, location: location, &validation, &valid)
+        } else {
+            for (key, written) in [("tenant_id", tenantID), ("client_id", clientID), ("client_secret_env", clientSecretEnv), ("token_url", tokenURL)]
+            {
+                guard let written else { continue }
+                validation.error(written.location, "\(at).\(key) goes with kind microsoft_graph")
                 valid = false
             }
         }
         var token: String?
+        if kind == .microsoftGraph, let tokenEnv {
+            validation.error(
+                tokenEnv.location,
+                "\(at).token_env: a microsoft_graph directory signs in with tenant_id, client_id and client_secret_env"
+            )
+            valid = false
+        }
         if let tokenEnv {
             if let value = validation.environment[tokenEnv.value], !value.isEmpty {
                 token = value
@@ -89,7 +116,7 @@ struct RawDirectory: Decodable {
             }
         }
         let readAt = self.url ?? scimURL
-        if readAt != nil, tokenEnv == nil {
+        if readAt != nil, tokenEnv == nil, kind != .microsoftGraph {
             let what = kind == .okta ? "an Okta API token, sent as 'SSWS <token>'" : "the directory's bearer token"
             validation.error(
                 location,
@@ -109,9 +136,9 @@ struct RawDirectory: Decodable {
             }
             seconds = value
         }
-        var attribute: DirectoryMatchAttribute = kind == .okta ? .id : .externalId
+        var attribute: DirectoryMatchAttribute = kind == .scim ? .externalId : .id
         if let matchBy {
-            let allowed: [DirectoryMatchAttribute] = kind == .okta ? [.id, .userName] : [.externalId, .userName]
+            let allowed: [DirectoryMatchAttribute] = kind == .scim ? [.externalId, .userName] : [.id, .userName]
             if let parsed = DirectoryMatchAttribute(rawValue: matchBy.value), allowed.contains(parsed) {
                 attribute = parsed
             } else {
@@ -119,7 +146,7 @@ struct RawDirectory: Decodable {
                 let list = names.dropLast().joined(separator: ", ") + " or " + names.last!
                 validation.error(
                     matchBy.location,
-                    "\(at).match_by: '\(matchBy.value)' is not \(list)" + (kind == .okta ? " (an Okta user's id or login)" : "")
+                    "\(at).match_by: '\(matchBy.value)' is not \(list)" + Self.matchHint(kind)
                         + Suggestion.hint(for: matchBy.value, among: names)
                 )
                 valid = false
@@ -143,9 +170,10 @@ struct RawDirectory: Decodable {
         }
         let (maxShare, maxCount) = safetyValve?.validate(at: "\(at).safety_valve", &validation, &valid) ?? (0.10, nil)
         let caFile = validation.readableFile(caFile, "\(at).ca_file", &valid)
-        // Okta lists at most 200 users a page (its `limit`); SCIM servers lower it themselves.
-        let largest = kind == .okta ? 200 : 1000
-        var pages = kind == .okta ? 200 : 100
+        // Okta lists at most 200 users a page (its `limit`), Graph 999 (`$top`); SCIM servers lower
+        // it themselves.
+        let largest = [DirectoryKind.okta: 200, .microsoftGraph: 999][kind] ?? 1000
+        var pages = [DirectoryKind.okta: 200, .microsoftGraph: 999][kind] ?? 100
         if let pageSize {
             if case .number(let n) = pageSize.value, n >= 1, n <= Double(largest), n == n.rounded() {
                 pages = Int(n)
@@ -162,12 +190,70 @@ struct RawDirectory: Decodable {
             token: token,
             interval: seconds,
             matchBy: attribute,
-            matchClaim: matchClaim?.value ?? "sub",
+            // Entra ID's `sub` is pairwise; its `oid` is the user's object id, Graph's `id`.
+            matchClaim: matchClaim?.value ?? (kind == .microsoftGraph ? "oid" : "sub"),
             claims: sources,
             maxDeactivationShare: maxShare,
             maxDeactivations: maxCount,
             caFile: caFile,
-            pageSize: pages
+            pageSize: pages,
+            graph: graph
+        )
+    }
+
+    static func matchHint(_ kind: DirectoryKind) -> String {
+        switch kind {
+        case .scim: ""
+        case .okta: " (an Okta user's id or login)"
+        case .microsoftGraph: " (a user's object id or userPrincipalName)"
+        }
+    }
+
+    /// `tenant_id`, `client_id`, `client_secret_env` and `token_url` of a microsoft_graph
+    /// directory, or `nil` after reporting what is wrong.
+    func validateGraph(at: String, location: SourceLocation, _ validation: inout Validation, _ valid: inout Bool) -> GraphCredentials? {
+        var missing: [String] = []
+        if tenantID == nil { missing.append("tenant_id") }
+        if clientID == nil { missing.append("client_id") }
+        if clientSecretEnv == nil { missing.append("client_secret_env") }
+        if !missing.isEmpty {
+            validation.error(
+                location,
+                "\(at) of kind microsoft_graph lacks \(missing.map { "'\($0)'" }.joined(separator: ", ")) (the app registration's client credentials)"
+            )
+            valid = false
+        }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+        if let tenantID, tenantID.value.isEmpty || !tenantID.value.allSatisfy(allowed.contains) {
+            validation.error(tenantID.location, "\(at).tenant_id: '\(tenantID.value)' is not a tenant id (a GUID) or domain")
+            valid = false
+        }
+        if let clientID, clientID.value.isEmpty || clientID.value.contains(where: \.isWhitespace) {
+            validation.error(clientID.location, "\(at).client_id: give the app registration's application (client) id")
+            valid = false
+        }
+        var secret: String?
+        if let clientSecretEnv {
+            if let value = validation.environment[clientSecretEnv.value], !value.isEmpty {
+                secret = value
+            } else if validation.requiringSecrets {
+                validation.error(clientSecretEnv.location, "\(at).client_secret_env: the environment variable \(clientSecretEnv.value) is not set")
+                valid = false
+            }
+        }
+        var endpoint: URL?
+        if let tokenURL {
+            endpoint = Self.url(tokenURL, "\(at).token_url", origin: false, &validation, &valid)
+        } else if let tenantID {
+            endpoint = URL(string: "https://login.microsoftonline.com/\(tenantID.value)/oauth2/v2.0/token")
+        }
+        guard let tenantID, let clientID, let clientSecretEnv, let endpoint else { return nil }
+        return GraphCredentials(
+            tenantID: tenantID.value,
+            clientID: clientID.value,
+            clientSecretEnvironmentVariable: clientSecretEnv.value,
+            clientSecret: secret,
+            tokenURL: endpoint
         )
     }
 }

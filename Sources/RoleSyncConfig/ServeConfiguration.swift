@@ -183,6 +183,31 @@ package enum DirectoryKind: String, Sendable, Hashable, CaseIterable {
     case scim
     /// Okta's management API, `/api/v1/users` and `/api/v1/groups` (`url`: the org's address).
     case okta
+    /// Microsoft Graph's `/v1.0/users` and `/v1.0/groups` for an Entra ID tenant, with an app's
+    /// client credentials (`tenant_id`, `client_id`, `client_secret_env`).
+    case microsoftGraph = "microsoft_graph"
+}
+
+/// How RoleSync signs in to Microsoft Graph: an app registration's client credentials
+/// (OAuth 2.0 client credentials grant, scope `https://graph.microsoft.com/.default`).
+package struct GraphCredentials: Sendable, Equatable {
+    package var tenantID: String
+    package var clientID: String
+    /// The name of the variable holding the client secret.
+    package var clientSecretEnvironmentVariable: String
+    /// The secret, when that variable is set. Never printed.
+    package var clientSecret: String?
+    /// Where tokens come from: `https://login.microsoftonline.com/{tenant_id}/oauth2/v2.0/token`
+    /// unless `token_url` says otherwise (tests).
+    package var tokenURL: URL
+
+    package init(tenantID: String, clientID: String, clientSecretEnvironmentVariable: String, clientSecret: String?, tokenURL: URL) {
+        self.tenantID = tenantID
+        self.clientID = clientID
+        self.clientSecretEnvironmentVariable = clientSecretEnvironmentVariable
+        self.clientSecret = clientSecret
+        self.tokenURL = tokenURL
+    }
 }
 
 /// Which attribute of a directory user matches a ledger user.
@@ -235,7 +260,8 @@ package struct DirectorySettings: Sendable {
     /// The API reconciliation reads this directory through.
     package var kind: DirectoryKind
     /// Where reconciliation reads it: a SCIM base URL (`https://idp.example.com/scim/v2`) or, for
-    /// Okta, the org's address (`https://example.okta.com`); `nil` when the IdP only pushes.
+    /// Okta, the org's address (`https://example.okta.com`), for Microsoft Graph its root
+    /// (`https://graph.microsoft.com`); `nil` when the IdP only pushes.
     package var url: URL?
     /// The name of the environment variable holding the bearer token (with `scimURL`).
     package var tokenEnvironmentVariable: String?
@@ -258,6 +284,8 @@ package struct DirectorySettings: Sendable {
     package var caFile: String?
     /// Resources per page (default 100, lowered to the directory's `filter.maxResults`).
     package var pageSize: Int
+    /// Microsoft Graph's client credentials (`kind: microsoft_graph` only).
+    package var graph: GraphCredentials? = nil
 
     /// What an IdP that pushes without a `directory:` gets: `externalId` matched to `sub`, the
     /// default claims.
@@ -275,6 +303,15 @@ package struct DirectorySettings: Sendable {
         caFile: nil,
         pageSize: 100
     )
+
+    /// The environment variable holding the secret a pull needs, when it is not set: the token,
+    /// or Microsoft Graph's client secret; `nil` when nothing is missing.
+    package var missingSecret: String? {
+        switch kind {
+        case .microsoftGraph: graph.flatMap { $0.clientSecret == nil ? $0.clientSecretEnvironmentVariable : nil }
+        case .scim, .okta: url != nil && token == nil ? tokenEnvironmentVariable ?? "" : nil
+        }
+    }
 
     /// The claims a directory supplies unless configured: group names, email, name and active.
     package static let defaultClaims: [String: DirectoryClaimSource] = [

@@ -162,7 +162,7 @@ package struct OktaDirectory: Sendable {
         var seen: Set<String> = []
         var pause = first
         while true {
-            let shown = Self.shown(url)
+            let shown = RequestURL.shown(url)
             guard seen.insert(url.absoluteString).inserted else { throw .inconsistent("\(path): the next page repeats \(shown)") }
             guard seen.count <= Self.maximumPages else { throw .inconsistent("\(path): more than \(Self.maximumPages) pages") }
             if let pause {
@@ -176,7 +176,7 @@ package struct OktaDirectory: Sendable {
             guard let field = response.headers["link"], let next = LinkHeader.target(field, relation: "next", base: url) else {
                 return (items, pause)
             }
-            guard Self.sameOrigin(next, orgURL) else { throw .foreignLink(path: shown, target: Self.origin(next)) }
+            guard RequestURL.sameOrigin(next, orgURL) else { throw .foreignLink(path: shown, target: RequestURL.origin(next)) }
             url = next
         }
     }
@@ -217,7 +217,7 @@ package struct OktaDirectory: Sendable {
             case 429:
                 throttled += 1
                 guard throttled < rateLimitedTries else { throw .rateLimited(path: shown, tries: throttled) }
-                let wait = untilReset(response.headers) ?? Self.backOffDuration(throttled)
+                let wait = untilReset(response.headers) ?? RequestURL.backOff(throttled)
                 meter.throttled(wait)
                 logger.warning("Okta rate-limited the listing; waiting", metadata: ["path": "\(shown)", "wait_s": "\(wait)"])
                 await sleep(wait)
@@ -249,16 +249,12 @@ package struct OktaDirectory: Sendable {
     }
 
     private func backOff(_ attempt: Int, shown: String, reason: String) async {
-        let wait = Self.backOffDuration(attempt)
+        let wait = RequestURL.backOff(attempt)
         logger.warning(
             "Okta request failed; retrying",
             metadata: ["path": "\(shown)", "reason": "\(reason)", "attempt": "\(attempt)", "wait_s": "\(wait)"]
         )
         await sleep(wait)
-    }
-
-    static func backOffDuration(_ attempt: Int) -> Duration {
-        .milliseconds(min(500 * (1 << min(attempt - 1, 6)), 30_000))
     }
 
     /// Okta's `errorCode: errorSummary`, cut to printable ASCII.
@@ -268,25 +264,5 @@ package struct OktaDirectory: Sendable {
         guard !parts.isEmpty else { return nil }
         let text = parts.joined(separator: ": ")
         return OutsideText.printable(text, limit: 200)
-    }
-
-    /// A request as errors and logs show it: path and query.
-    static func shown(_ url: URL) -> String {
-        let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
-        let path = components?.percentEncodedPath ?? url.path
-        return components?.percentEncodedQuery.map { path + "?" + $0 } ?? path
-    }
-
-    package static func sameOrigin(_ a: URL, _ b: URL) -> Bool {
-        a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased()
-            && effectivePort(a) == effectivePort(b) && a.user == nil && a.password == nil
-    }
-
-    static func effectivePort(_ url: URL) -> Int? {
-        url.port ?? (url.scheme?.lowercased() == "https" ? 443 : url.scheme?.lowercased() == "http" ? 80 : nil)
-    }
-
-    static func origin(_ url: URL) -> String {
-        "\(url.scheme ?? "?")://\(url.host ?? "?")" + (url.port.map { ":\($0)" } ?? "")
     }
 }

@@ -1,6 +1,7 @@
 package import Foundation
 package import Logging
 package import RoleSyncConfig
+import RoleSyncGraph
 package import RoleSyncHTTPClient
 import RoleSyncOkta
 package import RoleSyncSCIM
@@ -24,19 +25,35 @@ extension SCIMClient: DirectorySource {
 
 extension OktaDirectory: DirectorySource {}
 
+extension GraphDirectory: DirectorySource {}
+
 extension DirectorySettings {
-    /// The reader of this directory's kind, or `nil` when it has no `url` or no token.
+    /// The reader of this directory's kind, or `nil` when it has no `url` or lacks its secret.
     package func source(
         transport: any HTTPTransport,
         logger: Logger,
         sleep: @escaping @Sendable (Duration) async -> Void
     ) -> (any DirectorySource)? {
-        guard let url, let token else { return nil }
+        guard let url else { return nil }
         switch kind {
         case .scim:
+            guard let token else { return nil }
             return SCIMClient(baseURL: url, token: token, transport: transport, pageSize: pageSize, logger: logger, sleep: sleep)
         case .okta:
+            guard let token else { return nil }
             return OktaDirectory(orgURL: url, token: token, transport: transport, pageSize: pageSize, logger: logger, sleep: sleep)
+        case .microsoftGraph:
+            guard let graph, let secret = graph.clientSecret else { return nil }
+            return GraphDirectory(
+                root: url,
+                tokenURL: graph.tokenURL,
+                clientID: graph.clientID,
+                clientSecret: secret,
+                transport: transport,
+                pageSize: pageSize,
+                logger: logger,
+                sleep: sleep
+            )
         }
     }
 }

@@ -44,7 +44,7 @@ package struct Reconciler: Sendable {
         sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
     ) throws(ReconcileError) {
         guard let settings = idp.directory, settings.url != nil else { throw .noDirectory(idp.name) }
-        guard settings.token != nil else { throw .noToken(idp: idp.name, variable: settings.tokenEnvironmentVariable ?? "") }
+        if let variable = settings.missingSecret { throw .noToken(idp: idp.name, variable: variable, kind: settings.kind) }
         self.idp = idp
         self.settings = settings
         self.sync = sync
@@ -204,7 +204,7 @@ package enum ReconcileError: Error, Sendable, CustomStringConvertible {
     /// The IdP has no `directory:` in the configuration.
     case noDirectory(String)
     /// The directory's token variable is not set.
-    case noToken(idp: String, variable: String)
+    case noToken(idp: String, variable: String, kind: DirectoryKind)
     /// The directory could not be read whole.
     case directory(any DirectoryReadError)
 
@@ -219,8 +219,10 @@ package enum ReconcileError: Error, Sendable, CustomStringConvertible {
     package var description: String {
         switch self {
         case .noDirectory(let idp): "idp '\(idp)' has no 'directory: {kind: …, url: …}' to reconcile against"
-        case .noToken(let idp, let variable):
-            "idp '\(idp)': the environment variable \(variable) (directory.token_env: the directory's API token) is not set"
+        case .noToken(let idp, let variable, let kind):
+            kind == .microsoftGraph
+                ? "idp '\(idp)': the environment variable \(variable) (directory.client_secret_env: the app's client secret) is not set"
+                : "idp '\(idp)': the environment variable \(variable) (directory.token_env: the directory's API token) is not set"
         case .directory(let error): "\(error); nothing was changed"
         }
     }

@@ -83,7 +83,7 @@ struct DirectoryConfigurationTests {
             ("directory: { token_env: OKTA_SCIM }", "directory.token_env goes with 'url' or 'scim_url'"),
             (
                 "directory: { kind: octa, url: https://example.okta.com, token_env: OKTA_SCIM }",
-                "'octa' is not a directory kind (scim, okta); did you mean 'okta'?"
+                "'octa' is not a directory kind (scim, okta, microsoft_graph); did you mean 'okta'?"
             ),
             ("directory: { kind: okta, scim_url: https://example.okta.com, token_env: OKTA_SCIM }", "scim_url is for kind scim"),
             ("directory: { kind: okta, token_env: OKTA_SCIM }", "of kind okta lacks 'url'"),
@@ -102,6 +102,28 @@ struct DirectoryConfigurationTests {
                 "give 'url' or 'scim_url', not both"
             ),
             ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, match_by: id }", "'id' is not externalId or userName"),
+            ("directory: { kind: microsoft_graph, tenant_id: contoso.example }", "of kind microsoft_graph lacks 'client_id', 'client_secret_env'"),
+            (
+                "directory: { kind: microsoft_graph, tenant_id: t, client_id: c, client_secret_env: OKTA_SCIM, token_env: OKTA_SCIM }",
+                "token_env: a microsoft_graph directory signs in with tenant_id, client_id and client_secret_env"
+            ),
+            (
+                "directory: { kind: microsoft_graph, tenant_id: 'a/b', client_id: c, client_secret_env: OKTA_SCIM }",
+                "tenant_id: 'a/b' is not a tenant id"
+            ),
+            (
+                "directory: { kind: microsoft_graph, tenant_id: t, client_id: c, client_secret_env: NOPE }",
+                "client_secret_env: the environment variable NOPE is not set"
+            ),
+            (
+                "directory: { kind: microsoft_graph, tenant_id: t, client_id: c, client_secret_env: OKTA_SCIM, token_url: 'http://login.example.com/t' }",
+                "token_url: 'http://login.example.com/t' is not an https URL"
+            ),
+            ("directory: { kind: microsoft_graph, tenant_id: t, client_id: c, client_secret_env: OKTA_SCIM, page_size: 1000 }", "from 1 to 999"),
+            (
+                "directory: { kind: okta, url: https://example.okta.com, token_env: OKTA_SCIM, tenant_id: t }",
+                "tenant_id goes with kind microsoft_graph"
+            ),
             ("scim_token: short", "the SCIM push token is 5 characters long; use at least 32"),
             ("scim_token_env: NOPE", "scim_token_env: the environment variable NOPE is not set"),
         ]
@@ -153,5 +175,26 @@ struct DirectoryConfigurationTests {
         let new = try parse("directory: { kind: scim, url: https://idp.example.com/scim/v2, token_env: OKTA_SCIM }")
         #expect(old.directory?.kind == .scim && new.directory?.kind == .scim)
         #expect(old.directory?.url == new.directory?.url && old.directory?.matchBy == .externalId && new.directory?.pageSize == 100)
+    }
+
+    @Test("A Microsoft Graph directory: Graph's root and the tenant's token endpoint by default, the object id matched to oid")
+    func graph() throws {
+        let idp = try parse(
+            "directory: { kind: microsoft_graph, tenant_id: 11111111-2222-3333-4444-555555555555, client_id: app-id, client_secret_env: OKTA_SCIM }"
+        )
+        let directory = try #require(idp.directory)
+        #expect(directory.kind == .microsoftGraph && directory.url?.absoluteString == "https://graph.microsoft.com")
+        #expect(directory.matchBy == .id && directory.matchClaim == "oid" && directory.pageSize == 999 && directory.missingSecret == nil)
+        let graph = try #require(directory.graph)
+        #expect(graph.clientID == "app-id" && graph.clientSecret == "directory-token" && graph.clientSecretEnvironmentVariable == "OKTA_SCIM")
+        #expect(graph.tokenURL.absoluteString == "https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/oauth2/v2.0/token")
+        let local = try parse(
+            "directory: { kind: microsoft_graph, url: 'http://127.0.0.1:9000', token_url: 'http://127.0.0.1:9000/t/token', tenant_id: t, client_id: c, client_secret_env: OKTA_SCIM, match_by: userName, match_claim: preferred_username }"
+        )
+        #expect(
+            local.directory?.url?.absoluteString == "http://127.0.0.1:9000"
+                && local.directory?.graph?.tokenURL.absoluteString == "http://127.0.0.1:9000/t/token"
+        )
+        #expect(local.directory?.matchBy == .userName && local.directory?.matchClaim == "preferred_username")
     }
 }

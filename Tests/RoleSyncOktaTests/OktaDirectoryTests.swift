@@ -98,10 +98,10 @@ struct OktaDirectoryTests {
     @Test("Another port or scheme on the same host is another origin")
     func origins() {
         let org = URL(string: "https://example.okta.com")!
-        #expect(OktaDirectory.sameOrigin(URL(string: "https://EXAMPLE.okta.com:443/api/v1/users")!, org))
-        #expect(!OktaDirectory.sameOrigin(URL(string: "http://example.okta.com/api/v1/users")!, org))
-        #expect(!OktaDirectory.sameOrigin(URL(string: "https://example.okta.com:8443/api/v1/users")!, org))
-        #expect(!OktaDirectory.sameOrigin(URL(string: "https://user@example.okta.com/api/v1/users")!, org))
+        #expect(RequestURL.sameOrigin(URL(string: "https://EXAMPLE.okta.com:443/api/v1/users")!, org))
+        #expect(!RequestURL.sameOrigin(URL(string: "http://example.okta.com/api/v1/users")!, org))
+        #expect(!RequestURL.sameOrigin(URL(string: "https://example.okta.com:8443/api/v1/users")!, org))
+        #expect(!RequestURL.sameOrigin(URL(string: "https://user@example.okta.com/api/v1/users")!, org))
     }
 
     @Test("A 429 storm: each 429 waits until X-Rate-Limit-Reset, and the listing completes")
