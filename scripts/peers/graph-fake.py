@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""A scenario fake of Microsoft Graph and an Entra ID tenant's token endpoint, for RoleSync's
+integration checks.
+
+Entra ID has no server to run here, so this one answers what RoleSync's `kind: microsoft_graph`
+reads, as Microsoft documents it, and `scripts/peers/graph-sdk-check.py` proves that Microsoft's
+own Python SDK (msgraph-sdk 1.65.0) lists users, groups and transitive members from it:
+
+- POST /{tenant}/oauth2/v2.0/token: the client credentials grant (client_id, client_secret,
+  scope {root}/.default); `invalid_client` with AADSTS7000215 for a wrong secret.
+- GET /v1.0/users, /v1.0/groups, /v1.0/groups/{id}/transitiveMembers: `{"value": [...]}` pages of at
+  most `$top` (default 100, most 999), `$select` honoured, an absolute `@odata.nextLink` with a
+  `$skiptoken`; nested groups expanded, cycles ended; members typed by `@odata.type`.
+- `Authorization: Bearer <a token it issued>`, else 401 InvalidAuthenticationToken.
+
+Scenarios are set through PUT /__fake/state (with `Authorization: Bearer <client secret>`), a JSON
+object with any of: `users` (id, userPrincipalName, accountEnabled, department), `groups` (id,
+displayName, members: user and group ids), `throttle` (answer 429 with `Retry-After: retry_after`
+to this many Graph requests), `retry_after`, `failing` ({"text": ..., "status": ...}),
+`next_origin`.
+
+    graph-fake.py PORT CLIENT_ID CLIENT_SECRET
+"""
+import json
+import secrets
+import sys
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATE = {"users": [], "groups": [], "throttle": 0, "retry_after": "1", "failing": None, "next_origin": None}
+TOKENS = set()
+
+
+def transitive(group_id):
+    groups = {g["id"]: g for g in STATE["groups"]}
+    seen, result, stack = {group_id}, [], [group_id]
+    while stack:
+        group = groups.get(stack.pop())
+        if not group:
+            continue
+        for member in group["members"]:
+            if member in seen:
+                continue
+            seen.add(member)
+            result.append(member)
+            if member in groups:
+                stack.append(member)
+    return sorted(result)
+
+
+def user_json(user, select):
+    name = user["userPrincipalName"].split("@")[0].capitalize()
+    body = {
+        "id": user["id"], "userPrincipalName": user["userPrincipalName"], "displayName": user.get("displayName", name),
+        "mail": user.get("mail", user["userPrincipalName"]), "accountEnabled": user.get("accountEnabled", True),
+        "department": user.get("department"), "givenName": None, "surname": None,
+    }
+    return {k: v for k, v in body.items() if not select or k in select}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    client_id = ""
+    client_secret = ""
+
+    def log_message(self, *args):
+        pass
+
+    @property
+    def root(self):
+        return f"http://{self.headers.get('Host', '127.0.0.1')}"
+
+    def send_json(self, status, body, headers=()):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def graph_error(self, status, code, message, headers=()):
+        self.send_json(status, {"error": {"code": code, "message": message,
+                                          "innerError": {"date": "2026-12-06T10:00:00", "request-id": secrets.token_hex(8)}}}, headers)
+
+    def read_body(self):
+        return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
+    def do_PUT(self):
+        if self.path != "/__fake/state" or self.headers.get("Authorization") != f"Bearer {Handler.client_secret}":
+            return self.graph_error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+        update = json.loads(self.read_body() or b"{}")
+        with LOCK:
+            for key in ("users", "groups", "throttle", "retry_after", "failing", "next_origin"):
+                if key in update:
+                    STATE[key] = update[key]
+        self.send_json(200, {"ok": True})
+
+    def do_POST(self):
+        path = urllib.parse.urlsplit(self.path).path
+        if not path.endswith("/oauth2/v2.0/token"):
+            return self.graph_error(405, "Request_BadRequest", "Unsupported method")
+        form = dict(urllib.parse.parse_qsl(self.read_body().decode()))
+        if form.get("grant_type") != "client_credentials" or not form.get("scope", "").endswith("/.default"):
+            return self.send_json(400, {"error": "invalid_request", "error_description": "AADSTS900144: The request body must contain the following parameter: 'grant_type'."})
+        if form.get("client_id") != Handler.client_id:
+            return self.send_json(400, {"error": "unauthorized_client", "error_description": f"AADSTS700016: Application with identifier '{form.get('client_id')}' was not found in the directory."})
+        if form.get("client_secret") != Handler.client_secret:
+            return self.send_json(401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 0"})
+        token = secrets.token_urlsafe(24)
+        with LOCK:
+            TOKENS.add(token)
+        self.send_json(200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token})
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        authorization = self.headers.get("Authorization", "")
+        with LOCK:
+            if not authorization.startswith("Bearer ") or authorization[7:] not in TOKENS:
+                return self.graph_error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+            if STATE["throttle"] > 0:
+                STATE["throttle"] -= 1
+                return self.graph_error(429, "TooManyRequests", "Too many requests.", [("Retry-After", str(STATE["retry_after"]))])
+            failing = STATE["failing"]
+            if failing and failing["text"] in urllib.parse.unquote(self.path):
+                return self.graph_error(failing["status"], "generalException", "An error occurred.")
+            query = dict(urllib.parse.parse_qsl(url.query))
+            top = min(int(query.get("$top", "100")), 999)
+            skip = int(query.get("$skiptoken", "0"))
+            select = set(query["$select"].split(",")) if "$select" in query else None
+            parts = url.path.split("/")
+            if url.path == "/v1.0/users":
+                items = [user_json(u, select) for u in sorted(STATE["users"], key=lambda u: u["id"])]
+                context = "users"
+            elif url.path == "/v1.0/groups":
+                items = [{"id": g["id"], "displayName": g["displayName"]} for g in sorted(STATE["groups"], key=lambda g: g["id"])]
+                context = "groups"
+            elif len(parts) == 5 and parts[1:3] == ["v1.0", "groups"] and parts[4] == "transitiveMembers":
+                if not any(g["id"] == parts[3] for g in STATE["groups"]):
+                    return self.graph_error(404, "Request_ResourceNotFound", f"Resource '{parts[3]}' does not exist.")
+                users = {u["id"] for u in STATE["users"]}
+                items = [{"@odata.type": "#microsoft.graph.user" if m in users else "#microsoft.graph.group", "id": m}
+                         for m in transitive(parts[3])]
+                context = "directoryObjects"
+            else:
+                return self.graph_error(400, "Request_BadRequest", f"Unsupported resource: {url.path}")
+            page = items[skip:skip + top]
+            body = {"@odata.context": f"{self.root}/v1.0/$metadata#{context}", "value": page}
+            if skip + top < len(items):
+                next_query = {k: v for k, v in query.items() if k != "$skiptoken"}
+                next_query["$skiptoken"] = str(skip + top)
+                base = STATE["next_origin"] or self.root
+                body["@odata.nextLink"] = f"{base}{url.path}?{urllib.parse.urlencode(next_query, safe='$,')}"
+            return self.send_json(200, body)
+
+
+def main():
+    port, Handler.client_id, Handler.client_secret = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
