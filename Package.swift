@@ -466,7 +466,7 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
         benchmark(
             "ReconcileBenchmarks",
             [
-                "RoleSyncReconciler", "RoleSyncConfig", "RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncLedger", "RoleSyncSQLite",
+                "RoleSyncReconciler", "RoleSyncConfig", "RoleSyncSCIM", "RoleSyncGraph", "RoleSyncHTTPClient", "RoleSyncLedger", "RoleSyncSQLite",
                 "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport", logging,
             ]
         ),

@@ -2,6 +2,7 @@ import Benchmark
 import Foundation
 import Logging
 import RoleSyncConfig
+import RoleSyncGraph
 import RoleSyncHTTPClient
 import RoleSyncJSON
 import RoleSyncLedger
@@ -11,7 +12,8 @@ import RoleSyncSCIM
 import RoleSyncSQLite
 import RoleSyncTestSupport
 
-/// Issue #6's targets. Run: `ROLESYNC_BENCHMARKS=1 swift package --disable-sandbox benchmark --target ReconcileBenchmarks`.
+/// Issue #6's targets, and issue #24's Microsoft Graph listing. Run:
+/// `ROLESYNC_BENCHMARKS=1 swift package --disable-sandbox benchmark --target ReconcileBenchmarks`.
 ///
 /// - Planning over a 100,000-user directory with 1% of the users changed, excluding the network:
 ///   the directory's resources are built in memory; the measurement joins users with groups,
@@ -19,6 +21,11 @@ import RoleSyncTestSupport
 /// - A full run against a local 20,000-user scim2-server over HTTP (reading every page, planning,
 ///   applying): only when ROLESYNC_BENCH_SCIM_URL names a directory seeded with
 ///   `Benchmarks/seed-directory.py URL bench-token 20000` (see docs/performance.md).
+/// - A full reconciliation through Microsoft Graph (issue #24): 100,000 users and 2,000 groups, 999
+///   a page, in process: every page of `/v1.0/users`, `/v1.0/groups` and each group's
+///   `transitiveMembers` is parsed and the plan made against a 100,000-user ledger (a dry run, so
+///   every sample does the same work). The pages come from ``GraphPages``, which renders them from
+///   items serialised once; its own cost is measured alone beside it.
 
 private let quietLogger: Logger = {
     var logger = Logger(label: "bench")
@@ -45,23 +52,29 @@ extension ClaimValue {
     }
 }
 
-/// The directory's raw SCIM resources for users `0..<count`; one user in 100 changed: of those, one
-/// in ten is gone, the others moved into finance (a role change) or out of their eng- group.
+/// User `i`'s groups as the directory shows them: one user in 100 changed; of those, one in ten is
+/// gone (`nil`), the others moved into finance (a role change) or out of their eng- group.
+private func directoryGroups(of i: Int) -> [String]? {
+    var groups = groups(of: i)
+    if i % 100 == 42 {
+        if i % 1_000 == 42 { return nil }
+        if i % 200 == 42 {
+            groups.append("finance")
+        } else {
+            groups.removeAll { $0.hasPrefix("eng-") }
+            groups.append("sales")
+        }
+    }
+    return groups
+}
+
+/// The directory's raw SCIM resources for users `0..<count` (``directoryGroups(of:)``).
 private func directory(users count: Int) -> (users: [[String: ClaimValue]], groups: [[String: ClaimValue]]) {
     var users: [[String: ClaimValue]] = []
     users.reserveCapacity(count)
     var members: [String: [ClaimValue]] = [:]
     for i in 0..<count {
-        var groups = groups(of: i)
-        if i % 100 == 42 {
-            if i % 1_000 == 42 { continue }  // gone
-            if i % 200 == 42 {
-                groups.append("finance")
-            } else {
-                groups.removeAll { $0.hasPrefix("eng-") }
-                groups.append("sales")
-            }
-        }
+        guard let groups = directoryGroups(of: i) else { continue }
         let claims = LedgerFixtures.claims(i).values
         users.append([
             "id": .string("u\(i)"), "externalId": .string("sub-\(i)"), "userName": claims["email"] ?? .null,
@@ -127,6 +140,30 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
     }
 
+    Benchmark("Graph: full reconciliation, 100,000 users, 2,000 groups, 999 a page", configuration: .init(maxIterations: .count(3))) {
+        benchmark in
+        let sync = try await ledger(users: 100_000)
+        let pages = GraphPages(users: 100_000)
+        let reconciler = try Reconciler(idp: try graphIdP(), sync: sync, transport: pages, logger: quietLogger, sleep: { _ in })
+        _ = malloc_trim(0)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let outcome = try await reconciler.run(dryRun: true)
+            precondition(outcome.plan.directoryUsers == 99_900 && outcome.plan.missing == 100, "unexpected plan: \(outcome.plan.missing)")
+            blackHole(outcome)
+        }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark("Graph fake alone: the same pages rendered, none parsed", configuration: .init(maxIterations: .count(3))) { benchmark in
+        let pages = GraphPages(users: 100_000)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try await pages.renderAll())
+        }
+        benchmark.stopMeasurement()
+    }
+
     if let url = ProcessInfo.processInfo.environment["ROLESYNC_BENCH_SCIM_URL"] {
         Benchmark("full run: 20,000-user scim2-server over HTTP", configuration: .init(maxIterations: .count(3))) { benchmark in
             let sync = try await ledger(users: 20_000)
@@ -140,6 +177,115 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.stopMeasurement()
             try await client.shutdown()
         }
+    }
+}
+
+private func graphIdP() throws -> IdentityProviderSettings {
+    let yaml = """
+        listen: 127.0.0.1:8080
+        public_url: https://rolesync.example.com
+        idps:
+          - issuer: \(LedgerFixtures.issuer)
+            client_id: bench
+            client_secret: bench
+            directory:
+              kind: microsoft_graph
+              url: https://graph.bench.invalid
+              token_url: https://login.bench.invalid/bench/oauth2/v2.0/token
+              tenant_id: bench
+              client_id: bench-app
+              client_secret_env: BENCH_SECRET
+              match_claim: sub
+              safety_valve: { max_share: 5% }
+        """
+    return try ServeConfiguration.parse(yaml: yaml, file: "/tmp/bench.yaml", environment: ["BENCH_SECRET": "bench-secret"]).idps[0]
+}
+
+/// Microsoft Graph's pages for the benchmark's tenant, from items serialised once: users
+/// `sub-0…` (one in 1,000 gone, as `directory(users:)` has them; the others as the ledger knows
+/// them, one in 100 with a changed group), the fixture's groups (`Everyone`, `team-*`, `eng-*`,
+/// `finance`, `helpdesk`, `platform-admins`) and `org-*` groups to make 2,000, with `eng-all`
+/// holding every `eng-*` member (Graph flattens nesting in `transitiveMembers`). Answers the token
+/// endpoint, `$top` and `$skiptoken` as Graph does.
+private final class GraphPages: HTTPTransport, Sendable {
+    let users: [String]
+    let groups: [String]
+    let members: [String: [String]]
+
+    init(users count: Int) {
+        var users: [String] = []
+        var members: [String: [String]] = [:]
+        for i in 0..<count {
+            guard let names = directoryGroups(of: i) else { continue }
+            let claims = LedgerFixtures.claims(i).values
+            let email = claims["email"]?.stringValue ?? ""
+            users.append(
+                #"{"id":"sub-\#(i)","displayName":"\#(claims["name"]?.stringValue ?? "")","mail":"\#(email)","userPrincipalName":"\#(email)","accountEnabled":true}"#
+            )
+            let member = ##"{"@odata.type":"#microsoft.graph.user","id":"sub-\##(i)"}"##
+            for name in names { members[name, default: []].append(member) }
+            members["eng-all", default: []].append(contentsOf: names.contains { $0.hasPrefix("eng-") } ? [member] : [])
+        }
+        for k in 0..<max(0, 2_000 - members.count) {
+            members["org-\(k)"] = stride(from: k, to: count, by: 1_700).map { ##"{"@odata.type":"#microsoft.graph.user","id":"sub-\##($0)"}"## }
+        }
+        self.users = users
+        self.members = members
+        self.groups = members.keys.sorted().map { #"{"id":"\#($0)","displayName":"\#($0)"}"# }
+    }
+
+    func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
+        if request.method == .post {
+            return HTTPTransportResponse(status: 200, body: Data(#"{"token_type":"Bearer","expires_in":3599,"access_token":"bench"}"#.utf8))
+        }
+        let components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)
+        let path = components?.path ?? ""
+        let items = components?.queryItems ?? []
+        let top = items.first { $0.name == "$top" }?.value.flatMap(Int.init) ?? 100
+        let skip = items.first { $0.name == "$skiptoken" }?.value.flatMap(Int.init) ?? 0
+        let all: [String]
+        if path == "/v1.0/users" {
+            all = users
+        } else if path == "/v1.0/groups" {
+            all = groups
+        } else if path.hasPrefix("/v1.0/groups/"), path.hasSuffix("/transitiveMembers") {
+            all = members[String(path.dropFirst("/v1.0/groups/".count).dropLast("/transitiveMembers".count))] ?? []
+        } else {
+            return HTTPTransportResponse(status: 404, body: Data())
+        }
+        var body = #"{"value":["# + all[min(skip, all.count)..<min(skip + top, all.count)].joined(separator: ",") + "]"
+        if skip + top < all.count {
+            var next = components!
+            next.queryItems = items.filter { $0.name != "$skiptoken" } + [URLQueryItem(name: "$skiptoken", value: String(skip + top))]
+            body += #","@odata.nextLink":"\#(next.url!.absoluteString)""#
+        }
+        return HTTPTransportResponse(status: 200, body: Data((body + "}").utf8))
+    }
+
+    /// Every page a listing asks for, rendered and dropped: the fake's own share of a run.
+    func renderAll() async throws -> Int {
+        var bytes = 0
+        func pages(_ path: String) async throws {
+            var skip = 0
+            while true {
+                let url = URL(string: "https://graph.bench.invalid\(path)?$top=999&$skiptoken=\(skip)")!
+                bytes += try await send(HTTPTransportRequest(method: .get, url: url)).body.count
+                skip += 999
+                let total = path == "/v1.0/users" ? users.count : path == "/v1.0/groups" ? groups.count : 0
+                if skip >= total { break }
+            }
+        }
+        try await pages("/v1.0/users")
+        try await pages("/v1.0/groups")
+        for (name, list) in members {
+            var skip = 0
+            repeat {
+                let url = URL(string: "https://graph.bench.invalid/v1.0/groups/\(name)/transitiveMembers?$top=999&$skiptoken=\(skip)")!
+                bytes += try await send(HTTPTransportRequest(method: .get, url: url)).body.count
+                skip += 999
+            } while skip < list.count
+        }
+        return bytes
     }
 }
 

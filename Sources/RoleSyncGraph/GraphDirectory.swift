@@ -76,33 +76,18 @@ package struct GraphDirectory: Sendable {
     /// `onPremisesExtensionAttributes.extensionAttribute1`) kept for the mapping.
     package func snapshot(keeping attributes: [String] = []) async throws(GraphError) -> DirectorySnapshot {
         let top = ("$top", String(pageSize))
-        let users = try await list("/v1.0/users", query: [("$select", Self.select(keeping: attributes)), top])
-        let groups = try await list("/v1.0/groups", query: [("$select", "id,displayName"), top])
-        var names: [String: [String]] = [:]
-        var ids: [String: [String]] = [:]
-        for group in groups {
-            guard let id = group["id"]?.stringValue, !id.isEmpty else { throw .malformed(path: "/v1.0/groups", reason: "a group has no id") }
-            let name = group["displayName"]?.stringValue ?? id
-            let path = "/v1.0/groups/\(OutsideText.percentEncoded(id))/transitiveMembers"
-            var seen: Set<String> = []
-            for member in try await list(path, query: [("$select", "id"), top]) {
-                // Only people: nested groups, devices and service principals are listed too.
-                guard member["@odata.type"]?.stringValue == "#microsoft.graph.user" else { continue }
-                guard let userID = member["id"]?.stringValue else { throw .malformed(path: path, reason: "a member has no id") }
-                guard seen.insert(userID).inserted else { continue }
-                names[userID, default: []].append(name)
-                ids[userID, default: []].append(id)
-            }
-        }
-        var result: [DirectoryUser] = []
-        result.reserveCapacity(users.count)
-        for user in users {
+        // Each page is turned into directory users as it arrives, so a listing holds one page of
+        // Graph's JSON at a time, never all of it.
+        var users: [DirectoryUser] = []
+        var position: [String: Int] = [:]
+        try await list("/v1.0/users", query: [("$select", Self.select(keeping: attributes)), top]) { (user) throws(GraphError) in
             guard let id = user["id"]?.stringValue, !id.isEmpty else { throw .malformed(path: "/v1.0/users", reason: "a user has no id") }
             var kept: [String: ClaimValue] = [:]
             for path in attributes {
                 if let value = DirectorySnapshot.attribute(path, of: user) { kept[path] = value }
             }
-            result.append(
+            position[id] = users.count
+            users.append(
                 DirectoryUser(
                     id: id,
                     externalId: nil,
@@ -110,13 +95,34 @@ package struct GraphDirectory: Sendable {
                     isActive: user["accountEnabled"] != .bool(false),
                     email: user["mail"]?.stringValue,
                     name: user["displayName"]?.stringValue,
-                    groups: (names[id] ?? []).sorted(),
-                    groupIDs: (ids[id] ?? []).sorted(),
+                    groups: [],
                     attributes: kept
                 )
             )
         }
-        return DirectorySnapshot(users: result, groupCount: groups.count)
+        var groups: [(id: String, name: String)] = []
+        try await list("/v1.0/groups", query: [("$select", "id,displayName"), top]) { (group) throws(GraphError) in
+            guard let id = group["id"]?.stringValue, !id.isEmpty else { throw .malformed(path: "/v1.0/groups", reason: "a group has no id") }
+            groups.append((id, group["displayName"]?.stringValue ?? id))
+        }
+        for group in groups {
+            let path = "/v1.0/groups/\(OutsideText.percentEncoded(group.id))/transitiveMembers"
+            var seen: Set<String> = []
+            try await list(path, query: [("$select", "id"), top]) { (member) throws(GraphError) in
+                // Only people: nested groups, devices and service principals are listed too.
+                guard member["@odata.type"]?.stringValue == "#microsoft.graph.user" else { return }
+                guard let userID = member["id"]?.stringValue else { throw .malformed(path: path, reason: "a member has no id") }
+                // A member the user listing did not have (created since) is not in this snapshot.
+                guard seen.insert(userID).inserted, let index = position[userID] else { return }
+                users[index].groups.append(group.name)
+                users[index].groupIDs.append(group.id)
+            }
+        }
+        for index in users.indices {
+            users[index].groups.sort()
+            users[index].groupIDs.sort()
+        }
+        return DirectorySnapshot(users: users, groupCount: groups.count)
     }
 
     /// `$select` for users: the properties every listing reads, and the first segment of each
@@ -132,15 +138,19 @@ package struct GraphDirectory: Sendable {
         return properties.joined(separator: ",")
     }
 
-    /// Every item of a paged list, following `@odata.nextLink` within the root.
-    func list(_ path: String, query: [(String, String)]) async throws(GraphError) -> [[String: ClaimValue]] {
+    /// Every item of a paged list, handed to `each` page by page, following `@odata.nextLink`
+    /// within the root.
+    func list(
+        _ path: String,
+        query: [(String, String)],
+        each: (_ item: [String: ClaimValue]) throws(GraphError) -> Void
+    ) async throws(GraphError) {
         guard var components = URLComponents(url: root, resolvingAgainstBaseURL: false) else {
             throw .malformed(path: path, reason: "the Graph root cannot take a path")
         }
         components.percentEncodedPath = path
         components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
         guard var url = components.url else { throw .malformed(path: path, reason: "not a valid URL") }
-        var items: [[String: ClaimValue]] = []
         var seen: Set<String> = []
         while true {
             let shown = RequestURL.shown(url)
@@ -150,9 +160,9 @@ package struct GraphDirectory: Sendable {
             guard case .array(let values)? = page["value"] else { throw .malformed(path: shown, reason: "no 'value' array") }
             for value in values {
                 guard case .object(let object) = value else { throw .malformed(path: shown, reason: "an item is not an object") }
-                items.append(object)
+                try each(object)
             }
-            guard let next = page["@odata.nextLink"] else { return items }
+            guard let next = page["@odata.nextLink"] else { return }
             guard let text = next.stringValue, let target = URL(string: text), target.scheme != nil else {
                 throw .malformed(path: shown, reason: "@odata.nextLink is not an absolute URL")
             }
