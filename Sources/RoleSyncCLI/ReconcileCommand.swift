@@ -141,6 +141,11 @@ struct ReconcileCommand: AsyncParsableCommand {
                 + "\(plan.missing) missing from the directory, \(plan.unmatchable) without a match value, "
                 + "\(plan.notSignedIn) not signed in yet (never created)."
         )
+        let reading = report.reading
+        let waited = reading.throttledSeconds > 0 ? String(format: "%.1f s", reading.throttledSeconds) : "no time"
+        Output.line(
+            "Read through \(reading.kind) (a \(reading.mode) listing): \(plural(reading.requests, "request")), \(waited) waiting on its rate limits."
+        )
         let changes = plan.plan.changes
         if changes.isEmpty {
             Output.line("No user's role, coverage or status changes.")

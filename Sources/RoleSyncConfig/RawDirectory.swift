@@ -124,7 +124,7 @@ struct RawDirectory: Decodable {
             )
             valid = false
         }
-        if readAt == nil, let tokenEnv {
+        if readAt == nil, kind != .microsoftGraph, let tokenEnv {
             validation.error(tokenEnv.location, "\(at).token_env goes with 'url' or 'scim_url' (the directory to read)")
             valid = false
         }

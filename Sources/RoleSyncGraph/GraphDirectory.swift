@@ -114,15 +114,10 @@ package struct GraphDirectory: Sendable {
                 guard let userID = member["id"]?.stringValue else { throw .malformed(path: path, reason: "a member has no id") }
                 // A member the user listing did not have (created since) is not in this snapshot.
                 guard seen.insert(userID).inserted, let index = position[userID] else { return }
-                users[index].groups.append(group.name)
-                users[index].groupIDs.append(group.id)
+                users[index].add(group: group.name, id: group.id)
             }
         }
-        for index in users.indices {
-            users[index].groups.sort()
-            users[index].groupIDs.sort()
-        }
-        return DirectorySnapshot(users: users, groupCount: groups.count)
+        return DirectorySnapshot(sortingMembershipsOf: users, groupCount: groups.count)
     }
 
     /// `$select` for users: the properties every listing reads, and the first segment of each

@@ -74,32 +74,11 @@ package struct OktaDirectory: Sendable {
     /// Okta's user object, `profile.department`) kept for the mapping.
     package func snapshot(keeping attributes: [String] = []) async throws(OktaError) -> DirectorySnapshot {
         let limit = [("limit", String(pageSize))]
-        let users = try await list("/api/v1/users", query: limit).items
-        let groups = try await list("/api/v1/groups", query: limit).items
-        // Every group's member list draws on one rate limit: a window nearly spent by one group's
-        // last page is waited out before the next group's first.
-        var pause: Duration?
-        var names: [String: [String]] = [:]
-        var ids: [String: [String]] = [:]
-        for group in groups {
-            guard let id = group["id"]?.stringValue, !id.isEmpty else {
-                throw .malformed(path: "/api/v1/groups", reason: "a group has no id")
-            }
-            guard case .object(let profile)? = group["profile"], let name = profile["name"]?.stringValue else {
-                throw .malformed(path: "/api/v1/groups", reason: "group \(id) has no profile.name")
-            }
-            let path = "/api/v1/groups/\(Self.pathSegment(id))/users"
-            let (members, nearLimit) = try await list(path, query: limit, pause: pause)
-            pause = nearLimit
-            for member in members {
-                guard let userID = member["id"]?.stringValue else { throw .malformed(path: path, reason: "a member has no id") }
-                names[userID, default: []].append(name)
-                ids[userID, default: []].append(id)
-            }
-        }
-        var result: [DirectoryUser] = []
-        result.reserveCapacity(users.count)
-        for user in users {
+        // Each page is turned into directory users as it arrives, so a listing holds one page of
+        // Okta's JSON at a time, never all of it.
+        var users: [DirectoryUser] = []
+        var position: [String: Int] = [:]
+        var pause = try await list("/api/v1/users", query: limit) { (user) throws(OktaError) in
             guard let id = user["id"]?.stringValue, !id.isEmpty else { throw .malformed(path: "/api/v1/users", reason: "a user has no id") }
             let profile: [String: ClaimValue]
             if case .object(let object)? = user["profile"] { profile = object } else { profile = [:] }
@@ -107,7 +86,8 @@ package struct OktaDirectory: Sendable {
             for path in attributes {
                 if let value = DirectorySnapshot.attribute(path, of: user) { kept[path] = value }
             }
-            result.append(
+            position[id] = users.count
+            users.append(
                 DirectoryUser(
                     id: id,
                     externalId: nil,
@@ -115,13 +95,33 @@ package struct OktaDirectory: Sendable {
                     isActive: Self.isActive(user["status"]?.stringValue),
                     email: profile["email"]?.stringValue,
                     name: Self.name(profile),
-                    groups: (names[id] ?? []).sorted(),
-                    groupIDs: (ids[id] ?? []).sorted(),
+                    groups: [],
                     attributes: kept
                 )
             )
         }
-        return DirectorySnapshot(users: result, groupCount: groups.count)
+        var groups: [(id: String, name: String)] = []
+        pause = try await list("/api/v1/groups", query: limit, pause: pause) { (group) throws(OktaError) in
+            guard let id = group["id"]?.stringValue, !id.isEmpty else {
+                throw .malformed(path: "/api/v1/groups", reason: "a group has no id")
+            }
+            guard case .object(let profile)? = group["profile"], let name = profile["name"]?.stringValue else {
+                throw .malformed(path: "/api/v1/groups", reason: "group \(id) has no profile.name")
+            }
+            groups.append((id, name))
+        }
+        // Every group's member list draws on one rate limit: a window nearly spent by one group's
+        // last page is waited out before the next group's first.
+        for group in groups {
+            let path = "/api/v1/groups/\(Self.pathSegment(group.id))/users"
+            pause = try await list(path, query: limit, pause: pause) { (member) throws(OktaError) in
+                guard let userID = member["id"]?.stringValue else { throw .malformed(path: path, reason: "a member has no id") }
+                // A member the user listing did not have (deleted or created since) is not in this snapshot.
+                guard let index = position[userID] else { return }
+                users[index].add(group: group.name, id: group.id)
+            }
+        }
+        return DirectorySnapshot(sortingMembershipsOf: users, groupCount: groups.count)
     }
 
     /// `SUSPENDED` and `DEPROVISIONED` are inactive; every other status (`ACTIVE`, `RECOVERY`,
@@ -144,21 +144,22 @@ package struct OktaDirectory: Sendable {
     /// trusted to stay inside its segment.
     static func pathSegment(_ id: String) -> String { OutsideText.percentEncoded(id) }
 
-    /// Every item of a paged list, following `rel="next"` within the org, and the wait the last
-    /// answer's rate-limit headers ask of the next request (`nil`: none).
+    /// Every item of a paged list, handed to `each` page by page, following `rel="next"` within
+    /// the org; returns the wait the last answer's rate-limit headers ask of the next request
+    /// (`nil`: none).
     /// - Parameter pause: a wait before the first request (the previous list's last answer asked it).
     func list(
         _ path: String,
         query: [(String, String)],
-        pause first: Duration? = nil
-    ) async throws(OktaError) -> (items: [[String: ClaimValue]], pause: Duration?) {
+        pause first: Duration? = nil,
+        each: (_ item: [String: ClaimValue]) throws(OktaError) -> Void
+    ) async throws(OktaError) -> Duration? {
         guard var components = URLComponents(url: orgURL, resolvingAgainstBaseURL: false) else {
             throw .malformed(path: path, reason: "the org's address cannot take a path")
         }
         components.percentEncodedPath = path
         components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
         guard var url = components.url else { throw .malformed(path: path, reason: "not a valid URL") }
-        var items: [[String: ClaimValue]] = []
         var seen: Set<String> = []
         var pause = first
         while true {
@@ -171,10 +172,10 @@ package struct OktaDirectory: Sendable {
                 await sleep(pause)
             }
             let (page, response) = try await get(url, shown: shown)
-            items.append(contentsOf: page)
+            for item in page { try each(item) }
             pause = rateLimitPause(response.headers)
             guard let field = response.headers["link"], let next = LinkHeader.target(field, relation: "next", base: url) else {
-                return (items, pause)
+                return pause
             }
             guard RequestURL.sameOrigin(next, orgURL) else { throw .foreignLink(path: shown, target: RequestURL.origin(next)) }
             url = next

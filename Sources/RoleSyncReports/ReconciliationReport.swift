@@ -25,7 +25,7 @@ package struct ReconciliationReport: Encodable, Sendable {
     var plan: PlanReport
     /// How the directory was read: its kind, `full` or `incremental`, requests sent (retries
     /// included) and seconds spent waiting on its rate limits.
-    var reading: Reading
+    package var reading: Reading
 
     package struct Reading: Sendable {
         package var kind: String

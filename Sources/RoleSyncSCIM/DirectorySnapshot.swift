@@ -22,6 +22,12 @@ package struct DirectoryUser: Sendable, Hashable {
     /// The values of the attribute paths the snapshot was asked to keep, by path.
     package var attributes: [String: ClaimValue] = [:]
 
+    /// One more group listing this user, by display name and id.
+    package mutating func add(group name: String, id: String) {
+        groups.append(name)
+        groupIDs.append(id)
+    }
+
     package init(
         id: String,
         externalId: String?,
@@ -55,6 +61,17 @@ package struct DirectorySnapshot: Sendable {
     package init(users: [DirectoryUser], groupCount: Int) {
         self.users = users
         self.groupCount = groupCount
+    }
+
+    /// A snapshot of users whose memberships were added in listing order (``DirectoryUser/add(group:id:)``):
+    /// each user's group names and ids are sorted, as every snapshot keeps them.
+    package init(sortingMembershipsOf users: [DirectoryUser], groupCount: Int) {
+        var users = users
+        for index in users.indices {
+            users[index].groups.sort()
+            users[index].groupIDs.sort()
+        }
+        self.init(users: users, groupCount: groupCount)
     }
 
     /// Reads `/Users` and `/Groups` whole.

@@ -133,6 +133,12 @@ struct DirectoryConfigurationTests {
         #expect(lines.contains { $0.contains(message) && $0.hasPrefix("/etc/rolesync/rolesync.yaml:") }, "\(lines)")
     }
 
+    @Test("A microsoft_graph directory given token_env hears one error about it, not two")
+    func graphTokenEnvOnce() {
+        let lines = errors("directory: { kind: microsoft_graph, tenant_id: t, client_id: c, client_secret_env: OKTA_SCIM, token_env: OKTA_SCIM }")
+        #expect(lines.filter { $0.contains("token_env") }.count == 1, "\(lines)")
+    }
+
     @Test("A push-only IdP needs no scim_url")
     func pushOnly() throws {
         let idp = try parse("scim_token_env: OKTA_PUSH\ndirectory: { match_by: userName }")
