@@ -20,7 +20,7 @@ let package = Package(
     // One product: the `rolesync` command. The modules are internal to this package (`package`
     // access across them); none is a library for other packages (README, "Code layout").
     products: [
-        .executable(name: "rolesync", targets: ["RoleSyncCLI"]),
+        .executable(name: "rolesync", targets: ["RoleSyncCLI"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -166,6 +166,7 @@ let package = Package(
             dependencies: [
                 "RoleSyncSCIM", "RoleSyncJSON",
                 "RoleSyncHTTPClient",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -116,6 +116,7 @@ package struct ServeApplication {
                         idp: idp,
                         sync: sync,
                         transport: AsyncHTTPClientTransport(client: client, timeout: .seconds(30), maximumResponseSize: 32 << 20),
+                        states: store,
                         logger: Logger(label: "rolesync.reconcile")
                     )
                 } catch {

@@ -13,16 +13,19 @@ struct ReconcileCommand: AsyncParsableCommand {
         commandName: "reconcile",
         abstract: "Reconcile users with their IdP's directory (SCIM, Okta, Microsoft Graph): print the plan and apply it.",
         discussion: """
-            Reads each IdP's directory (the `directory:` of its `idps` entry in the serve configuration) whole, through
-            the API of its `kind` (scim: a SCIM 2.0 server; okta: Okta's /api/v1/users and /api/v1/groups; microsoft_graph:
-            Entra ID's users and groups through Microsoft Graph), and plans: role and coverage changes from the directory's groups, deactivations of users gone
+            Reads each IdP's directory (the `directory:` of its `idps` entry in the serve configuration) through the API
+            of its `kind` (scim: a SCIM 2.0 server; okta: Okta's /api/v1/users and /api/v1/groups; microsoft_graph: Entra
+            ID's users and groups through Microsoft Graph), and plans. Okta and Microsoft Graph are read incrementally (the
+            changes since the cursor the last applied run stored in the ledger) unless there is no cursor yet, the last
+            full listing is older than `full_every` (default 24h), the directory asks for a full listing, or --full; SCIM
+            is always listed whole. The plan holds: role and coverage changes from the directory's groups, deactivations of users gone
             from the directory or inactive there, reactivations where the IdP lifted its deactivation. Users who have
             not signed in are never created. The plan is applied in one transaction (actor `reconciler`) unless
             --dry-run. A run that would deactivate more than the configured share or count of active users applies
             nothing (the safety valve) unless --force; an empty directory never deactivates anyone.
             Exit codes: 0 done, 1 an error (nothing changed), 3 the safety valve tripped (nothing changed).
-            `--format json` prints one object per IdP with the keys idp, issuer, dry_run, applied, kind, mode (full),
-            requests (sent to the directory, retries included), throttled_seconds (waited on its rate limits), directory_users,
+            `--format json` prints one object per IdP with the keys idp, issuer, dry_run, applied, kind, mode (full or
+            incremental), full_reason (why a kind that reads increments listed everything, else null), requests (sent to the directory, retries included), throttled_seconds (waited on its rate limits), directory_users,
             ledger_users, active_users, matched, missing, unmatchable, not_signed_in, claim_updates, deactivations,
             safety_valve and plan (the mapping dry run's keys).
             """
@@ -38,6 +41,9 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     @Flag(help: "Apply even when the safety valve's share or count is exceeded (never on an empty directory).")
     var force = false
+
+    @Flag(help: "List the whole directory even where the stored cursor could serve an incremental listing.")
+    var full = false
 
     @Option(help: "Output format: human or json.")
     var format: OutputFormat = .human
@@ -111,6 +117,7 @@ struct ReconcileCommand: AsyncParsableCommand {
                 idp: provider,
                 sync: ledger.service,
                 transport: AsyncHTTPClientTransport(client: client, timeout: .seconds(30), maximumResponseSize: 32 << 20),
+                states: ledger.store,
                 logger: logger
             )
         } catch {
@@ -118,10 +125,11 @@ struct ReconcileCommand: AsyncParsableCommand {
         }
         do {
             // A tripped safety valve comes back as the unapplied plan that tripped it.
-            let outcome = try await reconciler.run(dryRun: dryRun, force: force)
+            let outcome = try await reconciler.run(dryRun: dryRun, force: force, full: full)
             let reading = ReconciliationReport.Reading(
                 kind: outcome.kind.rawValue,
                 mode: outcome.mode,
+                fullReason: outcome.fullReason,
                 requests: outcome.requests,
                 throttledSeconds: outcome.throttledSeconds
             )
@@ -143,8 +151,9 @@ struct ReconcileCommand: AsyncParsableCommand {
         )
         let reading = report.reading
         let waited = reading.throttledSeconds > 0 ? String(format: "%.1f s", reading.throttledSeconds) : "no time"
+        let why = reading.fullReason.map { "; full because \($0)" } ?? ""
         Output.line(
-            "Read through \(reading.kind) (a \(reading.mode) listing): \(plural(reading.requests, "request")), \(waited) waiting on its rate limits."
+            "Read through \(reading.kind) (a \(reading.mode) listing\(why)): \(plural(reading.requests, "request")), \(waited) waiting on its rate limits."
         )
         let changes = plan.plan.changes
         if changes.isEmpty {

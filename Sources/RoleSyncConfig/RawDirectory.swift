@@ -10,6 +10,7 @@ struct RawDirectory: Decodable {
     var scimURL: Located<String>?
     var tokenEnv: Located<String>?
     var interval: Located<ClaimValue>?
+    var fullEvery: Located<ClaimValue>?
     var matchBy: Located<String>?
     var matchClaim: Located<String>?
     var claims: [String: Located<String>]?
@@ -27,6 +28,7 @@ struct RawDirectory: Decodable {
         case scimURL = "scim_url"
         case tokenEnv = "token_env"
         case interval
+        case fullEvery = "full_every"
         case matchBy = "match_by"
         case matchClaim = "match_claim"
         case claims
@@ -136,6 +138,23 @@ struct RawDirectory: Decodable {
             }
             seconds = value
         }
+        var fullEvery: TimeInterval = 24 * 60 * 60
+        if let written = self.fullEvery, let value = validation.duration(written, "\(at).full_every") {
+            if !kind.readsIncrements {
+                validation.error(
+                    written.location,
+                    "\(at).full_every goes with kinds that read increments (okta, microsoft_graph); a \(kind.rawValue) directory is listed whole every run"
+                )
+                valid = false
+            } else if value < seconds {
+                validation.error(
+                    written.location,
+                    "\(at).full_every: list everything at most as often as 'interval' (\(Int(seconds)) s), not more often"
+                )
+                valid = false
+            }
+            fullEvery = value
+        }
         var attribute: DirectoryMatchAttribute = kind == .scim ? .externalId : .id
         if let matchBy {
             let allowed: [DirectoryMatchAttribute] = kind == .scim ? [.externalId, .userName] : [.id, .userName]
@@ -189,6 +208,7 @@ struct RawDirectory: Decodable {
             tokenEnvironmentVariable: tokenEnv?.value,
             token: token,
             interval: seconds,
+            fullEvery: fullEvery,
             matchBy: attribute,
             // Entra ID's `sub` is pairwise; its `oid` is the user's object id, Graph's `id`.
             matchClaim: matchClaim?.value ?? (kind == .microsoftGraph ? "oid" : "sub"),

@@ -186,6 +186,10 @@ package enum DirectoryKind: String, Sendable, Hashable, CaseIterable {
     /// Microsoft Graph's `/v1.0/users` and `/v1.0/groups` for an Entra ID tenant, with an app's
     /// client credentials (`tenant_id`, `client_id`, `client_secret_env`).
     case microsoftGraph = "microsoft_graph"
+
+    /// Whether the kind lists changes since a cursor (Okta's `lastUpdated`, Graph's delta
+    /// queries) between full listings; SCIM 2.0 has no such listing.
+    package var readsIncrements: Bool { self != .scim }
 }
 
 /// How RoleSync signs in to Microsoft Graph: an app registration's client credentials
@@ -269,6 +273,9 @@ package struct DirectorySettings: Sendable {
     package var token: String?
     /// How often `serve` reconciles (default 15 minutes); each run starts up to 10% later at random.
     package var interval: TimeInterval
+    /// For kinds that read increments (``DirectoryKind/readsIncrements``): a run lists everything
+    /// when the last full listing is older than this (default 24 hours), whatever the cursor says.
+    package var fullEvery: TimeInterval = 24 * 60 * 60
     /// Which directory attribute identifies a ledger user.
     package var matchBy: DirectoryMatchAttribute
     /// The sign-in claim that attribute must equal (default `sub`: the user's subject).

@@ -80,25 +80,10 @@ package struct GraphDirectory: Sendable {
         // Graph's JSON at a time, never all of it.
         var users: [DirectoryUser] = []
         var position: [String: Int] = [:]
-        try await list("/v1.0/users", query: [("$select", Self.select(keeping: attributes)), top]) { (user) throws(GraphError) in
-            guard let id = user["id"]?.stringValue, !id.isEmpty else { throw .malformed(path: "/v1.0/users", reason: "a user has no id") }
-            var kept: [String: ClaimValue] = [:]
-            for path in attributes {
-                if let value = DirectorySnapshot.attribute(path, of: user) { kept[path] = value }
-            }
-            position[id] = users.count
-            users.append(
-                DirectoryUser(
-                    id: id,
-                    externalId: nil,
-                    userName: user["userPrincipalName"]?.stringValue,
-                    isActive: user["accountEnabled"] != .bool(false),
-                    email: user["mail"]?.stringValue,
-                    name: user["displayName"]?.stringValue,
-                    groups: [],
-                    attributes: kept
-                )
-            )
+        try await list("/v1.0/users", query: [("$select", Self.select(keeping: attributes)), top]) { (object) throws(GraphError) in
+            let user = try Self.user(object, keeping: attributes, path: "/v1.0/users")
+            position[user.id] = users.count
+            users.append(user)
         }
         var groups: [(id: String, name: String)] = []
         try await list("/v1.0/groups", query: [("$select", "id,displayName"), top]) { (group) throws(GraphError) in
@@ -120,6 +105,25 @@ package struct GraphDirectory: Sendable {
         return DirectorySnapshot(sortingMembershipsOf: users, groupCount: groups.count)
     }
 
+    /// A directory user from Graph's user object, without groups yet.
+    static func user(_ object: [String: ClaimValue], keeping attributes: [String], path: String) throws(GraphError) -> DirectoryUser {
+        guard let id = object["id"]?.stringValue, !id.isEmpty else { throw .malformed(path: path, reason: "a user has no id") }
+        var kept: [String: ClaimValue] = [:]
+        for path in attributes {
+            if let value = DirectorySnapshot.attribute(path, of: object) { kept[path] = value }
+        }
+        return DirectoryUser(
+            id: id,
+            externalId: nil,
+            userName: object["userPrincipalName"]?.stringValue,
+            isActive: object["accountEnabled"] != .bool(false),
+            email: object["mail"]?.stringValue,
+            name: object["displayName"]?.stringValue,
+            groups: [],
+            attributes: kept
+        )
+    }
+
     /// `$select` for users: the properties every listing reads, and the first segment of each
     /// attribute path the mapping keeps (only property names: letters, digits and `_`).
     package static func select(keeping attributes: [String]) -> String {
@@ -135,40 +139,68 @@ package struct GraphDirectory: Sendable {
 
     /// Every item of a paged list, handed to `each` page by page, following `@odata.nextLink`
     /// within the root.
+    /// - Returns: the last page's `@odata.deltaLink` (a delta query's end), if it has one.
+    @discardableResult
     func list(
         _ path: String,
         query: [(String, String)],
+        headers: [(String, String)] = [],
         each: (_ item: [String: ClaimValue]) throws(GraphError) -> Void
-    ) async throws(GraphError) {
+    ) async throws(GraphError) -> URL? {
+        try await list(from: try url(path, query: query), headers: headers, each: each)
+    }
+
+    /// `path` and `query` under the root.
+    func url(_ path: String, query: [(String, String)]) throws(GraphError) -> URL {
         guard var components = URLComponents(url: root, resolvingAgainstBaseURL: false) else {
             throw .malformed(path: path, reason: "the Graph root cannot take a path")
         }
         components.percentEncodedPath = path
         components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
-        guard var url = components.url else { throw .malformed(path: path, reason: "not a valid URL") }
+        guard let url = components.url else { throw .malformed(path: path, reason: "not a valid URL") }
+        return url
+    }
+
+    /// Every item of the paged list starting at `start` (within the root).
+    /// - Returns: the last page's `@odata.deltaLink`, if it has one.
+    func list(
+        from start: URL,
+        headers: [(String, String)] = [],
+        each: (_ item: [String: ClaimValue]) throws(GraphError) -> Void
+    ) async throws(GraphError) -> URL? {
+        var url = start
+        let path = start.path
         var seen: Set<String> = []
         while true {
             let shown = RequestURL.shown(url)
             guard seen.insert(url.absoluteString).inserted else { throw .inconsistent("\(path): the next page repeats \(shown)") }
             guard seen.count <= Self.maximumPages else { throw .inconsistent("\(path): more than \(Self.maximumPages) pages") }
-            let page = try await get(url, shown: shown)
+            let page = try await get(url, shown: shown, headers: headers)
             guard case .array(let values)? = page["value"] else { throw .malformed(path: shown, reason: "no 'value' array") }
             for value in values {
                 guard case .object(let object) = value else { throw .malformed(path: shown, reason: "an item is not an object") }
                 try each(object)
             }
-            guard let next = page["@odata.nextLink"] else { return }
-            guard let text = next.stringValue, let target = URL(string: text), target.scheme != nil else {
-                throw .malformed(path: shown, reason: "@odata.nextLink is not an absolute URL")
+            guard let next = page["@odata.nextLink"] else {
+                guard let delta = page["@odata.deltaLink"] else { return nil }
+                return try link(delta, name: "@odata.deltaLink", shown: shown)
             }
-            guard RequestURL.sameOrigin(target, root) else { throw .foreignLink(path: shown, target: RequestURL.origin(target)) }
-            url = target
+            url = try link(next, name: "@odata.nextLink", shown: shown)
         }
+    }
+
+    /// A link an answer gives: absolute, and within the root.
+    func link(_ value: ClaimValue, name: String, shown: String) throws(GraphError) -> URL {
+        guard let text = value.stringValue, let target = URL(string: text), target.scheme != nil else {
+            throw .malformed(path: shown, reason: "\(name) is not an absolute URL")
+        }
+        guard RequestURL.sameOrigin(target, root) else { throw .foreignLink(path: shown, target: RequestURL.origin(target)) }
+        return target
     }
 
     /// One GET of a page: a 401 asks for a new token once; 429, 503 and 504 wait for
     /// `Retry-After`; other 5xx and transport failures back off; anything else but 200 fails.
-    func get(_ url: URL, shown: String) async throws(GraphError) -> [String: ClaimValue] {
+    func get(_ url: URL, shown: String, headers extra: [(String, String)] = []) async throws(GraphError) -> [String: ClaimValue] {
         var tries = 0
         var renewed = false
         while true {
@@ -177,7 +209,7 @@ package struct GraphDirectory: Sendable {
             let request = HTTPTransportRequest(
                 method: .get,
                 url: url,
-                headers: [("Authorization", "Bearer \(bearer)"), ("Accept", "application/json")]
+                headers: [("Authorization", "Bearer \(bearer)"), ("Accept", "application/json")] + extra
             )
             guard let response = try await send(request, shown: shown, try: tries) else { continue }
             switch response.status {

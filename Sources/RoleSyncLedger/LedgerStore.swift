@@ -19,6 +19,8 @@ package protocol LedgerReads: Sendable {
     func users(email: String) async throws -> [User]
     func activeSuperAdminCount() async throws -> Int
     func userCount() async throws -> Int
+    /// The IdP's users, and how many of them are active.
+    func userCounts(issuer: String) async throws -> (users: Int, active: Int)
     /// Users with a break-glass override (expired or not), the soonest to end first: what the
     /// clock ends, and when it must look next.
     func overriddenUsers(limit: Int) async throws -> [User]

@@ -135,8 +135,8 @@ package struct ReconciliationPlan: Sendable {
 extension SyncService {
     /// Plans a reconciliation of one IdP's users against its directory. Nothing is written.
     ///
-    /// For each ledger user of `issuer`: a user missing from a complete listing, or listed
-    /// inactive, is deactivated (reason `idp`, source `policy.source`); a listed active user's
+    /// For each ledger user of `issuer` (of those it names, for an incremental listing, which is
+    /// not complete): a user missing from a complete listing, or listed inactive, is deactivated (reason `idp`, source `policy.source`); a listed active user's
     /// claims are the directory's laid over their last sign-in claims, and the mapping decides
     /// role, coverage and `deactivate` rules as at sign-in. A failing `require` never deactivates
     /// here. An IdP deactivation is lifted when the directory shows the user active and no
@@ -159,6 +159,13 @@ extension SyncService {
             }
         }
         var plan = try await makePlan(issuer: issuer, collector.result, listing: listing, indexed: index.count, policy: policy)
+        if !listing.isComplete {
+            // An incremental listing evaluates the users it names; the safety valve's share is
+            // of all the IdP's active users, as for a full one.
+            let counts = try await store.userCounts(issuer: issuer)
+            plan.ledgerUsers = counts.users
+            plan.activeUsers = counts.active
+        }
         plan.safetyValve = Self.safetyValve(for: plan, listing: listing, policy: policy)
         return plan
     }

@@ -78,27 +78,10 @@ package struct OktaDirectory: Sendable {
         // Okta's JSON at a time, never all of it.
         var users: [DirectoryUser] = []
         var position: [String: Int] = [:]
-        var pause = try await list("/api/v1/users", query: limit) { (user) throws(OktaError) in
-            guard let id = user["id"]?.stringValue, !id.isEmpty else { throw .malformed(path: "/api/v1/users", reason: "a user has no id") }
-            let profile: [String: ClaimValue]
-            if case .object(let object)? = user["profile"] { profile = object } else { profile = [:] }
-            var kept: [String: ClaimValue] = [:]
-            for path in attributes {
-                if let value = DirectorySnapshot.attribute(path, of: user) { kept[path] = value }
-            }
-            position[id] = users.count
-            users.append(
-                DirectoryUser(
-                    id: id,
-                    externalId: nil,
-                    userName: profile["login"]?.stringValue,
-                    isActive: Self.isActive(user["status"]?.stringValue),
-                    email: profile["email"]?.stringValue,
-                    name: Self.name(profile),
-                    groups: [],
-                    attributes: kept
-                )
-            )
+        var pause = try await list("/api/v1/users", query: limit) { (object) throws(OktaError) in
+            let user = try Self.user(object, keeping: attributes, path: "/api/v1/users")
+            position[user.id] = users.count
+            users.append(user)
         }
         var groups: [(id: String, name: String)] = []
         pause = try await list("/api/v1/groups", query: limit, pause: pause) { (group) throws(OktaError) in
@@ -122,6 +105,27 @@ package struct OktaDirectory: Sendable {
             }
         }
         return DirectorySnapshot(sortingMembershipsOf: users, groupCount: groups.count)
+    }
+
+    /// A directory user from Okta's user object, without groups yet.
+    static func user(_ user: [String: ClaimValue], keeping attributes: [String], path: String) throws(OktaError) -> DirectoryUser {
+        guard let id = user["id"]?.stringValue, !id.isEmpty else { throw .malformed(path: path, reason: "a user has no id") }
+        let profile: [String: ClaimValue]
+        if case .object(let object)? = user["profile"] { profile = object } else { profile = [:] }
+        var kept: [String: ClaimValue] = [:]
+        for path in attributes {
+            if let value = DirectorySnapshot.attribute(path, of: user) { kept[path] = value }
+        }
+        return DirectoryUser(
+            id: id,
+            externalId: nil,
+            userName: profile["login"]?.stringValue,
+            isActive: isActive(user["status"]?.stringValue),
+            email: profile["email"]?.stringValue,
+            name: name(profile),
+            groups: [],
+            attributes: kept
+        )
     }
 
     /// `SUSPENDED` and `DEPROVISIONED` are inactive; every other status (`ACTIVE`, `RECOVERY`,

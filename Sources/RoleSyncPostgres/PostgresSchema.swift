@@ -274,6 +274,24 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        // One row per IdP: the cursor an incremental listing resumes from and the last run (JSON),
+        // written whole after each run that is not a dry run.
+        Migration(
+            version: 7,
+            name: "where each directory's reading stands",
+            statements: [
+                """
+                CREATE TABLE directory_sync (
+                    issuer text PRIMARY KEY,
+                    source text NOT NULL,
+                    cursor text,
+                    last_full_at timestamptz,
+                    last_success_at timestamptz,
+                    last_run jsonb
+                )
+                """
+            ]
+        ),
     ]
 
     /// The newest version this build knows.

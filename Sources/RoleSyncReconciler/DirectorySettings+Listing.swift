@@ -41,6 +41,25 @@ extension DirectorySettings {
         return DirectoryListing(entries: entries, ignoresKeyCase: matchBy == .userName, isComplete: isComplete)
     }
 
+    /// The ledger's view of an incremental listing: the users it names, and those deleted (keyed
+    /// by their directory id, so only with `match_by: id`; the reconciler lists everything
+    /// otherwise). Users it does not name are left alone.
+    package func listing(from changes: DirectoryChanges) -> DirectoryListing {
+        var listing = listing(from: DirectorySnapshot(users: changes.users, groupCount: 0), isComplete: false)
+        if matchBy == .id {
+            for id in changes.removedIDs where !id.isEmpty {
+                listing.entries.append(DirectoryEntry(key: id, isActive: false, isDeleted: true, claims: [:]))
+            }
+        }
+        return listing
+    }
+
+    /// What identifies the source a cursor was read from: the kind, the address and, for
+    /// Microsoft Graph (one address for every tenant), the tenant.
+    package var sourceIdentity: String {
+        [kind.rawValue, url?.absoluteString ?? "", graph?.tenantID ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
     /// A claim's value from a directory user; `null` when the directory has none, so a stale
     /// sign-in value does not survive a directory that cleared it.
     static func value(_ source: DirectoryClaimSource, of user: DirectoryUser) -> ClaimValue {

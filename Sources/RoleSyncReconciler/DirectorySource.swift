@@ -7,19 +7,31 @@ import RoleSyncOkta
 package import RoleSyncSCIM
 
 /// One kind of directory as reconciliation reads it: a full listing of its users with their
-/// groups, and what the reading cost. A listing that fails anywhere throws a
-/// ``DirectoryReadError`` and the run changes nothing.
+/// groups, for kinds that support it an incremental listing from a stored cursor, and what the
+/// reading cost. A listing that fails anywhere throws a ``DirectoryReadError`` and the run changes
+/// nothing.
 package protocol DirectorySource: Sendable {
     /// Requests sent and seconds spent throttled, for the run's report and metrics.
     var meter: DirectoryReadMeter { get }
     /// Every user, with their groups and the attribute paths the mapping reads.
     /// - Throws: a ``DirectoryReadError``.
     func snapshot(keeping attributes: [String]) async throws -> DirectorySnapshot
+    /// Where the next incremental listing starts, taken *before* a full listing so that nothing
+    /// changed during it is missed; `nil` for kinds without incremental listing.
+    func startCursor(keeping attributes: [String]) async throws -> String?
+    /// What changed since `cursor`, or that only a full listing can tell.
+    func changes(since cursor: String, keeping attributes: [String]) async throws -> DirectoryIncrement
 }
 
 extension SCIMClient: DirectorySource {
     package func snapshot(keeping attributes: [String]) async throws -> DirectorySnapshot {
         try await DirectorySnapshot.read(from: self, keeping: attributes)
+    }
+
+    package func startCursor(keeping attributes: [String]) async throws -> String? { nil }
+
+    package func changes(since cursor: String, keeping attributes: [String]) async throws -> DirectoryIncrement {
+        .fullListingNeeded(reason: "SCIM 2.0 has no listing of changes")
     }
 }
 

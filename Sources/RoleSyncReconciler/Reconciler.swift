@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 package import Logging
 import Metrics
 package import RoleSyncConfig
@@ -15,8 +15,12 @@ package struct Reconciler: Sendable {
     let settings: DirectorySettings
     let sync: SyncService
     let transport: any HTTPTransport
+    /// Where each IdP's cursor and last run are kept; without it every run lists everything and
+    /// nothing is recorded.
+    let states: (any DirectorySyncStore)?
     let logger: Logger
     let sleep: @Sendable (Duration) async -> Void
+    let now: @Sendable () -> Date
 
     /// What one run did.
     package struct Outcome: Sendable {
@@ -26,8 +30,10 @@ package struct Reconciler: Sendable {
         package var duration: Duration
         /// The directory's kind (`scim`, `okta`).
         package var kind: DirectoryKind
-        /// `full`: every user and group was listed (the only mode so far).
+        /// `full`: every user and group was listed; `incremental`: the changes since the cursor.
         package var mode: String = "full"
+        /// Why a kind that reads increments listed everything.
+        package var fullReason: String?
         /// Requests sent to the directory, retries included.
         package var requests: Int
         /// Seconds spent waiting on the directory's rate limits.
@@ -40,8 +46,10 @@ package struct Reconciler: Sendable {
         idp: IdentityProviderSettings,
         sync: SyncService,
         transport: any HTTPTransport,
+        states: (any DirectorySyncStore)? = nil,
         logger: Logger,
-        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
+        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
+        now: @escaping @Sendable () -> Date = Date.init
     ) throws(ReconcileError) {
         guard let settings = idp.directory, settings.url != nil else { throw .noDirectory(idp.name) }
         if let variable = settings.missingSecret { throw .noToken(idp: idp.name, variable: variable, kind: settings.kind) }
@@ -49,6 +57,8 @@ package struct Reconciler: Sendable {
         self.settings = settings
         self.sync = sync
         self.transport = transport
+        self.states = states
+        self.now = now
         var logger = logger
         logger[metadataKey: "idp"] = "\(idp.name)"
         self.logger = logger
@@ -59,25 +69,94 @@ package struct Reconciler: Sendable {
     /// - Throws: ``ReconcileError/directory(_:)`` when the directory cannot be read whole.
     /// - Parameter recordsShadow: evaluate the candidate mappings too and record their differences
     ///   (a real run; a dry run records nothing).
-    package func plan(force: Bool = false, recordsShadow: Bool = false) async throws -> ReconciliationPlan {
-        try await read(force: force, recordsShadow: recordsShadow).plan
+    package func plan(force: Bool = false, recordsShadow: Bool = false, full: Bool = false) async throws -> ReconciliationPlan {
+        try await read(force: force, recordsShadow: recordsShadow, full: full, state: try await states?.directorySyncState(issuer: idp.issuer))
+            .plan
     }
 
-    /// Reads the directory whole, plans, and says what the reading cost.
-    func read(force: Bool, recordsShadow: Bool) async throws -> (plan: ReconciliationPlan, requests: Int, throttledSeconds: Double) {
+    /// One reading of the directory and the plan made from it.
+    struct Reading {
+        var plan: ReconciliationPlan
+        var requests: Int
+        var throttledSeconds: Double
+        var mode: String
+        var fullReason: String?
+        /// Where the next incremental listing starts, once this plan is applied.
+        var cursor: String?
+    }
+
+    /// Reads the directory (the changes since the stored cursor when the kind reads increments
+    /// and nothing asks for a full listing; else whole), plans, and says what the reading cost.
+    func read(force: Bool, recordsShadow: Bool, full: Bool, state: DirectorySyncState?) async throws -> Reading {
         guard let source = settings.source(transport: transport, logger: logger, sleep: sleep) else {
             throw ReconcileError.noDirectory(idp.name)
         }
-        let snapshot: DirectorySnapshot
+        let attributes = settings.attributePaths
+        var fullReason: String?
         do {
-            snapshot = try await source.snapshot(keeping: settings.attributePaths)
+            if settings.kind.readsIncrements {
+                fullReason = fullListingReason(asked: full, state: state)
+                if fullReason == nil, let cursor = state?.cursor {
+                    switch try await source.changes(since: cursor, keeping: attributes) {
+                    case .changes(let changes) where !changes.removedIDs.isEmpty && settings.matchBy != .id:
+                        fullReason =
+                            "users were deleted in the directory, and with match_by: \(settings.matchBy.rawValue) only a full listing finds them"
+                    case .changes(let changes):
+                        Self.count(source.meter, idp: idp.name, kind: settings.kind, status: "ok")
+                        let plan = try await sync.planReconciliation(
+                            issuer: idp.issuer,
+                            listing: settings.listing(from: changes),
+                            policy: policy(force: force, recordsShadow: recordsShadow)
+                        )
+                        return Reading(
+                            plan: plan,
+                            requests: source.meter.requests,
+                            throttledSeconds: source.meter.throttledSeconds,
+                            mode: "incremental",
+                            cursor: changes.cursor
+                        )
+                    case .fullListingNeeded(let reason):
+                        fullReason = reason
+                    }
+                    logger.info("listing the whole directory", metadata: ["reason": "\(fullReason ?? "")"])
+                }
+            }
+            let cursor = settings.kind.readsIncrements ? try await source.startCursor(keeping: attributes) : nil
+            let snapshot = try await source.snapshot(keeping: attributes)
+            Self.count(source.meter, idp: idp.name, kind: settings.kind, status: "ok")
+            let plan = try await plan(snapshot: snapshot, force: force, recordsShadow: recordsShadow)
+            return Reading(
+                plan: plan,
+                requests: source.meter.requests,
+                throttledSeconds: source.meter.throttledSeconds,
+                mode: "full",
+                fullReason: fullReason,
+                cursor: cursor
+            )
         } catch let error as any DirectoryReadError {
             Self.count(source.meter, idp: idp.name, kind: settings.kind, status: "failed")
             throw ReconcileError.directory(error)
         }
-        Self.count(source.meter, idp: idp.name, kind: settings.kind, status: "ok")
-        let plan = try await plan(snapshot: snapshot, force: force, recordsShadow: recordsShadow)
-        return (plan, source.meter.requests, source.meter.throttledSeconds)
+    }
+
+    /// Why this run lists everything although the kind reads increments; `nil` when the stored
+    /// cursor may be used.
+    func fullListingReason(asked: Bool, state: DirectorySyncState?) -> String? {
+        if asked { return "asked for (--full)" }
+        guard let state, state.cursor != nil else { return "no cursor yet (the first run, or the last listing was not applied)" }
+        if state.source != settings.sourceIdentity { return "the directory's kind or address changed since the cursor was stored" }
+        guard let last = state.lastFullAt, now().timeIntervalSince(last) < settings.fullEvery else {
+            return "the last full listing is older than full_every (\(Self.duration(settings.fullEvery)))"
+        }
+        return nil
+    }
+
+    /// `24h`, `90m`, `45s`.
+    static func duration(_ seconds: TimeInterval) -> String {
+        let whole = Int(seconds.rounded())
+        if whole % 3600 == 0 { return "\(whole / 3600)h" }
+        if whole % 60 == 0 { return "\(whole / 60)m" }
+        return "\(whole)s"
     }
 
     /// `rolesync_directory_requests_total{idp, kind, status}` (the listing's outcome) and
@@ -93,45 +172,58 @@ package struct Reconciler: Sendable {
 
     /// Plans from a snapshot already read.
     package func plan(snapshot: DirectorySnapshot, force: Bool = false, recordsShadow: Bool = false) async throws -> ReconciliationPlan {
-        var policy = policy(force: force)
-        policy.recordsShadow = recordsShadow
-        return try await sync.planReconciliation(issuer: idp.issuer, listing: settings.listing(from: snapshot), policy: policy)
+        try await sync.planReconciliation(
+            issuer: idp.issuer,
+            listing: settings.listing(from: snapshot),
+            policy: policy(force: force, recordsShadow: recordsShadow)
+        )
     }
 
-    func policy(force: Bool) -> ReconciliationPolicy {
-        ReconciliationPolicy(
+    func policy(force: Bool, recordsShadow: Bool = false) -> ReconciliationPolicy {
+        var policy = ReconciliationPolicy(
             matchClaim: settings.matchClaim,
             maxDeactivationShare: settings.maxDeactivationShare,
             maxDeactivations: settings.maxDeactivations,
             force: force,
             source: .directory
         )
+        policy.recordsShadow = recordsShadow
+        return policy
     }
 
     /// Reads, plans and (unless `dryRun`) applies. A plan whose users changed meanwhile is made
     /// again, up to three times.
     /// A plan that trips the safety valve is returned unapplied (its `safetyValve` says why), so the
     /// caller reports the very plan that tripped it.
+    ///
+    /// A run that is not a dry run records itself in the IdP's ``DirectorySyncState``: its summary
+    /// always; the new cursor only when its plan was applied (or had nothing to apply), so a
+    /// failed or held run is read again from the same point.
+    /// - Parameter full: list everything even where the stored cursor could serve (`--full`).
     /// - Throws: ``ReconcileError``, or store errors; nothing is written then.
-    package func run(dryRun: Bool, force: Bool = false) async throws -> Outcome {
+    package func run(dryRun: Bool, force: Bool = false, full: Bool = false) async throws -> Outcome {
         let clock = ContinuousClock()
         let start = clock.now
+        let started = now()
         let dimensions = [("idp", idp.name)]
+        let state = try await states?.directorySyncState(issuer: idp.issuer)
         do {
             var attempt = 0
             while true {
                 attempt += 1
-                let (plan, requests, throttled) = try await read(force: force, recordsShadow: !dryRun && attempt == 1)
-                let cost = (requests: requests, throttledSeconds: throttled)
+                let reading = try await read(force: force, recordsShadow: !dryRun && attempt == 1, full: full, state: state)
+                let plan = reading.plan
                 if let valve = plan.safetyValve {
                     Counter(label: "rolesync_reconcile_safety_valve_total", dimensions: dimensions + [("reason", valve.code)]).increment()
                     logger.error(
                         "reconciliation tripped its safety valve; nothing applied",
                         metadata: ["reason": "\(valve.code)", "deactivations": "\(plan.deactivations)", "active_users": "\(plan.activeUsers)"]
                     )
-                    return finish(plan, outcome: "safety_valve", cost: cost, start: start, clock: clock)
+                    let outcome = finish(reading, outcome: "safety_valve", start: start, clock: clock)
+                    if !dryRun { try await record(outcome, started: started, state: state, cursor: nil) }
+                    return outcome
                 }
-                guard !dryRun else { return finish(plan, outcome: "dry_run", cost: cost, start: start, clock: clock) }
+                guard !dryRun else { return finish(reading, outcome: "dry_run", start: start, clock: clock) }
                 do {
                     try await sync.applyReconciliation(plan, as: .reconciler)
                 } catch LedgerStoreError.conflict(.staleUser) where attempt < 3 {
@@ -141,26 +233,88 @@ package struct Reconciler: Sendable {
                 let applied = !plan.plan.changes.isEmpty || !plan.plan.claimUpdates.isEmpty || !plan.plan.overridesKept.isEmpty
                 // The candidate's differences are written now, not at the server's next flush:
                 // `rolesync reconcile` ends here.
-                if !dryRun { try? await sync.shadow?.flush() }
-                return finish(plan, outcome: applied ? "applied" : "unchanged", cost: cost, start: start, clock: clock)
+                try? await sync.shadow?.flush()
+                let outcome = finish(reading, outcome: applied ? "applied" : "unchanged", start: start, clock: clock)
+                try await record(outcome, started: started, state: state, cursor: reading.cursor)
+                return outcome
             }
         } catch {
             let code = (error as? ReconcileError)?.code ?? (error as? LedgerError)?.code ?? "store"
             Counter(label: "rolesync_reconcile_runs_total", dimensions: dimensions + [("outcome", "failed")]).increment()
             Counter(label: "rolesync_reconcile_failures_total", dimensions: dimensions + [("reason", code)]).increment()
             logger.error("reconciliation failed; nothing changed", metadata: ["reason": "\(code)", "error": "\(error)"])
+            if !dryRun {
+                let failed = DirectoryRunSummary(
+                    startedAt: started,
+                    durationSeconds: Self.seconds(clock.now - start),
+                    mode: "full",
+                    outcome: "failed",
+                    errorCode: code,
+                    error: "\(error)"
+                )
+                do {
+                    try await save(failed, state: state, cursor: nil, succeeded: false)
+                } catch let saving {
+                    logger.warning("the failed run could not be recorded", metadata: ["error": "\(saving)"])
+                }
+            }
             throw error
         }
     }
 
-    /// Records a run that ended with a plan: `applied`, `unchanged`, `dry_run` or `safety_valve`.
+    /// Records a run that ended with a plan; `cursor` (with a full run's start) only when the plan
+    /// was applied or had nothing to apply.
+    private func record(_ outcome: Outcome, started: Date, state: DirectorySyncState?, cursor: String?) async throws {
+        let plan = outcome.plan
+        let summary = DirectoryRunSummary(
+            startedAt: started,
+            durationSeconds: Self.seconds(outcome.duration),
+            mode: outcome.mode,
+            fullReason: outcome.fullReason,
+            outcome: outcome.applied ? "applied" : plan.safetyValve == nil ? "unchanged" : "safety_valve",
+            directoryUsers: plan.directoryUsers,
+            matched: plan.matched,
+            changed: plan.plan.changes.filter { !$0.isHeld }.count,
+            deactivated: plan.deactivations,
+            claimUpdates: plan.plan.claimUpdates.count,
+            requests: outcome.requests,
+            throttledSeconds: outcome.throttledSeconds,
+            safetyValve: plan.safetyValve?.description,
+            safetyValveCode: plan.safetyValve?.code
+        )
+        try await save(summary, state: state, cursor: cursor, succeeded: plan.safetyValve == nil)
+    }
+
+    /// Writes the IdP's state: the summary always; the cursor, the last success and (for a full
+    /// run) the last full listing only when the run succeeded.
+    private func save(_ summary: DirectoryRunSummary, state: DirectorySyncState?, cursor: String?, succeeded: Bool) async throws {
+        guard let states else { return }
+        var next = state ?? DirectorySyncState(issuer: idp.issuer, source: settings.sourceIdentity)
+        next.lastRun = summary
+        if succeeded {
+            if next.source != settings.sourceIdentity {
+                next.source = settings.sourceIdentity
+                next.lastFullAt = nil
+            }
+            next.cursor = cursor
+            next.lastSuccessAt = summary.startedAt
+            if summary.mode == "full" { next.lastFullAt = summary.startedAt }
+        }
+        try await states.saveDirectorySyncState(next)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// Reports a run that ended with a plan: `applied`, `unchanged`, `dry_run` or `safety_valve`.
     private func finish(
-        _ plan: ReconciliationPlan,
+        _ reading: Reading,
         outcome: String,
-        cost: (requests: Int, throttledSeconds: Double),
         start: ContinuousClock.Instant,
         clock: ContinuousClock
     ) -> Outcome {
+        let plan = reading.plan
         let duration = clock.now - start
         let dimensions = [("idp", idp.name)]
         let applied = outcome == "applied"
@@ -181,11 +335,11 @@ package struct Reconciler: Sendable {
         logger.notice(
             "reconciliation finished",
             metadata: [
-                "outcome": "\(outcome)", "directory_users": "\(plan.directoryUsers)", "matched": "\(plan.matched)",
-                "changes": "\(plan.plan.changes.count)", "claim_updates": "\(plan.plan.claimUpdates.count)",
-                "held": "\(plan.plan.heldCount)",
+                "outcome": "\(outcome)", "mode": "\(reading.mode)", "directory_users": "\(plan.directoryUsers)",
+                "matched": "\(plan.matched)", "changes": "\(plan.plan.changes.count)",
+                "claim_updates": "\(plan.plan.claimUpdates.count)", "held": "\(plan.plan.heldCount)",
                 "duration_ms": "\(duration.wholeMilliseconds)", "kind": "\(settings.kind.rawValue)",
-                "requests": "\(cost.requests)", "throttled_s": "\(cost.throttledSeconds)",
+                "requests": "\(reading.requests)", "throttled_s": "\(reading.throttledSeconds)",
             ]
         )
         return Outcome(
@@ -193,8 +347,10 @@ package struct Reconciler: Sendable {
             applied: applied,
             duration: duration,
             kind: settings.kind,
-            requests: cost.requests,
-            throttledSeconds: cost.throttledSeconds
+            mode: reading.mode,
+            fullReason: reading.fullReason,
+            requests: reading.requests,
+            throttledSeconds: reading.throttledSeconds
         )
     }
 }

@@ -30,12 +30,15 @@ package struct ReconciliationReport: Encodable, Sendable {
     package struct Reading: Sendable {
         package var kind: String
         package var mode: String
+        /// Why a kind that reads increments listed everything (`--full`, no cursor yet, …).
+        package var fullReason: String?
         package var requests: Int
         package var throttledSeconds: Double
 
-        package init(kind: String, mode: String, requests: Int, throttledSeconds: Double) {
+        package init(kind: String, mode: String, fullReason: String? = nil, requests: Int, throttledSeconds: Double) {
             self.kind = kind
             self.mode = mode
+            self.fullReason = fullReason
             self.requests = requests
             self.throttledSeconds = throttledSeconds
         }
@@ -73,6 +76,7 @@ package struct ReconciliationReport: Encodable, Sendable {
         case claimUpdates = "claim_updates"
         case safetyValve = "safety_valve"
         case kind, mode, requests
+        case fullReason = "full_reason"
         case throttledSeconds = "throttled_seconds"
     }
 
@@ -84,6 +88,7 @@ package struct ReconciliationReport: Encodable, Sendable {
         try c.encode(applied, forKey: .applied)
         try c.encode(reading.kind, forKey: .kind)
         try c.encode(reading.mode, forKey: .mode)
+        try c.encode(reading.fullReason, forKey: .fullReason)
         try c.encode(reading.requests, forKey: .requests)
         try c.encode((reading.throttledSeconds * 1000).rounded() / 1000, forKey: .throttledSeconds)
         try c.encode(directoryUsers, forKey: .directoryUsers)

@@ -302,6 +302,22 @@ enum LedgerSchema {
                     """
             )
         }
+        migrator.registerMigration("v12: where each directory's reading stands") { db in
+            // One row per IdP: the cursor an incremental listing resumes from and the last run
+            // (JSON), written whole after each run that is not a dry run.
+            try db.execute(
+                sql: """
+                    CREATE TABLE directory_sync (
+                        issuer TEXT PRIMARY KEY,
+                        source TEXT NOT NULL,
+                        cursor TEXT,
+                        last_full_at REAL,
+                        last_success_at REAL,
+                        last_run TEXT
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -7,7 +7,10 @@ package import Synchronization
 /// Microsoft documents them: `POST /{tenant}/oauth2/v2.0/token` (client credentials),
 /// `GET /v1.0/users`, `/v1.0/groups` and `/v1.0/groups/{id}/transitiveMembers`, `{"value": [...]}`
 /// pages of at most `$top` (999) with an absolute `@odata.nextLink`, `$select` honoured, nested
-/// groups expanded (cycles included), members typed by `@odata.type`, and Graph's error bodies.
+/// groups expanded (cycles included), members typed by `@odata.type`, and Graph's error bodies;
+/// delta queries (`/v1.0/users/delta`, `/v1.0/groups/delta` with `members@delta`,
+/// `$deltatoken=latest`, minimal answers), `/v1.0/users/{id}` and its `transitiveMemberOf`, over a
+/// log of the changes made through ``change(_:)``.
 /// Its scenarios are what no real tenant can be made to do on demand: throttling, a page that
 /// fails, a next link to another host, a token that expires mid-run, a wrong secret.
 package final class FakeGraph: HTTPTransport, Sendable {
@@ -56,6 +59,33 @@ package final class FakeGraph: HTTPTransport, Sendable {
         package var tokensIssued = 0
         package var requests: [String] = []
         package var graphRequests = 0
+        /// Every change made through ``FakeGraph/change(_:)``; a delta token is a position in it.
+        package var log: [Change] = []
+        /// Delta tokens below this position are forgotten: 410 `syncStateNotFound`.
+        package var forgottenBefore = 0
+    }
+
+    /// One change as the delta queries report it.
+    package enum Change: Sendable, Equatable {
+        /// A user's properties changed (or the user was created).
+        case user(String)
+        /// A user was deleted.
+        case userRemoved(String)
+        /// A member joined (`removed: false`) or left a group.
+        case member(group: String, member: String, removed: Bool)
+        /// A group was created or renamed.
+        case group(String)
+        /// A group was deleted.
+        case groupRemoved(String)
+    }
+
+    /// Changes the tenant and logs what the delta queries report: `body` edits the state, and
+    /// returns the changes it made.
+    package func change(_ body: (inout State) -> [Change]) {
+        state.withLock { state in
+            let changes = body(&state)
+            state.log.append(contentsOf: changes)
+        }
     }
 
     package let state: Mutex<State>
@@ -110,7 +140,50 @@ package final class FakeGraph: HTTPTransport, Sendable {
         let skip = items.first { $0.name == "$skiptoken" }?.value.flatMap(Int.init) ?? 0
         let select = items.first { $0.name == "$select" }?.value.map { Set($0.split(separator: ",").map(String.init)) }
         var listed: [ClaimValue]
-        if path == "/v1.0/users" {
+        var deltaPosition: Int?
+        if path == "/v1.0/users/delta" || path == "/v1.0/groups/delta" {
+            let token = items.first { $0.name == "$deltatoken" }?.value
+            guard let token else { return Self.error(400, "Request_BadRequest", "This fake serves delta queries from a $deltatoken only.") }
+            if token == "latest" {
+                listed = []
+                deltaPosition = state.log.count
+            } else {
+                guard let position = Int(token), position >= state.forgottenBefore, position <= state.log.count else {
+                    return Self.error(410, "syncStateNotFound", "The specified sync state is invalid or expired. Restart the sync.")
+                }
+                let changes = state.log[position...]
+                listed = path == "/v1.0/users/delta" ? Self.userDelta(changes) : Self.groupDelta(changes, state)
+                deltaPosition = state.log.count
+            }
+        } else if path.hasPrefix("/v1.0/users/"), path.hasSuffix("/transitiveMemberOf") {
+            let id = String(path.dropFirst("/v1.0/users/".count).dropLast("/transitiveMemberOf".count))
+            guard state.users.contains(where: { $0.id == id }) else {
+                return Self.error(
+                    404,
+                    "Request_ResourceNotFound",
+                    "Resource '\(id)' does not exist or one of its queried reference-property objects are not present."
+                )
+            }
+            listed = state.groups.filter { Self.transitive($0.id, state).contains(id) }.sorted { $0.id < $1.id }.map {
+                .object(["@odata.type": .string("#microsoft.graph.group"), "id": .string($0.id), "displayName": .string($0.displayName)])
+            }
+            // Entra lists directory roles among them too.
+            listed.append(.object(["@odata.type": .string("#microsoft.graph.directoryRole"), "id": .string("role-\(id)")]))
+        } else if path.hasPrefix("/v1.0/users/") {
+            let id = String(path.dropFirst("/v1.0/users/".count))
+            guard let user = state.users.first(where: { $0.id == id }) else {
+                return Self.error(
+                    404,
+                    "Request_ResourceNotFound",
+                    "Resource '\(id)' does not exist or one of its queried reference-property objects are not present."
+                )
+            }
+            return HTTPTransportResponse(
+                status: 200,
+                headers: ["Content-Type": "application/json"],
+                body: Data(Self.json(user, select: select).jsonText.utf8)
+            )
+        } else if path == "/v1.0/users" {
             listed = state.users.sorted { $0.id < $1.id }.map { Self.json($0, select: select) }
         } else if path == "/v1.0/groups" {
             listed = state.groups.sorted { $0.id < $1.id }.map { .object(["id": .string($0.id), "displayName": .string($0.displayName)]) }
@@ -138,6 +211,10 @@ package final class FakeGraph: HTTPTransport, Sendable {
             var next = URLComponents(string: (state.nextOrigin ?? root) + path)!
             next.queryItems = items.filter { $0.name != "$skiptoken" } + [URLQueryItem(name: "$skiptoken", value: String(skip + top))]
             body["@odata.nextLink"] = .string(next.string!)
+        } else if let deltaPosition {
+            var end = URLComponents(string: root + path)!
+            end.queryItems = [URLQueryItem(name: "$deltatoken", value: String(deltaPosition))]
+            body["@odata.deltaLink"] = .string(end.string!)
         }
         return HTTPTransportResponse(status: 200, headers: ["Content-Type": "application/json"], body: Data(ClaimValue.object(body).jsonText.utf8))
     }
@@ -167,6 +244,63 @@ package final class FakeGraph: HTTPTransport, Sendable {
             "access_token": .string("token-\(state.tokensIssued)"),
         ])
         return HTTPTransportResponse(status: 200, headers: ["Content-Type": "application/json"], body: Data(body.jsonText.utf8))
+    }
+
+    /// `/users/delta`'s items for these changes: each user once, minimal (`id` alone), or
+    /// `@removed`.
+    static func userDelta(_ changes: ArraySlice<Change>) -> [ClaimValue] {
+        var order: [String] = []
+        var removed: [String: Bool] = [:]
+        for change in changes {
+            switch change {
+            case .user(let id):
+                if removed[id] == nil { order.append(id) }
+                removed[id] = false
+            case .userRemoved(let id):
+                if removed[id] == nil { order.append(id) }
+                removed[id] = true
+            default: continue
+            }
+        }
+        return order.map { id in
+            removed[id] == true
+                ? .object(["id": .string(id), "@removed": .object(["reason": .string("deleted")])])
+                : .object(["id": .string(id)])
+        }
+    }
+
+    /// `/groups/delta`'s items for these changes: per group, `displayName` when it was created or
+    /// renamed, `members@delta` for its member changes, or `@removed`.
+    static func groupDelta(_ changes: ArraySlice<Change>, _ state: State) -> [ClaimValue] {
+        var order: [String] = []
+        var items: [String: [String: ClaimValue]] = [:]
+        func item(_ id: String) -> [String: ClaimValue] {
+            if items[id] == nil { order.append(id) }
+            return items[id] ?? ["id": .string(id)]
+        }
+        for change in changes {
+            switch change {
+            case .group(let id):
+                var group = item(id)
+                group["displayName"] = .string(state.groups.first { $0.id == id }?.displayName ?? id)
+                items[id] = group
+            case .groupRemoved(let id):
+                items[id] = ["id": .string(id), "@removed": .object(["reason": .string("deleted")])]
+                if !order.contains(id) { order.append(id) }
+            case .member(let groupID, let member, let removed):
+                var group = item(groupID)
+                var members: [ClaimValue] = []
+                if case .array(let written)? = group["members@delta"] { members = written }
+                let type = state.groups.contains { $0.id == member } ? "#microsoft.graph.group" : "#microsoft.graph.user"
+                var entry: [String: ClaimValue] = ["@odata.type": .string(type), "id": .string(member)]
+                if removed { entry["@removed"] = .object(["reason": .string("deleted")]) }
+                members.append(.object(entry))
+                group["members@delta"] = .array(members)
+                items[groupID] = group
+            default: continue
+            }
+        }
+        return order.compactMap { items[$0].map(ClaimValue.object) }
     }
 
     /// Every user a group holds, through nested groups, each once; groups that nest one another

@@ -4,7 +4,8 @@ import RoleSyncJSON
 package import Synchronization
 
 /// An Okta org in memory, answering the management API as Okta documents it: `GET /api/v1/users`,
-/// `/api/v1/groups` and `/api/v1/groups/{id}/users`, JSON arrays paged by an `after` cursor (the
+/// `/api/v1/groups`, `/api/v1/groups/{id}/users` and `/api/v1/users/{id}/groups`, the users'
+/// `filter=lastUpdated gt "…"` (which lists every status), JSON arrays paged by an `after` cursor (the
 /// last id of the page) with `Link: <…>; rel="self"` and `rel="next"`, `Authorization: SSWS`,
 /// `X-Rate-Limit-*` headers on every answer, and Okta's error bodies. Its scenarios are what no
 /// real org can be made to do on demand: a 429 storm, a page that fails, a `Link` to another host,
@@ -18,6 +19,8 @@ package final class FakeOkta: HTTPTransport, Sendable {
         package var lastName: String
         package var status: String
         package var department: String?
+        /// When Okta last stamped the user (a status or profile change).
+        package var lastUpdated = FakeOkta.longAgo
 
         package init(id: String, login: String, status: String = "ACTIVE", department: String? = nil) {
             self.id = id
@@ -36,6 +39,9 @@ package final class FakeOkta: HTTPTransport, Sendable {
         package var name: String
         package var type: String
         package var members: [String]
+        /// When its profile (name) and its members last changed.
+        package var lastUpdated = FakeOkta.longAgo
+        package var lastMembershipUpdated = FakeOkta.longAgo
 
         package init(id: String, name: String, type: String = "OKTA_GROUP", members: [String]) {
             self.id = id
@@ -65,6 +71,9 @@ package final class FakeOkta: HTTPTransport, Sendable {
         /// Every request, as `METHOD path?query`, and the `Authorization` it carried.
         package var requests: [(line: String, authorization: String?, host: String?)] = []
     }
+
+    /// The stamp of everything not changed since: 2026-11-30T09:00:00Z.
+    package static let longAgo = Date(timeIntervalSince1970: 1_764_493_200)
 
     package let state: Mutex<State>
     let origin: String
@@ -120,8 +129,23 @@ package final class FakeOkta: HTTPTransport, Sendable {
         let limit = min(items.first { $0.name == "limit" }?.value.flatMap(Int.init) ?? 200, 200)
         let after = items.first { $0.name == "after" }?.value
         var listed: [(id: String, json: ClaimValue)]
-        if path == "/api/v1/users" {
+        if path == "/api/v1/users", let filter = items.first(where: { $0.name == "filter" })?.value {
+            // The one filter this fake knows: `lastUpdated gt "<time>"`, which lists every status.
+            let prefix = "lastUpdated gt \""
+            guard filter.hasPrefix(prefix), filter.hasSuffix("\""),
+                let since = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(String(filter.dropFirst(prefix.count).dropLast()))
+            else {
+                return Self.error(400, "E0000031", "Invalid search criteria.", headers)
+            }
+            listed = state.users.filter { $0.lastUpdated > since }.map { ($0.id, Self.json($0)) }
+        } else if path == "/api/v1/users" {
             listed = state.users.filter { state.listsDeprovisioned || $0.status != "DEPROVISIONED" }.map { ($0.id, Self.json($0)) }
+        } else if path.hasPrefix("/api/v1/users/"), path.hasSuffix("/groups") {
+            let id = String(path.dropFirst("/api/v1/users/".count).dropLast("/groups".count))
+            guard state.users.contains(where: { $0.id == id }) else {
+                return Self.error(404, "E0000007", "Not found: Resource not found: \(id) (User)", headers)
+            }
+            listed = state.groups.filter { $0.members.contains(id) }.map { ($0.id, Self.json($0)) }
         } else if path == "/api/v1/groups" {
             listed = state.groups.map { ($0.id, Self.json($0)) }
         } else if path.hasPrefix("/api/v1/groups/"), path.hasSuffix("/users") {
@@ -141,7 +165,9 @@ package final class FakeOkta: HTTPTransport, Sendable {
             let base = state.nextOrigin ?? origin
             let cursor = state.nextRepeats && path == "/api/v1/users" ? nil : last.id
             var next = URLComponents(string: base + path)!
-            next.queryItems = (cursor.map { [URLQueryItem(name: "after", value: $0)] } ?? []) + [URLQueryItem(name: "limit", value: String(limit))]
+            next.queryItems =
+                (cursor.map { [URLQueryItem(name: "after", value: $0)] } ?? []) + [URLQueryItem(name: "limit", value: String(limit))]
+                + items.filter { $0.name == "filter" }
             links.append("<\(next.string!)>; rel=\"next\"")
         }
         headers["Link"] = links.joined(separator: ", ")
@@ -166,7 +192,7 @@ package final class FakeOkta: HTTPTransport, Sendable {
         if let department = user.department { profile["department"] = .string(department) }
         return .object([
             "id": .string(user.id), "status": .string(user.status), "created": .string("2025-01-06T10:00:00.000Z"),
-            "activated": .null, "statusChanged": .null, "lastLogin": .null, "lastUpdated": .string("2026-11-30T09:00:00.000Z"),
+            "activated": .null, "statusChanged": .null, "lastLogin": .null, "lastUpdated": .string(Self.stamp(user.lastUpdated)),
             "passwordChanged": .null, "type": .object(["id": .string("oty1")]), "profile": .object(profile),
             "credentials": .object(["provider": .object(["type": .string("OKTA"), "name": .string("OKTA")])]),
             "_links": .object(["self": .object(["href": .string("https://example.okta.com/api/v1/users/\(user.id)")])]),
@@ -175,11 +201,14 @@ package final class FakeOkta: HTTPTransport, Sendable {
 
     static func json(_ group: Group) -> ClaimValue {
         .object([
-            "id": .string(group.id), "created": .string("2025-01-06T10:00:00.000Z"), "lastUpdated": .string("2026-11-30T09:00:00.000Z"),
-            "lastMembershipUpdated": .string("2026-11-30T09:00:00.000Z"), "objectClass": .array([.string("okta:user_group")]),
+            "id": .string(group.id), "created": .string("2025-01-06T10:00:00.000Z"), "lastUpdated": .string(Self.stamp(group.lastUpdated)),
+            "lastMembershipUpdated": .string(Self.stamp(group.lastMembershipUpdated)), "objectClass": .array([.string("okta:user_group")]),
             "type": .string(group.type), "profile": .object(["name": .string(group.name), "description": .null]),
         ])
     }
+
+    /// A time as Okta writes it, `2026-11-30T09:00:00.000Z`.
+    static func stamp(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
 
     static func error(_ status: Int, _ code: String, _ summary: String, _ headers: [String: String]) -> HTTPTransportResponse {
         let body: ClaimValue = .object([

@@ -134,6 +134,7 @@ struct EngineStoreTests {
         func users(email: String) async throws -> [User] { try await inner.users(email: email) }
         func activeSuperAdminCount() async throws -> Int { try await inner.activeSuperAdminCount() }
         func userCount() async throws -> Int { try await inner.userCount() }
+        func userCounts(issuer: String) async throws -> (users: Int, active: Int) { try await inner.userCounts(issuer: issuer) }
         func overriddenUsers(limit: Int) async throws -> [User] { try await inner.overriddenUsers(limit: limit) }
         func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User] {
             try await inner.users(issuer: issuer, claim: claim, equals: value, ignoringCase: ignoringCase)

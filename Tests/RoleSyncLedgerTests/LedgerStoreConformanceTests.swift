@@ -12,7 +12,7 @@ import Testing
 /// A fresh store of one kind, seen only through the protocols: what every `LedgerStore` (and
 /// `DirectoryStore`) must do, whatever engine is behind it.
 struct StoreUnderTest: Sendable {
-    let store: any LedgerStore & DirectoryStore
+    let store: any LedgerStore & DirectoryStore & DirectorySyncStore
     /// Keeps an on-disk store's folder until the test is done.
     let scratch: ScratchFolder?
     /// Keeps a PostgreSQL store's database and client until the test is done.
@@ -375,7 +375,13 @@ struct LedgerStoreConformanceTests {
         try await s.store.apply(LedgerChanges(audit: events))
         for token in ["a", "b"] {
             try await s.store.insertSession(
-                Session(tokenHash: token, userID: ann.id, createdAt: StoreUnderTest.epoch, expiresAt: StoreUnderTest.epoch + 3600, lastSeenAt: StoreUnderTest.epoch)
+                Session(
+                    tokenHash: token,
+                    userID: ann.id,
+                    createdAt: StoreUnderTest.epoch,
+                    expiresAt: StoreUnderTest.epoch + 3600,
+                    lastSeenAt: StoreUnderTest.epoch
+                )
             )
         }
         let activity = try await s.store.activity(of: ann.id, recent: 3)

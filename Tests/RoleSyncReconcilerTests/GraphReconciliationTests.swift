@@ -51,7 +51,10 @@ struct GraphReconciliationTests {
         }
     }
 
-    func reconciler() throws -> Reconciler {
+    /// The IdP's configuration with its Microsoft Graph directory, plus `extra` lines under `directory:`.
+    static func idp(tenant: String = "contoso", extra: [String] = []) throws -> IdentityProviderSettings {
+        let lines = (["page_size: 2", "claims: { groups: group_ids, email: email, active: active }"] + extra)
+            .map { "      " + $0 }.joined(separator: "\n")
         let yaml = """
             listen: 127.0.0.1:8080
             public_url: https://rolesync.example.com
@@ -61,14 +64,16 @@ struct GraphReconciliationTests {
                 client_secret: s
                 directory:
                   kind: microsoft_graph
-                  tenant_id: contoso
+                  tenant_id: \(tenant)
                   client_id: rolesync-app
                   client_secret_env: GRAPH_SECRET
-                  page_size: 2
-                  claims: { groups: group_ids, email: email, active: active }
+            \(lines)
             """
-        let idp = try ServeConfiguration.parse(yaml: yaml, file: "/tmp/r.yaml", environment: ["GRAPH_SECRET": "graph-client-secret"]).idps[0]
-        return try Reconciler(idp: idp, sync: sync, transport: graph, logger: Logger(label: "test"), sleep: { _ in })
+        return try ServeConfiguration.parse(yaml: yaml, file: "/tmp/r.yaml", environment: ["GRAPH_SECRET": "graph-client-secret"]).idps[0]
+    }
+
+    func reconciler() throws -> Reconciler {
+        try Reconciler(idp: Self.idp(), sync: sync, transport: graph, logger: Logger(label: "test"), sleep: { _ in })
     }
 
     func user(_ name: String) async throws -> User {

@@ -78,8 +78,8 @@ struct OktaReconciliationTests {
         let outcome = try await reconciler().run(dryRun: false, force: true)
         #expect(outcome.applied && outcome.kind == .okta && outcome.mode == "full")
         #expect(outcome.plan.directoryUsers == 4 && outcome.plan.matched == 4 && outcome.plan.missing == 1)
-        // users 4 by 2 (2 pages), groups 2 (1), members 1 + 2 (2): 5 requests.
-        #expect(outcome.requests == 5 && outcome.throttledSeconds == 0)
+        // The cursor's group digest 2 (1 page), users 4 by 2 (2), groups 2 (1), members 1 + 2 (2): 6 requests.
+        #expect(outcome.requests == 6 && outcome.throttledSeconds == 0)
         #expect(try await user("00u-root").role == .superAdmin)
         #expect(try await user("00u-ada").role == .modelAdmin, "matched on the group's Okta id")
         #expect(try await user("00u-bob").status == .inactive)

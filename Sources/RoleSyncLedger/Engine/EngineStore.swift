@@ -273,6 +273,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
     package func users(email: String) async throws -> [User] { try await engine.users(email: email) }
     package func activeSuperAdminCount() async throws -> Int { try await engine.activeSuperAdminCount() }
     package func userCount() async throws -> Int { try await engine.userCount() }
+    package func userCounts(issuer: String) async throws -> (users: Int, active: Int) { try await engine.userCounts(issuer: issuer) }
     package func overriddenUsers(limit: Int) async throws -> [User] { try await engine.overriddenUsers(limit: limit) }
     package func users(issuer: String, claim: String, equals value: String, ignoringCase: Bool) async throws -> [User] {
         try await engine.users(issuer: issuer, claim: claim, equals: value, ignoringCase: ignoringCase)
@@ -365,4 +366,14 @@ extension EngineStore: ShadowStore where Engine: ShadowStore {
     package func clearShadowDifferences(issuers: [String]) async throws -> Int {
         try await engine.clearShadowDifferences(issuers: issuers)
     }
+}
+
+// MARK: Directory reading
+
+extension EngineStore: DirectorySyncStore where Engine: DirectorySyncStore {
+    package func directorySyncStates() async throws -> [DirectorySyncState] { try await engine.directorySyncStates() }
+    package func directorySyncState(issuer: String) async throws -> DirectorySyncState? {
+        try await engine.directorySyncState(issuer: issuer)
+    }
+    package func saveDirectorySyncState(_ state: DirectorySyncState) async throws { try await engine.saveDirectorySyncState(state) }
 }
