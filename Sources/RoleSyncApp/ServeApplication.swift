@@ -150,6 +150,7 @@ package struct ServeApplication {
             metricsExposition: metricsExposition,
             scim: pushers.isEmpty
                 ? nil : SCIMService(pushers: pushers, directory: store, sync: sync, logger: Logger(label: "rolesync.scim")),
+            directories: DirectoryDesk(reconcilers: reconcilers, states: store),
             keyPolicy: configuration.keys.policy,
             gateways: configuration.gateways.compactMap { gateway in
                 guard let clientID = gateway.clientID, let secret = gateway.clientSecret else { return nil }

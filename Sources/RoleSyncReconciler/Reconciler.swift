@@ -12,7 +12,7 @@ package import RoleSyncSCIM
 /// A run that fails (directory unreachable or inconsistent, safety valve) changes nothing.
 package struct Reconciler: Sendable {
     package let idp: IdentityProviderSettings
-    let settings: DirectorySettings
+    package let settings: DirectorySettings
     let sync: SyncService
     let transport: any HTTPTransport
     /// Where each IdP's cursor and last run are kept; without it every run lists everything and
@@ -152,7 +152,7 @@ package struct Reconciler: Sendable {
     }
 
     /// `24h`, `90m`, `45s`.
-    static func duration(_ seconds: TimeInterval) -> String {
+    package static func duration(_ seconds: TimeInterval) -> String {
         let whole = Int(seconds.rounded())
         if whole % 3600 == 0 { return "\(whole / 3600)h" }
         if whole % 60 == 0 { return "\(whole / 60)m" }

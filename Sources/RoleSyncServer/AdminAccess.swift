@@ -13,6 +13,8 @@ package enum AdminPermission: String, Sendable, CaseIterable {
     case rollKeys = "keys:roll"
     case offboardUsers = "users:offboard"
     case overrideRoles = "users:override"
+    case readDirectory = "directory:read"
+    case dryRunDirectory = "directory:dry-run"
 
     /// The roles that hold the permission: SPEC §1's role table, in one place. `user_admin`
     /// manages users; `super_admin` may do everything. The mappings decide users' roles, so reading
@@ -22,7 +24,10 @@ package enum AdminPermission: String, Sendable, CaseIterable {
         switch self {
         // Rolling another's key hands the caller a key that acts as its owner: the ledger refuses
         // a super_admin's to anyone else and every other owner's admin key (KeyRollAuthority).
-        case .readUsers, .editUsers, .readAudit, .readMappings, .readKeys, .createKeys, .revokeKeys, .rollKeys, .offboardUsers:
+        // Seeing how the directories are read, and a dry run of one (it reads the IdP's directory
+        // and writes nothing), is user administration too.
+        case .readUsers, .editUsers, .readAudit, .readMappings, .readKeys, .createKeys, .revokeKeys, .rollKeys, .offboardUsers,
+            .readDirectory, .dryRunDirectory:
             [.superAdmin, .userAdmin]
         // Break-glass sets aside the IdP's decision: only super_admin, who may grant any role.
         case .overrideRoles:
@@ -133,10 +138,24 @@ package struct AdminRoute: Sendable, Hashable {
         queryParameters: []
     )
 
+    package static let directory = AdminRoute(
+        method: .get,
+        path: "/api/admin/directory",
+        permission: .readDirectory,
+        queryParameters: []
+    )
+
+    package static let directoryDryRun = AdminRoute(
+        method: .post,
+        path: "/api/admin/directory/{idp}/dry-run",
+        permission: .dryRunDirectory,
+        queryParameters: []
+    )
+
     /// Every admin route.
     package static let all: [AdminRoute] = [
         listUsers, showUser, editUser, offboardUser, grantOverride, endOverride, audit, mappings, dryRun, shadow, listKeys,
-        createKey, showKey, revokeKey, rollKey,
+        createKey, showKey, revokeKey, rollKey, directory, directoryDryRun,
     ]
 
     /// Where the admin routes live.

@@ -56,7 +56,8 @@ extension ServerContext {
             .add(middleware: RequireSignInMiddleware())
             .add(middleware: FormProtectionMiddleware(publicOrigin: publicOrigin))
         ConsoleController(keys: keys, keyPages: keyPages, now: now).addRoutes(to: signedIn.group("console"))
-        DashboardController(sync: sync, keys: keys, keyPages: keyPages, now: now)
+        let directoryDesk = DirectoryController(desk: directories, now: now)
+        DashboardController(sync: sync, keys: keys, keyPages: keyPages, directories: directoryDesk, now: now)
             .addRoutes(to: signedIn.group("admin").add(middleware: AdmissionMiddleware(gate: adminGate)))
 
         let api = router.group("api")
@@ -73,6 +74,7 @@ extension ServerContext {
         AdminKeysController(actions: keyHandlers).addRoutes(to: admin)
         AuditController(sync: sync).addRoutes(to: admin)
         MappingController(sync: sync).addRoutes(to: admin)
+        directoryDesk.addRoutes(to: admin)
 
         IntrospectionController(keys: keys, gateways: gateways).addRoutes(to: router.group("oauth").add(middleware: NoStoreMiddleware()))
         GatewayCheckController(

@@ -23,6 +23,9 @@ package struct ServerContext: Sendable {
     package var now: @Sendable () -> Date
     /// The SCIM service provider for IdPs that push; `nil` answers `/scim/v2` with 404.
     package var scim: SCIMService?
+    /// The directories `serve` reconciles against (the Directory page and `/api/admin/directory`);
+    /// `nil` lists none.
+    package var directories: DirectoryDesk?
     /// Where sign-in may return to: paths here, and the https pages of `session.allowed_return_hosts`.
     package var returnAddresses: ReturnAddresses
 
@@ -34,6 +37,7 @@ package struct ServerContext: Sendable {
         publicURL: URL,
         metricsExposition: (@Sendable () -> String)? = nil,
         scim: SCIMService? = nil,
+        directories: DirectoryDesk? = nil,
         keyUsage: KeyUsageRecorder = KeyUsageRecorder(),
         keyPolicy: KeyPolicy = KeyPolicy(),
         gateways: [GatewayCredential] = [],
@@ -43,6 +47,7 @@ package struct ServerContext: Sendable {
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.scim = scim
+        self.directories = directories
         self.sync = sync
         self.sessions = sessions
         self.keys = KeyService(store: sync.store, usage: keyUsage, policy: keyPolicy, now: now)

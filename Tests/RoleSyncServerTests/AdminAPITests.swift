@@ -64,7 +64,7 @@ struct AdminAPITests {
                         body = ByteBuffer(string: AdminHarness.mapping)
                     default: headers[.contentType] = nil
                     }
-                    let path = route.path.replacingOccurrences(of: "{id}", with: "\(id)")
+                    let path = route.path.replacingOccurrences(of: "{id}", with: "\(id)").replacingOccurrences(of: "{idp}", with: "corp")
                     let response = try await client.execute(uri: path, method: route.method, headers: headers, body: body)
                     let expected: HTTPResponse.Status =
                         caller == nil ? .unauthorized : route.permission.roles.contains(caller!) ? served : .forbidden

@@ -2,9 +2,11 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import RoleSyncConfig
 import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
+import RoleSyncReconciler
 import RoleSyncSQLite
 import RoleSyncServer
 import RoleSyncTestSupport
@@ -33,6 +35,9 @@ final class AdminHarness: Sendable {
 
     let store: SQLiteLedgerStore
     let context: ServerContext
+    /// The IdP's Okta org, which the Directory page and `/api/admin/directory` read as `corp`: it
+    /// lists every user of the ledger, active.
+    let okta = FakeOkta()
     let folder: URL
     /// An admin key per role that may hold one (`user_admin`, `super_admin`), a session token for
     /// the others; `super_admin` is IdP-covered (rule platform-admins), the others are
@@ -61,6 +66,7 @@ final class AdminHarness: Sendable {
             sessions: SessionService(store: store),
             providers: ProviderDirectory([]),
             publicURL: URL(string: Self.origin)!,
+            directories: DirectoryDesk(reconcilers: [try Self.reconciler(sync: sync, okta: okta)], states: store),
             keyPolicy: keyPolicy,
             gateways: [GatewayCredential(name: "test-gateway", clientID: Self.gatewayID, secret: Self.gatewaySecret)]
         )
@@ -87,6 +93,10 @@ final class AdminHarness: Sendable {
             }
             browserSessions[role] = try await context.sessions.create(for: user.id)
         }
+        okta.with { state in
+            state.users = Role.allCases.map { FakeOkta.User(id: "sub-\($0.rawValue)", login: "\($0.rawValue)@example.com") }
+            state.groups = [FakeOkta.Group(id: "00g-admins", name: "admins", members: ["sub-super_admin"])]
+        }
         self.browserSessions = browserSessions
         self.tokens = tokens
         self.sessionRoles = sessionRoles
@@ -94,6 +104,29 @@ final class AdminHarness: Sendable {
     }
 
     deinit { try? FileManager.default.removeItem(at: folder) }
+
+    /// The IdP `corp`, reconciled against the Okta org.
+    static func reconciler(sync: SyncService, okta: FakeOkta) throws -> Reconciler {
+        let yaml = """
+            listen: 127.0.0.1:8080
+            public_url: \(origin)
+            idps:
+              - name: corp
+                issuer: \(issuer)
+                client_id: rolesync
+                client_secret: s
+                directory: { kind: okta, url: "https://example.okta.com", token_env: OKTA_TOKEN, claims: { groups: groups } }
+            """
+        let idp = try ServeConfiguration.parse(yaml: yaml, file: "/tmp/harness.yaml", environment: ["OKTA_TOKEN": "okta-api-token"]).idps[0]
+        return try Reconciler(
+            idp: idp,
+            sync: sync,
+            transport: okta,
+            states: sync.store as? any DirectorySyncStore,
+            logger: Logger(label: "test"),
+            sleep: { _ in }
+        )
+    }
 
     func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         try await Application(router: context.makeRouter()).test(.router, body)

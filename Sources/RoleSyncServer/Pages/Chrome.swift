@@ -13,7 +13,7 @@ struct Chrome: Sendable {
 
     /// The sidebar's sections.
     enum Section: String, Sendable, CaseIterable {
-        case users, keys, audit, mapping, console
+        case users, keys, audit, mapping, directory, console
 
         var label: String {
             switch self {
@@ -21,6 +21,7 @@ struct Chrome: Sendable {
             case .keys: "API Keys"
             case .audit: "Audit"
             case .mapping: "Mapping"
+            case .directory: "Directory"
             case .console: "Console"
             }
         }
@@ -31,6 +32,7 @@ struct Chrome: Sendable {
             case .keys: "/admin/keys"
             case .audit: "/admin/audit"
             case .mapping: "/admin/mapping"
+            case .directory: "/admin/directory"
             case .console: "/console/keys"
             }
         }
@@ -42,6 +44,7 @@ struct Chrome: Sendable {
             case .keys: .readKeys
             case .audit: .readAudit
             case .mapping: .readMappings
+            case .directory: .readDirectory
             case .console: nil
             }
         }

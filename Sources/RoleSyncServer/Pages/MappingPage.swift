@@ -169,7 +169,8 @@ struct MappingPageModel: Sendable {
                         ? (change.isCovered ? "yes" : "no") : "\(change.wasCovered ? "yes" : "no") → \(change.isCovered ? "yes" : "no")",
                     status: change.fromStatus == change.toStatus
                         ? change.toStatus.rawValue : "\(change.fromStatus.rawValue) → \(change.toStatus.rawValue)",
-                    why: change.rule.map { "rule ‘\($0)’ in \(change.mappingFile ?? "?")" } ?? "no rule matches"
+                    why: change.deactivationCause.map { $0.replacingOccurrences(of: "_", with: " ") }
+                        ?? change.rule.map { "rule ‘\($0)’ in \(change.mappingFile ?? "?")" } ?? "no rule matches"
                 )
             },
             truncated: plan.changes.count > shownChanges

@@ -27,6 +27,7 @@ enum PageRenderer {
         "key": PackageResources.key_mustache,
         "audit": PackageResources.audit_mustache,
         "mapping": PackageResources.mapping_mustache,
+        "directory": PackageResources.directory_mustache,
         "console-keys": PackageResources.console_keys_mustache,
     ]
 

@@ -15,6 +15,7 @@ struct DashboardController: Sendable {
     let sync: SyncService
     let keys: KeyService
     let keyPages: KeyPageHandlers
+    let directories: DirectoryController
     let now: @Sendable () -> Date
 
     func addRoutes(to admin: RouterGroup<RoleSyncRequestContext>) {
@@ -83,6 +84,34 @@ struct DashboardController: Sendable {
             )
         }
         admin.page(.post, "mapping", .readMappings) { request, context in try await self.mappingDryRunPage(request, context) }
+        admin.page(.get, "directory", .readDirectory) { _, context in try await self.directoryPage(context) }
+        admin.page(.post, "directory/{idp}/dry-run", .dryRunDirectory) { _, context in
+            try await self.directoryDryRunPage(context.parameters.get("idp") ?? "", context)
+        }
+    }
+
+    /// `/admin/directory`, with one IdP's dry run when `dryRun` holds it.
+    func directoryPage(
+        _ context: RoleSyncRequestContext,
+        dryRun: (idp: String, DirectoryPageModel.DryRun)? = nil,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let time = now()
+        let report = try await directories.desk?.overview(at: time) ?? DirectoryReport(directories: [])
+        let model = DirectoryPageModel(chrome: try Chrome("Directory", .directory, context, error: error), report: report, dryRun: dryRun, now: time)
+        return PageRenderer.page("directory", model, status: status)
+    }
+
+    /// `POST /admin/directory/{idp}/dry-run`: the page with that IdP's plan, or with why the
+    /// directory could not be read.
+    func directoryDryRunPage(_ idp: String, _ context: RoleSyncRequestContext) async throws -> Response {
+        do {
+            let (outcome, _) = try await directories.dryRun(idp)
+            return try await directoryPage(context, dryRun: (idp, DirectoryPageModel.dryRun(outcome)))
+        } catch let problem as ProblemError {
+            return try await directoryPage(context, error: "Dry run of \(idp): \(problem.detail)", status: problem.status)
+        }
     }
 
     func usersPage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
