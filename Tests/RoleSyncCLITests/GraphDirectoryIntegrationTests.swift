@@ -64,9 +64,15 @@ struct GraphDirectoryIntegrationTests {
         #expect(try Self.user("ada", config)["role"] as? String == "super_admin")
         #expect(try Self.user("cy", config)["role"] as? String == "model_admin")
 
-        // 2. Eve's account disabled: inactive, reason idp.
+        #expect(plan["mode"] as? String == "full" && (plan["full_reason"] as? String)?.hasPrefix("no cursor yet") == true)
+
+        // 2. Eve's account disabled: the delta queries name her, she is read whole, and cut off
+        //    (inactive, reason idp) without a full listing.
         try await graph.seed(["users": Self.users(disabled: ["eve"])])
-        #expect(try Self.reconcile(config).status == 0)
+        let increment = try Self.reconcile(config)
+        #expect(increment.status == 0, "\(increment.stderr)")
+        let read = try Self.object(increment.stdout)
+        #expect(read["mode"] as? String == "incremental" && read["directory_users"] as? Int == 1, "\(read)")
         let eve = try Self.user("eve", config)
         #expect(eve["status"] as? String == "inactive" && eve["deactivation_reason"] as? String == "idp")
 
@@ -82,12 +88,21 @@ struct GraphDirectoryIntegrationTests {
         #expect(wrong.status == 1 && wrong.stderr.contains("AADSTS7000215") && wrong.stderr.contains("client_secret_env"), "\(wrong.stderr)")
         #expect(!wrong.stderr.contains("not-the-secret-value"))
 
-        // 5. A next link to another host: refused; fay's removal is not applied.
+        // 5. A next link to another host, in a full listing: refused; fay's removal is not applied.
         try await graph.seed(["users": Self.users(disabled: ["eve"], except: ["fay"]), "next_origin": "http://127.0.0.2:1"])
-        let refused = try Self.reconcile(config)
+        let refused = try Self.reconcile(config, full: true)
         #expect(refused.status == 1 && refused.stderr.contains("which is not the configured Graph root; refused"), "\(refused.stderr)")
         #expect(try Rolesync.run(["audit", "--config", config, "--format", "json", "--limit", "1000"]).stdout == before)
         #expect(try Self.user("fay", config)["status"] as? String == "active")
+
+        // 6. Graph forgot the delta tokens (410 syncStateNotFound): the run lists everything
+        //    instead, and fay, deleted, is cut off.
+        try await graph.seed(["forget_delta_tokens": true])
+        let relisted = try Self.reconcile(config)
+        #expect(relisted.status == 0, "\(relisted.stderr)")
+        let full = try Self.object(relisted.stdout)
+        #expect(full["mode"] as? String == "full" && (full["full_reason"] as? String)?.contains("syncStateNotFound") == true, "\(full)")
+        #expect(try Self.user("fay", config)["status"] as? String == "inactive")
     }
 
     @Test("serve's schedule cuts off a leaver deleted from Entra ID")
@@ -154,8 +169,11 @@ struct GraphDirectoryIntegrationTests {
         return file.path
     }
 
-    static func reconcile(_ config: String) throws -> Rolesync.Run {
-        try Rolesync.run(["reconcile", "--config", config, "--format", "json"], environment: ["GRAPH_SECRET": GraphFake.secret])
+    static func reconcile(_ config: String, full: Bool = false) throws -> Rolesync.Run {
+        try Rolesync.run(
+            ["reconcile", "--config", config, "--format", "json"] + (full ? ["--full"] : []),
+            environment: ["GRAPH_SECRET": GraphFake.secret]
+        )
     }
 
     static func user(_ name: String, _ config: String) throws -> [String: Any] {

@@ -29,9 +29,19 @@ struct OktaDirectoryIntegrationTests {
         """
     static let people = ["ada", "bob", "cy", "dee", "eve", "fay", "gus", "hal", "ivy", "jo"]
 
-    static func users(except gone: Set<String> = [], suspended: Set<String> = []) -> [[String: Any]] {
-        people.filter { !gone.contains($0) }.map { name in
-            ["id": "00u\(name)", "login": "\(name)@example.org", "status": suspended.contains(name) ? "SUSPENDED" : "ACTIVE"]
+    /// The org's users; `changed` ones stamped now (their `lastUpdated`), the others long ago.
+    static func users(
+        except gone: Set<String> = [],
+        suspended: Set<String> = [],
+        deprovisioned: Set<String> = [],
+        changed: Set<String> = []
+    ) -> [[String: Any]] {
+        let now = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        return people.filter { !gone.contains($0) }.map { name in
+            let status = suspended.contains(name) ? "SUSPENDED" : deprovisioned.contains(name) ? "DEPROVISIONED" : "ACTIVE"
+            var user: [String: Any] = ["id": "00u\(name)", "login": "\(name)@example.org", "status": status]
+            if changed.contains(name) { user["lastUpdated"] = now }
+            return user
         }
     }
 
@@ -62,14 +72,23 @@ struct OktaDirectoryIntegrationTests {
         let plan = try Self.object(first.stdout)
         #expect(plan["kind"] as? String == "okta" && plan["mode"] as? String == "full")
         #expect(plan["matched"] as? Int == 10 && plan["missing"] as? Int == 0 && plan["applied"] as? Bool == true)
-        // users 10 by 4 (3 pages), groups 3 (1), members 1 + 2 + 10 by 4 (1 + 1 + 3): 9 requests.
-        #expect(plan["requests"] as? Int == 9 && plan["throttled_seconds"] as? Double == 0)
+        // The cursor's groups 3 (1 page), users 10 by 4 (3), groups 3 (1), members 1 + 2 + 10 by 4
+        // (1 + 1 + 3): 10 requests.
+        #expect(plan["requests"] as? Int == 10 && plan["throttled_seconds"] as? Double == 0)
+        #expect((plan["full_reason"] as? String)?.hasPrefix("no cursor yet") == true)
         #expect(try Self.user("ada@example.org", config)["role"] as? String == "super_admin")
         #expect(try Self.user("cy@example.org", config)["role"] as? String == "model_admin")
 
-        // 2. Eve suspended at Okta: inactive, reason idp, her key revoked before her status changed.
-        try await okta.seed(["users": Self.users(suspended: ["eve"])])
-        #expect(try Self.reconcile(config).status == 0)
+        // 2. Eve suspended at Okta (stamped now): the next run reads the changes since the first
+        //    (users by lastUpdated, then hers groups), and cuts her off: inactive, reason idp, her key
+        //    revoked before her status changed.
+        try await okta.seed(["users": Self.users(suspended: ["eve"], changed: ["eve"])])
+        let increment = try Self.reconcile(config)
+        #expect(increment.status == 0, "\(increment.stderr)")
+        let read = try Self.object(increment.stdout)
+        #expect(read["mode"] as? String == "incremental" && read["directory_users"] as? Int == 1 && read["full_reason"] is NSNull)
+        // groups 3 (1 page: the digest and the changes), eve by lastUpdated (1), her groups (1): 3 requests.
+        #expect(read["requests"] as? Int == 3, "\(read)")
         let eve = try Self.user("eve@example.org", config)
         #expect(eve["status"] as? String == "inactive" && eve["deactivation_reason"] as? String == "idp")
         let audit = try Rolesync.run(["audit", "--config", config, "--user", "eve@example.org", "--format", "json"])
@@ -79,16 +98,17 @@ struct OktaDirectoryIntegrationTests {
 
         // 3. Two 429s in a row: waited out until X-Rate-Limit-Reset (a 2-second window here), then the run completes.
         try await okta.seed(["users": Self.users(suspended: ["eve"]), "too_many_requests": 2, "window_seconds": 2])
-        let throttled = try Self.reconcile(config)
+        let throttled = try Self.reconcile(config, full: true)
         #expect(throttled.status == 0, "\(throttled.stderr)")
         let waited = try #require(try Self.object(throttled.stdout)["throttled_seconds"] as? Double)
         #expect(waited > 0 && waited <= 8, "\(waited)")
-        #expect(try Self.object(throttled.stdout)["requests"] as? Int == 11)
+        #expect(try Self.object(throttled.stdout)["requests"] as? Int == 12)
+        #expect(try Self.object(throttled.stdout)["full_reason"] as? String == "asked for (--full)")
 
         // 4. A next link to another host: refused, nothing changes, and the token went nowhere else.
         try await okta.seed(["users": Self.users(except: ["fay"], suspended: ["eve"]), "next_origin": "http://127.0.0.2:1"])
         let before = try Rolesync.run(["audit", "--config", config, "--format", "json", "--limit", "1000"]).stdout
-        let refused = try Self.reconcile(config)
+        let refused = try Self.reconcile(config, full: true)
         #expect(refused.status == 1 && refused.stderr.contains("which is not the configured org; refused"), "\(refused.stderr)")
         #expect(!refused.stderr.contains(OktaFake.token))
         #expect(try Rolesync.run(["audit", "--config", config, "--format", "json", "--limit", "1000"]).stdout == before)
@@ -96,7 +116,7 @@ struct OktaDirectoryIntegrationTests {
 
         // 5. A page failing mid-listing: the run says which, and nothing changes.
         try await okta.seed(["users": Self.users(except: ["fay"], suspended: ["eve"]), "failing": ["text": "after=00udee", "status": 500]])
-        let failed = try Self.reconcile(config)
+        let failed = try Self.reconcile(config, full: true)
         #expect(failed.status == 1 && failed.stderr.contains("/api/v1/users?after=00udee&limit=4 with HTTP 500"), "\(failed.stderr)")
         #expect(try Rolesync.run(["audit", "--config", config, "--format", "json", "--limit", "1000"]).stdout == before)
     }
@@ -115,8 +135,9 @@ struct OktaDirectoryIntegrationTests {
         }
         let config = server.folder.appendingPathComponent("rolesync.yaml").path
         defer { Task { await server.stop() } }
-        // Hal leaves: the next run (the first comes within 10% of the 1-minute interval) cuts him off.
-        try await okta.seed(["users": Self.users(except: ["hal"])])
+        // Hal leaves: Okta deprovisions him (and stamps him), which a full listing and an incremental
+        // one both see; the next run (the first comes within 10% of the 1-minute interval) cuts him off.
+        try await okta.seed(["users": Self.users(deprovisioned: ["hal"], changed: ["hal"])])
         var hal: [String: Any] = [:]
         for _ in 0..<150 {
             hal = try Self.user("hal@example.org", config)
@@ -166,8 +187,11 @@ struct OktaDirectoryIntegrationTests {
         return file.path
     }
 
-    static func reconcile(_ config: String) throws -> Rolesync.Run {
-        try Rolesync.run(["reconcile", "--config", config, "--format", "json"], environment: ["OKTA_API_TOKEN": OktaFake.token])
+    static func reconcile(_ config: String, full: Bool = false) throws -> Rolesync.Run {
+        try Rolesync.run(
+            ["reconcile", "--config", config, "--format", "json"] + (full ? ["--full"] : []),
+            environment: ["OKTA_API_TOKEN": OktaFake.token]
+        )
     }
 
     static func user(_ email: String, _ config: String) throws -> [String: Any] {

@@ -11,13 +11,21 @@ own Python SDK (msgraph-sdk 1.65.0) lists users, groups and transitive members f
 - GET /v1.0/users, /v1.0/groups, /v1.0/groups/{id}/transitiveMembers: `{"value": [...]}` pages of at
   most `$top` (default 100, most 999), `$select` honoured, an absolute `@odata.nextLink` with a
   `$skiptoken`; nested groups expanded, cycles ended; members typed by `@odata.type`.
+- GET /v1.0/users/{id} (`$select` honoured) and /v1.0/users/{id}/transitiveMemberOf (its groups,
+  nested ones included, and a directory role, as Entra lists them).
+- Delta queries, GET /v1.0/users/delta and /v1.0/groups/delta: `$deltatoken=latest` answers no
+  items and an `@odata.deltaLink`; a delta token answers what changed since it, minimal (a user's
+  `id`, or `@removed`; a group's `displayName` when it was created or renamed, `members@delta`
+  with `@removed` for members who left, or the group `@removed`), paged, ending with a new
+  `@odata.deltaLink`. The changes are the differences each PUT /__fake/state makes to the users
+  and groups. A forgotten token answers 410 `syncStateNotFound`.
 - `Authorization: Bearer <a token it issued>`, else 401 InvalidAuthenticationToken.
 
 Scenarios are set through PUT /__fake/state (with `Authorization: Bearer <client secret>`), a JSON
 object with any of: `users` (id, userPrincipalName, accountEnabled, department), `groups` (id,
 displayName, members: user and group ids), `throttle` (answer 429 with `Retry-After: retry_after`
 to this many Graph requests), `retry_after`, `failing` ({"text": ..., "status": ...}),
-`next_origin`.
+`next_origin`, `forget_delta_tokens` (true: every delta token issued so far is forgotten).
 
     graph-fake.py PORT CLIENT_ID CLIENT_SECRET
 """
@@ -31,6 +39,64 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LOCK = threading.Lock()
 STATE = {"users": [], "groups": [], "throttle": 0, "retry_after": "1", "failing": None, "next_origin": None}
 TOKENS = set()
+# What the delta queries report: the changes each state update made, in order. A delta token is a
+# position in it; tokens below FORGOTTEN[0] are forgotten.
+LOG = []
+FORGOTTEN = [0]
+
+
+def log_changes(old_users, new_users, old_groups, new_groups):
+    before = {u["id"]: u for u in old_users}
+    after = {u["id"]: u for u in new_users}
+    for uid in sorted(after):
+        if before.get(uid) != after[uid]:
+            LOG.append(("user", uid))
+    for uid in sorted(set(before) - set(after)):
+        LOG.append(("user_removed", uid))
+    old = {g["id"]: g for g in old_groups}
+    new = {g["id"]: g for g in new_groups}
+    for gid in sorted(new):
+        group = new[gid]
+        if gid not in old or old[gid]["displayName"] != group["displayName"]:
+            LOG.append(("group", gid))
+        previous = set(old[gid]["members"]) if gid in old else set()
+        for member in sorted(set(group["members"]) - previous):
+            LOG.append(("member", gid, member, False))
+        for member in sorted(previous - set(group["members"])):
+            LOG.append(("member", gid, member, True))
+    for gid in sorted(set(old) - set(new)):
+        LOG.append(("group_removed", gid))
+
+
+def user_delta(changes):
+    order, removed = [], {}
+    for change in changes:
+        if change[0] in ("user", "user_removed"):
+            if change[1] not in removed:
+                order.append(change[1])
+            removed[change[1]] = change[0] == "user_removed"
+    return [{"id": uid, "@removed": {"reason": "deleted"}} if removed[uid] else {"id": uid} for uid in order]
+
+
+def group_delta(changes):
+    order, items = [], {}
+    groups = {g["id"] for g in STATE["groups"]}
+    names = {g["id"]: g["displayName"] for g in STATE["groups"]}
+    for change in changes:
+        gid = change[1]
+        if gid not in items:
+            order.append(gid)
+            items[gid] = {"id": gid}
+        if change[0] == "group":
+            items[gid]["displayName"] = names.get(gid, gid)
+        elif change[0] == "group_removed":
+            items[gid] = {"id": gid, "@removed": {"reason": "deleted"}}
+        elif change[0] == "member":
+            member = {"@odata.type": "#microsoft.graph.group" if change[2] in groups else "#microsoft.graph.user", "id": change[2]}
+            if change[3]:
+                member["@removed"] = {"reason": "deleted"}
+            items[gid].setdefault("members@delta", []).append(member)
+    return [items[gid] for gid in order]
 
 
 def transitive(group_id):
@@ -94,6 +160,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.graph_error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
         update = json.loads(self.read_body() or b"{}")
         with LOCK:
+            log_changes(STATE["users"], update.get("users", STATE["users"]), STATE["groups"], update.get("groups", STATE["groups"]))
+            if update.get("forget_delta_tokens"):
+                FORGOTTEN[0] = len(LOG) + 1
             for key in ("users", "groups", "throttle", "retry_after", "failing", "next_origin"):
                 if key in update:
                     STATE[key] = update[key]
@@ -132,7 +201,33 @@ class Handler(BaseHTTPRequestHandler):
             skip = int(query.get("$skiptoken", "0"))
             select = set(query["$select"].split(",")) if "$select" in query else None
             parts = url.path.split("/")
-            if url.path == "/v1.0/users":
+            delta_end = None
+            if url.path in ("/v1.0/users/delta", "/v1.0/groups/delta"):
+                token = query.get("$deltatoken")
+                if token is None:
+                    return self.graph_error(400, "Request_BadRequest", "This fake serves delta queries from a $deltatoken only.")
+                if token == "latest":
+                    items = []
+                else:
+                    if not token.isdigit() or int(token) < FORGOTTEN[0] or int(token) > len(LOG):
+                        return self.graph_error(410, "syncStateNotFound", "The specified sync state is invalid or expired. Restart the sync.")
+                    changes = LOG[int(token):]
+                    items = user_delta(changes) if url.path == "/v1.0/users/delta" else group_delta(changes)
+                delta_end = len(LOG)
+                context = "users" if url.path == "/v1.0/users/delta" else "groups"
+            elif len(parts) == 5 and parts[1:3] == ["v1.0", "users"] and parts[4] == "transitiveMemberOf":
+                if not any(u["id"] == parts[3] for u in STATE["users"]):
+                    return self.graph_error(404, "Request_ResourceNotFound", f"Resource '{parts[3]}' does not exist.")
+                items = [{"@odata.type": "#microsoft.graph.group", "id": g["id"], "displayName": g["displayName"]}
+                         for g in sorted(STATE["groups"], key=lambda g: g["id"]) if parts[3] in transitive(g["id"])]
+                items.append({"@odata.type": "#microsoft.graph.directoryRole", "id": f"role-{parts[3]}", "displayName": "Directory Readers"})
+                context = "directoryObjects"
+            elif len(parts) == 4 and parts[1:3] == ["v1.0", "users"] and parts[3] not in ("delta",):
+                user = next((u for u in STATE["users"] if u["id"] == parts[3]), None)
+                if user is None:
+                    return self.graph_error(404, "Request_ResourceNotFound", f"Resource '{parts[3]}' does not exist.")
+                return self.send_json(200, user_json(user, select))
+            elif url.path == "/v1.0/users":
                 items = [user_json(u, select) for u in sorted(STATE["users"], key=lambda u: u["id"])]
                 context = "users"
             elif url.path == "/v1.0/groups":
@@ -154,6 +249,8 @@ class Handler(BaseHTTPRequestHandler):
                 next_query["$skiptoken"] = str(skip + top)
                 base = STATE["next_origin"] or self.root
                 body["@odata.nextLink"] = f"{base}{url.path}?{urllib.parse.urlencode(next_query, safe='$,')}"
+            elif delta_end is not None:
+                body["@odata.deltaLink"] = f"{self.root}{url.path}?{urllib.parse.urlencode({'$deltatoken': str(delta_end)}, safe='$')}"
             return self.send_json(200, body)
 
 

@@ -99,8 +99,30 @@ async def main(root, client_id, secret):
     people = sorted(m.id for m in members if isinstance(m, User))
     if people != sorted(u["id"] for u in users if any(u["id"] in g["members"] for g in groups[:6])):
         raise SystemExit(f"graph-sdk-check: transitive members of a nested loop gave {len(people)} users")
+    # Delta queries, as RoleSync reads them: the present end ($deltatoken=latest), then a user
+    # disabled, one deleted and one moved between groups, read back through the SDK's own models.
+    users_end = (await client.users.delta.with_url(f"{root}/v1.0/users/delta?$deltatoken=latest").get()).odata_delta_link
+    groups_end = (await client.groups.delta.with_url(f"{root}/v1.0/groups/delta?$deltatoken=latest").get()).odata_delta_link
+    if not users_end or not groups_end:
+        raise SystemExit("graph-sdk-check: $deltatoken=latest gave no @odata.deltaLink")
+    changed = [dict(u) for u in users if u["id"] != "u0002"]
+    changed[0]["accountEnabled"] = False
+    moved = [dict(g, members=[m for m in g["members"] if m != "u0007"]) if g["id"] == "g00" else g for g in groups]
+    body = json.dumps({"users": changed, "groups": moved}).encode()
+    urllib.request.urlopen(urllib.request.Request(f"{root}/__fake/state", data=body, method="PUT",
+                                                  headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"})).read()
+    user_delta = await client.users.delta.with_url(users_end).get()
+    named = sorted(u.id for u in user_delta.value or [])
+    removed = sorted(u.id for u in user_delta.value or [] if "@removed" in (u.additional_data or {}))
+    if named != ["u0001", "u0002"] or removed != ["u0002"] or not user_delta.odata_delta_link:
+        raise SystemExit(f"graph-sdk-check: users delta gave {named}, removed {removed}")
+    group_delta = await client.groups.delta.with_url(groups_end).get()
+    left = [m for g in group_delta.value or [] for m in (g.additional_data or {}).get("members@delta", []) if "@removed" in m]
+    if [m["id"] for m in left] != ["u0007"]:
+        raise SystemExit(f"graph-sdk-check: groups delta gave members@delta {left}")
     print(f"graph-sdk-check: msgraph-sdk listed {len(listed)} users in {pages} pages, {len(listed_groups)} groups "
-          f"and {len(people)} transitive members through nested groups from {root}")
+          f"and {len(people)} transitive members through nested groups from {root}; its delta queries read a disabled, "
+          f"a deleted and a moved user")
 
 
 if __name__ == "__main__":

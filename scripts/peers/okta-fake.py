@@ -9,7 +9,9 @@ SDK (okta 3.4.6) lists users, groups and members from it:
   (default and most 200) a page, ordered by id, paged by an `after` cursor (the last id of the
   page) with `Link: <...>; rel="self"` and `Link: <...>; rel="next"` as two header lines;
   deprovisioned users are left out of /api/v1/users, as Okta's default listing does.
-- GET /api/v1/users/{id}: one user.
+- GET /api/v1/users?filter=lastUpdated gt "<time>": the users stamped after the time, every
+  status (Okta's filter lists DEPROVISIONED users too); any other filter is 400 (E0000031).
+- GET /api/v1/users/{id}: one user; GET /api/v1/users/{id}/groups: the user's groups.
 - `Authorization: SSWS <token>` (or `SSWS<token>`, as Okta's SDK sends it), else 401 with Okta's
   error body (E0000011).
 - `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` on every answer, per
@@ -20,11 +22,14 @@ object with any of: `users` (objects with id, login, status, department), `group
 type, members), `rate_limit` (requests per window), `window_seconds` (the window's length, default
 60), `too_many_requests` (answer 429 to this many
 requests), `failing` ({"text": ..., "status": ...}: that status for requests whose path and query
-contain the text), `next_origin` (send rel="next" to this origin instead). GET /__fake/requests
+contain the text), `next_origin` (send rel="next" to this origin instead). A user's and a group's
+`lastUpdated` (and a group's `lastMembershipUpdated`) may be given as RFC 3339 times; they default
+to 2026-11-30T09:00:00.000Z. GET /__fake/requests
 lists the requests served, as "METHOD path?query".
 
     okta-fake.py PORT TOKEN
 """
+import datetime
 import json
 import sys
 import threading
@@ -66,7 +71,7 @@ def user_json(user, origin):
         "activated": "2025-01-06T10:00:00.000Z",
         "statusChanged": STAMP,
         "lastLogin": None,
-        "lastUpdated": STAMP,
+        "lastUpdated": user.get("lastUpdated", STAMP),
         "passwordChanged": None,
         "type": {"id": "oty1fake"},
         "profile": profile,
@@ -79,13 +84,21 @@ def group_json(group, origin):
     return {
         "id": group["id"],
         "created": "2025-01-06T10:00:00.000Z",
-        "lastUpdated": STAMP,
-        "lastMembershipUpdated": STAMP,
+        "lastUpdated": group.get("lastUpdated", STAMP),
+        "lastMembershipUpdated": group.get("lastMembershipUpdated", STAMP),
         "objectClass": ["okta:user_group"],
         "type": group.get("type", "OKTA_GROUP"),
         "profile": {"name": group["name"], "description": None},
         "_links": {"users": {"href": f"{origin}/api/v1/groups/{group['id']}/users"}},
     }
+
+
+def moment(text):
+    """An RFC 3339 time as Okta writes it (`2026-11-30T09:00:00.000Z`), as a datetime; None if not one."""
+    try:
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -170,8 +183,20 @@ class Handler(BaseHTTPRequestHandler):
                 return self.error(400, "E0000001", "Api validation failed: limit", rate)
             after = query.get("after", [None])[0]
             parts = url.path.split("/")
-            if url.path == "/api/v1/users":
+            filters = query.get("filter")
+            if url.path == "/api/v1/users" and filters:
+                text = filters[0]
+                prefix = 'lastUpdated gt "'
+                since = moment(text[len(prefix):-1]) if text.startswith(prefix) and text.endswith('"') else None
+                if since is None:
+                    return self.error(400, "E0000031", "Invalid search criteria.", rate)
+                items = [user_json(u, origin) for u in STATE["users"] if moment(u.get("lastUpdated", STAMP)) > since]
+            elif url.path == "/api/v1/users":
                 items = [user_json(u, origin) for u in STATE["users"] if u.get("status") != "DEPROVISIONED"]
+            elif len(parts) == 6 and parts[1:4] == ["api", "v1", "users"] and parts[5] == "groups":
+                if not any(u["id"] == parts[4] for u in STATE["users"]):
+                    return self.error(404, "E0000007", f"Not found: Resource not found: {parts[4]} (User)", rate)
+                items = [group_json(g, origin) for g in STATE["groups"] if parts[4] in g["members"]]
             elif url.path == "/api/v1/groups":
                 items = [group_json(g, origin) for g in STATE["groups"]]
             elif len(parts) == 6 and parts[1:4] == ["api", "v1", "groups"] and parts[5] == "users":
@@ -194,7 +219,7 @@ class Handler(BaseHTTPRequestHandler):
             links = [("Link", f'<{origin}{self.path}>; rel="self"')]
             if start + limit_items < len(items) and page:
                 base = STATE["next_origin"] or origin
-                next_query = urllib.parse.urlencode({"after": page[-1]["id"], "limit": limit_items})
+                next_query = urllib.parse.urlencode({"after": page[-1]["id"], "limit": limit_items, **({"filter": filters[0]} if filters else {})})
                 links.append(("Link", f'<{base}{url.path}?{next_query}>; rel="next"'))
             return self.send_json(200, page, links, rate)
 

@@ -21,7 +21,8 @@ from okta.pagination import PaginationHelper
 def seed(org, token):
     users = [{"id": f"00u{n:04d}", "login": f"user{n}@example.com", "status": "SUSPENDED" if n % 50 == 0 else "ACTIVE"}
              for n in range(1, 251)]
-    users.append({"id": "00u9999", "login": "gone@example.com", "status": "DEPROVISIONED"})
+    users.append({"id": "00u9999", "login": "gone@example.com", "status": "DEPROVISIONED", "lastUpdated": "2026-12-05T10:00:00.000Z"})
+    users[2]["lastUpdated"] = "2026-12-05T09:00:00.000Z"
     groups = [{"id": f"00g{g:03d}", "name": f"team-{g}", "members": [u["id"] for i, u in enumerate(users) if i % 7 == g]}
               for g in range(7)]
     groups.append({"id": "00gEVERY", "name": "Everyone", "type": "BUILT_IN", "members": [u["id"] for u in users]})
@@ -72,8 +73,16 @@ async def main(org, token):
         got, want = sorted(m.id for m in members), sorted(group["members"])
         if got != want:
             raise SystemExit(f"okta-sdk-check: list_group_users({group['id']}) gave {len(got)}, the fake holds {len(want)}")
+    # RoleSync's incremental listing: the users stamped since a time (deprovisioned ones too), and
+    # each one's groups.
+    changed, _ = await all_pages(client.list_users, filter='lastUpdated gt "2026-12-01T00:00:00.000Z"', limit=40)
+    if sorted(u.id for u in changed) != ["00u0003", "00u9999"]:
+        raise SystemExit(f"okta-sdk-check: list_users(filter=lastUpdated gt …) gave {sorted(u.id for u in changed)}")
+    mine, _ = await all_pages(client.list_user_groups, id="00u0003")
+    if sorted(g.id for g in mine) != sorted(g["id"] for g in groups if "00u0003" in g["members"]):
+        raise SystemExit(f"okta-sdk-check: list_user_groups(00u0003) gave {sorted(g.id for g in mine)}")
     print(f"okta-sdk-check: okta {__import__('okta').__version__} listed {len(listed)} users in {pages} pages, "
-          f"{len(listed_groups)} groups and their members from {org}")
+          f"{len(listed_groups)} groups and their members from {org}; users changed since a time and a user's groups")
 
 
 if __name__ == "__main__":
