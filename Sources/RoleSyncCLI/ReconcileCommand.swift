@@ -151,9 +151,10 @@ struct ReconcileCommand: AsyncParsableCommand {
         )
         let reading = report.reading
         let waited = reading.throttledSeconds > 0 ? String(format: "%.1f s", reading.throttledSeconds) : "no time"
-        let why = reading.fullReason.map { "; full because \($0)" } ?? ""
+        let why = reading.fullReason.map { ", because \($0)" } ?? ""
         Output.line(
-            "Read through \(reading.kind) (\(reading.mode == "incremental" ? "an" : "a") \(reading.mode) listing\(why)): \(plural(reading.requests, "request")), \(waited) waiting on its rate limits."
+            "Read through \(reading.kind): \(reading.mode == "incremental" ? "an" : "a") \(reading.mode) listing\(why); "
+                + "\(plural(reading.requests, "request")), \(waited) waiting on its rate limits."
         )
         let changes = plan.plan.changes
         if changes.isEmpty {

@@ -143,7 +143,7 @@ package struct Reconciler: Sendable {
     /// cursor may be used.
     func fullListingReason(asked: Bool, state: DirectorySyncState?) -> String? {
         if asked { return "asked for (--full)" }
-        guard let state, state.cursor != nil else { return "no cursor yet (the first run, or the last listing was not applied)" }
+        guard let state, state.cursor != nil else { return "no cursor yet: no listing was applied since the directory was configured" }
         if state.source != settings.sourceIdentity { return "the directory's kind or address changed since the cursor was stored" }
         guard let last = state.lastFullAt, now().timeIntervalSince(last) < settings.fullEvery else {
             return "the last full listing is older than full_every (\(Self.duration(settings.fullEvery)))"

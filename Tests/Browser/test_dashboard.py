@@ -836,6 +836,38 @@ class DashboardInChromium(unittest.TestCase):
         wait_for(alice, lambda d: d.find_element(By.ID, "rolled-from").text, "the new key names the old one")
         self.assertTrue(present(alice, "#roll"), "the replacement can be rolled in its turn")
 
+    # 13 ---------------------------------------------------------------------------------------
+    def test_13_the_directory_page_and_a_dry_run(self):
+        """The IdP's directory (the Okta fake scripts/browser-test starts, hundreds of users, with a
+        safety valve of max_count 0 so that nobody the tests sign in is ever deactivated by it)."""
+        self.need("alice")
+        alice = self.browser("alice")
+        go(alice, "/admin/directory", "Directory")
+        section = find(alice, "section.directory")
+        self.assertIn("nanoidp", section.find_element(By.CSS_SELECTOR, "h2").text)
+        facts = section.find_element(By.CSS_SELECTOR, "dl.profile").text
+        self.assertIn("Okta at http://127.0.0.1:", facts)
+        self.assertRegex(facts, r"every 1h, a full listing at least every 24h")
+        shot(alice, "directory")
+        click_and_load(alice, section.find_element(By.CSS_SELECTOR, "form.dry-run button[type=submit]"), "Dry run now")
+        result = wait_for(alice, lambda d: d.find_element(By.CSS_SELECTOR, ".dry-run-result").text, "the dry run's result")
+        self.assertIn("Read through Okta: a full listing, because no cursor yet", result)
+        self.assertRegex(result, r"3\d\d directory users", result)
+        # Everyone the tests signed in is missing from the Okta fake: the plan would deactivate them,
+        # and the valve (max_count 0) would hold it.
+        self.assertIn("The safety valve would hold this plan", result)
+        self.assertIn("absent from directory", alice.find_element(By.CSS_SELECTOR, ".dry-run-result .changes-table").text)
+        alice.execute_script("document.querySelector('.dry-run-result').scrollIntoView()")
+        shot(alice, "directory-dry-run")
+
+        cookie = session_cookie(alice)
+        request = urllib.request.Request(
+            ROLESYNC_URL + "/api/admin/directory", headers={"Cookie": f"{cookie[0]}={cookie[1]}", "Accept": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            self.assertEqual(response.status, 200)
+            self.assertEqual([d["kind"] for d in json.loads(response.read())["directories"]], ["okta"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -113,7 +113,7 @@ import Testing
             #expect(dry.status == .ok)
             page = DashboardTests.html(dry)
             #expect(page.contains("A full listing at"), "the last run, recorded")
-            #expect(page.contains("(an incremental listing)"), "the dry run read from the cursor")
+            #expect(page.contains("Read through Okta: an incremental listing; 3 requests."), "the dry run read from the cursor")
             #expect(page.contains("billing_admin@example.com") && page.contains("inactive in directory"), "\(page)")
             #expect(page.contains("1 user changed in the directory since the last run; 1 is a ledger user. Nothing was written."))
             let user = try #require(try await h.store.user(issuer: AdminHarness.issuer, subject: "sub-billing_admin"))

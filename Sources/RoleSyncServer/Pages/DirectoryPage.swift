@@ -63,7 +63,8 @@ struct DirectoryPageModel: Sendable {
         facts.append(
             Fact(
                 label: "Next run",
-                value: d.nextRunAt.map { "about \(PageTime($0).text) (\(relative($0, now)))" } ?? "soon after the server starts (no run recorded yet)"
+                value: d.nextRunAt.map { "about \(PageTime($0).text) (\(relative($0, now)))" }
+                    ?? "within a tenth of the interval after the server starts (no run recorded yet)"
             )
         )
         facts.append(Fact(label: "Last success", value: d.lastSuccessAt.map { "\(PageTime($0).text) (\(relative($0, now)))" } ?? "never"))
@@ -76,7 +77,7 @@ struct DirectoryPageModel: Sendable {
                 "\(run.mode == "incremental" ? "An" : "A") \(run.mode) listing at \(PageTime(run.startedAt).text) (\(relative(run.startedAt, now))), \(took), "
                 + "\(run.requests) request\(run.requests == 1 ? "" : "s")"
                 + (run.throttledSeconds > 0 ? String(format: ", %.1f s waiting on rate limits", run.throttledSeconds) : "")
-                + (run.fullReason.map { "; full because \($0)" } ?? "") + "."
+                + (run.fullReason.map { "; full, because \($0)" } ?? "") + "."
             if run.outcome != "failed" {
                 counts = [
                     .init(value: "\(run.directoryUsers)", label: run.mode == "full" ? "directory users" : "users changed"),
@@ -130,8 +131,8 @@ struct DirectoryPageModel: Sendable {
     static func dryRun(_ outcome: Reconciler.Outcome) -> DryRun {
         let plan = outcome.plan
         let reading =
-            "Read through \(kindName(outcome.kind.rawValue)) (\(outcome.mode == "incremental" ? "an" : "a") \(outcome.mode) listing"
-            + (outcome.fullReason.map { "; full because \($0)" } ?? "") + "): \(outcome.requests) request\(outcome.requests == 1 ? "" : "s")."
+            "Read through \(kindName(outcome.kind.rawValue)): \(outcome.mode == "incremental" ? "an" : "a") \(outcome.mode) listing"
+            + (outcome.fullReason.map { ", because \($0)" } ?? "") + "; \(outcome.requests) request\(outcome.requests == 1 ? "" : "s")."
         let summary =
             outcome.mode == "full"
             ? "\(plan.directoryUsers) directory users, \(plan.ledgerUsers) ledger users (\(plan.activeUsers) active): \(plan.matched) matched, "
