@@ -11,6 +11,7 @@ import RoleSyncReconciler
 import RoleSyncSCIM
 import RoleSyncSQLite
 import RoleSyncTestSupport
+import Synchronization
 
 /// Issue #6's targets, and issue #24's Microsoft Graph listing. Run:
 /// `ROLESYNC_BENCHMARKS=1 swift package --disable-sandbox benchmark --target ReconcileBenchmarks`.
@@ -26,6 +27,11 @@ import RoleSyncTestSupport
 ///   `transitiveMembers` is parsed and the plan made against a 100,000-user ledger (a dry run, so
 ///   every sample does the same work). The pages come from ``GraphPages``, which renders them from
 ///   items serialised once; its own cost is measured alone beside it.
+/// - An incremental reconciliation through Graph's delta queries carrying 100 changes (issue #24):
+///   after a full run has stored the delta links, each sample reads the delta (100 users named),
+///   reads each of them whole (`/v1.0/users/{id}` and its `transitiveMemberOf`: 200 requests), plans
+///   against the 100,000-user ledger and applies: the 100 are deactivated, the next sample
+///   reactivates them, and so on.
 
 private let quietLogger: Logger = {
     var logger = Logger(label: "bench")
@@ -155,6 +161,33 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
     }
 
+    Benchmark("Graph: incremental reconciliation, 100 changes, 100,000-user ledger", configuration: .init(maxIterations: .count(10))) {
+        benchmark in
+        let sync = try await ledger(users: 100_000)
+        let pages = GraphPages(users: 100_000)
+        let reconciler = try Reconciler(
+            idp: try graphIdP(),
+            sync: sync,
+            transport: pages,
+            states: try require(sync.store as? any DirectorySyncStore),
+            logger: quietLogger,
+            sleep: { _ in }
+        )
+        let first = try await reconciler.run(dryRun: false, force: true)
+        precondition(first.mode == "full" && first.applied, "the full run that stores the cursor: \(first.mode)")
+        _ = malloc_trim(0)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let outcome = try await reconciler.run(dryRun: false)
+            precondition(
+                outcome.mode == "incremental" && outcome.plan.directoryUsers == 100 && outcome.plan.plan.changes.count == 100 && outcome.applied,
+                "unexpected incremental run: \(outcome.mode), \(outcome.plan.directoryUsers) listed, \(outcome.plan.plan.changes.count) changes"
+            )
+            blackHole(outcome)
+        }
+        benchmark.stopMeasurement()
+    }
+
     Benchmark("Graph fake alone: the same pages rendered, none parsed", configuration: .init(maxIterations: .count(3))) { benchmark in
         let pages = GraphPages(users: 100_000)
         benchmark.startMeasurement()
@@ -211,6 +244,10 @@ private final class GraphPages: HTTPTransport, Sendable {
     let users: [String]
     let groups: [String]
     let members: [String: [String]]
+    /// The users each delta names (one in 1,000), with their groups as `transitiveMemberOf` items.
+    let changed: [String: String]
+    /// Delta rounds served: the changed users are disabled in odd rounds, enabled in even ones.
+    let round = Mutex(0)
 
     init(users count: Int) {
         var users: [String] = []
@@ -232,6 +269,49 @@ private final class GraphPages: HTTPTransport, Sendable {
         self.users = users
         self.members = members
         self.groups = members.keys.sorted().map { #"{"id":"\#($0)","displayName":"\#($0)"}"# }
+        var changed: [String: String] = [:]
+        for i in stride(from: 7, to: count, by: 1_000) {
+            let member = ##"{"@odata.type":"#microsoft.graph.user","id":"sub-\##(i)"}"##
+            let names = members.filter { $0.value.contains(member) }.keys.sorted()
+            changed["sub-\(i)"] = names.map { ##"{"@odata.type":"#microsoft.graph.group","id":"\##($0)","displayName":"\##($0)"}"## }
+                .joined(separator: ",")
+        }
+        self.changed = changed
+    }
+
+    /// The delta queries and the reads of one changed user.
+    func delta(_ path: String, _ items: [URLQueryItem]) -> HTTPTransportResponse? {
+        func answer(_ body: String) -> HTTPTransportResponse { HTTPTransportResponse(status: 200, body: Data(body.utf8)) }
+        if path == "/v1.0/users/delta" || path == "/v1.0/groups/delta" {
+            let latest = items.first { $0.name == "$deltatoken" }?.value == "latest"
+            let value: String
+            let next: Int
+            if path == "/v1.0/users/delta", !latest {
+                next = round.withLock {
+                    $0 += 1
+                    return $0
+                }
+                value = changed.keys.sorted().map { #"{"id":"\#($0)"}"# }.joined(separator: ",")
+            } else {
+                next = round.withLock { $0 }
+                value = ""
+            }
+            return answer(#"{"value":[\#(value)],"@odata.deltaLink":"https://graph.bench.invalid\#(path)?$deltatoken=\#(next)"}"#)
+        }
+        guard path.hasPrefix("/v1.0/users/sub-") else { return nil }
+        let rest = path.dropFirst("/v1.0/users/".count)
+        if rest.hasSuffix("/transitiveMemberOf") {
+            guard let groups = changed[String(rest.dropLast("/transitiveMemberOf".count))] else { return nil }
+            return answer(#"{"value":[\#(groups)]}"#)
+        }
+        let id = String(rest)
+        guard changed[id] != nil, let index = Int(id.dropFirst("sub-".count)) else { return nil }
+        let claims = LedgerFixtures.claims(index).values
+        let email = claims["email"]?.stringValue ?? ""
+        let enabled = round.withLock { $0 } % 2 == 0
+        return answer(
+            #"{"id":"\#(id)","displayName":"\#(claims["name"]?.stringValue ?? "")","mail":"\#(email)","userPrincipalName":"\#(email)","accountEnabled":\#(enabled)}"#
+        )
     }
 
     func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
@@ -243,6 +323,7 @@ private final class GraphPages: HTTPTransport, Sendable {
         let items = components?.queryItems ?? []
         let top = items.first { $0.name == "$top" }?.value.flatMap(Int.init) ?? 100
         let skip = items.first { $0.name == "$skiptoken" }?.value.flatMap(Int.init) ?? 0
+        if let answer = delta(path, items) { return answer }
         let all: [String]
         if path == "/v1.0/users" {
             all = users

@@ -110,6 +110,14 @@ package enum LedgerCopy {
             ]
         ),
         Table(name: "directory_members", columns: [("issuer", .text), ("group_id", .text), ("member_id", .text)]),
+        Table(
+            name: "directory_sync",
+            columns: [
+                ("issuer", .text), ("source", .text), ("cursor", .text), ("last_full_at", .time), ("last_success_at", .time),
+                ("last_run", .json),
+            ],
+            key: ["issuer"]
+        ),
     ]
 
     /// Rows per read and per `INSERT` (at most 16 columns: well under PostgreSQL's 65,535 binds).

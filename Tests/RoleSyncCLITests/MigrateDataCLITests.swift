@@ -52,7 +52,20 @@ struct MigrateDataCLITests {
             modified: now
         )
         try await store.apply([.insert(person), .insert(group)], LedgerChanges())
+        try await store.saveDirectorySyncState(Self.syncState(issuer: owner.issuer, at: now))
         return (key.id, value, owner.issuer)
+    }
+
+    /// An IdP's directory cursor and last run, as a reconciliation leaves them.
+    static func syncState(issuer: String, at time: Date) -> DirectorySyncState {
+        DirectorySyncState(
+            issuer: issuer,
+            source: "okta https://example.okta.com",
+            cursor: "okta 2027-01-15T07:55:00.000Z 5e3a",
+            lastFullAt: time,
+            lastSuccessAt: time,
+            lastRun: DirectoryRunSummary(startedAt: time, durationSeconds: 1.25, mode: "full", outcome: "applied", directoryUsers: 4, requests: 7)
+        )
     }
 
     @Test("Every table arrives, ids kept, counts printed; the copy is usable; a second copy into the same database is refused")
@@ -72,6 +85,7 @@ struct MigrateDataCLITests {
             let counts = Self.counts(copy.stdout)
             #expect(counts["users"] == 4 && counts["sessions"] == 1 && counts["api_keys"] == 1, "\(copy.stdout)")
             #expect(counts["api_key_usage"] == 2 && counts["directory_resources"] == 2 && counts["directory_members"] == 1, "\(copy.stdout)")
+            #expect(counts["directory_sync"] == 1, "\(copy.stdout)")
             #expect((counts["audit_events"] ?? 0) >= 8)
             #expect(copy.stdout.contains("every table's count matches the source's"))
 
@@ -89,6 +103,9 @@ struct MigrateDataCLITests {
             #expect(try await target.session(tokenHash: "hash-of-a-session") != nil)
             let group = try #require(try await target.directoryResource(issuer: issuer, kind: .group, id: "g-1"))
             #expect(group.memberIDs == ["u-1"])
+            #expect(
+                try await target.directorySyncState(issuer: issuer) == Self.syncState(issuer: issuer, at: Date(timeIntervalSince1970: 1_800_000_000))
+            )
             #expect(
                 try await target.auditEvents(matching: AuditQuery(limit: 500)).events.count
                     == (try await source.auditEvents(matching: AuditQuery(limit: 500)).events.count)
