@@ -171,6 +171,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Google Workspace's Admin SDK Directory API (`users.list`, `groups.list`, `members.list`):
+        // reading a Workspace account's directory with a service account's signed assertion.
+        .target(
+            name: "RoleSyncGoogle",
+            dependencies: [
+                "RoleSyncSCIM", "RoleSyncJSON",
+                "RoleSyncHTTPClient",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Microsoft Graph (`/v1.0/users`, `/v1.0/groups`, transitive members): reading an Entra ID
         // tenant's directory with an app's client credentials, paged by `@odata.nextLink`.
         .target(
@@ -192,6 +204,7 @@ let package = Package(
                 "RoleSyncSCIM",
                 "RoleSyncOkta",
                 "RoleSyncGraph",
+                "RoleSyncGoogle",
                 "RoleSyncHTTPClient",
                 "RoleSyncMapping", "RoleSyncJSON",
                 .product(name: "Logging", package: "swift-log"),
@@ -353,6 +366,15 @@ let package = Package(
         .testTarget(
             name: "RoleSyncGraphTests",
             dependencies: ["RoleSyncGraph", "RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncJSON", "RoleSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncGoogleTests",
+            dependencies: [
+                "RoleSyncGoogle", "RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncJSON", "RoleSyncTestSupport",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -21,6 +21,9 @@ struct RawDirectory: Decodable {
     var clientID: Located<String>?
     var clientSecretEnv: Located<String>?
     var tokenURL: Located<String>?
+    var serviceAccountFile: Located<String>?
+    var subject: Located<String>?
+    var customer: Located<String>?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind
@@ -39,6 +42,9 @@ struct RawDirectory: Decodable {
         case clientID = "client_id"
         case clientSecretEnv = "client_secret_env"
         case tokenURL = "token_url"
+        case serviceAccountFile = "service_account_file"
+        case subject
+        case customer
     }
 
     /// `safety_valve: { max_share: 10%, max_count: 50 }`.
@@ -89,17 +95,31 @@ struct RawDirectory: Decodable {
                 valid = false
             }
             if kind == .microsoftGraph { url = URL(string: "https://graph.microsoft.com") }
+            if kind == .googleWorkspace { url = URL(string: "https://admin.googleapis.com") }
         }
         var graph: GraphCredentials?
         if kind == .microsoftGraph {
             graph = validateGraph(at: at, location: location, &validation, &valid)
         } else {
-            for (key, written) in [("tenant_id", tenantID), ("client_id", clientID), ("client_secret_env", clientSecretEnv), ("token_url", tokenURL)]
-            {
+            for (key, written) in [("tenant_id", tenantID), ("client_id", clientID), ("client_secret_env", clientSecretEnv)] {
                 guard let written else { continue }
                 validation.error(written.location, "\(at).\(key) goes with kind microsoft_graph")
                 valid = false
             }
+        }
+        var google: GoogleCredentials?
+        if kind == .googleWorkspace {
+            google = validateGoogle(at: at, location: location, &validation, &valid)
+        } else {
+            for (key, written) in [("service_account_file", serviceAccountFile), ("subject", subject), ("customer", customer)] {
+                guard let written else { continue }
+                validation.error(written.location, "\(at).\(key) goes with kind google_workspace")
+                valid = false
+            }
+        }
+        if let tokenURL, kind != .microsoftGraph, kind != .googleWorkspace {
+            validation.error(tokenURL.location, "\(at).token_url goes with kind microsoft_graph or google_workspace")
+            valid = false
         }
         var token: String?
         if kind == .microsoftGraph, let tokenEnv {
@@ -107,6 +127,10 @@ struct RawDirectory: Decodable {
                 tokenEnv.location,
                 "\(at).token_env: a microsoft_graph directory signs in with tenant_id, client_id and client_secret_env"
             )
+            valid = false
+        }
+        if kind == .googleWorkspace, let tokenEnv {
+            validation.error(tokenEnv.location, "\(at).token_env: a google_workspace directory signs in with service_account_file and subject")
             valid = false
         }
         if let tokenEnv {
@@ -118,7 +142,7 @@ struct RawDirectory: Decodable {
             }
         }
         let readAt = self.url ?? scimURL
-        if readAt != nil, tokenEnv == nil, kind != .microsoftGraph {
+        if readAt != nil, tokenEnv == nil, kind != .microsoftGraph, kind != .googleWorkspace {
             let what = kind == .okta ? "an Okta API token, sent as 'SSWS <token>'" : "the directory's bearer token"
             validation.error(
                 location,
@@ -126,7 +150,7 @@ struct RawDirectory: Decodable {
             )
             valid = false
         }
-        if readAt == nil, kind != .microsoftGraph, let tokenEnv {
+        if readAt == nil, kind != .microsoftGraph, kind != .googleWorkspace, let tokenEnv {
             validation.error(tokenEnv.location, "\(at).token_env goes with 'url' or 'scim_url' (the directory to read)")
             valid = false
         }
@@ -191,8 +215,8 @@ struct RawDirectory: Decodable {
         let caFile = validation.readableFile(caFile, "\(at).ca_file", &valid)
         // Okta lists at most 200 users a page (its `limit`), Graph 999 (`$top`); SCIM servers lower
         // it themselves.
-        let largest = [DirectoryKind.okta: 200, .microsoftGraph: 999][kind] ?? 1000
-        var pages = [DirectoryKind.okta: 200, .microsoftGraph: 999][kind] ?? 100
+        let largest = [DirectoryKind.okta: 200, .microsoftGraph: 999, .googleWorkspace: 500][kind] ?? 1000
+        var pages = [DirectoryKind.okta: 200, .microsoftGraph: 999, .googleWorkspace: 500][kind] ?? 100
         if let pageSize {
             if case .number(let n) = pageSize.value, n >= 1, n <= Double(largest), n == n.rounded() {
                 pages = Int(n)
@@ -217,7 +241,8 @@ struct RawDirectory: Decodable {
             maxDeactivations: maxCount,
             caFile: caFile,
             pageSize: pages,
-            graph: graph
+            graph: graph,
+            google: google
         )
     }
 
@@ -226,6 +251,7 @@ struct RawDirectory: Decodable {
         case .scim: ""
         case .okta: " (an Okta user's id or login)"
         case .microsoftGraph: " (a user's object id or userPrincipalName)"
+        case .googleWorkspace: " (a user's Google id, the ID token's sub, or primaryEmail)"
         }
     }
 
@@ -279,6 +305,77 @@ struct RawDirectory: Decodable {
 }
 
 extension RawDirectory {
+    /// `service_account_file` (a service account's JSON key), `subject`, `customer` and `token_url`
+    /// of a google_workspace directory, or `nil` after reporting what is wrong. The key is read
+    /// here; its private key never appears in a message.
+    func validateGoogle(at: String, location: SourceLocation, _ validation: inout Validation, _ valid: inout Bool) -> GoogleCredentials? {
+        var missing: [String] = []
+        if serviceAccountFile == nil { missing.append("service_account_file") }
+        if subject == nil { missing.append("subject") }
+        if !missing.isEmpty {
+            validation.error(
+                location,
+                "\(at) of kind google_workspace lacks \(missing.map { "'\($0)'" }.joined(separator: ", ")) "
+                    + "(the service account's JSON key, and the administrator it acts as through domain-wide delegation)"
+            )
+            valid = false
+        }
+        if let subject, !subject.value.contains("@") {
+            validation.error(subject.location, "\(at).subject: '\(subject.value)' is not an administrator's email address")
+            valid = false
+        }
+        if let customer, customer.value.isEmpty || customer.value.contains(where: { $0 == "/" || $0.isWhitespace }) {
+            validation.error(customer.location, "\(at).customer: give my_customer or the account's customer id (C0…)")
+            valid = false
+        }
+        guard let path = validation.readableFile(serviceAccountFile, "\(at).service_account_file", &valid), let written = serviceAccountFile
+        else { return nil }
+        guard let data = FileManager.default.contents(atPath: path), case .object(let key)? = try? ClaimValue(json: data) else {
+            validation.error(written.location, "\(at).service_account_file: '\(path)' is not a JSON key file")
+            valid = false
+            return nil
+        }
+        guard key["type"]?.stringValue == "service_account", let email = key["client_email"]?.stringValue,
+            let privateKey = key["private_key"]?.stringValue, privateKey.contains("PRIVATE KEY")
+        else {
+            validation.error(
+                written.location,
+                "\(at).service_account_file: '\(path)' is not a service account key (type service_account, client_email, private_key)"
+            )
+            valid = false
+            return nil
+        }
+        var endpoint: URL?
+        if let tokenURL {
+            endpoint = Self.url(tokenURL, "\(at).token_url", origin: false, &validation, &valid)
+        } else if let uri = key["token_uri"]?.stringValue {
+            // The key's own token endpoint, under the rule every directory address follows.
+            guard let parsed = URL(string: uri), let host = parsed.host,
+                parsed.scheme?.lowercased() == "https" || (parsed.scheme?.lowercased() == "http" && Validation.isLoopback(host))
+            else {
+                validation.error(
+                    written.location,
+                    "\(at).service_account_file: its token_uri '\(String(uri.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7f }.prefix(120)))' is not an https URL (http only on a loopback address)"
+                )
+                valid = false
+                return nil
+            }
+            endpoint = parsed
+        } else {
+            endpoint = URL(string: "https://oauth2.googleapis.com/token")
+        }
+        guard let subject, let endpoint else { return nil }
+        return GoogleCredentials(
+            serviceAccountFile: path,
+            clientEmail: email,
+            privateKey: privateKey,
+            privateKeyID: key["private_key_id"]?.stringValue,
+            subject: subject.value,
+            customer: customer?.value ?? "my_customer",
+            tokenURL: endpoint
+        )
+    }
+
     /// A directory's address: https (http only on a loopback address, for tests), no query or
     /// fragment; for an `origin` (Okta's org address) nothing after the host and port either.
     static func url(_ written: Located<String>, _ name: String, origin: Bool, _ validation: inout Validation, _ valid: inout Bool) -> URL? {

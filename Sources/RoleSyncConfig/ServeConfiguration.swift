@@ -186,10 +186,50 @@ package enum DirectoryKind: String, Sendable, Hashable, CaseIterable {
     /// Microsoft Graph's `/v1.0/users` and `/v1.0/groups` for an Entra ID tenant, with an app's
     /// client credentials (`tenant_id`, `client_id`, `client_secret_env`).
     case microsoftGraph = "microsoft_graph"
+    /// Google Workspace's Admin SDK Directory API (`users.list`, `groups.list`, `members.list`),
+    /// with a service account impersonating an administrator (domain-wide delegation).
+    case googleWorkspace = "google_workspace"
 
     /// Whether the kind lists changes since a cursor (Okta's `lastUpdated`, Graph's delta
-    /// queries) between full listings; SCIM 2.0 has no such listing.
-    package var readsIncrements: Bool { self != .scim }
+    /// queries) between full listings; SCIM 2.0 and Google's Directory API have no such listing.
+    package var readsIncrements: Bool { self == .okta || self == .microsoftGraph }
+}
+
+/// How RoleSync signs in to Google Workspace's Directory API: a service account's JSON key, whose
+/// signed assertion (RFC 7523) names the administrator it acts as (domain-wide delegation).
+package struct GoogleCredentials: Sendable, Equatable {
+    /// The key file, for messages.
+    package var serviceAccountFile: String
+    /// The service account's `client_email`: the assertion's issuer.
+    package var clientEmail: String
+    /// The key's `private_key` (PEM). Never printed.
+    package var privateKey: String
+    /// The key's `private_key_id`: the assertion's `kid`.
+    package var privateKeyID: String?
+    /// The administrator the service account acts as (`subject`).
+    package var subject: String
+    /// The Workspace account whose users are listed (`customer`, default `my_customer`).
+    package var customer: String
+    /// Where tokens come from: `token_url`, else the key's `token_uri`.
+    package var tokenURL: URL
+
+    package init(
+        serviceAccountFile: String,
+        clientEmail: String,
+        privateKey: String,
+        privateKeyID: String?,
+        subject: String,
+        customer: String,
+        tokenURL: URL
+    ) {
+        self.serviceAccountFile = serviceAccountFile
+        self.clientEmail = clientEmail
+        self.privateKey = privateKey
+        self.privateKeyID = privateKeyID
+        self.subject = subject
+        self.customer = customer
+        self.tokenURL = tokenURL
+    }
 }
 
 /// How RoleSync signs in to Microsoft Graph: an app registration's client credentials
@@ -293,6 +333,8 @@ package struct DirectorySettings: Sendable {
     package var pageSize: Int
     /// Microsoft Graph's client credentials (`kind: microsoft_graph` only).
     package var graph: GraphCredentials? = nil
+    /// Google's service account (`kind: google_workspace` only).
+    package var google: GoogleCredentials? = nil
 
     /// What an IdP that pushes without a `directory:` gets: `externalId` matched to `sub`, the
     /// default claims.
@@ -317,6 +359,7 @@ package struct DirectorySettings: Sendable {
         switch kind {
         case .microsoftGraph: graph.flatMap { $0.clientSecret == nil ? $0.clientSecretEnvironmentVariable : nil }
         case .scim, .okta: url != nil && token == nil ? tokenEnvironmentVariable ?? "" : nil
+        case .googleWorkspace: nil
         }
     }
 

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 import RoleSyncHTTPClient
 import RoleSyncJSON
 package import RoleSyncSCIM

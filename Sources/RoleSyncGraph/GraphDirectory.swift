@@ -3,7 +3,6 @@ package import Logging
 package import RoleSyncHTTPClient
 import RoleSyncJSON
 package import RoleSyncSCIM
-import Synchronization
 
 /// Reads an Entra ID tenant's directory through Microsoft Graph, as Microsoft documents it: every
 /// user (`GET /v1.0/users`), every group (`GET /v1.0/groups`) and each group's members, nested
@@ -325,9 +324,4 @@ package struct GraphDirectory: Sendable {
         let parts = [answer["error"]?.stringValue, description].compactMap { $0 }
         return parts.isEmpty ? nil : OutsideText.printable(parts.joined(separator: ": "), limit: 200)
     }
-}
-
-/// The access token a run keeps, shared by the copies of its ``GraphDirectory``.
-final class TokenSlot: Sendable {
-    let slot = Mutex<(value: String, expires: Date)?>(nil)
 }

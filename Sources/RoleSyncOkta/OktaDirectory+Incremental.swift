@@ -1,5 +1,5 @@
 import Crypto
-package import Foundation
+import Foundation
 import RoleSyncHTTPClient
 import RoleSyncJSON
 package import RoleSyncSCIM

@@ -57,7 +57,7 @@ extension DirectorySettings {
     /// What identifies the source a cursor was read from: the kind, the address and, for
     /// Microsoft Graph (one address for every tenant), the tenant.
     package var sourceIdentity: String {
-        [kind.rawValue, url?.absoluteString ?? "", graph?.tenantID ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
+        [kind.rawValue, url?.absoluteString ?? "", graph?.tenantID ?? google?.customer ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// A claim's value from a directory user; `null` when the directory has none, so a stale

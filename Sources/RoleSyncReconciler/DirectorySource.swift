@@ -1,6 +1,7 @@
-package import Foundation
+import Foundation
 package import Logging
 package import RoleSyncConfig
+import RoleSyncGoogle
 import RoleSyncGraph
 package import RoleSyncHTTPClient
 import RoleSyncOkta
@@ -39,6 +40,14 @@ extension OktaDirectory: DirectorySource {}
 
 extension GraphDirectory: DirectorySource {}
 
+extension GoogleDirectory: DirectorySource {
+    package func startCursor(keeping attributes: [String]) async throws -> String? { nil }
+
+    package func changes(since cursor: String, keeping attributes: [String]) async throws -> DirectoryIncrement {
+        .fullListingNeeded(reason: "Google's Directory API has no listing of changes")
+    }
+}
+
 extension DirectorySettings {
     /// The reader of this directory's kind, or `nil` when it has no `url` or lacks its secret.
     package func source(
@@ -61,6 +70,21 @@ extension DirectorySettings {
                 tokenURL: graph.tokenURL,
                 clientID: graph.clientID,
                 clientSecret: secret,
+                transport: transport,
+                pageSize: pageSize,
+                logger: logger,
+                sleep: sleep
+            )
+        case .googleWorkspace:
+            guard let google else { return nil }
+            return GoogleDirectory(
+                root: url,
+                tokenURL: google.tokenURL,
+                clientEmail: google.clientEmail,
+                privateKey: google.privateKey,
+                privateKeyID: google.privateKeyID,
+                subject: google.subject,
+                customer: google.customer,
                 transport: transport,
                 pageSize: pageSize,
                 logger: logger,

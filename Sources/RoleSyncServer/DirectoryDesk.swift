@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import RoleSyncLedger
 package import RoleSyncReconciler
 import RoleSyncReports

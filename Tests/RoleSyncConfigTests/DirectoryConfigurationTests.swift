@@ -83,7 +83,7 @@ struct DirectoryConfigurationTests {
             ("directory: { token_env: OKTA_SCIM }", "directory.token_env goes with 'url' or 'scim_url'"),
             (
                 "directory: { kind: octa, url: https://example.okta.com, token_env: OKTA_SCIM }",
-                "'octa' is not a directory kind (scim, okta, microsoft_graph); did you mean 'okta'?"
+                "'octa' is not a directory kind (scim, okta, microsoft_graph, google_workspace); did you mean 'okta'?"
             ),
             ("directory: { kind: okta, scim_url: https://example.okta.com, token_env: OKTA_SCIM }", "scim_url is for kind scim"),
             ("directory: { kind: okta, token_env: OKTA_SCIM }", "of kind okta lacks 'url'"),
@@ -123,6 +123,38 @@ struct DirectoryConfigurationTests {
             (
                 "directory: { kind: okta, url: https://example.okta.com, token_env: OKTA_SCIM, tenant_id: t }",
                 "tenant_id goes with kind microsoft_graph"
+            ),
+            (
+                "directory: { kind: google_workspace, customer: my_customer }",
+                "of kind google_workspace lacks 'service_account_file', 'subject'"
+            ),
+            (
+                "directory: { kind: google_workspace, service_account_file: /nonexistent/key.json, subject: admin@example.com }",
+                "service_account_file: '/nonexistent/key.json' cannot be read"
+            ),
+            (
+                "directory: { kind: google_workspace, service_account_file: /etc/hostname, subject: admin }",
+                "subject: 'admin' is not an administrator's email address"
+            ),
+            (
+                "directory: { kind: google_workspace, service_account_file: /etc/hostname, subject: admin@example.com, token_env: OKTA_SCIM }",
+                "token_env: a google_workspace directory signs in with service_account_file and subject"
+            ),
+            (
+                "directory: { kind: google_workspace, service_account_file: /etc/hostname, subject: admin@example.com, full_every: 24h }",
+                "full_every goes with kinds that read increments (okta, microsoft_graph)"
+            ),
+            (
+                "directory: { kind: okta, url: https://example.okta.com, token_env: OKTA_SCIM, subject: a@b.c }",
+                "subject goes with kind google_workspace"
+            ),
+            (
+                "directory: { kind: okta, url: https://example.okta.com, token_env: OKTA_SCIM, token_url: 'https://x.example.com' }",
+                "token_url goes with kind microsoft_graph or google_workspace"
+            ),
+            (
+                "directory: { kind: okta, url: https://example.okta.com, token_env: OKTA_SCIM, full_every: 1m, interval: 15m }",
+                "full_every: list everything at most as often as 'interval'"
             ),
             ("scim_token: short", "the SCIM push token is 5 characters long; use at least 32"),
             ("scim_token_env: NOPE", "scim_token_env: the environment variable NOPE is not set"),
@@ -202,5 +234,35 @@ struct DirectoryConfigurationTests {
                 && local.directory?.graph?.tokenURL.absoluteString == "http://127.0.0.1:9000/t/token"
         )
         #expect(local.directory?.matchBy == .userName && local.directory?.matchClaim == "preferred_username")
+    }
+
+    @Test(
+        "A Google Workspace directory: the Admin SDK's root, the key's token endpoint, the user id matched to sub; a file that is not a service account key is named, never shown"
+    )
+    func google() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-google-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let key = folder.appendingPathComponent("key.json")
+        let pem = "-----BEGIN PRIVATE KEY-----\nMIIsecret\n-----END PRIVATE KEY-----\n"
+        let file: [String: Any] = [
+            "type": "service_account", "client_email": "rolesync@p.iam.gserviceaccount.com", "private_key": pem,
+            "private_key_id": "kid", "token_uri": "https://oauth2.googleapis.com/token",
+        ]
+        try JSONSerialization.data(withJSONObject: file).write(to: key)
+        let idp = try parse("directory: { kind: google_workspace, service_account_file: \(key.path), subject: admin@example.com }")
+        let directory = try #require(idp.directory)
+        #expect(directory.kind == .googleWorkspace && directory.url?.absoluteString == "https://admin.googleapis.com")
+        #expect(directory.matchBy == .id && directory.matchClaim == "sub" && directory.pageSize == 500 && directory.missingSecret == nil)
+        let google = try #require(directory.google)
+        #expect(google.clientEmail == "rolesync@p.iam.gserviceaccount.com" && google.privateKey == pem && google.privateKeyID == "kid")
+        #expect(google.subject == "admin@example.com" && google.customer == "my_customer")
+        #expect(google.tokenURL.absoluteString == "https://oauth2.googleapis.com/token")
+
+        let wrong = folder.appendingPathComponent("wrong.json")
+        try JSONSerialization.data(withJSONObject: ["type": "authorized_user", "private_key": pem]).write(to: wrong)
+        let lines = errors("directory: { kind: google_workspace, service_account_file: \(wrong.path), subject: admin@example.com }")
+        #expect(lines.contains { $0.contains("is not a service account key") }, "\(lines)")
+        #expect(!lines.joined().contains("MIIsecret"))
     }
 }

@@ -38,7 +38,7 @@ extension OktaDirectoryTests {
         #expect((try await directory.changes(since: cursor)).fullListingReason?.hasPrefix("group 'ml-platform-admins' changed in Okta") == true)
 
         let fresh = try #require(try await directory.startCursor())
-        okta.with { $0.groups.removeLast() }
+        _ = okta.with { $0.groups.removeLast() }
         #expect((try await directory.changes(since: fresh)).fullListingReason == "a group was created or deleted in Okta")
         #expect((try await directory.changes(since: "not a cursor")).fullListingReason != nil)
     }

@@ -109,6 +109,7 @@ struct DirectoryPageModel: Sendable {
         switch kind {
         case "okta": "Okta"
         case "microsoft_graph": "Microsoft Graph"
+        case "google_workspace": "Google Workspace"
         default: "SCIM 2.0"
         }
     }
