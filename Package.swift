@@ -128,6 +128,8 @@ let package = Package(
             name: "RoleSyncHTTPClient",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -178,7 +180,6 @@ let package = Package(
             dependencies: [
                 "RoleSyncSCIM", "RoleSyncJSON",
                 "RoleSyncHTTPClient",
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -365,7 +366,10 @@ let package = Package(
         ),
         .testTarget(
             name: "RoleSyncGraphTests",
-            dependencies: ["RoleSyncGraph", "RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncJSON", "RoleSyncTestSupport"],
+            dependencies: [
+                "RoleSyncGraph", "RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncJSON", "RoleSyncTestSupport",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

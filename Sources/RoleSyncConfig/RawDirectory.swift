@@ -22,6 +22,8 @@ struct RawDirectory: Decodable {
     var clientSecretEnv: Located<String>?
     var tokenURL: Located<String>?
     var serviceAccountFile: Located<String>?
+    var certificateFile: Located<String>?
+    var privateKeyFile: Located<String>?
     var subject: Located<String>?
     var customer: Located<String>?
 
@@ -43,6 +45,8 @@ struct RawDirectory: Decodable {
         case clientSecretEnv = "client_secret_env"
         case tokenURL = "token_url"
         case serviceAccountFile = "service_account_file"
+        case certificateFile = "certificate_file"
+        case privateKeyFile = "private_key_file"
         case subject
         case customer
     }
@@ -101,7 +105,10 @@ struct RawDirectory: Decodable {
         if kind == .microsoftGraph {
             graph = validateGraph(at: at, location: location, &validation, &valid)
         } else {
-            for (key, written) in [("tenant_id", tenantID), ("client_id", clientID), ("client_secret_env", clientSecretEnv)] {
+            for (key, written) in [
+                ("tenant_id", tenantID), ("client_id", clientID), ("client_secret_env", clientSecretEnv), ("certificate_file", certificateFile),
+                ("private_key_file", privateKeyFile),
+            ] {
                 guard let written else { continue }
                 validation.error(written.location, "\(at).\(key) goes with kind microsoft_graph")
                 valid = false
@@ -255,18 +262,24 @@ struct RawDirectory: Decodable {
         }
     }
 
-    /// `tenant_id`, `client_id`, `client_secret_env` and `token_url` of a microsoft_graph
-    /// directory, or `nil` after reporting what is wrong.
+    /// `tenant_id`, `client_id`, the credential (`client_secret_env`, or `certificate_file` with
+    /// `private_key_file`) and `token_url` of a microsoft_graph directory, or `nil` after reporting
+    /// what is wrong. The certificate and key are read here; the key never appears in a message.
     func validateGraph(at: String, location: SourceLocation, _ validation: inout Validation, _ valid: inout Bool) -> GraphCredentials? {
         var missing: [String] = []
         if tenantID == nil { missing.append("tenant_id") }
         if clientID == nil { missing.append("client_id") }
-        if clientSecretEnv == nil { missing.append("client_secret_env") }
+        if clientSecretEnv == nil, certificateFile == nil, privateKeyFile == nil { missing.append("client_secret_env") }
         if !missing.isEmpty {
             validation.error(
                 location,
-                "\(at) of kind microsoft_graph lacks \(missing.map { "'\($0)'" }.joined(separator: ", ")) (the app registration's client credentials)"
+                "\(at) of kind microsoft_graph lacks \(missing.map { "'\($0)'" }.joined(separator: ", ")) "
+                    + "(the app registration's client credentials: a secret, or certificate_file and private_key_file)"
             )
+            valid = false
+        }
+        if let clientSecretEnv, certificateFile != nil || privateKeyFile != nil {
+            validation.error(clientSecretEnv.location, "\(at): give client_secret_env or certificate_file and private_key_file, not both")
             valid = false
         }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
@@ -287,20 +300,49 @@ struct RawDirectory: Decodable {
                 valid = false
             }
         }
+        let certificate = validateCertificate(at: at, location: location, &validation, &valid)
         var endpoint: URL?
         if let tokenURL {
             endpoint = Self.url(tokenURL, "\(at).token_url", origin: false, &validation, &valid)
         } else if let tenantID {
             endpoint = URL(string: "https://login.microsoftonline.com/\(tenantID.value)/oauth2/v2.0/token")
         }
-        guard let tenantID, let clientID, let clientSecretEnv, let endpoint else { return nil }
+        guard let tenantID, let clientID, clientSecretEnv != nil || certificate != nil, let endpoint else { return nil }
         return GraphCredentials(
             tenantID: tenantID.value,
             clientID: clientID.value,
-            clientSecretEnvironmentVariable: clientSecretEnv.value,
+            clientSecretEnvironmentVariable: clientSecretEnv?.value,
             clientSecret: secret,
+            certificate: certificate,
             tokenURL: endpoint
         )
+    }
+
+    /// `certificate_file` (PEM) and `private_key_file` (PEM), both or neither.
+    func validateCertificate(at: String, location: SourceLocation, _ validation: inout Validation, _ valid: inout Bool) -> GraphCertificate? {
+        guard certificateFile != nil || privateKeyFile != nil else { return nil }
+        guard let certificateFile, let privateKeyFile else {
+            validation.error((certificateFile ?? privateKeyFile)!.location, "\(at): certificate_file and private_key_file go together")
+            valid = false
+            return nil
+        }
+        guard let certificatePath = validation.readableFile(certificateFile, "\(at).certificate_file", &valid),
+            let keyPath = validation.readableFile(privateKeyFile, "\(at).private_key_file", &valid)
+        else { return nil }
+        guard let pem = try? String(contentsOfFile: certificatePath, encoding: .utf8), let der = GraphCertificate.der(pem: pem) else {
+            validation.error(
+                certificateFile.location,
+                "\(at).certificate_file: '\(certificatePath)' holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+            )
+            valid = false
+            return nil
+        }
+        guard let key = try? String(contentsOfFile: keyPath, encoding: .utf8), key.contains("PRIVATE KEY-----") else {
+            validation.error(privateKeyFile.location, "\(at).private_key_file: '\(keyPath)' holds no PEM private key")
+            valid = false
+            return nil
+        }
+        return GraphCertificate(certificateFile: certificatePath, der: der, privateKey: key)
     }
 }
 

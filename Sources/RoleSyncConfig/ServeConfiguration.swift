@@ -233,24 +233,59 @@ package struct GoogleCredentials: Sendable, Equatable {
 }
 
 /// How RoleSync signs in to Microsoft Graph: an app registration's client credentials
-/// (OAuth 2.0 client credentials grant, scope `https://graph.microsoft.com/.default`).
+/// (OAuth 2.0 client credentials grant, scope `https://graph.microsoft.com/.default`), proved by a
+/// client secret or by a certificate (a signed client assertion).
 package struct GraphCredentials: Sendable, Equatable {
     package var tenantID: String
     package var clientID: String
-    /// The name of the variable holding the client secret.
-    package var clientSecretEnvironmentVariable: String
+    /// The name of the variable holding the client secret (with a secret).
+    package var clientSecretEnvironmentVariable: String?
     /// The secret, when that variable is set. Never printed.
     package var clientSecret: String?
+    /// The certificate the app registration holds, with its private key (instead of a secret).
+    package var certificate: GraphCertificate?
     /// Where tokens come from: `https://login.microsoftonline.com/{tenant_id}/oauth2/v2.0/token`
     /// unless `token_url` says otherwise (tests).
     package var tokenURL: URL
 
-    package init(tenantID: String, clientID: String, clientSecretEnvironmentVariable: String, clientSecret: String?, tokenURL: URL) {
+    package init(
+        tenantID: String,
+        clientID: String,
+        clientSecretEnvironmentVariable: String?,
+        clientSecret: String?,
+        certificate: GraphCertificate? = nil,
+        tokenURL: URL
+    ) {
         self.tenantID = tenantID
         self.clientID = clientID
         self.clientSecretEnvironmentVariable = clientSecretEnvironmentVariable
         self.clientSecret = clientSecret
+        self.certificate = certificate
         self.tokenURL = tokenURL
+    }
+}
+
+/// An app registration's certificate credential: the certificate (its DER encoding, whose
+/// thumbprint the client assertion names) and the private key that signs the assertion.
+package struct GraphCertificate: Sendable, Equatable {
+    package var certificateFile: String
+    /// The certificate's DER encoding.
+    package var der: Data
+    /// The private key (PEM). Never printed.
+    package var privateKey: String
+
+    package init(certificateFile: String, der: Data, privateKey: String) {
+        self.certificateFile = certificateFile
+        self.der = der
+        self.privateKey = privateKey
+    }
+
+    /// The DER bytes of the first `CERTIFICATE` block of a PEM text; `nil` without one.
+    package static func der(pem: String) -> Data? {
+        guard let begin = pem.range(of: "-----BEGIN CERTIFICATE-----"),
+            let end = pem.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<pem.endIndex)
+        else { return nil }
+        return Data(base64Encoded: String(pem[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }))
     }
 }
 
@@ -357,7 +392,7 @@ package struct DirectorySettings: Sendable {
     /// or Microsoft Graph's client secret; `nil` when nothing is missing.
     package var missingSecret: String? {
         switch kind {
-        case .microsoftGraph: graph.flatMap { $0.clientSecret == nil ? $0.clientSecretEnvironmentVariable : nil }
+        case .microsoftGraph: graph.flatMap { $0.certificate == nil && $0.clientSecret == nil ? $0.clientSecretEnvironmentVariable : nil }
         case .scim, .okta: url != nil && token == nil ? tokenEnvironmentVariable ?? "" : nil
         case .googleWorkspace: nil
         }

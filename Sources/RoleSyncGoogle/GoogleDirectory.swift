@@ -3,7 +3,6 @@ package import Logging
 package import RoleSyncHTTPClient
 import RoleSyncJSON
 package import RoleSyncSCIM
-import _CryptoExtras
 
 /// Reads a Google Workspace account's directory through the Admin SDK Directory API, as Google
 /// documents it: every user (`users.list`), every group (`groups.list`) and each group's members
@@ -277,31 +276,15 @@ package struct GoogleDirectory: Sendable {
         privateKey: String,
         at time: Date
     ) throws(GoogleError) -> String {
-        var header: [String: ClaimValue] = ["alg": "RS256", "typ": "JWT"]
-        if let keyID { header["kid"] = .string(keyID) }
         let issued = Int(time.timeIntervalSince1970)
-        let claims: [String: ClaimValue] = [
-            "iss": .string(issuer), "sub": .string(subject), "aud": .string(audience), "scope": .string(scopes.joined(separator: " ")),
-            "iat": .number(Double(issued)), "exp": .number(Double(issued + 3_600)),
+        let claims: [String: any Sendable] = [
+            "iss": issuer, "sub": subject, "aud": audience, "scope": scopes.joined(separator: " "), "iat": issued, "exp": issued + 3_600,
         ]
-        let input = base64URL(Data(ClaimValue.object(header).jsonText.utf8)) + "." + base64URL(Data(ClaimValue.object(claims).jsonText.utf8))
-        let key: _RSA.Signing.PrivateKey
         do {
-            key = try _RSA.Signing.PrivateKey(pemRepresentation: privateKey)
+            return try SignedAssertion.sign(header: keyID.map { ["kid": $0] } ?? [:], claims: claims, algorithm: .rs256, privateKey: privateKey)
         } catch {
-            throw .key("not an RSA private key in PEM")
+            throw .key(error.reason)
         }
-        do {
-            let signature = try key.signature(for: Data(input.utf8), padding: .insecurePKCS1v1_5)
-            return input + "." + base64URL(signature.rawRepresentation)
-        } catch {
-            throw .key("signing failed")
-        }
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 
     /// One try of a request: its answer, or `nil` after a connection failure and the backoff

@@ -25,7 +25,7 @@ package struct GraphDirectory: Sendable {
     /// The tenant's token endpoint.
     package var tokenURL: URL
     var clientID: String
-    var clientSecret: String
+    var credential: Credential
     var transport: any HTTPTransport
     /// Users, groups and members asked for per page (`$top`; at most 999).
     package var pageSize: Int
@@ -44,6 +44,15 @@ package struct GraphDirectory: Sendable {
     /// The user properties every listing selects.
     static let userProperties = ["id", "displayName", "mail", "userPrincipalName", "accountEnabled"]
 
+    /// How the app proves who it is at the token endpoint.
+    package enum Credential: Sendable {
+        /// A client secret.
+        case secret(String)
+        /// A certificate: a client assertion (PS256, `x5t#S256` the certificate's SHA-256
+        /// thumbprint) signed with its private key, as Microsoft documents certificate credentials.
+        case certificate(der: Data, privateKey: String)
+    }
+
     package init(
         root: URL,
         tokenURL: URL,
@@ -57,10 +66,38 @@ package struct GraphDirectory: Sendable {
         sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
         now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.init(
+            root: root,
+            tokenURL: tokenURL,
+            clientID: clientID,
+            credential: .secret(clientSecret),
+            transport: transport,
+            pageSize: pageSize,
+            attempts: attempts,
+            longestWait: longestWait,
+            logger: logger,
+            sleep: sleep,
+            now: now
+        )
+    }
+
+    package init(
+        root: URL,
+        tokenURL: URL,
+        clientID: String,
+        credential: Credential,
+        transport: any HTTPTransport,
+        pageSize: Int = 999,
+        attempts: Int = 6,
+        longestWait: Duration = .seconds(120),
+        logger: Logger,
+        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.root = root
         self.tokenURL = tokenURL
         self.clientID = clientID
-        self.clientSecret = clientSecret
+        self.credential = credential
         self.transport = transport
         self.pageSize = min(max(1, pageSize), 999)
         self.attempts = max(1, attempts)
@@ -244,8 +281,15 @@ package struct GraphDirectory: Sendable {
         let moment = now()
         if let kept = token.slot.withLock({ $0 }), kept.expires.timeIntervalSince(moment) > 60 { return kept.value }
         let scope = RequestURL.origin(root) + "/.default"
-        let form = [("client_id", clientID), ("client_secret", clientSecret), ("scope", scope), ("grant_type", "client_credentials")]
-            .map { "\($0.0)=\(OutsideText.percentEncoded($0.1))" }.joined(separator: "&")
+        var fields = [("client_id", clientID), ("scope", scope), ("grant_type", "client_credentials")]
+        switch credential {
+        case .secret(let secret):
+            fields.append(("client_secret", secret))
+        case .certificate(let der, let privateKey):
+            fields.append(("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"))
+            fields.append(("client_assertion", try clientAssertion(certificate: der, privateKey: privateKey, at: moment)))
+        }
+        let form = fields.map { "\($0.0)=\(OutsideText.percentEncoded($0.1))" }.joined(separator: "&")
         let request = HTTPTransportRequest(
             method: .post,
             url: tokenURL,
@@ -277,6 +321,27 @@ package struct GraphDirectory: Sendable {
                 }
             token.slot.withLock { $0 = (value, moment.addingTimeInterval(max(0, lifetime))) }
             return value
+        }
+    }
+
+    /// The certificate credential's client assertion, as Microsoft documents it: PS256, `x5t#S256`
+    /// the certificate's SHA-256 thumbprint; `aud` the token endpoint, `iss` and `sub` the app's
+    /// client id, a fresh `jti`, valid from now for ten minutes.
+    func clientAssertion(certificate der: Data, privateKey: String, at time: Date) throws(GraphError) -> String {
+        let now = Int(time.timeIntervalSince1970)
+        let claims: [String: any Sendable] = [
+            "aud": tokenURL.absoluteString, "iss": clientID, "sub": clientID, "jti": UUID().uuidString.lowercased(), "nbf": now, "iat": now,
+            "exp": now + 600,
+        ]
+        do {
+            return try SignedAssertion.sign(
+                header: ["x5t#S256": SignedAssertion.thumbprintSHA256(der)],
+                claims: claims,
+                algorithm: .ps256,
+                privateKey: privateKey
+            )
+        } catch {
+            throw .certificate(error.reason)
         }
     }
 

@@ -4,6 +4,8 @@ import RoleSyncSCIM
 /// incomplete, so the run decides nothing from it. Each names the request (path and query); none
 /// holds the client secret or a token.
 package enum GraphError: DirectoryReadError, Equatable {
+    /// The certificate's private key cannot sign the client assertion.
+    case certificate(String)
     /// The token endpoint refused the app's credentials: its `error` and `error_description`
     /// (which starts with an `AADSTS` code on Entra ID).
     case token(status: Int, detail: String?)
@@ -22,6 +24,7 @@ package enum GraphError: DirectoryReadError, Equatable {
 
     package var code: String {
         switch self {
+        case .certificate: "graph_certificate"
         case .token: "graph_token"
         case .unreachable: "graph_unreachable"
         case .status: "graph_status"
@@ -34,9 +37,11 @@ package enum GraphError: DirectoryReadError, Equatable {
 
     package var description: String {
         switch self {
+        case .certificate(let reason):
+            "the certificate's private key cannot sign the client assertion: \(reason) (check directory.private_key_file)"
         case .token(let status, let detail):
             "the token endpoint refused the app's client credentials with HTTP \(status)" + (detail.map { ": \($0)" } ?? "")
-                + " (check directory.tenant_id, client_id and the secret in client_secret_env)"
+                + " (check directory.tenant_id, client_id and the secret in client_secret_env, or the certificate uploaded to the app registration)"
         case .unreachable(let path, let reason): "Microsoft Graph cannot be reached for \(path): \(reason)"
         case .status(let status, let path, let detail):
             "Microsoft Graph answered \(path) with HTTP \(status)" + (detail.map { ": \($0)" } ?? "") + Self.hint(status)

@@ -64,12 +64,20 @@ extension DirectorySettings {
             guard let token else { return nil }
             return OktaDirectory(orgURL: url, token: token, transport: transport, pageSize: pageSize, logger: logger, sleep: sleep)
         case .microsoftGraph:
-            guard let graph, let secret = graph.clientSecret else { return nil }
+            guard let graph else { return nil }
+            let credential: GraphDirectory.Credential
+            if let certificate = graph.certificate {
+                credential = .certificate(der: certificate.der, privateKey: certificate.privateKey)
+            } else if let secret = graph.clientSecret {
+                credential = .secret(secret)
+            } else {
+                return nil
+            }
             return GraphDirectory(
                 root: url,
                 tokenURL: graph.tokenURL,
                 clientID: graph.clientID,
-                clientSecret: secret,
+                credential: credential,
                 transport: transport,
                 pageSize: pageSize,
                 logger: logger,

@@ -1,7 +1,8 @@
-import Foundation
+package import Foundation
 package import RoleSyncHTTPClient
-import RoleSyncJSON
+package import RoleSyncJSON
 package import Synchronization
+package import _CryptoExtras
 
 /// An Entra ID tenant in memory, answering Microsoft Graph and the tenant's token endpoint as
 /// Microsoft documents them: `POST /{tenant}/oauth2/v2.0/token` (client credentials),
@@ -63,6 +64,11 @@ package final class FakeGraph: HTTPTransport, Sendable {
         package var log: [Change] = []
         /// Delta tokens below this position are forgotten: 410 `syncStateNotFound`.
         package var forgottenBefore = 0
+        /// The certificate registered on the app (its DER and public key): client assertions it
+        /// signs are accepted instead of the secret.
+        package var certificate: (der: Data, publicKey: _RSA.Signing.PublicKey)?
+        /// The client assertions accepted, decoded (header, claims).
+        package var assertions: [(header: [String: ClaimValue], claims: [String: ClaimValue])] = []
     }
 
     /// One change as the delta queries report it.
@@ -231,6 +237,9 @@ package final class FakeGraph: HTTPTransport, Sendable {
                 "AADSTS700016: Application with identifier '\(form["client_id"] ?? "")' was not found in the directory."
             )
         }
+        if let assertion = form["client_assertion"] {
+            return tokenForAssertion(assertion, type: form["client_assertion_type"], url: request.url, &state)
+        }
         guard form["client_secret"] == clientSecret else {
             return Self.tokenError(
                 401,
@@ -301,6 +310,56 @@ package final class FakeGraph: HTTPTransport, Sendable {
             }
         }
         return order.compactMap { items[$0].map(ClaimValue.object) }
+    }
+
+    /// The certificate credential's check, as Entra ID makes it: the assertion's type, its PS256
+    /// signature by the registered certificate's key, its `x5t#S256`, `aud` (this token endpoint),
+    /// `iss` = `sub` = the client id, and its lifetime.
+    func tokenForAssertion(_ assertion: String, type: String?, url: URL, _ state: inout State) -> HTTPTransportResponse {
+        guard type == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" else {
+            return Self.tokenError(400, "invalid_request", "AADSTS50027: Invalid client_assertion_type.")
+        }
+        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard let certificate = state.certificate, parts.count == 3,
+            case .object(let header)? = FakeGoogle.base64URL(parts[0]).flatMap({ try? ClaimValue(json: $0) }),
+            case .object(let claims)? = FakeGoogle.base64URL(parts[1]).flatMap({ try? ClaimValue(json: $0) }),
+            let signature = FakeGoogle.base64URL(parts[2])
+        else {
+            return Self.tokenError(401, "invalid_client", "AADSTS700027: Client assertion failed signature validation.")
+        }
+        guard header["x5t#S256"]?.stringValue == SignedAssertion.thumbprintSHA256(certificate.der) else {
+            return Self.tokenError(
+                401,
+                "invalid_client",
+                "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application."
+            )
+        }
+        guard header["alg"] == "PS256",
+            certificate.publicKey.isValidSignature(
+                _RSA.Signing.RSASignature(rawRepresentation: signature),
+                for: Data((parts[0] + "." + parts[1]).utf8),
+                padding: .PSS
+            )
+        else {
+            return Self.tokenError(401, "invalid_client", "AADSTS700027: Client assertion failed signature validation.")
+        }
+        let time = Date().timeIntervalSince1970
+        guard claims["aud"]?.stringValue == url.absoluteString, claims["iss"]?.stringValue == clientID, claims["sub"]?.stringValue == clientID,
+            claims["jti"]?.stringValue?.isEmpty == false, case .number(let expires)? = claims["exp"], expires > time,
+            case .number(let notBefore)? = claims["nbf"], notBefore <= time + 60
+        else {
+            return Self.tokenError(
+                401,
+                "invalid_client",
+                "AADSTS700024: Client assertion is not within its valid time range, or names another audience."
+            )
+        }
+        state.assertions.append((header, claims))
+        state.tokensIssued += 1
+        let body: ClaimValue = .object([
+            "token_type": .string("Bearer"), "expires_in": .number(3599), "access_token": .string("token-\(state.tokensIssued)"),
+        ])
+        return HTTPTransportResponse(status: 200, headers: ["Content-Type": "application/json"], body: Data(body.jsonText.utf8))
     }
 
     /// Every user a group holds, through nested groups, each once; groups that nest one another

@@ -104,6 +104,18 @@ struct DirectoryConfigurationTests {
             ("directory: { scim_url: https://x.example.com, token_env: OKTA_SCIM, match_by: id }", "'id' is not externalId or userName"),
             ("directory: { kind: microsoft_graph, tenant_id: contoso.example }", "of kind microsoft_graph lacks 'client_id', 'client_secret_env'"),
             (
+                "directory: { kind: microsoft_graph, tenant_id: t, client_id: c, client_secret_env: OKTA_SCIM, certificate_file: /etc/hostname, private_key_file: /etc/hostname }",
+                "give client_secret_env or certificate_file and private_key_file, not both"
+            ),
+            (
+                "directory: { kind: microsoft_graph, tenant_id: t, client_id: c, certificate_file: /etc/hostname }",
+                "certificate_file and private_key_file go together"
+            ),
+            (
+                "directory: { kind: microsoft_graph, tenant_id: t, client_id: c, certificate_file: /etc/hostname, private_key_file: /etc/hostname }",
+                "certificate_file: '/etc/hostname' holds no PEM certificate"
+            ),
+            (
                 "directory: { kind: microsoft_graph, tenant_id: t, client_id: c, client_secret_env: OKTA_SCIM, token_env: OKTA_SCIM }",
                 "token_env: a microsoft_graph directory signs in with tenant_id, client_id and client_secret_env"
             ),
@@ -264,5 +276,27 @@ struct DirectoryConfigurationTests {
         let lines = errors("directory: { kind: google_workspace, service_account_file: \(wrong.path), subject: admin@example.com }")
         #expect(lines.contains { $0.contains("is not a service account key") }, "\(lines)")
         #expect(!lines.joined().contains("MIIsecret"))
+    }
+
+    @Test("A Microsoft Graph directory may sign in with a certificate: its DER kept for the thumbprint, its key never shown")
+    func graphCertificate() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-cert-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let certificate = folder.appendingPathComponent("app.crt")
+        let key = folder.appendingPathComponent("app.key")
+        try "-----BEGIN CERTIFICATE-----\nAAECAwQF\n-----END CERTIFICATE-----\n".write(to: certificate, atomically: true, encoding: .utf8)
+        try "-----BEGIN PRIVATE KEY-----\nMIIsecret\n-----END PRIVATE KEY-----\n".write(to: key, atomically: true, encoding: .utf8)
+        let idp = try parse(
+            "directory: { kind: microsoft_graph, tenant_id: t, client_id: c, certificate_file: \(certificate.path), private_key_file: \(key.path) }"
+        )
+        let graph = try #require(idp.directory?.graph)
+        #expect(graph.certificate?.der == Data([0, 1, 2, 3, 4, 5]) && graph.clientSecret == nil && graph.clientSecretEnvironmentVariable == nil)
+        #expect(idp.directory?.missingSecret == nil)
+        try "not a key".write(to: key, atomically: true, encoding: .utf8)
+        let lines = errors(
+            "directory: { kind: microsoft_graph, tenant_id: t, client_id: c, certificate_file: \(certificate.path), private_key_file: \(key.path) }"
+        )
+        #expect(lines.contains { $0.contains("private_key_file: '\(key.path)' holds no PEM private key") }, "\(lines)")
     }
 }

@@ -126,7 +126,7 @@ struct GoogleDirectoryTests {
 
     @Test("A key that is not an RSA key fails before anything is sent")
     func badKey() async throws {
-        await #expect(throws: GoogleError.key("not an RSA private key in PEM")) {
+        await #expect(throws: GoogleError.key("not an RSA private key in PEM (of at least 2048 bits)")) {
             _ = try await directory(privateKey: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").snapshot()
         }
         #expect(google.with { $0.requests }.isEmpty)
