@@ -11,23 +11,30 @@ import RoleSyncReports
 struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
-        abstract: "Reconcile users with their IdP's directory (SCIM, Okta, Microsoft Graph): print the plan and apply it.",
+        abstract: "Reconcile users with their IdP's directory (SCIM, Okta, Microsoft Graph, Google Workspace): print the plan and apply it.",
         discussion: """
-            Reads each IdP's directory (the `directory:` of its `idps` entry in the serve configuration) through the API
-            of its `kind` (scim: a SCIM 2.0 server; okta: Okta's /api/v1/users and /api/v1/groups; microsoft_graph: Entra
-            ID's users and groups through Microsoft Graph), and plans. Okta and Microsoft Graph are read incrementally (the
-            changes since the cursor the last applied run stored in the ledger) unless there is no cursor yet, the last
-            full listing is older than `full_every` (default 24h), the directory asks for a full listing, or --full; SCIM
-            is always listed whole. The plan holds: role and coverage changes from the directory's groups, deactivations of users gone
-            from the directory or inactive there, reactivations where the IdP lifted its deactivation. Users who have
-            not signed in are never created. The plan is applied in one transaction (actor `reconciler`) unless
-            --dry-run. A run that would deactivate more than the configured share or count of active users applies
+            Reads each IdP's directory (the `directory:` of its `idps` entry in the serve configuration) through the \
+            API of its `kind`: scim (a SCIM 2.0 server), okta (Okta's /api/v1/users and /api/v1/groups), \
+            microsoft_graph (Entra ID's users and groups through Microsoft Graph) or google_workspace (the Admin SDK \
+            Directory API's users, groups and members).
+
+            Okta and Microsoft Graph are read incrementally (the changes since the cursor the last applied run stored \
+            in the ledger) unless there is no cursor yet, the last full listing is older than `full_every` (default \
+            24h), the directory asks for a full listing, or --full. SCIM and Google Workspace are listed whole.
+
+            The plan holds role and coverage changes from the directory's groups, deactivations of users gone from \
+            the directory or inactive there, and reactivations where the IdP lifted its deactivation. Users who have \
+            not signed in are never created. The plan is applied in one transaction (actor `reconciler`) unless \
+            --dry-run. A run that would deactivate more than the configured share or count of active users applies \
             nothing (the safety valve) unless --force; an empty directory never deactivates anyone.
+
             Exit codes: 0 done, 1 an error (nothing changed), 3 the safety valve tripped (nothing changed).
-            `--format json` prints one object per IdP with the keys idp, issuer, dry_run, applied, kind, mode (full or
-            incremental), full_reason (why a kind that reads increments listed everything, else null), requests (sent to the directory, retries included), throttled_seconds (waited on its rate limits), directory_users,
-            ledger_users, active_users, matched, missing, unmatchable, not_signed_in, claim_updates, deactivations,
-            safety_valve and plan (the mapping dry run's keys).
+
+            `--format json` prints one object per IdP with the keys idp, issuer, dry_run, applied, kind, mode (full \
+            or incremental), full_reason (why a kind that reads increments listed everything, else null), requests \
+            (sent to the directory, retries included), throttled_seconds (waited on its rate limits), \
+            directory_users, ledger_users, active_users, matched, missing, unmatchable, not_signed_in, claim_updates, \
+            deactivations, safety_valve and plan (the mapping dry run's keys).
             """
     )
 
