@@ -184,6 +184,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // OpenLDAP's client library (Debian: libldap-dev), for RoleSyncLDAP.
+        .systemLibrary(
+            name: "CLDAP",
+            pkgConfig: "ldap",
+            providers: [.apt(["libldap-dev"])]
+        ),
+        // LDAP directories (OpenLDAP, Active Directory): paged searches of users and groups,
+        // nested groups resolved, through OpenLDAP's client library.
+        .target(
+            name: "RoleSyncLDAP",
+            dependencies: [
+                "CLDAP", "RoleSyncConfig", "RoleSyncSCIM", "RoleSyncJSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Microsoft Graph (`/v1.0/users`, `/v1.0/groups`, transitive members): reading an Entra ID
         // tenant's directory with an app's client credentials, paged by `@odata.nextLink`.
         .target(
@@ -195,8 +212,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Reconciliation against IdP directories: read a directory (SCIM, Okta, Microsoft Graph),
-        // plan, apply; and the scheduler `serve` runs it with.
+        // Reconciliation against IdP directories: read a directory (SCIM, Okta, Microsoft Graph,
+        // Google Workspace, LDAP), plan, apply; and the scheduler `serve` runs it with.
         .target(
             name: "RoleSyncReconciler",
             dependencies: [
@@ -206,6 +223,7 @@ let package = Package(
                 "RoleSyncOkta",
                 "RoleSyncGraph",
                 "RoleSyncGoogle",
+                "RoleSyncLDAP",
                 "RoleSyncHTTPClient",
                 "RoleSyncMapping", "RoleSyncJSON",
                 .product(name: "Logging", package: "swift-log"),
@@ -369,6 +387,14 @@ let package = Package(
             dependencies: [
                 "RoleSyncGraph", "RoleSyncSCIM", "RoleSyncHTTPClient", "RoleSyncJSON", "RoleSyncTestSupport",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncLDAPTests",
+            dependencies: [
+                "RoleSyncLDAP", "RoleSyncConfig", "RoleSyncSCIM", "RoleSyncJSON",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

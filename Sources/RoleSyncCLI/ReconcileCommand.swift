@@ -11,16 +11,16 @@ import RoleSyncReports
 struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
-        abstract: "Reconcile users with their IdP's directory (SCIM, Okta, Microsoft Graph, Google Workspace): print the plan and apply it.",
+        abstract: "Reconcile users with their IdP's directory (SCIM, Okta, Microsoft Graph, Google Workspace, LDAP): print the plan and apply it.",
         discussion: """
             Reads each IdP's directory (the `directory:` of its `idps` entry in the serve configuration) through the \
             API of its `kind`: scim (a SCIM 2.0 server), okta (Okta's /api/v1/users and /api/v1/groups), \
-            microsoft_graph (Entra ID's users and groups through Microsoft Graph) or google_workspace (the Admin SDK \
-            Directory API's users, groups and members).
+            microsoft_graph (Entra ID's users and groups through Microsoft Graph), google_workspace (the Admin SDK \
+            Directory API's users, groups and members) or ldap (paged searches of an LDAP server or Active Directory).
 
             Okta and Microsoft Graph are read incrementally (the changes since the cursor the last applied run stored \
             in the ledger) unless there is no cursor yet, the last full listing is older than `full_every` (default \
-            24h), the directory asks for a full listing, or --full. SCIM and Google Workspace are listed whole.
+            24h), the directory asks for a full listing, or --full. SCIM, Google Workspace and LDAP are listed whole.
 
             The plan holds role and coverage changes from the directory's groups, deactivations of users gone from \
             the directory or inactive there, and reactivations where the IdP lifted its deactivation. Users who have \

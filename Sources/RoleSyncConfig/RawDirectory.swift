@@ -26,6 +26,13 @@ struct RawDirectory: Decodable {
     var privateKeyFile: Located<String>?
     var subject: Located<String>?
     var customer: Located<String>?
+    var startTLS: Located<Bool>?
+    var bindDN: Located<String>?
+    var bindPasswordEnv: Located<String>?
+    var users: Search?
+    var groups: Search?
+    var attributes: Attributes?
+    var activeDirectory: Located<Bool>?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind
@@ -49,6 +56,37 @@ struct RawDirectory: Decodable {
         case privateKeyFile = "private_key_file"
         case subject
         case customer
+        case startTLS = "start_tls"
+        case bindDN = "bind_dn"
+        case bindPasswordEnv = "bind_password_env"
+        case users
+        case groups
+        case attributes
+        case activeDirectory = "active_directory"
+    }
+
+    /// An LDAP directory's `users:` or `groups:`: where to search and for what.
+    struct Search: Decodable {
+        var base: Located<String>?
+        var filter: Located<String>?
+        var memberAttribute: Located<String>?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case base
+            case filter
+            case memberAttribute = "member_attribute"
+        }
+    }
+
+    /// An LDAP directory's `attributes:`: which attributes hold a user's email and name.
+    struct Attributes: Decodable {
+        var email: Located<String>?
+        var name: Located<String>?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case email
+            case name
+        }
     }
 
     /// `safety_valve: { max_share: 10%, max_count: 50 }`.
@@ -90,12 +128,18 @@ struct RawDirectory: Decodable {
         case (nil, let written?) where kind != .scim:
             validation.error(written.location, "\(at).scim_url is for kind scim; a \(kind.rawValue) directory is read at 'url'")
             valid = false
+        case (let written?, nil) where kind == .ldap:
+            url = Self.ldapURL(written, "\(at).url", startTLS: startTLS?.value ?? false, &validation, &valid)
         case (let written?, nil), (nil, let written?):
             let name = self.url == nil ? "scim_url" : "url"
             url = Self.url(written, "\(at).\(name)", origin: kind != .scim, &validation, &valid)
         case (nil, nil):
             if kind == .okta {
                 validation.error(location, "\(at) of kind okta lacks 'url' (the org's address, https://example.okta.com)")
+                valid = false
+            }
+            if kind == .ldap {
+                validation.error(location, "\(at) of kind ldap lacks 'url' (the server's address, ldaps://ldap.example.com)")
                 valid = false
             }
             if kind == .microsoftGraph { url = URL(string: "https://graph.microsoft.com") }
@@ -124,6 +168,22 @@ struct RawDirectory: Decodable {
                 valid = false
             }
         }
+        var ldap: LDAPSettings?
+        if kind == .ldap {
+            ldap = validateLDAP(at: at, location: location, &validation, &valid)
+        } else {
+            let written: [(String, SourceLocation?)] = [
+                ("start_tls", startTLS?.location), ("bind_dn", bindDN?.location), ("bind_password_env", bindPasswordEnv?.location),
+                ("users", users.map { $0.base?.location ?? $0.filter?.location ?? location }),
+                ("groups", groups.map { $0.base?.location ?? $0.filter?.location ?? $0.memberAttribute?.location ?? location }),
+                ("attributes", attributes.map { $0.email?.location ?? $0.name?.location ?? location }),
+                ("active_directory", activeDirectory?.location),
+            ]
+            for case (let key, let place?) in written {
+                validation.error(place, "\(at).\(key) goes with kind ldap")
+                valid = false
+            }
+        }
         if let tokenURL, kind != .microsoftGraph, kind != .googleWorkspace {
             validation.error(tokenURL.location, "\(at).token_url goes with kind microsoft_graph or google_workspace")
             valid = false
@@ -140,6 +200,10 @@ struct RawDirectory: Decodable {
             validation.error(tokenEnv.location, "\(at).token_env: a google_workspace directory signs in with service_account_file and subject")
             valid = false
         }
+        if kind == .ldap, let tokenEnv {
+            validation.error(tokenEnv.location, "\(at).token_env: an ldap directory binds with bind_dn and bind_password_env")
+            valid = false
+        }
         if let tokenEnv {
             if let value = validation.environment[tokenEnv.value], !value.isEmpty {
                 token = value
@@ -149,7 +213,8 @@ struct RawDirectory: Decodable {
             }
         }
         let readAt = self.url ?? scimURL
-        if readAt != nil, tokenEnv == nil, kind != .microsoftGraph, kind != .googleWorkspace {
+        let signsInOtherwise = kind == .microsoftGraph || kind == .googleWorkspace || kind == .ldap
+        if readAt != nil, tokenEnv == nil, !signsInOtherwise {
             let what = kind == .okta ? "an Okta API token, sent as 'SSWS <token>'" : "the directory's bearer token"
             validation.error(
                 location,
@@ -157,7 +222,7 @@ struct RawDirectory: Decodable {
             )
             valid = false
         }
-        if readAt == nil, kind != .microsoftGraph, kind != .googleWorkspace, let tokenEnv {
+        if readAt == nil, !signsInOtherwise, let tokenEnv {
             validation.error(tokenEnv.location, "\(at).token_env goes with 'url' or 'scim_url' (the directory to read)")
             valid = false
         }
@@ -187,7 +252,9 @@ struct RawDirectory: Decodable {
             fullEvery = value
         }
         var attribute: DirectoryMatchAttribute = kind == .scim ? .externalId : .id
-        if let matchBy {
+        if kind == .ldap {
+            // An LDAP directory's match_by names the attribute itself (validateLDAP); its value is the user's id.
+        } else if let matchBy {
             let allowed: [DirectoryMatchAttribute] = kind == .scim ? [.externalId, .userName] : [.id, .userName]
             if let parsed = DirectoryMatchAttribute(rawValue: matchBy.value), allowed.contains(parsed) {
                 attribute = parsed
@@ -223,7 +290,7 @@ struct RawDirectory: Decodable {
         // Okta lists at most 200 users a page (its `limit`), Graph 999 (`$top`); SCIM servers lower
         // it themselves.
         let largest = [DirectoryKind.okta: 200, .microsoftGraph: 999, .googleWorkspace: 500][kind] ?? 1000
-        var pages = [DirectoryKind.okta: 200, .microsoftGraph: 999, .googleWorkspace: 500][kind] ?? 100
+        var pages = [DirectoryKind.okta: 200, .microsoftGraph: 999, .googleWorkspace: 500, .ldap: 500][kind] ?? 100
         if let pageSize {
             if case .number(let n) = pageSize.value, n >= 1, n <= Double(largest), n == n.rounded() {
                 pages = Int(n)
@@ -249,7 +316,8 @@ struct RawDirectory: Decodable {
             caFile: caFile,
             pageSize: pages,
             graph: graph,
-            google: google
+            google: google,
+            ldap: ldap
         )
     }
 
@@ -259,6 +327,7 @@ struct RawDirectory: Decodable {
         case .okta: " (an Okta user's id or login)"
         case .microsoftGraph: " (a user's object id or userPrincipalName)"
         case .googleWorkspace: " (a user's Google id, the ID token's sub, or primaryEmail)"
+        case .ldap: ""
         }
     }
 
@@ -466,5 +535,166 @@ extension RawDirectory.SafetyValve {
             }
         }
         return (share, count)
+    }
+}
+
+extension RawDirectory {
+    /// The bind, the searches and the attributes of an ldap directory, or `nil` after reporting
+    /// what is wrong. The password is read from its variable here and never appears in a message.
+    func validateLDAP(at: String, location: SourceLocation, _ validation: inout Validation, _ valid: inout Bool) -> LDAPSettings? {
+        let activeDirectory = activeDirectory?.value ?? false
+        var missing: [String] = []
+        if users?.base == nil { missing.append("users.base") }
+        if matchBy == nil { missing.append("match_by") }
+        if !missing.isEmpty {
+            validation.error(
+                location,
+                "\(at) of kind ldap lacks \(missing.map { "'\($0)'" }.joined(separator: ", ")) "
+                    + "(where users are, and the attribute that identifies one and equals match_claim: entryUUID, objectGUID, uid or mail)"
+            )
+            valid = false
+        }
+        if let matchBy, !Self.isAttributeName(matchBy.value) {
+            validation.error(matchBy.location, "\(at).match_by: '\(matchBy.value)' is not an LDAP attribute name (entryUUID, objectGUID, uid, mail)")
+            valid = false
+        }
+        switch (bindDN, bindPasswordEnv) {
+        case (let dn?, nil):
+            validation.error(dn.location, "\(at).bind_dn goes with bind_password_env (the variable holding its password)")
+            valid = false
+        case (nil, let env?):
+            validation.error(env.location, "\(at).bind_password_env goes with bind_dn")
+            valid = false
+        default: break
+        }
+        // Active Directory also takes a user principal name (rolesync@corp.example.com) for a simple bind.
+        if let bindDN, !bindDN.value.contains("="), !(activeDirectory && bindDN.value.contains("@")) {
+            validation.error(
+                bindDN.location,
+                "\(at).bind_dn: '\(bindDN.value)' is not a DN (cn=rolesync,ou=services,dc=example,dc=com"
+                    + (activeDirectory ? ", or a user principal name rolesync@corp.example.com)" : ")")
+            )
+            valid = false
+        }
+        var password: String?
+        if let bindPasswordEnv {
+            if let value = validation.environment[bindPasswordEnv.value], !value.isEmpty {
+                password = value
+            } else if validation.requiringSecrets {
+                validation.error(bindPasswordEnv.location, "\(at).bind_password_env: the environment variable \(bindPasswordEnv.value) is not set")
+                valid = false
+            }
+        }
+        for (name, base) in [("users.base", users?.base), ("groups.base", groups?.base)] {
+            guard let base, !base.value.contains("=") else { continue }
+            validation.error(base.location, "\(at).\(name): '\(base.value)' is not a DN (ou=people,dc=example,dc=com)")
+            valid = false
+        }
+        for (name, filter) in [("users.filter", users?.filter), ("groups.filter", groups?.filter)] {
+            guard let filter, let problem = Self.filterProblem(filter.value) else { continue }
+            validation.error(filter.location, "\(at).\(name): '\(filter.value)' is not an LDAP filter: \(problem)")
+            valid = false
+        }
+        if let member = users?.memberAttribute {
+            validation.error(member.location, "\(at).users.member_attribute: member_attribute goes under groups")
+            valid = false
+        }
+        let names: [(String, Located<String>?)] = [
+            ("groups.member_attribute", groups?.memberAttribute), ("attributes.email", attributes?.email), ("attributes.name", attributes?.name),
+        ]
+        for case (let name, let written?) in names where !Self.isAttributeName(written.value) {
+            validation.error(written.location, "\(at).\(name): '\(written.value)' is not an LDAP attribute name")
+            valid = false
+        }
+        if let member = groups?.memberAttribute, activeDirectory {
+            validation.error(
+                member.location,
+                "\(at).groups.member_attribute: with active_directory, membership comes from the in-chain rule over memberOf, not a member attribute"
+            )
+            valid = false
+        }
+        guard let userBase = users?.base, let matchBy else { return nil }
+        return LDAPSettings(
+            startTLS: startTLS?.value ?? false,
+            bindDN: bindDN?.value,
+            bindPasswordEnvironmentVariable: bindPasswordEnv?.value,
+            bindPassword: password,
+            userBase: userBase.value,
+            userFilter: users?.filter?.value,
+            groupBase: groups?.base?.value,
+            groupFilter: groups?.filter?.value,
+            memberAttribute: groups?.memberAttribute?.value ?? "member",
+            matchAttribute: matchBy.value,
+            emailAttribute: attributes?.email?.value ?? "mail",
+            nameAttribute: attributes?.name?.value ?? "cn",
+            activeDirectory: activeDirectory
+        )
+    }
+
+    /// An attribute description (RFC 4512 §2.5: a name of letters, digits and hyphens starting with
+    /// a letter, or a dotted OID).
+    static func isAttributeName(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, text.unicodeScalars.allSatisfy(\.isASCII) else { return false }
+        if CharacterSet.letters.contains(first) {
+            return text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" }
+        }
+        return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+    }
+
+    /// Why a filter is not one (RFC 4515's shape: in parentheses, balanced, escapes complete);
+    /// `nil` when it is. The server checks the rest.
+    static func filterProblem(_ filter: String) -> String? {
+        guard filter.hasPrefix("("), filter.hasSuffix(")") else { return "a filter is written in parentheses" }
+        var depth = 0
+        var escaped = 0
+        for (index, character) in filter.enumerated() {
+            if escaped > 0 {
+                guard character.isHexDigit else { return "'\\' is followed by two hex digits (\\2a for *)" }
+                escaped -= 1
+                continue
+            }
+            switch character {
+            case "\\": escaped = 2
+            case "(": depth += 1
+            case ")":
+                depth -= 1
+                if depth < 0 { return "a ')' at character \(index + 1) closes nothing" }
+                if depth == 0, index != filter.count - 1 { return "text follows the closing ')' at character \(index + 1)" }
+            default: break
+            }
+        }
+        if escaped > 0 { return "it ends inside an escape" }
+        return depth == 0 ? nil : "a '(' is never closed"
+    }
+
+    /// An LDAP server's address: `ldaps://host[:port]`, or `ldap://` with `start_tls: true`, or
+    /// plain `ldap://` on a loopback address (tests); nothing after the host and port.
+    static func ldapURL(_ written: Located<String>, _ name: String, startTLS: Bool, _ validation: inout Validation, _ valid: inout Bool) -> URL? {
+        let text = written.value
+        let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+        guard let parsed = URL(string: trimmed), let scheme = parsed.scheme?.lowercased(), scheme == "ldaps" || scheme == "ldap",
+            let host = parsed.host, !host.isEmpty, parsed.user == nil, parsed.query == nil, parsed.fragment == nil, parsed.path.isEmpty
+        else {
+            validation.error(
+                written.location,
+                "\(name): '\(text)' is not an LDAP server's address (ldaps://ldap.example.com or ldap://ldap.example.com:389)"
+            )
+            valid = false
+            return nil
+        }
+        if scheme == "ldap", !startTLS, !Validation.isLoopback(host) {
+            validation.error(
+                written.location,
+                "\(name): '\(text)' would send the bind password in the clear: use ldaps://, or start_tls: true (plain ldap:// only on a loopback address, for tests)"
+            )
+            valid = false
+            return nil
+        }
+        if scheme == "ldaps", startTLS {
+            validation.error(written.location, "\(name): ldaps:// is TLS from the start; start_tls: true goes with ldap://")
+            valid = false
+            return nil
+        }
+        return parsed
     }
 }

@@ -189,10 +189,80 @@ package enum DirectoryKind: String, Sendable, Hashable, CaseIterable {
     /// Google Workspace's Admin SDK Directory API (`users.list`, `groups.list`, `members.list`),
     /// with a service account impersonating an administrator (domain-wide delegation).
     case googleWorkspace = "google_workspace"
+    /// An LDAP server (OpenLDAP, Active Directory): paged searches of `users.base` and
+    /// `groups.base`, bound as `bind_dn`.
+    case ldap
 
     /// Whether the kind lists changes since a cursor (Okta's `lastUpdated`, Graph's delta
     /// queries) between full listings; SCIM 2.0 and Google's Directory API have no such listing.
     package var readsIncrements: Bool { self == .okta || self == .microsoftGraph }
+}
+
+/// How RoleSync reads an LDAP directory (`kind: ldap`): the bind, where users and groups are, and
+/// which attributes mean what. The server's address is the directory's `url`.
+package struct LDAPSettings: Sendable, Equatable {
+    /// Upgrade `ldap://` with StartTLS before binding (`start_tls: true`).
+    package var startTLS: Bool
+    /// The DN to bind as (`bind_dn`); `nil` binds anonymously.
+    package var bindDN: String?
+    /// The variable holding its password (`bind_password_env`).
+    package var bindPasswordEnvironmentVariable: String?
+    /// The password, when that variable is set. Never printed.
+    package var bindPassword: String?
+    /// `users.base` and `users.filter`.
+    package var userBase: String
+    package var userFilter: String
+    /// `groups.base` (default `users.base`), `groups.filter` and `groups.member_attribute`.
+    package var groupBase: String
+    package var groupFilter: String
+    package var memberAttribute: String
+    /// `match_by`: the attribute whose value identifies a user (`entryUUID`, `objectGUID`, `uid`).
+    package var matchAttribute: String
+    /// `attributes.email` (default `mail`) and `attributes.name` (default `cn`).
+    package var emailAttribute: String
+    package var nameAttribute: String
+    /// `active_directory: true`: the in-chain rule for nested groups, `userAccountControl` for
+    /// disabled accounts.
+    package var activeDirectory: Bool
+
+    /// The user filter unless configured. Active Directory's computers are `person`s too, so
+    /// there a user is a `person` object of class `user`.
+    package static func defaultUserFilter(activeDirectory: Bool) -> String {
+        activeDirectory ? "(&(objectCategory=person)(objectClass=user))" : "(objectClass=person)"
+    }
+
+    /// The group filter unless configured: OpenLDAP's and Active Directory's group classes.
+    package static let defaultGroupFilter = "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))"
+
+    package init(
+        startTLS: Bool = false,
+        bindDN: String?,
+        bindPasswordEnvironmentVariable: String? = nil,
+        bindPassword: String?,
+        userBase: String,
+        userFilter: String? = nil,
+        groupBase: String? = nil,
+        groupFilter: String? = nil,
+        memberAttribute: String = "member",
+        matchAttribute: String,
+        emailAttribute: String = "mail",
+        nameAttribute: String = "cn",
+        activeDirectory: Bool = false
+    ) {
+        self.startTLS = startTLS
+        self.bindDN = bindDN
+        self.bindPasswordEnvironmentVariable = bindPasswordEnvironmentVariable
+        self.bindPassword = bindPassword
+        self.userBase = userBase
+        self.userFilter = userFilter ?? Self.defaultUserFilter(activeDirectory: activeDirectory)
+        self.groupBase = groupBase ?? userBase
+        self.groupFilter = groupFilter ?? Self.defaultGroupFilter
+        self.memberAttribute = memberAttribute
+        self.matchAttribute = matchAttribute
+        self.emailAttribute = emailAttribute
+        self.nameAttribute = nameAttribute
+        self.activeDirectory = activeDirectory
+    }
 }
 
 /// How RoleSync signs in to Google Workspace's Directory API: a service account's JSON key, whose
@@ -370,6 +440,8 @@ package struct DirectorySettings: Sendable {
     package var graph: GraphCredentials? = nil
     /// Google's service account (`kind: google_workspace` only).
     package var google: GoogleCredentials? = nil
+    /// The bind and the searches (`kind: ldap` only).
+    package var ldap: LDAPSettings? = nil
 
     /// What an IdP that pushes without a `directory:` gets: `externalId` matched to `sub`, the
     /// default claims.
@@ -395,6 +467,7 @@ package struct DirectorySettings: Sendable {
         case .microsoftGraph: graph.flatMap { $0.certificate == nil && $0.clientSecret == nil ? $0.clientSecretEnvironmentVariable : nil }
         case .scim, .okta: url != nil && token == nil ? tokenEnvironmentVariable ?? "" : nil
         case .googleWorkspace: nil
+        case .ldap: ldap.flatMap { $0.bindDN != nil && $0.bindPassword == nil ? $0.bindPasswordEnvironmentVariable : nil }
         }
     }
 

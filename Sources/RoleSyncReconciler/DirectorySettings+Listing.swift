@@ -38,7 +38,8 @@ extension DirectorySettings {
             }
             entries.append(DirectoryEntry(key: key, isActive: user.isActive, claims: values))
         }
-        return DirectoryListing(entries: entries, ignoresKeyCase: matchBy == .userName, isComplete: isComplete)
+        // LDAP compares its identifying attributes (uid, mail, entryUUID, a GUID) ignoring case.
+        return DirectoryListing(entries: entries, ignoresKeyCase: matchBy == .userName || kind == .ldap, isComplete: isComplete)
     }
 
     /// The ledger's view of an incremental listing: the users it names, and those deleted (keyed

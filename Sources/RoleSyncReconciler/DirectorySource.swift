@@ -4,6 +4,7 @@ package import RoleSyncConfig
 import RoleSyncGoogle
 import RoleSyncGraph
 package import RoleSyncHTTPClient
+import RoleSyncLDAP
 import RoleSyncOkta
 package import RoleSyncSCIM
 
@@ -45,6 +46,14 @@ extension GoogleDirectory: DirectorySource {
 
     package func changes(since cursor: String, keeping attributes: [String]) async throws -> DirectoryIncrement {
         .fullListingNeeded(reason: "Google's Directory API has no listing of changes")
+    }
+}
+
+extension LDAPDirectory: DirectorySource {
+    package func startCursor(keeping attributes: [String]) async throws -> String? { nil }
+
+    package func changes(since cursor: String, keeping attributes: [String]) async throws -> DirectoryIncrement {
+        .fullListingNeeded(reason: "an LDAP directory is listed whole every run")
     }
 }
 
@@ -98,6 +107,10 @@ extension DirectorySettings {
                 logger: logger,
                 sleep: sleep
             )
+        case .ldap:
+            guard let ldap, ldap.bindDN == nil || ldap.bindPassword != nil else { return nil }
+            let options = LDAPOptions(url: url, caFile: caFile, settings: ldap, pageSize: pageSize)
+            return LDAPDirectory(options: options, logger: logger)
         }
     }
 }

@@ -208,9 +208,10 @@ enum Rolesync {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "rolesync next to \(candidates)"])
     }
 
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Run {
+    /// Runs `rolesync` (or, given, another program: a peer's script) from the package root.
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], program: URL? = nil) throws -> Run {
         let process = Process()
-        process.executableURL = try executable()
+        process.executableURL = try program ?? executable()
         process.arguments = arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

@@ -107,12 +107,7 @@ struct GoogleDirectoryIntegrationTests {
         }
         let config = server.folder.appendingPathComponent("rolesync.yaml").path
         try await google.seed(["users": Self.users(except: ["dee"])])
-        var dee: [String: Any] = [:]
-        for _ in 0..<150 {
-            dee = try Self.user("dee", config)
-            if dee["status"] as? String == "inactive" { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let dee = try await OktaDirectoryIntegrationTests.untilInactive { try Self.user("dee", config) }
         #expect(dee["status"] as? String == "inactive" && dee["deactivation_reason"] as? String == "idp", "\(dee)\n\(server.log)")
         #expect(server.log.contains("kind=google_workspace"), "\(server.log)")
         await server.stop()

@@ -138,12 +138,7 @@ struct OktaDirectoryIntegrationTests {
         // Hal leaves: Okta deprovisions him (and stamps him), which a full listing and an incremental
         // one both see; the next run (the first comes within 10% of the 1-minute interval) cuts him off.
         try await okta.seed(["users": Self.users(deprovisioned: ["hal"], changed: ["hal"])])
-        var hal: [String: Any] = [:]
-        for _ in 0..<150 {
-            hal = try Self.user("hal@example.org", config)
-            if hal["status"] as? String == "inactive" { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let hal = try await OktaDirectoryIntegrationTests.untilInactive { try Self.user("hal@example.org", config) }
         #expect(hal["status"] as? String == "inactive" && hal["deactivation_reason"] as? String == "idp", "\(hal)\n\(server.log)")
         let keys = try Self.object(try Rolesync.run(["keys", "list", "--config", config, "--owner", "hal@example.org", "--format", "json"]).stdout)
         let listed = try #require(keys["keys"] as? [[String: Any]])
@@ -192,6 +187,28 @@ struct OktaDirectoryIntegrationTests {
             ["reconcile", "--config", config, "--format", "json"] + (full ? ["--full"] : []),
             environment: ["OKTA_API_TOKEN": OktaFake.token]
         )
+    }
+
+    /// Signs each person in (`rolesync users sign-in`) with their claims.
+    static func signIn(_ people: [(name: String, claims: [String: Any])], issuer: String, config: String, folder: URL) throws {
+        for person in people {
+            let file = folder.appendingPathComponent("\(person.name).json")
+            try JSONSerialization.data(withJSONObject: person.claims).write(to: file)
+            let signIn = try Rolesync.run(["users", "sign-in", "--config", config, "--issuer", issuer, "--claims", file.path])
+            #expect(signIn.status == 0, "\(signIn.stderr)")
+        }
+    }
+
+    /// A user as `read` shows them once they are inactive, or as last shown after 15 seconds
+    /// (serve's schedule runs every few seconds in these tests).
+    static func untilInactive(_ read: () throws -> [String: Any]) async throws -> [String: Any] {
+        var user: [String: Any] = [:]
+        for _ in 0..<150 {
+            user = try read()
+            if user["status"] as? String == "inactive" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return user
     }
 
     static func user(_ email: String, _ config: String) throws -> [String: Any] {

@@ -83,7 +83,7 @@ struct DirectoryConfigurationTests {
             ("directory: { token_env: OKTA_SCIM }", "directory.token_env goes with 'url' or 'scim_url'"),
             (
                 "directory: { kind: octa, url: https://example.okta.com, token_env: OKTA_SCIM }",
-                "'octa' is not a directory kind (scim, okta, microsoft_graph, google_workspace); did you mean 'okta'?"
+                "'octa' is not a directory kind (scim, okta, microsoft_graph, google_workspace, ldap); did you mean 'okta'?"
             ),
             ("directory: { kind: okta, scim_url: https://example.okta.com, token_env: OKTA_SCIM }", "scim_url is for kind scim"),
             ("directory: { kind: okta, token_env: OKTA_SCIM }", "of kind okta lacks 'url'"),
@@ -168,6 +168,83 @@ struct DirectoryConfigurationTests {
                 "directory: { kind: okta, url: https://example.okta.com, token_env: OKTA_SCIM, full_every: 1m, interval: 15m }",
                 "full_every: list everything at most as often as 'interval'"
             ),
+            ("directory: { kind: ldap, match_by: uid, users: { base: 'ou=people,dc=x' } }", "of kind ldap lacks 'url' (the server's address"),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', users: { base: 'ou=people,dc=x' } }",
+                "of kind ldap lacks 'match_by' (where users are, and the attribute that identifies one"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldap://ldap.example.com', match_by: uid, users: { base: 'ou=people,dc=x' } }",
+                "url: 'ldap://ldap.example.com' would send the bind password in the clear: use ldaps://, or start_tls: true"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', start_tls: true, match_by: uid, users: { base: 'ou=people,dc=x' } }",
+                "ldaps:// is TLS from the start; start_tls: true goes with ldap://"
+            ),
+            (
+                "directory: { kind: ldap, url: 'https://ldap.example.com', match_by: uid, users: { base: 'ou=people,dc=x' } }",
+                "'https://ldap.example.com' is not an LDAP server's address"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com/dc=x', match_by: uid, users: { base: 'ou=people,dc=x' } }",
+                "is not an LDAP server's address"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', match_by: 'entry uuid', users: { base: 'ou=people,dc=x' } }",
+                "match_by: 'entry uuid' is not an LDAP attribute name"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', match_by: uid, bind_dn: 'cn=r,dc=x', users: { base: 'ou=people,dc=x' } }",
+                "bind_dn goes with bind_password_env"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', match_by: uid, bind_dn: rolesync@x.com, bind_password_env: OKTA_SCIM, users: { base: 'ou=people,dc=x' } }",
+                "bind_dn: 'rolesync@x.com' is not a DN (cn=rolesync,ou=services,dc=example,dc=com)"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', match_by: uid, bind_dn: 'cn=r,dc=x', bind_password_env: NOPE, users: { base: 'ou=people,dc=x' } }",
+                "bind_password_env: the environment variable NOPE is not set"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', match_by: uid, users: { base: people } }",
+                "users.base: 'people' is not a DN"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', match_by: uid, users: { base: 'ou=p,dc=x', filter: 'objectClass=person' } }",
+                "users.filter: 'objectClass=person' is not an LDAP filter: a filter is written in parentheses"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', match_by: uid, users: { base: 'ou=p,dc=x' }, groups: { filter: '(&(cn=a)' } }",
+                "groups.filter: '(&(cn=a)' is not an LDAP filter: a '(' is never closed"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', match_by: uid, users: { base: 'ou=p,dc=x', filter: '(cn=a\\\\zz)' } }",
+                "is not an LDAP filter: '\\' is followed by two hex digits"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', match_by: objectGUID, active_directory: true, users: { base: 'ou=p,dc=x' }, groups: { member_attribute: member } }",
+                "with active_directory, membership comes from the in-chain rule"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', match_by: uid, token_env: OKTA_SCIM, users: { base: 'ou=p,dc=x' } }",
+                "token_env: an ldap directory binds with bind_dn and bind_password_env"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', match_by: uid, users: { base: 'ou=p,dc=x' }, full_every: 24h }",
+                "full_every goes with kinds that read increments"
+            ),
+            (
+                "directory: { kind: ldap, url: 'ldaps://ldap.example.com', match_by: uid, users: { base: 'ou=p,dc=x' }, page_size: 1001 }",
+                "from 1 to 1000"
+            ),
+            (
+                "directory: { kind: okta, url: https://example.okta.com, token_env: OKTA_SCIM, bind_dn: 'cn=x' }",
+                "bind_dn goes with kind ldap"
+            ),
+            (
+                "directory: { kind: okta, url: https://example.okta.com, token_env: OKTA_SCIM, users: { base: 'ou=p' } }",
+                "users goes with kind ldap"
+            ),
             ("scim_token: short", "the SCIM push token is 5 characters long; use at least 32"),
             ("scim_token_env: NOPE", "scim_token_env: the environment variable NOPE is not set"),
         ]
@@ -175,6 +252,62 @@ struct DirectoryConfigurationTests {
     func invalid(idp: String, message: String) {
         let lines = errors(idp)
         #expect(lines.contains { $0.contains(message) && $0.hasPrefix("/etc/rolesync/rolesync.yaml:") }, "\(lines)")
+    }
+
+    @Test("An ldap directory reads as written; defaults differ for Active Directory")
+    func ldap() throws {
+        let written = try #require(
+            try parse(
+                """
+                directory:
+                  kind: ldap
+                  url: ldap://ldap.example.com:389
+                  start_tls: true
+                  ca_file: /etc/hostname
+                  bind_dn: cn=rolesync,ou=services,dc=example,dc=com
+                  bind_password_env: OKTA_SCIM
+                  users: { base: "ou=people,dc=example,dc=com", filter: "(&(objectClass=inetOrgPerson)(!(employeeType=contractor)))" }
+                  groups: { base: "ou=groups,dc=example,dc=com", member_attribute: uniqueMember }
+                  attributes: { email: mail, name: displayName }
+                  match_by: entryUUID
+                  match_claim: ldap_id
+                  claims: { groups: group_ids, department: departmentNumber }
+                """
+            ).directory
+        )
+        let ldap = try #require(written.ldap)
+        #expect(written.kind == .ldap && written.url?.absoluteString == "ldap://ldap.example.com:389" && written.pageSize == 500)
+        #expect(ldap.startTLS && ldap.bindDN == "cn=rolesync,ou=services,dc=example,dc=com" && ldap.bindPassword == "directory-token")
+        #expect(ldap.userFilter == "(&(objectClass=inetOrgPerson)(!(employeeType=contractor)))" && ldap.groupBase == "ou=groups,dc=example,dc=com")
+        #expect(ldap.memberAttribute == "uniqueMember" && ldap.nameAttribute == "displayName" && ldap.matchAttribute == "entryUUID")
+        #expect(written.matchBy == .id && written.matchClaim == "ldap_id" && written.claims["department"] == .attribute("departmentNumber"))
+        #expect(written.missingSecret == nil)
+
+        let ad = try #require(
+            try parse(
+                "directory: { kind: ldap, active_directory: true, url: 'ldaps://dc1.corp.example.com', bind_dn: rolesync@corp.example.com, bind_password_env: OKTA_SCIM, users: { base: 'DC=corp,DC=example,DC=com' }, match_by: objectGUID }"
+            ).directory?.ldap
+        )
+        #expect(ad.userFilter == "(&(objectCategory=person)(objectClass=user))" && ad.groupBase == "DC=corp,DC=example,DC=com")
+        #expect(
+            ad.groupFilter == "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))" && ad.memberAttribute == "member"
+        )
+        #expect(ad.emailAttribute == "mail" && ad.nameAttribute == "cn" && ad.activeDirectory)
+
+        // Loopback may go without TLS (tests); anonymous binds have no password to miss.
+        let local = try #require(
+            try parse("directory: { kind: ldap, url: 'ldap://127.0.0.1:3890', users: { base: 'dc=x' }, match_by: uid }").directory
+        )
+        #expect(local.ldap?.bindDN == nil && local.missingSecret == nil)
+        let unset = try ServeConfiguration.parse(
+            yaml: Self.yaml(
+                "directory: { kind: ldap, url: 'ldaps://l.example.com', bind_dn: 'cn=r,dc=x', bind_password_env: LDAP_PW, users: { base: 'dc=x' }, match_by: uid }"
+            ),
+            file: "/etc/rolesync/rolesync.yaml",
+            environment: [:],
+            requiringSecrets: false
+        )
+        #expect(unset.idps[0].directory?.missingSecret == "LDAP_PW")
     }
 
     @Test("A microsoft_graph directory given token_env hears one error about it, not two")

@@ -110,6 +110,7 @@ struct DirectoryPageModel: Sendable {
         case "okta": "Okta"
         case "microsoft_graph": "Microsoft Graph"
         case "google_workspace": "Google Workspace"
+        case "ldap": "LDAP"
         default: "SCIM 2.0"
         }
     }
