@@ -32,6 +32,10 @@ import Synchronization
 ///   reads each of them whole (`/v1.0/users/{id}` and its `transitiveMemberOf`: 200 requests), plans
 ///   against the 100,000-user ledger and applies: the 100 are deactivated, the next sample
 ///   reactivates them, and so on.
+/// - A full reconciliation of an LDAP directory (issue #24): 10,000 users and 260 groups nested in
+///   three levels, from a real slapd, paged 1,000 at a time, planned (a dry run) against a
+///   10,000-user ledger: only when ROLESYNC_BENCH_LDAP_PORT names a slapd started with
+///   `scripts/peers/slapd start PORT --users 10000 --groups 260` (see docs/performance.md).
 
 private let quietLogger: Logger = {
     var logger = Logger(label: "bench")
@@ -95,14 +99,14 @@ private func directory(users count: Int) -> (users: [[String: ClaimValue]], grou
     return (users, groups)
 }
 
-private func ledger(users: Int) async throws -> SyncService {
+private func ledger(users: Int, claimsOf: (Int) -> Claims = ledgerClaims) async throws -> SyncService {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-bench-\(UUID().uuidString).sqlite").path
     let store = try SQLiteLedgerStore(path: path)
     guard let mapping = MappingParser.parse(yaml: LedgerFixtures.mappingYAML, file: "bench.yaml").mapping else {
         fatalError("bench mapping invalid")
     }
     let service = SyncService(store: store, mappings: MappingRegistry(MappingSet.build([mapping]).set), logger: quietLogger)
-    try await LedgerFixtures.populate(store, users: users, under: service.mappings.current, claimsOf: ledgerClaims)
+    try await LedgerFixtures.populate(store, users: users, under: service.mappings.current, claimsOf: claimsOf)
     return service
 }
 
@@ -197,6 +201,29 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
     }
 
+    if let port = ProcessInfo.processInfo.environment["ROLESYNC_BENCH_LDAP_PORT"] {
+        Benchmark("LDAP: full reconciliation, 10,000 users, 260 nested groups from slapd", configuration: .init(maxIterations: .count(5))) {
+            benchmark in
+            // The ledger's users signed in with the uid the directory lists them under.
+            let sync = try await ledger(users: 10_000) { index in
+                var values = ledgerClaims(index).values
+                values["ldap_uid"] = .string(String(format: "user%06d", index))
+                return Claims(values)
+            }
+            let client = try AsyncHTTPClientTransport.makeClient()
+            let transport = AsyncHTTPClientTransport(client: client, timeout: .seconds(60), maximumResponseSize: 64 << 20)
+            let reconciler = try Reconciler(idp: try ldapIdP(port: port), sync: sync, transport: transport, logger: quietLogger)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                let outcome = try await reconciler.run(dryRun: true)
+                guard outcome.plan.matched == 10_000 else { fatalError("the LDAP listing matched \(outcome.plan.matched) users, not 10,000") }
+                blackHole(outcome)
+            }
+            benchmark.stopMeasurement()
+            try await client.shutdown()
+        }
+    }
+
     if let url = ProcessInfo.processInfo.environment["ROLESYNC_BENCH_SCIM_URL"] {
         Benchmark("full run: 20,000-user scim2-server over HTTP", configuration: .init(maxIterations: .count(3))) { benchmark in
             let sync = try await ledger(users: 20_000)
@@ -211,6 +238,28 @@ let benchmarks: @Sendable () -> Void = {
             try await client.shutdown()
         }
     }
+}
+
+private func ldapIdP(port: String) throws -> IdentityProviderSettings {
+    let yaml = """
+        listen: 127.0.0.1:8080
+        public_url: https://rolesync.example.com
+        idps:
+          - issuer: \(LedgerFixtures.issuer)
+            client_id: bench
+            client_secret: bench
+            directory:
+              kind: ldap
+              url: ldap://127.0.0.1:\(port)
+              bind_dn: cn=rolesync,ou=services,dc=example,dc=com
+              bind_password_env: BENCH_LDAP_PW
+              users: { base: "ou=people,dc=example,dc=com" }
+              groups: { base: "ou=groups,dc=example,dc=com" }
+              match_by: uid
+              match_claim: ldap_uid
+              page_size: 1000
+        """
+    return try ServeConfiguration.parse(yaml: yaml, file: "/tmp/bench.yaml", environment: ["BENCH_LDAP_PW": "rolesync-ldap-pw"]).idps[0]
 }
 
 private func graphIdP() throws -> IdentityProviderSettings {

@@ -2,7 +2,7 @@ package import Foundation
 package import Logging
 import NIOPosix
 package import RoleSyncConfig
-package import RoleSyncJSON
+import RoleSyncJSON
 package import RoleSyncSCIM
 
 /// A bound connection to a directory server, as ``LDAPDirectory`` reads through it. Calls block;

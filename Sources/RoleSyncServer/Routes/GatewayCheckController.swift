@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import Metrics
-package import RoleSyncLedger
+import RoleSyncLedger
 package import RoleSyncMapping
 import RoleSyncOIDC
 
