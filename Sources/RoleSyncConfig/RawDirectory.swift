@@ -26,6 +26,7 @@ struct RawDirectory: Decodable {
     var privateKeyFile: Located<String>?
     var subject: Located<String>?
     var customer: Located<String>?
+    var keyID: Located<String>?
     var startTLS: Located<Bool>?
     var bindDN: Located<String>?
     var bindPasswordEnv: Located<String>?
@@ -56,6 +57,7 @@ struct RawDirectory: Decodable {
         case privateKeyFile = "private_key_file"
         case subject
         case customer
+        case keyID = "key_id"
         case startTLS = "start_tls"
         case bindDN = "bind_dn"
         case bindPasswordEnv = "bind_password_env"
@@ -149,14 +151,24 @@ struct RawDirectory: Decodable {
         if kind == .microsoftGraph {
             graph = validateGraph(at: at, location: location, &validation, &valid)
         } else {
+            // An Okta service app signs in with client_id and private_key_file too.
+            let oktaKeys: Set<String> = kind == .okta ? ["client_id", "private_key_file"] : []
             for (key, written) in [
                 ("tenant_id", tenantID), ("client_id", clientID), ("client_secret_env", clientSecretEnv), ("certificate_file", certificateFile),
                 ("private_key_file", privateKeyFile),
-            ] {
+            ] where !oktaKeys.contains(key) {
                 guard let written else { continue }
-                validation.error(written.location, "\(at).\(key) goes with kind microsoft_graph")
+                let alsoOkta = key == "client_id" || key == "private_key_file"
+                validation.error(written.location, "\(at).\(key) goes with kind microsoft_graph" + (alsoOkta ? " or okta" : ""))
                 valid = false
             }
+        }
+        var okta: OktaServiceApp?
+        if kind == .okta {
+            okta = validateOktaServiceApp(at: at, &validation, &valid)
+        } else if let keyID {
+            validation.error(keyID.location, "\(at).key_id goes with kind okta (the service app's key)")
+            valid = false
         }
         var google: GoogleCredentials?
         if kind == .googleWorkspace {
@@ -214,8 +226,10 @@ struct RawDirectory: Decodable {
         }
         let readAt = self.url ?? scimURL
         let signsInOtherwise = kind == .microsoftGraph || kind == .googleWorkspace || kind == .ldap
-        if readAt != nil, tokenEnv == nil, !signsInOtherwise {
-            let what = kind == .okta ? "an Okta API token, sent as 'SSWS <token>'" : "the directory's bearer token"
+        if readAt != nil, tokenEnv == nil, !signsInOtherwise, okta == nil, !(kind == .okta && (clientID != nil || privateKeyFile != nil)) {
+            let what =
+                kind == .okta
+                ? "an Okta API token, sent as 'SSWS <token>'; or a service app's client_id and private_key_file" : "the directory's bearer token"
             validation.error(
                 location,
                 "\(at) has '\(self.url == nil ? "scim_url" : "url")' but lacks 'token_env' (the environment variable holding \(what))"
@@ -317,7 +331,8 @@ struct RawDirectory: Decodable {
             pageSize: pages,
             graph: graph,
             google: google,
-            ldap: ldap
+            ldap: ldap,
+            okta: okta
         )
     }
 
@@ -696,5 +711,43 @@ extension RawDirectory {
             return nil
         }
         return parsed
+    }
+}
+
+extension RawDirectory {
+    /// An Okta API service app's `client_id`, `private_key_file` and optional `key_id`, or `nil`
+    /// when neither is written (an API token signs in) or after reporting what is wrong. The key
+    /// is read here and never appears in a message.
+    func validateOktaServiceApp(at: String, _ validation: inout Validation, _ valid: inout Bool) -> OktaServiceApp? {
+        guard clientID != nil || privateKeyFile != nil else {
+            if let keyID {
+                validation.error(keyID.location, "\(at).key_id goes with client_id and private_key_file (an Okta service app)")
+                valid = false
+            }
+            return nil
+        }
+        guard let clientID, let privateKeyFile else {
+            validation.error(
+                (clientID ?? privateKeyFile)!.location,
+                "\(at): an Okta service app needs both client_id and private_key_file (a PEM RSA private key whose public key the app holds)"
+            )
+            valid = false
+            return nil
+        }
+        if let tokenEnv {
+            validation.error(tokenEnv.location, "\(at): give token_env (an API token) or client_id and private_key_file (a service app), not both")
+            valid = false
+        }
+        if clientID.value.isEmpty || clientID.value.contains(where: \.isWhitespace) {
+            validation.error(clientID.location, "\(at).client_id: give the service app's client ID")
+            valid = false
+        }
+        guard let path = validation.readableFile(privateKeyFile, "\(at).private_key_file", &valid) else { return nil }
+        guard let key = try? String(contentsOfFile: path, encoding: .utf8), key.contains("PRIVATE KEY-----") else {
+            validation.error(privateKeyFile.location, "\(at).private_key_file: '\(path)' holds no PEM private key")
+            valid = false
+            return nil
+        }
+        return OktaServiceApp(clientID: clientID.value, privateKeyFile: path, privateKey: key, keyID: keyID?.value)
     }
 }

@@ -265,6 +265,25 @@ package struct LDAPSettings: Sendable, Equatable {
     }
 }
 
+/// An Okta API service app RoleSync signs in as instead of an API token (OAuth 2.0 for Okta): its
+/// client ID and the private key whose public half the app holds (`private_key_jwt`).
+package struct OktaServiceApp: Sendable, Equatable {
+    package var clientID: String
+    /// The key file, for messages.
+    package var privateKeyFile: String
+    /// The private key (PEM). Never printed.
+    package var privateKey: String
+    /// The `kid` of the app's key, when it holds several (`key_id`).
+    package var keyID: String?
+
+    package init(clientID: String, privateKeyFile: String, privateKey: String, keyID: String?) {
+        self.clientID = clientID
+        self.privateKeyFile = privateKeyFile
+        self.privateKey = privateKey
+        self.keyID = keyID
+    }
+}
+
 /// How RoleSync signs in to Google Workspace's Directory API: a service account's JSON key, whose
 /// signed assertion (RFC 7523) names the administrator it acts as (domain-wide delegation).
 package struct GoogleCredentials: Sendable, Equatable {
@@ -442,6 +461,8 @@ package struct DirectorySettings: Sendable {
     package var google: GoogleCredentials? = nil
     /// The bind and the searches (`kind: ldap` only).
     package var ldap: LDAPSettings? = nil
+    /// The service app an Okta directory signs in as, instead of `token_env`.
+    package var okta: OktaServiceApp? = nil
 
     /// What an IdP that pushes without a `directory:` gets: `externalId` matched to `sub`, the
     /// default claims.
@@ -465,6 +486,7 @@ package struct DirectorySettings: Sendable {
     package var missingSecret: String? {
         switch kind {
         case .microsoftGraph: graph.flatMap { $0.certificate == nil && $0.clientSecret == nil ? $0.clientSecretEnvironmentVariable : nil }
+        case .okta where okta != nil: nil
         case .scim, .okta: url != nil && token == nil ? tokenEnvironmentVariable ?? "" : nil
         case .googleWorkspace: nil
         case .ldap: ldap.flatMap { $0.bindDN != nil && $0.bindPassword == nil ? $0.bindPasswordEnvironmentVariable : nil }

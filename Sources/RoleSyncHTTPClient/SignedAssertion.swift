@@ -19,7 +19,8 @@ package enum SignedAssertion {
         package var reason: String
     }
 
-    /// The compact JWS of `claims` under `header` (to which `alg` and `typ: JWT` are added).
+    /// The compact JWS of `claims` under `header` (to which `alg`, and `typ: JWT` unless `header`
+    /// names another type, are added).
     /// - Throws: ``KeyError`` when `privateKey` is not a usable RSA private key.
     package static func sign(
         header: [String: any Sendable] = [:],
@@ -29,7 +30,7 @@ package enum SignedAssertion {
     ) throws(KeyError) -> String {
         var header = header
         header["alg"] = algorithm.rawValue
-        header["typ"] = "JWT"
+        if header["typ"] == nil { header["typ"] = "JWT" }
         guard let headerJSON = try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes]),
             let claimsJSON = try? JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys, .withoutEscapingSlashes])
         else { throw KeyError(reason: "the assertion's claims cannot be written as JSON") }
@@ -46,6 +47,29 @@ package enum SignedAssertion {
         } catch {
             throw KeyError(reason: "signing failed")
         }
+    }
+
+    /// The public half of a PEM RSA private key as a JWK (`kty`, `n`, `e`), for a DPoP proof's
+    /// header (RFC 9449 §4.2).
+    /// - Throws: ``KeyError`` when `privateKey` is not a usable RSA private key.
+    package static func publicJWK(of privateKey: String) throws(KeyError) -> [String: String] {
+        do {
+            let primitives = try _RSA.Signing.PrivateKey(pemRepresentation: privateKey).publicKey.getKeyPrimitives()
+            return ["kty": "RSA", "n": base64URL(primitives.modulus), "e": base64URL(primitives.publicExponent)]
+        } catch {
+            throw KeyError(reason: "not an RSA private key in PEM (of at least 2048 bits)")
+        }
+    }
+
+    /// A new RSA key of 2,048 bits in PEM, for proofs of possession that live as long as the
+    /// process (a DPoP key): never written anywhere.
+    package static func ephemeralKey() -> String {
+        (try? _RSA.Signing.PrivateKey(keySize: .bits2048))?.pemRepresentation ?? ""
+    }
+
+    /// The base64url SHA-256 of a text: a DPoP proof's `ath` for an access token (RFC 9449 §4.2).
+    package static func sha256(_ text: String) -> String {
+        base64URL(Data(SHA256.hash(data: Data(text.utf8))))
     }
 
     /// Base64url without padding (RFC 7515 §2).

@@ -8,8 +8,9 @@ package import RoleSyncSCIM
 /// (`GET /api/v1/users`), every group (`GET /api/v1/groups`) and each group's members
 /// (`GET /api/v1/groups/{id}/users`), each list paged by `Link: <…>; rel="next"`.
 ///
-/// - An API token authenticates as `Authorization: SSWS <token>`; it is never logged or put in
-///   an error.
+/// - An API token authenticates as `Authorization: SSWS <token>`; an API service app with the
+///   client credentials grant and a `private_key_jwt` assertion (OAuth 2.0 for Okta, DPoP when the
+///   app requires it). Neither a token, the key nor an assertion is logged or put in an error.
 /// - A next page is fetched only from the configured org (scheme, host and port); a `Link` to
 ///   anywhere else fails the listing, so a token is never sent elsewhere.
 /// - Rate limits: when `X-Rate-Limit-Remaining` falls to ``reserve`` or below, the next request
@@ -24,7 +25,7 @@ package import RoleSyncSCIM
 package struct OktaDirectory: Sendable {
     /// The org's address, `https://example.okta.com`.
     package var orgURL: URL
-    var token: String
+    var credential: Credential
     var transport: any HTTPTransport
     /// Users, groups and members asked for per page (Okta's `limit`; at most 200).
     package var pageSize: Int
@@ -41,12 +42,14 @@ package struct OktaDirectory: Sendable {
     var now: @Sendable () -> Date
     /// Requests sent, and seconds waited for rate limits.
     package let meter = DirectoryReadMeter()
+    /// A service app's access token and DPoP state for the run.
+    let oauth = OktaOAuthState()
     /// Pages a single list may have before the listing is judged to be going in circles.
     static let maximumPages = 100_000
 
     package init(
         orgURL: URL,
-        token: String,
+        credential: Credential,
         transport: any HTTPTransport,
         pageSize: Int = 200,
         attempts: Int = 5,
@@ -58,7 +61,7 @@ package struct OktaDirectory: Sendable {
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.orgURL = orgURL
-        self.token = token
+        self.credential = credential
         self.transport = transport
         self.pageSize = min(max(1, pageSize), 200)
         self.attempts = max(1, attempts)
@@ -68,6 +71,18 @@ package struct OktaDirectory: Sendable {
         self.logger = logger
         self.sleep = sleep
         self.now = now
+    }
+
+    /// A reader that signs in with an API token.
+    package init(
+        orgURL: URL,
+        token: String,
+        transport: any HTTPTransport,
+        pageSize: Int = 200,
+        logger: Logger,
+        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
+    ) {
+        self.init(orgURL: orgURL, credential: .apiToken(token), transport: transport, pageSize: pageSize, logger: logger, sleep: sleep)
     }
 
     /// The whole directory: users with their groups' names and ids, and `attributes` (paths into
@@ -189,14 +204,15 @@ package struct OktaDirectory: Sendable {
     /// One GET of a list page: 429 waits for the reset (up to ``rateLimitedTries``), 5xx and
     /// transport failures back off (up to ``attempts``), anything else but 200 fails at once.
     func get(_ url: URL, shown: String) async throws(OktaError) -> ([[String: ClaimValue]], HTTPTransportResponse) {
-        let request = HTTPTransportRequest(
-            method: .get,
-            url: url,
-            headers: [("Authorization", "SSWS \(token)"), ("Accept", "application/json")]
-        )
         var failures = 0
         var throttled = 0
+        var renewed = false
         while true {
+            let request = HTTPTransportRequest(
+                method: .get,
+                url: url,
+                headers: try await authorization("GET", url) + [("Accept", "application/json")]
+            )
             let response: HTTPTransportResponse
             do {
                 meter.request()
@@ -230,6 +246,8 @@ package struct OktaDirectory: Sendable {
                 failures += 1
                 guard failures < attempts else { throw .status(response.status, path: shown, detail: Self.detail(response.body)) }
                 await backOff(failures, shown: shown, reason: "HTTP \(response.status)")
+            case 401 where !renewed && renewAfterRefusal(response):
+                renewed = true
             default:
                 throw .status(response.status, path: shown, detail: Self.detail(response.body))
             }

@@ -15,6 +15,10 @@ package enum OktaError: DirectoryReadError, Equatable {
     case foreignLink(path: String, target: String)
     /// The paging went in a circle or past any plausible size.
     case inconsistent(String)
+    /// The service app's private key cannot sign (not an RSA key in PEM).
+    case key(String)
+    /// The org's token endpoint refused the service app: its `error` and `error_description`.
+    case token(status: Int, detail: String?)
 
     package var code: String {
         switch self {
@@ -24,6 +28,8 @@ package enum OktaError: DirectoryReadError, Equatable {
         case .malformed: "okta_malformed"
         case .foreignLink: "okta_foreign_link"
         case .inconsistent: "okta_inconsistent"
+        case .key: "okta_key"
+        case .token: "okta_token"
         }
     }
 
@@ -37,6 +43,11 @@ package enum OktaError: DirectoryReadError, Equatable {
         case .foreignLink(let path, let target):
             "Okta's answer to \(path) sends the next page to \(target), which is not the configured org; refused"
         case .inconsistent(let reason): "Okta's listing cannot be trusted: \(reason)"
+        case .key(let reason): "the service app's private key cannot sign: \(reason) (check directory.private_key_file)"
+        case .token(let status, let detail):
+            "Okta's token endpoint refused the service app with HTTP \(status)" + (detail.map { ": \($0)" } ?? "")
+                + " (check directory.client_id, that the app's public key matches directory.private_key_file, and that the app is granted "
+                + "the scopes okta.users.read and okta.groups.read and a read-only administrator role)"
         }
     }
 
@@ -44,8 +55,9 @@ package enum OktaError: DirectoryReadError, Equatable {
     static func hint(_ status: Int, path: String) -> String {
         switch status {
         case 404 where path.hasPrefix("/api/v1/groups/"): " (the group was deleted while the directory was read; the next run reads it again)"
-        case 401: " (the API token is wrong, expired or revoked: directory.token_env)"
-        case 403: " (the token's admin lacks read access to users and groups; a read-only administrator suffices)"
+        case 401: " (the API token is wrong, expired or revoked: directory.token_env; or the service app's token was refused)"
+        case 403:
+            " (the token's admin, or the service app, lacks read access to users and groups; a read-only administrator role and the scopes okta.users.read and okta.groups.read suffice)"
         case 404: " (directory.url is not an Okta org's address)"
         default: ""
         }

@@ -70,8 +70,15 @@ extension DirectorySettings {
             guard let token else { return nil }
             return SCIMClient(baseURL: url, token: token, transport: transport, pageSize: pageSize, logger: logger, sleep: sleep)
         case .okta:
-            guard let token else { return nil }
-            return OktaDirectory(orgURL: url, token: token, transport: transport, pageSize: pageSize, logger: logger, sleep: sleep)
+            let credential: OktaDirectory.Credential
+            if let app = okta {
+                credential = .privateKey(clientID: app.clientID, privateKey: app.privateKey, keyID: app.keyID)
+            } else if let token {
+                credential = .apiToken(token)
+            } else {
+                return nil
+            }
+            return OktaDirectory(orgURL: url, credential: credential, transport: transport, pageSize: pageSize, logger: logger, sleep: sleep)
         case .microsoftGraph:
             guard let graph else { return nil }
             let credential: GraphDirectory.Credential

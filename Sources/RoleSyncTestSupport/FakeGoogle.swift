@@ -202,19 +202,10 @@ package final class FakeGoogle: HTTPTransport, Sendable {
         guard form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer", let assertion = form["assertion"] else {
             return Self.tokenError(400, "unsupported_grant_type", "Invalid grant_type: \(form["grant_type"] ?? "")")
         }
-        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3, let signed = Self.base64URL(parts[2]),
-            case .object(let header)? = Self.base64URL(parts[0]).flatMap({ try? ClaimValue(json: $0) }),
-            case .object(let claims)? = Self.base64URL(parts[1]).flatMap({ try? ClaimValue(json: $0) }),
-            header["alg"] == "RS256",
-            publicKey.isValidSignature(
-                _RSA.Signing.RSASignature(rawRepresentation: signed),
-                for: Data((parts[0] + "." + parts[1]).utf8),
-                padding: .insecurePKCS1v1_5
-            )
-        else {
+        guard let jws = FakeJWS(assertion), jws.isSigned(by: publicKey, algorithm: "RS256") else {
             return Self.tokenError(400, "invalid_grant", "Invalid JWT Signature.")
         }
+        let claims = jws.claims
         let time = now().timeIntervalSince1970
         // Google's audience is always its own token endpoint, wherever the assertion is sent.
         guard claims["iss"]?.stringValue == clientEmail, claims["aud"]?.stringValue == "https://oauth2.googleapis.com/token",
@@ -239,12 +230,6 @@ package final class FakeGoogle: HTTPTransport, Sendable {
             "access_token": .string("google-token-\(state.tokensIssued)"), "expires_in": 3599, "token_type": "Bearer",
         ])
         return HTTPTransportResponse(status: 200, headers: ["Content-Type": "application/json"], body: Data(body.jsonText.utf8))
-    }
-
-    static func base64URL(_ text: String) -> Data? {
-        var base = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base.count % 4 != 0 { base += "=" }
-        return Data(base64Encoded: base)
     }
 
     static func error(_ status: Int, reason: String, _ message: String) -> HTTPTransportResponse {

@@ -319,30 +319,20 @@ package final class FakeGraph: HTTPTransport, Sendable {
         guard type == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" else {
             return Self.tokenError(400, "invalid_request", "AADSTS50027: Invalid client_assertion_type.")
         }
-        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard let certificate = state.certificate, parts.count == 3,
-            case .object(let header)? = FakeGoogle.base64URL(parts[0]).flatMap({ try? ClaimValue(json: $0) }),
-            case .object(let claims)? = FakeGoogle.base64URL(parts[1]).flatMap({ try? ClaimValue(json: $0) }),
-            let signature = FakeGoogle.base64URL(parts[2])
-        else {
+        guard let certificate = state.certificate, let jws = FakeJWS(assertion) else {
             return Self.tokenError(401, "invalid_client", "AADSTS700027: Client assertion failed signature validation.")
         }
-        guard header["x5t#S256"]?.stringValue == SignedAssertion.thumbprintSHA256(certificate.der) else {
+        guard jws.header["x5t#S256"]?.stringValue == SignedAssertion.thumbprintSHA256(certificate.der) else {
             return Self.tokenError(
                 401,
                 "invalid_client",
                 "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application."
             )
         }
-        guard header["alg"] == "PS256",
-            certificate.publicKey.isValidSignature(
-                _RSA.Signing.RSASignature(rawRepresentation: signature),
-                for: Data((parts[0] + "." + parts[1]).utf8),
-                padding: .PSS
-            )
-        else {
+        guard jws.isSigned(by: certificate.publicKey, algorithm: "PS256") else {
             return Self.tokenError(401, "invalid_client", "AADSTS700027: Client assertion failed signature validation.")
         }
+        let claims = jws.claims
         let time = Date().timeIntervalSince1970
         guard claims["aud"]?.stringValue == url.absoluteString, claims["iss"]?.stringValue == clientID, claims["sub"]?.stringValue == clientID,
             claims["jti"]?.stringValue?.isEmpty == false, case .number(let expires)? = claims["exp"], expires > time,
@@ -354,7 +344,7 @@ package final class FakeGraph: HTTPTransport, Sendable {
                 "AADSTS700024: Client assertion is not within its valid time range, or names another audience."
             )
         }
-        state.assertions.append((header, claims))
+        state.assertions.append((jws.header, claims))
         state.tokensIssued += 1
         let body: ClaimValue = .object([
             "token_type": .string("Bearer"), "expires_in": .number(3599), "access_token": .string("token-\(state.tokensIssued)"),

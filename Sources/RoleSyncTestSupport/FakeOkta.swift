@@ -2,6 +2,7 @@ package import Foundation
 package import RoleSyncHTTPClient
 import RoleSyncJSON
 package import Synchronization
+package import _CryptoExtras
 
 /// An Okta org in memory, answering the management API as Okta documents it: `GET /api/v1/users`,
 /// `/api/v1/groups`, `/api/v1/groups/{id}/users` and `/api/v1/users/{id}/groups`, the users'
@@ -9,7 +10,9 @@ package import Synchronization
 /// last id of the page) with `Link: <…>; rel="self"` and `rel="next"`, `Authorization: SSWS`,
 /// `X-Rate-Limit-*` headers on every answer, and Okta's error bodies. Its scenarios are what no
 /// real org can be made to do on demand: a 429 storm, a page that fails, a `Link` to another host,
-/// a user deleted between two pages, a next page that repeats.
+/// a user deleted between two pages, a next page that repeats. With a service app it also answers
+/// the org's `POST /oauth2/v1/token` (client credentials, `private_key_jwt`, DPoP when required,
+/// with a nonce when set) and accepts the access tokens it issued.
 package final class FakeOkta: HTTPTransport, Sendable {
     package struct User: Sendable {
         package var id: String
@@ -68,6 +71,12 @@ package final class FakeOkta: HTTPTransport, Sendable {
         package var deleteAfterServing: String?
         /// Make the next link of `/api/v1/users` point back at the first page.
         package var nextRepeats = false
+        /// The service app's tokens must be bound to a DPoP key (Okta's default for new apps).
+        package var requireDPoP = false
+        /// The nonce DPoP proofs at the token endpoint must carry (`use_dpop_nonce` until they do).
+        package var dpopNonce: String?
+        /// Access tokens issued, with the modulus of the DPoP key each is bound to (nil: Bearer).
+        package var issued: [String: String?] = [:]
         /// Every request, as `METHOD path?query`, and the `Authorization` it carried.
         package var requests: [(line: String, authorization: String?, host: String?)] = []
     }
@@ -75,18 +84,36 @@ package final class FakeOkta: HTTPTransport, Sendable {
     /// The stamp of everything not changed since: 2026-11-30T09:00:00Z.
     package static let longAgo = Date(timeIntervalSince1970: 1_764_493_200)
 
+    /// An API service app: its client ID and the public key its assertions are checked with.
+    package struct ServiceApp: Sendable {
+        package var clientID: String
+        package var publicKey: _RSA.Signing.PublicKey
+
+        package init(clientID: String, publicKey: _RSA.Signing.PublicKey) {
+            self.clientID = clientID
+            self.publicKey = publicKey
+        }
+    }
+
     package let state: Mutex<State>
     let origin: String
     let token: String
+    let serviceApp: ServiceApp?
     let now: @Sendable () -> Date
 
     /// - Parameters:
     ///   - origin: the org's address, `https://example.okta.com`.
     ///   - token: the API token it accepts (`SSWS <token>`).
     ///   - now: its clock, for `X-Rate-Limit-Reset`.
-    package init(origin: String = "https://example.okta.com", token: String = "okta-api-token", now: @escaping @Sendable () -> Date = Date.init) {
+    package init(
+        origin: String = "https://example.okta.com",
+        token: String = "okta-api-token",
+        serviceApp: ServiceApp? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.origin = origin
         self.token = token
+        self.serviceApp = serviceApp
         self.now = now
         state = Mutex(State())
     }
@@ -115,7 +142,8 @@ package final class FakeOkta: HTTPTransport, Sendable {
             "X-Rate-Limit-Remaining": String(max(0, state.window.limit - state.window.used)),
             "X-Rate-Limit-Reset": String(Int(state.window.reset)),
         ]
-        guard request.header("Authorization") == "SSWS \(token)" else {
+        if path == "/oauth2/v1/token", request.method == .post { return oauthToken(request, &state) }
+        guard request.header("Authorization") == "SSWS \(token)" || holdsIssuedToken(request, state) else {
             return Self.error(401, "E0000011", "Invalid token provided", headers)
         }
         if state.tooManyRequests > 0 || state.window.used > state.window.limit {
@@ -216,5 +244,69 @@ package final class FakeOkta: HTTPTransport, Sendable {
             "errorId": .string("oae\(UUID().uuidString.prefix(8))"), "errorCauses": .array([]),
         ])
         return HTTPTransportResponse(status: status, headers: headers, body: Data(body.jsonText.utf8))
+    }
+
+    /// Whether the request carries an access token this org issued: `Bearer` for an unbound one;
+    /// `DPoP` with a proof by the bound key for this method and URL, naming the token's hash.
+    func holdsIssuedToken(_ request: HTTPTransportRequest, _ state: State) -> Bool {
+        guard let authorization = request.header("Authorization"), let space = authorization.firstIndex(of: " ") else { return false }
+        let scheme = authorization[..<space]
+        let value = String(authorization[authorization.index(after: space)...])
+        guard let binding = state.issued[value] else { return false }
+        guard let modulus = binding else { return scheme == "Bearer" }
+        guard scheme == "DPoP", let proof = request.header("DPoP").flatMap(FakeJWS.init), let key = proof.headerKey,
+            proof.isSigned(by: key, algorithm: "RS256"), case .object(let jwk)? = proof.header["jwk"], jwk["n"]?.stringValue == modulus
+        else { return false }
+        var target = URLComponents(url: request.url, resolvingAgainstBaseURL: false)
+        target?.query = nil
+        return proof.claims["htm"] == "GET" && proof.claims["htu"]?.stringValue == target?.url?.absoluteString
+            && proof.claims["ath"]?.stringValue == SignedAssertion.sha256(value)
+    }
+
+    /// The org authorization server's token endpoint for the service app: the client credentials
+    /// grant with a `private_key_jwt` assertion, checked as Okta documents it.
+    func oauthToken(_ request: HTTPTransportRequest, _ state: inout State) -> HTTPTransportResponse {
+        let form = ScenarioProvider.form(request.body ?? Data())
+        let endpoint = origin + "/oauth2/v1/token"
+        guard let app = serviceApp, form["grant_type"] == "client_credentials",
+            form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            let assertion = form["client_assertion"].flatMap(FakeJWS.init)
+        else { return Self.oauthError(400, "invalid_client", "Client authentication failed.") }
+        let time = now().timeIntervalSince1970
+        guard assertion.isSigned(by: app.publicKey, algorithm: "RS256"), assertion.claims["iss"]?.stringValue == app.clientID,
+            assertion.claims["sub"]?.stringValue == app.clientID, assertion.claims["aud"]?.stringValue == endpoint,
+            case .number(let expires)? = assertion.claims["exp"], expires > time, expires - time <= 3_600
+        else { return Self.oauthError(401, "invalid_client", "The client_assertion signature is invalid.") }
+        let scopes = Set((form["scope"] ?? "").split(separator: " ").map(String.init))
+        guard scopes.contains("okta.users.read"), scopes.contains("okta.groups.read") else {
+            return Self.oauthError(400, "invalid_scope", "The following scopes are not allowed: \(form["scope"] ?? "")")
+        }
+        var boundTo: String?
+        if let header = request.header("DPoP") {
+            guard let proof = FakeJWS(header), proof.header["typ"] == "dpop+jwt", let key = proof.headerKey,
+                proof.isSigned(by: key, algorithm: "RS256"), proof.claims["htm"] == "POST", proof.claims["htu"]?.stringValue == endpoint,
+                case .object(let jwk)? = proof.header["jwk"]
+            else { return Self.oauthError(400, "invalid_dpop_proof", "The DPoP proof JWT is invalid.") }
+            if let nonce = state.dpopNonce, proof.claims["nonce"]?.stringValue != nonce {
+                var answer = Self.oauthError(400, "use_dpop_nonce", "Authorization server requires nonce in DPoP proof.")
+                answer.headers["dpop-nonce"] = nonce
+                return answer
+            }
+            boundTo = jwk["n"]?.stringValue
+        } else if state.requireDPoP {
+            return Self.oauthError(400, "invalid_dpop_proof", "The DPoP proof JWT header is missing.")
+        }
+        let issued = "okta-oauth-token-\(state.issued.count + 1)"
+        state.issued[issued] = .some(boundTo)
+        let body: ClaimValue = .object([
+            "token_type": .string(boundTo == nil ? "Bearer" : "DPoP"), "expires_in": 3600, "access_token": .string(issued),
+            "scope": .string(form["scope"] ?? ""),
+        ])
+        return HTTPTransportResponse(status: 200, headers: ["Content-Type": "application/json"], body: Data(body.jsonText.utf8))
+    }
+
+    static func oauthError(_ status: Int, _ code: String, _ description: String) -> HTTPTransportResponse {
+        let body: ClaimValue = .object(["error": .string(code), "error_description": .string(description)])
+        return HTTPTransportResponse(status: status, headers: ["Content-Type": "application/json"], body: Data(body.jsonText.utf8))
     }
 }

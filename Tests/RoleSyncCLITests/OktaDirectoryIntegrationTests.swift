@@ -121,6 +121,39 @@ struct OktaDirectoryIntegrationTests {
         #expect(try Rolesync.run(["audit", "--config", config, "--format", "json", "--limit", "1000"]).stdout == before)
     }
 
+    @Test(
+        "A service app instead of an API token: private_key_jwt, DPoP with Okta's nonce, roles as with a token; a key the app does not hold changes nothing"
+    )
+    func serviceApp() async throws {
+        let okta = OktaFake()
+        let scratch = try ScratchFolder("okta-service-app")
+        let config = try Self.configuration(scratch.url, url: try #require(OktaFake.url), name: "config.yaml", serviceAppKey: OktaFake.serviceAppKey)
+        try await okta.seed(["users": Self.users(), "groups": Self.groups(), "require_dpop": true, "dpop_nonce": "nonce-ci"])
+        try Self.signIn(Self.people, config: config, folder: scratch.url)
+
+        let first = try Rolesync.run(["reconcile", "--config", config, "--format", "json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try Self.object(first.stdout)["matched"] as? Int == 10)
+        #expect(try Self.user("ada@example.org", config)["role"] as? String == "super_admin")
+        let served = try await okta.requests()
+        // Refused without a proof, then without the nonce, then a DPoP-bound token for every page.
+        #expect(served.filter { $0 == "POST /oauth2/v1/token" }.count == 3, "\(served)")
+
+        let other = scratch.url.appendingPathComponent("other-key.pem")
+        try Data(
+            try Rolesync.run(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], program: URL(fileURLWithPath: "/usr/bin/openssl"))
+                .stdout.utf8
+        )
+        .write(to: other)
+        let wrong = try Self.configuration(scratch.url, url: try #require(OktaFake.url), name: "wrong.yaml", serviceAppKey: other.path)
+        let before = try Rolesync.run(["audit", "--config", config, "--format", "json", "--limit", "1000"]).stdout
+        try await okta.seed(["users": Self.users(suspended: ["eve"]), "require_dpop": true])
+        let refused = try Rolesync.run(["reconcile", "--config", wrong, "--format", "json"])
+        #expect(refused.status == 1 && refused.stderr.contains("invalid_client") && refused.stderr.contains("okta.users.read"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("PRIVATE KEY"))
+        #expect(try Rolesync.run(["audit", "--config", config, "--format", "json", "--limit", "1000"]).stdout == before)
+    }
+
     @Test("serve's schedule cuts off a leaver removed at Okta: keys revoked, then deactivated")
     func scheduled() async throws {
         let okta = OktaFake()
@@ -157,7 +190,9 @@ struct OktaDirectoryIntegrationTests {
         }
     }
 
-    static func configuration(_ folder: URL, url: String, name: String, port: Int = 18098) throws -> String {
+    static func configuration(_ folder: URL, url: String, name: String, port: Int = 18098, serviceAppKey: String? = nil) throws -> String {
+        let credential =
+            serviceAppKey.map { "client_id: \(OktaFake.serviceAppClientID)\n      private_key_file: \($0)" } ?? "token_env: OKTA_API_TOKEN"
         try mapping.write(to: folder.appendingPathComponent("okta.yaml"), atomically: true, encoding: .utf8)
         let yaml = """
             listen: 127.0.0.1:\(port)
@@ -172,7 +207,7 @@ struct OktaDirectoryIntegrationTests {
                 directory:
                   kind: okta
                   url: \(url)
-                  token_env: OKTA_API_TOKEN
+                  \(credential)
                   interval: 1m
                   page_size: 4
                   claims: { groups: groups, group_ids: group_ids, email: email, name: name, active: active }
@@ -226,8 +261,21 @@ struct OktaDirectoryIntegrationTests {
 struct OktaFake {
     static var url: String? { ProcessInfo.processInfo.environment["ROLESYNC_OKTA_FAKE"] }
     static let token = "local-okta-api-token"
+    /// The fake's service app, and the private key it wrote for it (scripts/peers/okta-fake).
+    static let serviceAppClientID = "0oa-rolesync-local"
+    static var serviceAppKey: String { Rolesync.packageRoot.appendingPathComponent(".local/okta-fake/service-app-key.pem").path }
 
     let client = HTTPClient.shared
+
+    /// The requests served since the last seed, as `METHOD path?query`.
+    func requests() async throws -> [String] {
+        var request = HTTPClientRequest(url: "\(try #require(Self.url))/__fake/requests")
+        request.headers.add(name: "Authorization", value: "SSWS \(Self.token)")
+        let response = try await client.execute(request, timeout: .seconds(10))
+        #expect(response.status == .ok)
+        let body = try await response.body.collect(upTo: 1 << 22)
+        return try #require(try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String])
+    }
 
     /// Sets what the fake holds (`PUT /__fake/state`): users and groups left out keep what they
     /// were; every scenario left out is off again (no 429s, no failing page, the org's own next
@@ -235,6 +283,7 @@ struct OktaFake {
     func seed(_ given: [String: Any]) async throws {
         let quiet: [String: Any] = [
             "too_many_requests": 0, "failing": NSNull(), "next_origin": NSNull(), "window_seconds": 60, "rate_limit": 600,
+            "require_dpop": false, "dpop_nonce": NSNull(),
         ]
         let state = quiet.merging(given) { $1 }
         var request = HTTPClientRequest(url: "\(try #require(Self.url))/__fake/state")

@@ -245,6 +245,27 @@ struct DirectoryConfigurationTests {
                 "directory: { kind: okta, url: https://example.okta.com, token_env: OKTA_SCIM, users: { base: 'ou=p' } }",
                 "users goes with kind ldap"
             ),
+            (
+                "directory: { kind: okta, url: https://example.okta.com, client_id: 0oa1 }",
+                "an Okta service app needs both client_id and private_key_file"
+            ),
+            (
+                "directory: { kind: okta, url: https://example.okta.com, client_id: 0oa1, private_key_file: /etc/hostname }",
+                "private_key_file: '/etc/hostname' holds no PEM private key"
+            ),
+            (
+                "directory: { kind: okta, url: https://example.okta.com, client_id: 0oa1, private_key_file: /etc/hostname, token_env: OKTA_SCIM }",
+                "give token_env (an API token) or client_id and private_key_file (a service app), not both"
+            ),
+            (
+                "directory: { kind: okta, url: https://example.okta.com, token_env: OKTA_SCIM, key_id: k1 }",
+                "key_id goes with client_id and private_key_file"
+            ),
+            (
+                "directory: { kind: google_workspace, service_account_file: /etc/hostname, subject: a@b.c, client_id: x }",
+                "client_id goes with kind microsoft_graph or okta"
+            ),
+            ("directory: { kind: okta, url: https://example.okta.com }", "lacks 'token_env' (the environment variable holding an Okta API token"),
             ("scim_token: short", "the SCIM push token is 5 characters long; use at least 32"),
             ("scim_token_env: NOPE", "scim_token_env: the environment variable NOPE is not set"),
         ]
@@ -308,6 +329,27 @@ struct DirectoryConfigurationTests {
             requiringSecrets: false
         )
         #expect(unset.idps[0].directory?.missingSecret == "LDAP_PW")
+    }
+
+    @Test("An Okta directory may sign in as a service app: client ID, the key read at load (never shown), an optional key id")
+    func oktaServiceApp() throws {
+        let key = FileManager.default.temporaryDirectory.appendingPathComponent("rolesync-okta-\(UUID().uuidString).pem")
+        try "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n".write(to: key, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: key) }
+        let directory = try #require(
+            try parse("directory: { kind: okta, url: https://example.okta.com, client_id: 0oa1rolesync, private_key_file: \(key.path), key_id: k1 }")
+                .directory
+        )
+        #expect(
+            directory.okta
+                == OktaServiceApp(
+                    clientID: "0oa1rolesync",
+                    privateKeyFile: key.path,
+                    privateKey: try String(contentsOf: key, encoding: .utf8),
+                    keyID: "k1"
+                )
+        )
+        #expect(directory.token == nil && directory.missingSecret == nil)
     }
 
     @Test("A microsoft_graph directory given token_env hears one error about it, not two")

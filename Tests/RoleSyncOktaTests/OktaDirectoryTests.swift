@@ -49,7 +49,7 @@ struct OktaDirectoryTests {
         let clock = self.clock
         return OktaDirectory(
             orgURL: URL(string: "https://example.okta.com")!,
-            token: token,
+            credential: .apiToken(token),
             transport: okta,
             pageSize: pageSize,
             attempts: 3,

@@ -16,26 +16,40 @@ SDK (okta 3.4.6) lists users, groups and members from it:
   error body (E0000011).
 - `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` on every answer, per
   one-minute window; past the limit, 429 (E0000047).
+- An API service app (OAuth 2.0 for Okta), client ID `0oa-rolesync-local`, whose private key it
+  writes to the file named by its third argument: POST /oauth2/v1/token takes the client
+  credentials grant with a `private_key_jwt` assertion (RS256, iss = sub = the client ID, aud = the
+  org's token endpoint) for the scopes okta.users.read and okta.groups.read, and a DPoP proof
+  (RFC 9449) when `require_dpop` is set, with the nonce `dpop_nonce` when that is set
+  (`use_dpop_nonce` until the proof carries it). The API then takes `Bearer <token>`, or
+  `DPoP <token>` with a proof by the same key for the request's method and URL (`ath`).
 
 Scenarios no real org produces on demand are set through PUT /__fake/state (same token), a JSON
 object with any of: `users` (objects with id, login, status, department), `groups` (id, name,
 type, members), `rate_limit` (requests per window), `window_seconds` (the window's length, default
 60), `too_many_requests` (answer 429 to this many
 requests), `failing` ({"text": ..., "status": ...}: that status for requests whose path and query
-contain the text), `next_origin` (send rel="next" to this origin instead). A user's and a group's
+contain the text), `next_origin` (send rel="next" to this origin instead), `require_dpop` and
+`dpop_nonce` (above). A user's and a group's
 `lastUpdated` (and a group's `lastMembershipUpdated`) may be given as RFC 3339 times; they default
 to 2026-11-30T09:00:00.000Z. GET /__fake/requests
 lists the requests served, as "METHOD path?query".
 
-    okta-fake.py PORT TOKEN
+    okta-fake.py PORT TOKEN SERVICE_APP_KEY_FILE
 """
+import base64
 import datetime
+import hashlib
 import json
 import sys
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 LOCK = threading.Lock()
 STATE = {
@@ -48,7 +62,12 @@ STATE = {
     "next_origin": None,
     "window": {"used": 0, "reset": 0},
     "requests": [],
+    "require_dpop": False,
+    "dpop_nonce": None,
 }
+CLIENT_ID = "0oa-rolesync-local"
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+ISSUED = {}  # access token -> the DPoP key's modulus it is bound to, or None (Bearer)
 STAMP = "2026-11-30T09:00:00.000Z"
 
 
@@ -136,13 +155,83 @@ class Handler(BaseHTTPRequestHandler):
         # space, so Okta takes both.
         return self.headers.get("Authorization") in (f"SSWS {Handler.token}", f"SSWS{Handler.token}")
 
+    def holds_issued_token(self):
+        scheme, _, value = self.headers.get("Authorization", "").partition(" ")
+        if value not in ISSUED:
+            return False
+        bound = ISSUED[value]
+        if bound is None:
+            return scheme == "Bearer"
+        proof = self.dpop_proof()
+        if scheme != "DPoP" or proof is None or proof[1].get("n") != bound:
+            return False
+        claims = proof[0]
+        target = urllib.parse.urlsplit(self.origin + self.path)._replace(query="", fragment="").geturl()
+        digest = base64.urlsafe_b64encode(hashlib.sha256(value.encode()).digest()).rstrip(b"=").decode()
+        return claims.get("htm") == self.command and claims.get("htu") == target and claims.get("ath") == digest
+
+    def dpop_proof(self):
+        """The DPoP header's claims and public JWK when its own key signed it, else None."""
+        header = self.headers.get("DPoP")
+        if not header:
+            return None
+        try:
+            head = jwt.get_unverified_header(header)
+            if head.get("typ") != "dpop+jwt" or head.get("alg") != "RS256":
+                return None
+            key = jwt.PyJWK(head["jwk"], algorithm="RS256")
+            return jwt.decode(header, key.key, algorithms=["RS256"], options={"verify_aud": False}), head["jwk"]
+        except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+            return None
+
+    def oauth_error(self, status, code, description, headers=()):
+        self.send_json(status, {"error": code, "error_description": description}, headers=headers)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+        with LOCK:
+            STATE["requests"].append(f"POST {self.path}")
+            if self.path != "/oauth2/v1/token":
+                return self.error(404, "E0000022", "The endpoint does not support the provided HTTP method")
+            endpoint = self.origin + "/oauth2/v1/token"
+            if form.get("grant_type") != "client_credentials" or \
+                    form.get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+                return self.oauth_error(400, "invalid_client", "Client authentication failed.")
+            try:
+                claims = jwt.decode(form.get("client_assertion", ""), KEY.public_key(), algorithms=["RS256"], audience=endpoint,
+                                    options={"require": ["exp", "iss", "sub", "aud"]})
+            except jwt.PyJWTError:
+                return self.oauth_error(401, "invalid_client", "The client_assertion signature is invalid.")
+            if claims["iss"] != CLIENT_ID or claims["sub"] != CLIENT_ID or claims["exp"] - time.time() > 3600:
+                return self.oauth_error(401, "invalid_client", "The client_assertion is not valid for this client.")
+            if not {"okta.users.read", "okta.groups.read"} <= set(form.get("scope", "").split()):
+                return self.oauth_error(400, "invalid_scope", f"The following scopes are not allowed: {form.get('scope', '')}")
+            bound = None
+            if self.headers.get("DPoP"):
+                proof = self.dpop_proof()
+                if proof is None or proof[0].get("htm") != "POST" or proof[0].get("htu") != endpoint:
+                    return self.oauth_error(400, "invalid_dpop_proof", "The DPoP proof JWT is invalid.")
+                nonce = STATE["dpop_nonce"]
+                if nonce and proof[0].get("nonce") != nonce:
+                    return self.oauth_error(400, "use_dpop_nonce", "Authorization server requires nonce in DPoP proof.",
+                                            headers=[("DPoP-Nonce", nonce)])
+                bound = proof[1].get("n")
+            elif STATE["require_dpop"]:
+                return self.oauth_error(400, "invalid_dpop_proof", "The DPoP proof JWT header is missing.")
+            token = f"okta-oauth-token-{len(ISSUED) + 1}"
+            ISSUED[token] = bound
+        self.send_json(200, {"token_type": "DPoP" if bound else "Bearer", "expires_in": 3600, "access_token": token,
+                             "scope": form.get("scope", "")})
+
     def do_PUT(self):
         if self.path != "/__fake/state" or not self.authorized():
             return self.error(401, "E0000011", "Invalid token provided")
         length = int(self.headers.get("Content-Length", "0"))
         update = json.loads(self.rfile.read(length) or b"{}")
         with LOCK:
-            for key in ("users", "groups", "rate_limit", "window_seconds", "too_many_requests", "failing", "next_origin"):
+            for key in ("users", "groups", "rate_limit", "window_seconds", "too_many_requests", "failing", "next_origin",
+                        "require_dpop", "dpop_nonce"):
                 if key in update:
                     STATE[key] = update[key]
             STATE["window"] = {"used": 0, "reset": 0}
@@ -167,7 +256,7 @@ class Handler(BaseHTTPRequestHandler):
             window["used"] += 1
             limit = STATE["rate_limit"]
             rate = (limit, max(0, limit - window["used"]), window["reset"])
-            if not self.authorized():
+            if not self.authorized() and not self.holds_issued_token():
                 return self.error(401, "E0000011", "Invalid token provided", rate)
             if STATE["too_many_requests"] > 0 or window["used"] > limit:
                 STATE["too_many_requests"] = max(0, STATE["too_many_requests"] - 1)
@@ -226,6 +315,9 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     port, Handler.token = int(sys.argv[1]), sys.argv[2]
+    with open(sys.argv[3], "wb") as key_file:
+        key_file.write(KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption()))
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     server.serve_forever()
