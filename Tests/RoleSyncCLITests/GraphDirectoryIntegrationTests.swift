@@ -105,6 +105,44 @@ struct GraphDirectoryIntegrationTests {
         #expect(try Self.user("fay", config)["status"] as? String == "inactive")
     }
 
+    @Test(
+        "A certificate credential instead of a secret: the signed assertion accepted, roles as with a secret; a certificate the app does not hold changes nothing"
+    )
+    func certificate() async throws {
+        let graph = GraphFake()
+        let scratch = try ScratchFolder("graph-certificate")
+        let url = try #require(GraphFake.url)
+        let config = try Self.configuration(
+            scratch.url,
+            url: url,
+            name: "config.yaml",
+            certificate: (GraphFake.certificateFile, GraphFake.privateKeyFile)
+        )
+        try await graph.seed(["users": Self.users(), "groups": Self.groups])
+        try Self.signIn(Self.people, config: config, folder: scratch.url)
+        let first = try Rolesync.run(["reconcile", "--config", config, "--format", "json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try Self.user("ada", config)["role"] as? String == "super_admin")
+
+        // Another certificate: Entra's AADSTS700027, what to check, never the key; nothing changes.
+        let other = scratch.url.appendingPathComponent("other")
+        let made = try Rolesync.run(
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other", "-keyout", other.path + ".key", "-out",
+                other.path + ".crt",
+            ],
+            program: URL(fileURLWithPath: "/usr/bin/openssl")
+        )
+        #expect(made.status == 0, "\(made.stderr)")
+        let wrong = try Self.configuration(scratch.url, url: url, name: "wrong.yaml", certificate: (other.path + ".crt", other.path + ".key"))
+        let before = try Rolesync.run(["audit", "--config", config, "--format", "json", "--limit", "1000"]).stdout
+        try await graph.seed(["users": Self.users(disabled: ["eve"])])
+        let refused = try Rolesync.run(["reconcile", "--config", wrong, "--format", "json"])
+        #expect(refused.status == 1 && refused.stderr.contains("AADSTS700027"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("PRIVATE KEY"))
+        #expect(try Rolesync.run(["audit", "--config", config, "--format", "json", "--limit", "1000"]).stdout == before)
+    }
+
     @Test("serve's schedule cuts off a leaver deleted from Entra ID")
     func scheduled() async throws {
         let graph = GraphFake()
@@ -136,7 +174,15 @@ struct GraphDirectoryIntegrationTests {
         }
     }
 
-    static func configuration(_ folder: URL, url: String, name: String, port: Int = 18097) throws -> String {
+    static func configuration(
+        _ folder: URL,
+        url: String,
+        name: String,
+        port: Int = 18097,
+        certificate: (file: String, key: String)? = nil
+    ) throws -> String {
+        let credential =
+            certificate.map { "certificate_file: \($0.file)\n      private_key_file: \($0.key)" } ?? "client_secret_env: GRAPH_SECRET"
         try mapping.write(to: folder.appendingPathComponent("entra.yaml"), atomically: true, encoding: .utf8)
         let yaml = """
             listen: 127.0.0.1:\(port)
@@ -154,7 +200,7 @@ struct GraphDirectoryIntegrationTests {
                   token_url: \(url)/fake-tenant/oauth2/v2.0/token
                   tenant_id: fake-tenant
                   client_id: local-graph-app
-                  client_secret_env: GRAPH_SECRET
+                  \(credential)
                   interval: 1m
                   page_size: 4
                   claims: { groups: group_ids, email: email, name: name, active: active }
@@ -184,6 +230,9 @@ struct GraphDirectoryIntegrationTests {
 struct GraphFake {
     static var url: String? { ProcessInfo.processInfo.environment["ROLESYNC_GRAPH_FAKE"] }
     static let secret = "local-graph-secret"
+    /// The app registration's certificate and its key (scripts/peers/graph-fake makes them).
+    static var certificateFile: String { Rolesync.packageRoot.appendingPathComponent(".local/graph-fake/app.crt").path }
+    static var privateKeyFile: String { Rolesync.packageRoot.appendingPathComponent(".local/graph-fake/app.key").path }
 
     /// Sets what the fake holds (`PUT /__fake/state`); every scenario left out is off again.
     func seed(_ given: [String: Any]) async throws {

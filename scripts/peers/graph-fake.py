@@ -7,7 +7,11 @@ reads, as Microsoft documents it, and `scripts/peers/graph-sdk-check.py` proves 
 own Python SDK (msgraph-sdk 1.65.0) lists users, groups and transitive members from it:
 
 - POST /{tenant}/oauth2/v2.0/token: the client credentials grant (client_id, client_secret,
-  scope {root}/.default); `invalid_client` with AADSTS7000215 for a wrong secret.
+  scope {root}/.default); `invalid_client` with AADSTS7000215 for a wrong secret. Or, instead of
+  the secret, a certificate credential: a `client_assertion` (PS256 or RS256, `x5t#S256` the
+  SHA-256 thumbprint of the certificate in the file named by the fourth argument, `aud` the token
+  endpoint, `iss` = `sub` = the client id, unexpired), checked with PyJWT; AADSTS700027 for an
+  unknown certificate or a bad signature.
 - GET /v1.0/users, /v1.0/groups, /v1.0/groups/{id}/transitiveMembers: `{"value": [...]}` pages of at
   most `$top` (default 100, most 999), `$select` honoured, an absolute `@odata.nextLink` with a
   `$skiptoken`; nested groups expanded, cycles ended; members typed by `@odata.type`.
@@ -27,14 +31,20 @@ displayName, members: user and group ids), `throttle` (answer 429 with `Retry-Af
 to this many Graph requests), `retry_after`, `failing` ({"text": ..., "status": ...}),
 `next_origin`, `forget_delta_tokens` (true: every delta token issued so far is forgotten).
 
-    graph-fake.py PORT CLIENT_ID CLIENT_SECRET
+    graph-fake.py PORT CLIENT_ID CLIENT_SECRET CERTIFICATE_FILE
 """
+import base64
+import hashlib
 import json
 import secrets
 import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 LOCK = threading.Lock()
 STATE = {"users": [], "groups": [], "throttle": 0, "retry_after": "1", "failing": None, "next_origin": None}
@@ -177,12 +187,38 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(400, {"error": "invalid_request", "error_description": "AADSTS900144: The request body must contain the following parameter: 'grant_type'."})
         if form.get("client_id") != Handler.client_id:
             return self.send_json(400, {"error": "unauthorized_client", "error_description": f"AADSTS700016: Application with identifier '{form.get('client_id')}' was not found in the directory."})
-        if form.get("client_secret") != Handler.client_secret:
+        if "client_assertion" in form:
+            problem = self.assertion_problem(form, f"http://{self.headers.get('Host', '127.0.0.1')}{path}")
+            if problem:
+                return self.send_json(401, {"error": "invalid_client", "error_description": problem})
+        elif form.get("client_secret") != Handler.client_secret:
             return self.send_json(401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 0"})
         token = secrets.token_urlsafe(24)
         with LOCK:
             TOKENS.add(token)
         self.send_json(200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token})
+
+    def assertion_problem(self, form, endpoint):
+        """Why a certificate credential's assertion is refused, in Entra's words; None when it is good."""
+        if form.get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+            return "AADSTS50027: JWT token is invalid or malformed."
+        assertion = form["client_assertion"]
+        try:
+            header = jwt.get_unverified_header(assertion)
+        except jwt.PyJWTError:
+            return "AADSTS50027: JWT token is invalid or malformed."
+        if header.get("x5t#S256") != Handler.thumbprint:
+            return "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application."
+        try:
+            claims = jwt.decode(assertion, Handler.certificate.public_key(), algorithms=["PS256", "RS256"], audience=endpoint,
+                                options={"require": ["exp", "nbf", "iss", "sub", "aud", "jti"]})
+        except jwt.InvalidSignatureError:
+            return "AADSTS700027: Client assertion failed signature validation."
+        except jwt.PyJWTError as error:
+            return f"AADSTS700024: Client assertion is not within its valid time range, or names another audience. ({type(error).__name__})"
+        if claims["iss"] != Handler.client_id or claims["sub"] != Handler.client_id:
+            return "AADSTS700021: Client assertion application identifier doesn't match 'client_id' parameter."
+        return None
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
@@ -256,6 +292,10 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     port, Handler.client_id, Handler.client_secret = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    with open(sys.argv[4], "rb") as certificate:
+        Handler.certificate = x509.load_pem_x509_certificate(certificate.read())
+    der = Handler.certificate.public_bytes(serialization.Encoding.DER)
+    Handler.thumbprint = base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     server.serve_forever()
