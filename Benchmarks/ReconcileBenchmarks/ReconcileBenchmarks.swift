@@ -25,8 +25,8 @@ import Synchronization
 /// - A full reconciliation through Microsoft Graph (issue #24): 100,000 users and 2,000 groups, 999
 ///   a page, in process: every page of `/v1.0/users`, `/v1.0/groups` and each group's
 ///   `transitiveMembers` is parsed and the plan made against a 100,000-user ledger (a dry run, so
-///   every sample does the same work). The pages come from ``GraphPages``, which renders them from
-///   items serialised once; its own cost is measured alone beside it.
+///   every sample does the same work). The pages come from ``GraphPages``, which writes each item
+///   when a page asks for it; its own cost is measured alone beside it.
 /// - An incremental reconciliation through Graph's delta queries carrying 100 changes (issue #24):
 ///   after a full run has stored the delta links, each sample reads the delta (100 users named),
 ///   reads each of them whole (`/v1.0/users/{id}` and its `transitiveMemberOf`: 200 requests), plans
@@ -283,49 +283,59 @@ private func graphIdP() throws -> IdentityProviderSettings {
     return try ServeConfiguration.parse(yaml: yaml, file: "/tmp/bench.yaml", environment: ["BENCH_SECRET": "bench-secret"]).idps[0]
 }
 
-/// Microsoft Graph's pages for the benchmark's tenant, from items serialised once: users
+/// Microsoft Graph's pages for the benchmark's tenant, each item written when a page asks for it
+/// (the fake keeps user numbers, not JSON, so its own memory stays out of the run's peak): users
 /// `sub-0…` (one in 1,000 gone, as `directory(users:)` has them; the others as the ledger knows
 /// them, one in 100 with a changed group), the fixture's groups (`Everyone`, `team-*`, `eng-*`,
 /// `finance`, `helpdesk`, `platform-admins`) and `org-*` groups to make 2,000, with `eng-all`
 /// holding every `eng-*` member (Graph flattens nesting in `transitiveMembers`). Answers the token
 /// endpoint, `$top` and `$skiptoken` as Graph does.
 private final class GraphPages: HTTPTransport, Sendable {
-    let users: [String]
+    /// The numbers of the users the tenant lists.
+    let users: [Int32]
     let groups: [String]
-    let members: [String: [String]]
+    /// Each group's members, by user number.
+    let members: [String: [Int32]]
     /// The users each delta names (one in 1,000), with their groups as `transitiveMemberOf` items.
     let changed: [String: String]
     /// Delta rounds served: the changed users are disabled in odd rounds, enabled in even ones.
     let round = Mutex(0)
 
     init(users count: Int) {
-        var users: [String] = []
-        var members: [String: [String]] = [:]
+        var users: [Int32] = []
+        var members: [String: [Int32]] = [:]
         for i in 0..<count {
             guard let names = directoryGroups(of: i) else { continue }
-            let claims = LedgerFixtures.claims(i).values
-            let email = claims["email"]?.stringValue ?? ""
-            users.append(
-                #"{"id":"sub-\#(i)","displayName":"\#(claims["name"]?.stringValue ?? "")","mail":"\#(email)","userPrincipalName":"\#(email)","accountEnabled":true}"#
-            )
-            let member = ##"{"@odata.type":"#microsoft.graph.user","id":"sub-\##(i)"}"##
-            for name in names { members[name, default: []].append(member) }
-            members["eng-all", default: []].append(contentsOf: names.contains { $0.hasPrefix("eng-") } ? [member] : [])
+            users.append(Int32(i))
+            for name in names { members[name, default: []].append(Int32(i)) }
+            if names.contains(where: { $0.hasPrefix("eng-") }) { members["eng-all", default: []].append(Int32(i)) }
         }
         for k in 0..<max(0, 2_000 - members.count) {
-            members["org-\(k)"] = stride(from: k, to: count, by: 1_700).map { ##"{"@odata.type":"#microsoft.graph.user","id":"sub-\##($0)"}"## }
+            members["org-\(k)"] = stride(from: k, to: count, by: 1_700).map { Int32($0) }
         }
         self.users = users
         self.members = members
         self.groups = members.keys.sorted().map { #"{"id":"\#($0)","displayName":"\#($0)"}"# }
         var changed: [String: String] = [:]
         for i in stride(from: 7, to: count, by: 1_000) {
-            let member = ##"{"@odata.type":"#microsoft.graph.user","id":"sub-\##(i)"}"##
-            let names = members.filter { $0.value.contains(member) }.keys.sorted()
+            let names = members.filter { $0.value.contains(Int32(i)) }.keys.sorted()
             changed["sub-\(i)"] = names.map { ##"{"@odata.type":"#microsoft.graph.group","id":"\##($0)","displayName":"\##($0)"}"## }
                 .joined(separator: ",")
         }
         self.changed = changed
+    }
+
+    /// User `i` as `/v1.0/users` lists them.
+    static func user(_ i: Int32) -> String {
+        let claims = LedgerFixtures.claims(Int(i)).values
+        let email = claims["email"]?.stringValue ?? ""
+        return
+            #"{"id":"sub-\#(i)","displayName":"\#(claims["name"]?.stringValue ?? "")","mail":"\#(email)","userPrincipalName":"\#(email)","accountEnabled":true}"#
+    }
+
+    /// User `i` as a group's `transitiveMembers` lists them.
+    static func member(_ i: Int32) -> String {
+        ##"{"@odata.type":"#microsoft.graph.user","id":"sub-\##(i)"}"##
     }
 
     /// The delta queries and the reads of one changed user.
@@ -369,24 +379,26 @@ private final class GraphPages: HTTPTransport, Sendable {
         }
         let components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)
         let path = components?.path ?? ""
-        let items = components?.queryItems ?? []
-        let top = items.first { $0.name == "$top" }?.value.flatMap(Int.init) ?? 100
-        let skip = items.first { $0.name == "$skiptoken" }?.value.flatMap(Int.init) ?? 0
-        if let answer = delta(path, items) { return answer }
-        let all: [String]
+        let query = components?.queryItems ?? []
+        let top = query.first { $0.name == "$top" }?.value.flatMap(Int.init) ?? 100
+        let skip = query.first { $0.name == "$skiptoken" }?.value.flatMap(Int.init) ?? 0
+        if let answer = delta(path, query) { return answer }
+        let count: Int
+        let items: (Range<Int>) -> [String]
         if path == "/v1.0/users" {
-            all = users
+            (count, items) = (users.count, { self.users[$0].map(Self.user) })
         } else if path == "/v1.0/groups" {
-            all = groups
+            (count, items) = (groups.count, { Array(self.groups[$0]) })
         } else if path.hasPrefix("/v1.0/groups/"), path.hasSuffix("/transitiveMembers") {
-            all = members[String(path.dropFirst("/v1.0/groups/".count).dropLast("/transitiveMembers".count))] ?? []
+            let list = members[String(path.dropFirst("/v1.0/groups/".count).dropLast("/transitiveMembers".count))] ?? []
+            (count, items) = (list.count, { list[$0].map(Self.member) })
         } else {
             return HTTPTransportResponse(status: 404, body: Data())
         }
-        var body = #"{"value":["# + all[min(skip, all.count)..<min(skip + top, all.count)].joined(separator: ",") + "]"
-        if skip + top < all.count {
+        var body = #"{"value":["# + items(min(skip, count)..<min(skip + top, count)).joined(separator: ",") + "]"
+        if skip + top < count {
             var next = components!
-            next.queryItems = items.filter { $0.name != "$skiptoken" } + [URLQueryItem(name: "$skiptoken", value: String(skip + top))]
+            next.queryItems = query.filter { $0.name != "$skiptoken" } + [URLQueryItem(name: "$skiptoken", value: String(skip + top))]
             body += #","@odata.nextLink":"\#(next.url!.absoluteString)""#
         }
         return HTTPTransportResponse(status: 200, body: Data((body + "}").utf8))

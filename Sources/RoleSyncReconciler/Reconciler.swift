@@ -122,9 +122,15 @@ package struct Reconciler: Sendable {
                 }
             }
             let cursor = settings.kind.readsIncrements ? try await source.startCursor(keeping: attributes) : nil
-            let snapshot = try await source.snapshot(keeping: attributes)
+            // The snapshot lives only until the listing is made from it: the plan that follows
+            // holds the listing, and a 100,000-user snapshot beside it would double the peak.
+            let listing = settings.listing(from: try await source.snapshot(keeping: attributes))
             Self.count(source.meter, idp: idp.name, kind: settings.kind, status: "ok")
-            let plan = try await plan(snapshot: snapshot, force: force, recordsShadow: recordsShadow)
+            let plan = try await sync.planReconciliation(
+                issuer: idp.issuer,
+                listing: listing,
+                policy: policy(force: force, recordsShadow: recordsShadow)
+            )
             return Reading(
                 plan: plan,
                 requests: source.meter.requests,
@@ -168,15 +174,6 @@ package struct Reconciler: Sendable {
         if throttled > 0 {
             FloatingPointCounter(label: "rolesync_directory_throttled_seconds_total", dimensions: dimensions).increment(by: throttled)
         }
-    }
-
-    /// Plans from a snapshot already read.
-    package func plan(snapshot: DirectorySnapshot, force: Bool = false, recordsShadow: Bool = false) async throws -> ReconciliationPlan {
-        try await sync.planReconciliation(
-            issuer: idp.issuer,
-            listing: settings.listing(from: snapshot),
-            policy: policy(force: force, recordsShadow: recordsShadow)
-        )
     }
 
     func policy(force: Bool, recordsShadow: Bool = false) -> ReconciliationPolicy {
