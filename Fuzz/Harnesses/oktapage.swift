@@ -24,7 +24,7 @@ struct Answer: HTTPTransport {
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let directory = OktaDirectory(
         orgURL: URL(string: "https://example.okta.com")!,
-        token: "fuzz",
+        credential: .apiToken("fuzz"),
         transport: Answer(body: data(start, count)),
         attempts: 1,
         rateLimitedTries: 1,

@@ -11,12 +11,15 @@ final class LibLDAPSession: LDAPSession {
     private let url: String
     private let timeout: Duration
     private let meter: DirectoryReadMeter
+    /// Whether the connection is TLS (`ldaps://` or StartTLS).
+    private let usesTLS: Bool
     /// Pages one search may take before it is taken for a loop.
     static let maximumPages = 100_000
 
     init(options: LDAPOptions, meter: DirectoryReadMeter) throws(LDAPError) {
         url = options.url.absoluteString
         timeout = options.timeout
+        usesTLS = options.startTLS || options.url.scheme?.lowercased() == "ldaps"
         self.meter = meter
         var created: OpaquePointer?
         let status = ldap_initialize(&created, url)
@@ -185,8 +188,15 @@ final class LibLDAPSession: LDAPSession {
         var message: UnsafeMutablePointer<CChar>?
         ldap_get_option(handle, LDAP_OPT_DIAGNOSTIC_MESSAGE, &message)
         defer { ldap_memfree(message) }
-        let detail = message.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
-        return [Self.reason(status), detail].compactMap { $0 }.joined(separator: ": ")
+        // The library says "(unknown error code)" where it has nothing to add: left out.
+        let detail = message.map { String(cString: $0) }.flatMap { $0.isEmpty || $0 == "(unknown error code)" ? nil : $0 }
+        var text = [Self.reason(status), detail].compactMap { $0 }.joined(separator: ": ")
+        // A certificate the library does not trust ends the connection as "Can't contact LDAP
+        // server" too: say so where TLS was asked for.
+        if status == LDAP_SERVER_DOWN || status == LDAP_CONNECT_ERROR, usesTLS {
+            text += " (or its TLS certificate is not trusted: check directory.ca_file)"
+        }
+        return text
     }
 
     static func reason(_ status: Int32) -> String {

@@ -373,9 +373,11 @@ package enum ReconcileError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .noDirectory(let idp): "idp '\(idp)' has no 'directory: {kind: …, url: …}' to reconcile against"
         case .noToken(let idp, let variable, let kind):
-            kind == .microsoftGraph
-                ? "idp '\(idp)': the environment variable \(variable) (directory.client_secret_env: the app's client secret) is not set"
-                : "idp '\(idp)': the environment variable \(variable) (directory.token_env: the directory's API token) is not set"
+            "idp '\(idp)': the environment variable \(variable) ("
+                + (kind == .microsoftGraph
+                    ? "directory.client_secret_env: the app's client secret"
+                    : kind == .ldap ? "directory.bind_password_env: the bind DN's password" : "directory.token_env: the directory's API token")
+                + ") is not set"
         case .directory(let error): "\(error); nothing was changed"
         }
     }

@@ -55,7 +55,19 @@ struct OpenLDAPIntegrationTests {
         #expect(refused.status == 1 && refused.stderr.contains("result 49") && refused.stderr.contains("bind_password_env"), "\(refused.stderr)")
         #expect(!refused.stderr.contains("not-the-password"))
 
-        // 3. A base that does not exist: the search and the hint; nothing changes.
+        // 3. No password in the environment; a CA that does not sign the server's certificate.
+        let unset = try Rolesync.run(["reconcile", "--config", config, "--format", "json"])
+        #expect(unset.status == 1 && unset.stderr.contains("ROLESYNC_LDAP_PW (directory.bind_password_env"), "\(unset.stderr)")
+        let untrusted = try Self.configuration(
+            scratch.url,
+            name: "untrusted.yaml",
+            transport: transport,
+            caFile: "/etc/ssl/certs/ca-certificates.crt"
+        )
+        let refusedTLS = try Self.reconcile(untrusted)
+        #expect(refusedTLS.status == 1 && refusedTLS.stderr.contains("check directory.ca_file"), "\(refusedTLS.stderr)")
+
+        // 4. A base that does not exist: the search and the hint; nothing changes.
         let wrongBase = try Self.configuration(scratch.url, name: "wrong-base.yaml", transport: transport, userBase: "ou=nobody,dc=example,dc=com")
         let missing = try Self.reconcile(wrongBase)
         #expect(
@@ -103,7 +115,8 @@ struct OpenLDAPIntegrationTests {
         name: String,
         transport: String,
         port: Int = 18094,
-        userBase: String = "ou=people,dc=example,dc=com"
+        userBase: String = "ou=people,dc=example,dc=com",
+        caFile: String? = nil
     ) throws -> String {
         try mapping.write(to: folder.appendingPathComponent("ldap.yaml"), atomically: true, encoding: .utf8)
         let ldapPort = try #require(SlapdPeer.port)
@@ -121,7 +134,7 @@ struct OpenLDAPIntegrationTests {
                 directory:
                   kind: ldap
                   url: \(address)
-                  ca_file: \(try SlapdPeer.caFile())
+                  ca_file: \(try caFile ?? SlapdPeer.caFile())
                   bind_dn: cn=rolesync,ou=services,dc=example,dc=com
                   bind_password_env: ROLESYNC_LDAP_PW
                   users: { base: "\(userBase)" }

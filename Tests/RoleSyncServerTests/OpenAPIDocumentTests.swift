@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import RoleSyncConfig
 import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
@@ -50,6 +51,27 @@ struct OpenAPIDocumentTests {
             "routed but undocumented: \(routed.subtracting(documented).sorted()); documented but not routed: \(documented.subtracting(routed).sorted())"
         )
         #expect(routed.count > 10)
+    }
+
+    @Test("Every enum of directory kinds names exactly the kinds the configuration takes")
+    func directoryKinds() throws {
+        let kinds = Set(DirectoryKind.allCases.map(\.rawValue))
+        var found = 0
+        func visit(_ value: ClaimValue) {
+            switch value {
+            case .object(let members):
+                // A kind enum that names `scim` is one of directory kinds (another `kind` is a role's source).
+                if case .object(let kind)? = members["kind"], case .array(let names)? = kind["enum"], names.contains("scim") {
+                    found += 1
+                    #expect(Set(names.compactMap(\.stringValue)) == kinds, "\(names)")
+                }
+                members.values.forEach(visit)
+            case .array(let items): items.forEach(visit)
+            default: break
+            }
+        }
+        visit(.object(try document))
+        #expect(found >= 2)
     }
 
     @Test("Every admin route is documented with its parameters and security")
