@@ -62,8 +62,9 @@ package struct LedgerClock: Service {
                     logger.error("shadow differences could not be pruned; trying again in an hour", metadata: ["error": "\(error)"])
                 }
             }
+            // SIGTERM ends the wait at once: a plain sleep held the shutdown up to `poll` (15 s).
             do {
-                try await sleep(wait)
+                try await cancelWhenGracefulShutdown { try await sleep(wait) }
             } catch {
                 return
             }

@@ -59,7 +59,7 @@ package struct MappingReloader: Service {
         var seen = (try? await latestPromotion(store)) ?? 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await Task.sleep(for: promotionPoll)
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: promotionPoll) }
             } catch {
                 return
             }

@@ -72,7 +72,7 @@ struct ReplicaSignInTests {
             throw error
         }
         for replica in replicas {
-            #expect(replica.terminate() == 0)
+            #expect(await replica.terminate() == 0)
             await replica.stop()
         }
         try await idp.client.shutdown()
