@@ -31,6 +31,15 @@ package protocol LedgerReads: Sendable {
     func auditCounts(userID: UserID) async throws -> [AuditAction: Int]
     /// What a user's detail shows beside the row, read together: one read-model query.
     func activity(of userID: UserID, recent: Int) async throws -> UserActivity
+    /// At most `limit` committed audit events after `position`, in stream order, each with its
+    /// position (``AuditStreamPosition``): an event that is not returned now because its
+    /// transaction is still running comes in a later call, never skipped.
+    func auditStream(after position: AuditStreamPosition, limit: Int) async throws -> [(event: AuditEvent, position: AuditStreamPosition)]
+    /// The stream position of the event with this id; `nil` when there is none.
+    func auditStreamPosition(ofEvent id: Int64) async throws -> AuditStreamPosition?
+    /// The position after every event committed now: a stream from here reads only what commits
+    /// later (and what transactions running now commit).
+    func auditStreamHead() async throws -> AuditStreamPosition
 
     func insertSession(_ session: Session) async throws
     /// The session with this token hash, if it exists (expired or not).

@@ -136,6 +136,42 @@ extension PostgresEngine {
         return try await self.rows(sql.query, PostgresRows.auditEvent)
     }
 
+    // The audit stream (decision 135): ordered by the writing transaction's id, then the event's,
+    // and only events of transactions older than every one still running (`pg_snapshot_xmin`), so
+    // an event whose transaction commits late is handed out later, never skipped. Rows written
+    // before ledger v8 have transaction id 0: they come first, in id order.
+
+    package func auditStream(after position: AuditStreamPosition, limit: Int) async throws -> [(event: AuditEvent, position: AuditStreamPosition)] {
+        var sql = PostgresSQL()
+        let commit = try sql.bind(String(position.commit))
+        let id = try sql.bind(position.eventID)
+        let limitBind = try sql.bind(Int64(limit))
+        sql.append(
+            "SELECT \(PostgresRows.auditStreamEvent) FROM audit_events"
+                + " WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) AND (xid, id) > (\(commit)::xid8, \(id))"
+                + " ORDER BY xid, id LIMIT \(limitBind)"
+        )
+        return try await rows(sql.query, PostgresRows.auditStreamEvent)
+    }
+
+    package func auditStreamPosition(ofEvent id: Int64) async throws -> AuditStreamPosition? {
+        let rows = try await query("SELECT xid::text FROM audit_events WHERE id = \(id)")
+        guard let row = rows.first else { return nil }
+        let text = try row.decode(String.self)
+        guard let commit = UInt64(text) else { throw PostgresStoreError.corrupt("audit event \(id): transaction id '\(text)' is not a number") }
+        return AuditStreamPosition(commit: commit, eventID: id)
+    }
+
+    package func auditStreamHead() async throws -> AuditStreamPosition {
+        // Everything of transactions older than the oldest one running has committed (or never
+        // will): a stream from (xmin, 0) reads what those running now and later ones write.
+        let rows = try await query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+        guard let text = try rows.first?.decode(String.self), let xmin = UInt64(text) else {
+            throw PostgresStoreError.corrupt("pg_snapshot_xmin(pg_current_snapshot()) answered no transaction id")
+        }
+        return AuditStreamPosition(commit: xmin, eventID: 0)
+    }
+
     package func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {
         let rows = try await query("SELECT action, count(*) FROM audit_events WHERE user_id = \(userID.rawValue) GROUP BY action")
         return try Self.auditCounts(userID, rows)
@@ -163,7 +199,10 @@ extension PostgresEngine {
                 let counts = try Self.auditCounts(
                     userID,
                     try await Self.all(
-                        try await connection.checkedQuery("SELECT action, count(*) FROM audit_events WHERE user_id = \(id) GROUP BY action", logger: logger)
+                        try await connection.checkedQuery(
+                            "SELECT action, count(*) FROM audit_events WHERE user_id = \(id) GROUP BY action",
+                            logger: logger
+                        )
                     ) { $0 }
                 )
                 let recent = try await Self.all(

@@ -69,9 +69,25 @@ enum PostgresRows {
     static let auditEvent = "id, time, actor, action, user_id, issuer, subject, details::text AS details"
 
     static func auditEvent(_ row: PostgresRow) throws -> AuditEvent {
-        let (id, time, actorText, actionText, userID, issuer, subject, detailsText) = try row.decode(
-            (Int64, Date, String, String, Int64?, String?, String?, String).self
+        try auditEvent(try row.decode((Int64, Date, String, String, Int64?, String?, String?, String).self))
+    }
+
+    /// The columns of ``auditEvent`` then the writing transaction's `xid8` as text: the audit stream.
+    static let auditStreamEvent = auditEvent + ", xid::text AS commit_order"
+
+    static func auditStreamEvent(_ row: PostgresRow) throws -> (event: AuditEvent, position: AuditStreamPosition) {
+        let (id, time, actor, action, userID, issuer, subject, details, commitText) = try row.decode(
+            (Int64, Date, String, String, Int64?, String?, String?, String, String).self
         )
+        guard let commit = UInt64(commitText) else {
+            throw PostgresStoreError.corrupt("audit event \(id): transaction id '\(commitText)' is not a number")
+        }
+        let event = try auditEvent((id, time, actor, action, userID, issuer, subject, details))
+        return (event, AuditStreamPosition(commit: commit, eventID: id))
+    }
+
+    static func auditEvent(_ columns: (Int64, Date, String, String, Int64?, String?, String?, String)) throws -> AuditEvent {
+        let (id, time, actorText, actionText, userID, issuer, subject, detailsText) = columns
         guard let actor = Actor(actorText), let action = AuditAction(rawValue: actionText) else {
             throw PostgresStoreError.corrupt("audit event \(id): unknown actor '\(actorText)' or action '\(actionText)'")
         }

@@ -292,6 +292,19 @@ enum PostgresSchema {
                 """
             ]
         ),
+        // The audit log as a stream (decision 135): each event keeps the id of the transaction
+        // that wrote it, so a reader can hand out events in commit order and never skip one whose
+        // transaction commits after a newer id is visible. Rows written before keep 0 (a constant
+        // default: no rewrite, and no UPDATE, which the log's trigger forbids).
+        Migration(
+            version: 8,
+            name: "the audit log in commit order",
+            statements: [
+                "ALTER TABLE audit_events ADD COLUMN xid xid8 NOT NULL DEFAULT '0'",
+                "ALTER TABLE audit_events ALTER COLUMN xid SET DEFAULT pg_current_xact_id()",
+                "CREATE INDEX audit_by_commit ON audit_events (xid, id)",
+            ]
+        ),
     ]
 
     /// The newest version this build knows.

@@ -185,6 +185,31 @@ extension SQLiteEngine {
         }
     }
 
+    // The audit stream: one writer at a time commits, so ids are in commit order and a position's
+    // `commit` stays 0.
+
+    package func auditStream(after position: AuditStreamPosition, limit: Int) async throws -> [(event: AuditEvent, position: AuditStreamPosition)] {
+        try await reading { db in
+            try AuditEventRecord.fetchAll(
+                try db.cachedStatement(sql: "SELECT \(AuditEventRecord.selection) FROM audit_events WHERE id > ? ORDER BY id LIMIT ?"),
+                arguments: [position.eventID, limit]
+            ).map { record in (record.event, AuditStreamPosition(commit: 0, eventID: record.event.id ?? 0)) }
+        }
+    }
+
+    package func auditStreamPosition(ofEvent id: Int64) async throws -> AuditStreamPosition? {
+        try await reading { db in
+            try Int64.fetchOne(try db.cachedStatement(sql: "SELECT id FROM audit_events WHERE id = ?"), arguments: [id])
+                .map { AuditStreamPosition(commit: 0, eventID: $0) }
+        }
+    }
+
+    package func auditStreamHead() async throws -> AuditStreamPosition {
+        try await reading { db in
+            AuditStreamPosition(commit: 0, eventID: try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM audit_events") ?? 0)
+        }
+    }
+
     package func auditCounts(userID: UserID) async throws -> [AuditAction: Int] {
         try await reading { db in try Self.auditCounts(userID, db) }
     }

@@ -203,7 +203,7 @@ struct ActiveDirectoryIntegrationTests {
         }
         let served = server.folder.appendingPathComponent("rolesync.yaml").path
         try SambaPeer.tool(["user", "disable", "dee"])
-        defer { try? SambaPeer.tool(["user", "enable", "dee"]) }
+        defer { _ = try? SambaPeer.tool(["user", "enable", "dee"]) }
         let dee = try await OktaDirectoryIntegrationTests.untilInactive { try Self.user("dee", served) }
         #expect(dee["status"] as? String == "inactive" && dee["deactivation_reason"] as? String == "idp", "\(dee)\n\(server.log)")
         await server.stop()

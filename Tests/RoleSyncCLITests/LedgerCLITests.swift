@@ -1,5 +1,6 @@
 import Foundation
 import RoleSyncTestSupport
+import Synchronization
 import Testing
 
 /// End-to-end tests of the ledger commands on a fresh SQLite file per test.
@@ -159,6 +160,68 @@ struct LedgerCLITests {
         let events = try #require(try json(try run(["audit", "--user", "bob@example.com", "--format", "json"]))["events"] as? [[String: Any]])
         #expect(events.compactMap { $0["action"] as? String }.contains("user.sessions_ended"))
         #expect(events.allSatisfy { $0["user_id"] as? Int != nil })
+    }
+
+    @Test("audit --after prints committed events oldest first as JSON lines; --follow prints each new one as it commits")
+    func auditStream() async throws {
+        #expect(try run(["demo"]).status == 0)
+        let page = try #require(try json(try run(["audit", "--format", "json", "--limit", "1000"]))["events"] as? [[String: Any]])
+        let ids = page.compactMap { $0["id"] as? Int }.sorted()
+        #expect(ids.count == page.count && ids.count > 5)
+
+        // The whole log, one JSON object a line, oldest first, with the page's fields.
+        let whole = try run(["audit", "--after", "0", "--format", "jsonl"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let lines = whole.stdout.split(separator: "\n").map(String.init)
+        let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(objects.compactMap { $0["id"] as? Int } == ids)
+        #expect(objects.allSatisfy { Set($0.keys) == ["id", "time", "actor", "action", "user_id", "issuer", "subject", "details"] })
+        #expect(lines.allSatisfy { !$0.contains("\\/") }, "slashes are not escaped")
+
+        // Resuming after an id; a filter keeps the stream's order.
+        let resumed = try run(["audit", "--after", "\(ids[2])", "--format", "jsonl"])
+        #expect(resumed.stdout.split(separator: "\n").count == ids.count - 3)
+        let created = try run(["audit", "--after", "0", "--format", "jsonl", "--action", "user.created"])
+        #expect(created.stdout.split(separator: "\n").allSatisfy { $0.contains(#""action":"user.created""#) })
+        #expect(created.stdout.split(separator: "\n").count == 4)
+
+        // Mistakes say what to do instead.
+        let pretty = try run(["audit", "--follow", "--format", "json"])
+        #expect(pretty.status == 2)
+        #expect(pretty.stderr.contains("--follow prints a stream: use --format jsonl"))
+        let paged = try run(["audit", "--after", "0", "--since", "2026-01-01"])
+        #expect(paged.status == 2)
+        #expect(paged.stderr.contains("resume a stream with --after ID"))
+        let unknown = try run(["audit", "--after", "999999", "--format", "jsonl"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("--after: there is no audit event 999999"))
+
+        // --follow: a change made by another process arrives as a line while the stream runs.
+        let follower = Process()
+        follower.executableURL = try Rolesync.executable()
+        follower.arguments = ["audit", "--follow", "--after", "\(ids.last ?? 0)", "--format", "jsonl", "--poll", "0.1", "--database", database]
+        let out = Pipe()
+        follower.standardOutput = out
+        follower.standardError = FileHandle.nullDevice
+        let received = Mutex("")
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            received.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try follower.run()
+        defer {
+            if follower.isRunning { follower.terminate() }
+            out.fileHandleForReading.readabilityHandler = nil
+        }
+        #expect(try run(["users", "deactivate", "ivy.nguyen@example.com"]).status == 0)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !received.withLock({ $0.contains(#""action":"user.status_changed""#) }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let streamed = received.withLock { $0 }
+        #expect(streamed.contains(#""action":"user.status_changed""#), "\(streamed)")
+        #expect(follower.isRunning, "--follow keeps running after it has caught up")
+        #expect(!streamed.contains(#""action":"user.created""#), "nothing before --after is printed again")
     }
 
     @Test func dryRunOverTheLedger() throws {

@@ -141,6 +141,11 @@ struct EngineStoreTests {
         }
         func auditCounts(userID: UserID) async throws -> [AuditAction: Int] { try await inner.auditCounts(userID: userID) }
         func activity(of userID: UserID, recent: Int) async throws -> UserActivity { try await inner.activity(of: userID, recent: recent) }
+        func auditStream(after position: AuditStreamPosition, limit: Int) async throws -> [(event: AuditEvent, position: AuditStreamPosition)] {
+            try await inner.auditStream(after: position, limit: limit)
+        }
+        func auditStreamPosition(ofEvent id: Int64) async throws -> AuditStreamPosition? { try await inner.auditStreamPosition(ofEvent: id) }
+        func auditStreamHead() async throws -> AuditStreamPosition { try await inner.auditStreamHead() }
         func insertSession(_ session: Session) async throws { try await inner.insertSession(session) }
         func session(tokenHash: String) async throws -> Session? { try await inner.session(tokenHash: tokenHash) }
         func touchSession(tokenHash: String, at time: Date) async throws { try await inner.touchSession(tokenHash: tokenHash, at: time) }

@@ -104,6 +104,18 @@ struct StoreUnderTest: Sendable {
         )
     }
 
+    /// The audit stream after `position` once it holds at least `count` events, or what it holds
+    /// after ten seconds. PostgreSQL hands out an event only when every older transaction in the
+    /// cluster has ended (decision 135), and other tests write meanwhile: the stream lags, never skips.
+    func stream(after position: AuditStreamPosition, atLeast count: Int) async throws -> [(event: AuditEvent, position: AuditStreamPosition)] {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            let events = try await store.auditStream(after: position, limit: 100)
+            if events.count >= count || ContinuousClock.now > deadline { return events }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     static let revocation = KeyRevocation(time: epoch.addingTimeInterval(60), actor: .cli, cause: .deactivation, reason: "test")
 }
 
@@ -360,6 +372,63 @@ struct LedgerStoreConformanceTests {
         #expect(activity.counts == [.roleChanged: 1, .statusChanged: 1, .sessionsEnded: 1])
         #expect(activity.recent.map(\.action) == [.sessionsEnded, .statusChanged])
         #expect(activity.lastRefusal == nil && activity.activeSessions == 0)
+    }
+
+    @Test(
+        "The audit stream hands out every committed event once, oldest first, from the start, a position or the head",
+        arguments: ConformanceKind.all
+    )
+    func auditStream(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
+        let ann = try await s.insert(StoreUnderTest.user("ann"))[0]
+        func record(_ actions: AuditAction...) async throws {
+            for action in actions {
+                try await s.store.apply(LedgerChanges(users: [.init(write: .none(ann.id), audit: [StoreUnderTest.event(action)])]))
+            }
+        }
+        try await record(.roleChanged, .statusChanged, .sessionsEnded)
+        let first = try await s.stream(after: .start, atLeast: 3)
+        #expect(first.map(\.event.action) == [.roleChanged, .statusChanged, .sessionsEnded])
+        #expect(first.map(\.position) == first.map(\.position).sorted() && Set(first.map(\.position)).count == 3)
+        #expect(first.map(\.event.id) == first.map(\.position.eventID))
+
+        // From the head: everything that commits later (and, on PostgreSQL, perhaps events of
+        // transactions newer than the oldest one running when the head was read: at least once).
+        let head = try await s.store.auditStreamHead()
+        try await record(.keyRevoked, .keyCreated)
+        let later = try await s.stream(after: head, atLeast: 2).map(\.event)
+        #expect(later.suffix(2).map(\.action) == [.keyRevoked, .keyCreated])
+        #expect(later.dropLast(2).allSatisfy { event in first.contains { $0.event == event } })
+
+        // A batch at a time, resuming from the last position, reads the whole log once.
+        var paged: [AuditEvent] = []
+        var position = AuditStreamPosition.start
+        let deadline = ContinuousClock.now + .seconds(10)
+        while paged.count < 5, ContinuousClock.now < deadline {
+            let batch = try await s.store.auditStream(after: position, limit: 2)
+            guard let last = batch.last else {
+                try await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            paged += batch.map(\.event)
+            position = last.position
+        }
+        #expect(paged.map(\.action) == [.roleChanged, .statusChanged, .sessionsEnded, .keyRevoked, .keyCreated])
+
+        // An event's own position resumes right after it; an unknown id has none.
+        let second = try #require(first[1].event.id)
+        let resumed = try #require(try await s.store.auditStreamPosition(ofEvent: second))
+        #expect(resumed == first[1].position)
+        #expect(try await s.stream(after: resumed, atLeast: 3).map(\.event.action) == [.sessionsEnded, .keyRevoked, .keyCreated])
+        #expect(try await s.store.auditStreamPosition(ofEvent: 999_999) == nil)
+
+        // A stream's filter selects by user, action and actor.
+        let revoked = try #require(later.last { $0.action == .keyRevoked })
+        let keyCreated = try #require(later.last)
+        #expect(AuditQuery(action: .keyRevoked).selects(revoked))
+        #expect(!AuditQuery(action: .keyRevoked).selects(keyCreated))
+        #expect(AuditQuery(userID: ann.id, actor: .idp).selects(revoked))
+        #expect(!AuditQuery(userID: UserID(ann.id.rawValue + 1)).selects(revoked))
     }
 
     @Test("A user's activity: counts, newest events, the last refused sign-in and open sessions, read together", arguments: ConformanceKind.all)

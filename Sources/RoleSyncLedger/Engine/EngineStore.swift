@@ -267,6 +267,13 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
     // MARK: What the engine answers alone
 
     package func ping() async throws { try await engine.ping() }
+    package func auditStream(after position: AuditStreamPosition, limit: Int) async throws -> [(event: AuditEvent, position: AuditStreamPosition)] {
+        try await engine.auditStream(after: position, limit: PageCursor.pageSize(limit, maximum: PageCursor.maximumAuditPage))
+    }
+    package func auditStreamPosition(ofEvent id: Int64) async throws -> AuditStreamPosition? {
+        try await engine.auditStreamPosition(ofEvent: id)
+    }
+    package func auditStreamHead() async throws -> AuditStreamPosition { try await engine.auditStreamHead() }
     package func probeWrite(at time: Date) async throws { try await engine.probeWrite(at: time) }
     package func user(id: UserID) async throws -> User? { try await engine.user(id: id) }
     package func user(issuer: String, subject: String) async throws -> User? { try await engine.user(issuer: issuer, subject: subject) }
