@@ -239,6 +239,16 @@ let package = Package(
             dependencies: ["RoleSyncLedger", "RoleSyncMapping", "RoleSyncJSON"],
             swiftSettings: swiftSettings
         ),
+        // Events for other systems (issue 26): Standard Webhooks secrets, signatures and the body
+        // posted for an audit event. No I/O.
+        .target(
+            name: "RoleSyncEvents",
+            dependencies: [
+                "RoleSyncLedger", "RoleSyncReports", "RoleSyncJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP adapter (Hummingbird 2): one route group per surface (the dashboard and sign-in
         // pages, the JSON API, SCIM, operations), authentication and permissions as middleware, errors rendered per
         // surface. It is given its services; it opens no database and reads no configuration.
@@ -432,6 +442,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoleSyncEventsTests",
+            dependencies: ["RoleSyncEvents", "RoleSyncLedger", "RoleSyncJSON"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

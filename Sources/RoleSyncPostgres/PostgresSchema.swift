@@ -305,6 +305,75 @@ enum PostgresSchema {
                 "CREATE INDEX audit_by_commit ON audit_events (xid, id)",
             ]
         ),
+        // Issue 26's outbox (docs/notes/events-outbox.md), as the SQLite ledger's v13: endpoints
+        // and the actions each receives are ledger state, and the trigger queues an event for its
+        // subscribers in the transaction that writes it.
+        Migration(
+            version: 9,
+            name: "webhook endpoints and the outbox",
+            statements: [
+                """
+                CREATE TABLE webhook_endpoints (
+                    name text PRIMARY KEY,
+                    url text NOT NULL,
+                    state text NOT NULL CHECK (state IN ('healthy', 'retrying', 'disabled', 'removed')),
+                    failing_since timestamptz,
+                    disabled_at timestamptz,
+                    disabled_reason text,
+                    lease_owner text,
+                    lease_until timestamptz
+                )
+                """,
+                """
+                CREATE TABLE webhook_subscriptions (
+                    action text NOT NULL,
+                    endpoint text NOT NULL REFERENCES webhook_endpoints (name),
+                    PRIMARY KEY (action, endpoint)
+                )
+                """,
+                """
+                CREATE TABLE webhook_messages (
+                    endpoint text NOT NULL REFERENCES webhook_endpoints (name),
+                    event_id bigint NOT NULL REFERENCES audit_events (id),
+                    state text NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+                    attempts integer NOT NULL DEFAULT 0,
+                    next_attempt_at timestamptz NOT NULL,
+                    last_attempt_at timestamptz,
+                    last_status integer,
+                    PRIMARY KEY (endpoint, event_id)
+                )
+                """,
+                "CREATE INDEX webhook_messages_pending ON webhook_messages (endpoint, event_id) WHERE state = 'pending'",
+                """
+                CREATE TABLE webhook_attempts (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    endpoint text NOT NULL,
+                    event_id bigint NOT NULL,
+                    time timestamptz NOT NULL,
+                    status integer,
+                    duration_ms bigint NOT NULL,
+                    response_start text NOT NULL,
+                    error text
+                )
+                """,
+                "CREATE INDEX webhook_attempts_by_endpoint ON webhook_attempts (endpoint, id)",
+                """
+                CREATE FUNCTION rolesync_queue_webhooks() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    INSERT INTO webhook_messages (endpoint, event_id, state, next_attempt_at)
+                    SELECT s.endpoint, NEW.id, 'pending', NEW.time FROM webhook_subscriptions s
+                    JOIN webhook_endpoints e ON e.name = s.endpoint AND e.state IN ('healthy', 'retrying')
+                    WHERE s.action = NEW.action;
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER audit_events_queue_webhooks AFTER INSERT ON audit_events
+                    FOR EACH ROW EXECUTE FUNCTION rolesync_queue_webhooks()
+                """,
+            ]
+        ),
     ]
 
     /// The newest version this build knows.
