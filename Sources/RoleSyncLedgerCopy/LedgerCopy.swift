@@ -118,34 +118,6 @@ package enum LedgerCopy {
             ],
             key: ["issuer"]
         ),
-        // The webhook outbox after the audit log: the target's trigger queues an event for the
-        // subscriptions present when it is written, and there are none yet, so copied events are
-        // not queued again; the messages themselves are copied as they stand.
-        Table(
-            name: "webhook_endpoints",
-            columns: [
-                ("name", .text), ("url", .text), ("state", .text), ("failing_since", .time), ("disabled_at", .time),
-                ("disabled_reason", .text), ("lease_owner", .text), ("lease_until", .time),
-            ],
-            key: ["name"]
-        ),
-        Table(name: "webhook_subscriptions", columns: [("action", .text), ("endpoint", .text)], key: ["action", "endpoint"]),
-        Table(
-            name: "webhook_messages",
-            columns: [
-                ("endpoint", .text), ("event_id", .integer), ("state", .text), ("attempts", .integer), ("next_attempt_at", .time),
-                ("last_attempt_at", .time), ("last_status", .integer),
-            ],
-            key: ["endpoint", "event_id"]
-        ),
-        Table(
-            name: "webhook_attempts",
-            columns: [
-                ("id", .integer), ("endpoint", .text), ("event_id", .integer), ("time", .time), ("status", .integer),
-                ("duration_ms", .integer), ("response_start", .text), ("error", .text),
-            ],
-            identity: true
-        ),
     ]
 
     /// Rows per read and per `INSERT` (at most 16 columns: well under PostgreSQL's 65,535 binds).

@@ -318,59 +318,6 @@ enum LedgerSchema {
                     """
             )
         }
-        migrator.registerMigration("v13: webhook endpoints and the outbox") { db in
-            // Issue 26's outbox (docs/notes/events-outbox.md). The endpoints and the actions each
-            // receives are ledger state, written by `serve` from its configuration, so that an event
-            // any command writes is queued: the trigger queues it in the transaction that writes it.
-            try db.execute(
-                sql: """
-                    CREATE TABLE webhook_endpoints (
-                        name TEXT PRIMARY KEY,
-                        url TEXT NOT NULL,
-                        state TEXT NOT NULL CHECK (state IN ('healthy', 'retrying', 'disabled', 'removed')),
-                        failing_since REAL,
-                        disabled_at REAL,
-                        disabled_reason TEXT,
-                        lease_owner TEXT,
-                        lease_until REAL
-                    );
-                    CREATE TABLE webhook_subscriptions (
-                        action TEXT NOT NULL,
-                        endpoint TEXT NOT NULL REFERENCES webhook_endpoints (name),
-                        PRIMARY KEY (action, endpoint)
-                    ) WITHOUT ROWID;
-                    CREATE TABLE webhook_messages (
-                        endpoint TEXT NOT NULL REFERENCES webhook_endpoints (name),
-                        event_id INTEGER NOT NULL REFERENCES audit_events (id),
-                        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
-                        attempts INTEGER NOT NULL DEFAULT 0,
-                        next_attempt_at REAL NOT NULL,
-                        last_attempt_at REAL,
-                        last_status INTEGER,
-                        PRIMARY KEY (endpoint, event_id)
-                    ) WITHOUT ROWID;
-                    CREATE INDEX webhook_messages_pending ON webhook_messages (endpoint, event_id) WHERE state = 'pending';
-                    CREATE TABLE webhook_attempts (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
-                        endpoint TEXT NOT NULL,
-                        event_id INTEGER NOT NULL,
-                        time REAL NOT NULL,
-                        status INTEGER,
-                        duration_ms INTEGER NOT NULL,
-                        response_start TEXT NOT NULL,
-                        error TEXT
-                    );
-                    CREATE INDEX webhook_attempts_by_endpoint ON webhook_attempts (endpoint, id);
-                    CREATE TRIGGER audit_events_queue_webhooks AFTER INSERT ON audit_events
-                    BEGIN
-                        INSERT INTO webhook_messages (endpoint, event_id, state, next_attempt_at)
-                        SELECT s.endpoint, new.id, 'pending', new.time FROM webhook_subscriptions s
-                        JOIN webhook_endpoints e ON e.name = s.endpoint AND e.state IN ('healthy', 'retrying')
-                        WHERE s.action = new.action;
-                    END;
-                    """
-            )
-        }
         return migrator
     }
 }

@@ -384,30 +384,3 @@ extension EngineStore: DirectorySyncStore where Engine: DirectorySyncStore {
     }
     package func saveDirectorySyncState(_ state: DirectorySyncState) async throws { try await engine.saveDirectorySyncState(state) }
 }
-
-// MARK: Webhook outbox
-
-extension EngineStore: WebhookOutboxStore where Engine: WebhookOutboxStore {
-    package func replaceWebhookEndpoints(_ settings: [WebhookEndpointSetting], at time: Date) async throws {
-        let names = settings.map(\.name)
-        precondition(Set(names).count == names.count, "endpoint names are unique (the configuration checks it)")
-        try await engine.replaceWebhookEndpoints(settings, at: time)
-    }
-    package func webhookEndpoints() async throws -> [WebhookEndpoint] { try await engine.webhookEndpoints() }
-    package func webhookSubscriptions() async throws -> [String: Set<AuditAction>] { try await engine.webhookSubscriptions() }
-    package func leaseWebhookEndpoint(_ name: String, owner: String, until: Date, at time: Date) async throws -> Bool {
-        try await engine.leaseWebhookEndpoint(name, owner: owner, until: until, at: time)
-    }
-    package func releaseWebhookEndpoint(_ name: String, owner: String) async throws {
-        try await engine.releaseWebhookEndpoint(name, owner: owner)
-    }
-    package func pendingWebhookMessages(endpoint: String, limit: Int) async throws -> [WebhookMessage] {
-        try await engine.pendingWebhookMessages(endpoint: endpoint, limit: PageCursor.pageSize(limit, maximum: PageCursor.maximumAuditPage))
-    }
-    package func saveWebhookOutcomes(_ messages: [WebhookMessage], attempts: [WebhookAttempt], endpoint: WebhookEndpoint) async throws {
-        try await engine.saveWebhookOutcomes(messages, attempts: attempts, endpoint: endpoint)
-    }
-    package func webhookAttempts(endpoint: String, limit: Int) async throws -> [WebhookAttempt] {
-        try await engine.webhookAttempts(endpoint: endpoint, limit: PageCursor.pageSize(limit, maximum: PageCursor.maximumAuditPage))
-    }
-}

@@ -134,64 +134,9 @@ package struct WebhookMessage: Sendable, Hashable {
     package var webhookID: String { "msg_\(event.id ?? 0)" }
 }
 
-/// One try of one message, as the Events page shows it.
-package struct WebhookAttempt: Sendable, Hashable {
-    package var endpoint: String
-    package var eventID: Int64
-    package var time: Date
-    /// The HTTP status; `nil` when there was no answer (`error` says why).
-    package var status: Int?
-    package var duration: Duration
-    /// The start of the answer's body, printable, at most 200 characters.
-    package var responseStart: String
-    package var error: String?
-
-    package init(endpoint: String, eventID: Int64, time: Date, status: Int?, duration: Duration, responseStart: String, error: String?) {
-        self.endpoint = endpoint
-        self.eventID = eventID
-        self.time = time
-        self.status = status
-        self.duration = duration
-        self.responseStart = responseStart
-        self.error = error
-    }
-}
-
-/// What the ledger keeps of webhook deliveries: the endpoints and their subscriptions, the
-/// messages audit events queue (in the transaction that writes the event, by the schema's trigger),
-/// and one lease per endpoint so that one deliverer at a time sends its messages, in order.
-///
-/// An engine stores; ``WebhookOutbox`` decides what an attempt's outcome means.
-package protocol WebhookOutboxStore: Sendable {
-    /// Makes the ledger's endpoints those of `settings`, in one transaction: a new one is added
-    /// `healthy`; a known one takes the new address and subscriptions and keeps its state (a
-    /// `removed` one comes back `healthy`); one no longer named becomes `removed`.
-    func replaceWebhookEndpoints(_ settings: [WebhookEndpointSetting], at time: Date) async throws
-    /// Every endpoint, by name.
-    func webhookEndpoints() async throws -> [WebhookEndpoint]
-    /// The actions each endpoint receives.
-    func webhookSubscriptions() async throws -> [String: Set<AuditAction>]
-
-    /// Takes the endpoint's lease for `owner` until `until` when it is free at `time`, expired, or
-    /// already `owner`'s. - Returns: whether `owner` holds it now.
-    func leaseWebhookEndpoint(_ name: String, owner: String, until: Date, at time: Date) async throws -> Bool
-    /// Gives the lease up if `owner` holds it.
-    func releaseWebhookEndpoint(_ name: String, owner: String) async throws
-
-    /// The endpoint's pending messages in the audit stream's order (``AuditStreamPosition``), at
-    /// most `limit`: on an engine with concurrent writers, only those no older transaction can
-    /// still precede.
-    func pendingWebhookMessages(endpoint: String, limit: Int) async throws -> [WebhookMessage]
-    /// Writes the messages' new states, their attempts and the endpoint's state, in one
-    /// transaction; a message is written only while it is still pending.
-    func saveWebhookOutcomes(_ messages: [WebhookMessage], attempts: [WebhookAttempt], endpoint: WebhookEndpoint) async throws
-    /// The endpoint's newest attempts first, at most `limit`.
-    func webhookAttempts(endpoint: String, limit: Int) async throws -> [WebhookAttempt]
-}
-
 /// What one try's answer means for its message and its endpoint: at-least-once delivery with a
 /// retry schedule over more than a day, as issue 26 and the Standard Webhooks specification ask.
-/// The deliverer tries; this decides; the store writes.
+/// The deliverer tries; this decides; the store writes (docs/notes/events-outbox.md).
 package enum WebhookRetryPolicy {
     /// The waits after the first, second, … seventh failed try: 5 s, 5 min, 30 min, 2 h, 5 h,
     /// 10 h, 10 h (27.6 hours in all). When the eighth try fails too, the message is failed.
