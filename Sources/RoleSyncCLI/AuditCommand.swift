@@ -39,8 +39,8 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "Only events at or after this date or date-time (2026-11-27 or 2026-11-27T08:00:00Z); not with a stream.")
     var since: String?
 
-    @Option(help: "Events per page (1–1000); not with a stream.")
-    var limit: Int = 100
+    @Option(help: "Events per page (1–1000, default 100); not with a stream.")
+    var limit: Int?
 
     @Option(help: "The next_cursor of the previous page.")
     var cursor: String?
@@ -61,7 +61,7 @@ struct AuditCommand: AsyncParsableCommand {
     var streams: Bool { follow || after != nil }
 
     func validate() throws {
-        guard (1...1_000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+        if let limit, !(1...1_000).contains(limit) { throw ValidationError("--limit must be between 1 and 1000") }
         if let since { _ = try parseDate(since, option: "--since") }
         if let after, after < 0 { throw ValidationError("--after must be an event id (0 or more)") }
         guard (0.1...60).contains(poll) else { throw ValidationError("--poll must be between 0.1 and 60 seconds") }
@@ -70,6 +70,7 @@ struct AuditCommand: AsyncParsableCommand {
             if format == .json { throw ValidationError("\(option) prints a stream: use --format jsonl (one event a line) or human") }
             if since != nil { throw ValidationError("\(option) reads in commit order: --since selects a page; resume a stream with --after ID") }
             if cursor != nil { throw ValidationError("\(option) reads in commit order: --cursor continues a page; resume a stream with --after ID") }
+            if limit != nil { throw ValidationError("\(option) prints every event it reads: --limit sizes a page; filter with --action or --user") }
         }
     }
 
@@ -88,7 +89,7 @@ struct AuditCommand: AsyncParsableCommand {
                     userID: userID,
                     action: action,
                     since: try since.map { try parseDate($0, option: "--since") },
-                    limit: limit,
+                    limit: limit ?? 100,
                     cursor: cursor
                 )
             )

@@ -14,29 +14,12 @@ struct PostgresAuditStreamTests {
         AuditEvent(time: Date(timeIntervalSince1970: 1_800_000_000), actor: .cli, action: action, details: [:])
     }
 
-    /// The stream once it holds `count` events, or after ten seconds: other tests' transactions in
-    /// the cluster hold it back for a moment (it lags, never skips).
-    static func stream(
-        _ store: PostgresLedgerStore,
-        after position: AuditStreamPosition,
-        atLeast count: Int
-    ) async throws -> [(
-        event: AuditEvent, position: AuditStreamPosition
-    )] {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while true {
-            let events = try await store.auditStream(after: position, limit: 10)
-            if events.count >= count || ContinuousClock.now > deadline { return events }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
-
     @Test("An event committed after a newer id is handed out once its transaction commits, in the writers' order")
     func lateCommit() async throws {
         let postgres = try await ScratchPostgresStore()
         let store = postgres.store
         try await store.apply(LedgerChanges(audit: [Self.event(.mappingPromoted)]))
-        let start = try #require(try await Self.stream(store, after: .start, atLeast: 1).last?.position)
+        let start = try #require(try await store.auditStream(after: .start, atLeast: 1).last?.position)
 
         // A transaction writes its event (the lower id), then waits, open, until released.
         let written = AsyncStream<Void>.makeStream()
@@ -64,10 +47,10 @@ struct PostgresAuditStreamTests {
 
         release.continuation.yield()
         try await slow.value
-        let both = try await Self.stream(store, after: start, atLeast: 2)
+        let both = try await store.auditStream(after: start, atLeast: 2)
         #expect(both.map(\.event.action) == [.keyRevoked, .keyCreated])
         #expect(try await store.auditStream(after: try #require(both.last).position, limit: 10).isEmpty)
         // A head read while the slow transaction ran still reads what it committed afterwards.
-        #expect(try await Self.stream(store, after: head, atLeast: 2).map(\.event.action) == [.keyRevoked, .keyCreated])
+        #expect(try await store.auditStream(after: head, atLeast: 2).map(\.event.action) == [.keyRevoked, .keyCreated])
     }
 }
