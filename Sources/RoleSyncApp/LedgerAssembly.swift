@@ -18,7 +18,7 @@ package struct LedgerAssembly: Sendable {
         case memory
     }
 
-    package let store: any LedgerStore & DirectoryStore & ShadowStore & DirectorySyncStore
+    package let store: any LedgerStore & DirectoryStore & ShadowStore & DirectorySyncStore & WebhookOutboxStore
     package let service: SyncService
     /// The live mappings and the candidates, as loaded, and the registry the service reads.
     package let mappings: LoadedMappings
@@ -46,7 +46,7 @@ package struct LedgerAssembly: Sendable {
         postgresLogger: Logger = Logger(label: "rolesync.postgres"),
         claimResolver: (any LedgerStore & DirectoryStore) throws -> (any DirectoryClaimResolver)? = { _ in nil }
     ) async throws -> LedgerAssembly {
-        let store: any LedgerStore & DirectoryStore & ShadowStore & DirectorySyncStore
+        let store: any LedgerStore & DirectoryStore & ShadowStore & DirectorySyncStore & WebhookOutboxStore
         let postgres: PostgresLedgerStore.Connected?
         switch database {
         case .postgres(let settings):

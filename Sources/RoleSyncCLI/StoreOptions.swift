@@ -163,7 +163,7 @@ struct Ledger {
     var assembly: LedgerAssembly
     var options: StoreOptions.Resolved
 
-    var store: any LedgerStore & DirectoryStore & ShadowStore & DirectorySyncStore { assembly.store }
+    var store: any LedgerStore & DirectoryStore & ShadowStore & DirectorySyncStore & WebhookOutboxStore { assembly.store }
     var service: SyncService { assembly.service }
     /// Keeps a PostgreSQL store's client running while the command runs.
     var postgres: PostgresLedgerStore.Connected? { assembly.postgres }

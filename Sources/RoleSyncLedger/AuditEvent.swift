@@ -37,6 +37,15 @@ package enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable {
     /// An API key was replaced by a new one with the same owner, name and purpose (actor, owner,
     /// both keys' ids and prefixes, when the old one now expires, the new one's expiry).
     case keyRolled = "key.rolled"
+    /// A webhook endpoint was disabled: it answered 410 Gone or failed for longer than its
+    /// `disable_after` (endpoint, reason, last status).
+    case webhookDisabled = "webhook.disabled"
+    /// An operator re-enabled a disabled webhook endpoint (endpoint, why it had been disabled).
+    case webhookEnabled = "webhook.enabled"
+    /// An operator sent an endpoint's messages again from a time on (endpoint, since).
+    case webhookReplayed = "webhook.replayed"
+    /// An operator asked for one more try of a failed webhook message (endpoint, event id).
+    case webhookRetryRequested = "webhook.retry_requested"
     /// An admin API token was created: written before tokens became API keys (ledger v7); kept so
     /// the log reads back.
     case tokenCreated = "token.created"
@@ -129,6 +138,14 @@ package struct AuditKey: RawRepresentable, Hashable, Comparable, Sendable, Custo
     package static let candidate = AuditKey("candidate")
     /// A dry run's counts by kind of change.
     package static let changes = AuditKey("changes")
+    /// A webhook endpoint's name.
+    package static let endpoint = AuditKey("endpoint")
+    /// The audit event a webhook message carries.
+    package static let eventID = AuditKey("event_id")
+    /// From when a replay sends messages again.
+    package static let since = AuditKey("since")
+    /// An HTTP status answered.
+    package static let status = AuditKey("status")
 }
 
 /// One append-only entry of the audit log.

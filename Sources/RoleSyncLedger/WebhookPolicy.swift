@@ -55,88 +55,152 @@ package enum WebhookEndpointState: String, Sendable, Hashable, Codable, CaseIter
     case healthy
     /// Its oldest message is waiting for another try.
     case retrying
-    /// Nothing is queued or sent for it: it answered 410 Gone or failed for too long; re-enabled by
-    /// hand.
+    /// Nothing is sent to it: it answered 410 Gone or failed for too long. Its messages wait (the
+    /// cursor stays) until an operator re-enables it.
     case disabled
-    /// No longer in the configuration: its messages stay readable, nothing more is queued.
+    /// No longer in the configuration: nothing is sent; its history stays readable.
     case removed
 }
 
-/// An endpoint as the ledger keeps it.
+/// The message at an endpoint's head (the first event after its cursor that it receives): how
+/// often it was tried, when it may be tried next, and the last answer.
+package struct WebhookHead: Sendable, Hashable {
+    package var attempts: Int
+    package var nextAttemptAt: Date?
+    package var lastStatus: Int?
+
+    package init(attempts: Int = 0, nextAttemptAt: Date? = nil, lastStatus: Int? = nil) {
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.lastStatus = lastStatus
+    }
+
+    /// Not tried yet.
+    package static let fresh = WebhookHead()
+}
+
+/// An endpoint as the ledger keeps it (decision 136): no message is written when an event is; the
+/// audit log is the queue, and each endpoint keeps a cursor into its stream (decision 135).
 package struct WebhookEndpoint: Sendable, Hashable {
     package var name: String
     package var url: String
+    /// The audit actions it receives.
+    package var actions: Set<AuditAction>
     package var state: WebhookEndpointState
+    /// The stream position of the last event it is done with (delivered, failed, or not one it
+    /// receives).
+    package var cursor: AuditStreamPosition
+    package var head: WebhookHead
     /// Since when its deliveries have failed without a success between; `nil` while healthy.
     package var failingSince: Date?
     package var disabledAt: Date?
     /// Why it was disabled: `gone` (410) or `failing` (longer than the limit).
     package var disabledReason: String?
+    package var lastDeliveredAt: Date?
+    /// Who delivers its messages now (one process at a time), and until when.
+    package var leaseOwner: String?
+    package var leaseUntil: Date?
 
     package init(
         name: String,
         url: String,
-        state: WebhookEndpointState,
+        actions: Set<AuditAction>,
+        state: WebhookEndpointState = .healthy,
+        cursor: AuditStreamPosition,
+        head: WebhookHead = .fresh,
         failingSince: Date? = nil,
         disabledAt: Date? = nil,
-        disabledReason: String? = nil
+        disabledReason: String? = nil,
+        lastDeliveredAt: Date? = nil,
+        leaseOwner: String? = nil,
+        leaseUntil: Date? = nil
     ) {
         self.name = name
         self.url = url
+        self.actions = actions
         self.state = state
+        self.cursor = cursor
+        self.head = head
         self.failingSince = failingSince
         self.disabledAt = disabledAt
         self.disabledReason = disabledReason
+        self.lastDeliveredAt = lastDeliveredAt
+        self.leaseOwner = leaseOwner
+        self.leaseUntil = leaseUntil
+    }
+
+    /// Its actions as the ledger stores them: names, sorted, space-separated.
+    package var storedActions: String { actions.map(\.rawValue).sorted().joined(separator: " ") }
+
+    /// The actions a stored list names; a name this build does not know (written by a newer one)
+    /// is left out.
+    package static func actions(stored: String, endpoint: String) -> Set<AuditAction> {
+        Set(stored.split(separator: " ").compactMap { AuditAction(rawValue: String($0)) })
+    }
+
+    /// Whether a deliverer sends its messages.
+    package var delivers: Bool { state == .healthy || state == .retrying }
+
+    /// Whether `owner` holds its lease at `time`.
+    package func leased(by owner: String, at time: Date) -> Bool {
+        leaseOwner == owner && (leaseUntil.map { $0 > time } ?? false)
     }
 }
 
-/// Where a message stands.
-package enum WebhookMessageState: String, Sendable, Hashable, Codable, CaseIterable {
-    case pending
-    case delivered
-    /// Every try of the schedule failed: kept, and sent again only when replayed.
-    case failed
-}
-
-/// One audit event queued for one endpoint.
-package struct WebhookMessage: Sendable, Hashable {
+/// A message every try of the schedule failed (or an out-of-band retry of it): kept, shown, and
+/// sent again when an operator asks (retry now, or a replay).
+package struct WebhookFailure: Sendable, Hashable {
     package var endpoint: String
-    package var event: AuditEvent
-    package var state: WebhookMessageState
-    /// Tries so far.
+    package var eventID: Int64
+    package var failedAt: Date
     package var attempts: Int
-    /// When it may be tried next (pending messages).
-    package var nextAttemptAt: Date
-    package var lastAttemptAt: Date?
-    /// The HTTP status of the last try; `nil` when it got no answer.
     package var lastStatus: Int?
+    /// An operator asked for one more try; the deliverer sends it out of order, once.
+    package var retryRequested: Bool
 
-    package init(
-        endpoint: String,
-        event: AuditEvent,
-        state: WebhookMessageState,
-        attempts: Int,
-        nextAttemptAt: Date,
-        lastAttemptAt: Date? = nil,
-        lastStatus: Int? = nil
-    ) {
+    package init(endpoint: String, eventID: Int64, failedAt: Date, attempts: Int, lastStatus: Int?, retryRequested: Bool = false) {
         self.endpoint = endpoint
-        self.event = event
-        self.state = state
+        self.eventID = eventID
+        self.failedAt = failedAt
         self.attempts = attempts
-        self.nextAttemptAt = nextAttemptAt
-        self.lastAttemptAt = lastAttemptAt
         self.lastStatus = lastStatus
+        self.retryRequested = retryRequested
     }
-
-    /// The `webhook-id` every try of this message carries, the same for each endpoint: receivers
-    /// deduplicate on it.
-    package var webhookID: String { "msg_\(event.id ?? 0)" }
 }
 
-/// What one try's answer means for its message and its endpoint: at-least-once delivery with a
-/// retry schedule over more than a day, as issue 26 and the Standard Webhooks specification ask.
-/// The deliverer tries; this decides; the store writes (docs/notes/events-outbox.md).
+/// One try of one message, as the Events page shows it.
+package struct WebhookAttempt: Sendable, Hashable {
+    package var endpoint: String
+    /// The audit event sent; 0 for a test `ping`.
+    package var eventID: Int64
+    package var time: Date
+    /// The HTTP status; `nil` when there was no answer (`error` says why).
+    package var status: Int?
+    package var duration: Duration
+    /// The start of the answer's body, printable, at most 200 characters.
+    package var responseStart: String
+    package var error: String?
+
+    package init(endpoint: String, eventID: Int64, time: Date, status: Int?, duration: Duration, responseStart: String, error: String?) {
+        self.endpoint = endpoint
+        self.eventID = eventID
+        self.time = time
+        self.status = status
+        self.duration = duration
+        self.responseStart = responseStart
+        self.error = error
+    }
+
+    /// At most `limit` printable characters of an answer's body: control characters become spaces.
+    package static func start(of body: some Sequence<UInt8>, limit: Int = 200) -> String {
+        let text = String(decoding: Array(body.prefix(limit * 4)), as: UTF8.self)
+        return String(String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) }).prefix(limit))
+    }
+}
+
+/// What one try's answer means for an endpoint and the message at its head: at-least-once delivery
+/// with a retry schedule over more than a day, as issue 26 and the Standard Webhooks specification
+/// ask. The deliverer tries; this decides; the store writes (docs/notes/events-outbox.md).
 package enum WebhookRetryPolicy {
     /// The waits after the first, second, … seventh failed try: 5 s, 5 min, 30 min, 2 h, 5 h,
     /// 10 h, 10 h (27.6 hours in all). When the eighth try fails too, the message is failed.
@@ -162,7 +226,7 @@ package enum WebhookRetryPolicy {
             }
         }
 
-        var status: Int? {
+        package var status: Int? {
             switch self {
             case .delivered(let status): status
             case .gone: 410
@@ -171,52 +235,93 @@ package enum WebhookRetryPolicy {
         }
     }
 
-    /// The message after a try at `time`. `jitter` (0.8–1.2, random in production) spreads the
-    /// retries of many messages that failed together.
-    package static func message(_ message: WebhookMessage, after outcome: Outcome, at time: Date, jitter: Double) -> WebhookMessage {
-        var next = message
-        next.attempts += 1
-        next.lastAttemptAt = time
-        next.lastStatus = outcome.status
-        switch outcome {
-        case .delivered:
-            next.state = .delivered
-        case .gone:
-            // Stays pending: the endpoint is disabled, and its messages wait for it to be re-enabled.
-            break
-        case .failed:
-            if next.attempts > schedule.count {
-                next.state = .failed
-            } else {
-                next.nextAttemptAt = time.addingTimeInterval(schedule[next.attempts - 1] * min(max(jitter, 0.8), 1.2))
-            }
-        }
-        return next
-    }
-
-    /// The endpoint after a try at `time`: healthy after a success, disabled after 410 Gone or after
-    /// failing for longer than `disableAfter` without a success, else retrying since its first failure.
-    package static func endpoint(_ endpoint: WebhookEndpoint, after outcome: Outcome, at time: Date, disableAfter: TimeInterval) -> WebhookEndpoint {
+    /// The endpoint after a try, at `time`, of the message at its head (the event at `position`).
+    ///
+    /// - delivered: the cursor moves past it, the endpoint is healthy;
+    /// - 410 Gone: the endpoint is disabled; the message stays at the head;
+    /// - else: tried again after the schedule's next wait (`jitter`, 0.8–1.2, random in production,
+    ///   spreads retries that failed together); after the last, the message is failed (returned, to
+    ///   keep) and the cursor moves past it. An endpoint failing longer than `disableAfter` without a
+    ///   success is disabled.
+    package static func endpoint(
+        _ endpoint: WebhookEndpoint,
+        after outcome: Outcome,
+        of eventID: Int64,
+        at position: AuditStreamPosition,
+        time: Date,
+        jitter: Double,
+        disableAfter: TimeInterval
+    ) -> (endpoint: WebhookEndpoint, failure: WebhookFailure?) {
         var next = endpoint
+        next.head.attempts += 1
+        next.head.lastStatus = outcome.status
         switch outcome {
         case .delivered:
+            next.cursor = position
+            next.head = .fresh
             next.state = .healthy
             next.failingSince = nil
+            next.lastDeliveredAt = time
+            return (next, nil)
         case .gone:
-            next.state = .disabled
-            next.disabledAt = time
-            next.disabledReason = "gone"
+            disable(&next, reason: "gone", at: time)
+            return (next, nil)
         case .failed:
             let since = endpoint.failingSince ?? time
             next.failingSince = since
             if time.timeIntervalSince(since) > disableAfter {
-                next.state = .disabled
-                next.disabledAt = time
-                next.disabledReason = "failing"
-            } else {
-                next.state = .retrying
+                disable(&next, reason: "failing", at: time)
+                return (next, nil)
             }
+            next.state = .retrying
+            guard next.head.attempts > schedule.count else {
+                next.head.nextAttemptAt = time.addingTimeInterval(schedule[next.head.attempts - 1] * min(max(jitter, 0.8), 1.2))
+                return (next, nil)
+            }
+            let failure = WebhookFailure(
+                endpoint: endpoint.name,
+                eventID: eventID,
+                failedAt: time,
+                attempts: next.head.attempts,
+                lastStatus: outcome.status
+            )
+            next.cursor = position
+            next.head = .fresh
+            return (next, failure)
         }
-        return next
+    }
+
+    /// After an operator's retry of a failed message: delivered removes the failure (`nil`); 410
+    /// disables the endpoint; anything else keeps it failed, one try more.
+    package static func retried(
+        _ failure: WebhookFailure,
+        of endpoint: WebhookEndpoint,
+        after outcome: Outcome,
+        time: Date
+    ) -> (endpoint: WebhookEndpoint, failure: WebhookFailure?) {
+        var next = endpoint
+        var failure = failure
+        failure.retryRequested = false
+        failure.attempts += 1
+        failure.lastStatus = outcome.status
+        switch outcome {
+        case .delivered:
+            next.lastDeliveredAt = time
+            return (next, nil)
+        case .gone:
+            disable(&next, reason: "gone", at: time)
+            return (next, failure)
+        case .failed:
+            failure.failedAt = time
+            return (next, failure)
+        }
+    }
+
+    static func disable(_ endpoint: inout WebhookEndpoint, reason: String, at time: Date) {
+        endpoint.state = .disabled
+        endpoint.disabledAt = time
+        endpoint.disabledReason = reason
+        endpoint.leaseOwner = nil
+        endpoint.leaseUntil = nil
     }
 }

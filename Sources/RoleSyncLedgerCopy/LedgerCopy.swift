@@ -53,6 +53,8 @@ package enum LedgerCopy {
         case time
         /// JSON text → jsonb.
         case json
+        /// INTEGER 0 or 1 → boolean.
+        case boolean
     }
 
     struct Table {
@@ -117,6 +119,35 @@ package enum LedgerCopy {
                 ("last_run", .json),
             ],
             key: ["issuer"]
+        ),
+        // The webhook outbox (decision 136). An endpoint's cursor names a position in the audit
+        // stream; every copied event is written by this one transaction, so after the copy the
+        // cursors take its transaction id (``copy(_:path:counts:into:logger:)``), and each still
+        // stands right after the event it stood after. Leases are not copied.
+        Table(
+            name: "webhook_endpoints",
+            columns: [
+                ("name", .text), ("url", .text), ("actions", .text), ("state", .text), ("cursor_commit", .integer),
+                ("cursor_event", .integer), ("head_attempts", .integer), ("head_next_attempt_at", .time), ("head_last_status", .integer),
+                ("failing_since", .time), ("disabled_at", .time), ("disabled_reason", .text), ("last_delivered_at", .time),
+            ],
+            key: ["name"]
+        ),
+        Table(
+            name: "webhook_failures",
+            columns: [
+                ("endpoint", .text), ("event_id", .integer), ("failed_at", .time), ("attempts", .integer), ("last_status", .integer),
+                ("retry_requested", .boolean),
+            ],
+            key: ["endpoint", "event_id"]
+        ),
+        Table(
+            name: "webhook_attempts",
+            columns: [
+                ("id", .integer), ("endpoint", .text), ("event_id", .integer), ("time", .time), ("status", .integer),
+                ("duration_ms", .integer), ("response_start", .text), ("error", .text),
+            ],
+            identity: true
         ),
     ]
 
@@ -232,6 +263,12 @@ package enum LedgerCopy {
             let source = counts[table.name] ?? 0
             guard copied == source else { throw Failure.countMismatch(table: table.name, source: source, target: copied) }
         }
+        // The copied events all carry this transaction's id in the audit stream (decision 135):
+        // each endpoint's cursor, (0, id) on SQLite, becomes (this transaction, id).
+        try await connection.checkedQuery(
+            "UPDATE webhook_endpoints SET cursor_commit = pg_current_xact_id()::text::bigint",
+            logger: logger
+        )
         // Nothing may have written to the source meanwhile.
         let after = try sourceCounts(source, path: path)
         for table in tables where after[table.name] != counts[table.name] {
@@ -255,6 +292,7 @@ package enum LedgerCopy {
                 case .integer: bindings.append(try row.decode(Int64?.self, atIndex: position))
                 case .text, .json: bindings.append(try row.decode(String?.self, atIndex: position))
                 case .time: bindings.append(try row.decode(Double?.self, atIndex: position).map(Date.init(timeIntervalSince1970:)))
+                case .boolean: bindings.append(try row.decode(Bool?.self, atIndex: position))
                 }
                 placeholders.append("$\(bindings.count)" + (column.kind == .json ? "::jsonb" : ""))
             }

@@ -305,6 +305,59 @@ enum PostgresSchema {
                 "CREATE INDEX audit_by_commit ON audit_events (xid, id)",
             ]
         ),
+        // Issue 26's outbox (decision 136), as the SQLite ledger's v13: each endpoint keeps its
+        // cursor into the audit stream (the writing transaction's xid8 as a bigint, and the event's
+        // id) and the state of the message at its head; failed messages and every try are kept.
+        Migration(
+            version: 9,
+            name: "webhook endpoints and their cursors",
+            statements: [
+                """
+                CREATE TABLE webhook_endpoints (
+                    name text PRIMARY KEY,
+                    url text NOT NULL,
+                    actions text NOT NULL,
+                    state text NOT NULL CHECK (state IN ('healthy', 'retrying', 'disabled', 'removed')),
+                    cursor_commit bigint NOT NULL,
+                    cursor_event bigint NOT NULL,
+                    head_attempts integer NOT NULL,
+                    head_next_attempt_at timestamptz,
+                    head_last_status integer,
+                    failing_since timestamptz,
+                    disabled_at timestamptz,
+                    disabled_reason text,
+                    last_delivered_at timestamptz,
+                    lease_owner text,
+                    lease_until timestamptz
+                )
+                """,
+                """
+                CREATE TABLE webhook_failures (
+                    endpoint text NOT NULL REFERENCES webhook_endpoints (name),
+                    event_id bigint NOT NULL,
+                    failed_at timestamptz NOT NULL,
+                    attempts integer NOT NULL,
+                    last_status integer,
+                    retry_requested boolean NOT NULL,
+                    PRIMARY KEY (endpoint, event_id)
+                )
+                """,
+                """
+                CREATE TABLE webhook_attempts (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    endpoint text NOT NULL,
+                    event_id bigint NOT NULL,
+                    time timestamptz NOT NULL,
+                    status integer,
+                    duration_ms bigint NOT NULL,
+                    response_start text NOT NULL,
+                    error text
+                )
+                """,
+                "CREATE INDEX webhook_attempts_by_event ON webhook_attempts (endpoint, event_id)",
+                "CREATE INDEX webhook_attempts_by_time ON webhook_attempts (time)",
+            ]
+        ),
     ]
 
     /// The newest version this build knows.

@@ -318,6 +318,54 @@ enum LedgerSchema {
                     """
             )
         }
+        migrator.registerMigration("v13: webhook endpoints and their cursors") { db in
+            // Issue 26's outbox (decision 136, docs/notes/events-outbox.md): the audit log is the
+            // queue; each endpoint keeps its cursor into the stream and the state of the message at
+            // its head, so nothing is written when an event is. Failed messages and every try are
+            // kept for the Events page.
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_endpoints (
+                        name TEXT PRIMARY KEY,
+                        url TEXT NOT NULL,
+                        actions TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('healthy', 'retrying', 'disabled', 'removed')),
+                        cursor_commit INTEGER NOT NULL,
+                        cursor_event INTEGER NOT NULL,
+                        head_attempts INTEGER NOT NULL,
+                        head_next_attempt_at REAL,
+                        head_last_status INTEGER,
+                        failing_since REAL,
+                        disabled_at REAL,
+                        disabled_reason TEXT,
+                        last_delivered_at REAL,
+                        lease_owner TEXT,
+                        lease_until REAL
+                    );
+                    CREATE TABLE webhook_failures (
+                        endpoint TEXT NOT NULL REFERENCES webhook_endpoints (name),
+                        event_id INTEGER NOT NULL,
+                        failed_at REAL NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        last_status INTEGER,
+                        retry_requested INTEGER NOT NULL,
+                        PRIMARY KEY (endpoint, event_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE webhook_attempts (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        endpoint TEXT NOT NULL,
+                        event_id INTEGER NOT NULL,
+                        time REAL NOT NULL,
+                        status INTEGER,
+                        duration_ms INTEGER NOT NULL,
+                        response_start TEXT NOT NULL,
+                        error TEXT
+                    );
+                    CREATE INDEX webhook_attempts_by_event ON webhook_attempts (endpoint, event_id);
+                    CREATE INDEX webhook_attempts_by_time ON webhook_attempts (time);
+                    """
+            )
+        }
         return migrator
     }
 }

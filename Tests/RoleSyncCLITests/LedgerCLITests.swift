@@ -271,7 +271,7 @@ struct LedgerCLITests {
         let database = scratch.path("ledger.sqlite")
         let dry = try Rolesync.run(["migrate", "--database", database, "--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
-        #expect(dry.stdout.contains("0 of 12 migrations"))
+        #expect(dry.stdout.contains("0 of 13 migrations"))
         #expect(dry.stdout.contains("would apply v9: a row the readiness check writes"))
         #expect(dry.stdout.contains("would apply v10: key names in the introspection index"))
         #expect(dry.stdout.contains("would apply v11: key rolls, stale keys revoked by policy"))
@@ -279,9 +279,9 @@ struct LedgerCLITests {
         #expect(dry.stdout.hasSuffix("dry run: nothing was changed\n"))
         #expect(!FileManager.default.fileExists(atPath: database))
         let applied = try Rolesync.run(["migrate", "--database", database])
-        #expect(applied.stdout.hasSuffix("migrated: 12 applied\n"))
+        #expect(applied.stdout.hasSuffix("migrated: 13 applied\n"))
         let again = try Rolesync.run(["migrate", "--database", database])
-        #expect(again.stdout == "\(database): 12 of 12 migrations\nup to date: nothing to apply\n")
+        #expect(again.stdout == "\(database): 13 of 13 migrations\nup to date: nothing to apply\n")
     }
 
     @Test("a bad PostgreSQL URL is a usage error naming the option; an unreachable one says so, without the password")

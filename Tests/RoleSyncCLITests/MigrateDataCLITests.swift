@@ -53,6 +53,36 @@ struct MigrateDataCLITests {
         )
         try await store.apply([.insert(person), .insert(group)], LedgerChanges())
         try await store.saveDirectorySyncState(Self.syncState(issuer: owner.issuer, at: now))
+        // A webhook endpoint with one message waiting after its cursor, and a failed one.
+        try await store.replaceWebhookEndpoints(
+            [WebhookEndpointSetting(name: "siem", url: "https://siem.example.com/hooks", actions: [.keyCreated, .keyRevoked])],
+            at: now
+        )
+        try await store.apply(LedgerChanges(audit: [AuditEvent(time: now, actor: .cli, action: .keyRevoked, userID: owner.id)]))
+        let leased = try #require(try await store.leaseWebhookEndpoint("siem", owner: "seed", until: now + 30, at: now))
+        let failure = WebhookFailure(endpoint: "siem", eventID: 1, failedAt: now, attempts: 8, lastStatus: 503)
+        let attempt = WebhookAttempt(
+            endpoint: "siem",
+            eventID: 1,
+            time: now,
+            status: 503,
+            duration: .milliseconds(40),
+            responseStart: "busy",
+            error: nil
+        )
+        #expect(
+            try await store.recordWebhookProgress(
+                WebhookProgress(
+                    endpoint: leased,
+                    owner: "seed",
+                    readAfter: leased.cursor,
+                    leaseUntil: now + 30,
+                    attempts: [attempt],
+                    failures: [failure]
+                ),
+                at: now
+            )
+        )
         return (key.id, value, owner.issuer)
     }
 
@@ -86,6 +116,7 @@ struct MigrateDataCLITests {
             #expect(counts["users"] == 4 && counts["sessions"] == 1 && counts["api_keys"] == 1, "\(copy.stdout)")
             #expect(counts["api_key_usage"] == 2 && counts["directory_resources"] == 2 && counts["directory_members"] == 1, "\(copy.stdout)")
             #expect(counts["directory_sync"] == 1, "\(copy.stdout)")
+            #expect(counts["webhook_endpoints"] == 1 && counts["webhook_failures"] == 1 && counts["webhook_attempts"] == 1, "\(copy.stdout)")
             #expect((counts["audit_events"] ?? 0) >= 8)
             #expect(copy.stdout.contains("every table's count matches the source's"))
 
@@ -124,6 +155,13 @@ struct MigrateDataCLITests {
                 audit: AuditEvent(time: Date(), actor: .cli, action: .keyCreated, userID: before[0].id)
             )
             #expect(next > keyID)
+            // The endpoint's cursor still stands right before the waiting message: that message,
+            // then what is written after the move, and nothing copied before it.
+            let siem = try #require(try await target.webhookEndpoints().first)
+            #expect(siem.leaseOwner == nil && siem.url == "https://siem.example.com/hooks")
+            let waiting = try await target.auditStream(after: siem.cursor, atLeast: 2)
+            #expect(waiting.map(\.event.action) == [.keyRevoked, .keyCreated])
+            #expect(try await target.webhookFailures(endpoint: "siem", retryRequested: nil, limit: 10).map(\.lastStatus) == [503])
             await connected.close()
 
             let again = try Rolesync.run(["migrate-data", "--from", "sqlite:\(path)", "--to", url])

@@ -91,6 +91,42 @@ struct EngineStoreTests {
             record.add("setDirectoryMembers")
             try inner.setDirectoryMembers(issuer: issuer, group: group, members: members)
         }
+        func webhookEndpoints() throws -> [WebhookEndpoint] {
+            record.add("webhookEndpoints")
+            return try inner.webhookEndpoints()
+        }
+        func webhookEndpoint(named name: String) throws -> WebhookEndpoint? {
+            record.add("webhookEndpoint \(name)")
+            return try inner.webhookEndpoint(named: name)
+        }
+        func saveWebhookEndpoint(_ endpoint: WebhookEndpoint) throws {
+            record.add("saveWebhookEndpoint \(endpoint.name)")
+            try inner.saveWebhookEndpoint(endpoint)
+        }
+        func insertWebhookAttempts(_ attempts: [WebhookAttempt]) throws {
+            record.add("insertWebhookAttempts \(attempts.count)")
+            try inner.insertWebhookAttempts(attempts)
+        }
+        func webhookFailure(endpoint: String, eventID: Int64) throws -> WebhookFailure? {
+            record.add("webhookFailure")
+            return try inner.webhookFailure(endpoint: endpoint, eventID: eventID)
+        }
+        func saveWebhookFailure(_ failure: WebhookFailure) throws {
+            record.add("saveWebhookFailure")
+            try inner.saveWebhookFailure(failure)
+        }
+        func deleteWebhookFailures(endpoint: String, eventIDs: [Int64]) throws {
+            record.add("deleteWebhookFailures \(eventIDs.count)")
+            try inner.deleteWebhookFailures(endpoint: endpoint, eventIDs: eventIDs)
+        }
+        func auditStreamHead() throws -> AuditStreamPosition {
+            record.add("auditStreamHead")
+            return try inner.auditStreamHead()
+        }
+        func auditStreamPosition(atOrAfter time: Date) throws -> AuditStreamPosition? {
+            record.add("auditStreamPosition")
+            return try inner.auditStreamPosition(atOrAfter: time)
+        }
         func requireSerializable() throws {
             record.add("requireSerializable")
         }

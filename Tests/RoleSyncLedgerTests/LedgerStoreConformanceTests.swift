@@ -12,7 +12,7 @@ import Testing
 /// A fresh store of one kind, seen only through the protocols: what every `LedgerStore` (and
 /// `DirectoryStore`) must do, whatever engine is behind it.
 struct StoreUnderTest: Sendable {
-    let store: any LedgerStore & DirectoryStore & DirectorySyncStore
+    let store: any LedgerStore & DirectoryStore & DirectorySyncStore & WebhookOutboxStore
     /// Keeps an on-disk store's folder until the test is done.
     let scratch: ScratchFolder?
     /// Keeps a PostgreSQL store's database and client until the test is done.

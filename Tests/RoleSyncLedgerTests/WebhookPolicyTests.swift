@@ -20,58 +20,108 @@ struct WebhookSubscriptionTests {
 @Suite("Webhook retry policy")
 struct WebhookRetryPolicyTests {
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+    static let start = AuditStreamPosition(commit: 0, eventID: 6)
+    static let position = AuditStreamPosition(commit: 0, eventID: 7)
 
-    static func message(attempts: Int = 0) -> WebhookMessage {
-        WebhookMessage(
-            endpoint: "siem",
-            event: AuditEvent(id: 7, time: t0, actor: .cli, action: .keyRevoked, details: [:]),
-            state: .pending,
-            attempts: attempts,
-            nextAttemptAt: t0
+    static func endpoint(attempts: Int = 0, failingSince: Date? = nil) -> WebhookEndpoint {
+        WebhookEndpoint(
+            name: "siem",
+            url: "https://siem.example.com",
+            actions: [.keyRevoked],
+            state: failingSince == nil ? .healthy : .retrying,
+            cursor: start,
+            head: WebhookHead(attempts: attempts),
+            failingSince: failingSince
         )
     }
 
-    @Test("A 2xx delivers; other answers and none are retried on the schedule, then the message fails")
-    func schedule() {
+    static func after(
+        _ endpoint: WebhookEndpoint,
+        _ outcome: WebhookRetryPolicy.Outcome,
+        at time: Date,
+        jitter: Double = 1
+    )
+        -> (endpoint: WebhookEndpoint, failure: WebhookFailure?)
+    {
+        WebhookRetryPolicy.endpoint(
+            endpoint,
+            after: outcome,
+            of: 7,
+            at: position,
+            time: time,
+            jitter: jitter,
+            disableAfter: WebhookRetryPolicy.defaultDisableAfter
+        )
+    }
+
+    @Test("A 2xx delivers; other answers and none are retried on the schedule, then the message fails and the cursor moves on")
+    func schedule() throws {
         #expect(WebhookRetryPolicy.Outcome(status: 204) == .delivered(status: 204))
         #expect(WebhookRetryPolicy.Outcome(status: 410) == .gone)
         #expect(WebhookRetryPolicy.Outcome(status: 301) == .failed(status: 301))
         #expect(WebhookRetryPolicy.Outcome(status: nil) == .failed(status: nil))
         #expect(WebhookRetryPolicy.schedule.reduce(0, +) >= 24 * 3600, "retried over at least a day")
 
-        let delivered = WebhookRetryPolicy.message(Self.message(), after: .delivered(status: 200), at: Self.t0 + 1, jitter: 1)
-        #expect(delivered.state == .delivered && delivered.attempts == 1 && delivered.lastStatus == 200 && delivered.lastAttemptAt == Self.t0 + 1)
+        let delivered = Self.after(Self.endpoint(attempts: 2, failingSince: Self.t0), .delivered(status: 200), at: Self.t0 + 1)
+        #expect(delivered.endpoint.cursor == Self.position && delivered.endpoint.head == .fresh && delivered.failure == nil)
+        #expect(delivered.endpoint.state == .healthy && delivered.endpoint.failingSince == nil && delivered.endpoint.lastDeliveredAt == Self.t0 + 1)
 
-        var message = Self.message()
+        var endpoint = Self.endpoint()
         var time = Self.t0
         for (index, wait) in WebhookRetryPolicy.schedule.enumerated() {
-            message = WebhookRetryPolicy.message(message, after: .failed(status: 500), at: time, jitter: 1)
-            #expect(message.state == .pending && message.attempts == index + 1 && message.nextAttemptAt == time + wait)
-            time = message.nextAttemptAt
+            let next = Self.after(endpoint, .failed(status: 500), at: time)
+            endpoint = next.endpoint
+            #expect(next.failure == nil && endpoint.state == .retrying && endpoint.cursor == Self.start)
+            #expect(endpoint.head.attempts == index + 1 && endpoint.head.nextAttemptAt == time + wait && endpoint.head.lastStatus == 500)
+            time = try #require(endpoint.head.nextAttemptAt)
         }
-        message = WebhookRetryPolicy.message(message, after: .failed(status: nil), at: time, jitter: 1)
-        #expect(message.state == .failed && message.attempts == WebhookRetryPolicy.schedule.count + 1 && message.lastStatus == nil)
+        let last = Self.after(endpoint, .failed(status: nil), at: time)
+        let failure = try #require(last.failure)
+        #expect(
+            failure.eventID == 7 && failure.attempts == WebhookRetryPolicy.schedule.count + 1 && failure.lastStatus == nil && failure.failedAt == time
+        )
+        #expect(last.endpoint.cursor == Self.position && last.endpoint.head == .fresh, "the next message is tried")
+        #expect(last.endpoint.state == .retrying && last.endpoint.failingSince == Self.t0, "still failing until a success")
 
         // Jitter spreads a retry by at most a fifth either way.
-        let early = WebhookRetryPolicy.message(Self.message(attempts: 1), after: .failed(status: 503), at: Self.t0, jitter: 0.1)
-        #expect(early.nextAttemptAt == Self.t0 + 300 * 0.8)
-        let gone = WebhookRetryPolicy.message(Self.message(), after: .gone, at: Self.t0, jitter: 1)
-        #expect(gone.state == .pending && gone.attempts == 1 && gone.lastStatus == 410, "it waits for the endpoint to be re-enabled")
+        let early = Self.after(Self.endpoint(attempts: 1), .failed(status: 503), at: Self.t0, jitter: 0.1)
+        #expect(early.endpoint.head.nextAttemptAt == Self.t0 + 300 * 0.8)
+        let gone = Self.after(Self.endpoint(), .gone, at: Self.t0)
+        #expect(
+            gone.endpoint.state == .disabled && gone.endpoint.disabledReason == "gone" && gone.endpoint.cursor == Self.start,
+            "it waits to be re-enabled"
+        )
+        #expect(gone.failure == nil && gone.endpoint.head.lastStatus == 410)
     }
 
-    @Test("An endpoint is healthy after a success, disabled by 410 or by failing longer than the limit, else retrying")
-    func endpointStates() {
-        let healthy = WebhookEndpoint(name: "siem", url: "https://siem.example.com", state: .healthy)
+    @Test("An endpoint failing longer than the limit without a success is disabled; the first failure counts")
+    func disableAfter() {
         let limit = WebhookRetryPolicy.defaultDisableAfter
-        let failing = WebhookRetryPolicy.endpoint(healthy, after: .failed(status: 500), at: Self.t0, disableAfter: limit)
+        let failing = Self.after(Self.endpoint(), .failed(status: 500), at: Self.t0).endpoint
         #expect(failing.state == .retrying && failing.failingSince == Self.t0)
-        let still = WebhookRetryPolicy.endpoint(failing, after: .failed(status: nil), at: Self.t0 + limit, disableAfter: limit)
-        #expect(still.state == .retrying && still.failingSince == Self.t0, "the first failure counts, not the last")
-        let disabled = WebhookRetryPolicy.endpoint(still, after: .failed(status: nil), at: Self.t0 + limit + 1, disableAfter: limit)
+        let still = Self.after(failing, .failed(status: nil), at: Self.t0 + limit).endpoint
+        #expect(still.state == .retrying && still.failingSince == Self.t0)
+        let disabled = Self.after(still, .failed(status: nil), at: Self.t0 + limit + 1).endpoint
         #expect(disabled.state == .disabled && disabled.disabledReason == "failing" && disabled.disabledAt == Self.t0 + limit + 1)
-        let recovered = WebhookRetryPolicy.endpoint(failing, after: .delivered(status: 202), at: Self.t0 + 60, disableAfter: limit)
-        #expect(recovered.state == .healthy && recovered.failingSince == nil)
-        let gone = WebhookRetryPolicy.endpoint(healthy, after: .gone, at: Self.t0, disableAfter: limit)
-        #expect(gone.state == .disabled && gone.disabledReason == "gone")
+    }
+
+    @Test("An operator's retry of a failed message: delivered resolves it, a failure keeps it, 410 disables")
+    func retried() {
+        let failure = WebhookFailure(endpoint: "siem", eventID: 7, failedAt: Self.t0, attempts: 8, lastStatus: 500, retryRequested: true)
+        let endpoint = Self.endpoint()
+        let delivered = WebhookRetryPolicy.retried(failure, of: endpoint, after: .delivered(status: 200), time: Self.t0 + 1)
+        #expect(delivered.failure == nil && delivered.endpoint.lastDeliveredAt == Self.t0 + 1)
+        let again = WebhookRetryPolicy.retried(failure, of: endpoint, after: .failed(status: 502), time: Self.t0 + 2)
+        #expect(
+            again.failure == WebhookFailure(endpoint: "siem", eventID: 7, failedAt: Self.t0 + 2, attempts: 9, lastStatus: 502, retryRequested: false)
+        )
+        let gone = WebhookRetryPolicy.retried(failure, of: endpoint, after: .gone, time: Self.t0 + 3)
+        #expect(gone.endpoint.state == .disabled && gone.failure?.retryRequested == false)
+    }
+
+    @Test("The start of an answer's body: printable, bounded")
+    func responseStart() {
+        #expect(WebhookAttempt.start(of: Array("ok\n\u{0}done".utf8)) == "ok  done")
+        #expect(WebhookAttempt.start(of: Array(String(repeating: "é", count: 500).utf8)).count == 200)
     }
 }

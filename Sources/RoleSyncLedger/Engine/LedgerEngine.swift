@@ -108,6 +108,23 @@ package protocol LedgerTransaction {
     /// Replaces a group's member list with `members`.
     nonisolated(nonsending) func setDirectoryMembers(issuer: String, group: String, members: [String]) async throws
 
+    /// Every webhook endpoint, their rows locked.
+    nonisolated(nonsending) func webhookEndpoints() async throws -> [WebhookEndpoint]
+    /// The webhook endpoint of this name, its row locked.
+    nonisolated(nonsending) func webhookEndpoint(named name: String) async throws -> WebhookEndpoint?
+    /// Inserts or replaces the endpoint's row.
+    nonisolated(nonsending) func saveWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws
+    nonisolated(nonsending) func insertWebhookAttempts(_ attempts: [WebhookAttempt]) async throws
+    /// The endpoint's failed message for this event, its row locked.
+    nonisolated(nonsending) func webhookFailure(endpoint: String, eventID: Int64) async throws -> WebhookFailure?
+    /// Inserts or replaces a failed message.
+    nonisolated(nonsending) func saveWebhookFailure(_ failure: WebhookFailure) async throws
+    nonisolated(nonsending) func deleteWebhookFailures(endpoint: String, eventIDs: [Int64]) async throws
+    /// Where a stream starting now begins (``LedgerReads/auditStreamHead()``), in the transaction.
+    nonisolated(nonsending) func auditStreamHead() async throws -> AuditStreamPosition
+    /// The stream position of the first event (in stream order) at or after `time`; `nil` when none.
+    nonisolated(nonsending) func auditStreamPosition(atOrAfter time: Date) async throws -> AuditStreamPosition?
+
     /// The decision needs the last-`super_admin` guard: an engine whose transaction started weaker
     /// than serializable (``WriteIsolation/signIn``) throws here to make it again, serializable.
     nonisolated(nonsending) func requireSerializable() async throws
