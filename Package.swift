@@ -119,7 +119,9 @@ let package = Package(
         // reading the file and the environment.
         .target(
             name: "RoleSyncConfig",
-            dependencies: ["RoleSyncMapping", "RoleSyncYAML", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "RoleSyncMapping", "RoleSyncYAML", "RoleSyncLedger", "RoleSyncEvents", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
         // How RoleSync calls other services (IdPs, SCIM directories): a small transport protocol and
@@ -249,6 +251,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Delivering audit events to webhook endpoints (issue 26): the sender (Standard Webhooks
+        // signatures over an HTTP transport) and the deliverer `serve` runs, one loop per endpoint
+        // over the ledger's outbox.
+        .target(
+            name: "RoleSyncWebhooks",
+            dependencies: [
+                "RoleSyncEvents", "RoleSyncLedger", "RoleSyncConfig", "RoleSyncHTTPClient", "RoleSyncReports",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP adapter (Hummingbird 2): one route group per surface (the dashboard and sign-in
         // pages, the JSON API, SCIM, operations), authentication and permissions as middleware, errors rendered per
         // surface. It is given its services; it opens no database and reads no configuration.
@@ -256,6 +271,7 @@ let package = Package(
             name: "RoleSyncServer",
             dependencies: [
                 "RoleSyncConfig",
+                "RoleSyncWebhooks",
                 "RoleSyncReconciler",
                 "RoleSyncReports",
                 "RoleSyncSCIM",
@@ -281,6 +297,7 @@ let package = Package(
             name: "RoleSyncApp",
             dependencies: [
                 "RoleSyncServer",
+                "RoleSyncWebhooks",
                 "RoleSyncConfig",
                 "RoleSyncReconciler",
                 "RoleSyncOIDC",
@@ -311,6 +328,8 @@ let package = Package(
                 "RoleSyncReports",
                 "RoleSyncReconciler",
                 "RoleSyncHTTPClient",
+                "RoleSyncEvents",
+                "RoleSyncWebhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -12,6 +12,7 @@ import RoleSyncReconciler
 import RoleSyncSQLite
 package import RoleSyncServer
 import RoleSyncYAML
+import RoleSyncWebhooks
 import ServiceLifecycle
 
 /// `rolesync serve`, assembled: the composition root. From a ``ServeConfiguration`` it opens the
@@ -24,6 +25,8 @@ package struct ServeApplication {
     let registry: MappingRegistry
     let clients: HTTPClients
     let reconcilers: [Reconciler]
+    /// Delivers audit events to the configured webhook endpoints; `nil` when there are none.
+    let webhooks: WebhookDeliverer?
     /// Which replica runs each IdP's scheduled reconciliation: this one alone on SQLite, the holder
     /// of an advisory lock on PostgreSQL.
     let election: any LeaderElection
@@ -101,7 +104,19 @@ package struct ServeApplication {
         }
         let providers: [OpenIDProvider]
         let reconcilers: [Reconciler]
+        let senders: [WebhookSender]
         do {
+            // Each endpoint its own client (its own CA file, its own connections): a slow receiver
+            // holds no other endpoint's connection. 10 s per try, connection included.
+            senders = try configuration.webhooks.map { webhook in
+                WebhookSender(
+                    settings: webhook,
+                    transport: AsyncHTTPClientTransport(client: try Self.client(clients, caFile: webhook.caFile), timeout: .seconds(10))
+                )
+            }
+            // The ledger's endpoints follow the configuration (new ones start at the stream's
+            // head; removed ones are kept, marked removed): what every replica and command reads.
+            if !checkOnly { try await store.replaceWebhookEndpoints(configuration.webhooks.map(\.endpoint), at: Date()) }
             providers = try configuration.idps.map { idp in
                 OpenIDProvider(
                     configuration: Self.providerConfiguration(idp, redirectURI: configuration.redirectURI),
@@ -135,6 +150,7 @@ package struct ServeApplication {
         self.registry = registry
         self.clients = clients
         self.reconcilers = reconcilers
+        self.webhooks = senders.isEmpty ? nil : WebhookDeliverer(store: store, senders: senders, logger: Logger(label: "rolesync.webhooks"))
         self.logger = logger
         self.context = ServerContext(
             sync: sync,
@@ -151,6 +167,7 @@ package struct ServeApplication {
             scim: pushers.isEmpty
                 ? nil : SCIMService(pushers: pushers, directory: store, sync: sync, logger: Logger(label: "rolesync.scim")),
             directories: DirectoryDesk(reconcilers: reconcilers, states: store),
+            webhooks: WebhookDesk(store: store, senders: senders),
             keyPolicy: configuration.keys.policy,
             gateways: configuration.gateways.compactMap { gateway in
                 guard let clientID = gateway.clientID, let secret = gateway.clientSecret else { return nil }
@@ -249,7 +266,7 @@ package struct ServeApplication {
                     )
                 ),
                 .init(service: ReconciliationService(reconcilers: reconcilers, election: election, logger: logger)),
-            ],
+            ] + (webhooks.map { [.init(service: $0)] } ?? []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -267,6 +284,7 @@ package struct ServeApplication {
                 "reconciling": "\(reconcilers.map(\.idp.name).joined(separator: ","))",
                 "scim_push": "\(configuration.idps.filter { $0.scimToken != nil }.map(\.name).joined(separator: ","))",
                 "gateways": "\(configuration.gateways.map(\.name).joined(separator: ","))",
+                "webhooks": "\(configuration.webhooks.map(\.name).joined(separator: ","))",
             ]
         )
         do {

@@ -10,7 +10,7 @@ struct RoleSyncCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, MappingCommand.self, ReconcileCommand.self, UsersCommand.self, KeysCommand.self, AuditCommand.self,
-            DemoCommand.self, MigrateCommand.self, MigrateDataCommand.self,
+            EventsCommand.self, DemoCommand.self, MigrateCommand.self, MigrateDataCommand.self,
         ]
     )
 }

@@ -17,6 +17,7 @@ struct RawServeConfiguration: Decodable {
     var keys: Located<Keys>?
     var idps: Located<[Located<RawIdentityProvider>]>?
     var gateways: [Located<RawGateway>]?
+    var webhooks: [Located<RawWebhook>]?
 
     enum CodingKeys: String, CodingKey, CaseIterable, RequiredKeys {
         case listen
@@ -25,7 +26,7 @@ struct RawServeConfiguration: Decodable {
         case databasePasswordEnv = "database_password_env"
         case mappings, shadow
         case shadowRetention = "shadow_retention"
-        case override, session, keys, idps, gateways
+        case override, session, keys, idps, gateways, webhooks
 
         static let required: [Self] = [.listen, .publicURL, .idps]
     }
@@ -94,6 +95,7 @@ struct RawServeConfiguration: Decodable {
         let keys = self.keys.map { $0.value.validate(at: $0.location, &validation) } ?? KeySettings()
         let idps = self.idps.map { RawIdentityProvider.validate($0, &validation) } ?? []
         let gateways = self.gateways.map { RawGateway.validate($0, &validation) } ?? []
+        let webhooks = self.webhooks.map { RawWebhook.validate($0, &validation) } ?? []
         guard let listen, let publicURL else { return nil }
         var configuration = ServeConfiguration(
             file: validation.file,
@@ -111,6 +113,7 @@ struct RawServeConfiguration: Decodable {
             gateways: gateways
         )
         configuration.keys = keys
+        configuration.webhooks = webhooks
         return configuration
     }
 

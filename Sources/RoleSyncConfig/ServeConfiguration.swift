@@ -1,6 +1,8 @@
 package import Foundation
 package import RoleSyncMapping
 package import RoleSyncYAML
+package import RoleSyncEvents
+package import RoleSyncLedger
 
 /// The `rolesync serve` configuration file (YAML), validated whole: every error is reported with
 /// its file, line, column and key. Paths in it are relative to the file's folder.
@@ -46,12 +48,55 @@ package struct ServeConfiguration: Sendable {
     package var idps: [IdentityProviderSettings]
     /// The AI gateways allowed to introspect API keys (`POST /oauth/introspect`).
     package var gateways: [GatewaySettings] = []
+    /// Where audit events are posted (`webhooks:`).
+    package var webhooks: [WebhookSettings] = []
 
     /// The redirect URI every provider must have registered for RoleSync.
     package var redirectURI: URL { publicURL.appendingPathComponent("auth/callback") }
 
     /// Whether the public URL is https (cookies are then `Secure` and `__Host-`).
     package var isSecure: Bool { publicURL.scheme?.lowercased() == "https" }
+}
+
+/// A webhook endpoint (`webhooks:`): where audit events are posted, signed as Standard Webhooks says.
+package struct WebhookSettings: Sendable {
+    package var name: String
+    package var url: URL
+    /// From the variable `secret_env` names: one, or several during a rotation (each request then
+    /// carries a signature per secret); empty when not required (commands other than `serve`).
+    package var secrets: [WebhookSecret]
+    /// The variable the secrets are read from (`secret_env`), for messages.
+    package var secretEnv: String
+    /// The audit actions it receives (`events:`, default all).
+    package var actions: Set<AuditAction>
+    /// PEM certificates to trust besides the system's (`ca_file`).
+    package var caFile: String?
+    /// How long it may fail without a success before it is disabled (`disable_after`, default 3 days).
+    package var disableAfter: TimeInterval
+    package var location: SourceLocation
+
+    package init(
+        name: String,
+        url: URL,
+        secrets: [WebhookSecret],
+        secretEnv: String,
+        actions: Set<AuditAction>,
+        caFile: String? = nil,
+        disableAfter: TimeInterval = WebhookRetryPolicy.defaultDisableAfter,
+        location: SourceLocation
+    ) {
+        self.name = name
+        self.url = url
+        self.secrets = secrets
+        self.secretEnv = secretEnv
+        self.actions = actions
+        self.caFile = caFile
+        self.disableAfter = disableAfter
+        self.location = location
+    }
+
+    /// As the ledger keeps it.
+    package var endpoint: WebhookEndpointSetting { WebhookEndpointSetting(name: name, url: url.absoluteString, actions: actions) }
 }
 
 /// A gateway that asks RoleSync whether a request's credential is good: by RFC 7662 introspection

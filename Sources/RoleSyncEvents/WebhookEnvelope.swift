@@ -63,3 +63,32 @@ package struct WebhookEnvelope: Encodable, Sendable {
         return try encoder.encode(self)
     }
 }
+
+/// The body of a test message (`rolesync events test`): `{"type": "ping", "timestamp", "data":
+/// {"endpoint", "message"}}`, signed like every other.
+package struct WebhookPing: Encodable, Sendable {
+    package var endpoint: String
+    package var time: Date
+
+    package init(endpoint: String, time: Date) {
+        self.endpoint = endpoint
+        self.time = time
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, timestamp, data
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode("ping", forKey: .type)
+        try c.encode(Timestamp.format(time), forKey: .timestamp)
+        try c.encode(["endpoint": endpoint, "message": "a test message from rolesync events test"], forKey: .data)
+    }
+
+    package func body() throws -> Foundation.Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}

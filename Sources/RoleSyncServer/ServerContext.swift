@@ -2,6 +2,7 @@ package import Foundation
 package import RoleSyncLedger
 package import RoleSyncOIDC
 package import RoleSyncReconciler
+package import RoleSyncWebhooks
 
 /// Everything the routes need, built once by ``RoleSyncServer`` (or by a test).
 package struct ServerContext: Sendable {
@@ -26,6 +27,8 @@ package struct ServerContext: Sendable {
     /// The directories `serve` reconciles against (the Directory page and `/api/admin/directory`);
     /// `nil` lists none.
     package var directories: DirectoryDesk?
+    /// The webhook endpoints (the Events page, `/api/admin/webhooks`); `nil` for a server without a ledger that keeps them.
+    package var webhooks: WebhookDesk?
     /// Where sign-in may return to: paths here, and the https pages of `session.allowed_return_hosts`.
     package var returnAddresses: ReturnAddresses
 
@@ -38,6 +41,7 @@ package struct ServerContext: Sendable {
         metricsExposition: (@Sendable () -> String)? = nil,
         scim: SCIMService? = nil,
         directories: DirectoryDesk? = nil,
+        webhooks: WebhookDesk? = nil,
         keyUsage: KeyUsageRecorder = KeyUsageRecorder(),
         keyPolicy: KeyPolicy = KeyPolicy(),
         gateways: [GatewayCredential] = [],
@@ -48,6 +52,7 @@ package struct ServerContext: Sendable {
     ) {
         self.scim = scim
         self.directories = directories
+        self.webhooks = webhooks
         self.sync = sync
         self.sessions = sessions
         self.keys = KeyService(store: sync.store, usage: keyUsage, policy: keyPolicy, now: now)
