@@ -451,6 +451,7 @@ let package = Package(
             dependencies: [
                 "RoleSyncServer", "RoleSyncReconciler", "RoleSyncReports", "RoleSyncOIDC", "RoleSyncHTTPClient", "RoleSyncConfig",
                 "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncPostgres", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
+                "RoleSyncWebhooks", "RoleSyncEvents", "RoleSyncYAML",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -75,7 +75,7 @@ struct RawWebhook: Decodable {
                 if seconds >= 3600 {
                     disableAfter = seconds
                 } else {
-                    validation.error(written.location, "\(at).disable_after: at least 1h (the retry schedule's first hour would disable it)")
+                    validation.error(written.location, "\(at).disable_after: at least 1h (shorter would disable an endpoint between its first tries)")
                     valid = false
                 }
             }

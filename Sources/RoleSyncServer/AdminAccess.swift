@@ -15,6 +15,8 @@ package enum AdminPermission: String, Sendable, CaseIterable {
     case overrideRoles = "users:override"
     case readDirectory = "directory:read"
     case dryRunDirectory = "directory:dry-run"
+    case readWebhooks = "webhooks:read"
+    case manageWebhooks = "webhooks:manage"
 
     /// The roles that hold the permission: SPEC §1's role table, in one place. `user_admin`
     /// manages users; `super_admin` may do everything. The mappings decide users' roles, so reading
@@ -30,7 +32,11 @@ package enum AdminPermission: String, Sendable, CaseIterable {
             .readDirectory, .dryRunDirectory:
             [.superAdmin, .userAdmin]
         // Break-glass sets aside the IdP's decision: only super_admin, who may grant any role.
-        case .overrideRoles:
+        // Seeing which events went where is reading the audit log; sending them again, to a
+        // system outside, and turning an endpoint back on is the platform's owner's (decision 137).
+        case .readWebhooks:
+            [.superAdmin, .userAdmin]
+        case .overrideRoles, .manageWebhooks:
             [.superAdmin]
         }
     }
@@ -152,10 +158,53 @@ package struct AdminRoute: Sendable, Hashable {
         queryParameters: []
     )
 
+    package static let webhooks = AdminRoute(
+        method: .get,
+        path: "/api/admin/webhooks",
+        permission: .readWebhooks,
+        queryParameters: []
+    )
+
+    package static let webhookMessages = AdminRoute(
+        method: .get,
+        path: "/api/admin/webhooks/messages",
+        permission: .readWebhooks,
+        queryParameters: ["endpoint", "state", "type", "limit"]
+    )
+
+    package static let webhookReplay = AdminRoute(
+        method: .post,
+        path: "/api/admin/webhooks/{name}/replay",
+        permission: .manageWebhooks,
+        queryParameters: []
+    )
+
+    package static let webhookEnable = AdminRoute(
+        method: .post,
+        path: "/api/admin/webhooks/{name}/enable",
+        permission: .manageWebhooks,
+        queryParameters: []
+    )
+
+    package static let webhookTest = AdminRoute(
+        method: .post,
+        path: "/api/admin/webhooks/{name}/test",
+        permission: .manageWebhooks,
+        queryParameters: []
+    )
+
+    package static let webhookRetry = AdminRoute(
+        method: .post,
+        path: "/api/admin/webhooks/{name}/messages/{event_id}/retry",
+        permission: .manageWebhooks,
+        queryParameters: []
+    )
+
     /// Every admin route.
     package static let all: [AdminRoute] = [
         listUsers, showUser, editUser, offboardUser, grantOverride, endOverride, audit, mappings, dryRun, shadow, listKeys,
-        createKey, showKey, revokeKey, rollKey, directory, directoryDryRun,
+        createKey, showKey, revokeKey, rollKey, directory, directoryDryRun, webhooks, webhookMessages, webhookReplay, webhookEnable,
+        webhookTest, webhookRetry,
     ]
 
     /// Where the admin routes live.

@@ -57,8 +57,9 @@ extension ServerContext {
             .add(middleware: FormProtectionMiddleware(publicOrigin: publicOrigin))
         ConsoleController(keys: keys, keyPages: keyPages, now: now).addRoutes(to: signedIn.group("console"))
         let directoryDesk = DirectoryController(desk: directories, now: now)
-        DashboardController(sync: sync, keys: keys, keyPages: keyPages, directories: directoryDesk, now: now)
-            .addRoutes(to: signedIn.group("admin").add(middleware: AdmissionMiddleware(gate: adminGate)))
+        let adminPages = signedIn.group("admin").add(middleware: AdmissionMiddleware(gate: adminGate))
+        DashboardController(sync: sync, keys: keys, keyPages: keyPages, directories: directoryDesk, now: now).addRoutes(to: adminPages)
+        EventsPageController(desk: webhooks, now: now).addRoutes(to: adminPages)
 
         let api = router.group("api")
             .add(middleware: NoStoreMiddleware())
@@ -75,6 +76,7 @@ extension ServerContext {
         AuditController(sync: sync).addRoutes(to: admin)
         MappingController(sync: sync).addRoutes(to: admin)
         directoryDesk.addRoutes(to: admin)
+        WebhooksController(desk: webhooks, now: now).addRoutes(to: admin)
 
         IntrospectionController(keys: keys, gateways: gateways).addRoutes(to: router.group("oauth").add(middleware: NoStoreMiddleware()))
         GatewayCheckController(

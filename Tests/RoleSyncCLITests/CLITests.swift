@@ -117,6 +117,12 @@ struct CLITests {
         Case(golden: "help", arguments: ["--help"]),
         Case(golden: "mapping-help", arguments: ["mapping", "--help"]),
         Case(golden: "keys-help", arguments: ["keys", "--help"]),
+        Case(golden: "events-help", arguments: ["events", "--help"]),
+        Case(golden: "events-invalid-config", arguments: ["serve", "--check", "--config", "Tests/RoleSyncCLITests/Fixtures/serve-webhooks-invalid.yaml"]),
+        Case(
+            golden: "events-test-unknown",
+            arguments: ["events", "test", "siem", "--config", "Tests/RoleSyncCLITests/Fixtures/serve-no-directory.yaml"]
+        ),
         Case(golden: "keys-revoke-no-reason", arguments: ["keys", "revoke", "3"]),
         Case(golden: "keys-roll-help", arguments: ["keys", "roll", "--help"]),
         Case(golden: "keys-roll-bad-overlap", arguments: ["keys", "roll", "3", "--old-expires-in", "8d"]),

@@ -59,30 +59,7 @@ struct MigrateDataCLITests {
             at: now
         )
         try await store.apply(LedgerChanges(audit: [AuditEvent(time: now, actor: .cli, action: .keyRevoked, userID: owner.id)]))
-        let leased = try #require(try await store.leaseWebhookEndpoint("siem", owner: "seed", until: now + 30, at: now))
-        let failure = WebhookFailure(endpoint: "siem", eventID: 1, failedAt: now, attempts: 8, lastStatus: 503)
-        let attempt = WebhookAttempt(
-            endpoint: "siem",
-            eventID: 1,
-            time: now,
-            status: 503,
-            duration: .milliseconds(40),
-            responseStart: "busy",
-            error: nil
-        )
-        #expect(
-            try await store.recordWebhookProgress(
-                WebhookProgress(
-                    endpoint: leased,
-                    owner: "seed",
-                    readAfter: leased.cursor,
-                    leaseUntil: now + 30,
-                    attempts: [attempt],
-                    failures: [failure]
-                ),
-                at: now
-            )
-        )
+        try await store.seedWebhookFailure(endpoint: "siem", eventID: 1, at: now)
         return (key.id, value, owner.issuer)
     }
 

@@ -62,9 +62,21 @@ struct AdminAPITests {
                     case .dryRun:
                         headers[.contentType] = "application/yaml"
                         body = ByteBuffer(string: AdminHarness.mapping)
+                    case .webhookReplay:
+                        _ = try await harness.seedWebhooks()
+                        body = ByteBuffer(string: #"{"since":"2026-01-01"}"#)
+                    case .webhookEnable:
+                        // Disabled again before each caller: only a disabled endpoint is enabled.
+                        _ = try await harness.seedWebhooks()
+                        headers[.contentType] = nil
+                    case .webhookRetry:
+                        id = try await harness.seedWebhooks().failedEvent
+                        headers[.contentType] = nil
+                        served = .accepted
                     default: headers[.contentType] = nil
                     }
                     let path = route.path.replacingOccurrences(of: "{id}", with: "\(id)").replacingOccurrences(of: "{idp}", with: "corp")
+                        .replacingOccurrences(of: "{name}", with: "siem").replacingOccurrences(of: "{event_id}", with: "\(id)")
                     let response = try await client.execute(uri: path, method: route.method, headers: headers, body: body)
                     let expected: HTTPResponse.Status =
                         caller == nil ? .unauthorized : route.permission.roles.contains(caller!) ? served : .forbidden

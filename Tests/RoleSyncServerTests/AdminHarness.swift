@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import RoleSyncConfig
+import RoleSyncEvents
 import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
@@ -10,6 +11,8 @@ import RoleSyncReconciler
 import RoleSyncSQLite
 import RoleSyncServer
 import RoleSyncTestSupport
+import RoleSyncWebhooks
+import RoleSyncYAML
 import Testing
 
 /// A RoleSync server with a ledger of one user per role (an admin API key for each admin, a
@@ -38,6 +41,8 @@ final class AdminHarness: Sendable {
     /// The IdP's Okta org, which the Directory page and `/api/admin/directory` read as `corp`: it
     /// lists every user of the ledger, active.
     let okta = FakeOkta()
+    /// The receiver of the `siem` webhook endpoint (``seedWebhooks()``).
+    let receiver: FakeWebhookReceiver
     let folder: URL
     /// An admin key per role that may hold one (`user_admin`, `super_admin`), a session token for
     /// the others; `super_admin` is IdP-covered (rule platform-admins), the others are
@@ -61,7 +66,7 @@ final class AdminHarness: Sendable {
             logger: Logger(label: "test"),
             shadow: ShadowRecorder(store: store, logger: Logger(label: "test"))
         )
-        context = ServerContext(
+        var context = ServerContext(
             sync: sync,
             sessions: SessionService(store: store),
             providers: ProviderDirectory([]),
@@ -70,6 +75,9 @@ final class AdminHarness: Sendable {
             keyPolicy: keyPolicy,
             gateways: [GatewayCredential(name: "test-gateway", clientID: Self.gatewayID, secret: Self.gatewaySecret)]
         )
+        let receiver = FakeWebhookReceiver()
+        self.receiver = receiver
+        context.webhooks = WebhookDesk(store: store, senders: [try Self.webhookSender(receiver)])
         var sessionRoles: Set<Role> = []
         var tokens: [Role: String] = [:]
         var users: [Role: UserID] = [:]
@@ -97,6 +105,7 @@ final class AdminHarness: Sendable {
             state.users = Role.allCases.map { FakeOkta.User(id: "sub-\($0.rawValue)", login: "\($0.rawValue)@example.com") }
             state.groups = [FakeOkta.Group(id: "00g-admins", name: "admins", members: ["sub-super_admin"])]
         }
+        self.context = context
         self.browserSessions = browserSessions
         self.tokens = tokens
         self.sessionRoles = sessionRoles
@@ -168,4 +177,37 @@ final class AdminHarness: Sendable {
     }
 
     enum HarnessError: Error { case notAnObject(String) }
+}
+
+extension AdminHarness {
+    static let webhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+    /// The `siem` endpoint's sender, to `receiver`.
+    static func webhookSender(_ receiver: FakeWebhookReceiver) throws -> WebhookSender {
+        WebhookSender(
+            settings: WebhookSettings(
+                name: "siem",
+                url: URL(string: "https://siem.example.com/hooks")!,
+                secrets: [try WebhookSecret(webhookSecret)],
+                secretEnv: "SIEM_SECRET",
+                actions: Set(AuditAction.allCases),
+                location: RoleSyncYAML.SourceLocation(file: "rolesync.yaml", line: 1, column: 1)
+            ),
+            transport: receiver
+        )
+    }
+
+    /// The `siem` endpoint in the ledger, disabled (it answered 410) with its first audit event
+    /// failed: every webhook route has something to act on.
+    func seedWebhooks() async throws -> (failedEvent: Int64, endpoint: WebhookEndpoint) {
+        let now = Date()
+        try await store.replaceWebhookEndpoints(
+            [WebhookEndpointSetting(name: "siem", url: "https://siem.example.com/hooks", actions: Set(AuditAction.allCases))],
+            at: now
+        )
+        if try await store.webhookEndpoints().first?.state == .disabled { _ = try await store.enableWebhookEndpoint("siem", actor: .cli, at: now) }
+        let first = try #require(try await store.auditEvents(matching: AuditQuery(limit: 1)).events.first?.id)
+        try await store.seedWebhookFailure(endpoint: "siem", eventID: first, disable: true, at: now)
+        return (first, try #require(try await store.webhookEndpoints().first))
+    }
 }

@@ -13,7 +13,7 @@ struct Chrome: Sendable {
 
     /// The sidebar's sections.
     enum Section: String, Sendable, CaseIterable {
-        case users, keys, audit, mapping, directory, console
+        case users, keys, audit, mapping, directory, events, console
 
         var label: String {
             switch self {
@@ -22,6 +22,7 @@ struct Chrome: Sendable {
             case .audit: "Audit"
             case .mapping: "Mapping"
             case .directory: "Directory"
+            case .events: "Events"
             case .console: "Console"
             }
         }
@@ -33,6 +34,7 @@ struct Chrome: Sendable {
             case .audit: "/admin/audit"
             case .mapping: "/admin/mapping"
             case .directory: "/admin/directory"
+            case .events: "/admin/events"
             case .console: "/console/keys"
             }
         }
@@ -45,6 +47,7 @@ struct Chrome: Sendable {
             case .audit: .readAudit
             case .mapping: .readMappings
             case .directory: .readDirectory
+            case .events: .readWebhooks
             case .console: nil
             }
         }

@@ -28,6 +28,7 @@ enum PageRenderer {
         "audit": PackageResources.audit_mustache,
         "mapping": PackageResources.mapping_mustache,
         "directory": PackageResources.directory_mustache,
+        "events": PackageResources.events_mustache,
         "console-keys": PackageResources.console_keys_mustache,
     ]
 
