@@ -470,6 +470,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "RoleSyncWebhooksTests",
+            dependencies: [
+                "RoleSyncWebhooks", "RoleSyncEvents", "RoleSyncConfig", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncHTTPClient",
+                "RoleSyncTestSupport", "RoleSyncYAML", "RoleSyncJSON", "RoleSyncMapping",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "RoleSyncReportsTests",
             dependencies: ["RoleSyncReports", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport"],
             swiftSettings: swiftSettings

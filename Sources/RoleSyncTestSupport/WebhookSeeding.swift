@@ -17,8 +17,23 @@ extension WebhookOutboxStore {
             leased.disabledReason = "gone"
         }
         let failure = WebhookFailure(endpoint: name, eventID: eventID, failedAt: now, attempts: 8, lastStatus: 503)
-        let attempt = WebhookAttempt(endpoint: name, eventID: eventID, time: now, status: 503, duration: .milliseconds(20), responseStart: "busy", error: nil)
-        let progress = WebhookProgress(endpoint: leased, owner: "seed", readAfter: cursor, leaseUntil: now + 30, attempts: [attempt], failures: [failure])
+        let attempt = WebhookAttempt(
+            endpoint: name,
+            eventID: eventID,
+            time: now,
+            status: 503,
+            duration: .milliseconds(20),
+            responseStart: "busy",
+            error: nil
+        )
+        let progress = WebhookProgress(
+            endpoint: leased,
+            owner: "seed",
+            readAfter: cursor,
+            leaseUntil: now + 30,
+            attempts: [attempt],
+            failures: [failure]
+        )
         guard try await recordWebhookProgress(progress, at: now) else { throw SeedingError(reason: "endpoint \(name): the progress was not written") }
         if !disable { try await releaseWebhookEndpoint(name, owner: "seed") }
         return leased
