@@ -562,6 +562,14 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
             ]
         ),
         benchmark(
+            "WebhookBenchmarks",
+            [
+                "RoleSyncWebhooks", "RoleSyncEvents", "RoleSyncConfig", "RoleSyncHTTPClient", "RoleSyncLedger", "RoleSyncSQLite",
+                "RoleSyncMapping", "RoleSyncYAML", "RoleSyncTestSupport", logging,
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        benchmark(
             "ReconcileBenchmarks",
             [
                 "RoleSyncReconciler", "RoleSyncConfig", "RoleSyncSCIM", "RoleSyncGraph", "RoleSyncHTTPClient", "RoleSyncLedger", "RoleSyncSQLite",

@@ -17,11 +17,16 @@ package struct LedgerClock: Service {
     let keys: KeyService?
     let shadowStore: (any ShadowStore)?
     let shadowRetention: TimeInterval
+    /// Where webhook tries are kept; those older than ``webhookAttemptRetention`` are pruned hourly.
+    let webhookStore: (any WebhookOutboxStore)?
     let logger: Logger
     /// The longest wait between looks for overrides: one given on another replica (or by the
     /// command line) is found within this.
     let poll: Duration
     let sleep: @Sendable (Duration) async throws -> Void
+
+    /// How long a webhook try is kept (the Events page's history; failed messages stay until delivered).
+    package static let webhookAttemptRetention: TimeInterval = 30 * 86_400
 
     /// How often the stale-key policy runs.
     package static let stalePoll: TimeInterval = 600
@@ -31,6 +36,7 @@ package struct LedgerClock: Service {
         keys: KeyService? = nil,
         shadowStore: (any ShadowStore)?,
         shadowRetention: TimeInterval,
+        webhookStore: (any WebhookOutboxStore)? = nil,
         logger: Logger,
         poll: Duration = .seconds(15),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
@@ -39,6 +45,7 @@ package struct LedgerClock: Service {
         self.keys = keys
         self.shadowStore = shadowStore
         self.shadowRetention = shadowRetention
+        self.webhookStore = webhookStore
         self.logger = logger
         self.poll = poll
         self.sleep = sleep
@@ -53,20 +60,35 @@ package struct LedgerClock: Service {
                 nextStaleSweep = Date().addingTimeInterval(Self.stalePoll)
                 await sweepStaleKeys(keys)
             }
-            if let shadowStore, Date() >= nextPrune {
+            if Date() >= nextPrune {
                 nextPrune = Date().addingTimeInterval(3600)
-                do {
-                    let pruned = try await shadowStore.pruneShadowDifferences(before: Date().addingTimeInterval(-shadowRetention))
-                    if pruned > 0 { logger.info("shadow differences past their retention removed", metadata: ["removed": "\(pruned)"]) }
-                } catch {
-                    logger.error("shadow differences could not be pruned; trying again in an hour", metadata: ["error": "\(error)"])
-                }
+                await prune()
             }
             // SIGTERM ends the wait at once: a plain sleep held the shutdown up to `poll` (15 s).
             do {
                 try await cancelWhenGracefulShutdown { try await sleep(wait) }
             } catch {
                 return
+            }
+        }
+    }
+
+    /// Forgets shadow differences past their retention and webhook tries older than 30 days.
+    func prune() async {
+        if let webhookStore {
+            do {
+                let pruned = try await webhookStore.pruneWebhookAttempts(before: Date().addingTimeInterval(-Self.webhookAttemptRetention))
+                if pruned > 0 { logger.info("webhook tries older than 30 days removed", metadata: ["removed": "\(pruned)"]) }
+            } catch {
+                logger.error("webhook tries could not be pruned; trying again in an hour", metadata: ["error": "\(error)"])
+            }
+        }
+        if let shadowStore {
+            do {
+                let pruned = try await shadowStore.pruneShadowDifferences(before: Date().addingTimeInterval(-shadowRetention))
+                if pruned > 0 { logger.info("shadow differences past their retention removed", metadata: ["removed": "\(pruned)"]) }
+            } catch {
+                logger.error("shadow differences could not be pruned; trying again in an hour", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -262,6 +262,7 @@ package struct ServeApplication {
                         keys: context.keys,
                         shadowStore: context.sync.store as? any ShadowStore,
                         shadowRetention: configuration.shadowRetention,
+                        webhookStore: context.sync.store as? any WebhookOutboxStore,
                         logger: logger
                     )
                 ),

@@ -91,7 +91,7 @@ struct EndpointLoop {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             var wait = deliverer.tuning.poll
             do {
-                leased = try await lease(leased)
+                leased = try await lease()
                 if let endpoint = leased {
                     let (next, busy) = try await cycle(endpoint)
                     leased = next
@@ -119,18 +119,19 @@ struct EndpointLoop {
         if leased != nil { try? await deliverer.store.releaseWebhookEndpoint(name, owner: deliverer.owner) }
     }
 
-    /// The endpoint while this process holds its lease (taken or renewed at half its term), else
-    /// `nil`. A read first: a disabled endpoint, or one another replica holds, costs no write.
-    func lease(_ held: WebhookEndpoint?) async throws -> WebhookEndpoint? {
+    /// The endpoint as stored while this process holds its lease (taken, or renewed at half its
+    /// term), else `nil`. The row is read on every look, so an operator's replay or re-enable is
+    /// seen at once; a disabled endpoint, or one another process holds, costs that read alone.
+    func lease() async throws -> WebhookEndpoint? {
         let now = deliverer.clock()
-        if let held, let until = held.leaseUntil, until.timeIntervalSince(now) > deliverer.tuning.leaseTerm / 2 { return held }
-        if held == nil {
-            guard let stored = try await deliverer.store.webhookEndpoints().first(where: { $0.name == name }), stored.delivers else {
-                metrics.oldest.record(0)
-                return nil
-            }
-            if let owner = stored.leaseOwner, owner != deliverer.owner, let until = stored.leaseUntil, until > now { return nil }
+        guard let stored = try await deliverer.store.webhookEndpoints().first(where: { $0.name == name }), stored.delivers else {
+            metrics.oldest.record(0)
+            return nil
         }
+        if stored.leased(by: deliverer.owner, at: now), let until = stored.leaseUntil, until.timeIntervalSince(now) > deliverer.tuning.leaseTerm / 2 {
+            return stored
+        }
+        if let owner = stored.leaseOwner, owner != deliverer.owner, let until = stored.leaseUntil, until > now { return nil }
         return try await deliverer.store.leaseWebhookEndpoint(name, owner: deliverer.owner, until: now + deliverer.tuning.leaseTerm, at: now)
     }
 

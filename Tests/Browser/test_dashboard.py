@@ -847,7 +847,7 @@ class DashboardInChromium(unittest.TestCase):
         self.assertIn("nanoidp", section.find_element(By.CSS_SELECTOR, "h2").text)
         facts = section.find_element(By.CSS_SELECTOR, "dl.profile").text
         self.assertIn("Okta at http://127.0.0.1:", facts)
-        self.assertRegex(facts, r"every 1h, a full listing at least every 24h")
+        self.assertRegex(facts, r"every 168h, a full listing at least every 168h")
         shot(alice, "directory")
         click_and_load(alice, section.find_element(By.CSS_SELECTOR, "form.dry-run button[type=submit]"), "Dry run now")
         result = wait_for(alice, lambda d: d.find_element(By.CSS_SELECTOR, ".dry-run-result").text, "the dry run's result")
@@ -867,6 +867,74 @@ class DashboardInChromium(unittest.TestCase):
         with urllib.request.urlopen(request, timeout=10) as response:
             self.assertEqual(response.status, 200)
             self.assertEqual([d["kind"] for d in json.loads(response.read())["directories"]], ["okta"])
+
+    def test_14_the_events_page(self):
+        """The webhook endpoints scripts/browser-test configures: "siem" (the Standard Webhooks
+        reference receiver, healthy), "tickets" (answering 410: disabled) and "pager" (nobody
+        listening: retrying); every event of the earlier steps went to siem, signed."""
+        self.need("alice")
+        alice = self.browser("alice")
+        siem_url, tickets_url = os.environ["ROLESYNC_RECEIVERS"].split(",")
+
+        def states(d):
+            d.refresh()
+            sections = {s.get_attribute("id"): s.find_element(By.CSS_SELECTOR, "h2 .status").text for s in d.find_elements(By.CSS_SELECTOR, "section.endpoint")}
+            return sections if sections.get("endpoint-tickets") == "disabled" and sections.get("endpoint-pager") == "retrying" else None
+
+        go(alice, "/admin/events", "Events")
+        found = wait_for(alice, states, "tickets disabled (410) and pager retrying", timeout=30)
+        self.assertEqual(found["endpoint-siem"], "healthy")
+        pager = find(alice, "#endpoint-pager dl.profile").text
+        self.assertIn("Retrying", pager)
+        self.assertRegex(pager, r"Waiting\s+\d+ message")
+        self.assertIn("because it answered 410 Gone", find(alice, "#endpoint-tickets dl.profile").text)
+
+        # Every delivery to siem was verified by the reference library.
+        with urllib.request.urlopen(siem_url + "/_received", timeout=10) as response:
+            received = json.loads(response.read())["requests"]
+        self.assertGreater(len(received), 10)
+        self.assertTrue(all(r["verified"] and r["status"] == 200 for r in received))
+
+        # The messages: delivered ones with their try, filtered by endpoint and state.
+        rows = alice.find_elements(By.CSS_SELECTOR, "#messages tbody tr")
+        self.assertGreater(len(rows), 10)
+        Select(find(alice, "#endpoint")).select_by_value("siem")
+        Select(find(alice, "#state")).select_by_value("delivered")
+        click_and_load(alice, find(alice, "#event-filters button[type=submit]"), "Apply")
+        delivered = alice.find_elements(By.CSS_SELECTOR, "#messages tbody tr")
+        self.assertGreater(len(delivered), 5)
+        self.assertTrue(all("delivered" in row.text and "siem" in row.text and " 200 " in f" {row.text} " for row in delivered[:5]), delivered[0].text)
+        go(alice, "/admin/events", "Events")
+        shot(alice, "events")
+
+        # The receiver is back: Re-enable sends what waited (audited).
+        urllib.request.urlopen(urllib.request.Request(tickets_url + "/_scenario", data=b'{"status": 200}', method="PUT"), timeout=10).read()
+        click_and_load(alice, find(alice, "#endpoint-tickets form[action$='/enable'] button"), "Re-enable")
+        self.assertIn("tickets is enabled again", find(alice, ".notice").text)
+        wait_for(alice, lambda d: (d.refresh() or True) and d.find_element(By.CSS_SELECTOR, "#endpoint-tickets h2 .status").text == "healthy", "tickets healthy", timeout=20)
+        with urllib.request.urlopen(tickets_url + "/_received", timeout=10) as response:
+            tickets = json.loads(response.read())["requests"]
+        self.assertTrue(any(r["status"] == 200 and r["verified"] for r in tickets), tickets[-3:])
+
+        # Replay since…: siem's messages are sent again, with their original ids.
+        before = len(received)
+        form = find(alice, "#endpoint-siem form.replay")
+        field = form.find_element(By.CSS_SELECTOR, "input[name=since]")
+        field.clear()
+        field.send_keys("2000-01-01")
+        click_and_load(alice, form.find_element(By.CSS_SELECTOR, "button"), "Replay since…")
+        self.assertIn("will be sent again", find(alice, ".notice").text)
+
+        def replayed(_):
+            with urllib.request.urlopen(siem_url + "/_received", timeout=10) as response:
+                again = json.loads(response.read())["requests"]
+            return again if len(again) >= 2 * before else None
+
+        again = wait_for(alice, replayed, "the replay at the reference receiver", timeout=30)
+        first, second = {r["webhook_id"] for r in again[:before]}, {r["webhook_id"] for r in again[before:]}
+        self.assertTrue(first <= second, f"not sent again: {sorted(first - second)[:5]}")
+        go(alice, "/admin/audit?action=webhook.replayed", "Audit")
+        self.assertIn("webhook.replayed", find(alice, "#results tbody").text)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ struct DirectoryPageModel: Sendable {
         var outcome: String?
         var outcomeClass: String
         var counts: [MappingPageModel.Count]
-        var hasCounts: Bool { !counts.isEmpty }
+        /// Stored, not computed: the templates read a model through `Mirror`, which sees stored
+        /// properties only.
+        var hasCounts: Bool
         var valve: String?
         var error: String?
         var dryRunAction: String
@@ -97,6 +99,7 @@ struct DirectoryPageModel: Sendable {
             outcome: outcome.map { $0.replacingOccurrences(of: "_", with: " ") },
             outcomeClass: outcome == "failed" || outcome == "safety_valve" ? "managed managed-override" : "managed managed-idp",
             counts: counts,
+            hasCounts: !counts.isEmpty,
             valve: d.lastRun?.safetyValve.map { "The safety valve holds the last plan: \($0)" },
             error: d.lastRun.flatMap { run in run.error.map { "\($0) (\(run.errorCode ?? "error"))" } },
             dryRunAction:

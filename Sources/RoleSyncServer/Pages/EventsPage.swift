@@ -49,7 +49,8 @@ struct EventsPageModel: Sendable {
 
     var chrome: Chrome
     var endpoints: [Endpoint]
-    var hasEndpoints: Bool { !endpoints.isEmpty }
+    /// Stored, not computed: the templates read a model through `Mirror` (stored properties only).
+    var hasEndpoints: Bool
     var canManage: Bool
     var endpointOptions: [Option]
     var stateOptions: [Option]
@@ -71,6 +72,7 @@ struct EventsPageModel: Sendable {
         self.canManage = canManage
         self.limit = limit
         endpoints = statuses.map { Self.endpoint($0, configured: configured.contains($0.endpoint.name), now: now) }
+        hasEndpoints = !endpoints.isEmpty
         endpointOptions = statuses.map { Option(value: $0.endpoint.name, label: $0.endpoint.name, selected: $0.endpoint.name == filter.endpoint) }
         stateOptions = WebhookDesk.MessageState.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == filter.state) }
         typeOptions = AuditAction.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == filter.type) }
@@ -124,7 +126,7 @@ struct EventsPageModel: Sendable {
                 Fact(
                     label: "Retrying",
                     value:
-                        "try \(endpoint.head.attempts + 1) \(DirectoryPageModel.relative(next, now)) (last answer: \(endpoint.head.lastStatus.map(String.init) ?? "none"))"
+                        "try \(endpoint.head.attempts + 1) \(DirectoryPageModel.relative(next, now)) (last answer: \(endpoint.head.lastStatus.map(String.init) ?? "no answer"))"
                 )
             )
         }
