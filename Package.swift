@@ -565,7 +565,7 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
             "WebhookBenchmarks",
             [
                 "RoleSyncWebhooks", "RoleSyncEvents", "RoleSyncConfig", "RoleSyncHTTPClient", "RoleSyncLedger", "RoleSyncSQLite",
-                "RoleSyncMapping", "RoleSyncYAML", "RoleSyncTestSupport", logging,
+                "RoleSyncPostgres", "RoleSyncMapping", "RoleSyncYAML", "RoleSyncTestSupport", logging,
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

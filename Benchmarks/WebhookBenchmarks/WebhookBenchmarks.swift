@@ -7,6 +7,7 @@ import RoleSyncEvents
 import RoleSyncHTTPClient
 import RoleSyncLedger
 import RoleSyncMapping
+import RoleSyncPostgres
 import RoleSyncSQLite
 import RoleSyncTestSupport
 import RoleSyncWebhooks
@@ -76,6 +77,27 @@ private func settings(_ name: String, port: Int) throws -> WebhookSettings {
     )
 }
 
+/// `count` audit events (a role change each, about nobody in particular: a mass reconciliation's
+/// shape), a thousand a transaction.
+private func seedEvents(_ store: SQLiteLedgerStore, count: Int) async throws {
+    var written = 0
+    while written < count {
+        let batch = min(1_000, count - written)
+        let events = (0..<batch).map { index in
+            AuditEvent(
+                time: Date(),
+                actor: .reconciler,
+                action: .roleChanged,
+                issuer: LedgerFixtures.issuer,
+                subject: "sub-\(written + index)",
+                details: [.from: "user", .to: "model_admin", .source: "idp", .mapping: "bench.yaml", .rule: "ml"]
+            )
+        }
+        try await store.apply(LedgerChanges(audit: events))
+        written += batch
+    }
+}
+
 /// Delivers everything after the endpoint's cursor in `store` to `receiver`, until it has `count`
 /// messages; the deliverer's own client, as `serve` makes it.
 private func drain(_ store: SQLiteLedgerStore, to receiver: Receiver, count: Int) async throws {
@@ -86,7 +108,11 @@ private func drain(_ store: SQLiteLedgerStore, to receiver: Receiver, count: Int
     tuning.poll = .milliseconds(1)
     let deliverer = WebhookDeliverer(store: store, senders: [sender], logger: quietLogger, tuning: tuning)
     let running = Task { try await deliverer.run() }
-    while receiver.count < count { try await Task.sleep(for: .milliseconds(1)) }
+    let deadline = ContinuousClock.now + .seconds(600)
+    while receiver.count < count {
+        guard ContinuousClock.now < deadline else { fatalError("only \(receiver.count) of \(count) messages arrived in 10 minutes") }
+        try await Task.sleep(for: .milliseconds(1))
+    }
     running.cancel()
     _ = await running.result
     await clients.shutdown()
@@ -99,11 +125,13 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(5)
     )
 
-    // Queueing: the same first sign-ins, without endpoints and with two that receive every action
-    // and a deliverer sending to a local receiver meanwhile (its reads beside the sign-in's write).
-    for endpoints in [0, 2] {
+    // Queueing: the same first sign-ins without endpoints, with two that receive every action and
+    // no deliverer running (what a change's transaction pays: nothing is written per endpoint), and
+    // with a deliverer sending each event to both meanwhile, to a receiver in the same process (the
+    // delivery's share of the same two cores).
+    for (endpoints, delivering) in [(0, false), (2, false), (2, true)] {
         Benchmark(
-            "sign-in: first sign-in, \(endpoints) webhook endpoints",
+            "sign-in: first sign-in, \(endpoints) webhook endpoints\(delivering ? ", delivering meanwhile" : "")",
             configuration: .init(scalingFactor: .kilo, maxIterations: .count(20))
         ) { benchmark in
             let store = try freshStore()
@@ -114,9 +142,13 @@ let benchmarks: @Sendable () -> Void = {
             if endpoints > 0 {
                 let all = try (0..<endpoints).map { try settings("bench-\($0)", port: receiver.port) }
                 try await store.replaceWebhookEndpoints(all.map(\.endpoint), at: Date())
-                let senders = try all.map { WebhookSender(settings: $0, transport: AsyncHTTPClientTransport(client: try clients.make(), timeout: .seconds(10))) }
-                let deliverer = WebhookDeliverer(store: store, senders: senders, logger: quietLogger)
-                running = Task { try await deliverer.run() }
+                if delivering {
+                    let senders = try all.map {
+                        WebhookSender(settings: $0, transport: AsyncHTTPClientTransport(client: try clients.make(), timeout: .seconds(10)))
+                    }
+                    let deliverer = WebhookDeliverer(store: store, senders: senders, logger: quietLogger)
+                    running = Task { try await deliverer.run() }
+                }
             }
             let claims = benchmark.scaledIterations.map { LedgerFixtures.claims($0 + 1) }
             benchmark.startMeasurement()
@@ -130,12 +162,53 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The same on PostgreSQL (a server of ROLESYNC_POSTGRES_URL, a scratch database each).
+    if ScratchPostgres.isConfigured {
+        for (endpoints, delivering) in [(0, false), (2, false), (2, true)] {
+            Benchmark(
+                "sign-in: first sign-in on PostgreSQL, \(endpoints) webhook endpoints\(delivering ? ", delivering meanwhile" : "")",
+                configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(30), maxIterations: .count(10))
+            ) { benchmark in
+                let scratch = try ScratchPostgres()
+                try await scratch.create()
+                let connected = try await PostgresLedgerStore.open(scratch.settings, logger: quietLogger)
+                let store = connected.store
+                let service = SyncService(store: store, mappings: MappingRegistry(mappings), logger: quietLogger)
+                let receiver = try await Receiver()
+                let clients = HTTPClients()
+                var running: Task<Void, any Error>?
+                if endpoints > 0 {
+                    let all = try (0..<endpoints).map { try settings("bench-\($0)", port: receiver.port) }
+                    try await store.replaceWebhookEndpoints(all.map(\.endpoint), at: Date())
+                    if delivering {
+                        let senders = try all.map {
+                            WebhookSender(settings: $0, transport: AsyncHTTPClientTransport(client: try clients.make(), timeout: .seconds(10)))
+                        }
+                        let deliverer = WebhookDeliverer(store: store, senders: senders, logger: quietLogger)
+                        running = Task { try await deliverer.run() }
+                    }
+                }
+                let claims = benchmark.scaledIterations.map { LedgerFixtures.claims($0 + 1) }
+                benchmark.startMeasurement()
+                for i in benchmark.scaledIterations {
+                    blackHole(try await service.signIn(issuer: LedgerFixtures.issuer, claims: claims[i - benchmark.scaledIterations.lowerBound]))
+                }
+                benchmark.stopMeasurement()
+                running?.cancel()
+                _ = await running?.result
+                await clients.shutdown()
+                await connected.close()
+                try? await scratch.drop()
+            }
+        }
+    }
+
     Benchmark(
         "delivery: 10,000 messages to a local receiver",
         configuration: .init(metrics: [.wallClock, .peakMemoryResident], timeUnits: .milliseconds, maxDuration: .seconds(60), maxIterations: .count(5))
     ) { benchmark in
         let store = try freshStore()
-        try await LedgerFixtures.populate(store, users: 10_000, under: mappings)
+        try await seedEvents(store, count: 10_000)
         let receiver = try await Receiver()
         try await store.replaceWebhookEndpoints([try settings("bench", port: receiver.port).endpoint], at: Date())
         _ = try await store.replayWebhookEndpoint("bench", since: .distantPast, actor: .cli, at: Date())
@@ -149,7 +222,7 @@ let benchmarks: @Sendable () -> Void = {
         configuration: .init(metrics: [.wallClock, .peakMemoryResident], timeUnits: .seconds, maxDuration: .seconds(600), maxIterations: .count(1))
     ) { benchmark in
         let store = try freshStore()
-        try await LedgerFixtures.populate(store, users: 100_000, under: mappings)
+        try await seedEvents(store, count: 100_000)
         let receiver = try await Receiver()
         try await store.replaceWebhookEndpoints([try settings("bench", port: receiver.port).endpoint], at: Date())
         _ = try await store.replayWebhookEndpoint("bench", since: .distantPast, actor: .cli, at: Date())

@@ -116,7 +116,15 @@ extension SQLiteEngine: WebhookOutboxReads {
 
     static func save(_ endpoint: WebhookEndpoint, _ db: Database) throws {
         try db.execute(
-            sql: "INSERT OR REPLACE INTO webhook_endpoints (\(endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            // An upsert, not INSERT OR REPLACE: a replace deletes the row its failures refer to.
+            sql: """
+                INSERT INTO webhook_endpoints (\(endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET url = excluded.url, actions = excluded.actions, state = excluded.state,
+                    cursor_commit = excluded.cursor_commit, cursor_event = excluded.cursor_event, head_attempts = excluded.head_attempts,
+                    head_next_attempt_at = excluded.head_next_attempt_at, head_last_status = excluded.head_last_status,
+                    failing_since = excluded.failing_since, disabled_at = excluded.disabled_at, disabled_reason = excluded.disabled_reason,
+                    last_delivered_at = excluded.last_delivered_at, lease_owner = excluded.lease_owner, lease_until = excluded.lease_until
+                """,
             arguments: [
                 endpoint.name, endpoint.url, endpoint.storedActions, endpoint.state.rawValue,
                 Int64(bitPattern: endpoint.cursor.commit), endpoint.cursor.eventID,
