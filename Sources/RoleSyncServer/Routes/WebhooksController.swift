@@ -27,6 +27,8 @@ struct WebhooksController: Sendable {
         }
         admin.on(.webhookReplay) { request, context in
             let name = context.parameters.get("name") ?? ""
+            // The endpoint first: a name that is not one answers 404 whatever the body says.
+            _ = try await known(name, field: "name")
             let members = try await AdminInput.jsonObject(request, allowed: ["since"], what: "'since'")
             guard case .string(let text)? = members["since"], let since = Timestamp.parse(text) else {
                 throw AdminInputError.unprocessable("since", "'since' is \(Timestamp.grammar)")
