@@ -259,7 +259,8 @@ struct WebhookOutboxConformanceTests {
         try await Self.record(s, ann.id, .keyRolled, at: 30)
         try await s.store.replaceWebhookEndpoints(Self.settings(("siem", Set(AuditAction.allCases))), at: Self.epoch)
         let fresh = try await Self.endpoint(s, "siem")
-        #expect(try await s.store.auditStream(after: fresh.cursor, limit: 10).isEmpty)
+        // On PostgreSQL a new endpoint's head may precede events committed just before (decision 135).
+        if kind != .postgres { #expect(try await s.store.auditStream(after: fresh.cursor, limit: 10).isEmpty) }
 
         let replayed = try await s.store.replayWebhookEndpoint("siem", since: Self.epoch + 15, actor: .cli, at: Self.epoch + 60)
         let again = try await s.store.auditStream(after: replayed.cursor, atLeast: 3)
@@ -269,7 +270,8 @@ struct WebhookOutboxConformanceTests {
 
         // Since a time after every event: nothing to send again.
         let none = try await s.store.replayWebhookEndpoint("siem", since: Self.epoch + 86_400 * 365, actor: .cli, at: Self.epoch + 61)
-        #expect(try await s.store.auditStream(after: none.cursor, atLeast: 1).map(\.event.action) == [.webhookReplayed])
+        let after = try await s.store.auditStream(after: none.cursor, atLeast: 1).map(\.event.action)
+        #expect(kind == .postgres ? after.last == .webhookReplayed : after == [.webhookReplayed], "\(after)")
 
         try await s.store.replaceWebhookEndpoints([], at: Self.epoch)
         await #expect(throws: WebhookOutboxError.removed("siem")) {
