@@ -17,6 +17,8 @@ package protocol LedgerReads: Sendable {
     func user(issuer: String, subject: String) async throws -> User?
     /// Users whose email equals `email`, ignoring case (emails are not unique).
     func users(email: String) async throws -> [User]
+    /// The users with these ids that exist, in id order.
+    func users(ids: [UserID]) async throws -> [User]
     func activeSuperAdminCount() async throws -> Int
     func userCount() async throws -> Int
     /// The IdP's users, and how many of them are active.
@@ -331,6 +333,9 @@ package struct AuditQuery: Sendable, Hashable {
     package var actor: Actor?
     package var since: Date?
     package var until: Date?
+    /// Only events about or by these people, or about these keys (a free-text search resolved by
+    /// ``SyncService/auditSubjects(matching:)``); none match an empty set.
+    package var about: AuditSubjects?
     package var limit: Int
     /// From ``AuditPage/nextCursor``.
     package var cursor: String?
@@ -341,6 +346,7 @@ package struct AuditQuery: Sendable, Hashable {
         actor: Actor? = nil,
         since: Date? = nil,
         until: Date? = nil,
+        about: AuditSubjects? = nil,
         limit: Int = 100,
         cursor: String? = nil
     ) {
@@ -349,9 +355,38 @@ package struct AuditQuery: Sendable, Hashable {
         self.actor = actor
         self.since = since
         self.until = until
+        self.about = about
         self.limit = limit
         self.cursor = cursor
     }
+}
+
+/// Whom a search of the audit log is about: events whose user or actor is one of `users`, and
+/// events about one of `keys` (its owner's, naming the key's prefix as `prefix` or `new_prefix`).
+package struct AuditSubjects: Sendable, Hashable {
+    package struct Key: Sendable, Hashable {
+        package var owner: UserID
+        package var prefix: String
+
+        package init(owner: UserID, prefix: String) {
+            self.owner = owner
+            self.prefix = prefix
+        }
+    }
+
+    package var users: [UserID]
+    package var keys: [Key]
+
+    package init(users: [UserID] = [], keys: [Key] = []) {
+        self.users = users
+        self.keys = keys
+    }
+
+    package var isEmpty: Bool { users.isEmpty && keys.isEmpty }
+    /// The actors `users` act as.
+    package var actors: [String] { users.map { Actor.user($0).description } }
+    package var keyOwners: [Int64] { Array(Set(keys.map(\.owner.rawValue))).sorted() }
+    package var keyPrefixes: [String] { keys.map(\.prefix) }
 }
 
 package struct AuditPage: Sendable, Hashable {

@@ -127,6 +127,16 @@ extension PostgresEngine {
         if let actor = query.actor { conditions.append("actor = \(try sql.bind(actor.description))") }
         if let since = query.since { conditions.append("time >= \(try sql.bind(since))") }
         if let until = query.until { conditions.append("time < \(try sql.bind(until))") }
+        if let about = query.about {
+            let users = try sql.bind(about.users.map(\.rawValue))
+            let actors = try sql.bind(about.actors)
+            let owners = try sql.bind(about.keyOwners)
+            let prefixes = try sql.bind(about.keyPrefixes)
+            conditions.append(
+                "(user_id = ANY(\(users)) OR actor = ANY(\(actors)) OR (user_id = ANY(\(owners))"
+                    + " AND (details->>'prefix' = ANY(\(prefixes)) OR details->>'new_prefix' = ANY(\(prefixes)))))"
+            )
+        }
         if let id { conditions.append("id < \(try sql.bind(id))") }
         let limitBind = try sql.bind(Int64(limit))
         sql.append(

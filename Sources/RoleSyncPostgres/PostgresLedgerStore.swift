@@ -3,9 +3,9 @@ package import Logging
 package import PostgresNIO
 package import RoleSyncLedger
 import RoleSyncMapping
+import RoleSyncStoreSupport
 import Synchronization
 import _ConnectionPoolModule
-import RoleSyncStoreSupport
 
 /// Thrown inside a sign-in's `READ COMMITTED` transaction when its decision touches the
 /// last-`super_admin` guard: it is made again under `SERIALIZABLE`.
@@ -233,6 +233,10 @@ package final class PostgresEngine: LedgerEngine {
             "SELECT \(unescaped: PostgresRows.user) FROM users WHERE issuer = \(issuer) AND subject = \(subject)",
             PostgresRows.user
         ).first
+    }
+
+    package func users(ids: [UserID]) async throws -> [User] {
+        try await rows("SELECT \(unescaped: PostgresRows.user) FROM users WHERE id = ANY(\(ids.map(\.rawValue))) ORDER BY id", PostgresRows.user)
     }
 
     package func users(email: String) async throws -> [User] {

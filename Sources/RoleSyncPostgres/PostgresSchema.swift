@@ -358,6 +358,12 @@ enum PostgresSchema {
                 "CREATE INDEX webhook_attempts_by_time ON webhook_attempts (time)",
             ]
         ),
+        // Issue 27, as the SQLite ledger's v14: the Audit page's search reads what a person did.
+        Migration(
+            version: 10,
+            name: "the audit log searched by actor",
+            statements: ["CREATE INDEX audit_by_actor ON audit_events (actor, id)"]
+        ),
     ]
 
     /// The newest version this build knows.

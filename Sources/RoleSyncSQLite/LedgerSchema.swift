@@ -366,6 +366,11 @@ enum LedgerSchema {
                     """
             )
         }
+        migrator.registerMigration("v14: the audit log searched by actor") { db in
+            // Issue 27: the Audit page's search finds what a person did as well as what was done to
+            // them; with this index each branch of its OR is an index lookup.
+            try db.execute(sql: "CREATE INDEX audit_by_actor ON audit_events (actor, id)")
+        }
         return migrator
     }
 }

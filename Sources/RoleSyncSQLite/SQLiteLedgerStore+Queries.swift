@@ -172,6 +172,23 @@ extension SQLiteEngine {
             conditions.append("time < ?")
             arguments.append(until.timeIntervalSince1970)
         }
+        if let about = query.about {
+            // Each branch reads an index (audit_by_user, audit_by_actor), so SQLite answers the OR
+            // as a union of index lookups rather than a scan of the log.
+            func list(_ values: [ClaimValue]) -> String { ClaimValue.array(values).jsonText }
+            conditions.append(
+                """
+                (user_id IN (SELECT value FROM json_each(?)) OR actor IN (SELECT value FROM json_each(?))
+                 OR (user_id IN (SELECT value FROM json_each(?)) AND (json_extract(details, '$.prefix') IN (SELECT value FROM json_each(?))
+                     OR json_extract(details, '$.new_prefix') IN (SELECT value FROM json_each(?)))))
+                """
+            )
+            let prefixes = list(about.keyPrefixes.map(ClaimValue.string))
+            arguments += [
+                list(about.users.map { .number(Double($0.rawValue)) }), list(about.actors.map(ClaimValue.string)),
+                list(about.keyOwners.map { .number(Double($0)) }), prefixes, prefixes,
+            ]
+        }
         if let id {
             conditions.append("id < ?")
             arguments.append(id)

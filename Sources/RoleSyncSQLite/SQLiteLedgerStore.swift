@@ -1,9 +1,10 @@
 package import Foundation
 package import GRDB
+import RoleSyncJSON
 package import RoleSyncLedger
 import RoleSyncMapping
-import Synchronization
 import RoleSyncStoreSupport
+import Synchronization
 
 /// The ledger in SQLite (GRDB 7, the system's libsqlite3): the default engine under ``EngineStore``.
 /// WAL, foreign keys on, one writer and parallel readers on disk; a serial queue in memory for
@@ -159,6 +160,17 @@ package final class SQLiteEngine: LedgerEngine {
 
     static func user(issuer: String, subject: String, _ db: Database) throws -> User? {
         try user(in: db, sql: "SELECT \(UserRecord.selection) FROM users WHERE issuer = ? AND subject = ?", arguments: [issuer, subject])
+    }
+
+    package func users(ids: [UserID]) async throws -> [User] {
+        let list = ClaimValue.array(ids.map { .number(Double($0.rawValue)) }).jsonText
+        return try await reading { db in
+            try Self.users(
+                in: db,
+                sql: "SELECT \(UserRecord.selection) FROM users WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+                arguments: [list]
+            )
+        }
     }
 
     package func users(email: String) async throws -> [User] {

@@ -73,7 +73,7 @@ package struct AdminRoute: Sendable, Hashable {
         method: .get,
         path: "/api/admin/audit",
         permission: .readAudit,
-        queryParameters: ["user", "action", "actor", "since", "until", "limit", "cursor"]
+        queryParameters: ["q", "user", "action", "actor", "since", "until", "limit", "cursor"]
     )
     package static let mappings = AdminRoute(
         method: .get,

@@ -73,7 +73,7 @@ extension ServerContext {
         let admin = api.group("admin").add(middleware: AdmissionMiddleware(gate: adminGate))
         AdminUsersController(sync: sync, now: now).addRoutes(to: admin)
         AdminKeysController(actions: keyHandlers).addRoutes(to: admin)
-        AuditController(sync: sync).addRoutes(to: admin)
+        AuditController(sync: sync, now: now).addRoutes(to: admin)
         MappingController(sync: sync).addRoutes(to: admin)
         directoryDesk.addRoutes(to: admin)
         WebhooksController(desk: webhooks, now: now).addRoutes(to: admin)

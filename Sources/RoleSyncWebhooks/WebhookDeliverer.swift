@@ -1,7 +1,7 @@
 package import Foundation
 package import Logging
 import Metrics
-package import RoleSyncConfig
+import RoleSyncConfig
 package import RoleSyncLedger
 import ServiceLifecycle
 

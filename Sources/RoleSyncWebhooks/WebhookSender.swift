@@ -1,6 +1,6 @@
 package import Foundation
 package import RoleSyncConfig
-package import RoleSyncEvents
+import RoleSyncEvents
 package import RoleSyncHTTPClient
 package import RoleSyncLedger
 

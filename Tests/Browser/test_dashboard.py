@@ -726,7 +726,8 @@ class DashboardInChromium(unittest.TestCase):
         click_and_load(alice, find(alice, "#audit-filters button[type=submit]"), "Apply (audit)")
         wait_for(alice, lambda d: path_and_query(d)[1].get("user") == [user] and on_rolesync(d, "/admin/audit"), "the audit filtered by user")
         events = alice.find_element(By.CSS_SELECTOR, "#audit-table").text
-        self.assertRegex(events, r"(?i)key[._ ]revoked" if "leaver" in self.state else r"(?i)user[._ ]created", events)
+        # The log reads as sentences: people by name, keys by name and prefix.
+        self.assertRegex(events, r"revoked \S+ \(rsk_\S+\) of Leaver \S+ with the offboarding" if "leaver" in self.state else r"signed in for the first time", events)
         shot(alice, "audit")
 
         go(alice, "/admin/mapping", "Mapping")
@@ -956,7 +957,44 @@ class DashboardInChromium(unittest.TestCase):
         again = wait_for(alice, replayed, f"all {len(before)} earlier messages sent again to the reference receiver", timeout=30)
         self.assertTrue(all(r["verified"] and r["status"] == 200 for r in again), [r for r in again if not r["verified"]][:3])
         go(alice, "/admin/audit?action=webhook.replayed", "Audit")
-        self.assertIn("webhook.replayed", find(alice, "#results tbody").text)
+        self.assertIn("Alice Admin replayed the webhook endpoint siem's messages since 2000-01-01 00:00 UTC", find(alice, "#results tbody").text)
+
+    def test_15_dense_listings(self):
+        """Users, API Keys and Audit over the 300 people and 120 keys `rolesync demo` seeded: twenty
+        rows and more in a 1280x800 viewport, one line each, with no sideways scrolling; at a
+        phone's width each row is a card (stacked), never a table to scroll sideways."""
+        self.need("alice")
+        alice = self.browser("alice")
+        phone = int(WINDOW.split(",")[0]) < 500
+        if not phone:
+            alice.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+        try:
+            for path, h1, table in [("/admin/users", "Users", "#users-table"), ("/admin/keys", "API Keys", "#keys-table"), ("/admin/audit", "Audit", "#audit-table")]:
+                go(alice, path, h1)
+                # Scrolled to the listing, its header at the top of the screen.
+                layout = alice.execute_script(
+                    """const table = document.querySelector(arguments[0]);
+                    table.scrollIntoView({block: 'start'});
+                    const rows = [...table.querySelectorAll('tbody tr')];
+                    const seen = rows.filter(r => { const b = r.getBoundingClientRect(); return b.top >= 0 && b.bottom <= window.innerHeight; });
+                    return {rows: rows.length, visible: seen.length, display: getComputedStyle(rows[0]).display,
+                            sideways: Math.max(table.scrollWidth - table.clientWidth, table.getBoundingClientRect().right - table.parentElement.getBoundingClientRect().right),
+                            width: window.innerWidth, height: window.innerHeight,
+                            tallest: Math.max(...rows.slice(0, 20).map(r => r.getBoundingClientRect().height))};""",
+                    table,
+                )
+                if phone:
+                    self.assertIn(layout["display"], ("block", "flex"), f"{path}: rows are not stacked at {layout['width']} px: {layout}")
+                else:
+                    self.assertEqual((layout["width"], layout["height"]), (1280, 800), layout)
+                    self.assertGreaterEqual(layout["visible"], 20, f"{path}: {layout}")
+                    self.assertLessEqual(layout["sideways"], 0.5, f"{path} is wider than its place: {layout}")
+                    if path != "/admin/audit":  # a long audit reason may take a second line
+                        self.assertLess(layout["tallest"], 32, f"{path}: a row takes more than one line: {layout}")
+                shot(alice, "dense-" + path.rsplit("/", 1)[1])
+        finally:
+            if not phone:
+                alice.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 if __name__ == "__main__":

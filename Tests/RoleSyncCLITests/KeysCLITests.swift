@@ -159,6 +159,6 @@ struct KeysCLITests {
             ["serve", "--check", "--config", configuration.path],
             environment: ["ROLESYNC_NOT_SET_IN_TESTS": "a-client-secret"]
         )
-        #expect(existing.stdout.contains("ledger.sqlite: 13 of 13 migrations"), "\(existing.stdout)")
+        #expect(existing.stdout.contains("ledger.sqlite: 14 of 14 migrations"), "\(existing.stdout)")
     }
 }

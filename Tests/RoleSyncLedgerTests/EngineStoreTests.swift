@@ -168,6 +168,7 @@ struct EngineStoreTests {
         func user(id: UserID) async throws -> User? { try await inner.user(id: id) }
         func user(issuer: String, subject: String) async throws -> User? { try await inner.user(issuer: issuer, subject: subject) }
         func users(email: String) async throws -> [User] { try await inner.users(email: email) }
+        func users(ids: [UserID]) async throws -> [User] { try await inner.users(ids: ids) }
         func activeSuperAdminCount() async throws -> Int { try await inner.activeSuperAdminCount() }
         func userCount() async throws -> Int { try await inner.userCount() }
         func userCounts(issuer: String) async throws -> (users: Int, active: Int) { try await inner.userCounts(issuer: issuer) }

@@ -153,6 +153,69 @@ import Testing
         }
     }
 
+    @Test("Audit reads as sentences: people by name and email with a link, keys by name and prefix, the JSON one click away")
+    func auditSentences() async throws {
+        let h = try await AdminHarness()
+        let root = try #require(h.users[.superAdmin])
+        let owner = try #require(h.users[.modelAdmin])
+        let keys = KeyService(store: h.store)
+        let key = try await keys.create(for: owner, name: "grafana-exporter-11", lifetime: nil, purpose: .gateway, by: .user(owner))
+        _ = try await keys.revoke(id: key.key.id, cause: .admin, reason: "found in a public repository", by: .user(root))
+        try await h.test { client in
+            let response = try await client.execute(uri: "/admin/audit?action=key.revoked", method: .get, headers: h.browser(.superAdmin))
+            #expect(response.status == .ok)
+            let page = D.html(response)
+            let sentence =
+                "<a href=\"/admin/users/\(root)\" title=\"super_admin@example.com\">The super_admin</a> revoked "
+                + "<code>grafana-exporter-11</code> (<code>\(key.key.prefix)</code>) of "
+                + "<a href=\"/admin/users/\(owner)\" title=\"model_admin@example.com\">The model_admin</a>: found in a public repository"
+            #expect(page.contains(sentence), "\(page)")
+            #expect(page.contains("<details class=\"raw\"><summary>Details</summary><p><code>key.revoked</code> by <code>user:\(root)</code>"))
+            #expect(page.contains("&quot;reason&quot;:&quot;found in a public repository&quot;"))
+
+            // The search: the key by its name finds its two events; a person finds what they did.
+            let byKey = D.html(try await client.execute(uri: "/admin/audit?q=grafana-exporter", method: .get, headers: h.browser(.superAdmin)))
+            #expect(byKey.components(separatedBy: "<tr id=\"event-").count - 1 == 2, "\(byKey)")
+            #expect(byKey.contains("value=\"grafana-exporter\""))
+            let byRoot = D.html(
+                try await client.execute(
+                    uri: "/admin/audit?q=super_admin%40example.com&action=key.revoked",
+                    method: .get,
+                    headers: h.browser(.superAdmin)
+                )
+            )
+            #expect(byRoot.contains("data-action=\"key.revoked\"") && byRoot.contains("found in a public repository"))
+            let none = try await client.execute(uri: "/admin/audit?q=nobody-at-all", method: .get, headers: h.browser(.superAdmin))
+            #expect(none.status == .ok)
+            #expect(D.html(none).contains("No events match."))
+
+            // The API takes the same q; too broad a one is a 400 naming it.
+            let api = try await client.execute(uri: "/api/admin/audit?q=grafana-exporter", method: .get, headers: h.auth(.superAdmin))
+            #expect(api.status == .ok)
+            let events = try #require(try AdminHarness.json(api)["events"]?.arrayValue)
+            #expect(events.compactMap { $0.objectValue?["action"]?.stringValue } == ["key.revoked", "key.created"])
+        }
+    }
+
+    @Test("A search matching more people than it takes is a 400 that names q, on the page and over the API")
+    func auditSearchTooBroad() async throws {
+        let h = try await AdminHarness()
+        for index in 0...SyncService.auditSearchLimit {
+            let claims = Claims([
+                "sub": .string("tenant-\(index)"), "email": .string("tenant-\(index)@example.com"), "groups": .array([.string("staff")]),
+            ])
+            _ = try await h.context.sync.signIn(issuer: AdminHarness.issuer, claims: claims)
+        }
+        try await h.test { client in
+            let page = try await client.execute(uri: "/admin/audit?q=tenant", method: .get, headers: h.browser(.superAdmin))
+            #expect(page.status == .badRequest)
+            #expect(D.html(page).contains("q: more than 200 people or keys match &#39;tenant&#39;"))
+            let api = try await client.execute(uri: "/api/admin/audit?q=tenant", method: .get, headers: h.auth(.superAdmin))
+            #expect(api.status == .badRequest)
+            #expect(try AdminHarness.json(api)["field"] == "q")
+        }
+    }
+
     @Test("Mapping shows the loaded rules, refuses an invalid candidate with its line and column, and dry-runs a valid one")
     func mapping() async throws {
         let h = try await AdminHarness()

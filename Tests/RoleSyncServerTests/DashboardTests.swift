@@ -178,7 +178,7 @@ import Testing
             for path in ["/admin/users", "/admin/users/\(mallory.id)", "/admin/audit"] {
                 let page = Self.html(try await client.execute(uri: path, method: .get, headers: h.browser(.superAdmin)))
                 #expect(!page.contains("<script>alert"), "\(path)")
-                if path != "/admin/audit" { #expect(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"), "\(path)") }
+                #expect(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"), "\(path)")
             }
         }
     }

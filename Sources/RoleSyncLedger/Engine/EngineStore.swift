@@ -245,6 +245,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
     package func auditEvents(matching query: AuditQuery) async throws -> AuditPage {
         let limit = PageCursor.pageSize(query.limit, maximum: PageCursor.maximumAuditPage)
         let before = try query.cursor.map { try PageCursor.decode($0, for: Self.auditListing).id }
+        if let about = query.about, about.isEmpty { return AuditPage(events: [], nextCursor: nil) }
         let rows = try await engine.auditEvents(matching: query, limit: limit + 1, before: before)
         let events = Array(rows.prefix(limit))
         var next: String?
@@ -278,6 +279,7 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
     package func user(id: UserID) async throws -> User? { try await engine.user(id: id) }
     package func user(issuer: String, subject: String) async throws -> User? { try await engine.user(issuer: issuer, subject: subject) }
     package func users(email: String) async throws -> [User] { try await engine.users(email: email) }
+    package func users(ids: [UserID]) async throws -> [User] { ids.isEmpty ? [] : try await engine.users(ids: ids) }
     package func activeSuperAdminCount() async throws -> Int { try await engine.activeSuperAdminCount() }
     package func userCount() async throws -> Int { try await engine.userCount() }
     package func userCounts(issuer: String) async throws -> (users: Int, active: Int) { try await engine.userCounts(issuer: issuer) }

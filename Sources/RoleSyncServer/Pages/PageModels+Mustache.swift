@@ -47,12 +47,25 @@ extension KeyRow: MustacheParent {
 extension AuditRowsModel.Row: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
+        case "id": id
         case "time": time
         case "action": action
-        case "userHref": userHref
-        case "userLabel": userLabel
+        case "sentence": sentence
+        case "summary": summary
         case "actor": actor
-        case "detail": detail
+        case "json": json
+        default: nil
+        }
+    }
+}
+
+extension AuditRowsModel.Part: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "text": text
+        case "href": href
+        case "email": email
+        case "isCode": isCode
         default: nil
         }
     }

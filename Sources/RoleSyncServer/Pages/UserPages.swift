@@ -328,31 +328,48 @@ struct UserPageModel: Sendable {
 
 /// A table of audit events (the Audit page, a user's Activity tab) and its pager.
 struct AuditRowsModel: Sendable {
+    /// A piece of a sentence: words, a person (linked, with their email), or a name in code.
+    struct Part: Sendable {
+        var text: String
+        var href: String?
+        var email: String?
+        var isCode: Bool
+    }
+
     struct Row: Sendable {
+        var id: String
         var time: PageTime
         var action: String
-        var userHref: String?
-        var userLabel: String
+        var sentence: [Part]
+        /// The sentence as plain text (the row's accessible summary and its search).
+        var summary: String
         var actor: String
-        var detail: String
+        var json: String
     }
 
     var tableID: String
-    var showUser: Bool
     var rows: [Row]
     var pager: Pager
 
-    init(tableID: String, showUser: Bool, page: AuditPage, url: PageURL, isFirstPage: Bool) {
+    init(tableID: String, page: AuditPage, people: [UserID: AuditPerson], url: PageURL, isFirstPage: Bool) {
         self.tableID = tableID
-        self.showUser = showUser
         rows = page.events.map { event in
-            Row(
+            let sentence = AuditSentence(event, people: people)
+            return Row(
+                id: event.id.map { "event-\($0)" } ?? "",
                 time: PageTime(event.time),
                 action: event.action.rawValue,
-                userHref: event.userID.map { "/admin/users/\($0)" },
-                userLabel: event.userID.map { "user \($0)" } ?? event.subject.map { "sub \($0)" } ?? "–",
+                sentence: sentence.parts.map(Self.part),
+                summary: sentence.text,
                 actor: event.actor.description,
-                detail: event.detailsObject.isEmpty ? "" : AuditEventReport.detailsText(event)
+                json: ClaimValue.object(
+                    [
+                        "actor": .string(event.actor.description),
+                        "user_id": event.userID.map { .number(Double($0.rawValue)) } ?? .null,
+                        "subject": event.subject.map(ClaimValue.string) ?? .null,
+                        "details": .object(event.detailsObject),
+                    ]
+                ).jsonText
             )
         }
         pager = Pager(
@@ -360,5 +377,25 @@ struct AuditRowsModel: Sendable {
             next: page.nextCursor.map { url.with([("cursor", $0)]) },
             summary: Pager.summary(count: page.events.count, more: page.nextCursor != nil, noun: "event")
         )
+    }
+
+    static func part(_ part: AuditSentence.Part) -> Part {
+        switch part {
+        case .text(let words): Part(text: words, isCode: false)
+        case .code(let code): Part(text: code, isCode: true)
+        case .user(let id, let person):
+            Part(
+                text: person?.name.flatMap { $0.isEmpty ? nil : $0 } ?? person?.email ?? "user \(id)",
+                href: "/admin/users/\(id)",
+                email: person?.name.flatMap { $0.isEmpty ? nil : $0 } == nil ? nil : person?.email,
+                isCode: false
+            )
+        }
+    }
+
+    /// The people a page of events names, read in one query.
+    static func people(of page: AuditPage, _ sync: SyncService) async throws -> [UserID: AuditPerson] {
+        let users = try await sync.users(ids: AuditSentence.people(in: page.events))
+        return Dictionary(uniqueKeysWithValues: users.map { ($0.id, AuditPerson($0)) })
     }
 }

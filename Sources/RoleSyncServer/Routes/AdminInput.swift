@@ -85,7 +85,7 @@ enum AdminInput {
             guard let parsed = Actor(actor) else {
                 throw AdminInputError.badRequest(
                     "actor",
-                    "'\(actor)' is not an actor: user:ID, idp, reconciler, scim or cli"
+                    "'\(actor)' is not an actor: user:ID, idp, reconciler, scim, cli or system"
                 )
             }
             audit.actor = parsed
@@ -94,6 +94,24 @@ enum AdminInput {
         audit.until = try Self.time(query.get("until"), "until")
         audit.limit = try Self.limit(query.get("limit"))
         audit.cursor = try Self.cursor(query.get("cursor"))
+        return audit
+    }
+
+    /// ``auditQuery(_:)`` with its `q` resolved: the people (name, email) and keys (name, prefix) it
+    /// names. More than ``SyncService/auditSearchLimit`` of either is a 400 naming `q`, not a log
+    /// quietly searched for some of them.
+    static func auditQuery(_ parameters: Parameters, sync: SyncService, at time: Date) async throws -> AuditQuery {
+        var audit = try auditQuery(parameters)
+        if let text = try searchText(parameters.get("q")), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            let search = try await sync.auditSubjects(matching: text, at: time)
+            guard !search.isTruncated else {
+                throw AdminInputError.badRequest(
+                    "q",
+                    "more than \(SyncService.auditSearchLimit) people or keys match '\(text)': type more of a name, an email, or a key's name or prefix"
+                )
+            }
+            audit.about = search.subjects
+        }
         return audit
     }
 

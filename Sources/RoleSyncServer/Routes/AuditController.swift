@@ -11,13 +11,14 @@ import RoleSyncReports
 /// `GET /api/admin/audit`: the audit log, filtered and paged.
 struct AuditController: Sendable {
     let sync: SyncService
+    let now: @Sendable () -> Date
 
     func addRoutes(to admin: RouterGroup<RoleSyncRequestContext>) {
         admin.on(.audit) { request, _ in try await self.audit(request) }
     }
 
     func audit(_ request: Request) async throws -> JSONBody<PageReport<AuditEventReport>> {
-        var audit = try AdminInput.auditQuery(request.uri.queryParameters)
+        var audit = try await AdminInput.auditQuery(request.uri.queryParameters, sync: sync, at: now())
         if let user = request.uri.queryParameters.get("user") {
             guard let id = Int64(user), id > 0 else { throw AdminInputError.badRequest("user", "'user' is a user id") }
             audit.userID = UserID(id)

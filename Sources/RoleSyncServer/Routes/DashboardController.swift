@@ -157,8 +157,8 @@ struct DashboardController: Sendable {
         let page = try await sync.auditEvents(matching: AuditQuery(userID: id, limit: 50, cursor: cursor))
         let audit = AuditRowsModel(
             tableID: "activity-table",
-            showUser: false,
             page: page,
+            people: try await AuditRowsModel.people(of: page, sync),
             url: PageURL("/admin/users/\(id)/activity", []),
             isFirstPage: cursor == nil
         )
@@ -325,6 +325,7 @@ struct DashboardController: Sendable {
     func auditPage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
         let parameters = PageInput.filledParameters(request)
         let filters = AuditFiltersModel(
+            q: parameters.get("q") ?? "",
             user: parameters.get("user") ?? "",
             action: parameters.get("action"),
             actor: parameters.get("actor") ?? "",
@@ -334,18 +335,20 @@ struct DashboardController: Sendable {
         let url = PageURL(
             "/admin/audit",
             [
-                ("user", filters.user), ("action", parameters.get("action")), ("actor", filters.actor), ("since", filters.since),
+                ("q", filters.q), ("user", filters.user), ("action", parameters.get("action")), ("actor", filters.actor), ("since", filters.since),
                 ("until", filters.until),
             ]
         )
         var query: AuditQuery
         var page = AuditPage(events: [], nextCursor: nil)
+        var people: [UserID: AuditPerson] = [:]
         var error: String?
         var status = HTTPResponse.Status.ok
         do {
-            query = try AdminInput.auditQuery(parameters)
+            query = try await AdminInput.auditQuery(parameters, sync: sync, at: now())
             if !filters.user.isEmpty { query.userID = try await sync.user(reference: filters.user).id }
             page = try await sync.auditEvents(matching: query)
+            people = try await AuditRowsModel.people(of: page, sync)
         } catch let input as AdminInputError {
             error = "\(input.field.map { "\($0): " } ?? "")\(input.detail)"
             status = input.status
@@ -356,7 +359,7 @@ struct DashboardController: Sendable {
         let model = AuditPageModel(
             chrome: try Chrome("Audit", .audit, context, error: error),
             filters: filters,
-            audit: AuditRowsModel(tableID: "audit-table", showUser: true, page: page, url: url, isFirstPage: parameters.get("cursor") == nil)
+            audit: AuditRowsModel(tableID: "audit-table", page: page, people: people, url: url, isFirstPage: parameters.get("cursor") == nil)
         )
         return PageRenderer.page("audit", model, status: status)
     }
@@ -421,13 +424,15 @@ struct DashboardController: Sendable {
 
 /// `/admin/audit`'s filters, as typed.
 struct AuditFiltersModel: Sendable {
+    var q: String
     var user: String
     var actions: [Option]
     var actor: String
     var since: String
     var until: String
 
-    init(user: String, action: String?, actor: String, since: String, until: String) {
+    init(q: String, user: String, action: String?, actor: String, since: String, until: String) {
+        self.q = q
         self.user = user
         actions = Option.list(AuditAction.allCases.map(\.rawValue), selected: action)
         self.actor = actor
