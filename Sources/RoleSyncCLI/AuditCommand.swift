@@ -54,7 +54,7 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --follow: seconds between looks for new events (0.1–60).", valueName: "seconds"))
     var poll: Double = 1
 
-    @Option(help: "Output format: human, json (a page) or jsonl (one event a line).")
+    @Option(help: "Output format: human (id, time, action and the event as a sentence), json (a page) or jsonl (one event a line).")
     var format: Format = .human
 
     /// Whether the log is read as a stream rather than a page.
@@ -102,7 +102,7 @@ struct AuditCommand: AsyncParsableCommand {
         case .jsonl:
             for event in page.events { Output.line(try Self.jsonLine(event)) }
         case .human:
-            for event in page.events { Output.line(AuditEventReport.line(event)) }
+            for line in try await Self.sentences(page.events, ledger.store) { Output.line(line) }
             Output.line("\(plural(page.events.count, "event"))" + (page.nextCursor.map { "; next page: --cursor \($0)" } ?? ""))
         }
     }
@@ -125,14 +125,28 @@ struct AuditCommand: AsyncParsableCommand {
         }
         while true {
             let batch = try await ledger.auditStream(after: position, limit: Self.streamBatch)
-            for (event, next) in batch {
-                position = next
-                guard filter.selects(event) else { continue }
-                Output.line(format == .jsonl ? try Self.jsonLine(event) : AuditEventReport.line(event))
+            let selected = batch.map(\.event).filter(filter.selects)
+            if format == .jsonl {
+                for event in selected { Output.line(try Self.jsonLine(event)) }
+            } else {
+                for line in try await Self.sentences(selected, ledger) { Output.line(line) }
             }
+            if let last = batch.last { position = last.position }
             if batch.count == Self.streamBatch { continue }
             guard follow else { return }
             try await Task.sleep(for: .seconds(poll))
+        }
+    }
+
+    /// Events for people, one line each: the id (for --after), the time, the action and the
+    /// sentence the Audit page shows, naming people as `Name <email>` (read in one query).
+    static func sentences(_ events: [AuditEvent], _ store: any LedgerStore) async throws -> [String] {
+        guard !events.isEmpty else { return [] }
+        let ids = AuditSentence.people(in: events).sorted { $0.rawValue < $1.rawValue }
+        let people = Dictionary(uniqueKeysWithValues: try await store.users(ids: ids).map { ($0.id, AuditPerson($0)) })
+        return events.map { event in
+            [event.id.map(String.init) ?? "-", Timestamp.format(event.time), event.action.rawValue, AuditSentence(event, people: people).text]
+                .joined(separator: "  ")
         }
     }
 

@@ -138,7 +138,8 @@ struct UsersListCommand: AsyncParsableCommand {
                     user.role.rawValue + (user.override.map { " (override until \(Timestamp.format($0.until)))" } ?? ""),
                     user.roleSource.rawValue,
                     eligibility.unloadedIssuer != nil ? "unknown" : eligibility.isManualRoleEditable ? "yes" : "no",
-                    eligibility.isCovered ? "\(eligibility.mappingFile ?? "?")#\(eligibility.ruleID ?? "?")"
+                    eligibility.isCovered
+                        ? "\(eligibility.mappingFile ?? "?")#\(eligibility.ruleID ?? "?")"
                         : eligibility.unloadedIssuer != nil ? "? (no mapping loaded)" : "-",
                     user.status == .active ? "active" : "inactive (\(user.deactivationReason?.rawValue ?? "?"))",
                     Timestamp.format(user.lastSignInAt) ?? "-",
@@ -189,7 +190,7 @@ struct UsersShowCommand: AsyncParsableCommand {
             ]
             for (name, value) in fields { Output.line(name.padding(toLength: 19, withPad: " ", startingAt: 0) + value) }
             Output.line("recent activity:")
-            for event in recent { Output.line("  " + AuditEventReport.line(event)) }
+            for line in try await AuditCommand.sentences(recent, ledger.store) { Output.line("  " + line) }
         }
     }
 }

@@ -26,13 +26,6 @@ package struct AuditEventReport: Encodable, Sendable {
         try c.encode(event.subject, forKey: .subject)
         try c.encode(ClaimValue.object(event.detailsObject), forKey: .details)
     }
-
-    /// One line for people: `2026-11-27T08:00:00Z  idp  user.role_changed  user 3  {"from":"user",…}`.
-    package static func line(_ event: AuditEvent) -> String {
-        let who = event.userID.map { "user \($0)" } ?? (event.subject.map { "sub \($0)" } ?? "-")
-        return [Timestamp.format(event.time), event.actor.description, event.action.rawValue, who, Self.detailsText(event)]
-            .joined(separator: "  ")
-    }
 }
 
 /// A page of a listing: `{"users": [...], "next_cursor": …}` or `{"events": [...], …}`; the cursor is
