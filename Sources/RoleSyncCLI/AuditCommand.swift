@@ -26,6 +26,8 @@ struct AuditCommand: AsyncParsableCommand {
         case json
         /// One compact JSON object per line.
         case jsonl
+        /// Every event the filters select, as `GET /api/admin/audit?format=csv` exports them.
+        case csv
     }
 
     @OptionGroup var store: StoreOptions
@@ -54,7 +56,10 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --follow: seconds between looks for new events (0.1–60).", valueName: "seconds"))
     var poll: Double = 1
 
-    @Option(help: "Output format: human (id, time, action and the event as a sentence), json (a page) or jsonl (one event a line).")
+    @Option(
+        help:
+            "Output format: human (id, time, action and the event as a sentence), json (a page), jsonl (one event a line) or csv (every event the filters select, with its sentence)."
+    )
     var format: Format = .human
 
     /// Whether the log is read as a stream rather than a page.
@@ -62,6 +67,10 @@ struct AuditCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let limit, !(1...1_000).contains(limit) { throw ValidationError("--limit must be between 1 and 1000") }
+        if format == .csv {
+            if streams { throw ValidationError("--format csv exports the log as it is now: leave out --follow and --after, or use --format jsonl") }
+            if limit != nil || cursor != nil { throw ValidationError("--format csv has every matching event: leave out --limit and --cursor") }
+        }
         if let since { _ = try parseDate(since, option: "--since") }
         if let after, after < 0 { throw ValidationError("--after must be an event id (0 or more)") }
         guard (0.1...60).contains(poll) else { throw ValidationError("--poll must be between 0.1 and 60 seconds") }
@@ -82,22 +91,25 @@ struct AuditCommand: AsyncParsableCommand {
             try await stream(ledger.store, AuditQuery(userID: userID, action: action))
             return
         }
+        let query = AuditQuery(
+            userID: userID,
+            action: action,
+            since: try since.map { try parseDate($0, option: "--since") },
+            limit: limit ?? 100,
+            cursor: cursor
+        )
+        if format == .csv {
+            try await Export.audit(query, format: .csv, sync: ledger.service, at: Date()).print()
+            return
+        }
         let page: AuditPage
         do {
-            page = try await ledger.store.auditEvents(
-                matching: AuditQuery(
-                    userID: userID,
-                    action: action,
-                    since: try since.map { try parseDate($0, option: "--since") },
-                    limit: limit ?? 100,
-                    cursor: cursor
-                )
-            )
+            page = try await ledger.store.auditEvents(matching: query)
         } catch LedgerStoreError.invalidCursor {
             throw CLIError("--cursor: \(LedgerStoreError.invalidCursor)")
         }
         switch format {
-        case .json:
+        case .json, .csv:
             Output.line(try jsonText(PageReport(key: "events", items: page.events.map(AuditEventReport.init), nextCursor: page.nextCursor)))
         case .jsonl:
             for event in page.events { Output.line(try Self.jsonLine(event)) }
@@ -142,8 +154,7 @@ struct AuditCommand: AsyncParsableCommand {
     /// sentence the Audit page shows, naming people as `Name <email>` (read in one query).
     static func sentences(_ events: [AuditEvent], _ store: any LedgerStore) async throws -> [String] {
         guard !events.isEmpty else { return [] }
-        let ids = AuditSentence.people(in: events).sorted { $0.rawValue < $1.rawValue }
-        let people = Dictionary(uniqueKeysWithValues: try await store.users(ids: ids).map { ($0.id, AuditPerson($0)) })
+        let people = try await AuditPerson.people(in: events) { try await store.users(ids: $0.sorted { $0.rawValue < $1.rawValue }) }
         return events.map { event in
             [event.id.map(String.init) ?? "-", Timestamp.format(event.time), event.action.rawValue, AuditSentence(event, people: people).text]
                 .joined(separator: "  ")

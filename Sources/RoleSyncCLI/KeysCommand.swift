@@ -123,11 +123,14 @@ struct KeysListCommand: AsyncParsableCommand {
     @Option(help: "The next_cursor of the previous page.")
     var cursor: String?
 
-    @Option(help: "Output format: human or json.")
-    var format: OutputFormat = .human
+    @Option(help: ListFormat.help)
+    var format: ListFormat = .human
 
     func validate() throws {
         guard (1...500).contains(limit) else { throw ValidationError("--limit must be between 1 and 500") }
+        if format.export != nil, cursor != nil {
+            throw ValidationError("--cursor does not go with --format \(format.rawValue): an export has every matching key")
+        }
         if let staleAfter {
             guard stale else { throw ValidationError("--stale-after goes with --stale") }
             guard KeyService.lifetime(staleAfter) != nil else { throw ValidationError("--stale-after: '\(staleAfter)' is not a duration (90d, 12h)") }
@@ -168,6 +171,10 @@ struct KeysListCommand: AsyncParsableCommand {
             limit: limit,
             cursor: cursor
         )
+        if let export = format.export {
+            try await Export.keys(query, format: export, keys: ledger.keys, at: time).print()
+            return
+        }
         let page: KeysPage
         do {
             page = try await ledger.keys.keys(matching: query)
@@ -176,7 +183,7 @@ struct KeysListCommand: AsyncParsableCommand {
         }
         let reports = page.keys.map { KeyReport($0, at: time) }
         switch format {
-        case .json:
+        case .json, .csv, .jsonl:
             Output.line(try jsonText(PageReport(key: "keys", items: reports, nextCursor: page.nextCursor)))
         case .human:
             var table = [["ID", "NAME", "OWNER", "PURPOSE", "PREFIX", "CREATED", "LAST USED", "STATUS"]]
@@ -294,28 +301,115 @@ struct KeysRollCommand: AsyncParsableCommand {
 struct KeysRevokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "revoke",
-        abstract: "Revoke a key for good (there is no un-revoke); audited with the reason."
+        abstract: "Revoke keys for good (there is no un-revoke); audited with the reason.",
+        discussion: """
+            Give key ids (from keys list), or --stale-since to revoke every active key unused (or, never used, \
+            created) for that long. Several keys are revoked in one transaction, all or none; each gets its own \
+            key.revoked event with the reason. --dry-run lists what would be revoked and changes nothing. A key \
+            used after it was listed is left as it is.
+            """
     )
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("The key's id (from keys list).", valueName: "id"))
-    var id: Int64
+    @Argument(help: ArgumentHelp("The keys' ids (from keys list).", valueName: "id"))
+    var ids: [Int64] = []
+
+    @Option(
+        name: .customLong("stale-since"),
+        help: ArgumentHelp("Instead of ids: every active key unused for this long (90d, 12h).", valueName: "duration")
+    )
+    var staleSince: String?
 
     @Option(help: ArgumentHelp("Why, for the audit log (required), for example 'leaked in a CI log'.", valueName: "text"))
     var reason: String
+
+    @Flag(help: "List the keys that would be revoked; revoke nothing.")
+    var dryRun = false
+
+    @Option(help: "Output format: human or json.")
+    var format: OutputFormat = .human
 
     func validate() throws {
         guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ValidationError("--reason must say why the key is revoked")
         }
+        switch (ids.isEmpty, staleSince) {
+        case (true, nil): throw ValidationError("name the keys to revoke: their ids, or --stale-since 90d")
+        case (false, _?): throw ValidationError("give key ids or --stale-since, not both")
+        case (_, let staleSince?):
+            guard KeyService.lifetime(staleSince) != nil else {
+                throw ValidationError("--stale-since: '\(staleSince)' is not a duration (90d, 12h)")
+            }
+        default: break
+        }
     }
 
     func run() async throws {
         let ledger = try await store.open()
-        let key = try await refusalsExit {
-            try await ledger.keys.revoke(id: id, cause: .admin, reason: reason, by: .cli).key
+        let keys = ledger.keys
+        let time = Date()
+        var chosen = ids
+        var unusedBefore: Date?
+        if let staleSince, let after = KeyService.lifetime(staleSince) {
+            let before = time.addingTimeInterval(-after)
+            unusedBefore = before
+            chosen = try await keys.staleKeys(unusedBefore: before).map(\.key.id)
         }
-        Output.line("Key \(key.id) (\(key.prefix)) '\(key.name)' revoked; it is refused from the next request on.")
+        if dryRun {
+            try await list(chosen, keys, at: time)
+            return
+        }
+        if chosen.isEmpty {
+            Output.line("No active key is unused for \(staleSince ?? ""); nothing to revoke.")
+            return
+        }
+        let reason = self.reason
+        let revoked = try await refusalsExit {
+            try await keys.revoke(ids: chosen, reason: reason, unusedBefore: unusedBefore, by: .cli)
+        }
+        switch format {
+        case .json:
+            Output.line(try jsonText(RevokedKeysReport(revoked, at: time)))
+        case .human:
+            if ids.count == 1, let key = revoked.first?.key {
+                Output.line("Key \(key.id) (\(key.prefix)) '\(key.name)' revoked; it is refused from the next request on.")
+                return
+            }
+            for owned in revoked {
+                Output.line("revoked  \(owned.key.id)  \(owned.key.prefix)  \(owned.key.name)  (\(KeyReport(owned, at: time).ownerLabel))")
+            }
+            let left = chosen.count - revoked.count
+            Output.line(
+                "\(plural(revoked.count, "key")) revoked in one transaction; each is refused from the next request on."
+                    + (left > 0 ? " \(plural(left, "key")) used since the listing left as \(left == 1 ? "it is" : "they are")." : "")
+            )
+        }
+    }
+
+    /// The dry run: the keys as they are, and what would happen.
+    func list(_ chosen: [Int64], _ keys: KeyService, at time: Date) async throws {
+        var owned: [OwnedKey] = []
+        for id in chosen { owned.append(try await refusalsExit { try await keys.key(id: id) }) }
+        let reports = owned.map { KeyReport($0, at: time) }
+        switch format {
+        case .json:
+            Output.line(try jsonText(PageReport(key: "keys", items: reports, nextCursor: nil)))
+        case .human:
+            var table = [["ID", "NAME", "OWNER", "PREFIX", "LAST USED", "STATUS"]]
+            for r in reports {
+                table.append([
+                    "\(r.key.id)", r.key.name, r.ownerLabel, r.key.prefix, Timestamp.format(r.key.lastUsedAt) ?? "never",
+                    r.key.status(at: time).rawValue,
+                ])
+            }
+            if !reports.isEmpty { for line in formatTable(table) { Output.line(line) } }
+            let revocable = reports.filter { $0.key.revokedAt == nil }.count
+            Output.line(
+                "Dry run: \(plural(revocable, "key")) would be revoked"
+                    + (revocable < reports.count ? " (\(reports.count - revocable) already revoked: the revocation would be refused)" : "")
+                    + "; nothing was changed."
+            )
+        }
     }
 }

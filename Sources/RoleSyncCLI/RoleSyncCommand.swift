@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import RoleSyncReports
 
 struct RoleSyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,4 +32,28 @@ struct MappingCommand: AsyncParsableCommand {
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case human
     case json
+}
+
+/// How a listing prints: a page (`human`, `json`), or every row its filters select (`csv`, `jsonl`),
+/// as the admin API's `format=csv|jsonl` exports them.
+enum ListFormat: String, ExpressibleByArgument, CaseIterable {
+    case human
+    case json
+    case csv
+    case jsonl
+
+    /// The export format, for `csv` and `jsonl`.
+    var export: ExportFormat? { ExportFormat(rawValue: rawValue) }
+
+    static let help = ArgumentHelp(
+        "human or json (a page); csv or jsonl: every matching row, --limit and --cursor aside (RFC 4180 CSV with a header, formulas neutralised; one JSON object a line).",
+        valueName: "format"
+    )
+}
+
+extension Export {
+    /// Prints the export on standard output, a page at a time.
+    func print() async throws {
+        try await write { text in FileHandle.standardOutput.write(Data(text.utf8)) }
+    }
 }

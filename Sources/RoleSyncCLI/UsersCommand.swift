@@ -109,26 +109,32 @@ struct UsersListCommand: AsyncParsableCommand {
     @Option(help: "The next_cursor of the previous page.")
     var cursor: String?
 
-    @Option(help: "Output format: human or json.")
-    var format: OutputFormat = .human
+    @Option(help: ListFormat.help)
+    var format: ListFormat = .human
 
     func validate() throws {
+        if format.export != nil, cursor != nil {
+            throw ValidationError("--cursor does not go with --format \(format.rawValue): an export has every matching user")
+        }
         guard (1...500).contains(limit) else { throw ValidationError("--limit must be between 1 and 500") }
     }
 
     func run() async throws {
         let ledger = try await store.open()
+        let query = UsersQuery(search: search, role: role, status: status, sort: sort, order: order, limit: limit, cursor: cursor)
+        if let export = format.export {
+            try await Export.users(query, format: export, sync: ledger.service, at: Date()).print()
+            return
+        }
         let page: UsersPage
         do {
-            page = try await ledger.store.users(
-                matching: UsersQuery(search: search, role: role, status: status, sort: sort, order: order, limit: limit, cursor: cursor)
-            )
+            page = try await ledger.store.users(matching: query)
         } catch LedgerStoreError.invalidCursor {
             throw CLIError("--cursor: \(LedgerStoreError.invalidCursor)")
         }
         let rows = page.users.map { ($0, ledger.service.eligibility(of: $0)) }
         switch format {
-        case .json:
+        case .json, .csv, .jsonl:
             Output.line(try jsonText(PageReport(key: "users", items: rows.map { UserReport($0.0, eligibility: $0.1) }, nextCursor: page.nextCursor)))
         case .human:
             var table = [["ID", "EMAIL", "NAME", "ROLE", "SOURCE", "EDITABLE", "GOVERNED BY", "STATUS", "LAST SIGN-IN"]]

@@ -261,6 +261,40 @@ package struct KeyService: Sendable {
         }
     }
 
+    /// The most keys one revocation over the API or the dashboard takes.
+    package static let bulkRevocationLimit = 500
+
+    /// Revokes several keys in one transaction, all or none: each gets its own `key.revoked` event
+    /// (cause `admin`) with the one reason. Ids given twice count once.
+    /// - Parameters:
+    ///   - unusedBefore: the stale-key sweep's cut-off: a key used (or, never used, created) since
+    ///     is left as it is, since it found a caller after it was listed.
+    ///   - reason: why, required.
+    /// - Returns: the keys as revoked, with their owners, in the order given.
+    /// - Throws: ``LedgerError/keyNotFound(_:)`` or ``LedgerError/keyAlreadyRevoked(id:prefix:)``
+    ///   for the first id that cannot be revoked (nothing is revoked then), or
+    ///   ``LedgerError/invalidKey(field:_:)`` for no ids or no reason.
+    package func revoke(
+        ids: [Int64],
+        reason: String?,
+        unusedBefore: Date? = nil,
+        by actor: Actor
+    ) async throws -> [OwnedKey] {
+        var seen = Set<Int64>()
+        let ids = ids.filter { seen.insert($0).inserted }
+        guard !ids.isEmpty else { throw LedgerError.invalidKey(field: "ids", "choose at least one key to revoke") }
+        guard let reason = try Self.validatedReason(reason) else {
+            throw LedgerError.invalidKey(field: "reason", "say why the keys are revoked: the reason is audited")
+        }
+        let revocation = KeyRevocation(time: now(), actor: actor, cause: .admin, reason: reason)
+        return try await store.revokeKeys(ids: ids) { id, owned in
+            guard let owned else { throw LedgerError.keyNotFound(id) }
+            guard owned.key.revokedAt == nil else { throw LedgerError.keyAlreadyRevoked(id: id, prefix: owned.key.prefix) }
+            if let unusedBefore, owned.key.lastActivity >= unusedBefore { return nil }
+            return revocation
+        }
+    }
+
     // MARK: Rolling
 
     /// How long a rolled key keeps working by default: a day, for callers to move over.
@@ -401,19 +435,28 @@ package struct KeyService: Sendable {
         let before = time.addingTimeInterval(-after)
         let reason = "unused for \(KeyPolicy.words(after)) (keys.revoke_stale_after)"
         var revoked: [OwnedKey] = []
-        var query = KeysQuery(status: .active, unusedSince: before, sort: .created, order: .ascending, limit: PageCursor.maximumPage)
+        for candidate in try await staleKeys(unusedBefore: before) {
+            let revocation = KeyRevocation(time: time, actor: .system, cause: .stale, reason: reason)
+            let key = try await store.revokeKey(id: candidate.key.id) { owned in
+                owned.key.status(at: time) == .active && owned.key.lastActivity < before ? revocation : nil
+            }
+            if let key { revoked.append(key) }
+        }
+        return revoked
+    }
+
+    /// Every active key last used (or, never used, created) before `unusedBefore`, longest unused
+    /// first.
+    package func staleKeys(unusedBefore: Date) async throws -> [OwnedKey] {
+        let time = now()
+        var query = KeysQuery(status: .active, unusedSince: unusedBefore, sort: .lastUsed, order: .ascending, limit: PageCursor.maximumPage)
+        var found: [OwnedKey] = []
         repeat {
             let page = try await store.keys(matching: query, at: time)
-            for candidate in page.keys {
-                let revocation = KeyRevocation(time: time, actor: .system, cause: .stale, reason: reason)
-                let key = try await store.revokeKey(id: candidate.key.id) { owned in
-                    owned.key.status(at: time) == .active && owned.key.lastActivity < before ? revocation : nil
-                }
-                if let key { revoked.append(key) }
-            }
+            found += page.keys
             query.cursor = page.nextCursor
         } while query.cursor != nil
-        return revoked
+        return found
     }
 
     /// A revocation's reason as stored: at most 500 Unicode scalars as sent, trimmed, `nil` when

@@ -132,6 +132,15 @@ package protocol LedgerStore: LedgerReads {
     /// ``KeyRevocation/event(for:)`` in the same transaction.
     /// - Returns: the key as revoked, or `nil` when there is no such key or `plan` answered `nil`.
     func revokeKey(id: Int64, if plan: @escaping @Sendable (OwnedKey) -> KeyRevocation?) async throws -> OwnedKey?
+    /// Revokes several keys in one transaction, in the order given: reads each with its row locked
+    /// (`nil` when there is no such key) and asks `plan` for its revocation, writing
+    /// ``KeyRevocation/event(for:)`` for each. `plan` answers `nil` to leave a key as it is, or
+    /// throws to refuse the whole batch, and then nothing is written.
+    /// - Returns: the keys as revoked, with their owners, in the order given.
+    func revokeKeys(
+        ids: [Int64],
+        _ plan: @escaping @Sendable (Int64, OwnedKey?) throws -> KeyRevocation?
+    ) async throws -> [OwnedKey]
     /// Rolls a key in one transaction: reads it with its row locked, asks `plan` what the roll is
     /// (`plan` throws to refuse, and then nothing is written), inserts the replacement, marks the
     /// key rolled with its new expiry, and writes the `key.rolled` event.

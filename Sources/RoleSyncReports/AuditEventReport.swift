@@ -5,13 +5,20 @@ package import RoleSyncLedger
 /// show` and `users sign-in`.
 package struct AuditEventReport: Encodable, Sendable {
     package var event: AuditEvent
+    /// The sentence the Audit page shows for the event: only exports carry it.
+    package var sentence: String?
 
     package init(_ event: AuditEvent) {
         self.event = event
     }
 
+    package init(_ event: AuditEvent, sentence: String) {
+        self.event = event
+        self.sentence = sentence
+    }
+
     enum CodingKeys: String, CodingKey {
-        case id, time, actor, action, issuer, subject, details
+        case id, time, actor, action, issuer, subject, details, sentence
         case userID = "user_id"
     }
 
@@ -25,6 +32,7 @@ package struct AuditEventReport: Encodable, Sendable {
         try c.encode(event.issuer, forKey: .issuer)
         try c.encode(event.subject, forKey: .subject)
         try c.encode(ClaimValue.object(event.detailsObject), forKey: .details)
+        try c.encodeIfPresent(sentence, forKey: .sentence)
     }
 }
 

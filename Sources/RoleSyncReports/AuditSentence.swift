@@ -15,6 +15,16 @@ package struct AuditPerson: Sendable, Hashable {
     package init(_ user: User) {
         self.init(name: user.name, email: user.email)
     }
+
+    /// The people `events` mention, read in one call of `users`, by id.
+    package static func people(
+        in events: [AuditEvent],
+        reading users: (Set<UserID>) async throws -> [User]
+    ) async throws -> [UserID: AuditPerson] {
+        let ids = AuditSentence.people(in: events)
+        guard !ids.isEmpty else { return [:] }
+        return Dictionary(uniqueKeysWithValues: try await users(ids).map { ($0.id, AuditPerson($0)) })
+    }
 }
 
 /// An audit event as one sentence for people: "Root Admin revoked grafana-exporter-11 (rsk_tL9…)

@@ -151,3 +151,15 @@ package struct OffboardingReport: Encodable, Sendable {
         case sessionsEnded = "sessions_ended"
     }
 }
+
+/// The answer to revoking several keys at once (`POST /api/admin/keys/revoke`, `rolesync keys
+/// revoke --stale-since`): how many, and each key as revoked.
+package struct RevokedKeysReport: Encodable, Sendable {
+    package var revoked: Int
+    package var keys: [KeyReport]
+
+    package init(_ keys: [OwnedKey], at time: Date) {
+        revoked = keys.count
+        self.keys = keys.map { KeyReport($0, at: time) }
+    }
+}

@@ -55,7 +55,7 @@ package struct AdminRoute: Sendable, Hashable {
         method: .get,
         path: "/api/admin/users",
         permission: .readUsers,
-        queryParameters: ["q", "role", "status", "sort", "order", "limit", "cursor"]
+        queryParameters: ["q", "role", "status", "sort", "order", "limit", "cursor", "format"]
     )
     package static let showUser = AdminRoute(
         method: .get,
@@ -73,7 +73,7 @@ package struct AdminRoute: Sendable, Hashable {
         method: .get,
         path: "/api/admin/audit",
         permission: .readAudit,
-        queryParameters: ["q", "user", "action", "actor", "since", "until", "limit", "cursor"]
+        queryParameters: ["q", "user", "action", "actor", "since", "until", "limit", "cursor", "format"]
     )
     package static let mappings = AdminRoute(
         method: .get,
@@ -116,7 +116,7 @@ package struct AdminRoute: Sendable, Hashable {
         method: .get,
         path: "/api/admin/keys",
         permission: .readKeys,
-        queryParameters: ["q", "owner", "status", "purpose", "sort", "order", "limit", "cursor"]
+        queryParameters: ["q", "owner", "status", "purpose", "sort", "order", "limit", "cursor", "format"]
     )
     package static let createKey = AdminRoute(
         method: .post,
@@ -133,6 +133,13 @@ package struct AdminRoute: Sendable, Hashable {
     package static let revokeKey = AdminRoute(
         method: .post,
         path: "/api/admin/keys/{id}/revoke",
+        permission: .revokeKeys,
+        queryParameters: []
+    )
+
+    package static let revokeKeys = AdminRoute(
+        method: .post,
+        path: "/api/admin/keys/revoke",
         permission: .revokeKeys,
         queryParameters: []
     )
@@ -203,7 +210,7 @@ package struct AdminRoute: Sendable, Hashable {
     /// Every admin route.
     package static let all: [AdminRoute] = [
         listUsers, showUser, editUser, offboardUser, grantOverride, endOverride, audit, mappings, dryRun, shadow, listKeys,
-        createKey, showKey, revokeKey, rollKey, directory, directoryDryRun, webhooks, webhookMessages, webhookReplay, webhookEnable,
+        createKey, showKey, revokeKey, revokeKeys, rollKey, directory, directoryDryRun, webhooks, webhookMessages, webhookReplay, webhookEnable,
         webhookTest, webhookRetry,
     ]
 

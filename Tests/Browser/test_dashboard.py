@@ -22,7 +22,9 @@ certificate error is ignored.
 """
 
 import base64
+import csv
 import hashlib
+import io
 import json
 import os
 import ssl
@@ -996,6 +998,99 @@ class DashboardInChromium(unittest.TestCase):
             if not phone:
                 alice.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
+
+    # 16 ---------------------------------------------------------------------------------------
+    def test_16_stale_keys_revoked_in_one_pass(self):
+        """The hygiene step at scale: Last used, oldest first lists active keys only; three are
+        ticked (and All on this page ticks and clears them all), Revoke selected… lists them with
+        owner, prefix and last use, takes one reason, and revokes them together, each audited."""
+        self.need("alice")
+        alice = self.browser("alice")
+        go(alice, "/admin/keys?sort=last_used&order=asc", "API Keys")
+        self.assertEqual(Select(find(alice, "#key-search #status")).first_selected_option.get_attribute("value"), "active")
+        listed = rows(alice, "#keys-rows")
+        self.assertGreaterEqual(len(listed), 20, "the demo's keys are listed")
+        self.assertEqual({r["cells"][-1].split()[0] for r in listed}, {"active"}, "the hygiene view lists active keys only")
+
+        select_all = find(alice, "#select-page")
+        select_all.click()
+        boxes = alice.find_elements(By.CSS_SELECTOR, "#keys-rows input[name=id]")
+        self.assertTrue(boxes and all(b.is_selected() for b in boxes), "All on this page ticks every row")
+        wait_for(alice, lambda d: d.find_element(By.ID, "selected-count").text == f"{len(boxes)} chosen", "the count of the chosen keys")
+        select_all.click()
+        self.assertFalse(any(b.is_selected() for b in boxes), "All on this page clears them again")
+        # Pressing Revoke selected… with nothing chosen says so and stays on the page.
+        find(alice, "#revoke-selected").click()
+        wait_for(alice, lambda d: "Tick the keys" in d.find_element(By.ID, "selected-count").text, "the hint to choose keys first")
+        self.assertTrue(on_rolesync(alice, "/admin/keys"))
+
+        demo = [r for r in listed if r["links"][1][0].endswith("@example.com")][:3]
+        self.assertEqual(len(demo), 3, "three demo keys to revoke")
+        for r in demo:
+            alice.find_element(By.CSS_SELECTOR, f'#keys-rows tr[data-key-id="{r["id"]}"] input[name=id]').click()
+        wait_for(alice, lambda d: d.find_element(By.ID, "selected-count").text == "3 chosen", "3 chosen")
+        shot(alice, "keys-selected")
+        click_and_load(alice, find(alice, "#revoke-selected"), "Revoke selected…")
+        wait_page(alice, "/admin/keys/revoke", "Revoke 3 keys?")
+        confirm = rows(alice, "#revoke-table tbody")
+        self.assertEqual([r["id"] for r in confirm], [r["id"] for r in demo])
+        for shown, chosen in zip(confirm, demo):
+            self.assertEqual(shown["cells"][0], chosen["cells"][0], "the key's name")
+            self.assertEqual(shown["cells"][2], chosen["cells"][2], "the key's prefix")
+        find(alice, "#confirm #reason").send_keys("No legitimate consumer left (browser test)")
+        shot(alice, "keys-revoke-confirm")
+        click_and_load(alice, find(alice, "#confirm #confirm-button"), "Revoke 3 keys")
+        wait_for(alice, lambda d: on_rolesync(d, "/admin/keys") and "3 keys revoked" in d.find_element(By.ID, "notice").text, "#notice: 3 keys revoked")
+        left = {r["id"] for r in rows(alice, "#keys-rows")}
+        self.assertFalse(left & {r["id"] for r in demo}, "the revoked keys left the hygiene view")
+
+        go(alice, "/admin/audit?action=key.revoked", "Audit")
+        sentences = [r["cells"][1] for r in rows(alice, "#audit-table tbody")[:3]]
+        for r in demo:
+            self.assertTrue(
+                any(r["cells"][0] in s and "No legitimate consumer left (browser test)" in s for s in sentences),
+                f"{r['cells'][0]} has its own key.revoked sentence with the reason: {sentences}",
+            )
+
+    # 17 ---------------------------------------------------------------------------------------
+    def test_17_listings_export_their_view(self):
+        """Users, API Keys and Audit link their view as CSV and JSON lines; the browser fetches the
+        links with its session and Python's csv module reads every row back, past the page shown."""
+        self.need("alice")
+        alice = self.browser("alice")
+
+        def fetch(href):
+            answer = alice.execute_async_script(
+                """const done = arguments[arguments.length - 1];
+                fetch(arguments[0], {credentials: 'same-origin'}).then(async r => done({
+                    status: r.status, type: r.headers.get('Content-Type'), disposition: r.headers.get('Content-Disposition'),
+                    text: await r.text()})).catch(e => done({status: 0, text: String(e)}));""",
+                href,
+            )
+            self.assertEqual(answer["status"], 200, f"{href}: {answer['text'][:300]}")
+            return answer
+
+        go(alice, "/admin/users?status=active", "Users")
+        link = find(alice, "#results .exports a[href*='format=csv']")
+        self.assertIsNotNone(link.get_attribute("download"))
+        answer = fetch(link.get_attribute("href"))
+        self.assertTrue(answer["type"].startswith("text/csv"), answer["type"])
+        self.assertIn('filename="rolesync-users-', answer["disposition"])
+        users = list(csv.reader(io.StringIO(answer["text"], newline=""), strict=True))
+        self.assertEqual(users[0][:3], ["id", "name", "email"])
+        self.assertGreater(len(users) - 1, 300, "every active user, not the 50 of the page")
+        self.assertTrue(all(r[8] == "active" for r in users[1:]), "the Status filter holds in the file")
+
+        go(alice, "/admin/keys?sort=last_used&order=asc", "API Keys")
+        lines = fetch(find(alice, "#results .exports a[href*='format=jsonl']").get_attribute("href"))["text"].splitlines()
+        keys = [json.loads(line) for line in lines]
+        self.assertGreater(len(keys), 50)
+        self.assertEqual({k["status"] for k in keys}, {"active"}, "the hygiene view's file has the active keys it shows")
+
+        go(alice, "/admin/audit?action=key.revoked", "Audit")
+        events = list(csv.reader(io.StringIO(fetch(find(alice, "#results .exports a[href*='format=csv']").get_attribute("href"))["text"], newline="")))
+        self.assertEqual(events[0], ["id", "time", "action", "actor", "user_id", "sentence", "details"])
+        self.assertTrue(events[1:] and all(r[2] == "key.revoked" and " revoked " in r[5] for r in events[1:]), events[:3])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -33,6 +33,38 @@ struct DemoScaleCLITests {
         #expect(lines.last == "1 event")
     }
 
+    @Test("--format csv exports every matching user, key and event, past one page; Python's csv module reads it back")
+    func exports() throws {
+        let scratch = try ScratchFolder("demo-export")
+        let database = scratch.path("ledger.sqlite")
+        #expect(try Rolesync.run(["demo", "--database", database, "--people", "60", "--keys", "30"]).status == 0)
+
+        let users = try Rolesync.run(["users", "list", "--database", database, "--format", "csv", "--limit", "5", "--sort", "email"])
+        #expect(users.status == 0, "\(users.stderr)")
+        let rows = try PythonCSV.rows(of: Data(users.stdout.utf8))
+        #expect(rows.first?.prefix(3) == ["id", "name", "email"])
+        #expect(rows.count - 1 >= 60, "every user, not a page of --limit 5: \(rows.count - 1)")
+        let emails = rows.dropFirst().map { $0[2] }
+        #expect(emails == emails.sorted() && emails.contains("chen.novak@example.com"))
+        // O'Brien's apostrophe is kept; nothing here starts like a formula.
+        #expect(rows.contains { $0[1] == "Sean O'Brien" })
+
+        let keys = try Rolesync.run(["keys", "list", "--database", database, "--format", "csv", "--status", "revoked"])
+        let revoked = try PythonCSV.rows(of: Data(keys.stdout.utf8))
+        #expect(revoked.count == 1 + 3, "the header and the demo's three revoked keys: \(keys.stdout)")
+        #expect(revoked.dropFirst().allSatisfy { $0[4] == "revoked" && $0[13] == "demo: no longer used" })
+
+        let audit = try Rolesync.run(["audit", "--database", database, "--format", "csv", "--action", "key.revoked"])
+        let events = try PythonCSV.rows(of: Data(audit.stdout.utf8))
+        #expect(events.count == 1 + 3 && events.dropFirst().allSatisfy { $0[5].contains("revoked") && $0[5].contains("@example.com") })
+
+        let jsonl = try Rolesync.run(["keys", "list", "--database", database, "--format", "jsonl"])
+        #expect(jsonl.stdout.split(separator: "\n").count == 30)
+        let cursorToo = try Rolesync.run(["users", "list", "--database", database, "--format", "csv", "--cursor", "abc"])
+        #expect(cursorToo.status == 2 && cursorToo.stderr.contains("--cursor does not go with --format csv"), "\(cursorToo.stderr)")
+        #expect(try Rolesync.run(["audit", "--database", database, "--format", "csv", "--follow"]).status == 2)
+    }
+
     @Test("--keys without --people, or a count out of range, is a usage error naming the option")
     func refusals() throws {
         let scratch = try ScratchFolder("demo-scale-refused")

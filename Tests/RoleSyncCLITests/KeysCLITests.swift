@@ -97,6 +97,45 @@ struct KeysCLITests {
         #expect(all.contains("key.created") && all.contains("leaked in a CI log") && !all.contains(key))
     }
 
+    @Test("revoke takes several ids in one transaction, or --stale-since with a --dry-run first; a refusal revokes none")
+    func revokeMany() throws {
+        try signIn("bob", groups: ["eng-backend"])
+        var ids: [Int] = []
+        for name in ["svc-a", "svc-b", "svc-c"] {
+            let created = try run(["keys", "create", "--user", "bob@example.com", "--name", name, "--format", "json"])
+            let key = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
+            ids.append(try #require(key["id"] as? Int))
+        }
+        #expect(try run(["keys", "revoke", "--reason", "x"]).status == 2, "no ids and no --stale-since")
+        #expect(try run(["keys", "revoke", "\(ids[0])", "--stale-since", "1d", "--reason", "x"]).status == 2, "both")
+        #expect(try run(["keys", "revoke", "--stale-since", "soon", "--reason", "x"]).status == 2)
+
+        let two = try run(["keys", "revoke", "\(ids[0])", "\(ids[1])", "--reason", "moved to workload identity"])
+        #expect(two.status == 0, "\(two.stderr)")
+        #expect(two.stdout.contains("revoked  \(ids[0])") && two.stdout.contains("svc-b"), "\(two.stdout)")
+        #expect(two.stdout.contains("2 keys revoked in one transaction"), "\(two.stdout)")
+        let refused = try run(["keys", "revoke", "\(ids[2])", "\(ids[0])", "--reason", "again"])
+        #expect(refused.status == 1 && refused.stderr.contains("key \(ids[0])") && refused.stderr.contains("already revoked"), "\(refused.stderr)")
+        #expect(try run(["keys", "show", "\(ids[2])"]).stdout.contains("status    active"), "the refused batch left svc-c active")
+
+        // svc-c grows stale; a key made after the pause is not.
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(try run(["keys", "create", "--user", "bob@example.com", "--name", "fresh"]).status == 0)
+        let dry = try run(["keys", "revoke", "--stale-since", "1s", "--reason", "unused", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("svc-c") && !dry.stdout.contains("fresh") && !dry.stdout.contains("svc-a"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("Dry run: 1 key would be revoked; nothing was changed."), "\(dry.stdout)")
+        #expect(try run(["keys", "show", "\(ids[2])"]).stdout.contains("status    active"), "a dry run changes nothing")
+        let json = try run(["keys", "revoke", "--stale-since", "1s", "--reason", "unused", "--format", "json"])
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stderr)")
+        #expect(answer["revoked"] as? Int == 1)
+        #expect((answer["keys"] as? [[String: Any]])?.first?["revocation_reason"] as? String == "unused")
+        let nothing = try run(["keys", "revoke", "--stale-since", "1s", "--reason", "unused"])
+        #expect(nothing.status == 0 && nothing.stdout.contains("nothing to revoke"), "\(nothing.stdout)")
+        let audit = try run(["audit", "--action", "key.revoked", "--format", "json"])
+        #expect(audit.stdout.components(separatedBy: "\"key.revoked\"").count - 1 == 3, "one event per key: \(audit.stdout)")
+    }
+
     @Test("Bad requests: an unknown user, a bad lifetime, an empty name, an admin key for a non-admin, a duplicate name")
     func refusals() throws {
         try signIn("ada", groups: ["platform-admins"])

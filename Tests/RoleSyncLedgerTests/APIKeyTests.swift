@@ -391,6 +391,54 @@ struct APIKeyTests {
         #expect(try await KeyService(store: h.store, now: { h.clock.now }).staleKeyCount() == nil, "no policy, no count")
     }
 
+    @Test(
+        "Revoking chosen keys: one transaction, one event each with the one reason; a revoked or missing key refuses them all",
+        arguments: ConformanceKind.all
+    )
+    func revokeChosen(_ kind: ConformanceKind) async throws {
+        let h = try await Harness(conformance: kind)
+        let root = try await h.makeSuperAdmin()
+        let bob = try #require(try await h.signIn("bob", groups: ["eng-web"]).user)
+        let keys = keys(h)
+        var made: [KeyService.CreatedKey] = []
+        for name in ["ci", "laptop", "grafana", "old"] {
+            made.append(try await keys.create(for: bob.id, name: name, lifetime: nil, purpose: .gateway, by: .cli))
+        }
+        let ids = made.map(\.key.id)
+        _ = try await keys.revoke(id: ids[3], cause: .owner, reason: nil, by: .cli)
+
+        await #expect(throws: LedgerError.keyAlreadyRevoked(id: ids[3], prefix: made[3].key.prefix)) {
+            try await keys.revoke(ids: ids, reason: "leaked", by: .cli)
+        }
+        await #expect(throws: LedgerError.keyNotFound(999)) { try await keys.revoke(ids: [ids[0], 999], reason: "leaked", by: .cli) }
+        await #expect(throws: LedgerError.invalidKey(field: "reason", "say why the keys are revoked: the reason is audited")) {
+            try await keys.revoke(ids: [ids[0]], reason: "  ", by: .cli)
+        }
+        await #expect(throws: LedgerError.invalidKey(field: "ids", "choose at least one key to revoke")) {
+            try await keys.revoke(ids: [], reason: "leaked", by: .cli)
+        }
+        #expect(try await h.events("bob", action: .keyRevoked).count == 1, "the refusals wrote nothing")
+        #expect(try await keys.introspect(made[0].value) != nil)
+
+        let revoked = try await keys.revoke(ids: [ids[2], ids[0], ids[2]], reason: " found in a public repository ", by: .user(root.id))
+        #expect(revoked.map(\.key.id) == [ids[2], ids[0]], "in the order given, once each")
+        #expect(try await keys.introspect(made[0].value) == nil)
+        #expect(try await keys.introspect(made[2].value) == nil)
+        #expect(try await keys.introspect(made[1].value) != nil)
+        let events = try await h.events("bob", action: .keyRevoked).filter { $0.details[.cause] == "admin" }
+        #expect(events.count == 2)
+        #expect(events.allSatisfy { $0.details[.reason] == "found in a public repository" && $0.actor == .user(root.id) })
+
+        // The stale sweep's cut-off: a key used after the listing is left as it is.
+        h.clock.advance(100 * 86_400)
+        let before = h.clock.now.addingTimeInterval(-90 * 86_400)
+        #expect(try await keys.staleKeys(unusedBefore: before).map(\.key.id) == [ids[1]])
+        _ = try await keys.introspect(made[1].value)
+        try await keys.usage.flush(to: h.store)
+        #expect(try await keys.revoke(ids: [ids[1]], reason: "stale", unusedBefore: before, by: .cli).isEmpty)
+        #expect(try await keys.introspect(made[1].value) != nil)
+    }
+
     @Test("Offboarding revokes every key, then ends sessions, then deactivates (manual), in that audit order", arguments: ConformanceKind.all)
     func offboarding(_ kind: ConformanceKind) async throws {
         let h = try await Harness(conformance: kind)

@@ -521,6 +521,47 @@ struct LedgerStoreConformanceTests {
         #expect(try await s.store.auditEvents(matching: AuditQuery(action: .keyRevoked)).events.count == 1)
     }
 
+    @Test("Several keys are revoked in one transaction, each with its event; a refusal writes nothing", arguments: ConformanceKind.all)
+    func revokeKeys(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
+        let users = try await s.insert(StoreUnderTest.user("ann"), StoreUnderTest.user("bob"))
+        var made: [Int64] = []
+        for (index, owner) in [users[0], users[1], users[0]].enumerated() {
+            made.append(
+                try await s.store.insertKey(
+                    s.key("b\(index)", of: owner.id, name: "batch-\(index)", at: TimeInterval(index)),
+                    audit: StoreUnderTest.event(.keyCreated)
+                )
+            )
+        }
+        let ids = made
+        struct Refused: Error {}
+        // A refusal of the last key, after the first two were revoked inside the transaction.
+        await #expect(throws: Refused.self) {
+            try await s.store.revokeKeys(ids: ids) { id, _ in
+                if id == ids[2] { throw Refused() }
+                return StoreUnderTest.revocation
+            }
+        }
+        #expect(try await s.store.keys(ownerID: users[0].id).allSatisfy { $0.revokedAt == nil })
+        #expect(try await s.store.auditEvents(matching: AuditQuery(action: .keyRevoked)).events.isEmpty)
+
+        // A missing id is asked about with nil; a nil answer leaves a key as it is.
+        let seen = Mutex<[Int64]>([])
+        let revoked = try await s.store.revokeKeys(ids: [ids[2], 999, ids[1], ids[0]]) { id, owned in
+            seen.withLock { $0.append(id) }
+            return owned == nil || id == ids[1] ? nil : StoreUnderTest.revocation
+        }
+        #expect(seen.withLock { $0 } == [ids[2], 999, ids[1], ids[0]])
+        #expect(revoked.map(\.key.id) == [ids[2], ids[0]] && revoked.allSatisfy { $0.owner.id == users[0].id })
+        #expect(revoked.allSatisfy { $0.key.revokedAt == StoreUnderTest.revocation.time && $0.key.revocationReason == "test" })
+        #expect(try await s.store.credential(hash: "b1")?.isRevoked == false)
+        #expect(try await s.store.credential(hash: "b2")?.isRevoked == true)
+        let events = try await s.store.auditEvents(matching: AuditQuery(action: .keyRevoked)).events
+        #expect(Set(events.compactMap { $0.details[.keyID] }) == [.number(Double(ids[0])), .number(Double(ids[2]))])
+        #expect(events.allSatisfy { $0.userID == users[0].id })
+    }
+
     @Test("Key uses add up per day, last used only moves forward, and a vanished key's uses are dropped", arguments: ConformanceKind.all)
     func keyUses(_ kind: ConformanceKind) async throws {
         let s = try await StoreUnderTest(kind)

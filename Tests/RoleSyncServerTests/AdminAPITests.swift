@@ -48,6 +48,15 @@ struct AdminAPITests {
                         ).key.id
                         body = route == .revokeKey ? ByteBuffer(string: #"{"reason":"permissions test"}"#) : nil
                         if route == .rollKey { served = .created }
+                    case .revokeKeys:
+                        let key = try await harness.context.keys.create(
+                            for: target,
+                            name: "bulk\(caller?.rawValue ?? "-")",
+                            lifetime: nil,
+                            purpose: .gateway,
+                            by: .cli
+                        ).key.id
+                        body = ByteBuffer(string: #"{"ids":[\#(key)],"reason":"permissions test"}"#)
                     case .createKey:
                         body = ByteBuffer(string: #"{"name":"created by \#(caller?.rawValue ?? "nobody")"}"#)
                         served = .created

@@ -128,6 +128,71 @@ import Testing
         }
     }
 
+    @Test("API Keys: Revoke selected confirms the chosen keys, takes one reason, and revokes them in one transaction")
+    func bulkRevocation() async throws {
+        let h = try await AdminHarness()
+        let carol = try #require(h.users[.user])
+        let keys = h.context.keys
+        var made: [Int64] = []
+        for name in ["exporter, \"eu\"", "old-ci", "gone"] {
+            made.append(try await keys.create(for: carol, name: name, lifetime: nil, purpose: .gateway, by: .cli).key.id)
+        }
+        let ids = made
+        _ = try await keys.revoke(id: ids[2], cause: .owner, reason: nil, by: .cli)
+        try await h.test { client in
+            // The hygiene view lists active keys only, each with a checkbox; "any" lists them all.
+            let hygiene = D.html(try await client.execute(uri: "/admin/keys?sort=last_used&order=asc", method: .get, headers: h.browser(.userAdmin)))
+            #expect(hygiene.contains("name=\"id\" value=\"\(ids[0])\"") && hygiene.contains("id=\"revoke-selected\""))
+            #expect(!hygiene.contains("data-key-id=\"\(ids[2])\""), "a revoked key is noise in the hygiene view")
+            #expect(hygiene.contains("<option value=\"active\" selected>"))
+            let any = D.html(
+                try await client.execute(uri: "/admin/keys?status=any&sort=last_used&order=asc", method: .get, headers: h.browser(.userAdmin))
+            )
+            #expect(any.contains("data-key-id=\"\(ids[2])\"") && !any.contains("name=\"id\" value=\"\(ids[2])\""))
+            #expect(any.contains("status=any&amp;sort=name"), "the sort links keep 'any'")
+
+            let none = try await client.execute(uri: "/admin/keys/revoke", method: .get, headers: h.browser(.userAdmin))
+            #expect(none.status == .badRequest && D.html(none).contains("Tick the keys to revoke"))
+            let missing = try await client.execute(uri: "/admin/keys/revoke?id=\(ids[0])&id=99999", method: .get, headers: h.browser(.userAdmin))
+            #expect(missing.status == .notFound)
+
+            let confirm = try await client.execute(
+                uri: "/admin/keys/revoke?id=\(ids[0])&id=\(ids[1])&id=\(ids[2])",
+                method: .get,
+                headers: h.browser(.userAdmin)
+            )
+            #expect(confirm.status == .ok)
+            let page = D.html(confirm)
+            #expect(page.contains("Revoke 2 keys") && page.contains("exporter, &quot;eu&quot;") && page.contains("old-ci"))
+            #expect(page.contains("id=\"left-out\"") && page.contains("Left out, already revoked: gone"))
+            #expect(!page.contains("name=\"id\" value=\"\(ids[2])\""))
+            let token = try D.formToken(confirm)
+
+            let chosen = [("id", "\(ids[0])"), ("id", "\(ids[1])")]
+            let (noReasonHeaders, noReason) = D.form(h, .userAdmin, [("csrf_token", token), ("reason", " ")] + chosen)
+            let refused = try await client.execute(uri: "/admin/keys/revoke", method: .post, headers: noReasonHeaders, body: noReason)
+            #expect(refused.status == .unprocessableContent && D.html(refused).contains("Give a reason"))
+            let (staleHeaders, staleBody) = D.form(h, .userAdmin, [("csrf_token", token), ("reason", "unused"), ("id", "\(ids[2])")] + chosen)
+            let conflict = try await client.execute(uri: "/admin/keys/revoke", method: .post, headers: staleHeaders, body: staleBody)
+            #expect(conflict.status == .conflict && D.html(conflict).contains("Nothing was revoked"))
+            #expect(try await keys.key(id: ids[0]).key.revokedAt == nil, "a refused batch revokes none")
+
+            let (headers, body) = D.form(h, .userAdmin, [("csrf_token", token), ("reason", "no legitimate consumer")] + chosen)
+            let revoked = try await client.execute(uri: "/admin/keys/revoke", method: .post, headers: headers, body: body)
+            #expect(revoked.status == .seeOther)
+            let location = try #require(revoked.headers[.location])
+            #expect(location.contains("done=revoked&count=2"))
+            let shown = D.html(try await client.execute(uri: location, method: .get, headers: h.browser(.userAdmin)))
+            #expect(shown.contains("2 keys revoked: they no longer work anywhere"))
+        }
+        for id in ids.prefix(2) {
+            let key = try await keys.key(id: id).key
+            #expect(key.revocationReason == "no legitimate consumer" && key.revokedBy == .user(h.users[.userAdmin]!))
+        }
+        let events = try await h.store.auditEvents(matching: AuditQuery(action: .keyRevoked)).events.filter { $0.details[.cause] == "admin" }
+        #expect(events.count == 2)
+    }
+
     @Test("Audit filters by email, action and time; a bad time keeps the form and says what is wrong")
     func audit() async throws {
         let h = try await AdminHarness()

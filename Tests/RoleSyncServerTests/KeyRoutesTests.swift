@@ -248,6 +248,63 @@ struct KeyRoutesTests {
         #expect(events.count == 1 && events.first?.details[.reason] == "unused for 90 days" && events.first?.details[.cause] == "admin")
     }
 
+    @Test("Admin: revoke chosen keys in one request, all or none, each audited with the one reason; bad bodies name the field")
+    func revokeChosen() async throws {
+        let h = try await AdminHarness()
+        let carol = h.users[.user]!
+        let keys = h.context.keys
+        var made: [Int64] = []
+        for name in ["grafana-exporter", "old-ci", "laptop"] {
+            made.append(try await keys.create(for: carol, name: name, lifetime: nil, purpose: .gateway, by: .cli).key.id)
+        }
+        let ids = made
+        _ = try await keys.revoke(id: ids[2], cause: .owner, reason: nil, by: .cli)
+        let auth = h.auth(.userAdmin)
+        try await h.test { client in
+            for (body, field, status) in [
+                (#"{"reason":"x"}"#, "ids", HTTPResponse.Status.unprocessableContent),
+                (#"{"ids":[],"reason":"x"}"#, "ids", .unprocessableContent),
+                (#"{"ids":[1.5],"reason":"x"}"#, "ids", .unprocessableContent),
+                (#"{"ids":["1"],"reason":"x"}"#, "ids", .unprocessableContent),
+                (#"{"ids":[\#(ids[0])]}"#, "reason", .unprocessableContent),
+                (#"{"ids":[\#(ids[0])],"reason":"  "}"#, "reason", .unprocessableContent),
+                (#"{"ids":[\#(ids[0])],"reason":"x","force":true}"#, "force", .badRequest),
+                (#"{"ids":[\#(ids[0]),99999],"reason":"x"}"#, "ids", .notFound),
+                (#"{"ids":[\#(ids[0]),\#(ids[2])],"reason":"x"}"#, "ids", .conflict),
+            ] {
+                let response = try await post(client, "/api/admin/keys/revoke", auth, body)
+                #expect(response.status == status, "\(body)")
+                #expect(try AdminHarness.json(response)["field"] == .string(field), "\(body)")
+            }
+            let tooMany = "{\"ids\":[" + (1...501).map(String.init).joined(separator: ",") + "],\"reason\":\"x\"}"
+            let refused = try await post(client, "/api/admin/keys/revoke", auth, tooMany)
+            #expect(try refused.status == .unprocessableContent && AdminHarness.json(refused)["field"] == "ids")
+            let conflict = try await post(client, "/api/admin/keys/revoke", auth, #"{"ids":[\#(ids[0]),\#(ids[2])],"reason":"x"}"#)
+            #expect(String(buffer: conflict.body).contains("nothing was revoked"))
+            #expect(try await post(client, "/api/admin/keys/revoke", h.auth(.user), #"{"ids":[\#(ids[0])],"reason":"x"}"#).status == .forbidden)
+
+            let response = try await post(
+                client,
+                "/api/admin/keys/revoke",
+                auth,
+                #"{"ids":[\#(ids[1]),\#(ids[0])],"reason":"found in a public repository"}"#
+            )
+            #expect(response.status == .ok)
+            let body = try AdminHarness.json(response)
+            #expect(body["revoked"] == .number(2))
+            let revoked = try #require(body["keys"]?.arrayValue)
+            #expect(revoked.compactMap { $0.objectValue?["name"]?.stringValue } == ["old-ci", "grafana-exporter"])
+            #expect(
+                revoked.allSatisfy {
+                    $0.objectValue?["status"] == "revoked" && $0.objectValue?["revocation_reason"] == "found in a public repository"
+                }
+            )
+        }
+        let events = try await h.store.auditEvents(matching: AuditQuery(action: .keyRevoked)).events.filter { $0.details[.cause] == "admin" }
+        #expect(events.count == 2, "one event per key; the refused requests wrote none")
+        #expect(events.allSatisfy { $0.actor == .user(h.users[.userAdmin]!) && $0.details[.reason] == "found in a public repository" })
+    }
+
     @Test("Offboarding over HTTP: keys revoked, sessions ended, then deactivated, in that audit order; the answer lists them")
     func offboarding() async throws {
         let h = try await AdminHarness()

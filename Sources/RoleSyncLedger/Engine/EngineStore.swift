@@ -199,6 +199,22 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
         }
     }
 
+    package func revokeKeys(
+        ids: [Int64],
+        _ plan: @escaping @Sendable (Int64, OwnedKey?) throws -> KeyRevocation?
+    ) async throws -> [OwnedKey] {
+        try await engine.write(.serializable) { transaction in
+            var revoked: [OwnedKey] = []
+            for id in ids {
+                let owned = try await transaction.key(id: id)
+                guard let revocation = try plan(id, owned), let owned else { continue }
+                try await Self.revoke(owned.key, revocation, transaction)
+                revoked.append(OwnedKey(key: revocation.applied(to: owned.key), owner: owned.owner))
+            }
+            return revoked
+        }
+    }
+
     package func rollKey(id: Int64, _ plan: @escaping @Sendable (OwnedKey) throws -> KeyRoll) async throws -> RolledKey? {
         try await engine.write(.serializable) { transaction in
             guard let owned = try await transaction.key(id: id) else { return nil }

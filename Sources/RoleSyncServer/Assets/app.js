@@ -3,7 +3,10 @@
    - form[data-live-search="#results"]: as the filters change, fetch the results fragment
      (header X-RoleSync-Fragment: results), swap it in, and keep the address bar shareable.
    - button[data-copy-target="id"]: copy that element's text with the Clipboard API.
-   - select[data-autosubmit]: submit its form on change (forms without live search). */
+   - select[data-autosubmit]: submit its form on change (forms without live search).
+   - input[data-select-all="form id"]: tick or clear every checkbox named "id" of that form, and
+     #selected-count says how many are chosen; a button[data-needs-selection] does not submit an
+     empty choice. Delegated from the document: live search replaces the results table. */
 (function () {
   "use strict";
 
@@ -107,6 +110,41 @@
     select.addEventListener("change", function () {
       if (form.requestSubmit) form.requestSubmit(); else form.submit();
     });
+  });
+
+  function choices(form) {
+    return form.querySelectorAll("input[type=checkbox][name=id]");
+  }
+
+  function sayChosen(form, text) {
+    var out = form.querySelector("#selected-count");
+    if (!out) return;
+    if (text === undefined) {
+      var n = 0;
+      choices(form).forEach(function (box) { if (box.checked) n += 1; });
+      text = n === 0 ? "" : n + " chosen";
+    }
+    out.textContent = text;
+  }
+
+  document.addEventListener("change", function (event) {
+    var t = event.target;
+    if (t.tagName !== "INPUT" || t.type !== "checkbox" || !t.form) return;
+    if (t.hasAttribute("data-select-all")) {
+      choices(t.form).forEach(function (box) { box.checked = t.checked; });
+    }
+    sayChosen(t.form);
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.querySelector("button[data-needs-selection]")) return;
+    var any = false;
+    choices(form).forEach(function (box) { if (box.checked) any = true; });
+    if (!any) {
+      event.preventDefault();
+      sayChosen(form, "Tick the keys to revoke first.");
+    }
   });
 
   if (navigator.clipboard && navigator.clipboard.writeText) {

@@ -115,14 +115,13 @@ enum FormToken {
 /// The fields of an `application/x-www-form-urlencoded` body, percent- and `+`-decoded by
 /// Hummingbird's own parser.
 struct PageForm: Sendable {
-    private let fields: [String: String]
+    /// Each field's values, in the order sent.
+    private let fields: [String: [String]]
 
     init(_ body: ByteBuffer) {
         let text = String(buffer: body).replacingOccurrences(of: "+", with: "%20")
-        var fields: [String: String] = [:]
-        for (key, value) in URI("?" + text).queryParameters where fields[String(key)] == nil {
-            fields[String(key)] = String(value)
-        }
+        var fields: [String: [String]] = [:]
+        for (key, value) in URI("?" + text).queryParameters { fields[String(key), default: []].append(String(value)) }
         self.fields = fields
     }
 
@@ -131,11 +130,15 @@ struct PageForm: Sendable {
         self.init(try await request.body.collect(upTo: FormProtectionMiddleware.maximumBody))
     }
 
-    func value(_ name: String) -> String? { fields[name] }
+    /// A field's first value.
+    func value(_ name: String) -> String? { fields[name]?.first }
+
+    /// Every value of a field sent more than once (checkboxes of one name), in the order sent.
+    func values(_ name: String) -> [String] { fields[name] ?? [] }
 
     /// A field's text, trimmed; `nil` when absent or blank.
     func text(_ name: String) -> String? {
-        guard let value = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        guard let value = fields[name]?.first?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
         return value
     }
 }

@@ -140,6 +140,18 @@ struct PageURL: Sendable {
     var string: String { with([]) }
 }
 
+/// A listing's downloads: the page's own URL, filters and all, with `format=csv` or `jsonl`
+/// (every matching row, not the page shown).
+struct ExportLinks: Sendable {
+    var csv: String
+    var jsonl: String
+
+    init(_ url: PageURL) {
+        csv = url.with([("format", ExportFormat.csv.rawValue)])
+        jsonl = url.with([("format", ExportFormat.jsonl.rawValue)])
+    }
+}
+
 /// Times as the dashboard shows them: `2026-11-30 14:05 UTC`, with the RFC 3339 time for `<time>`.
 struct PageTime: Sendable {
     var text: String

@@ -16,6 +16,7 @@ struct KeysPageModel: Sendable {
         var columns: [Column]
         var rows: [KeyRow]
         var pager: Pager
+        var exports: ExportLinks
     }
 
     var chrome: Chrome
@@ -44,8 +45,20 @@ struct KeysPageModel: Sendable {
         }
     }
 
-    init(chrome: Chrome, query: KeysQuery, page: KeysPage, owners: [KeyOwner], policy: KeyPolicy, staleCount: Int?, at time: Date) {
+    /// - Parameter anyStatus: the status filter says `any` (rather than nothing, which the hygiene
+    ///   view reads as active keys).
+    init(
+        chrome: Chrome,
+        query: KeysQuery,
+        anyStatus: Bool = false,
+        page: KeysPage,
+        owners: [KeyOwner],
+        policy: KeyPolicy,
+        staleCount: Int?,
+        at time: Date
+    ) {
         self.chrome = chrome
+        let statusParameter = query.statusParameter ?? (anyStatus ? AdminInput.anyStatus : nil)
         var statuses = APIKeyStatus.allCases.map(\.rawValue)
         if policy.staleAfter != nil { statuses.append(KeysQuery.staleStatus) }
         if policy.maxLifetime != nil { statuses.append(KeysQuery.overMaxLifetimeStatus) }
@@ -60,7 +73,7 @@ struct KeysPageModel: Sendable {
         let staleBefore = policy.staleAfter.map { time.addingTimeInterval(-$0) }
         filters = Filters(
             q: query.search ?? "",
-            statuses: Option.list(statuses, selected: query.statusParameter) { $0 == KeysQuery.overMaxLifetimeStatus ? "over max lifetime" : $0 },
+            statuses: Option.list(statuses, selected: statusParameter) { $0 == KeysQuery.overMaxLifetimeStatus ? "over max lifetime" : $0 },
             owners: owners.map { owner in
                 Option(
                     value: "\(owner.id)",
@@ -77,7 +90,7 @@ struct KeysPageModel: Sendable {
         let url = PageURL(
             "/admin/keys",
             [
-                ("q", query.search), ("status", query.statusParameter), ("owner", query.ownerID.map { "\($0)" }),
+                ("q", query.search), ("status", statusParameter), ("owner", query.ownerID.map { "\($0)" }),
                 ("purpose", query.purpose?.rawValue), ("sort", query.sort.rawValue), ("order", query.order.rawValue),
             ]
         )
@@ -88,7 +101,8 @@ struct KeysPageModel: Sendable {
                 first: query.cursor == nil ? nil : url.string,
                 next: page.nextCursor.map { url.with([("cursor", $0)]) },
                 summary: Pager.summary(count: page.keys.count, more: page.nextCursor != nil, noun: "key")
-            )
+            ),
+            exports: ExportLinks(url),
         )
     }
 }
@@ -107,6 +121,8 @@ struct KeyRow: Sendable {
     var status: String
     /// Active and unused since `keys.stale_after`.
     var isStale: Bool
+    /// Not revoked yet: the row can be chosen for Revoke selected.
+    var isRevocable: Bool
 
     init(_ owned: OwnedKey, at time: Date, staleBefore: Date? = nil) {
         let key = owned.key
@@ -121,6 +137,41 @@ struct KeyRow: Sendable {
         lastUsed = PageTime.optional(key.lastUsedAt)
         status = key.status(at: time).rawValue
         isStale = key.status(at: time) == .active && staleBefore.map { key.lastActivity < $0 } ?? false
+        isRevocable = key.revokedAt == nil
+    }
+}
+
+/// `/admin/keys/revoke`: the keys chosen on API Keys, before they are revoked in one transaction.
+struct BulkRevocationModel: Sendable {
+    struct Content: Sendable {
+        var lead: String
+        /// The chosen keys already revoked, left out.
+        var leftOut: String?
+        var rows: [KeyRow]
+        var ids: [Int64]
+        var reason: String
+        var button: String
+        var cancelHref: String
+    }
+
+    var chrome: Chrome
+    var revocation: Content
+
+    init(chrome: Chrome, keys: [OwnedKey], leftOut: [OwnedKey], reason: String, at time: Date) {
+        self.chrome = chrome
+        let count = keys.count == 1 ? "1 key" : "\(keys.count) keys"
+        revocation = Content(
+            lead: "These \(count) stop working at once, on every gateway, in one transaction: all of them or, if one cannot be revoked, none. "
+                + "Each revocation is audited (key.revoked) with you as the actor, its owner and your reason. There is no un-revoke.",
+            leftOut: leftOut.isEmpty
+                ? nil
+                : "Left out, already revoked: " + leftOut.map { "\($0.key.name) (\($0.key.prefix))" }.joined(separator: ", ") + ".",
+            rows: keys.map { KeyRow($0, at: time) },
+            ids: keys.map(\.key.id),
+            reason: reason,
+            button: "Revoke \(count)",
+            cancelHref: "/admin/keys?sort=last_used&order=asc"
+        )
     }
 }
 

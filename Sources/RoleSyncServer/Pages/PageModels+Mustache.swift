@@ -38,6 +38,7 @@ extension KeyRow: MustacheParent {
         case "created": created
         case "lastUsed": lastUsed
         case "status": status
+        case "isRevocable": isRevocable
         case "isStale": isStale
         default: nil
         }

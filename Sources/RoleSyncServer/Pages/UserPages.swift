@@ -18,6 +18,7 @@ struct UsersPageModel: Sendable {
         var columns: [Column]
         var rows: [UserRow]
         var pager: Pager
+        var exports: ExportLinks
     }
 
     var chrome: Chrome
@@ -54,7 +55,8 @@ struct UsersPageModel: Sendable {
                 first: query.cursor == nil ? nil : url.string,
                 next: page.nextCursor.map { url.with([("cursor", $0)]) },
                 summary: Pager.summary(count: page.users.count, more: page.nextCursor != nil, noun: "user")
-            )
+            ),
+            exports: ExportLinks(url),
         )
     }
 
@@ -350,9 +352,12 @@ struct AuditRowsModel: Sendable {
     var tableID: String
     var rows: [Row]
     var pager: Pager
+    /// The Audit page's downloads (not a user's activity tab's).
+    var exports: ExportLinks?
 
-    init(tableID: String, page: AuditPage, people: [UserID: AuditPerson], url: PageURL, isFirstPage: Bool) {
+    init(tableID: String, page: AuditPage, people: [UserID: AuditPerson], url: PageURL, isFirstPage: Bool, exports: ExportLinks? = nil) {
         self.tableID = tableID
+        self.exports = exports
         rows = page.events.map { event in
             let sentence = AuditSentence(event, people: people)
             return Row(
@@ -395,7 +400,6 @@ struct AuditRowsModel: Sendable {
 
     /// The people a page of events names, read in one query.
     static func people(of page: AuditPage, _ sync: SyncService) async throws -> [UserID: AuditPerson] {
-        let users = try await sync.users(ids: AuditSentence.people(in: page.events))
-        return Dictionary(uniqueKeysWithValues: users.map { ($0.id, AuditPerson($0)) })
+        try await AuditPerson.people(in: page.events) { try await sync.users(ids: $0) }
     }
 }

@@ -149,11 +149,15 @@ enum AdminInput {
         return query
     }
 
+    /// The `status` that asks for every status, as leaving it out does (the dashboard's hygiene
+    /// view shows active keys by default).
+    static let anyStatus = "any"
+
     /// The keys listing's `status`: a key's status, or a policy's view of the active keys:
     /// `stale` (`keys.stale_after`) or `over_max_lifetime` (`keys.max_lifetime`).
     static func keyStatus(_ text: String?, into query: inout KeysQuery, keys: KeyService) throws {
         switch text {
-        case nil: return
+        case nil, anyStatus?: return
         case KeysQuery.staleStatus?:
             guard let before = keys.staleBefore() else {
                 throw AdminInputError.badRequest("status", "'stale' needs keys.stale_after in the configuration (no key is stale without it)")
@@ -171,7 +175,9 @@ enum AdminInput {
                 throw AdminInputError.badRequest(
                     "status",
                     "'\(text)' is not a valid status; one of: "
-                        + (APIKeyStatus.allCases.map(\.rawValue) + [KeysQuery.staleStatus, KeysQuery.overMaxLifetimeStatus]).joined(separator: ", ")
+                        + (APIKeyStatus.allCases.map(\.rawValue) + [KeysQuery.staleStatus, KeysQuery.overMaxLifetimeStatus, anyStatus]).joined(
+                            separator: ", "
+                        )
                 )
             }
             query.status = status

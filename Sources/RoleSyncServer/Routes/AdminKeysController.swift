@@ -12,7 +12,7 @@ struct AdminKeysController: Sendable {
     let actions: KeyAPIHandlers
 
     func addRoutes(to admin: RouterGroup<RoleSyncRequestContext>) {
-        admin.on(.listKeys) { request, _ in try await self.actions.listKeys(request) }
+        admin.on(.listKeys) { request, context in try await self.actions.listKeys(request, context) }
         admin.on(.createKey) { request, context in
             try await self.actions.createKey(request, context, allowingPurpose: true)
         }
@@ -20,6 +20,7 @@ struct AdminKeysController: Sendable {
         admin.on(.revokeKey) { request, context in
             try await self.actions.revokeKey(try AdminInput.keyID(context), request, context, asOwner: false)
         }
+        admin.on(.revokeKeys) { request, context in try await self.actions.revokeKeys(request, context) }
         admin.on(.rollKey) { request, context in
             try await self.actions.rollKey(try AdminInput.keyID(context), request, context, asOwner: false)
         }

@@ -16,7 +16,7 @@ struct AdminUsersController: Sendable {
     let now: @Sendable () -> Date
 
     func addRoutes(to admin: RouterGroup<RoleSyncRequestContext>) {
-        admin.on(.listUsers) { request, _ in try await self.listUsers(request) }
+        admin.on(.listUsers) { request, context in try await self.listUsers(request, context) }
         admin.on(.showUser) { _, context in try await self.showUser(try AdminInput.userID(context)) }
         admin.on(.editUser) { request, context in
             try await self.editUser(try AdminInput.userID(context), request, try context.requireIdentity())
@@ -32,17 +32,20 @@ struct AdminUsersController: Sendable {
         }
     }
 
-    func listUsers(_ request: Request) async throws -> JSONBody<PageReport<UserReport>> {
+    /// A page of users, or (`format=csv|jsonl`) all of them as a download.
+    func listUsers(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let format = try AdminInput.exportFormat(request.uri.queryParameters)
         let users = try AdminInput.usersQuery(request.uri.queryParameters)
+        if let format { return Export.users(users, format: format, sync: sync, at: now()).response(context) }
         let page = try await sync.users(matching: users)
         let mappings = sync.mappings.current
-        return JSONBody(
+        return try JSONBody(
             PageReport(
                 key: "users",
                 items: page.users.map { UserReport($0, eligibility: Eligibility(of: $0, under: mappings)) },
                 nextCursor: page.nextCursor
             )
-        )
+        ).response(from: request, context: context)
     }
 
     func showUser(_ id: UserID) async throws -> JSONBody<UserDetailReport> {

@@ -14,16 +14,21 @@ struct AuditController: Sendable {
     let now: @Sendable () -> Date
 
     func addRoutes(to admin: RouterGroup<RoleSyncRequestContext>) {
-        admin.on(.audit) { request, _ in try await self.audit(request) }
+        admin.on(.audit) { request, context in try await self.audit(request, context) }
     }
 
-    func audit(_ request: Request) async throws -> JSONBody<PageReport<AuditEventReport>> {
+    /// A page of the audit log, or (`format=csv|jsonl`) every matching event as a download, each
+    /// with its sentence.
+    func audit(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let format = try AdminInput.exportFormat(request.uri.queryParameters)
         var audit = try await AdminInput.auditQuery(request.uri.queryParameters, sync: sync, at: now())
         if let user = request.uri.queryParameters.get("user") {
             guard let id = Int64(user), id > 0 else { throw AdminInputError.badRequest("user", "'user' is a user id") }
             audit.userID = UserID(id)
         }
+        if let format { return Export.audit(audit, format: format, sync: sync, at: now()).response(context) }
         let page = try await sync.auditEvents(matching: audit)
-        return JSONBody(PageReport(key: "events", items: page.events.map(AuditEventReport.init), nextCursor: page.nextCursor))
+        return try JSONBody(PageReport(key: "events", items: page.events.map { AuditEventReport($0) }, nextCursor: page.nextCursor))
+            .response(from: request, context: context)
     }
 }

@@ -54,6 +54,11 @@ struct DashboardController: Sendable {
             try await self.offboardPage(try PageInput.userID(context), request, context)
         }
         admin.page(.get, "keys", .readKeys) { request, context in try await self.keyPages.keysPage(request, context) }
+        admin.page(.get, "keys/revoke", .revokeKeys) { request, context in
+            let ids = try KeyPageHandlers.chosenKeys(request.uri.queryParameters.getAll("id").map { String($0) })
+            return try await self.keyPages.confirmBulkRevocation(ids, reason: "", error: nil, context)
+        }
+        admin.page(.post, "keys/revoke", .revokeKeys) { request, context in try await self.keyPages.bulkRevokePage(request, context) }
         admin.page(.get, "keys/{id}", .readKeys) { request, context in
             let notice = request.uri.queryParameters.get("done") == "revoked" ? "Key revoked: it no longer works anywhere." : nil
             return try await self.keyPages.keyPage(try PageInput.keyID(context), context, notice: notice)
@@ -115,7 +120,11 @@ struct DashboardController: Sendable {
     }
 
     func usersPage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
-        let query = try AdminInput.usersQuery(PageInput.filledParameters(request))
+        let parameters = PageInput.filledParameters(request)
+        let query = try AdminInput.usersQuery(parameters)
+        if let format = try AdminInput.exportFormat(parameters) {
+            return Export.users(query, format: format, sync: sync, at: now()).response(context)
+        }
         let page = try await sync.users(matching: query)
         let model = UsersPageModel(chrome: try Chrome("Users", .users, context), query: query, page: page, mappings: sync.mappings.current)
         return PageRenderer.listing(request, template: "users", fragment: "users-results", model)
@@ -347,6 +356,9 @@ struct DashboardController: Sendable {
         do {
             query = try await AdminInput.auditQuery(parameters, sync: sync, at: now())
             if !filters.user.isEmpty { query.userID = try await sync.user(reference: filters.user).id }
+            if let format = try AdminInput.exportFormat(parameters) {
+                return Export.audit(query, format: format, sync: sync, at: now()).response(context)
+            }
             page = try await sync.auditEvents(matching: query)
             people = try await AuditRowsModel.people(of: page, sync)
         } catch let input as AdminInputError {
@@ -359,7 +371,14 @@ struct DashboardController: Sendable {
         let model = AuditPageModel(
             chrome: try Chrome("Audit", .audit, context, error: error),
             filters: filters,
-            audit: AuditRowsModel(tableID: "audit-table", page: page, people: people, url: url, isFirstPage: parameters.get("cursor") == nil)
+            audit: AuditRowsModel(
+                tableID: "audit-table",
+                page: page,
+                people: people,
+                url: url,
+                isFirstPage: parameters.get("cursor") == nil,
+                exports: error == nil ? ExportLinks(url) : nil
+            )
         )
         return PageRenderer.page("audit", model, status: status)
     }

@@ -81,6 +81,43 @@ struct KeyAPIHandlers: Sendable {
         return JSONBody(KeyReport(owned, at: now()))
     }
 
+    /// Revokes up to ``KeyService/bulkRevocationLimit`` keys in one transaction, all or none
+    /// (`{"ids": [...], "reason": "..."}`); each key gets its own `key.revoked` event.
+    func revokeKeys(_ request: Request, _ context: RoleSyncRequestContext) async throws -> JSONBody<RevokedKeysReport> {
+        let caller = try context.requireIdentity()
+        let members = try await AdminInput.jsonObject(request, allowed: ["ids", "reason"], what: "'ids' and 'reason'")
+        let limit = KeyService.bulkRevocationLimit
+        guard case .array(let values)? = members["ids"], !values.isEmpty, values.count <= limit else {
+            throw AdminInputError.unprocessable("ids", "'ids' is required: an array of 1 to \(limit) key ids")
+        }
+        let ids = try values.enumerated().map { index, value in
+            guard case .number(let number) = value, let id = Int64(exactly: number), id > 0 else {
+                throw AdminInputError.unprocessable("ids", "'ids'[\(index)] is not a key id (a positive integer)")
+            }
+            return id
+        }
+        guard case .string(let reason)? = members["reason"], !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw AdminInputError.unprocessable("reason", "'reason' is required: say why the keys are revoked (it is audited)")
+        }
+        let revoked: [OwnedKey]
+        do {
+            revoked = try await keys.revoke(ids: ids, reason: reason, by: caller.principal.actor)
+        } catch let error as LedgerError {
+            switch error {
+            case .keyNotFound, .keyAlreadyRevoked:
+                throw AdminInputError(status: error.httpStatus, field: "ids", detail: "\(error); nothing was revoked")
+            default: throw error
+            }
+        }
+        context.logger.notice(
+            "keys revoked",
+            metadata: [
+                "key_ids": "\(revoked.map(\.key.id))", "count": "\(revoked.count)", "actor": "\(caller.principal.actor)",
+            ]
+        )
+        return JSONBody(RevokedKeysReport(revoked, at: now()))
+    }
+
     /// Rolls a key: the caller's own (Console; another's is a 404) or, on the admin API, any key the
     /// ledger lets the caller roll. The body is optional: `{"old_expires_in": "24h"}` (`now` up to
     /// `7d`). The answer is the new key as creating one answers, its value shown this once.
@@ -120,10 +157,16 @@ struct KeyAPIHandlers: Sendable {
         )
     }
 
-    func listKeys(_ request: Request) async throws -> JSONBody<PageReport<KeyReport>> {
-        let page = try await keys.keys(matching: try await AdminInput.keysQuery(request.uri.queryParameters, keys: keys))
+    /// A page of every key, or (`format=csv|jsonl`) all of them as a download.
+    func listKeys(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let format = try AdminInput.exportFormat(parameters)
+        let query = try await AdminInput.keysQuery(parameters, keys: keys)
         let time = now()
-        return JSONBody(PageReport(key: "keys", items: page.keys.map { KeyReport($0, at: time) }, nextCursor: page.nextCursor))
+        if let format { return Export.keys(query, format: format, keys: keys, at: time).response(context) }
+        let page = try await keys.keys(matching: query)
+        return try JSONBody(PageReport(key: "keys", items: page.keys.map { KeyReport($0, at: time) }, nextCursor: page.nextCursor))
+            .response(from: request, context: context)
     }
 
     func showKey(_ id: Int64) async throws -> JSONBody<KeyDetailReport> {

@@ -11,14 +11,22 @@ struct KeyPageHandlers: Sendable {
     let now: @Sendable () -> Date
 
     func keysPage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
-        let query = try await AdminInput.keysQuery(PageInput.filledParameters(request), keys: keys)
+        let parameters = PageInput.filledParameters(request)
+        var query = try await AdminInput.keysQuery(parameters, keys: keys)
+        // Last used, oldest first is the hygiene view: long-revoked keys would lead it, so it shows
+        // the active keys unless a status (or "any") is chosen.
+        if parameters.get("status") == nil, query.sort == .lastUsed, query.order == .ascending { query.status = .active }
+        if let format = try AdminInput.exportFormat(parameters) {
+            return Export.keys(query, format: format, keys: keys, at: now()).response(context)
+        }
         let page = try await keys.keys(matching: query)
         // The owner choices only matter to the whole page; the results region does without them.
         let owners = PageInput.wantsFragment(request) ? [] : try await keys.owners()
         let staleCount = PageInput.wantsFragment(request) ? nil : try await keys.staleKeyCount()
         let model = KeysPageModel(
-            chrome: try Chrome("API Keys", .keys, context),
+            chrome: try Chrome("API Keys", .keys, context, notice: Self.notice(request.uri.queryParameters)),
             query: query,
+            anyStatus: parameters.get("status") == AdminInput.anyStatus,
             page: page,
             owners: owners,
             policy: keys.policy,
@@ -26,6 +34,13 @@ struct KeyPageHandlers: Sendable {
             at: now()
         )
         return PageRenderer.listing(request, template: "keys", fragment: "keys-results", model)
+    }
+
+    /// The notice a redirect after a bulk revocation asks for (`?done=revoked&count=N`).
+    static func notice(_ query: Parameters) -> String? {
+        guard query.get("done") == "revoked", let count = query.get("count").flatMap(Int.init), count > 0 else { return nil }
+        return (count == 1 ? "1 key revoked: it no longer works" : "\(count) keys revoked: they no longer work")
+            + " anywhere. Each revocation is in the audit log."
     }
 
     func keyPage(_ id: Int64, _ context: RoleSyncRequestContext, notice: String? = nil) async throws -> Response {
@@ -114,6 +129,102 @@ struct KeyPageHandlers: Sendable {
             ]
         )
         return PageRenderer.seeOther(asOwner ? "/console/keys?done=revoked" : "/admin/keys/\(id)?done=revoked")
+    }
+
+    // MARK: Revoking several
+
+    /// The keys chosen on API Keys (`id`, once per key): at least one, at most
+    /// ``KeyService/bulkRevocationLimit``, each a key id.
+    static func chosenKeys(_ values: [String]) throws -> [Int64] {
+        guard !values.isEmpty else {
+            throw PageError(
+                .badRequest,
+                title: "No keys chosen",
+                code: "no_keys_chosen",
+                message: "Tick the keys to revoke on API Keys, then press Revoke selected."
+            )
+        }
+        guard values.count <= KeyService.bulkRevocationLimit else {
+            throw PageError(
+                .badRequest,
+                title: "Too many keys",
+                code: "too_many_keys",
+                message: "At most \(KeyService.bulkRevocationLimit) keys are revoked at once; \(values.count) were chosen."
+            )
+        }
+        return try values.map { value in
+            guard let id = Int64(value), id > 0 else {
+                throw PageError(.badRequest, title: "Not a key", code: "invalid_key_id", message: "'\(value)' is not a key id.")
+            }
+            return id
+        }
+    }
+
+    /// The confirmation before revoking the chosen keys: each key with its owner, prefix and last
+    /// use, one reason for all. Keys already revoked are left out, and said so.
+    func confirmBulkRevocation(
+        _ ids: [Int64],
+        reason: String,
+        error: String?,
+        status: HTTPResponse.Status = .ok,
+        _ context: RoleSyncRequestContext
+    ) async throws -> Response {
+        var chosen: [OwnedKey] = []
+        var leftOut: [OwnedKey] = []
+        var seen = Set<Int64>()
+        for id in ids where seen.insert(id).inserted {
+            let owned = try await keys.key(id: id)
+            if owned.key.revokedAt == nil { chosen.append(owned) } else { leftOut.append(owned) }
+        }
+        guard !chosen.isEmpty else {
+            throw PageError(
+                .conflict,
+                title: "Already revoked",
+                code: "key_already_revoked",
+                message: "Every chosen key is already revoked; there is nothing to revoke."
+            )
+        }
+        let count = chosen.count == 1 ? "1 key" : "\(chosen.count) keys"
+        let model = BulkRevocationModel(
+            chrome: try Chrome("Revoke \(count)?", .keys, context, error: error),
+            keys: chosen,
+            leftOut: leftOut,
+            reason: reason,
+            at: now()
+        )
+        return PageRenderer.page("keys-revoke", model, status: status)
+    }
+
+    /// Revokes the chosen keys in one transaction, then shows API Keys with how many were revoked.
+    /// A key revoked meanwhile refuses the whole batch: the confirmation comes back without it.
+    func bulkRevokePage(_ request: Request, _ context: RoleSyncRequestContext) async throws -> Response {
+        let caller = try context.requireIdentity()
+        let form = try await PageForm(request)
+        let ids = try Self.chosenKeys(form.values("id"))
+        guard let reason = form.text("reason") else {
+            return try await confirmBulkRevocation(ids, reason: "", error: "Give a reason: it is audited.", status: .unprocessableContent, context)
+        }
+        let revoked: [OwnedKey]
+        do {
+            revoked = try await keys.revoke(ids: ids, reason: reason, by: caller.principal.actor)
+        } catch let error as LedgerError {
+            switch error {
+            case .keyAlreadyRevoked, .invalidKey:
+                return try await confirmBulkRevocation(
+                    ids,
+                    reason: reason,
+                    error: "Nothing was revoked: \(error). Check the list again and confirm.",
+                    status: error.httpStatus,
+                    context
+                )
+            default: throw error
+            }
+        }
+        context.logger.notice(
+            "keys revoked",
+            metadata: ["key_ids": "\(revoked.map(\.key.id))", "count": "\(revoked.count)", "actor": "\(caller.principal.actor)"]
+        )
+        return PageRenderer.seeOther("/admin/keys?sort=last_used&order=asc&done=revoked&count=\(revoked.count)")
     }
 
     // MARK: Rolling
