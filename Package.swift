@@ -553,6 +553,15 @@ if ProcessInfo.processInfo.environment["ROLESYNC_BENCHMARKS"] != nil {
             ]
         ),
         benchmark(
+            "OperatorBenchmarks",
+            [
+                "RoleSyncServer", "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncReports",
+                "RoleSyncTestSupport", logging,
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        benchmark(
             "PostgresBenchmarks",
             [
                 "RoleSyncServer", "RoleSyncLedger", "RoleSyncPostgres", "RoleSyncMapping", "RoleSyncTestSupport", logging,

@@ -12,7 +12,7 @@ struct RoleSyncCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, MappingCommand.self, ReconcileCommand.self, UsersCommand.self, KeysCommand.self, AuditCommand.self,
-            EventsCommand.self, DemoCommand.self, MigrateCommand.self, MigrateDataCommand.self,
+            EventsCommand.self, ReviewsCommand.self, DemoCommand.self, MigrateCommand.self, MigrateDataCommand.self,
         ]
     )
 }

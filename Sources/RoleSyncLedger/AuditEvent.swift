@@ -46,6 +46,8 @@ package enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable {
     case webhookReplayed = "webhook.replayed"
     /// An operator asked for one more try of a failed webhook message (endpoint, event id).
     case webhookRetryRequested = "webhook.retry_requested"
+    /// An access review was completed (reviewer, review id, holders, kept, revoked, digest).
+    case reviewCompleted = "review.completed"
     /// An admin API token was created: written before tokens became API keys (ledger v7); kept so
     /// the log reads back.
     case tokenCreated = "token.created"
@@ -146,6 +148,14 @@ package struct AuditKey: RawRepresentable, Hashable, Comparable, Sendable, Custo
     package static let since = AuditKey("since")
     /// An HTTP status answered.
     package static let status = AuditKey("status")
+    /// A completed access review's id.
+    package static let reviewID = AuditKey("review_id")
+    /// An access review's counts: the admin holders, and those kept and to be revoked.
+    package static let holders = AuditKey("holders")
+    package static let kept = AuditKey("kept")
+    package static let revoked = AuditKey("revoked")
+    /// The SHA-256 of an access review's rows (`sha256:…`).
+    package static let digest = AuditKey("digest")
 }
 
 /// One append-only entry of the audit log.

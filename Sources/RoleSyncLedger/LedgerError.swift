@@ -48,6 +48,11 @@ package enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case userInactive(user: String)
     /// There is no override in force to end.
     case noOverride(user: String)
+    /// The admin role holders changed since the review page was read: nothing was recorded.
+    case reviewOutdated
+    /// Some holders have no decision (how many).
+    case reviewIncomplete(Int)
+    case reviewNotFound(Int64)
 
     /// A stable code for JSON errors and logs.
     package var code: String {
@@ -75,6 +80,9 @@ package enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .overrideNotNeeded: "override_not_needed"
         case .userInactive: "user_inactive"
         case .noOverride: "no_override"
+        case .reviewOutdated: "review_outdated"
+        case .reviewIncomplete: "review_incomplete"
+        case .reviewNotFound: "review_not_found"
         }
     }
 
@@ -126,6 +134,13 @@ package enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(user) is inactive; an override is given to active users only"
         case .noOverride(let user):
             "\(user) has no override in force"
+        case .reviewOutdated:
+            "the admin role holders changed since this review was loaded (a role was granted, changed or revoked): "
+                + "nothing was recorded; load the review again"
+        case .reviewIncomplete(let count):
+            "decide keep or revoke for every holder: \(count) \(count == 1 ? "has" : "have") no decision yet"
+        case .reviewNotFound(let id):
+            "no access review has id \(id)"
         }
     }
 }

@@ -19,6 +19,16 @@ package protocol LedgerReads: Sendable {
     func users(email: String) async throws -> [User]
     /// The users with these ids that exist, in id order.
     func users(ids: [UserID]) async throws -> [User]
+
+    /// For each of these users who has keys active at `time`: how many, and the latest use of any
+    /// (an access review's columns, read for a page of holders at once).
+    func activeKeyUse(of ids: [UserID], at time: Date) async throws -> [UserID: ActiveKeyUse]
+    /// The newest `user.role_changed` event of each of these users who has one.
+    func lastRoleChanges(of ids: [UserID]) async throws -> [UserID: AuditEvent]
+    /// Completed access reviews, newest first, without their rows.
+    func accessReviews(limit: Int) async throws -> [AccessReviewSummary]
+    /// A completed access review with its rows; `nil` when there is none of this id.
+    func accessReview(id: Int64) async throws -> AccessReview?
     func activeSuperAdminCount() async throws -> Int
     func userCount() async throws -> Int
     /// The IdP's users, and how many of them are active.
@@ -141,6 +151,10 @@ package protocol LedgerStore: LedgerReads {
         ids: [Int64],
         _ plan: @escaping @Sendable (Int64, OwnedKey?) throws -> KeyRevocation?
     ) async throws -> [OwnedKey]
+    /// Stores a completed access review and its `review.completed` event in one transaction; the
+    /// event's details get the review's id (`review_id`).
+    /// - Returns: the review's id.
+    func insertAccessReview(_ review: AccessReview, audit: AuditEvent) async throws -> Int64
     /// Rolls a key in one transaction: reads it with its row locked, asks `plan` what the roll is
     /// (`plan` throws to refuse, and then nothing is written), inserts the replacement, marks the
     /// key rolled with its new expiry, and writes the `key.rolled` event.
@@ -423,5 +437,16 @@ package struct UserActivity: Sendable, Hashable {
         self.recent = recent
         self.lastRefusal = lastRefusal
         self.activeSessions = activeSessions
+    }
+}
+
+/// A user's active keys, for an access review: how many, and the latest use of any.
+package struct ActiveKeyUse: Sendable, Hashable {
+    package var active: Int
+    package var lastUsedAt: Date?
+
+    package init(active: Int, lastUsedAt: Date?) {
+        self.active = active
+        self.lastUsedAt = lastUsedAt
     }
 }

@@ -149,6 +149,14 @@ package enum LedgerCopy {
             ],
             identity: true
         ),
+        Table(
+            name: "access_reviews",
+            columns: [
+                ("id", .integer), ("completed_at", .time), ("reviewer", .text), ("holders", .integer), ("kept", .integer),
+                ("revoked", .integer), ("digest", .text), ("decisions", .json),
+            ],
+            identity: true
+        ),
     ]
 
     /// Rows per read and per `INSERT` (at most 16 columns: well under PostgreSQL's 65,535 binds).

@@ -364,6 +364,25 @@ enum PostgresSchema {
             name: "the audit log searched by actor",
             statements: ["CREATE INDEX audit_by_actor ON audit_events (actor, id)"]
         ),
+        // Issue 27, as the SQLite ledger's v15: completed access reviews with their rows.
+        Migration(
+            version: 11,
+            name: "completed access reviews",
+            statements: [
+                """
+                CREATE TABLE access_reviews (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    completed_at timestamptz NOT NULL,
+                    reviewer text NOT NULL,
+                    holders bigint NOT NULL,
+                    kept bigint NOT NULL,
+                    revoked bigint NOT NULL,
+                    digest text NOT NULL,
+                    decisions jsonb NOT NULL
+                )
+                """
+            ]
+        ),
     ]
 
     /// The newest version this build knows.

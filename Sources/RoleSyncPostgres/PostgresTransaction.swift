@@ -46,6 +46,10 @@ package struct PostgresTransaction: LedgerTransaction {
         try await PostgresEngine.insert(event, connection, logger)
     }
 
+    package func insertAccessReview(_ review: AccessReview) async throws -> Int64 {
+        try await PostgresEngine.insert(review, connection, logger)
+    }
+
     package func key(id: Int64) async throws -> OwnedKey? {
         try await PostgresEngine.lockedKey(id: id, connection, logger)
     }

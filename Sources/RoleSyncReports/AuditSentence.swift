@@ -380,6 +380,17 @@ private struct SentenceBuilder {
             code(number(.eventID).map { "msg_\($0)" } ?? "a message")
             words(" to the webhook endpoint ")
             code(string(.endpoint) ?? "?")
+        case .reviewCompleted:
+            actor()
+            words(" completed access review ")
+            code(number(.reviewID).map { "#\($0)" } ?? "?")
+            let holders = number(.holders) ?? 0
+            words(" of \(holders) admin role holder\(holders == 1 ? "" : "s"): \(number(.kept) ?? 0) kept, \(number(.revoked) ?? 0) to revoke")
+            if let digest = string(.digest) {
+                words(" (rows ")
+                code(String(digest.prefix(19)) + "…")
+                words(")")
+            }
         }
     }
 

@@ -371,6 +371,24 @@ enum LedgerSchema {
             // them; with this index each branch of its OR is an index lookup.
             try db.execute(sql: "CREATE INDEX audit_by_actor ON audit_events (actor, id)")
         }
+        migrator.registerMigration("v15: completed access reviews") { db in
+            // Issue 27: each completed review with its rows as decided (JSON), kept for auditors;
+            // the review.completed event holds the rows' digest.
+            try db.execute(
+                sql: """
+                    CREATE TABLE access_reviews (
+                        id INTEGER PRIMARY KEY,
+                        completed_at REAL NOT NULL,
+                        reviewer TEXT NOT NULL,
+                        holders INTEGER NOT NULL,
+                        kept INTEGER NOT NULL,
+                        revoked INTEGER NOT NULL,
+                        digest TEXT NOT NULL,
+                        decisions TEXT NOT NULL
+                    )
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -99,6 +99,10 @@ package struct SQLiteTransaction: LedgerTransaction {
         try access { db in try SQLiteEngine.insert(event, db) }
     }
 
+    package func insertAccessReview(_ review: AccessReview) throws -> Int64 {
+        try access { db in try SQLiteEngine.insert(review, db) }
+    }
+
     package func key(id: Int64) throws -> OwnedKey? {
         try access { db in try SQLiteEngine.key(id: id, db) }
     }

@@ -151,6 +151,34 @@ package struct AdminRoute: Sendable, Hashable {
         queryParameters: []
     )
 
+    package static let reviewHolders = AdminRoute(
+        method: .get,
+        path: "/api/admin/reviews/current",
+        permission: .readUsers,
+        queryParameters: ["format"]
+    )
+
+    package static let completeReview = AdminRoute(
+        method: .post,
+        path: "/api/admin/reviews",
+        permission: .editUsers,
+        queryParameters: []
+    )
+
+    package static let reviews = AdminRoute(
+        method: .get,
+        path: "/api/admin/reviews",
+        permission: .readUsers,
+        queryParameters: []
+    )
+
+    package static let review = AdminRoute(
+        method: .get,
+        path: "/api/admin/reviews/{id}",
+        permission: .readUsers,
+        queryParameters: ["format"]
+    )
+
     package static let directory = AdminRoute(
         method: .get,
         path: "/api/admin/directory",
@@ -210,7 +238,7 @@ package struct AdminRoute: Sendable, Hashable {
     /// Every admin route.
     package static let all: [AdminRoute] = [
         listUsers, showUser, editUser, offboardUser, grantOverride, endOverride, audit, mappings, dryRun, shadow, listKeys,
-        createKey, showKey, revokeKey, revokeKeys, rollKey, directory, directoryDryRun, webhooks, webhookMessages, webhookReplay, webhookEnable,
+        createKey, showKey, revokeKey, revokeKeys, rollKey, reviewHolders, completeReview, reviews, review, directory, directoryDryRun, webhooks, webhookMessages, webhookReplay, webhookEnable,
         webhookTest, webhookRetry,
     ]
 

@@ -60,6 +60,7 @@ extension ServerContext {
         let adminPages = signedIn.group("admin").add(middleware: AdmissionMiddleware(gate: adminGate))
         DashboardController(sync: sync, keys: keys, keyPages: keyPages, directories: directoryDesk, now: now).addRoutes(to: adminPages)
         EventsPageController(desk: webhooks, now: now).addRoutes(to: adminPages)
+        ReviewPagesController(sync: sync, now: now).addRoutes(to: adminPages)
 
         let api = router.group("api")
             .add(middleware: NoStoreMiddleware())
@@ -74,6 +75,7 @@ extension ServerContext {
         AdminUsersController(sync: sync, now: now).addRoutes(to: admin)
         AdminKeysController(actions: keyHandlers).addRoutes(to: admin)
         AuditController(sync: sync, now: now).addRoutes(to: admin)
+        ReviewsController(sync: sync, now: now).addRoutes(to: admin)
         MappingController(sync: sync).addRoutes(to: admin)
         directoryDesk.addRoutes(to: admin)
         WebhooksController(desk: webhooks, now: now).addRoutes(to: admin)

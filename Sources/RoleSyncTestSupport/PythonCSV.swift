@@ -5,6 +5,8 @@ package import Foundation
 package enum PythonCSV {
     package struct Failure: Error, CustomStringConvertible {
         package var description: String
+
+        package init(description: String) { self.description = description }
     }
 
     static let program = """

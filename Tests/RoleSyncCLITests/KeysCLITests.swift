@@ -198,6 +198,6 @@ struct KeysCLITests {
             ["serve", "--check", "--config", configuration.path],
             environment: ["ROLESYNC_NOT_SET_IN_TESTS": "a-client-secret"]
         )
-        #expect(existing.stdout.contains("ledger.sqlite: 14 of 14 migrations"), "\(existing.stdout)")
+        #expect(existing.stdout.contains("ledger.sqlite: 15 of 15 migrations"), "\(existing.stdout)")
     }
 }

@@ -60,6 +60,31 @@ struct MigrateDataCLITests {
         )
         try await store.apply(LedgerChanges(audit: [AuditEvent(time: now, actor: .cli, action: .keyRevoked, userID: owner.id)]))
         try await store.seedWebhookFailure(endpoint: "siem", eventID: 1, at: now)
+        // A completed access review, its rows as JSON.
+        let row = AccessReviewRow(
+            userID: owner.id,
+            name: owner.name,
+            email: owner.email,
+            role: owner.role,
+            basis: .manual,
+            lastSignInAt: now,
+            activeKeys: 1,
+            keysLastUsedAt: nil
+        )
+        let review = AccessReview(
+            summary: AccessReviewSummary(
+                id: 0,
+                completedAt: now,
+                reviewer: .cli,
+                reviewerName: nil,
+                holders: 1,
+                kept: 1,
+                revoked: 0,
+                digest: try AccessReview.digest(of: [row])
+            ),
+            rows: [row]
+        )
+        _ = try await store.insertAccessReview(review, audit: AuditEvent(time: now, actor: .cli, action: .reviewCompleted))
         return (key.id, value, owner.issuer)
     }
 
@@ -95,6 +120,7 @@ struct MigrateDataCLITests {
             #expect(counts["directory_sync"] == 1, "\(copy.stdout)")
             #expect(counts["webhook_endpoints"] == 1 && counts["webhook_failures"] == 1 && counts["webhook_attempts"] == 1, "\(copy.stdout)")
             #expect((counts["audit_events"] ?? 0) >= 8)
+            #expect(counts["access_reviews"] == 1, "\(copy.stdout)")
             #expect(copy.stdout.contains("every table's count matches the source's"))
 
             // Read back through the PostgreSQL store: the same users, key, usage, directory.
@@ -109,6 +135,9 @@ struct MigrateDataCLITests {
             #expect(credential.keyID == keyID, "the key works on PostgreSQL: its hash and id came along")
             #expect(try await target.keyUsage(id: keyID, from: 0).map(\.requests).sorted() == [3, 5])
             #expect(try await target.session(tokenHash: "hash-of-a-session") != nil)
+            let review = try #require(try await target.accessReviews(limit: 5).first)
+            let copied = try #require(try await target.accessReview(id: review.id))
+            #expect(try AccessReview.digest(of: copied.rows) == review.digest, "the review's rows came along as they were digested")
             let group = try #require(try await target.directoryResource(issuer: issuer, kind: .group, id: "g-1"))
             #expect(group.memberIDs == ["u-1"])
             #expect(
@@ -132,12 +161,13 @@ struct MigrateDataCLITests {
                 audit: AuditEvent(time: Date(), actor: .cli, action: .keyCreated, userID: before[0].id)
             )
             #expect(next > keyID)
-            // The endpoint's cursor still stands right before the waiting message: that message,
-            // then what is written after the move, and nothing copied before it.
+            // The endpoint's cursor still stands right before the waiting messages (the revocation
+            // and the review's event): those, then what is written after the move, and nothing
+            // copied before them.
             let siem = try #require(try await target.webhookEndpoints().first)
             #expect(siem.leaseOwner == nil && siem.url == "https://siem.example.com/hooks")
-            let waiting = try await target.auditStream(after: siem.cursor, atLeast: 2)
-            #expect(waiting.map(\.event.action) == [.keyRevoked, .keyCreated])
+            let waiting = try await target.auditStream(after: siem.cursor, atLeast: 3)
+            #expect(waiting.map(\.event.action) == [.keyRevoked, .reviewCompleted, .keyCreated])
             #expect(try await target.webhookFailures(endpoint: "siem", retryRequested: nil, limit: 10).map(\.lastStatus) == [503])
             await connected.close()
 

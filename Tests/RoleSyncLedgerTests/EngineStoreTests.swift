@@ -47,6 +47,11 @@ struct EngineStoreTests {
             record.add("insertEvent \(event.action.rawValue)")
             try inner.insertEvent(event)
         }
+
+        func insertAccessReview(_ review: AccessReview) throws -> Int64 {
+            record.add("insertAccessReview")
+            return try inner.insertAccessReview(review)
+        }
         func key(id: Int64) throws -> OwnedKey? {
             record.add("key")
             return try inner.key(id: id)
@@ -169,6 +174,12 @@ struct EngineStoreTests {
         func user(issuer: String, subject: String) async throws -> User? { try await inner.user(issuer: issuer, subject: subject) }
         func users(email: String) async throws -> [User] { try await inner.users(email: email) }
         func users(ids: [UserID]) async throws -> [User] { try await inner.users(ids: ids) }
+        func activeKeyUse(of ids: [UserID], at time: Date) async throws -> [UserID: ActiveKeyUse] {
+            try await inner.activeKeyUse(of: ids, at: time)
+        }
+        func lastRoleChanges(of ids: [UserID]) async throws -> [UserID: AuditEvent] { try await inner.lastRoleChanges(of: ids) }
+        func accessReviews(limit: Int) async throws -> [AccessReviewSummary] { try await inner.accessReviews(limit: limit) }
+        func accessReview(id: Int64) async throws -> AccessReview? { try await inner.accessReview(id: id) }
         func activeSuperAdminCount() async throws -> Int { try await inner.activeSuperAdminCount() }
         func userCount() async throws -> Int { try await inner.userCount() }
         func userCounts(issuer: String) async throws -> (users: Int, active: Int) { try await inner.userCounts(issuer: issuer) }

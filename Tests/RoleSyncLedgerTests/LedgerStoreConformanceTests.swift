@@ -562,6 +562,83 @@ struct LedgerStoreConformanceTests {
         #expect(events.allSatisfy { $0.userID == users[0].id })
     }
 
+    @Test(
+        "An access review's reads: active keys per user, the last role change per user; a review stored with its event",
+        arguments: ConformanceKind.all
+    )
+    func accessReviews(_ kind: ConformanceKind) async throws {
+        let s = try await StoreUnderTest(kind)
+        let users = try await s.insert(
+            StoreUnderTest.user("ann", role: .superAdmin),
+            StoreUnderTest.user("bob", role: .userAdmin),
+            StoreUnderTest.user("cy")
+        )
+        let (ann, bob, cy) = (users[0].id, users[1].id, users[2].id)
+        _ = try await s.store.insertKey(s.key("a1", of: ann, name: "one"), audit: StoreUnderTest.event(.keyCreated))
+        let used = try await s.store.insertKey(s.key("a2", of: ann, name: "two", at: 1), audit: StoreUnderTest.event(.keyCreated))
+        let gone = try await s.store.insertKey(s.key("a3", of: ann, name: "three", at: 2), audit: StoreUnderTest.event(.keyCreated))
+        _ = try await s.store.insertKey(s.key("a4", of: ann, name: "short", at: 3, expiresAfter: 10), audit: StoreUnderTest.event(.keyCreated))
+        _ = try await s.store.insertKey(s.key("b1", of: bob, name: "bob"), audit: StoreUnderTest.event(.keyCreated))
+        _ = try await s.store.revokeKey(id: gone, ownerID: nil, StoreUnderTest.revocation)
+        try await s.store.recordKeyUses([KeyUse(keyID: used, requestsByDay: [1: 1], lastUsedAt: StoreUnderTest.epoch.addingTimeInterval(30))])
+        let use = try await s.store.activeKeyUse(of: [ann, bob, cy], at: StoreUnderTest.epoch.addingTimeInterval(100))
+        #expect(
+            use[ann] == ActiveKeyUse(active: 2, lastUsedAt: StoreUnderTest.epoch.addingTimeInterval(30)),
+            "revoked and expired keys are not active"
+        )
+        #expect(use[bob] == ActiveKeyUse(active: 1, lastUsedAt: nil) && use[cy] == nil)
+
+        func change(_ user: UserID, at offset: TimeInterval, by actor: Actor) -> AuditEvent {
+            var event = StoreUnderTest.event(.roleChanged, at: offset, actor: actor, [.from: "user", .to: "user_admin"])
+            event.userID = user
+            return event
+        }
+        try await s.store.apply(
+            LedgerChanges(audit: [change(bob, at: 10, by: .cli), change(bob, at: 20, by: .user(ann)), change(ann, at: 5, by: .idp)])
+        )
+        var other = StoreUnderTest.event(.statusChanged, at: 30)
+        other.userID = bob
+        try await s.store.apply(LedgerChanges(audit: [other]))
+        let changes = try await s.store.lastRoleChanges(of: [ann, bob, cy])
+        #expect(changes[bob]?.actor == .user(ann) && changes[bob]?.time == StoreUnderTest.epoch.addingTimeInterval(20))
+        #expect(changes[ann]?.actor == .idp && changes[cy] == nil)
+
+        var row = AccessReviewRow(
+            userID: bob,
+            name: "Bob, \"B\"",
+            email: "bob@example.com",
+            role: .userAdmin,
+            basis: .manual,
+            lastSignInAt: nil,
+            activeKeys: 1,
+            keysLastUsedAt: nil
+        )
+        row.changedBy = "user:\(ann.rawValue)"
+        row.changedAt = StoreUnderTest.epoch.addingTimeInterval(20)
+        row.decision = .revoke
+        let summary = AccessReviewSummary(
+            id: 0,
+            completedAt: StoreUnderTest.epoch.addingTimeInterval(40),
+            reviewer: .user(ann),
+            reviewerName: nil,
+            holders: 1,
+            kept: 0,
+            revoked: 1,
+            digest: try AccessReview.digest(of: [row])
+        )
+        let id = try await s.store.insertAccessReview(
+            AccessReview(summary: summary, rows: [row]),
+            audit: StoreUnderTest.event(.reviewCompleted, at: 40, actor: .user(ann), [.digest: .string(summary.digest)])
+        )
+        let stored = try #require(try await s.store.accessReview(id: id))
+        #expect(stored.rows == [row] && stored.summary.digest == summary.digest && stored.summary.reviewer == .user(ann))
+        #expect(try AccessReview.digest(of: stored.rows) == summary.digest, "the stored rows digest as recorded")
+        #expect(try await s.store.accessReviews(limit: 10).map(\.id) == [id])
+        #expect(try await s.store.accessReview(id: id + 1) == nil)
+        let event = try #require(try await s.store.auditEvents(matching: AuditQuery(action: .reviewCompleted)).events.first)
+        #expect(event.details[.reviewID] == .number(Double(id)))
+    }
+
     @Test("Key uses add up per day, last used only moves forward, and a vanished key's uses are dropped", arguments: ConformanceKind.all)
     func keyUses(_ kind: ConformanceKind) async throws {
         let s = try await StoreUnderTest(kind)

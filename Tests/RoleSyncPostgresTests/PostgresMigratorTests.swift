@@ -16,14 +16,14 @@ struct PostgresMigratorTests {
             try await withPostgresClient(scratch.settings, logger: logger) { client in
                 let dry = try await PostgresMigrator.migrate(client, dryRun: true, logger: logger)
                 #expect(dry.found == 0)
-                #expect(dry.migrations.map(\.version) == Array(1...10))
+                #expect(dry.migrations.map(\.version) == Array(1...11))
                 let tables = try await client.query("SELECT count(*)::int8 FROM pg_tables WHERE schemaname = 'public'", logger: logger)
                     .decode(Int64.self).first { _ in true }
                 #expect(tables == 0, "a dry run creates nothing")
 
                 let first = try await PostgresMigrator.migrate(client, logger: logger)
                 #expect(first.found == 0)
-                #expect(first.migrations.map(\.version) == Array(1...10))
+                #expect(first.migrations.map(\.version) == Array(1...11))
                 let second = try await PostgresMigrator.migrate(client, logger: logger)
                 #expect(second.found == first.latest)
                 #expect(second.migrations.isEmpty)
@@ -33,7 +33,7 @@ struct PostgresMigratorTests {
                 ).decode(String.self).reduce(into: [String]()) { $0.append($1) }
                 #expect(
                     names == [
-                        "api_key_usage", "api_keys", "audit_events", "directory_members", "directory_resources", "directory_sync", "pending_logins",
+                        "access_reviews", "api_key_usage", "api_keys", "audit_events", "directory_members", "directory_resources", "directory_sync", "pending_logins",
                         "rolesync_schema",
                         "sessions",
                         "shadow_differences", "users", "webhook_attempts", "webhook_endpoints", "webhook_failures", "write_probe",

@@ -159,6 +159,15 @@ struct AuditSentenceTests {
             )
         case .webhookRetryRequested:
             (event(action, user: nil, [.endpoint: "siem", .eventID: 16]), ["asked for one more try of msg_16 to the webhook endpoint siem"])
+        case .reviewCompleted:
+            (
+                event(
+                    action,
+                    user: nil,
+                    [.reviewID: 3, .holders: 14, .kept: 12, .revoked: 2, .digest: .string("sha256:" + String(repeating: "ab", count: 32))]
+                ),
+                ["completed access review #3 of 14 admin role holders: 12 kept, 2 to revoke (rows sha256:abababababab…)"]
+            )
         case .tokenCreated:
             (event(action, [.name: "old-token", .prefix: "rst_abc"]), ["created the admin API token old-token (rst_abc) for Chen Novak"])
         case .tokenRevoked:

@@ -48,6 +48,19 @@ struct AdminAPITests {
                         ).key.id
                         body = route == .revokeKey ? ByteBuffer(string: #"{"reason":"permissions test"}"#) : nil
                         if route == .rollKey { served = .created }
+                    case .completeReview:
+                        let rows = try await harness.context.sync.accessReviewHolders()
+                        let decisions = rows.map { "\"\($0.userID.rawValue)\": \"keep\"" }.joined(separator: ", ")
+                        body = ByteBuffer(string: #"{"fingerprint": "\#(AccessReview.fingerprint(of: rows))", "decisions": {\#(decisions)}}"#)
+                        served = .created
+                    case .review:
+                        let rows = try await harness.context.sync.accessReviewHolders()
+                        id = try await harness.context.sync.completeAccessReview(
+                            decisions: Dictionary(uniqueKeysWithValues: rows.map { ($0.userID, .keep) }),
+                            fingerprint: AccessReview.fingerprint(of: rows),
+                            by: .cli
+                        ).summary.id
+                        headers[.contentType] = nil
                     case .revokeKeys:
                         let key = try await harness.context.keys.create(
                             for: target,

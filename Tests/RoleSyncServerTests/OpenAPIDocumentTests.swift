@@ -91,7 +91,7 @@ struct OpenAPIDocumentTests {
             #expect(names.sorted() == route.queryParameters.sorted(), "\(route.path)")
             #expect(operation["security"] != nil, "\(route.path) has no security")
             let responses = try #require(operation["responses"]?.objectValue, "\(route.path)")
-            let success = route == .createKey || route == .rollKey ? "201" : route == .webhookRetry ? "202" : "200"
+            let success = route == .createKey || route == .rollKey || route == .completeReview ? "201" : route == .webhookRetry ? "202" : "200"
             for status in [success, "400", "401", "403"] { #expect(responses[status] != nil, "\(route.path) lacks \(status)") }
         }
     }
@@ -194,6 +194,9 @@ extension OpenAPIDocumentTests {
                 #expect(response.headers[.allow] != nil)
             }
             #expect(try await client.execute(uri: "/api/admin/users/1", method: .options).headers[.allow] == "GET, PATCH, HEAD")
+            // A literal segment wins over a parameter, as in the router: keys/revoke is not keys/{id}.
+            #expect(try await client.execute(uri: "/api/admin/keys/revoke", method: .options).headers[.allow] == "POST")
+            #expect(try await client.execute(uri: "/api/admin/reviews/current", method: .delete).headers[.allow] == "GET, HEAD")
             #expect(try await client.execute(uri: "/nowhere", method: .get).status == .notFound)
         }
     }

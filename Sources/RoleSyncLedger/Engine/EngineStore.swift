@@ -215,6 +215,16 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
         }
     }
 
+    package func insertAccessReview(_ review: AccessReview, audit: AuditEvent) async throws -> Int64 {
+        try await engine.write(.serializable) { transaction in
+            let id = try await transaction.insertAccessReview(review)
+            var event = audit
+            event.details[.reviewID] = .number(Double(id))
+            try await transaction.insertEvent(event)
+            return id
+        }
+    }
+
     package func rollKey(id: Int64, _ plan: @escaping @Sendable (OwnedKey) throws -> KeyRoll) async throws -> RolledKey? {
         try await engine.write(.serializable) { transaction in
             guard let owned = try await transaction.key(id: id) else { return nil }
@@ -296,6 +306,14 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
     package func user(issuer: String, subject: String) async throws -> User? { try await engine.user(issuer: issuer, subject: subject) }
     package func users(email: String) async throws -> [User] { try await engine.users(email: email) }
     package func users(ids: [UserID]) async throws -> [User] { ids.isEmpty ? [] : try await engine.users(ids: ids) }
+    package func activeKeyUse(of ids: [UserID], at time: Date) async throws -> [UserID: ActiveKeyUse] {
+        ids.isEmpty ? [:] : try await engine.activeKeyUse(of: ids, at: time)
+    }
+    package func lastRoleChanges(of ids: [UserID]) async throws -> [UserID: AuditEvent] {
+        ids.isEmpty ? [:] : try await engine.lastRoleChanges(of: ids)
+    }
+    package func accessReviews(limit: Int) async throws -> [AccessReviewSummary] { try await engine.accessReviews(limit: limit) }
+    package func accessReview(id: Int64) async throws -> AccessReview? { try await engine.accessReview(id: id) }
     package func activeSuperAdminCount() async throws -> Int { try await engine.activeSuperAdminCount() }
     package func userCount() async throws -> Int { try await engine.userCount() }
     package func userCounts(issuer: String) async throws -> (users: Int, active: Int) { try await engine.userCounts(issuer: issuer) }

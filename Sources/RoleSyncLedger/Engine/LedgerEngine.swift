@@ -108,6 +108,9 @@ package protocol LedgerTransaction {
     /// Replaces a group's member list with `members`.
     nonisolated(nonsending) func setDirectoryMembers(issuer: String, group: String, members: [String]) async throws
 
+    /// Stores a completed access review. - Returns: its id.
+    nonisolated(nonsending) func insertAccessReview(_ review: AccessReview) async throws -> Int64
+
     /// Every webhook endpoint, their rows locked.
     nonisolated(nonsending) func webhookEndpoints() async throws -> [WebhookEndpoint]
     /// The webhook endpoint of this name, its row locked.

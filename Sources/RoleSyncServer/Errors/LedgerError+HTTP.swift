@@ -17,6 +17,9 @@ extension LedgerError {
         case .overrideNotPermitted: .forbidden
         case .overrideNotNeeded, .userInactive, .overrideRefused: .conflict
         case .noOverride: .notFound
+        case .reviewOutdated: .conflict
+        case .reviewIncomplete: .unprocessableContent
+        case .reviewNotFound: .notFound
         }
     }
 
@@ -45,6 +48,9 @@ extension LedgerError {
         case .overrideNotNeeded: "Role not managed by the identity provider"
         case .userInactive: "User inactive"
         case .noOverride: "No override in force"
+        case .reviewOutdated: "Holders changed"
+        case .reviewIncomplete: "Review incomplete"
+        case .reviewNotFound: "No such review"
         }
     }
 }

@@ -133,6 +133,15 @@ struct PageForm: Sendable {
     /// A field's first value.
     func value(_ name: String) -> String? { fields[name]?.first }
 
+    /// The fields whose names start with `prefix`, by the rest of their name, each with its first
+    /// value (the review form's `decision-<user id>`).
+    func fields(prefixed prefix: String) -> [(String, String)] {
+        fields.compactMap { name, values in
+            guard name.hasPrefix(prefix), let value = values.first else { return nil }
+            return (String(name.dropFirst(prefix.count)), value)
+        }
+    }
+
     /// Every value of a field sent more than once (checkboxes of one name), in the order sent.
     func values(_ name: String) -> [String] { fields[name] ?? [] }
 

@@ -136,7 +136,8 @@ struct LedgerUnavailable {
         case .notWritable(let reason):
             code = "ledger_not_writable"
             title = "Ledger cannot write"
-            message = "RoleSync's database cannot write right now (it is full or read-only), so nothing was changed. "
+            message =
+                "RoleSync's database cannot write right now (it is full or read-only), so nothing was changed. "
                 + "The operator has been told; try again later."
             self.reason = reason
         case .conflict, .invalidCursor:

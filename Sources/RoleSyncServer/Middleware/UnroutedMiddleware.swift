@@ -30,7 +30,10 @@ struct UnroutedMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound {
             let path = request.uri.path
             let segments = path.split(separator: "/")
-            let allowed = paths.first { Self.matches($0.segments, segments) }?.methods
+            // The router's rule: a literal segment wins over a parameter (`keys/revoke` over
+            // `keys/{id}`), so the most literal template that matches is the path's.
+            let allowed = paths.filter { Self.matches($0.segments, segments) }
+                .max { Self.literals($0.segments) < Self.literals($1.segments) }?.methods
             let isSCIM = path == SCIMRoutes.prefix || path.hasPrefix(SCIMRoutes.prefix + "/")
             if let allowed, !allowed.contains(request.method.rawValue) {
                 let allow: HTTPFields = [.allow: allowed.joined(separator: ", ")]
@@ -63,6 +66,10 @@ struct UnroutedMiddleware: RouterMiddleware {
             }
             throw error
         }
+    }
+
+    static func literals(_ template: [Substring]) -> Int {
+        template.filter { !$0.hasPrefix(":") && !$0.hasPrefix("{") }.count
     }
 
     static func matches(_ template: [Substring], _ path: [Substring]) -> Bool {

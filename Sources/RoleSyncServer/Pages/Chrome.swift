@@ -13,13 +13,14 @@ struct Chrome: Sendable {
 
     /// The sidebar's sections.
     enum Section: String, Sendable, CaseIterable {
-        case users, keys, audit, mapping, directory, events, console
+        case users, keys, audit, reviews, mapping, directory, events, console
 
         var label: String {
             switch self {
             case .users: "Users"
             case .keys: "API Keys"
             case .audit: "Audit"
+            case .reviews: "Access review"
             case .mapping: "Mapping"
             case .directory: "Directory"
             case .events: "Events"
@@ -32,6 +33,7 @@ struct Chrome: Sendable {
             case .users: "/admin/users"
             case .keys: "/admin/keys"
             case .audit: "/admin/audit"
+            case .reviews: "/admin/reviews"
             case .mapping: "/admin/mapping"
             case .directory: "/admin/directory"
             case .events: "/admin/events"
@@ -45,6 +47,7 @@ struct Chrome: Sendable {
             case .users: .readUsers
             case .keys: .readKeys
             case .audit: .readAudit
+            case .reviews: .readUsers
             case .mapping: .readMappings
             case .directory: .readDirectory
             case .events: .readWebhooks

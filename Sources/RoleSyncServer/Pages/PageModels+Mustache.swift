@@ -103,3 +103,25 @@ extension Column: MustacheParent {
         }
     }
 }
+
+extension ReviewRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "userID": userID
+        case "href": href
+        case "name": self.name
+        case "email": email
+        case "role": role
+        case "why": why
+        case "basis": basis
+        case "lastSignIn": lastSignIn
+        case "keys": keys
+        case "ifRevoked": ifRevoked
+        case "actionHref": actionHref
+        case "actionLabel": actionLabel
+        case "keep": keep
+        case "revoke": revoke
+        default: nil
+        }
+    }
+}

@@ -22,6 +22,8 @@ enum PageRenderer {
         "audit-rows": PackageResources.audit_rows_mustache,
         "pager": PackageResources.pager_mustache,
         "exports": PackageResources.exports_mustache,
+        "reviews": PackageResources.reviews_mustache,
+        "review": PackageResources.review_mustache,
         "confirm": PackageResources.confirm_mustache,
         "keys": PackageResources.keys_mustache,
         "keys-results": PackageResources.keys_results_mustache,

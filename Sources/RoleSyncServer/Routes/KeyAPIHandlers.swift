@@ -81,6 +81,10 @@ struct KeyAPIHandlers: Sendable {
         return JSONBody(KeyReport(owned, at: now()))
     }
 
+    /// The largest id a JSON number carries exactly (2^53 - 1): a larger one may have been rounded
+    /// on the way, so it is refused rather than read as another key's.
+    static let largestExactID: Double = 9_007_199_254_740_991
+
     /// Revokes up to ``KeyService/bulkRevocationLimit`` keys in one transaction, all or none
     /// (`{"ids": [...], "reason": "..."}`); each key gets its own `key.revoked` event.
     func revokeKeys(_ request: Request, _ context: RoleSyncRequestContext) async throws -> JSONBody<RevokedKeysReport> {
@@ -91,8 +95,8 @@ struct KeyAPIHandlers: Sendable {
             throw AdminInputError.unprocessable("ids", "'ids' is required: an array of 1 to \(limit) key ids")
         }
         let ids = try values.enumerated().map { index, value in
-            guard case .number(let number) = value, let id = Int64(exactly: number), id > 0 else {
-                throw AdminInputError.unprocessable("ids", "'ids'[\(index)] is not a key id (a positive integer)")
+            guard case .number(let number) = value, number <= Self.largestExactID, let id = Int64(exactly: number), id > 0 else {
+                throw AdminInputError.unprocessable("ids", "'ids'[\(index)] is not a key id (a positive integer up to 2^53 - 1)")
             }
             return id
         }
