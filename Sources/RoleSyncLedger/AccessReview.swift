@@ -15,6 +15,9 @@ package struct AccessReviewRow: Sendable, Hashable, Codable {
         case manual
         /// A break-glass override grants it until `overrideUntil`.
         case override
+        /// No mapping for the user's issuer is loaded here (the command line without the server's
+        /// configuration), so whether a rule grants it cannot be told: `issuer` names it.
+        case unknown
     }
 
     package enum Decision: String, Sendable, Hashable, Codable, CaseIterable {
@@ -37,6 +40,8 @@ package struct AccessReviewRow: Sendable, Hashable, Codable {
     package var overrideUntil: Date?
     package var overrideBy: String?
     package var overrideReason: String?
+    /// For ``Basis/unknown``: the issuer no loaded mapping governs.
+    package var issuer: String?
     package var lastSignInAt: Date?
     package var activeKeys: Int
     /// The most recent use of any of the user's active keys.
@@ -73,6 +78,7 @@ package struct AccessReviewRow: Sendable, Hashable, Codable {
         case overrideUntil = "override_until"
         case overrideBy = "override_by"
         case overrideReason = "override_reason"
+        case issuer
         case lastSignInAt = "last_sign_in_at"
         case activeKeys = "active_keys"
         case keysLastUsedAt = "keys_last_used_at"
@@ -87,6 +93,8 @@ package struct AccessReviewRow: Sendable, Hashable, Codable {
         case .override:
             return "break-glass override until \(overrideUntil.map(AccessReview.time) ?? "?")"
                 + (overrideBy.map { ", granted by \($0)" } ?? "") + (overrideReason.map { ": \($0)" } ?? "")
+        case .unknown:
+            return "unknown: no mapping for \(issuer ?? "its issuer") is loaded here, so whether a rule grants it cannot be told (pass --config)"
         case .manual:
             guard let changedAt else { return "manual: no rule covers them; the role they were created with, never changed" }
             return "manual: set by \(changedByName ?? changedBy ?? "?") on \(AccessReview.time(changedAt))"

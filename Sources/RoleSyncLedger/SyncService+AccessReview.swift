@@ -41,7 +41,9 @@ extension SyncService {
         }
         return users.map { user in
             let eligibility = eligibilities[user.id]
-            let basis: AccessReviewRow.Basis = user.override != nil ? .override : eligibility?.isCovered == true ? .idp : .manual
+            let basis: AccessReviewRow.Basis =
+                user.override != nil
+                ? .override : eligibility?.isCovered == true ? .idp : eligibility?.unloadedIssuer != nil ? .unknown : .manual
             var row = AccessReviewRow(
                 userID: user.id,
                 name: user.name,
@@ -56,6 +58,8 @@ extension SyncService {
             case .idp:
                 row.mappingFile = eligibility?.mappingFile
                 row.rule = eligibility?.ruleID
+            case .unknown:
+                row.issuer = eligibility?.unloadedIssuer
             case .override:
                 row.overrideUntil = user.override?.until
                 row.overrideBy = user.override.map { name($0.grantedBy) ?? $0.grantedBy.description }

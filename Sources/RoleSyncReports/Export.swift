@@ -24,15 +24,27 @@ package enum ExportFormat: String, Sendable, Hashable, CaseIterable, Codable {
 /// prefixed with `'`, so that Excel, LibreOffice and Google Sheets show it as text instead of
 /// running it.
 package enum CSV {
-    /// The characters that make a spreadsheet read a cell as a formula.
-    static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
-
     /// One field as written: neutralised, then quoted if it must be.
     package static func field(_ text: String) -> String {
-        var text = text
-        if let first = text.first, formulaStarts.contains(first) { text = "'" + text }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var needsQuotes = false
+        var formula = false
+        for (index, byte) in text.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "\n"), UInt8(ascii: "\r"): needsQuotes = true
+            default: break
+            }
+            if index == 0 {
+                switch byte {
+                case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+                    formula = true
+                default: break
+                }
+            }
+        }
+        guard needsQuotes || formula else { return text }
+        let neutral = formula ? "'" + text : text
+        guard needsQuotes else { return neutral }
+        return "\"" + neutral.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// One record: its fields joined by commas, ended by CRLF.
@@ -72,7 +84,8 @@ package struct ExportTable<Row: Sendable>: Sendable {
 }
 
 /// An export on its way: the listing read a page at a time (``pageSize`` rows), each page written
-/// as soon as it is read, so that memory stays flat whatever the number of rows.
+/// as soon as it is read (the next one read meanwhile), so that memory stays flat whatever the
+/// number of rows.
 package struct Export: Sendable {
     /// Rows read, and written, at a time.
     package static let pageSize = PageCursor.maximumPage
@@ -92,15 +105,23 @@ package struct Export: Sendable {
         self.format = format
         filename = table.filename(format, at: time)
         run = { format, write in
-            var cursor: String?
+            var (rows, cursor) = try await page(nil)
             var first = true
-            repeat {
-                let (rows, next) = try await page(cursor)
-                let text = try table.text(rows, format: format, header: first)
-                if !text.isEmpty { try await write(text) }
+            while true {
+                // The next page is read while this one is written: the database's reader and the
+                // encoding run side by side, and at most two pages are held.
+                let next = cursor.map { cursor in Task { try await page(cursor) } }
+                do {
+                    let text = try table.text(rows, format: format, header: first)
+                    if !text.isEmpty { try await write(text) }
+                } catch {
+                    next?.cancel()
+                    throw error
+                }
                 first = false
-                cursor = next
-            } while cursor != nil
+                guard let next else { return }
+                (rows, cursor) = try await next.value
+            }
         }
     }
 

@@ -6,9 +6,46 @@ package enum Timestamp {
     /// What ``parse(_:)`` takes, for error messages.
     package static let grammar = "an RFC 3339 time such as 2026-11-27T10:00:00Z, or a date such as 2026-11-27 (midnight UTC)"
 
-    /// `2026-11-27T10:00:00Z`: UTC, whole seconds.
+    /// `2026-11-27T10:00:00Z`: UTC, whole seconds (the fraction dropped), as `Date.ISO8601FormatStyle`
+    /// writes it, for years 1600 to 9999 (others are left to it). Written by hand: an export writes two or
+    /// three per row, and the format style costs several microseconds each.
     package static func format(_ date: Date) -> String {
-        date.formatted(.iso8601)
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = Int(seconds - days * 86_400)
+        // Days since 1970-01-01 to a civil date (the proleptic Gregorian calendar, H. Hinnant's method).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = Int(dayOfYear - (153 * mp + 2) / 5 + 1)
+        let month = Int(mp < 10 ? mp + 3 : mp - 9)
+        let year = Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0))
+        // Foundation writes dates before the Gregorian reform (1582) in the Julian calendar: left to it.
+        guard (1600...9999).contains(year) else { return date.formatted(.iso8601) }
+        var bytes = [UInt8](repeating: 0, count: 20)
+        func put(_ value: Int, _ width: Int, at index: Int) {
+            var v = value
+            for i in stride(from: index + width - 1, through: index, by: -1) {
+                bytes[i] = UInt8(48 + v % 10)
+                v /= 10
+            }
+        }
+        put(year, 4, at: 0)
+        bytes[4] = 45
+        put(month, 2, at: 5)
+        bytes[7] = 45
+        put(day, 2, at: 8)
+        bytes[10] = 84
+        put(secondOfDay / 3_600, 2, at: 11)
+        bytes[13] = 58
+        put(secondOfDay / 60 % 60, 2, at: 14)
+        bytes[16] = 58
+        put(secondOfDay % 60, 2, at: 17)
+        bytes[19] = 90
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// ``format(_:)`` of an optional date.

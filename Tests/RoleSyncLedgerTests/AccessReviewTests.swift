@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RoleSyncLedger
 import RoleSyncMapping
 import Testing
@@ -38,6 +39,21 @@ struct AccessReviewTests {
         let bobRow = try #require(byID[bob.id])
         #expect(bobRow.basis == .override && bobRow.overrideReason == "incident 42" && bobRow.overrideUntil == h.clock.now.addingTimeInterval(3600))
         #expect(bobRow.why.hasPrefix("break-glass override until "))
+    }
+
+    @Test("Without the mapping of a holder's issuer (the command line without --config) the basis is unknown, not manual")
+    func unknownBasis() async throws {
+        let h = try await Harness(conformance: .memory)
+        let root = try await h.makeSuperAdmin()
+        let blind = SyncService(
+            store: h.store,
+            mappings: MappingRegistry(MappingSet.build([]).set, isConfigurations: false),
+            logger: Logger(label: "test")
+        )
+        let rows = try await blind.accessReviewHolders()
+        #expect(rows.map(\.userID) == [root.id])
+        #expect(rows.first?.basis == .unknown && rows.first?.issuer == "https://idp.example.com")
+        #expect(rows.first?.why.hasPrefix("unknown: no mapping for https://idp.example.com is loaded here") == true)
     }
 
     @Test(

@@ -5,6 +5,17 @@ import Testing
 /// One time grammar for the API and the command line.
 @Suite("Timestamps")
 struct TimestampTests {
+    @Test("format writes what Date.ISO8601FormatStyle writes: leap days, century years, before 1970, fractions dropped")
+    func formatMatchesFoundation() {
+        var instants: [Double] = [0, -1, -0.5, 0.999, 951_782_400, 951_868_799.75, 4_107_542_400, -62_135_596_800, 253_402_300_799]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 { instants.append(Double.random(in: -62_135_596_800...253_402_300_799, using: &generator)) }
+        for seconds in instants {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(Timestamp.format(date) == date.formatted(.iso8601), "\(seconds)")
+        }
+    }
+
     @Test(
         "Valid forms parse to the right instant",
         arguments: [

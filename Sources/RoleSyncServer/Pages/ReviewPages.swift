@@ -39,6 +39,8 @@ struct ReviewRow: Sendable {
         case .idp:
             ifRevoked =
                 "Remove them from the IdP group that rule \(row.rule ?? "?") in \(row.mappingFile ?? "?") reads: RoleSync follows at their next sign-in or reconciliation."
+        case .unknown:
+            ifRevoked = "Load the mappings that govern them to know whether the IdP or a person grants it."
         case .override:
             ifRevoked = "End the break-glass override on their page."
             actionHref = href
