@@ -365,8 +365,13 @@ struct KeysRevokeCommand: AsyncParsableCommand {
             return
         }
         let reason = self.reason
+        let batch = chosen.count > 1
         let revoked = try await refusalsExit {
-            try await keys.revoke(ids: chosen, reason: reason, unusedBefore: unusedBefore, by: .cli)
+            do {
+                return try await keys.revoke(ids: chosen, reason: reason, unusedBefore: unusedBefore, by: .cli)
+            } catch let error as LedgerError where batch {
+                throw CLIError("refused (\(error.code)): \(error); nothing was revoked (the keys are revoked all or none)")
+            }
         }
         switch format {
         case .json:
