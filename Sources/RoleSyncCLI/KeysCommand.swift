@@ -351,13 +351,18 @@ struct KeysRevokeCommand: AsyncParsableCommand {
         let time = Date()
         var chosen = ids
         var unusedBefore: Date?
+        var stale: [OwnedKey]?
         if let staleSince, let after = KeyService.lifetime(staleSince) {
             let before = time.addingTimeInterval(-after)
             unusedBefore = before
-            chosen = try await keys.staleKeys(unusedBefore: before).map(\.key.id)
+            stale = try await keys.staleKeys(unusedBefore: before)
+            chosen = stale?.map(\.key.id) ?? []
         }
         if dryRun {
-            try await list(chosen, keys, at: time)
+            // The sweep's keys are read already; named ids are read here.
+            var owned = stale ?? []
+            if stale == nil { for id in chosen { owned.append(try await refusalsExit { try await keys.key(id: id) }) } }
+            try list(owned, at: time)
             return
         }
         if chosen.isEmpty {
@@ -393,9 +398,7 @@ struct KeysRevokeCommand: AsyncParsableCommand {
     }
 
     /// The dry run: the keys as they are, and what would happen.
-    func list(_ chosen: [Int64], _ keys: KeyService, at time: Date) async throws {
-        var owned: [OwnedKey] = []
-        for id in chosen { owned.append(try await refusalsExit { try await keys.key(id: id) }) }
+    func list(_ owned: [OwnedKey], at time: Date) throws {
         let reports = owned.map { KeyReport($0, at: time) }
         switch format {
         case .json:

@@ -18,19 +18,17 @@ struct ReviewsCommand: AsyncParsableCommand {
     )
 }
 
-/// The output of a review's rows: a table, JSON, or the export formats.
-enum ReviewFormat: String, ExpressibleByArgument, CaseIterable {
-    case human, json, csv, jsonl
-}
-
-extension ReviewFormat {
-    /// Prints `rows` as a table (by role, with why and the decision), or as JSON, CSV or JSON lines.
+extension ListFormat {
+    /// Prints a review's rows as a table (by role, with why and the decision), or as JSON, CSV or
+    /// JSON lines.
     func print(_ rows: [AccessReviewRow], json: some Encodable, name: String, at time: Date) async throws {
+        if let export {
+            try await Export.review(rows, format: export, name: name, at: time).print()
+            return
+        }
         switch self {
-        case .json:
+        case .json, .csv, .jsonl:
             Output.line(try jsonText(json))
-        case .csv, .jsonl:
-            try await Export.review(rows, format: self == .csv ? .csv : .jsonl, name: name, at: time).print()
         case .human:
             var table = [["ROLE", "ID", "HOLDER", "WHY", "LAST SIGN-IN", "ACTIVE KEYS", "DECISION"]]
             for row in rows {
@@ -53,7 +51,7 @@ struct ReviewsHoldersCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     @Option(help: "Output format: human, json (with the fingerprint a completion sends back), csv or jsonl.")
-    var format: ReviewFormat = .human
+    var format: ListFormat = .human
 
     func run() async throws {
         let ledger = try await store.open()
@@ -106,7 +104,7 @@ struct ReviewsShowCommand: AsyncParsableCommand {
     var id: Int64
 
     @Option(help: "Output format: human, json, csv or jsonl.")
-    var format: ReviewFormat = .human
+    var format: ListFormat = .human
 
     func run() async throws {
         let ledger = try await store.open()

@@ -20,9 +20,8 @@ package protocol LedgerReads: Sendable {
     /// The users with these ids that exist, in id order.
     func users(ids: [UserID]) async throws -> [User]
 
-    /// For each of these users who has keys active at `time`: how many, and the latest use of any
-    /// (an access review's columns, read for a page of holders at once).
-    func activeKeyUse(of ids: [UserID], at time: Date) async throws -> [UserID: ActiveKeyUse]
+    /// The unrevoked keys of these users, in one read (an access review's page of holders).
+    func unrevokedKeys(ownerIDs: [UserID]) async throws -> [APIKey]
     /// The newest `user.role_changed` event of each of these users who has one.
     func lastRoleChanges(of ids: [UserID]) async throws -> [UserID: AuditEvent]
     /// Completed access reviews, newest first, without their rows.
@@ -437,16 +436,5 @@ package struct UserActivity: Sendable, Hashable {
         self.recent = recent
         self.lastRefusal = lastRefusal
         self.activeSessions = activeSessions
-    }
-}
-
-/// A user's active keys, for an access review: how many, and the latest use of any.
-package struct ActiveKeyUse: Sendable, Hashable {
-    package var active: Int
-    package var lastUsedAt: Date?
-
-    package init(active: Int, lastUsedAt: Date?) {
-        self.active = active
-        self.lastUsedAt = lastUsedAt
     }
 }

@@ -27,14 +27,16 @@ extension SyncService {
     /// last change by hand, with who made it), their keys' use, their last sign-in.
     func reviewRows(_ users: [User], at time: Date) async throws -> [AccessReviewRow] {
         guard !users.isEmpty else { return [] }
-        let keys = try await store.activeKeyUse(of: users.map(\.id), at: time)
+        // Active is the ledger's rule (APIKey.status): the engines only read the unrevoked keys.
+        var keys: [UserID: (active: Int, lastUsedAt: Date?)] = [:]
+        for key in try await store.unrevokedKeys(ownerIDs: users.map(\.id)) where key.status(at: time) == .active {
+            let use = keys[key.userID] ?? (0, nil)
+            keys[key.userID] = (use.active + 1, [use.lastUsedAt, key.lastUsedAt].compactMap { $0 }.max())
+        }
         let eligibilities = Dictionary(uniqueKeysWithValues: users.map { ($0.id, eligibility(of: $0)) })
         let manual = users.filter { $0.override == nil && eligibilities[$0.id]?.isCovered != true }.map(\.id)
         let changes = try await store.lastRoleChanges(of: manual)
-        var actors = Set<UserID>()
-        for event in changes.values { if case .user(let id) = event.actor { actors.insert(id) } }
-        for user in users { if case .user(let id)? = user.override?.grantedBy { actors.insert(id) } }
-        let people = Dictionary(uniqueKeysWithValues: try await store.users(ids: actors.sorted { $0.rawValue < $1.rawValue }).map { ($0.id, $0) })
+        let people = try await people(acting: changes.values.map(\.actor) + users.compactMap { $0.override?.grantedBy })
         func name(_ actor: Actor) -> String? {
             guard case .user(let id) = actor, let person = people[id] else { return nil }
             return [person.name, person.email.map { "<\($0)>" }].compactMap { $0 }.joined(separator: " ")
@@ -122,12 +124,18 @@ extension SyncService {
         try await named(try await store.accessReviews(limit: limit))
     }
 
+    /// The people among `actors`, by id, read in one call.
+    func people(acting actors: [Actor]) async throws -> [UserID: User] {
+        var ids = Set<UserID>()
+        for actor in actors { if case .user(let id) = actor { ids.insert(id) } }
+        let users = try await store.users(ids: ids.sorted { $0.rawValue < $1.rawValue })
+        return Dictionary(uniqueKeysWithValues: users.map { ($0.id, $0) })
+    }
+
     /// The reviews with their reviewers named (a person's name, else email).
     func named(_ summaries: [AccessReviewSummary]) async throws -> [AccessReviewSummary] {
         var reviews = summaries
-        var ids = Set<UserID>()
-        for review in reviews { if case .user(let id) = review.reviewer { ids.insert(id) } }
-        let people = Dictionary(uniqueKeysWithValues: try await store.users(ids: ids.sorted { $0.rawValue < $1.rawValue }).map { ($0.id, $0) })
+        let people = try await people(acting: reviews.map(\.reviewer))
         for index in reviews.indices {
             if case .user(let id) = reviews[index].reviewer, let person = people[id] {
                 reviews[index].reviewerName = person.name ?? person.email

@@ -6,18 +6,14 @@ package import RoleSyncLedger
 /// Access reviews: what a review reads of its holders in one query per page, and the completed
 /// reviews (ledger v11).
 extension PostgresEngine {
-    package func activeKeyUse(of ids: [UserID], at time: Date) async throws -> [UserID: ActiveKeyUse] {
-        let rows = try await rows(
+    package func unrevokedKeys(ownerIDs: [UserID]) async throws -> [APIKey] {
+        try await rows(
             """
-            SELECT user_id, count(*), max(last_used_at) FROM api_keys
-            WHERE user_id = ANY(\(ids.map(\.rawValue))) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > \(time))
-            GROUP BY user_id
-            """
-        ) { row in
-            let (user, count, lastUsed) = try row.decode((Int64, Int64, Date?).self)
-            return (UserID(user), ActiveKeyUse(active: Int(count), lastUsedAt: lastUsed))
-        }
-        return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+            SELECT \(unescaped: PostgresRows.ownedKey) FROM \(unescaped: PostgresRows.ownedKeySource)
+            WHERE k.user_id = ANY(\(ownerIDs.map(\.rawValue))) AND k.revoked_at IS NULL ORDER BY k.id
+            """,
+            PostgresRows.ownedKey
+        ).map(\.key)
     }
 
     package func lastRoleChanges(of ids: [UserID]) async throws -> [UserID: AuditEvent] {

@@ -6,24 +6,17 @@ package import RoleSyncLedger
 /// Access reviews: what a review reads of its holders in one query per page, and the completed
 /// reviews (ledger v15).
 extension SQLiteEngine {
-    package func activeKeyUse(of ids: [UserID], at time: Date) async throws -> [UserID: ActiveKeyUse] {
-        let list = ClaimValue.array(ids.map { .number(Double($0.rawValue)) }).jsonText
+    package func unrevokedKeys(ownerIDs: [UserID]) async throws -> [APIKey] {
+        let list = ClaimValue.array(ownerIDs.map { .number(Double($0.rawValue)) }).jsonText
         return try await reading { db in
-            let rows = try Row.fetchAll(
+            try OwnedKeyRecord.fetchAll(
                 db,
                 sql: """
-                    SELECT user_id, count(*), max(last_used_at) FROM api_keys
-                    WHERE user_id IN (SELECT value FROM json_each(?)) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
-                    GROUP BY user_id
+                    SELECT \(OwnedKeyRecord.selection) FROM \(OwnedKeyRecord.source)
+                    WHERE k.user_id IN (SELECT value FROM json_each(?)) AND k.revoked_at IS NULL ORDER BY k.id
                     """,
-                arguments: [list, time.timeIntervalSince1970]
-            )
-            var use: [UserID: ActiveKeyUse] = [:]
-            for row in rows {
-                let lastUsed: Double? = row[2]
-                use[UserID(row[0])] = ActiveKeyUse(active: row[1], lastUsedAt: lastUsed.map(Date.init(timeIntervalSince1970:)))
-            }
-            return use
+                arguments: [list]
+            ).map(\.owned.key)
         }
     }
 

@@ -174,9 +174,7 @@ struct EngineStoreTests {
         func user(issuer: String, subject: String) async throws -> User? { try await inner.user(issuer: issuer, subject: subject) }
         func users(email: String) async throws -> [User] { try await inner.users(email: email) }
         func users(ids: [UserID]) async throws -> [User] { try await inner.users(ids: ids) }
-        func activeKeyUse(of ids: [UserID], at time: Date) async throws -> [UserID: ActiveKeyUse] {
-            try await inner.activeKeyUse(of: ids, at: time)
-        }
+        func unrevokedKeys(ownerIDs: [UserID]) async throws -> [APIKey] { try await inner.unrevokedKeys(ownerIDs: ownerIDs) }
         func lastRoleChanges(of ids: [UserID]) async throws -> [UserID: AuditEvent] { try await inner.lastRoleChanges(of: ids) }
         func accessReviews(limit: Int) async throws -> [AccessReviewSummary] { try await inner.accessReviews(limit: limit) }
         func accessReview(id: Int64) async throws -> AccessReview? { try await inner.accessReview(id: id) }

@@ -57,7 +57,10 @@ struct SignInTests {
 
     @Test("unmatched: deny refuses uncovered users", arguments: ConformanceKind.all)
     func unmatchedDeny(_ kind: ConformanceKind) async throws {
-        let h = try await Harness(conformance: kind, mapping: Harness.mappingYAML.replacingOccurrences(of: "unmatched: manual", with: "unmatched: deny"))
+        let h = try await Harness(
+            conformance: kind,
+            mapping: Harness.mappingYAML.replacingOccurrences(of: "unmatched: manual", with: "unmatched: deny")
+        )
         #expect(try await h.signIn("bob", groups: ["sales"]).refusal == .unmatchedDenied)
         #expect(try await h.signIn("fay", groups: ["finance"]).isAllowed)
     }

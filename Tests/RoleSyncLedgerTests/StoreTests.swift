@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 import RoleSyncLedger
 import RoleSyncMapping
-@testable import RoleSyncSQLite
 import Synchronization
 import Testing
+
+@testable import RoleSyncSQLite
 
 /// What only the SQLite store promises beyond the protocol: its transactions under injected
 /// faults, and an audit log its triggers keep append-only.

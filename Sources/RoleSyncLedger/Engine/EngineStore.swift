@@ -306,8 +306,8 @@ package final class EngineStore<Engine: LedgerEngine>: LedgerStore {
     package func user(issuer: String, subject: String) async throws -> User? { try await engine.user(issuer: issuer, subject: subject) }
     package func users(email: String) async throws -> [User] { try await engine.users(email: email) }
     package func users(ids: [UserID]) async throws -> [User] { ids.isEmpty ? [] : try await engine.users(ids: ids) }
-    package func activeKeyUse(of ids: [UserID], at time: Date) async throws -> [UserID: ActiveKeyUse] {
-        ids.isEmpty ? [:] : try await engine.activeKeyUse(of: ids, at: time)
+    package func unrevokedKeys(ownerIDs: [UserID]) async throws -> [APIKey] {
+        ownerIDs.isEmpty ? [] : try await engine.unrevokedKeys(ownerIDs: ownerIDs)
     }
     package func lastRoleChanges(of ids: [UserID]) async throws -> [UserID: AuditEvent] {
         ids.isEmpty ? [:] : try await engine.lastRoleChanges(of: ids)
