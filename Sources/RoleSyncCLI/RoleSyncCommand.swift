@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RoleSyncBuildInfo
 import RoleSyncReports
 
 struct RoleSyncCommand: AsyncParsableCommand {
@@ -10,6 +11,7 @@ struct RoleSyncCommand: AsyncParsableCommand {
             Exit codes: 0 done (whatever the decision), 1 invalid mapping or input or a refused sign-in or edit, \
             2 usage error.
             """,
+        version: "rolesync \(BuildInfo.description)",
         subcommands: [
             ServeCommand.self, MappingCommand.self, ReconcileCommand.self, UsersCommand.self, KeysCommand.self, AuditCommand.self,
             EventsCommand.self, ReviewsCommand.self, DemoCommand.self, MigrateCommand.self, MigrateDataCommand.self,

@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Prometheus
 import RoleSyncApp
+import RoleSyncBuildInfo
 import RoleSyncConfig
 
 struct ServeCommand: AsyncParsableCommand {
@@ -37,6 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         if !check {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            // Prometheus's build-information idiom: one series, always 1, labelled with what runs.
+            Gauge(label: "rolesync_build_info", dimensions: [("version", BuildInfo.version), ("commit", BuildInfo.commit)]).record(1)
         }
         let server = try await ServeApplication(
             configuration: configuration,

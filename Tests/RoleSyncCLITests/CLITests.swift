@@ -118,7 +118,10 @@ struct CLITests {
         Case(golden: "mapping-help", arguments: ["mapping", "--help"]),
         Case(golden: "keys-help", arguments: ["keys", "--help"]),
         Case(golden: "events-help", arguments: ["events", "--help"]),
-        Case(golden: "events-invalid-config", arguments: ["serve", "--check", "--config", "Tests/RoleSyncCLITests/Fixtures/serve-webhooks-invalid.yaml"]),
+        Case(
+            golden: "events-invalid-config",
+            arguments: ["serve", "--check", "--config", "Tests/RoleSyncCLITests/Fixtures/serve-webhooks-invalid.yaml"]
+        ),
         Case(
             golden: "events-test-unknown",
             arguments: ["events", "test", "siem", "--config", "Tests/RoleSyncCLITests/Fixtures/serve-no-directory.yaml"]
@@ -175,6 +178,28 @@ struct CLITests {
 }
 
 extension CLITests {
+    /// The version is kept in VERSION alone; the binary says it with the commit it was built from
+    /// (Plugins/BuildInfoPlugin).
+    @Test("--version prints VERSION's version and the commit the binary was built from")
+    func version() throws {
+        let expected = try String(contentsOf: Rolesync.packageRoot.appendingPathComponent("VERSION"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(expected.wholeMatch(of: /\d+\.\d+\.\d+/) != nil, "VERSION: \(expected)")
+        let run = try Rolesync.run(["--version"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let line = run.stdout.trimmingCharacters(in: .newlines)
+        let match = try #require(line.wholeMatch(of: /rolesync (\S+) \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)/), "\(line)")
+        #expect(String(match.1) == expected)
+        // A checkout (the tests run in one) names its commit.
+        let head = try Rolesync.run(
+            ["-C", Rolesync.packageRoot.path, "rev-parse", "--short=12", "HEAD"],
+            program: URL(fileURLWithPath: "/usr/bin/git")
+        )
+        if head.status == 0 {
+            #expect(String(match.2).hasPrefix(head.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+    }
+
     /// Over 64 KiB of diagnostics on stderr while stdout stays open: a runner that read stdout to
     /// the end before stderr waited forever here.
     @Test("A command that fills stderr before it ends stdout does not hang the runner", .timeLimit(.minutes(1)))

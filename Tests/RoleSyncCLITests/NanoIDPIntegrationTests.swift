@@ -4,6 +4,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
+import RoleSyncBuildInfo
 import RoleSyncHTTPClient
 import RoleSyncTestSupport
 import Testing
@@ -63,6 +64,9 @@ struct NanoIDPIntegrationTests {
         #expect(metrics.contains("rolesync_jwks_refreshes_total{"), "\(metrics.prefix(2000))")
         #expect(metrics.contains("reason=\"unknown_kid\""))
         #expect(metrics.contains("rolesync_sign_ins_total"))
+        let buildInfo = try #require(metrics.split(separator: "\n").first { $0.hasPrefix("rolesync_build_info{") }, "\(metrics.prefix(2000))")
+        #expect(buildInfo.contains(#"version="\#(BuildInfo.version)""#) && buildInfo.contains(#"commit="\#(BuildInfo.commit)""#))
+        #expect(buildInfo.hasSuffix("} 1"), "\(buildInfo)")
 
         // 4. A leaver is refused and nothing of theirs is created.
         try await idp.createUser(username + "-gone", groups: ["leavers"])

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import RoleSyncBuildInfo
 import RoleSyncJSON
 import RoleSyncLedger
 import RoleSyncMapping
@@ -83,6 +84,7 @@ import Testing
             for section in ["/admin/users", "/admin/keys", "/admin/audit", "/admin/mapping", "/console/keys"] {
                 #expect(page.contains("href=\"\(section)\""), "\(section)")
             }
+            #expect(page.contains("<p class=\"build\">RoleSync \(BuildInfo.version) · \(BuildInfo.commit)</p>"), "the sidebar says what runs")
             #expect(page.contains("<label for=\"q\">Search</label>"))
             #expect(page.contains("<label for=\"role\">Role</label>"))
             #expect(page.contains("<label for=\"status\">Status</label>"))

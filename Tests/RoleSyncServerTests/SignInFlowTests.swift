@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import RoleSyncBuildInfo
 import RoleSyncLedger
 import RoleSyncMapping
 import RoleSyncOIDC
@@ -192,7 +193,10 @@ struct SignInFlowTests {
         try await harness.test { client in
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .ok)
-            #expect(try SignInHarness.json(health)["status"] == .string("ok"))
+            let body = try SignInHarness.json(health)
+            #expect(body["status"] == .string("ok"))
+            #expect(body["version"] == .string(BuildInfo.version))
+            #expect(body["commit"] == .string(BuildInfo.commit))
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.status == .ok)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)

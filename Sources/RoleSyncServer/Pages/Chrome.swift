@@ -1,4 +1,5 @@
 import Foundation
+import RoleSyncBuildInfo
 import RoleSyncLedger
 import RoleSyncReports
 
@@ -64,6 +65,8 @@ struct Chrome: Sendable {
     var error: String?
     var css = StaticAsset.styleSheet.href
     var js = StaticAsset.script.href
+    /// `RoleSync 1.0.0 · 0123456789ab`: what runs, at the foot of the sidebar.
+    var build = "RoleSync \(BuildInfo.version) · \(BuildInfo.commit)"
 
     init(title: String, section: Section?, caller: Caller, formToken: String, notice: String? = nil, error: String? = nil) {
         self.title = title

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import RoleSyncBuildInfo
 import RoleSyncLedger
 
 /// Operations: `GET /healthz` (liveness: the ledger answers a read), `GET /readyz` (readiness: it
@@ -15,10 +16,13 @@ struct OperationsController: Sendable {
         group.get("healthz") { _, context in
             do {
                 try await self.sync.ping()
-                return EditedResponse(response: JSONBody(["status": "ok"]))
+                return EditedResponse(response: JSONBody(["status": "ok", "version": BuildInfo.version, "commit": BuildInfo.commit]))
             } catch {
                 context.logger.error("health check failed", metadata: ["error": "\(error)"])
-                return EditedResponse(status: .serviceUnavailable, response: JSONBody(["status": "unavailable"]))
+                return EditedResponse(
+                    status: .serviceUnavailable,
+                    response: JSONBody(["status": "unavailable", "version": BuildInfo.version, "commit": BuildInfo.commit])
+                )
             }
         }
         group.get("readyz") { _, context in
