@@ -41,6 +41,18 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
+        // Writes the version (from `VERSION`) and the Git commit into RoleSyncBuildInfo before each build.
+        .plugin(
+            name: "BuildInfoPlugin",
+            capability: .buildTool()
+        ),
+        // What this binary is: its version and commit (`rolesync --version`, `/healthz`, the
+        // dashboard, `rolesync_build_info`). No dependencies.
+        .target(
+            name: "RoleSyncBuildInfo",
+            swiftSettings: swiftSettings,
+            plugins: ["BuildInfoPlugin"]
+        ),
         // JSON values as every module passes them (claims, provider documents, SCIM resources, audit
         // details), their strict reader, and base64url. Foundation only.
         .target(
@@ -277,7 +289,7 @@ let package = Package(
                 "RoleSyncSCIM",
                 "RoleSyncOIDC",
                 "RoleSyncLedger",
-                "RoleSyncMapping", "RoleSyncJSON", "RoleSyncYAML",
+                "RoleSyncMapping", "RoleSyncJSON", "RoleSyncYAML", "RoleSyncBuildInfo",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -330,6 +342,7 @@ let package = Package(
                 "RoleSyncHTTPClient",
                 "RoleSyncEvents",
                 "RoleSyncWebhooks",
+                "RoleSyncBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -337,7 +350,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: [
+                // Full RELRO: the relocations are resolved at start and made read-only (lintian's
+                // hardening-no-bindnow).
+                .unsafeFlags(["-Xlinker", "-z", "-Xlinker", "relro", "-Xlinker", "-z", "-Xlinker", "now"])
+            ]
         ),
         // Generated fixtures shared by tests and benchmarks.
         .target(
@@ -451,7 +469,7 @@ let package = Package(
             dependencies: [
                 "RoleSyncServer", "RoleSyncReconciler", "RoleSyncReports", "RoleSyncOIDC", "RoleSyncHTTPClient", "RoleSyncConfig",
                 "RoleSyncLedger", "RoleSyncSQLite", "RoleSyncPostgres", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncTestSupport",
-                "RoleSyncWebhooks", "RoleSyncEvents", "RoleSyncYAML",
+                "RoleSyncWebhooks", "RoleSyncEvents", "RoleSyncYAML", "RoleSyncBuildInfo",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -497,7 +515,7 @@ let package = Package(
             name: "RoleSyncCLITests",
             dependencies: [
                 "RoleSyncCLI", "RoleSyncMapping", "RoleSyncJSON", "RoleSyncHTTPClient", "RoleSyncTestSupport", "RoleSyncConfig",
-                "RoleSyncPostgres", "RoleSyncSQLite", "RoleSyncLedger",
+                "RoleSyncPostgres", "RoleSyncSQLite", "RoleSyncLedger", "RoleSyncBuildInfo",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -24,8 +24,25 @@ struct DemoCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: ArgumentHelp("Folder of example claims (JSON objects with an iss).", valueName: "folder"))
-    var claims = "examples/claims"
+    @Option(
+        name: .customLong("claims"),
+        help: ArgumentHelp(
+            "Folder of example claims (JSON objects with an iss; default examples/claims, or the Debian package's \(Self.packagedClaims) outside a checkout).",
+            valueName: "folder"
+        )
+    )
+    var claimsOption: String?
+
+    /// Where the Debian package installs `examples/claims` (scripts/package-deb).
+    static let packagedClaims = "/usr/share/rolesync/examples/claims"
+
+    /// `--claims`, else `examples/claims` in a checkout, else the package's copy.
+    var claims: String {
+        if let claimsOption { return claimsOption }
+        var folder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: "examples/claims", isDirectory: &folder) && folder.boolValue { return "examples/claims" }
+        return FileManager.default.fileExists(atPath: Self.packagedClaims) ? Self.packagedClaims : "examples/claims"
+    }
 
     @Option(help: ArgumentHelp("Also sign in this many generated people, copies of the example users.", valueName: "count"))
     var people = 0

@@ -14,7 +14,9 @@ enum RoleSyncMain {
     static func main() async {
         // Logs go to stderr, quiet by default so command output stays clean; ROLESYNC_LOG_LEVEL=info shows decisions.
         // `serve` logs at info by default; every other command is quiet.
-        let fallback: Logger.Level = CommandLine.arguments.dropFirst().first == "serve" ? .info : .warning
+        let serving = CommandLine.arguments.dropFirst().first == "serve"
+        let checking = CommandLine.arguments.contains("--check")
+        let fallback: Logger.Level = serving ? .info : .warning
         let level = ProcessInfo.processInfo.environment["ROLESYNC_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? fallback
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -24,8 +26,14 @@ enum RoleSyncMain {
         // Swift concurrency's jobs run on NIO's event loops, the threads that already read and write
         // the sockets: a request no longer hops to the global pool and back for each await
         // (decision 125; the forward-authentication figures in docs/performance.md).
+        // NIO finds the runtime's hook with dlsym, which a runtime linked in with
+        // --static-swift-stdlib (the Debian package's binary) keeps hidden: there the jobs run on
+        // Swift's own pool, as in any Swift program (decision 145). Only `serve` says so.
         if !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
-            Logger(label: "rolesync").warning("NIO's event loops could not become the concurrency executor; running on the default pool")
+            Logger(label: "rolesync").log(
+                level: serving && !checking ? .notice : .debug,
+                "Swift concurrency runs on its default pool, not on NIO's event loops (the runtime's hook is not exported: a statically linked runtime)"
+            )
         }
         let code = await run(Array(CommandLine.arguments.dropFirst()))
         exit(code)
