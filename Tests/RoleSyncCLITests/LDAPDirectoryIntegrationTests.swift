@@ -195,15 +195,17 @@ struct ActiveDirectoryIntegrationTests {
         let bob = try Self.user("bob", config)
         #expect(bob["status"] as? String == "inactive" && bob["deactivation_reason"] as? String == "idp", "\(bob)")
 
-        // serve's schedule: dee's account disabled at the domain controller is cut off.
+        // serve's schedule: dee's account, disabled at the domain controller after that run, is cut
+        // off. Disabled before serve starts: serve's first scheduled run may come at once, and one
+        // that came before the disable waited a whole interval (1m) for the next (a failed CI run).
+        try SambaPeer.tool(["user", "disable", "dee"])
+        defer { _ = try? SambaPeer.tool(["user", "enable", "dee"]) }
         let server = try await ServeProcess.start(environment: ["ROLESYNC_AD_PW": SambaPeer.password]) { port, folder in
             let config = try Self.configuration(folder, name: "rolesync.yaml", port: port)
             try Self.signIn(Self.people, config: config, folder: folder)
             return try String(contentsOfFile: config, encoding: .utf8)
         }
         let served = server.folder.appendingPathComponent("rolesync.yaml").path
-        try SambaPeer.tool(["user", "disable", "dee"])
-        defer { _ = try? SambaPeer.tool(["user", "enable", "dee"]) }
         let dee = try await OktaDirectoryIntegrationTests.untilInactive { try Self.user("dee", served) }
         #expect(dee["status"] as? String == "inactive" && dee["deactivation_reason"] as? String == "idp", "\(dee)\n\(server.log)")
         await server.stop()
