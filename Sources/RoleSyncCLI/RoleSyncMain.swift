@@ -18,11 +18,7 @@ enum RoleSyncMain {
         let checking = CommandLine.arguments.contains("--check")
         let fallback: Logger.Level = serving ? .info : .warning
         let level = ProcessInfo.processInfo.environment["ROLESYNC_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? fallback
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, logLevel: level) }
         // Swift concurrency's jobs run on NIO's event loops, the threads that already read and write
         // the sockets: a request no longer hops to the global pool and back for each await
         // (decision 125; the forward-authentication figures in docs/performance.md).

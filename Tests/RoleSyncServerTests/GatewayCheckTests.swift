@@ -75,6 +75,9 @@ struct GatewayCheckTests {
                 ("/gateway/check", .get, [.authorization: "Bearer \(key.value)"]),
                 ("/gateway/check", .post, [.authorization: "bearer \(key.value)"]),
                 ("/gateway/check", .delete, [HTTPFields.Element.Name("X-API-Key")!: key.value]),
+                // The scheme in any case, spaces and tabs around the credential (a Unicode space too).
+                ("/gateway/check", .get, [.authorization: "BEARER   \(key.value)\t "]),
+                ("/gateway/check", .get, [HTTPFields.Element.Name("X-API-Key")!: "\t\(key.value)\u{2009}"]),
                 ("/gateway/check", .head, [.authorization: "Bearer \(key.value)"]),
                 // Envoy: the original path appended to the check's prefix, with its query.
                 ("/gateway/check/v1/chat/completions?roles=user", .post, [.authorization: "Bearer \(key.value)"]),
@@ -120,6 +123,9 @@ struct GatewayCheckTests {
                 [.authorization: "Bearer \(String(typo))"], [.authorization: "Bearer garbage"], [.authorization: "Bearer \(admin.value)"],
                 [.authorization: "Bearer \(APIKeyFormat.generate())"], [.authorization: "Basic dXNlcjpwYXNz"],
                 [HTTPFields.Element.Name("X-API-Key")!: "rsk_short"],
+                // A good key under another scheme, or a scheme that only looks like Bearer.
+                [.authorization: "Bearers \(key.value)"], [.authorization: "Bearez \(key.value)"], [.authorization: "Bear \(key.value)"],
+                [.authorization: "B\u{E9}arer \(key.value)"], [.authorization: "Bearer\t\(key.value)"],
                 // A key the request carries is never replaced by a session cookie.
                 [.authorization: "Bearer garbage", .cookie: "\(h.context.cookies.session)=\(h.browserSessions[.user]!)"],
             ] as [HTTPFields] {
