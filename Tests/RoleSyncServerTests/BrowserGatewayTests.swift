@@ -106,7 +106,15 @@ struct BrowserGatewayTests {
             let refused = try await G.check(client, "/gateway/check?roles=super_admin", cookie)
             #expect(refused.status == .forbidden)
             #expect(refused.headers[.contentType]?.hasPrefix("text/html") == true)
-            #expect(String(buffer: refused.body).contains("billing_admin") && String(buffer: refused.body).contains("role_not_allowed"))
+            let page = String(buffer: refused.body)
+            #expect(page.contains("billing_admin") && page.contains("role_not_allowed"))
+            // Shown on the protected host: the style sheet and the way back are at RoleSync's public URL.
+            let base =
+                h.context.publicURL.absoluteString.hasSuffix("/")
+                ? String(h.context.publicURL.absoluteString.dropLast()) : h.context.publicURL.absoluteString
+            #expect(page.contains(#"href="\#(base)/assets/app.css"#), "\(page)")
+            #expect(page.contains(#"href="\#(base)/""#), "\(page)")
+            #expect(refused.headers[.cacheControl] == "no-store")
         }
     }
 

@@ -100,15 +100,25 @@ struct GatewayCheckController: Sendable {
                 ]
             )
             if identity.key == nil, Self.wantsPage(request) {
-                // A signed-in browser: a page to read, which Caddy and Traefik pass on (nginx shows its own).
-                return try PageError(
-                    .forbidden,
-                    title: "Not for your role",
-                    code: "role_not_allowed",
-                    message: "You are signed in as \(identity.email ?? "user \(identity.userID)") with the role \(identity.role.rawValue), "
-                        + "which may not open this page. Ask an administrator if you need it."
+                // A signed-in browser: a page to read, which Caddy and Traefik pass on (nginx asks
+                // for it with error_page 403, docs/gateways.md). It is shown on the protected host,
+                // so its style sheet and its way back are RoleSync's public URL's.
+                let base = publicURL.absoluteString.hasSuffix("/") ? String(publicURL.absoluteString.dropLast()) : publicURL.absoluteString
+                var page = PageRenderer.page(
+                    "message",
+                    MessageModel(
+                        title: "Not for your role",
+                        css: base + StaticAsset.styleSheet.href,
+                        message: "You are signed in as \(identity.email ?? "user \(identity.userID)") with the role \(identity.role.rawValue), "
+                            + "which may not open this page. Ask an administrator if you need it.",
+                        code: "role_not_allowed",
+                        requestID: context.id,
+                        backHref: base + "/"
+                    ),
+                    status: .forbidden
                 )
-                .response(from: request, context: context)
+                page.headers[.cacheControl] = "no-store"
+                return page
             }
             throw GatewayCheckError.roleNotAllowed(identity.role, allowed: allowedRoles).problem
         }
@@ -146,7 +156,7 @@ struct GatewayCheckController: Sendable {
     /// a bearer key (`Authorization: Basic …`), which no cookie may stand in for.
     static func presentedKey(_ request: Request) -> String?? {
         if let authorization = request.headers[.authorization] { return .some(CallerAuthenticator.bearerToken(authorization)) }
-        if let value = request.headers[.apiKey] { return .some(value.trimmingCharacters(in: .whitespaces)) }
+        if let value = request.headers[.apiKey] { return .some(value.trimmingSpaces()) }
         return nil
     }
 
