@@ -34,6 +34,27 @@ struct LedgerCLITests {
         return #"{"iss":"\#(Self.okta)","sub":"\#(sub)","email":"\#(sub)@example.com","email_verified":true,"name":"\#(sub)","groups":[\#(list)]}"#
     }
 
+    @Test("ROLESYNC_LOG_LEVEL=info: swift-log's stream format on stderr, the event's metadata sorted, nothing on stdout")
+    func logLines() throws {
+        let claims = oktaClaims("lee", groups: ["staff"])
+        let signedIn = try Rolesync.run(
+            ["users", "sign-in", "--issuer", Self.okta, "--claims", "-", "--database", database, "--format", "json"],
+            stdin: claims,
+            environment: ["ROLESYNC_LOG_LEVEL": "info"]
+        )
+        #expect(signedIn.status == 0, "\(signedIn.stderr)")
+        let line = try #require(signedIn.stderr.split(separator: "\n").first { $0.hasSuffix("[RoleSyncLedger] signed in") })
+        let pattern =
+            #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4} info rolesync\.ledger: created=true issuer=(\S+) role=user user_id=1 \[RoleSyncLedger\] signed in$/#
+        let match = try #require(try pattern.wholeMatch(in: String(line)), "\(line)")
+        #expect(match.1 == Self.okta)
+        // stdout is the command's JSON answer alone.
+        #expect(try json(signedIn)["created"] as? Bool == true)
+        // The default for every command but serve: quiet.
+        let quiet = try Rolesync.run(["users", "list", "--database", database])
+        #expect(quiet.status == 0 && !quiet.stderr.contains("info"), "\(quiet.stderr)")
+    }
+
     @Test("A user whose issuer has no loaded mapping is shown as unknown, never editable; --config shows the truth")
     func unloadedIssuer() throws {
         // The local example's user, signed in under its own mapping (as `serve` with its configuration does).
