@@ -109,9 +109,7 @@ struct BrowserGatewayTests {
             let page = String(buffer: refused.body)
             #expect(page.contains("billing_admin") && page.contains("role_not_allowed"))
             // Shown on the protected host: the style sheet and the way back are at RoleSync's public URL.
-            let base =
-                h.context.publicURL.absoluteString.hasSuffix("/")
-                ? String(h.context.publicURL.absoluteString.dropLast()) : h.context.publicURL.absoluteString
+            let base = AdminHarness.origin
             #expect(page.contains(#"href="\#(base)/assets/app.css"#), "\(page)")
             #expect(page.contains(#"href="\#(base)/""#), "\(page)")
             #expect(refused.headers[.cacheControl] == "no-store")

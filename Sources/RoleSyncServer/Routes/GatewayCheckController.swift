@@ -103,7 +103,7 @@ struct GatewayCheckController: Sendable {
                 // A signed-in browser: a page to read, which Caddy and Traefik pass on (nginx asks
                 // for it with error_page 403, docs/gateways.md). It is shown on the protected host,
                 // so its style sheet and its way back are RoleSync's public URL's.
-                let base = publicURL.absoluteString.hasSuffix("/") ? String(publicURL.absoluteString.dropLast()) : publicURL.absoluteString
+                let base = publicURL.absoluteString  // without a final slash: the configuration trims it
                 var page = PageRenderer.page(
                     "message",
                     MessageModel(
